@@ -1,0 +1,54 @@
+# `make run` and `make test` set up whatever is missing, then serve or test.
+# Every step is idempotent: on a ready machine `make setup` takes seconds.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 3
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: setup run test lint apt postgres database
+
+setup: apt postgres $(VENV)/.installed $(MO_FILES) database
+
+run: setup
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile -
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+# Debian packages: PostgreSQL with PostGIS, GDAL (GeoDjango), gettext (translations),
+# and Python's venv module where the machine's Python lacks it.
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	$(PYTHON) -m venv --help >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+postgres:
+	@bash config/setup-postgres.sh
+
+$(VENV)/.installed: requirements.txt
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
+
+database: $(VENV)/.installed
+	@$(PY) -m config.ensure_database
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py setup_city

@@ -1,0 +1,123 @@
+"""Places: kecamatan, kelurahan, their boundaries by generation, and the crews that serve them.
+
+A kelurahan is an identity (its Kemendagri code) that outlives any one drawing of
+its boundary. Boundaries come in generations, as in MapIt: an import adds a new
+generation, and activating it switches every lookup at once. Reports point at the
+kelurahan, so a re-drawn boundary never silently moves an old report.
+"""
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kecamatan(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text="Kemendagri, e.g. 13.74.01")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self):
+        return self.name
+
+
+class Kelurahan(models.Model):
+    code = models.CharField(_("code"), max_length=13, unique=True, help_text="Kemendagri, e.g. 13.74.02.1002")
+    name = models.CharField(_("name"), max_length=100)
+    kecamatan = models.ForeignKey(Kecamatan, models.PROTECT, related_name="kelurahan", verbose_name=_("kecamatan"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kelurahan")
+        verbose_name_plural = _("kelurahan")
+
+    def __str__(self):
+        return self.name
+
+
+class GenerationQuerySet(models.QuerySet):
+    def current(self):
+        """The active generation, or None before any boundaries are loaded."""
+        return self.filter(active=True).first()
+
+
+class Generation(models.Model):
+    """One import of the boundary file; exactly one generation is active."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    source = models.CharField(_("source file"), max_length=500)
+    source_sha256 = models.CharField(_("SHA-256 of the source file"), max_length=64, db_index=True)
+    active = models.BooleanField(_("active"), default=False)
+    # The union of the kelurahan with its holes filled: a point inside it but in
+    # no kelurahan is in a gap of the data, not outside the city.
+    outline = models.MultiPolygonField(_("city outline"), srid=4326)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("boundary generation")
+        verbose_name_plural = _("boundary generations")
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="geo_one_active_generation"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.source}" + (" (active)" if self.active else "")
+
+
+class KelurahanBoundary(models.Model):
+    kelurahan = models.ForeignKey(Kelurahan, models.CASCADE, related_name="boundaries", verbose_name=_("kelurahan"))
+    generation = models.ForeignKey(Generation, models.CASCADE, related_name="boundaries")
+    # The GiST index serves `ST_Covers(boundary, point)` and the `<->` nearest
+    # search in geo.lookup.locate.
+    boundary = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    repaired = models.CharField(
+        _("repair made on import"), max_length=200, blank=True, help_text="Why GEOS found the source geometry invalid."
+    )
+
+    class Meta:
+        ordering = ["kelurahan__code"]
+        verbose_name = _("kelurahan boundary")
+        verbose_name_plural = _("kelurahan boundaries")
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "kelurahan"], name="geo_one_boundary_per_generation"),
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan} ({self.generation_id})"
+
+
+class Crew(models.Model):
+    """A public-works crew: the categories it handles and where it works."""
+
+    class Area(models.TextChoices):
+        # Ordered from most to least specific: routing prefers the first.
+        KELURAHAN = "kelurahan", _("selected kelurahan")
+        KECAMATAN = "kecamatan", _("one kecamatan")
+        CITY = "city", _("the whole city")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    categories = models.ManyToManyField(
+        "reports.Category",
+        related_name="crews",
+        verbose_name=_("categories"),
+        help_text=_("A main category includes its sub-categories."),
+    )
+    area = models.CharField(_("service area"), max_length=10, choices=Area.choices, default=Area.KECAMATAN)
+    kecamatan = models.ForeignKey(
+        Kecamatan, models.PROTECT, null=True, blank=True, related_name="crews", verbose_name=_("kecamatan")
+    )
+    kelurahan = models.ManyToManyField(Kelurahan, blank=True, related_name="crews", verbose_name=_("kelurahan"))
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("crew")
+        verbose_name_plural = _("crews")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,52 @@
+"""Load what a fresh installation needs: the kelurahan boundaries, the categories and the crews.
+
+Idempotent: a second run on a set-up database changes nothing.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from geo import boundaries
+from geo.crews import ensure_default_crews
+from geo.models import Generation
+from reports.categories import ensure_default_categories
+from reports.models import Category
+
+
+class Command(BaseCommand):
+    help = "Load the kelurahan boundaries (KELURAHAN_FILE), the report categories and the default crews."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--kelurahan", help="Boundary file to load instead of KELURAHAN_FILE.")
+
+    def handle(self, kelurahan, **options):
+        path = kelurahan or settings.KELURAHAN_FILE
+        self.stdout.write(f"Kelurahan: {self.load_boundaries(path)}")
+        created = ensure_default_categories()
+        self.stdout.write(f"Categories: {created} created, {Category.objects.count()} in all")
+        created = ensure_default_crews({c.slug: c for c in Category.objects.filter(parent=None)})
+        self.stdout.write(
+            f"Crews: {created} created" + ("" if created else " (crews already set up; edit them in the admin)")
+        )
+
+    def load_boundaries(self, path):
+        """Activate the generation made from this exact file, importing it first if it is new."""
+        try:
+            sha256 = boundaries.file_sha256(path)
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}")
+        known = Generation.objects.filter(source_sha256=sha256).order_by("-active", "-created").first()
+        if known is not None:
+            if known.active:
+                return f"generation {known.pk} from {path} is already active"
+            boundaries.activate_generation(known)
+            return f"re-activated generation {known.pk} from {path}"
+        try:
+            found = boundaries.survey(boundaries.read_boundary_file(path))
+        except boundaries.BoundaryFileError as error:
+            raise CommandError(str(error))
+        generation = boundaries.save_generation(found, activate=True)
+        return (
+            f"imported {len(found.features)} kelurahan from {path} as generation {generation.pk} "
+            f"({len(found.repairs)} repaired, {len(found.overlaps)} overlaps, {len(found.gaps)} gaps)"
+        )
