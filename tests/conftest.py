@@ -1,0 +1,35 @@
+"""Shared test set-up: a real PostGIS test database loaded as `setup_city` loads it."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
+PUBLISHED = SHARED_KELURAHAN / "padang_panjang_kelurahan.geojson"
+CLEAN = SHARED_KELURAHAN / "padang_panjang_kelurahan_clean.geojson"
+CITY = SHARED_KELURAHAN / "padang_panjang_kota.geojson"
+APPROX = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padangpanjang_kelurahan_approx.geojson"
+
+needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED} is not here")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
+    with django_db_blocker.unblock():
+        call_command("setup_city", kelurahan=str(PUBLISHED if PUBLISHED.exists() else APPROX), stdout=StringIO())
+
+
+def read_geojson(path):
+    return json.loads(Path(path).read_text())
+
+
+def run(command, *args, **options):
+    """Run a management command; return what it printed."""
+    out = StringIO()
+    call_command(command, *args, stdout=out, **options)
+    return out.getvalue()
