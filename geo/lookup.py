@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from geo import routing
@@ -26,7 +27,7 @@ class OutsideCity(Exception):
                 "This point is outside Kota Padang Panjang, %(distance)s m from the city boundary. "
                 "Choose a place inside the city."
             )
-            % {"distance": f"{distance_m:,.0f}"}
+            % {"distance": number_format(distance_m, 0, force_grouping=True)}
         )
 
 
@@ -65,11 +66,9 @@ def locate(where, category=None):
     if inside is not None:
         location = Location(inside.kelurahan, INSIDE, 0.0)
     else:
-        candidates = list(
-            boundaries.annotate(distance=Distance("boundary", where)).order_by(GeometryDistance("boundary", where))[
-                :NEAREST_CANDIDATES
-            ]
-        )
+        # On the spheroid: a sphere is 0.5 % off for north-south distances near the equator.
+        nearest_first = boundaries.annotate(distance=Distance("boundary", where, spheroid=True))
+        candidates = list(nearest_first.order_by(GeometryDistance("boundary", where))[:NEAREST_CANDIDATES])
         if not candidates:
             raise NoBoundaries("No kelurahan boundaries are loaded: run `python manage.py setup_city`.")
         nearest = min(candidates, key=lambda b: (b.distance.m, b.kelurahan.code))

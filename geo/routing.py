@@ -76,7 +76,7 @@ def conflicting_crews(area, categories, kecamatan=None, kelurahan=(), exclude_pk
 
 
 def all_conflicts():
-    """Every pair of crews that tie somewhere, lower id first."""
+    """Every pair of crews that tie somewhere, in name order."""
     crews = list(_crews_with_relations())
     pairs = []
     for i, crew in enumerate(crews):

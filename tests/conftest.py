@@ -14,6 +14,8 @@ CLEAN = SHARED_KELURAHAN / "padang_panjang_kelurahan_clean.geojson"
 CITY = SHARED_KELURAHAN / "padang_panjang_kota.geojson"
 APPROX = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padangpanjang_kelurahan_approx.geojson"
 
+# What the test database is loaded with (as .ci/run sets KELURAHAN_FILE).
+LOADED = PUBLISHED if PUBLISHED.exists() else APPROX
 needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED} is not here")
 
 
@@ -21,7 +23,7 @@ needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
     with django_db_blocker.unblock():
-        call_command("setup_city", kelurahan=str(PUBLISHED if PUBLISHED.exists() else APPROX), stdout=StringIO())
+        call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
 
 
 def read_geojson(path):

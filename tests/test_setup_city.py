@@ -1,0 +1,54 @@
+"""`manage.py setup_city`: idempotent, and the admin's crews stand."""
+
+import shutil
+
+import pytest
+from django.core.management import CommandError
+
+from geo.models import Crew, Generation, Kelurahan
+from reports.models import Category
+from tests.conftest import APPROX, LOADED, run
+
+pytestmark = pytest.mark.django_db
+
+
+def state():
+    return (Generation.objects.count(), Generation.objects.current().pk, Category.objects.count(),
+            Crew.objects.count(), Kelurahan.objects.count())
+
+
+def test_a_second_run_changes_nothing():
+    before = state()
+    out = run("setup_city", kelurahan=str(LOADED))
+    assert "already active" in out and "Categories: 0 created" in out and "Crews: 0 created" in out
+    assert state() == before
+    assert before[2:] == (12, 5, 16)
+
+
+def test_the_admins_crew_edits_are_never_undone():
+    crew = Crew.objects.get(name="Tim Jalan Padang Panjang Timur")
+    crew.name = "Regu Jalan Timur"
+    crew.save()
+    Crew.objects.filter(name="Tim Penerangan Jalan Kota").delete()
+    run("setup_city", kelurahan=str(LOADED))
+    assert Crew.objects.filter(name="Regu Jalan Timur").exists()
+    assert not Crew.objects.filter(name__in=["Tim Jalan Padang Panjang Timur", "Tim Penerangan Jalan Kota"]).exists()
+
+
+def test_a_new_file_becomes_a_new_active_generation_and_an_old_one_is_reactivated(tmp_path):
+    first = Generation.objects.current()
+    copy = tmp_path / "kelurahan.geojson"
+    shutil.copy(APPROX, copy)
+    copy.write_text(copy.read_text() + "\n")  # different bytes, so a different file
+    out = run("setup_city", kelurahan=str(copy))
+    assert "imported 16 kelurahan" in out
+    assert Generation.objects.current() != first
+
+    run("setup_city", kelurahan=str(first.source))
+    assert Generation.objects.current() == first
+    assert Kelurahan.objects.count() == 16
+
+
+def test_a_missing_file_is_a_clear_error():
+    with pytest.raises(CommandError, match="/nowhere/kelurahan.geojson: No such file"):
+        run("setup_city", kelurahan="/nowhere/kelurahan.geojson")
