@@ -2,8 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config.health import healthz
+
+admin.site.site_header = _("Lapor Padangpanjang: administration")
+admin.site.site_title = _("Lapor Padangpanjang")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

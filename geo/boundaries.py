@@ -92,7 +92,7 @@ def file_sha256(path):
 
 def read_boundary_file(path, name_field="name", code_field="code", kecamatan_field="kecamatan"):
     """Read and check every feature of a boundary file; raise BoundaryFileError on the first problem."""
-    path = Path(path)
+    path = Path(path).resolve()
     if not path.exists():
         raise BoundaryFileError(path, "no such file")
     try:
