@@ -31,7 +31,7 @@ lint: $(VENV)/.installed
 apt:
 	@missing=$$(for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	$(PYTHON) -m venv --help >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
+	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -41,7 +41,7 @@ postgres:
 	@bash config/setup-postgres.sh
 
 $(VENV)/.installed: requirements.txt
-	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@[ -x $(VENV)/bin/pip ] || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 

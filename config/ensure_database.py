@@ -41,5 +41,5 @@ def ensure_database(url):
 if __name__ == "__main__":
     try:
         ensure_database(DATABASE_URL)
-    except psycopg2.OperationalError as error:
-        sys.exit(f"Cannot reach PostgreSQL: {error}".strip())
+    except psycopg2.Error as error:
+        sys.exit(f"Cannot set up the database of DATABASE_URL: {error}".strip())

@@ -15,7 +15,7 @@ fi
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
 
-if psql -h 127.0.0.1 -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+if psql -w -h 127.0.0.1 -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
     exit 0
 fi
 # A fresh Debian PostgreSQL knows only the role postgres and asks for a password
@@ -27,4 +27,4 @@ hba=$(runuser -u postgres -- psql -qAtc 'SHOW hba_file')
 line="host all $user 127.0.0.1/32 trust"
 grep -qxF "$line" "$hba" || sed -i "1i $line" "$hba"
 runuser -u postgres -- psql -qAtc 'SELECT pg_reload_conf()' >/dev/null
-psql -h 127.0.0.1 -d postgres -Atqc 'SELECT 1' >/dev/null
+psql -w -h 127.0.0.1 -d postgres -Atqc 'SELECT 1' >/dev/null

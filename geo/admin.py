@@ -61,6 +61,9 @@ class KelurahanBoundaryAdmin(LeafletGeoAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -74,6 +77,15 @@ class GenerationAdmin(LeafletGeoAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the active generation would leave every lookup without boundaries.
+        return obj is not None and not obj.active
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     @admin.action(description=_("Activate the selected generation"))
     def activate(self, request, queryset):

@@ -83,24 +83,29 @@ def normalise_code(value):
 
 
 def file_sha256(path):
+    """The file's digest; for a Shapefile, with its attributes (.dbf), projection (.prj) and encoding (.cpg)."""
+    path = Path(path)
+    parts = [path] + [path.with_suffix(s) for s in (".dbf", ".prj", ".cpg") if path.suffix.lower() == ".shp"]
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for part in parts:
+        if part == path or part.exists():
+            with open(part, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
     return digest.hexdigest()
 
 
 def read_boundary_file(path, name_field="name", code_field="code", kecamatan_field="kecamatan"):
     """Read and check every feature of a boundary file; raise BoundaryFileError on the first problem."""
     path = Path(path).resolve()
-    if not path.exists():
+    if not path.is_file():
         raise BoundaryFileError(path, "no such file")
     try:
         source = DataSource(str(path))
     except GDALException:
         raise BoundaryFileError(path, "not a file GDAL can read as vector data (GeoJSON, Shapefile, GeoPackage)")
-    if source.layer_count == 0:
-        raise BoundaryFileError(path, "holds no layer")
+    if source.layer_count != 1:
+        raise BoundaryFileError(path, f"holds {source.layer_count} layers; export the kelurahan layer alone")
     layer = source[0]
     if layer.srs is None:
         raise BoundaryFileError(path, "declares no coordinate reference system (a Shapefile needs its .prj)")
@@ -253,6 +258,7 @@ def save_generation(boundary_file, activate=False):
 @transaction.atomic
 def activate_generation(generation):
     """Make `generation` the one every lookup uses, from the next lookup on."""
+    list(Generation.objects.select_for_update().filter(active=True))  # one activation at a time
     Generation.objects.filter(active=True).exclude(pk=generation.pk).update(active=False)
     if not generation.active:
         generation.active = True

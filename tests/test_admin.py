@@ -59,3 +59,13 @@ def test_the_crew_list_warns_about_crews_that_tie(staff):
     page = staff.get("/admin/geo/crew/", follow=True)
     messages = [str(m) for m in page.context["messages"]]
     assert any("Tim Cadangan" in m and "Tim Penerangan Jalan Kota" in m for m in messages)
+
+
+def test_the_active_generation_cannot_be_deleted_nor_a_boundary_edited(staff):
+    from geo.models import Generation, KelurahanBoundary
+
+    active = Generation.objects.current()
+    assert staff.get(f"/admin/geo/generation/{active.pk}/delete/").status_code == 403
+    boundary = KelurahanBoundary.objects.filter(generation=active).first()
+    page = staff.get(f"/admin/geo/kelurahanboundary/{boundary.pk}/change/")
+    assert page.status_code == 200 and not page.context["has_change_permission"]

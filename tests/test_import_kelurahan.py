@@ -9,7 +9,7 @@ import shapely
 from django.core.management import CommandError
 
 from fixtures.kelurahan.generate import KELURAHAN
-from geo.boundaries import read_boundary_file, survey
+from geo.boundaries import file_sha256, read_boundary_file, survey
 from geo.models import Generation, Kecamatan, Kelurahan, KelurahanBoundary
 from tests.conftest import APPROX, PUBLISHED, needs_published, read_geojson, run
 
@@ -51,7 +51,7 @@ def test_it_reports_the_overlaps_and_gaps_of_the_published_file_without_storing_
     out = run("import_kelurahan", str(PUBLISHED))
     assert "16 kelurahan in 2 kecamatan" in out
     assert "Overlapping pairs: 25 (13,404 m²)" in out
-    assert "Gaps: 69 (11,079 m²)" in out
+    assert "Gaps: 69 (11,079 m²; 4 of them under 1 m²)" in out
     assert "Dry run: nothing stored" in out
     # Each overlap is listed by its pair of codes and area.
     assert len(re.findall(r"^  13\.74\.\d\d\.\d{4} / 13\.74\.\d\d\.\d{4}: [\d,.]+ m²$", out, re.M)) == 25
@@ -190,3 +190,12 @@ def test_the_approximate_fixture_is_a_clean_tessellation_holding_each_official_p
     by_code = {f.code: as_shapely(f.boundary) for f in found.features}
     for code, _name, lat, lon in KELURAHAN:
         assert by_code[code].contains(shapely.Point(lon, lat)), code
+
+
+def test_a_shapefile_counts_as_changed_when_only_its_attributes_change(tmp_path):
+    source = write_geojson(tmp_path / "k.geojson", [feature(square(100.38, -0.47))])
+    shapefile = ogr2ogr(tmp_path / "k.shp", source)
+    before = file_sha256(shapefile)
+    renamed = write_geojson(tmp_path / "k2.geojson", [feature(square(100.38, -0.47), name="Ganting Baru")])
+    ogr2ogr(tmp_path / "k.shp", renamed, "-overwrite")
+    assert (tmp_path / "k.shp").read_bytes() and file_sha256(shapefile) != before

@@ -35,7 +35,7 @@ def test_the_admins_crew_edits_are_never_undone():
     assert not Crew.objects.filter(name__in=["Tim Jalan Padang Panjang Timur", "Tim Penerangan Jalan Kota"]).exists()
 
 
-def test_a_new_file_becomes_a_new_active_generation_and_an_old_one_is_reactivated(tmp_path):
+def test_a_new_file_becomes_the_active_generation_and_a_known_one_does_not_take_over(tmp_path):
     first = Generation.objects.current()
     copy = tmp_path / "kelurahan.geojson"
     shutil.copy(APPROX, copy)
@@ -44,8 +44,11 @@ def test_a_new_file_becomes_a_new_active_generation_and_an_old_one_is_reactivate
     assert "imported 16 kelurahan" in out
     assert Generation.objects.current() != first
 
-    run("setup_city", kelurahan=str(first.source))
-    assert Generation.objects.current() == first
+    second = Generation.objects.current()
+    # A file imported before does not switch lookups back: an operator's later choice stands.
+    out = run("setup_city", kelurahan=str(first.source))
+    assert f"generation {second.pk} ({second.source}) stays active" in out
+    assert Generation.objects.current() == second
     assert Kelurahan.objects.count() == 16
 
 

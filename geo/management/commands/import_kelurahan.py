@@ -49,12 +49,18 @@ def print_survey(out, found):
     for feature in found.repairs:
         out.write(f"  {feature.code} {feature.name}: {feature.repaired}")
     overlap_area = sum(o.area_m2 for o in found.overlaps)
-    out.write(f"Overlapping pairs: {len(found.overlaps)} ({overlap_area:,.0f} m²)")
+    out.write(f"Overlapping pairs: {len(found.overlaps)} ({overlap_area:,.0f} m²{slivers(found.overlaps)})")
     for overlap in found.overlaps:
         out.write(f"  {overlap.code_a} / {overlap.code_b}: {overlap.area_m2:,.1f} m²")
     gap_area = sum(g.area_m2 for g in found.gaps)
-    out.write(f"Gaps: {len(found.gaps)} ({gap_area:,.0f} m²)")
+    out.write(f"Gaps: {len(found.gaps)} ({gap_area:,.0f} m²{slivers(found.gaps)})")
     for gap in found.gaps:
         out.write(
             f"  at {gap.lat:.6f}, {gap.lon:.6f} between {', '.join(gap.neighbours) or '?'}: {gap.area_m2:,.1f} m²"
         )
+
+
+def slivers(items):
+    """How many are under 1 m²: rounding at shared edges rather than a drawing error."""
+    tiny = sum(1 for item in items if item.area_m2 < 1)
+    return f"; {tiny} of them under 1 m²" if tiny else ""

@@ -30,17 +30,23 @@ class Command(BaseCommand):
         )
 
     def load_boundaries(self, path):
-        """Activate the generation made from this exact file, importing it first if it is new."""
+        """Import and activate the file if it is new; never switch away from a generation chosen since."""
         try:
             sha256 = boundaries.file_sha256(path)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}")
         known = Generation.objects.filter(source_sha256=sha256).order_by("-active", "-created").first()
+        active = Generation.objects.current()
         if known is not None:
             if known.active:
                 return f"generation {known.pk} from {path} is already active"
+            if active is not None:
+                return (
+                    f"generation {active.pk} ({active.source}) stays active; {path} is generation {known.pk} "
+                    f"(manage.py activate_generation {known.pk} to switch)"
+                )
             boundaries.activate_generation(known)
-            return f"re-activated generation {known.pk} from {path}"
+            return f"activated generation {known.pk} from {path}"
         try:
             found = boundaries.survey(boundaries.read_boundary_file(path))
         except boundaries.BoundaryFileError as error:
