@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
+from django.utils.timezone import localtime
 
 from geo.boundaries import activate_generation
 from geo.models import Generation
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             for item in Generation.objects.annotate(kelurahan_count=Count("boundaries")):
                 marker = "*" if item.active else " "
                 self.stdout.write(
-                    f"{marker} {item.pk:4d}  {item.created:%Y-%m-%d %H:%M}  "
+                    f"{marker} {item.pk:4d}  {localtime(item.created):%Y-%m-%d %H:%M}  "
                     f"{item.kelurahan_count:3d} kelurahan  {item.source}"
                 )
             return
