@@ -240,15 +240,17 @@ def save_generation(boundary_file, activate=False):
     )
     kecamatan = {}
     for feature in boundary_file.features:
+        # New codes get their rows now; names of existing ones change only on activation.
         if feature.kecamatan_code not in kecamatan:
-            kecamatan[feature.kecamatan_code], _ = Kecamatan.objects.update_or_create(
+            kecamatan[feature.kecamatan_code], _ = Kecamatan.objects.get_or_create(
                 code=feature.kecamatan_code, defaults={"name": feature.kecamatan_name}
             )
-        kelurahan, _ = Kelurahan.objects.update_or_create(
+        kelurahan, _ = Kelurahan.objects.get_or_create(
             code=feature.code, defaults={"name": feature.name, "kecamatan": kecamatan[feature.kecamatan_code]}
         )
         KelurahanBoundary.objects.create(
-            kelurahan=kelurahan, generation=generation, boundary=feature.boundary, repaired=feature.repaired[:200]
+            kelurahan=kelurahan, generation=generation, boundary=feature.boundary, name=feature.name,
+            kecamatan_name=feature.kecamatan_name, repaired=feature.repaired[:200],
         )
     if activate:
         activate_generation(generation)
@@ -263,4 +265,11 @@ def activate_generation(generation):
     if not generation.active:
         generation.active = True
         generation.save(update_fields=["active"])
+    # Kelurahan and kecamatan take the names this generation's file gives them.
+    for boundary in generation.boundaries.select_related("kelurahan__kecamatan"):
+        kelurahan, kecamatan = boundary.kelurahan, boundary.kelurahan.kecamatan
+        if kelurahan.name != boundary.name:
+            Kelurahan.objects.filter(pk=kelurahan.pk).update(name=boundary.name)
+        if kecamatan.name != boundary.kecamatan_name:
+            Kecamatan.objects.filter(pk=kecamatan.pk).update(name=boundary.kecamatan_name)
     return generation

@@ -75,6 +75,10 @@ class KelurahanBoundary(models.Model):
     # The GiST index serves `ST_Covers(boundary, point)` and the `<->` nearest
     # search in geo.lookup.locate.
     boundary = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    # The names as this generation's file spells them; they become the kelurahan's
+    # and kecamatan's names when the generation is activated, not before.
+    name = models.CharField(_("name"), max_length=100)
+    kecamatan_name = models.CharField(_("kecamatan name"), max_length=100)
     repaired = models.CharField(
         _("repair made on import"), max_length=200, blank=True, help_text="Why GEOS found the source geometry invalid."
     )

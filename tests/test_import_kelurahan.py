@@ -199,3 +199,15 @@ def test_a_shapefile_counts_as_changed_when_only_its_attributes_change(tmp_path)
     renamed = write_geojson(tmp_path / "k2.geojson", [feature(square(100.38, -0.47), name="Ganting Baru")])
     ogr2ogr(tmp_path / "k.shp", renamed, "-overwrite")
     assert (tmp_path / "k.shp").read_bytes() and file_sha256(shapefile) != before
+
+
+def test_a_renamed_kelurahan_keeps_its_name_until_its_generation_is_activated(tmp_path):
+    ganting = Kelurahan.objects.get(code="13.74.01.1001")
+    path = write_geojson(tmp_path / "k.geojson", [feature(square(100.41, -0.465), name="Ganting Baru")])
+    run("import_kelurahan", str(path), "--commit")
+    ganting.refresh_from_db()
+    assert ganting.name == "Ganting"  # lookups still use the active generation, and so do the names
+
+    run("activate_generation", str(Generation.objects.latest("created").pk))
+    ganting.refresh_from_db()
+    assert ganting.name == "Ganting Baru"
