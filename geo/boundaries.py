@@ -20,6 +20,7 @@ from geo.models import Generation, Kecamatan, Kelurahan, KelurahanBoundary
 WGS84 = SpatialReference(4326)
 CODE_RE = re.compile(r"^(\d{2})\.?(\d{2})\.?(\d{2})\.?(\d{4})$")
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
+NAME_MAX_LENGTH = Kelurahan._meta.get_field("name").max_length
 # A gap's neighbours are the kelurahan within this many degrees (about 1 cm) of it.
 NEIGHBOUR_TOLERANCE_DEG = 1e-7
 
@@ -128,12 +129,8 @@ def read_boundary_file(path, name_field="name", code_field="code", kecamatan_fie
         if code in seen:
             raise BoundaryFileError(path, f"code {code} repeats feature {seen[code]}", index, code_field)
         seen[code] = index
-        name = str(feature.get(name_field) or "").strip()
-        if not name:
-            raise BoundaryFileError(path, "is empty", index, name_field)
-        kecamatan_name = str(feature.get(kecamatan_field) or "").strip()
-        if not kecamatan_name:
-            raise BoundaryFileError(path, "is empty", index, kecamatan_field)
+        name = _name(path, index, feature, name_field)
+        kecamatan_name = _name(path, index, feature, kecamatan_field)
         kecamatan_code = code[:8]
         if kecamatan_names.setdefault(kecamatan_code, kecamatan_name) != kecamatan_name:
             raise BoundaryFileError(
@@ -146,6 +143,16 @@ def read_boundary_file(path, name_field="name", code_field="code", kecamatan_fie
         features.append(BoundaryFeature(code, name, kecamatan_code, kecamatan_name, boundary, repaired))
 
     return BoundaryFile(path=path, sha256=file_sha256(path), srs_name=layer.srs.name, features=features)
+
+
+def _name(path, index, feature, field_name):
+    """A kelurahan or kecamatan name: present, and short enough to store."""
+    name = str(feature.get(field_name) or "").strip()
+    if not name:
+        raise BoundaryFileError(path, "is empty", index, field_name)
+    if len(name) > NAME_MAX_LENGTH:
+        raise BoundaryFileError(path, f"is longer than {NAME_MAX_LENGTH} characters", index, field_name)
+    return name
 
 
 def _feature_boundary(path, index, feature, to_wgs84):

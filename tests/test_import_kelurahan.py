@@ -154,8 +154,13 @@ def test_it_forces_2d_and_repairs_invalid_polygons(tmp_path):
                 feature(square(100.38, -0.47)), feature(square(100.39, -0.47), code="13.74.01.1002", name="")]}),
             "feature 1: field 'name': is empty",
         ),
+        (
+            json.dumps({"type": "FeatureCollection",
+                        "features": [feature(square(100.38, -0.47), kecamatan="K" * 101)]}),
+            "feature 0: field 'kecamatan': is longer than 100 characters",
+        ),
     ],
-    ids=["not-geojson", "no-geometry", "point", "bad-code", "repeated-code", "empty-name"],
+    ids=["not-geojson", "no-geometry", "point", "bad-code", "repeated-code", "empty-name", "long-kecamatan"],
 )
 def test_it_refuses_a_broken_file_in_one_line_and_stores_nothing(tmp_path, content, message):
     path = tmp_path / "kelurahan.geojson"
