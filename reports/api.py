@@ -1,5 +1,7 @@
 """The JSON API (/api/v1/)."""
 
+import math
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -14,7 +16,7 @@ class CoordinateField(serializers.FloatField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             self.fail("invalid")
         return value
 
