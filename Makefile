@@ -14,7 +14,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: setup run test lint apt postgres database
 
-setup: apt postgres $(VENV)/.installed $(MO_FILES) database
+setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
 run: setup
 	$(PY) manage.py collectstatic --noinput -v0
@@ -27,11 +27,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 # Debian packages: PostgreSQL with PostGIS, GDAL (GeoDjango), gettext (translations),
-# and Python's venv module where the machine's Python lacks it.
+# Python's venv module and npm where the machine lacks them.
 apt:
 	@missing=$$(for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -43,6 +44,11 @@ postgres:
 $(VENV)/.installed: requirements.txt
 	@[ -x $(VENV)/bin/pip ] || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# Browser libraries (Leaflet.markercluster, exifr) from the npm registry, exactly as locked.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po

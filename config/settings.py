@@ -116,7 +116,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our own JS and CSS, and the browser libraries `make setup` installs from the npm registry.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+    ("vendor/exifr", BASE_DIR / "node_modules" / "exifr" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -136,6 +141,20 @@ KELURAHAN_FILE = env_str(
     "KELURAHAN_FILE", str(BASE_DIR / "fixtures" / "kelurahan" / "padangpanjang_kelurahan_approx.geojson")
 )
 LOOKUP_TOLERANCE_M = env_int("LOOKUP_TOLERANCE_M", 50)
+
+# Geocoding (Nominatim protocol). Empty: addresses fall back to "Kelurahan X, Kecamatan Y".
+GEOCODER_URL = env_str("GEOCODER_URL", "")
+GEOCODER_TIMEOUT_S = env_int("GEOCODER_TIMEOUT_S", 3)
+GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "lapor-padangpanjang/1.0 (e-complain Kota Padang Panjang)")
+
+# Report submissions a client (by IP address) may make per hour.
+REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),
+    }
+}
 
 # Padangpanjang: the admin maps open on the city.
 LEAFLET_CONFIG = {

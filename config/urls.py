@@ -4,12 +4,21 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from django.views.generic import TemplateView
+
 from config.health import healthz
+from reports import views as report_views
 
 admin.site.site_header = _("Lapor Padangpanjang: administration")
 admin.site.site_title = _("Lapor Padangpanjang")
 
 urlpatterns = [
+    path("", report_views.home, name="home"),
+    path("lapor/", report_views.submit, name="report-submit"),
+    path("laporan/<str:code>/", report_views.detail, name="report-detail"),
+    path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
+    path("manifest.webmanifest", TemplateView.as_view(
+        template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,14 +1,33 @@
 """The JSON API (/api/v1/)."""
 
+import json
 import math
 
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
+from django.contrib.gis.db.models import MultiPolygonField
+from django.contrib.gis.geos import Polygon
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo import lookup
-from reports.models import Category
+from geo import geocoding, lookup
+from geo.models import Generation, KelurahanBoundary
+from reports import ratelimit, services
+from reports.forms import ReportForm
+from reports.models import Category, Report
+from reports.serializers import CategorySerializer, MapReportSerializer, PublicReportSerializer
+
+# The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
+MAP_LIMIT = 2000
+
+
+class SimplifyPreserveTopology(GeoFunc):
+    """For display only: a tolerance in degrees is fine here, it measures nothing."""
+
+    function = "ST_SimplifyPreserveTopology"
+    output_field = MultiPolygonField(srid=4326)
 
 
 class CoordinateField(serializers.FloatField):
@@ -58,3 +77,168 @@ def location_json(location, with_crew):
         if location.crew_problem:
             body["crew_problem"] = location.crew_problem
     return body
+
+
+def place_json(place):
+    return {"code": place.code, "name": place.name}
+
+
+class CategoryListView(APIView):
+    """GET /api/v1/categories."""
+
+    def get(self, request):
+        categories = Category.objects.select_related("parent")
+        return Response(CategorySerializer(categories, many=True).data)
+
+
+class BBoxQuery(serializers.Serializer):
+    bbox = serializers.CharField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=MAP_LIMIT, default=MAP_LIMIT)
+
+    def validate_bbox(self, value):
+        try:
+            west, south, east, north = (float(part) for part in value.split(","))
+        except ValueError:
+            raise serializers.ValidationError(_("Give minLon,minLat,maxLon,maxLat, e.g. 100.37,-0.49,100.44,-0.45."))
+        if not (west < east and south < north):
+            raise serializers.ValidationError(_("The box must have minLon < maxLon and minLat < maxLat."))
+        return Polygon.from_bbox((west, south, east, north))
+
+
+class ReportListView(APIView):
+    """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
+
+    def get(self, request):
+        query = BBoxQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = Report.objects.public().select_related("category").order_by("-created")
+        if "bbox" in query.validated_data:
+            reports = reports.filter(location__intersects=query.validated_data["bbox"])
+        return Response(MapReportSerializer(reports[: query.validated_data["limit"]], many=True).data)
+
+    def post(self, request):
+        existing = services.existing_submission(request.data.get("client_uuid"))
+        if existing is not None:
+            return Response(filed_json(existing, request), status=status.HTTP_200_OK)
+        if ratelimit.over_limit(request):
+            return Response(
+                {"error": _("Too many reports from this connection; please try again in an hour.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        form = ReportForm(request.data, request.FILES)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            report, created = services.file_report_from_form(form.cleaned_data)
+        except lookup.OutsideCity as outside:
+            return Response({"lat": [str(outside)], "distance_m": round(outside.distance_m, 1)},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if created:
+            ratelimit.count_filing(request)
+        return Response(filed_json(report, request), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def filed_json(report, request):
+    """What the reporter gets back: the public facts and their private link."""
+    return {
+        "code": report.code,
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "kelurahan": place_json(report.kelurahan),
+        "kecamatan": place_json(report.kelurahan.kecamatan),
+        "crew": {"id": report.crew.pk, "name": report.crew.name} if report.crew else None,
+        "due_date": report.due_date.isoformat(),
+        "url": request.build_absolute_uri(report.get_absolute_url()),
+        "private_url": request.build_absolute_uri(report.get_private_url()),
+    }
+
+
+def public_report(code):
+    return get_object_or_404(
+        Report.objects.public().select_related("category", "kelurahan__kecamatan").prefetch_related("photos"),
+        code=code.upper(),
+    )
+
+
+class ReportDetailView(APIView):
+    """GET /api/v1/reports/<code>: the public GeoJSON Feature."""
+
+    def get(self, request, code):
+        return Response(PublicReportSerializer(public_report(code), context={"request": request}).data)
+
+
+class SupportQuery(serializers.Serializer):
+    device_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,64}$", required=False)
+
+
+class SupportView(APIView):
+    """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
+
+    def post(self, request, code):
+        report = public_report(code)
+        query = SupportQuery(data=request.data)
+        query.is_valid(raise_exception=True)
+        if request.user.is_authenticated:
+            supporter = f"user:{request.user.pk}"
+        elif "device_id" in query.validated_data:
+            supporter = query.validated_data["device_id"]
+        else:
+            return Response({"device_id": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
+        added = services.add_support(report, supporter)
+        report.refresh_from_db(fields=["support_count"])
+        return Response({"code": report.code, "support_count": report.support_count, "added": added},
+                        status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
+
+
+class DuplicateQuery(LocateQuery):
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+
+
+class DuplicatesView(APIView):
+    """GET /api/v1/reports/duplicates?lat&lon&category: open reports this one may repeat."""
+
+    def get(self, request):
+        query = DuplicateQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        found = services.possible_duplicates(params["category"], params["lat"], params["lon"])
+        data = PublicReportSerializer(found, many=True, context={"request": request}).data
+        for feature, report in zip(data["features"], found, strict=True):
+            feature["properties"]["distance_m"] = round(report.distance.m, 1)
+        return Response(data)
+
+
+class GeocodeView(APIView):
+    """GET /api/v1/geocode?q=...: places in the city matching an address."""
+
+    def get(self, request):
+        text = request.query_params.get("q", "").strip()
+        if len(text) < 3:
+            return Response({"q": [_("Type at least 3 characters.")]}, status=status.HTTP_400_BAD_REQUEST)
+        generation = Generation.objects.current()
+        west, south, east, north = generation.outline.extent
+        places = geocoding.search(text, ((south, west), (north, east)))
+        return Response([{"name": name, "lat": lat, "lon": lon} for name, lat, lon in places])
+
+
+class KelurahanOutlineView(APIView):
+    """GET /api/v1/kelurahan.geojson: the active kelurahan outlines, simplified for the map."""
+
+    def get(self, request):
+        boundaries = (
+            KelurahanBoundary.objects.filter(generation__active=True)
+            .select_related("kelurahan__kecamatan")
+            .annotate(outline=AsGeoJSON(SimplifyPreserveTopology("boundary", 0.00002), precision=6))
+        )
+        features = [
+            {
+                "type": "Feature",
+                "geometry": json.loads(b.outline),
+                "properties": {"code": b.kelurahan.code, "name": b.kelurahan.name,
+                               "kecamatan": b.kelurahan.kecamatan.name},
+            }
+            for b in boundaries
+        ]
+        response = Response({"type": "FeatureCollection", "features": features})
+        response["Cache-Control"] = "public, max-age=3600"
+        return response

@@ -1,6 +1,9 @@
 """Reports and what they are about."""
 
+from django.contrib.gis.db import models as gis_models
 from django.db import models
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +36,144 @@ class Category(models.Model):
     def name(self):
         """The name in the language of the current request."""
         return self.name_en if (get_language() or "id").startswith("en") else self.name_id
+
+
+class Status(models.TextChoices):
+    BARU = "baru", _("new")
+    DIVERIFIKASI = "diverifikasi", _("verified")
+    DIKERJAKAN = "dikerjakan", _("in progress")
+    SELESAI = "selesai", _("fixed")
+    DITUTUP = "ditutup", _("closed")
+    DITOLAK = "ditolak", _("rejected")
+    DUPLIKAT = "duplikat", _("duplicate")
+
+
+OPEN_STATUSES = [Status.BARU, Status.DIVERIFIKASI, Status.DIKERJAKAN]
+
+
+class TrackingCounter(models.Model):
+    """The last tracking-code number given out in a year (PP-260001 is 2026's first)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class ReportQuerySet(gis_models.QuerySet):
+    def public(self):
+        return self.filter(hidden=False)
+
+    def within(self, where, metres):
+        """Reports at most `metres` (true metres, on the spheroid) from the point `where`.
+
+        Served by the reports_location_geography index on (location::geography).
+        """
+        return self.filter(
+            RawSQL(
+                "ST_DWithin(reports_report.location::geography, ST_GeogFromWKB(%s), %s)",
+                (bytes(where.wkb), metres),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Report(gis_models.Model):
+    code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    # Sent by the resident's phone with every attempt: a retried POST finds the report it made.
+    client_uuid = models.UUIDField(_("submission id"), unique=True)
+    # The secret in the private link that lets the reporter follow the report.
+    private_token = models.CharField(max_length=43, editable=False)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="reports", verbose_name=_("category"))
+    # GiST: the duplicate search (ST_DWithin) and the map's bounding-box queries.
+    location = gis_models.PointField(_("location"), srid=4326, spatial_index=True)
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.PROTECT, related_name="reports", verbose_name=_("kelurahan"))
+    crew = models.ForeignKey(
+        "geo.Crew", models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("crew")
+    )
+    routing_problem = models.CharField(_("routing problem"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BARU)
+    due_date = models.DateField(_("due date"))
+    reporter_name = models.CharField(_("name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    reporter_email = models.EmailField(_("e-mail"), blank=True)
+    show_name = models.BooleanField(_("show my name publicly"), default=False)
+    support_count = models.PositiveIntegerField(_("supports"), default=0)
+    hidden = models.BooleanField(_("hidden from the public"), default=False)
+    created = models.DateTimeField(_("filed"), auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            # The duplicate search and the open-reports map filter on category and status first.
+            models.Index(fields=["category", "status"], name="reports_category_status"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("report-detail", args=[self.code])
+
+    def get_private_url(self):
+        return reverse("report-private", args=[self.code, self.private_token])
+
+    @property
+    def public_name(self):
+        """The reporter's name where they chose to show it; otherwise nothing."""
+        return self.reporter_name if self.show_name else ""
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+def photo_path(photo, filename):
+    return f"laporan/{photo.report.created:%Y/%m}/{photo.report.code}/{filename}"
+
+
+class Photo(models.Model):
+    """A resident's photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail."""
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["report", "position"]
+
+
+class StatusChange(models.Model):
+    """One row of a report's history: who changed what, when, and why."""
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "created", "pk"]
+
+
+class Support(models.Model):
+    """'Me too' from one device or account; counted on Report.support_count."""
+
+    report = models.ForeignKey(Report, models.CASCADE, related_name="supports")
+    supporter = models.CharField(max_length=64, help_text="device id, or user:<id> for a signed-in account")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "supporter"], name="reports_one_support_each")]

@@ -5,4 +5,11 @@ from reports import api
 app_name = "api"
 urlpatterns = [
     path("locate", api.LocateView.as_view(), name="locate"),
+    path("categories", api.CategoryListView.as_view(), name="categories"),
+    path("kelurahan.geojson", api.KelurahanOutlineView.as_view(), name="kelurahan"),
+    path("geocode", api.GeocodeView.as_view(), name="geocode"),
+    path("reports", api.ReportListView.as_view(), name="reports"),
+    path("reports/duplicates", api.DuplicatesView.as_view(), name="duplicates"),
+    path("reports/<str:code>", api.ReportDetailView.as_view(), name="report"),
+    path("reports/<str:code>/support", api.SupportView.as_view(), name="support"),
 ]

@@ -1,0 +1,78 @@
+"""The report form: one set of rules for the page, the API and any other way in."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reports import photos as photo_rules
+from reports.models import Category
+
+MAX_PHOTOS = 5
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(PhotosField, self).clean(item, initial) for item in files]
+
+
+class ReportForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("What is broken?"),
+        queryset=Category.objects.exclude(parent=None).select_related("parent"),
+        to_field_name="slug",
+        empty_label=_("Choose a category"),
+    )
+    lat = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(min_value=-180, max_value=180, widget=forms.HiddenInput)
+    description = forms.CharField(
+        label=_("Description"),
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
+    )
+    photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    phone = forms.RegexField(
+        label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
+        error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
+        self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
+
+    def clean_description(self):
+        return self.cleaned_data["description"].strip()
+
+    def clean_photos(self):
+        uploads = self.cleaned_data["photos"]
+        if len(uploads) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most 5 photos."))
+        processed, errors = [], []
+        for number, upload in enumerate(uploads, start=1):
+            label = _("Photo %(number)s (%(name)s)") % {"number": number, "name": upload.name}
+            try:
+                processed.append(photo_rules.process(upload, label))
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return processed
+
+    def clean(self):
+        data = super().clean()
+        category = data.get("category")
+        if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
+            self.add_error("photos", _("Add at least one photo of the problem."))
+        return data

@@ -1,0 +1,85 @@
+"""Checking and storing residents' photos (Pillow).
+
+Uploads are untrusted: the size, the format (from the content, not the name), the
+pixel count (before decoding: a decompression bomb is refused unread) and the
+whole decode are checked. What is stored is a re-encoded copy: orientation
+applied, every metadata block gone (GPS, device, owner), long edge at most
+2048 px, plus a thumbnail. The original is never kept.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+LONG_EDGE = 2048
+THUMBNAIL_EDGE = 400
+GPS_IFD = 0x8825
+
+# Pillow's own guard, at our limit: larger images raise DecompressionBombError.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass
+class ProcessedPhoto:
+    image: bytes
+    thumbnail: bytes
+    gps: tuple = None  # (lat, lon) from the original's EXIF, read before it was stripped
+
+
+def process(upload, label):
+    """Check one uploaded file and return its stored versions; ValidationError names `label` otherwise."""
+    if upload.size > MAX_BYTES:
+        raise ValidationError(_("%(photo)s is larger than 10 MB.") % {"photo": label})
+    try:
+        with Image.open(upload) as probe:
+            kind = probe.format
+            width, height = probe.size
+        if kind not in ACCEPTED_FORMATS:
+            raise ValidationError(_("%(photo)s is not a JPEG, PNG or WebP photo.") % {"photo": label})
+        if width * height > MAX_PIXELS:
+            raise ValidationError(_("%(photo)s has more than 40 megapixels.") % {"photo": label})
+        upload.seek(0)
+        with Image.open(upload) as original:
+            original.load()  # decode everything now: a truncated file fails here
+            gps = read_gps(original)
+            image = ImageOps.exif_transpose(original).convert("RGB")
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise ValidationError(_("%(photo)s is not a photo we can read.") % {"photo": label})
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError(_("%(photo)s is damaged or incomplete; take or choose it again.") % {"photo": label})
+    image.thumbnail((LONG_EDGE, LONG_EDGE))
+    stored = _jpeg(image, quality=85)
+    image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+    return ProcessedPhoto(image=stored, thumbnail=_jpeg(image, quality=75), gps=gps)
+
+
+def _jpeg(image, quality):
+    """Encode without any metadata: a fresh RGB image carries no EXIF, XMP or ICC block."""
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def read_gps(image):
+    """(lat, lon) from a photo's EXIF GPS block, or None."""
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+        lat = _degrees(gps[2], gps.get(1, "N"), "S")
+        lon = _degrees(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return (lat, lon)
+
+
+def _degrees(dms, ref, negative_ref):
+    degrees, minutes, seconds = (float(part) for part in dms)
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if str(ref).upper().startswith(negative_ref) else value

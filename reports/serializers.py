@@ -1,0 +1,61 @@
+"""What the public API shows of a report: never the reporter's phone or e-mail, the name only if they chose."""
+
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from reports.models import Category, Report
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
+
+
+class PlaceField(serializers.Field):
+    def to_representation(self, place):
+        return {"code": place.code, "name": place.name}
+
+
+class PublicReportSerializer(GeoFeatureModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kelurahan = PlaceField(read_only=True)
+    kecamatan = PlaceField(source="kelurahan.kecamatan", read_only=True)
+    name = serializers.CharField(source="public_name", read_only=True)
+    photos = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        geo_field = "location"
+        id_field = False
+        fields = [
+            "code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
+            "description", "created", "due_date", "support_count", "name", "photos", "url",
+        ]
+
+    def get_photos(self, report):
+        request = self.context.get("request")
+        return [
+            {"url": request.build_absolute_uri(p.image.url), "thumbnail": request.build_absolute_uri(p.thumbnail.url)}
+            for p in report.photos.all()
+        ]
+
+    def get_url(self, report):
+        return self.context["request"].build_absolute_uri(report.get_absolute_url())
+
+
+class MapReportSerializer(GeoFeatureModelSerializer):
+    """The few fields a map marker needs, to keep the layer light on a phone."""
+
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Report
+        geo_field = "location"
+        id_field = False
+        fields = ["code", "category", "status", "support_count"]

@@ -1,0 +1,138 @@
+"""Filing and supporting reports: the one path every form, API and import goes through."""
+
+import logging
+import secrets
+import threading
+from datetime import timedelta
+
+from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from geo import geocoding, lookup
+from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter
+
+logger = logging.getLogger(__name__)
+
+
+def add_working_days(start, days):
+    """The date `days` working days after `start`; Saturdays and Sundays do not count."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def next_tracking_code(year):
+    """PP-YYNNNN: short, digits only (easy to read aloud), unique; 10,000 a year before it grows a digit."""
+    counter, _ = TrackingCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"PP-{year % 100:02d}{counter.last:04d}"
+
+
+def fallback_address(location):
+    return f"Kelurahan {location.kelurahan.name}, Kecamatan {location.kecamatan.name}"
+
+
+def existing_submission(client_uuid):
+    """The report a submission id already made, or None (also for a missing or malformed id)."""
+    try:
+        return Report.objects.select_related("kelurahan__kecamatan", "crew").filter(client_uuid=client_uuid).first()
+    except ValidationError:
+        return None
+
+
+def file_report_from_form(data):
+    """file_report with the cleaned data of a reports.forms.ReportForm."""
+    fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name")
+    return file_report(**{field: data[field] for field in fields})
+
+
+def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
+                show_name=False):
+    """File a report, or return the one this submission already made (a retried POST).
+
+    `photos` are reports.photos.ProcessedPhoto, already checked. Raises
+    geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
+    """
+    existing = existing_submission(client_uuid)
+    if existing is not None:
+        return existing, False
+    location = lookup.locate(lookup.point(lat, lon), category)
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                code=next_tracking_code(today.year),
+                client_uuid=client_uuid,
+                private_token=secrets.token_urlsafe(32),
+                category=category,
+                location=lookup.point(lat, lon),
+                kelurahan=location.kelurahan,
+                crew=location.crew,
+                routing_problem=location.crew_problem[:300],
+                address=fallback_address(location),
+                description=description,
+                due_date=add_working_days(today, category.response_days),
+                reporter_name=name,
+                reporter_phone=phone,
+                reporter_email=email,
+                show_name=show_name,
+            )
+            for position, photo in enumerate(photos):
+                stored = Photo(report=report, position=position)
+                stored.image.save(f"{position + 1}.jpg", ContentFile(photo.image), save=False)
+                stored.thumbnail.save(f"{position + 1}-kecil.jpg", ContentFile(photo.thumbnail), save=False)
+                stored.save()
+            StatusChange.objects.create(report=report, to_status=Status.BARU)
+    except IntegrityError:
+        # The same submission arrived twice at once; the other attempt made the report.
+        return Report.objects.get(client_uuid=client_uuid), False
+    transaction.on_commit(lambda: geocode_later(report.pk))
+    return report, True
+
+
+def geocode_later(report_id):
+    """Reverse-geocode in the background: a slow geocoder never delays or loses a report."""
+    threading.Thread(target=fill_address, args=(report_id,), daemon=True).start()
+
+
+def fill_address(report_id):
+    """Replace the kelurahan address with a street address when the geocoder answers."""
+    report = Report.objects.get(pk=report_id)
+    address = geocoding.reverse(report.location.y, report.location.x)
+    if address:
+        Report.objects.filter(pk=report_id).update(address=address[:300])
+    return address
+
+
+def add_support(report, supporter):
+    """Count one supporter once; returns True when this support is new."""
+    try:
+        with transaction.atomic():
+            Support.objects.create(report=report, supporter=supporter)
+            Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
+    except IntegrityError:
+        return False
+    return True
+
+
+def possible_duplicates(category, lat, lon, limit=5):
+    """Open public reports of the same main category within its duplicate radius, nearest first."""
+    main = category.parent or category
+    where = lookup.point(lat, lon)
+    return list(
+        Report.objects.public().open()
+        .filter(category__in=[main, *main.children.all()])
+        .within(where, main.duplicate_radius_m)
+        .select_related("category")
+        .annotate(distance=Distance("location", where, spheroid=True))
+        .order_by(GeometryDistance("location", where))[:limit]
+    )

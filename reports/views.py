@@ -1,0 +1,86 @@
+"""The resident's pages: the map with the report form, and a report's own page."""
+
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geo import lookup
+from reports import ratelimit, services
+from reports.forms import ReportForm
+from reports.models import Category, Report
+
+
+def page_texts():
+    """What the page's script says to the resident, in their language."""
+    return {
+        "locating": _("Finding the kelurahan…"),
+        "offline_place": _("Place chosen. Its kelurahan is checked when the report is sent."),
+        "sending": _("Sending…"),
+        "queued": _("No connection. Your report is saved on this phone and is sent by itself when the "
+                    "connection returns: keep this page open or open it again later."),
+        "sent_later": _("Your saved report has been sent:"),
+        "queued_refused": _("A saved report could not be sent as it was; please fill in the form again."),
+        "support": _("Support this report"),
+        "supported": _("Your support is counted"),
+        "no_results": _("Nothing found in Padang Panjang."),
+        "gps_failed": _("Your position is not available; tap the map instead."),
+        "error": _("Something went wrong; please try again."),
+    }
+
+
+def home(request, form=None, status=200):
+    """The map: existing reports, and the form to file a new one."""
+    context = {
+        "form": form or ReportForm(),
+        "main_categories": Category.objects.filter(parent=None).prefetch_related("children"),
+        "texts": page_texts(),
+    }
+    return render(request, "reports/home.html", context, status=status)
+
+
+@require_POST
+def submit(request):
+    """The form's own POST, for phones without JavaScript; the page's script uses the API instead."""
+    existing = services.existing_submission(request.POST.get("client_uuid"))
+    if existing is not None:
+        return redirect(existing.get_private_url())
+    form = ReportForm(request.POST, request.FILES)
+    if ratelimit.over_limit(request):
+        form.add_error(None, _("Too many reports from this connection; please try again in an hour."))
+        return home(request, form, status=429)
+    if not form.is_valid():
+        return home(request, form, status=400)
+    try:
+        report, created = services.file_report_from_form(form.cleaned_data)
+    except lookup.OutsideCity as outside:
+        form.add_error("lat", str(outside))
+        return home(request, form, status=400)
+    if created:
+        ratelimit.count_filing(request)
+        messages.success(request, _("Thank you. Your report is %(code)s: keep this page to follow it.")
+                         % {"code": report.code})
+    return redirect(report.get_private_url())
+
+
+def _report(code):
+    return get_object_or_404(
+        Report.objects.public()
+        .select_related("category__parent", "kelurahan__kecamatan")
+        .prefetch_related("photos", "history"),
+        code=code.upper(),
+    )
+
+
+def detail(request, code):
+    return render(request, "reports/detail.html", {"report": _report(code)})
+
+
+def private(request, code, token):
+    """The reporter's own link: the public page, plus what they gave us."""
+    report = _report(code)
+    if not secrets.compare_digest(token, report.private_token):
+        return redirect(report.get_absolute_url())
+    return render(request, "reports/detail.html", {"report": report, "is_reporter": True})

@@ -1,0 +1,258 @@
+/* The map page: place a pin, see its kelurahan, check for duplicates, shrink photos, send or queue the report. */
+"use strict";
+
+(function () {
+  var TEXT = JSON.parse(document.getElementById("texts").textContent);
+  var STATUS_CLASS = { baru: "baru", diverifikasi: "baru", dikerjakan: "proses", selesai: "selesai", ditutup: "selesai" };
+  var MAX_EDGE = 1600;            // photos are shrunk to this long edge before upload
+  var form = document.getElementById("report-form");
+  var placeText = document.getElementById("place");
+  var sendState = document.getElementById("send-state");
+  var photoInput = document.getElementById("id_photos");
+  var photos = [];                // shrunk Blobs, in the order chosen
+  var photoPlace = null;          // [lat, lon] from the first photo's EXIF
+  var map, pin, reportLayer;
+
+  function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
+
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function deviceId() {
+    var id = localStorage.getItem("lapor-device");
+    if (!id) { id = newUuid(); localStorage.setItem("lapor-device", id); }
+    return id;
+  }
+
+  function showErrors(errors) {
+    form.querySelectorAll(".field-errors").forEach(function (box) {
+      var messages = errors[box.dataset.for] || [];
+      box.innerHTML = "";
+      messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+    });
+    var first = form.querySelector(".field-errors p");
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+
+  function getJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().then(function (body) { return { status: r.status, body: body }; });
+    });
+  }
+
+  /* The place: a pin, its kelurahan from /api/v1/locate, and the duplicate check. */
+  function setPin(lat, lon) {
+    if (pin) pin.setLatLng([lat, lon]); else pin = L.marker([lat, lon]).addTo(map);
+    form.lat.value = ""; form.lon.value = "";
+    placeText.className = "place"; placeText.textContent = TEXT.locating;
+    getJson("/api/v1/locate?lat=" + lat + "&lon=" + lon).then(function (answer) {
+      if (answer.status === 200) {
+        form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
+        placeText.textContent = "Kelurahan " + answer.body.kelurahan.name + ", Kecamatan " + answer.body.kecamatan.name;
+        placeText.className = "place ok";
+        checkDuplicates();
+      } else {
+        placeText.textContent = answer.body.error || TEXT.error;
+        placeText.className = "place refused";
+      }
+    }).catch(function () {
+      // Offline: keep the point; the server checks it when the report is sent.
+      form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
+      placeText.textContent = TEXT.offline_place; placeText.className = "place";
+    });
+  }
+
+  function checkDuplicates() {
+    var box = document.getElementById("duplicates"), list = box.querySelector("ul");
+    var category = form.category.value;
+    if (!category || !form.lat.value) { box.hidden = true; return; }
+    getJson("/api/v1/reports/duplicates?lat=" + form.lat.value + "&lon=" + form.lon.value + "&category=" + category)
+      .then(function (answer) {
+        var features = answer.status === 200 ? answer.body.features : [];
+        list.innerHTML = "";
+        features.forEach(function (f) {
+          var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+          link.href = p.url; link.textContent = p.code + " · " + p.category_name + " · " + Math.round(p.distance_m) + " m";
+          var detail = document.createElement("p"); detail.textContent = p.description;
+          var button = document.createElement("button");
+          button.type = "button"; button.textContent = TEXT.support + " (" + p.support_count + ")";
+          button.addEventListener("click", function () { support(p.code, button); });
+          item.append(link, detail, button); list.appendChild(item);
+        });
+        box.hidden = features.length === 0;
+      }).catch(function () { box.hidden = true; });
+  }
+
+  function support(code, button) {
+    var body = new FormData(); body.append("device_id", deviceId());
+    fetch("/api/v1/reports/" + code + "/support", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken() } })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { button.disabled = true; button.textContent = TEXT.supported + " (" + answer.support_count + ")"; })
+      .catch(function () { button.textContent = TEXT.error; });
+  }
+
+  /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
+  function shrink(file) {
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size < 1500000) return file;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.82); });
+    }).catch(function () { return file; }); // not decodable here: let the server say what is wrong
+  }
+
+  photoInput.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(photoInput.files, 0, 5);
+    var list = document.getElementById("photo-list");
+    list.innerHTML = "";
+    photoPlace = null;
+    document.getElementById("photo-place").hidden = true;
+    if (files[0] && window.exifr) {
+      exifr.gps(files[0]).then(function (gps) {
+        if (gps && !form.lat.value) {
+          photoPlace = [gps.latitude, gps.longitude];
+          document.getElementById("photo-place").hidden = false;
+        }
+      }).catch(function () {});
+    }
+    Promise.all(files.map(shrink)).then(function (blobs) {
+      photos = blobs;
+      blobs.forEach(function (blob, i) {
+        var item = document.createElement("li");
+        item.textContent = files[i].name + " · " + Math.round(blob.size / 1024) + " KB";
+        list.appendChild(item);
+      });
+    });
+  });
+
+  document.getElementById("use-photo-place").addEventListener("click", function () {
+    if (!photoPlace) return;
+    map.setView(photoPlace, 17);
+    setPin(photoPlace[0], photoPlace[1]);
+    document.getElementById("photo-place").hidden = true;
+  });
+
+  /* Sending: the API with the form's fields and the shrunk photos; offline, into the outbox. */
+  function formFields() {
+    var fields = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "photos" && name !== "csrfmiddlewaretoken") fields[name] = value;
+    });
+    return fields;
+  }
+
+  function post(entry) {
+    var body = new FormData();
+    Object.keys(entry.fields).forEach(function (name) { body.append(name, entry.fields[name]); });
+    entry.photos.forEach(function (blob, i) { body.append("photos", blob, "foto-" + (i + 1) + ".jpg"); });
+    return fetch("/api/v1/reports", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (answer) { return { status: r.status, body: answer }; }); });
+  }
+
+  function showState(text) { sendState.hidden = false; sendState.textContent = text; }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), photos: photos };
+    document.getElementById("send").disabled = true;
+    showState(TEXT.sending);
+    post(entry).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) { window.location.href = answer.body.private_url; return; }
+      document.getElementById("send").disabled = false;
+      sendState.hidden = true;
+      showErrors(answer.status === 400 ? answer.body : { lat: [answer.body.error || TEXT.error] });
+    }).catch(function () {
+      // No connection: keep everything on the phone and send it when the network returns.
+      outbox.put(entry).then(function () {
+        showState(TEXT.queued);
+        sendState.className = "send-state waiting";
+      });
+    });
+  });
+
+  function flushOutbox() {
+    outbox.all().then(function (entries) {
+      entries.forEach(function (entry) {
+        post(entry).then(function (answer) {
+          if (answer.status === 200 || answer.status === 201) {
+            outbox.remove(entry.client_uuid).then(function () {
+              if (entry.client_uuid === form.client_uuid.value) { window.location.href = answer.body.private_url; return; }
+              showState(TEXT.sent_later + " " + answer.body.code);
+            });
+          } else if (answer.status === 400) {
+            outbox.remove(entry.client_uuid);
+            showState(TEXT.queued_refused);
+          }
+        }).catch(function () { /* still offline: try again at the next "online" */ });
+      });
+    });
+  }
+  window.addEventListener("online", flushOutbox);
+
+  /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
+  function markerFor(feature, latlng) {
+    return L.circleMarker(latlng, { radius: 8, weight: 2, className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
+      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>");
+  }
+
+  function loadReports() {
+    var b = map.getBounds();
+    getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
+      .then(function (answer) {
+        reportLayer.clearLayers();
+        reportLayer.addLayer(L.geoJSON(answer.body, { pointToLayer: markerFor }));
+      }).catch(function () {});
+  }
+
+  window.reportMap = function (leafletMap) {
+    map = leafletMap;
+    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+    getJson("/api/v1/kelurahan.geojson").then(function (answer) {
+      L.geoJSON(answer.body, {
+        style: { color: "#0b5e3c", weight: 1.5, fill: false },
+        interactive: false,
+      }).addTo(map);
+    }).catch(function () {});
+    map.on("click", function (e) { setPin(e.latlng.lat, e.latlng.lng); });
+    map.on("moveend", loadReports);
+    loadReports();
+    if (form.lat.value && form.lon.value) setPin(parseFloat(form.lat.value), parseFloat(form.lon.value));
+  };
+
+  document.getElementById("locate-me").addEventListener("click", function () {
+    if (!navigator.geolocation) { placeText.textContent = TEXT.gps_failed; return; }
+    navigator.geolocation.getCurrentPosition(function (position) {
+      map.setView([position.coords.latitude, position.coords.longitude], 17);
+      setPin(position.coords.latitude, position.coords.longitude);
+    }, function () { placeText.textContent = TEXT.gps_failed; }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+
+  document.getElementById("search").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var results = document.getElementById("search-results");
+    getJson("/api/v1/geocode?q=" + encodeURIComponent(document.getElementById("search-text").value))
+      .then(function (answer) {
+        results.innerHTML = "";
+        var places = answer.status === 200 ? answer.body : [];
+        if (!places.length) { var none = document.createElement("li"); none.textContent = TEXT.no_results; results.appendChild(none); }
+        places.forEach(function (place) {
+          var item = document.createElement("li"), button = document.createElement("button");
+          button.type = "button"; button.textContent = place.name;
+          button.addEventListener("click", function () { map.setView([place.lat, place.lon], 17); results.hidden = true; });
+          item.appendChild(button); results.appendChild(item);
+        });
+        results.hidden = false;
+      });
+  });
+
+  form.category.addEventListener("change", checkDuplicates);
+  if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  if (navigator.onLine) flushOutbox();
+})();
