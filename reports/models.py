@@ -144,10 +144,10 @@ class Photo(models.Model):
     """A resident's photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail."""
 
     report = models.ForeignKey(Report, models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=photo_path)
     thumbnail = models.ImageField(upload_to=photo_path)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

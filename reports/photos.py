@@ -28,6 +28,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 @dataclass
 class ProcessedPhoto:
     image: bytes
+    width: int
+    height: int
     thumbnail: bytes
     gps: tuple = None  # (lat, lon) from the original's EXIF, read before it was stripped
 
@@ -49,14 +51,16 @@ def process(upload, label):
             original.load()  # decode everything now: a truncated file fails here
             gps = read_gps(original)
             image = ImageOps.exif_transpose(original).convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ValidationError(_("%(photo)s has more than 40 megapixels.") % {"photo": label})
+    except UnidentifiedImageError:
         raise ValidationError(_("%(photo)s is not a photo we can read.") % {"photo": label})
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(_("%(photo)s is damaged or incomplete; take or choose it again.") % {"photo": label})
     image.thumbnail((LONG_EDGE, LONG_EDGE))
-    stored = _jpeg(image, quality=85)
+    stored, (width, height) = _jpeg(image, quality=85), image.size
     image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-    return ProcessedPhoto(image=stored, thumbnail=_jpeg(image, quality=75), gps=gps)
+    return ProcessedPhoto(image=stored, width=width, height=height, thumbnail=_jpeg(image, quality=75), gps=gps)
 
 
 def _jpeg(image, quality):

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -87,26 +88,40 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 show_name=show_name,
             )
             for position, photo in enumerate(photos):
-                stored = Photo(report=report, position=position)
+                stored = Photo(report=report, position=position, width=photo.width, height=photo.height)
                 stored.image.save(f"{position + 1}.jpg", ContentFile(photo.image), save=False)
                 stored.thumbnail.save(f"{position + 1}-kecil.jpg", ContentFile(photo.thumbnail), save=False)
                 stored.save()
             StatusChange.objects.create(report=report, to_status=Status.BARU)
     except IntegrityError:
-        # The same submission arrived twice at once; the other attempt made the report.
-        return Report.objects.get(client_uuid=client_uuid), False
+        # The same submission arrived twice at once: the other attempt made the report.
+        existing = existing_submission(client_uuid)
+        if existing is None:
+            raise
+        return existing, False
     transaction.on_commit(lambda: geocode_later(report.pk))
     return report, True
 
 
 def geocode_later(report_id):
     """Reverse-geocode in the background: a slow geocoder never delays or loses a report."""
-    threading.Thread(target=fill_address, args=(report_id,), daemon=True).start()
+    if settings.GEOCODER_URL:
+        threading.Thread(target=_fill_address_in_thread, args=(report_id,), name=f"geocode-{report_id}",
+                         daemon=True).start()
+
+
+def _fill_address_in_thread(report_id):
+    try:
+        fill_address(report_id)
+    finally:
+        connection.close()  # a thread's connection is not closed by the request cycle
 
 
 def fill_address(report_id):
     """Replace the kelurahan address with a street address when the geocoder answers."""
-    report = Report.objects.get(pk=report_id)
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return None
     address = geocoding.reverse(report.location.y, report.location.x)
     if address:
         Report.objects.filter(pk=report_id).update(address=address[:300])

@@ -26,6 +26,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded photos go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def read_geojson(path):
     return json.loads(Path(path).read_text())
 

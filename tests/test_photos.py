@@ -1,0 +1,82 @@
+"""reports.photos: every rejection, and what is stored (no metadata, orientation applied, sizes)."""
+
+import io
+import zlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from PIL import Image
+
+from reports import photos
+from tests.images import GANTING_GPS, photo_bytes, upload
+
+
+def test_it_stores_a_metadata_free_upright_copy_and_reads_the_gps_first():
+    # Orientation 6: the camera was turned; the stored photo must be turned upright (portrait).
+    stored = photos.process(upload(photo_bytes(640, 480, orientation=6, gps=GANTING_GPS)), "Foto 1")
+    assert stored.gps == pytest.approx(GANTING_GPS, abs=1e-5)
+    with Image.open(io.BytesIO(stored.image)) as image:
+        assert image.format == "JPEG" and image.size == (480, 640)
+        assert not image.getexif() and "exif" not in image.info and "icc_profile" not in image.info
+        top, bottom = image.getpixel((240, 10)), image.getpixel((240, 630))
+        # Rotated 90° clockwise: what was the left (red) half is now on top.
+        assert top[0] > 150 and bottom[2] > 150
+    for marker in (b"Samsung", b"SM-A105F", b"Budi Santoso", b"Exif"):
+        assert marker not in stored.image and marker not in stored.thumbnail
+
+
+def test_it_caps_the_long_edge_at_2048_and_makes_a_thumbnail():
+    stored = photos.process(upload(photo_bytes(4000, 3000)), "Foto 1")
+    with Image.open(io.BytesIO(stored.image)) as image:
+        assert image.size == (2048, 1536)
+    with Image.open(io.BytesIO(stored.thumbnail)) as thumbnail:
+        assert max(thumbnail.size) == 400
+
+
+def test_png_and_webp_are_accepted():
+    for fmt in ("PNG", "WEBP"):
+        stored = photos.process(upload(photo_bytes(300, 200, fmt=fmt), name=f"x.{fmt.lower()}"), "Foto 1")
+        assert Image.open(io.BytesIO(stored.image)).format == "JPEG"
+
+
+def reason(content, name="foto.jpg"):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        photos.process(upload(content, name=name), "Foto 2 (foto.jpg)")
+    message = refused.value.messages[0]
+    assert message.startswith("Foto 2 (foto.jpg)")
+    return message
+
+
+def test_a_truncated_file_is_refused_by_name():
+    assert "is damaged or incomplete" in reason(photo_bytes(800, 600)[:3000])
+
+
+def test_a_text_file_with_a_photo_name_is_refused():
+    assert "is not a photo we can read" in reason(b"this is not a photo at all\n" * 50)
+
+
+def test_a_gif_is_refused_as_a_format_we_do_not_take():
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, "GIF")
+    message = reason(out.getvalue(), name="foto.jpg")
+    assert "JPEG, PNG" in message
+
+
+def test_a_file_over_10_mb_is_refused_unread():
+    assert "10 MB" in reason(b"\xff\xd8" + b"0" * (10 * 1024 * 1024))
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    """A 10,000 x 10,000 PNG (100 megapixels) that compresses to a few hundred kilobytes."""
+    width = height = 10_000
+    raw = zlib.compress(b"".join(b"\x00" + b"\x00" * width for _ in range(height)), 9)
+
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+    assert len(bomb) < 1_000_000
+    message = reason(bomb, name="bom.png")
+    assert "more than 40 megapixels" in message

@@ -1,0 +1,225 @@
+"""Filing, following and supporting reports through /api/v1/ and the pages; privacy of the reporter."""
+
+import datetime
+import io
+import re
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from PIL import Image
+
+from reports.models import Report, StatusChange
+from reports.services import add_working_days
+from tests.images import GANTING_GPS, photo_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+PHONE, EMAIL = "0812 7777 3333", "budi.rahasia@example.org"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit():
+    cache.clear()
+
+
+def report_data(**overrides):
+    data = {
+        "category": "jalan-berlubang",
+        "lat": str(GANTING_GPS[0]),
+        "lon": str(GANTING_GPS[1]),
+        "description": "Lubang besar di depan masjid, dalam sekitar 20 cm.",
+        "client_uuid": str(uuid.uuid4()),
+        "name": "Budi Santoso",
+        "phone": PHONE,
+        "email": EMAIL,
+        "photos": [upload(photo_bytes(gps=GANTING_GPS))],
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def file(client, **overrides):
+    return client.post("/api/v1/reports", report_data(**overrides), HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_filing_a_report_assigns_code_kelurahan_crew_due_date_and_history(client):
+    response = file(client)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert re.fullmatch(r"PP-\d{6}", body["code"])
+    assert body["kelurahan"] == {"code": "13.74.01.1001", "name": "Ganting"}
+    assert body["crew"]["name"] == "Tim Jalan Padang Panjang Timur"
+    assert body["status"] == "baru"
+    report = Report.objects.get(code=body["code"])
+    assert report.due_date == add_working_days(report.created.astimezone().date(), 10)
+    assert report.address == "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
+    assert list(StatusChange.objects.filter(report=report).values_list("to_status", flat=True)) == ["baru"]
+    assert body["private_url"].endswith(f"/laporan/{report.code}/ikuti/{report.private_token}/")
+
+
+def test_tracking_codes_count_up_within_the_year(client):
+    first, second = file(client).json()["code"], file(client).json()["code"]
+    assert int(second[3:]) == int(first[3:]) + 1
+    assert first[3:5] == f"{datetime.date.today().year % 100:02d}"
+
+
+def test_working_days_skip_the_weekend():
+    friday = datetime.date(2026, 11, 27)
+    assert add_working_days(friday, 1) == datetime.date(2026, 11, 30)  # Monday
+    assert add_working_days(friday, 5) == datetime.date(2026, 12, 4)
+    assert add_working_days(datetime.date(2026, 11, 28), 1) == datetime.date(2026, 11, 30)  # from a Saturday
+
+
+def test_the_stored_photo_has_no_metadata(client):
+    code = file(client).json()["code"]
+    photo = Report.objects.get(code=code).photos.get()
+    stored = photo.image.read()
+    for marker in (b"Exif", b"Samsung", b"SM-A105F", b"Budi Santoso"):
+        assert marker not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert not image.getexif()
+        assert image.size == (photo.width, photo.height) == (640, 480)
+
+
+def test_a_retried_submission_returns_the_report_it_already_made(client):
+    data_uuid = str(uuid.uuid4())
+    first = file(client, client_uuid=data_uuid)
+    again = file(client, client_uuid=data_uuid)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["code"] == again.json()["code"]
+    assert Report.objects.filter(client_uuid=data_uuid).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"description": "rusak"}, "description", "at least 10 characters"),
+        ({"description": None}, "description", "required"),
+        ({"category": None}, "category", "required"),
+        ({"category": "jembatan"}, "category", "valid choice"),
+        ({"lat": None, "lon": None}, "lat", "pin on the map"),
+        ({"photos": None}, "photos", "at least one photo"),
+        ({"photos": [upload(b"%PDF-1.4 not a photo", name="lubang.jpg")]}, "photos", "Photo 1 (lubang.jpg)"),
+        ({"email": "budi@"}, "email", "valid email"),
+        ({"lat": "-0.9471", "lon": "100.4172"}, "lat", "outside Kota Padang Panjang"),
+    ],
+    ids=["short", "no-description", "no-category", "unknown-category", "no-point", "no-photo", "bad-photo",
+         "bad-email", "outside"],
+)
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(client, overrides, field, message):
+    before = Report.objects.count()
+    response = file(client, **overrides)
+    assert response.status_code == 400
+    assert message in " ".join(response.json()[field])
+    assert Report.objects.count() == before
+
+
+def test_a_lighting_report_needs_no_photo(client):
+    response = file(client, category="lampu-mati", photos=None)
+    assert response.status_code == 201
+    assert response.json()["crew"]["name"] == "Tim Penerangan Jalan Kota"
+
+
+def test_six_photos_are_too_many(client):
+    response = file(client, photos=[upload(photo_bytes(64, 48)) for _ in range(6)])
+    assert response.status_code == 400 and "At most 5 photos" in response.json()["photos"][0]
+
+
+def test_no_public_page_or_api_shows_the_phone_or_email_nor_a_private_name(client):
+    code = file(client).json()["code"]
+    public = [
+        client.get(f"/api/v1/reports/{code}"),
+        client.get(f"/laporan/{code}/"),
+        client.get("/api/v1/reports"),
+        client.get("/api/v1/reports/duplicates", {"lat": GANTING_GPS[0], "lon": GANTING_GPS[1],
+                                                  "category": "jalan"}),
+        client.get("/"),
+    ]
+    assert code in public[2].content.decode() and code in public[3].content.decode()
+    for response in public:
+        text = response.content.decode()
+        assert response.status_code == 200
+        assert PHONE not in text and EMAIL not in text and "Budi Santoso" not in text
+
+
+def test_a_name_the_reporter_chose_to_show_is_public(client):
+    code = file(client, show_name="on").json()["code"]
+    feature = client.get(f"/api/v1/reports/{code}").json()
+    assert feature["type"] == "Feature" and feature["properties"]["name"] == "Budi Santoso"
+    assert feature["geometry"]["coordinates"] == pytest.approx([GANTING_GPS[1], GANTING_GPS[0]])
+    assert PHONE not in str(feature) and EMAIL not in str(feature)
+
+
+def test_open_reports_nearby_are_offered_as_duplicates_within_the_category_radius(client):
+    near = file(client).json()["code"]
+    file(client, category="lampu-mati", photos=None)  # another category at the same spot
+    # About 20 m north: inside the road radius (30 m).
+    found = client.get("/api/v1/reports/duplicates", {"lat": GANTING_GPS[0] + 0.00018, "lon": GANTING_GPS[1],
+                                                      "category": "jalan-retak-amblas"}).json()
+    assert [f["properties"]["code"] for f in found["features"]] == [near]
+    assert found["features"][0]["properties"]["distance_m"] == pytest.approx(19.9, abs=0.5)
+    # About 40 m north: outside it.
+    far = client.get("/api/v1/reports/duplicates", {"lat": GANTING_GPS[0] + 0.00036, "lon": GANTING_GPS[1],
+                                                    "category": "jalan"}).json()
+    assert far["features"] == []
+
+
+def test_support_counts_once_per_device(client):
+    code = file(client).json()["code"]
+    first = client.post(f"/api/v1/reports/{code}/support", {"device_id": "perangkat-aaaa-1111"})
+    again = client.post(f"/api/v1/reports/{code}/support", {"device_id": "perangkat-aaaa-1111"})
+    other = client.post(f"/api/v1/reports/{code}/support", {"device_id": "perangkat-bbbb-2222"})
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert other.json()["support_count"] == 2
+    missing = client.post(f"/api/v1/reports/{code}/support", {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.status_code == 400 and missing.json() == {"device_id": ["This field is required."]}
+
+
+def test_submissions_are_rate_limited_per_client(client, settings):
+    settings.REPORTS_PER_HOUR = 2
+    assert [file(client).status_code for _ in range(2)] == [201, 201]
+    refused = file(client)
+    assert refused.status_code == 429 and "try again in an hour" in refused.json()["error"]
+    other = Client(REMOTE_ADDR="10.1.2.3")
+    assert file(other).status_code == 201
+
+
+def test_categories_list_names_radius_days_and_photo_rule(client):
+    categories = {c["slug"]: c for c in client.get("/api/v1/categories").json()}
+    assert categories["lampu-mati"] == {
+        "slug": "lampu-mati", "name_id": "Lampu mati", "name_en": "Light out", "parent": "penerangan-jalan",
+        "duplicate_radius_m": 25, "response_days": 3, "photo_required": False,
+    }
+    assert len(categories) == 12
+
+
+def test_the_html_form_keeps_what_was_typed_when_it_refuses(client):
+    data = report_data(description="pendek", photos=None)
+    response = client.post("/lapor/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at least 10 characters" in page and "pendek" in page and PHONE in page
+    assert Report.objects.count() == 0
+
+
+def test_the_html_form_files_and_lands_on_the_private_page(client):
+    response = client.post("/lapor/", report_data(), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    report = Report.objects.get()
+    assert response.redirect_chain[-1][0] == report.get_private_url()
+    page = response.content.decode()
+    assert report.code in page and "This is your private link" in page and PHONE in page
+    # Without the token the same page holds none of it.
+    public = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This is your private link" not in public and PHONE not in public
+
+
+def test_the_html_form_is_csrf_protected():
+    response = Client(enforce_csrf_checks=True).post("/lapor/", report_data())
+    assert response.status_code == 403
+
+
+def test_the_map_page_speaks_indonesian_by_default_and_english_on_request(client):
+    assert "Laporkan masalah" in client.get("/").content.decode()
+    assert "Report a problem" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
