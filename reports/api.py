@@ -3,8 +3,8 @@
 import json
 import math
 
-from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 from django.contrib.gis.db.models import MultiPolygonField
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
 from django.contrib.gis.geos import Polygon
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _

@@ -57,6 +57,9 @@ class TrackingCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class ReportQuerySet(gis_models.QuerySet):
     def public(self):
@@ -153,6 +156,9 @@ class Photo(models.Model):
     class Meta:
         ordering = ["report", "position"]
 
+    def __str__(self):
+        return f"{self.report_id} #{self.position + 1}"
+
 
 class StatusChange(models.Model):
     """One row of a report's history: who changed what, when, and why."""
@@ -167,6 +173,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["report", "created", "pk"]
 
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
 
 class Support(models.Model):
     """'Me too' from one device or account; counted on Report.support_count."""
@@ -177,3 +186,6 @@ class Support(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "supporter"], name="reports_one_support_each")]
+
+    def __str__(self):
+        return f"{self.report_id} by {self.supporter}"

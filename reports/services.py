@@ -5,10 +5,10 @@ import secrets
 import threading
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
