@@ -1,6 +1,5 @@
 """Filing and supporting reports: the one path every form, API and import goes through."""
 
-import logging
 import secrets
 import threading
 from datetime import timedelta
@@ -15,8 +14,6 @@ from django.utils import timezone
 
 from geo import geocoding, lookup
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter
-
-logger = logging.getLogger(__name__)
 
 
 def add_working_days(start, days):
@@ -99,30 +96,27 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
         if existing is None:
             raise
         return existing, False
-    transaction.on_commit(lambda: geocode_later(report.pk))
+    transaction.on_commit(lambda: geocode_later(report.pk, lat, lon))
     return report, True
 
 
-def geocode_later(report_id):
+def geocode_later(report_id, lat, lon):
     """Reverse-geocode in the background: a slow geocoder never delays or loses a report."""
     if settings.GEOCODER_URL:
-        threading.Thread(target=_fill_address_in_thread, args=(report_id,), name=f"geocode-{report_id}",
+        threading.Thread(target=_fill_address_in_thread, args=(report_id, lat, lon), name=f"geocode-{report_id}",
                          daemon=True).start()
 
 
-def _fill_address_in_thread(report_id):
+def _fill_address_in_thread(report_id, lat, lon):
     try:
-        fill_address(report_id)
+        fill_address(report_id, lat, lon)
     finally:
         connection.close()  # a thread's connection is not closed by the request cycle
 
 
-def fill_address(report_id):
+def fill_address(report_id, lat, lon):
     """Replace the kelurahan address with a street address when the geocoder answers."""
-    report = Report.objects.filter(pk=report_id).first()
-    if report is None:
-        return None
-    address = geocoding.reverse(report.location.y, report.location.x)
+    address = geocoding.reverse(lat, lon)
     if address:
         Report.objects.filter(pk=report_id).update(address=address[:300])
     return address
