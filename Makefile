@@ -12,7 +12,7 @@ APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint apt postgres database
+.PHONY: setup run test lint apt postgres database chromium
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -20,8 +20,13 @@ run: setup
 	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile -
 
-test: setup lint
+test: setup chromium lint
 	$(VENV)/bin/pytest
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

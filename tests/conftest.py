@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
@@ -20,10 +21,22 @@ needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """No kept connections: the live server's request threads must not outlive a test's database."""
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
     with django_db_blocker.unblock():
         call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in Redis: every test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
@@ -17,11 +16,6 @@ from tests.images import GANTING_GPS, photo_bytes, upload
 pytestmark = pytest.mark.django_db
 
 PHONE, EMAIL = "0812 7777 3333", "budi.rahasia@example.org"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    cache.clear()
 
 
 def report_data(**overrides):

@@ -166,8 +166,8 @@
     post(entry).then(function (answer) {
       if (answer.status === 200 || answer.status === 201) { window.location.href = answer.body.private_url; return; }
       document.getElementById("send").disabled = false;
-      sendState.hidden = true;
-      showErrors(answer.status === 400 ? answer.body : { lat: [answer.body.error || TEXT.error] });
+      if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
+      showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
     }).catch(function () {
       // No connection: keep everything on the phone and send it when the network returns.
       outbox.put(entry).then(function () {
@@ -195,6 +195,8 @@
     });
   }
   window.addEventListener("online", flushOutbox);
+  // The "online" event is not reliable on every phone: while something waits, try again now and then.
+  setInterval(function () { if (navigator.onLine) flushOutbox(); }, 10000);
 
   /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
   function markerFor(feature, latlng) {

@@ -1,0 +1,96 @@
+"""A resident on a 360 x 740 phone: pin, kelurahan, form with a photo, send; and the same with the network cut.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium) against the live test server.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from reports.models import Report
+from tests.conftest import LOADED
+from tests.images import photo_bytes
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def city(transactional_db):
+    """A transactional test starts from an emptied database: load the city again."""
+    call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
+
+
+@pytest.fixture
+def phone(live_server, city, monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+        page = context.new_page()
+        # Nothing leaves the machine: basemap tiles from the internet are refused at once.
+        page.route("http*://*.openstreetmap.org/**", lambda route: route.abort())
+        page.goto(live_server.url + "/")
+        page.wait_for_function("window.reportMap && document.querySelector('.leaflet-container')")
+        yield page, context
+        context.close()
+        browser.close()
+
+
+def place_pin_and_fill(page):
+    map_box = page.locator("#map").bounding_box()
+    # The map opens on the city centre: tap its middle.
+    page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
+    page.wait_for_selector("#place.ok")
+    page.select_option("#id_category", "saluran-tersumbat")
+    page.fill("#id_description", "Saluran di depan sekolah tersumbat sampah, air meluap ke jalan.")
+    page.set_input_files("#id_photos", files=[{
+        "name": "saluran.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000),
+    }])
+    page.wait_for_selector("#photo-list li")
+    return page.inner_text("#place")
+
+
+def test_a_resident_reports_from_a_phone(phone):
+    page, _ = phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    place = place_pin_and_fill(page)
+    assert place.startswith("Kelurahan ") and "Kecamatan Padang Panjang" in place
+    # The 3000 x 2000 photo was shrunk in the browser before upload.
+    assert "KB" in page.inner_text("#photo-list")
+    page.click("#send")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    report = Report.objects.get()
+    assert report.code in page.inner_text("h1, .code")
+    assert page.locator(".photos img").count() == 1
+    assert place == f"Kelurahan {report.kelurahan.name}, Kecamatan {report.kelurahan.kecamatan.name}"
+    stored = report.photos.get()
+    assert max(stored.width, stored.height) == 1600  # shrunk on the phone, not only on the server
+
+
+def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_returns(phone):
+    page, context = phone
+    place_pin_and_fill(page)
+    context.set_offline(True)
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    assert "Tidak ada koneksi" in page.inner_text("#send-state")
+    assert Report.objects.count() == 0
+    context.set_offline(False)
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    assert Report.objects.count() == 1
+    waiting = page.evaluate("""new Promise(function (done) {
+        indexedDB.open("lapor-padangpanjang").onsuccess = function (event) {
+            event.target.result.transaction("outbox").objectStore("outbox").count().onsuccess =
+                function (count) { done(count.target.result); };
+        };
+    })""")
+    assert waiting == 0  # sent, so no longer kept on the phone
