@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from reports.models import Report
 from tests.conftest import LOADED
-from tests.images import photo_bytes
+from tests.images import GANTING_GPS, photo_bytes
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -94,3 +94,15 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
         };
     })""")
     assert waiting == 0  # sent, so no longer kept on the phone
+
+
+def test_without_a_pin_the_photo_position_is_offered(phone):
+    page, _ = phone
+    page.set_input_files("#id_photos", files=[{
+        "name": "lampu.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(800, 600, gps=GANTING_GPS),
+    }])
+    page.wait_for_selector("#photo-place:not([hidden])")
+    page.click("#use-photo-place")
+    page.wait_for_selector("#place.ok")
+    assert page.inner_text("#place") == "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
+    assert float(page.input_value("#id_lat")) == pytest.approx(GANTING_GPS[0], abs=1e-5)
