@@ -1,0 +1,210 @@
+"""Benchmark of filing a report with a 12-megapixel phone photo, and of the map page's weight.
+
+    .venv/bin/python bench/submission_bench.py [--reports 20] [--seed 7]
+
+Starts gunicorn (one worker, DEBUG off, static files compressed by WhiteNoise) on
+127.0.0.1 against the database in DATABASE_URL, posts reports with a generated
+12 MP JPEG (4000 x 3000, noisy like a real photo, so it compresses like one), and
+measures the server's time per submission (p50, p95) and the worker's peak memory.
+The reference, in the same run, is Pillow alone doing the same decode, resize and
+encode in this process. The reports it files are deleted at the end.
+
+Then it loads `/` as a phone would on first visit (gzip accepted) and adds up the
+bytes transferred for the page and every script, style sheet and image it names.
+Figures are printed and saved to bench/results/submission.json.
+"""
+
+import argparse
+import gzip
+import http.client
+import io
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from PIL import Image  # noqa: E402
+
+from reports import photos  # noqa: E402
+from reports.models import Report  # noqa: E402
+
+GANTING = (-0.460738, 100.417659)
+
+
+def phone_photo(seed):
+    """A 4000 x 3000 JPEG with per-pixel noise over a gradient: about the size of a real 12 MP photo."""
+    rng = random.Random(seed)
+    noise = Image.frombytes("L", (4000, 3000), rng.randbytes(4000 * 3000))
+    gradient = Image.linear_gradient("L").resize((4000, 3000))
+    image = Image.merge("RGB", (noise, gradient, Image.blend(noise, gradient, 0.5)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def multipart(fields, photo):
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="foto.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port):
+    env = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1",
+               LOG_LEVEL="ERROR", REPORTS_PER_HOUR="100000", GEOCODER_URL="")
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--log-level", "warning", "--timeout", "120"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def worker_peak_mib(master_pid):
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def percentiles(times):
+    ordered = sorted(times)
+    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000}
+
+
+def page_weight(port):
+    """Bytes on the wire for / and the scripts, styles and images it names, gzip accepted."""
+    client = http.client.HTTPConnection("127.0.0.1", port)
+
+    def fetch(path):
+        client.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = client.getresponse()
+        body = response.read()
+        assert response.status == 200, (path, response.status)
+        plain = gzip.decompress(body) if response.getheader("Content-Encoding") == "gzip" else body
+        return len(body), plain
+
+    total, html = fetch("/")
+    files = {"/": total}
+    for path in re.findall(rb'(?:src|href)="(/static/[^"]+)"', html):
+        files[path.decode()] = fetch(path.decode())[0]
+    return files
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    photo = phone_photo(args.seed)
+    print(f"Photo: 4000 x 3000 JPEG, {len(photo) / 1e6:.1f} MB")
+
+    reference = []
+    for _ in range(args.reports):
+        start = time.perf_counter()
+        photos.process(django_upload(photo), "bench")
+        reference.append(time.perf_counter() - start)
+    print("  Pillow alone: done")
+
+    port = free_port()
+    server = start_server(port)
+    filed, times = [], []
+    try:
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for index in range(1, args.reports + 1):
+            client_uuid = str(uuid.uuid4())
+            body, content_type = multipart({
+                "category": "jalan-berlubang", "lat": GANTING[0], "lon": GANTING[1],
+                "description": "Lubang besar di jalan, benchmark.", "client_uuid": client_uuid,
+            }, photo)
+            start = time.perf_counter()
+            client.request("POST", "/api/v1/reports", body=body, headers={"Content-Type": content_type})
+            response = client.getresponse()
+            answer = response.read()
+            times.append(time.perf_counter() - start)
+            assert response.status == 201, answer[:300]
+            filed.append(client_uuid)
+            if index % max(1, args.reports // 4) == 0:
+                print(f"  POST /api/v1/reports: {index}/{args.reports}", flush=True)
+        peak = worker_peak_mib(server.pid)
+        weights = page_weight(port)
+    finally:
+        server.terminate()
+        server.wait()
+        removed = 0
+        for report in Report.objects.filter(client_uuid__in=filed):
+            for stored in report.photos.all():
+                stored.image.delete(save=False)
+                stored.thumbnail.delete(save=False)
+            report.delete()
+            removed += 1
+        print(f"  removed the {removed} benchmark reports")
+
+    results = {
+        "reports": args.reports,
+        "photo_bytes": len(photo),
+        "pillow_alone": percentiles(reference),
+        "api_submission": percentiles(times),
+        "worker_peak_mib": peak,
+        "page_weight_bytes": weights,
+        "page_weight_total": sum(weights.values()),
+    }
+    ratio = results["api_submission"]["p50_ms"] / results["pillow_alone"]["p50_ms"]
+    print(f"\n{'':32}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'Pillow alone (reference)':32}{results['pillow_alone']['p50_ms']:10.0f}{results['pillow_alone']['p95_ms']:10.0f}")
+    print(f"{'POST /api/v1/reports':32}{results['api_submission']['p50_ms']:10.0f}{results['api_submission']['p95_ms']:10.0f}"
+          f"   ({ratio:.2f}x Pillow alone at p50)")
+    print(f"Worker peak memory: {peak:.0f} MiB")
+    print(f"First load of / : {results['page_weight_total'] / 1024:.0f} KiB transferred in {len(weights)} files")
+    for path, size in sorted(weights.items(), key=lambda item: -item[1]):
+        print(f"  {size / 1024:8.1f} KiB  {path}")
+    out = ROOT / "bench" / "results" / "submission.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Saved {out.relative_to(ROOT)}")
+
+
+def django_upload(content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("foto.jpg", content, content_type="image/jpeg")
+
+
+if __name__ == "__main__":
+    main()
