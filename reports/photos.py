@@ -8,6 +8,7 @@ applied, every metadata block gone (GPS, device, owner), long edge at most
 """
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ LONG_EDGE = 2048
 THUMBNAIL_EDGE = 400
 GPS_IFD = 0x8825
 
-# Pillow's own guard, at our limit: larger images raise DecompressionBombError.
+# Pillow's own guard, at our limit: it is checked from the header, before any decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
@@ -39,19 +40,19 @@ def process(upload, label):
     if upload.size > MAX_BYTES:
         raise ValidationError(_("%(photo)s is larger than 10 MB.") % {"photo": label})
     try:
-        with Image.open(upload) as probe:
-            kind = probe.format
-            width, height = probe.size
+        with warnings.catch_warnings():
+            # Pillow warns above MAX_IMAGE_PIXELS and refuses only above twice that: refuse at once.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:  # reads the header only
+                kind = probe.format
         if kind not in ACCEPTED_FORMATS:
             raise ValidationError(_("%(photo)s is not a JPEG, PNG or WebP photo.") % {"photo": label})
-        if width * height > MAX_PIXELS:
-            raise ValidationError(_("%(photo)s has more than 40 megapixels.") % {"photo": label})
         upload.seek(0)
         with Image.open(upload) as original:
             original.load()  # decode everything now: a truncated file fails here
             gps = read_gps(original)
             image = ImageOps.exif_transpose(original).convert("RGB")
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_("%(photo)s has more than 40 megapixels.") % {"photo": label})
     except UnidentifiedImageError:
         raise ValidationError(_("%(photo)s is not a photo we can read.") % {"photo": label})

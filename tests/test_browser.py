@@ -7,12 +7,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from playwright import sync_api as playwright
 
 from reports.models import Report
 from tests.conftest import LOADED
 from tests.images import GANTING_GPS, photo_bytes
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
