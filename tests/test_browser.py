@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright import sync_api as playwright
 
 from reports.models import Report
@@ -24,7 +25,7 @@ def city(transactional_db):
 
 
 @pytest.fixture
-def phone(live_server, city, monkeypatch):
+def phone(city, live_server, monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright.sync_playwright() as driver:
@@ -40,6 +41,8 @@ def phone(live_server, city, monkeypatch):
         page.goto(live_server.url + "/")
         page.wait_for_function("window.reportMap && document.querySelector('.leaflet-container')")
         yield page, context
+        # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
+        connections.close_all()
         context.close()
         browser.close()
 
