@@ -21,12 +21,6 @@ needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
-    """No kept connections: the live server's request threads must not outlive a test's database."""
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
-
-
-@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
     with django_db_blocker.unblock():
