@@ -141,7 +141,8 @@ def possible_duplicates(category, lat, lon, limit=5):
         Report.objects.public().open()
         .filter(category__in=[main, *main.children.all()])
         .within(where, main.duplicate_radius_m)
-        .select_related("category")
+        .select_related("category", "kelurahan__kecamatan")
+        .prefetch_related("photos")
         .annotate(distance=Distance("location", where, spheroid=True))
         .order_by(GeometryDistance("location", where))[:limit]
     )

@@ -217,3 +217,21 @@ def test_the_html_form_is_csrf_protected():
 def test_the_map_page_speaks_indonesian_by_default_and_english_on_request(client):
     assert "Laporkan masalah" in client.get("/").content.decode()
     assert "Report a problem" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_duplicate_list_costs_the_same_queries_for_one_report_or_five(client, django_assert_max_num_queries):
+    for _ in range(5):
+        file(client)
+    params = {"lat": GANTING_GPS[0], "lon": GANTING_GPS[1], "category": "jalan"}
+    with django_assert_max_num_queries(4):  # category, reports, their photos (+ the session-less request)
+        found = client.get("/api/v1/reports/duplicates", params).json()
+    assert len(found["features"]) == 5
+
+
+def test_the_map_list_is_one_query_whatever_its_length(client, django_assert_num_queries):
+    for _ in range(3):
+        file(client)
+    with django_assert_num_queries(1):
+        found = client.get("/api/v1/reports", {"bbox": "100.37,-0.49,100.44,-0.45"}).json()
+    assert len(found["features"]) == 3
+    assert set(found["features"][0]["properties"]) == {"code", "category", "status", "support_count"}
