@@ -187,8 +187,15 @@
               showState(TEXT.sent_later + " " + answer.body.code);
             });
           } else if (answer.status === 400) {
+            // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
             outbox.remove(entry.client_uuid);
-            showState(TEXT.queued_refused);
+            if (entry.client_uuid === form.client_uuid.value) {
+              sendState.hidden = true;
+              document.getElementById("send").disabled = false;
+              showErrors(answer.body);
+            } else {
+              showState(TEXT.queued_refused);
+            }
           }
         }).catch(function () { /* still offline: try again at the next "online" */ });
       });
