@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    "rest_framework.authtoken",
     "leaflet",
     "geo",
     "reports",
@@ -149,6 +150,11 @@ GEOCODER_URL = env_str("GEOCODER_URL", "")
 GEOCODER_TIMEOUT_S = env_int("GEOCODER_TIMEOUT_S", 3)
 GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "lapor-padangpanjang/1.0 (e-complain Kota Padang Panjang)")
 
+# Links in e-mails to reporters; e-mail goes to the console in development.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "e-complain@padangpanjang.go.id")
+
 # Report submissions a client (by IP address) may make per hour.
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
 CACHES = {
@@ -156,6 +162,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),
     }
+}
+
+# The API takes the browser's session (with CSRF) or `Authorization: Token <key>` (manage.py drf_create_token).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
 }
 
 # Padangpanjang: the admin maps open on the city.

@@ -117,6 +117,10 @@ class Crew(models.Model):
     )
     kelurahan = models.ManyToManyField(Kelurahan, blank=True, related_name="crews", verbose_name=_("kelurahan"))
     contact = models.CharField(_("contact"), max_length=200, blank=True)
+    members = models.ManyToManyField(
+        "auth.User", blank=True, related_name="crews", verbose_name=_("members"),
+        help_text=_("Staff in the group 'crew' who work in this crew."),
+    )
 
     class Meta:
         ordering = ["name"]

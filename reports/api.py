@@ -4,20 +4,26 @@ import json
 import math
 
 from django.contrib.gis.db.models import MultiPolygonField
-from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
+from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.contrib.gis.geos import Polygon
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from reports import ratelimit, services
-from reports.forms import ReportForm
-from reports.models import Category, Report
-from reports.serializers import CategorySerializer, MapReportSerializer, PublicReportSerializer
+from reports import ratelimit, roles, services, workflow
+from reports.forms import ReportForm, StatusChangeForm
+from reports.models import Category, Report, Status
+from reports.serializers import (
+    CategorySerializer,
+    MapReportSerializer,
+    PublicReportSerializer,
+    StaffReportSerializer,
+)
 
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
 MAP_LIMIT = 2000
@@ -242,3 +248,70 @@ class KelurahanOutlineView(APIView):
         response = Response({"type": "FeatureCollection", "features": features})
         response["Cache-Control"] = "public, max-age=3600"
         return response
+
+
+class NearbyQuery(LocateQuery):
+    radius_m = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    crew = serializers.IntegerField(min_value=1, required=False)
+    overdue = serializers.BooleanField(required=False)
+
+
+class NearbyView(APIView):
+    """GET /api/v1/reports/nearby: reports around a point, nearest first, each with its distance in metres."""
+
+    def get(self, request):
+        query = NearbyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        where = lookup.point(params["lat"], params["lon"])
+        staff = roles.is_staff_reader(request.user)
+        reports = Report.objects.all() if staff else Report.objects.public()
+        reports = reports.within(where, params["radius_m"])
+        if "category" in params:
+            main = params["category"]
+            reports = reports.filter(category__in=[main, *main.children.all()])
+        if "status" in params:
+            reports = reports.filter(status=params["status"])
+        if "crew" in params:
+            reports = reports.filter(crew_id=params["crew"])
+        if params.get("overdue"):
+            reports = reports.overdue()
+        found = list(
+            reports.select_related("category", "kelurahan__kecamatan", "crew")
+            .prefetch_related("photos")
+            .annotate(distance=Distance("location", where, spheroid=True))
+            .order_by(GeometryDistance("location", where))[: params["limit"]]
+        )
+        serializer = StaffReportSerializer if staff else PublicReportSerializer
+        data = serializer(found, many=True, context={"request": request}).data
+        for feature, report in zip(data["features"], found, strict=True):
+            feature["properties"]["distance_m"] = round(report.distance.m, 1)
+        return Response(data)
+
+
+class StatusView(APIView):
+    """POST /api/v1/reports/<code>/status: move a report along the workflow (crews and dispatchers)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, code):
+        report = get_object_or_404(Report.objects.select_related("crew"), code=code.upper())
+        form = StatusChangeForm(request.data, request.FILES)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        data = form.cleaned_data
+        try:
+            workflow.change_status(report, data["status"], request.user, version=data["version"], note=data["note"],
+                                   photo=data["photo"], duplicate_of=data["duplicate_of"])
+        except workflow.Forbidden as refusal:
+            return Response({"error": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
+        except workflow.Refused as refusal:
+            return Response({refusal.field: [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        except workflow.Conflict as conflict:
+            current = StaffReportSerializer(conflict.report, context={"request": request}).data
+            return Response({"error": str(conflict), "current": current}, status=status.HTTP_409_CONFLICT)
+        report = Report.objects.select_related("category", "kelurahan__kecamatan", "crew").get(pk=report.pk)
+        return Response(StaffReportSerializer(report, context={"request": request}).data)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
-from reports.models import Category
+from reports.models import Category, Report, Status
 
 MAX_PHOTOS = 5
 
@@ -76,3 +76,24 @@ class ReportForm(forms.Form):
         if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
             self.add_error("photos", _("Add at least one photo of the problem."))
         return data
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    version = forms.IntegerField(min_value=1)
+    note = forms.CharField(max_length=2000, required=False)
+    photo = forms.FileField(required=False)
+    duplicate_of = forms.CharField(max_length=12, required=False)
+
+    def clean_photo(self):
+        upload = self.cleaned_data["photo"]
+        return photo_rules.process(upload, _("The photo of the fix")) if upload else None
+
+    def clean_duplicate_of(self):
+        code = self.cleaned_data["duplicate_of"].strip().upper()
+        if not code:
+            return None
+        original = Report.objects.filter(code=code).first()
+        if original is None:
+            raise forms.ValidationError(_("There is no report %(code)s.") % {"code": code})
+        return original

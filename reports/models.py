@@ -4,6 +4,7 @@ from django.contrib.gis.db import models as gis_models
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,9 @@ class ReportQuerySet(gis_models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def overdue(self, today=None):
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
 
 class Report(gis_models.Model):
     code = models.CharField(_("tracking code"), max_length=12, unique=True)
@@ -105,6 +109,11 @@ class Report(gis_models.Model):
     reporter_email = models.EmailField(_("e-mail"), blank=True)
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     support_count = models.PositiveIntegerField(_("supports"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("duplicate of")
+    )
+    # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
+    version = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)
     created = models.DateTimeField(_("filed"), auto_now_add=True, db_index=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -138,15 +147,24 @@ class Report(gis_models.Model):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_date < timezone.localdate()
+
 
 def photo_path(photo, filename):
     return f"laporan/{photo.report.created:%Y/%m}/{photo.report.code}/{filename}"
 
 
 class Photo(models.Model):
-    """A resident's photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail."""
+    """A photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail."""
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", _("resident's photo")
+        COMPLETION = "completion", _("photo of the fix")
 
     report = models.ForeignKey(Report, models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESIDENT)
     image = models.ImageField(upload_to=photo_path)
     thumbnail = models.ImageField(upload_to=photo_path)
     width = models.PositiveIntegerField()
@@ -168,6 +186,7 @@ class StatusChange(models.Model):
     to_status = models.CharField(max_length=12, choices=Status.choices)
     note = models.TextField(blank=True)
     by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+")
+    photo = models.ForeignKey(Photo, models.SET_NULL, null=True, blank=True, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

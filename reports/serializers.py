@@ -26,6 +26,7 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
     kelurahan = PlaceField(read_only=True)
     kecamatan = PlaceField(source="kelurahan.kecamatan", read_only=True)
     name = serializers.CharField(source="public_name", read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     photos = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -35,13 +36,14 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
         id_field = False
         fields = [
             "code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
-            "description", "created", "due_date", "support_count", "name", "photos", "url",
+            "description", "created", "due_date", "overdue", "support_count", "name", "photos", "url",
         ]
 
     def get_photos(self, report):
         request = self.context.get("request")
         return [
-            {"url": request.build_absolute_uri(p.image.url), "thumbnail": request.build_absolute_uri(p.thumbnail.url)}
+            {"url": request.build_absolute_uri(p.image.url), "thumbnail": request.build_absolute_uri(p.thumbnail.url),
+             "kind": p.kind}
             for p in report.photos.all()
         ]
 
@@ -59,3 +61,21 @@ class MapReportSerializer(GeoFeatureModelSerializer):
         geo_field = "location"
         id_field = False
         fields = ["code", "category", "status", "support_count"]
+
+
+class StaffReportSerializer(PublicReportSerializer):
+    """What crews, dispatchers and planners see: routing, moderation and the version to change against.
+
+    Still without the reporter's phone and e-mail: those stay in the admin.
+    """
+
+    crew = serializers.SerializerMethodField()
+    reporter_name = serializers.CharField(read_only=True)
+
+    class Meta(PublicReportSerializer.Meta):
+        fields = PublicReportSerializer.Meta.fields + [
+            "crew", "routing_problem", "hidden", "version", "reporter_name",
+        ]
+
+    def get_crew(self, report):
+        return {"id": report.crew.pk, "name": report.crew.name} if report.crew else None

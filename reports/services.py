@@ -85,10 +85,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 show_name=show_name,
             )
             for position, photo in enumerate(photos):
-                stored = Photo(report=report, position=position, width=photo.width, height=photo.height)
-                stored.image.save(f"{position + 1}.jpg", ContentFile(photo.image), save=False)
-                stored.thumbnail.save(f"{position + 1}-kecil.jpg", ContentFile(photo.thumbnail), save=False)
-                stored.save()
+                store_photo(report, photo, position)
             StatusChange.objects.create(report=report, to_status=Status.BARU)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
@@ -98,6 +95,16 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
         return existing, False
     transaction.on_commit(lambda: geocode_later(report.pk, lat, lon))
     return report, True
+
+
+def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT):
+    """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row)."""
+    stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind)
+    name = f"{position + 1}" if kind == Photo.Kind.RESIDENT else f"selesai-{position + 1}"
+    stored.image.save(f"{name}.jpg", ContentFile(photo.image), save=False)
+    stored.thumbnail.save(f"{name}-kecil.jpg", ContentFile(photo.thumbnail), save=False)
+    stored.save()
+    return stored
 
 
 def geocode_later(report_id, lat, lon):

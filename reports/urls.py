@@ -10,6 +10,8 @@ urlpatterns = [
     path("geocode", api.GeocodeView.as_view(), name="geocode"),
     path("reports", api.ReportListView.as_view(), name="reports"),
     path("reports/duplicates", api.DuplicatesView.as_view(), name="duplicates"),
+    path("reports/nearby", api.NearbyView.as_view(), name="nearby"),
     path("reports/<str:code>", api.ReportDetailView.as_view(), name="report"),
     path("reports/<str:code>/support", api.SupportView.as_view(), name="support"),
+    path("reports/<str:code>/status", api.StatusView.as_view(), name="status"),
 ]

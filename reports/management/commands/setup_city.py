@@ -11,6 +11,7 @@ from geo.crews import ensure_default_crews
 from geo.models import Generation
 from reports.categories import ensure_default_categories
 from reports.models import Category
+from reports.roles import ensure_groups
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Kelurahan: {self.load_boundaries(path)}")
         created = ensure_default_categories()
         self.stdout.write(f"Categories: {created} created, {Category.objects.count()} in all")
+        self.stdout.write(f"Groups: {ensure_groups()} created (crew, dispatcher, planner)")
         created = ensure_default_crews({c.slug: c for c in Category.objects.filter(parent=None)})
         self.stdout.write(
             f"Crews: {created} created" + ("" if created else " (crews already set up; edit them in the admin)")

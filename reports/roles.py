@@ -1,0 +1,44 @@
+"""The public-works roles: Django groups, and what each may do with a report (checked per object)."""
+
+from django.contrib.auth.models import Group
+
+CREW, DISPATCHER, PLANNER = "crew", "dispatcher", "planner"
+
+
+def ensure_groups():
+    """Create the three groups if missing; returns how many were created."""
+    return sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))
+
+
+def _groups(user):
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return user._role_names
+
+
+def is_dispatcher(user):
+    return user.is_authenticated and (user.is_superuser or DISPATCHER in _groups(user))
+
+
+def is_staff_reader(user):
+    """Crews, dispatchers and planners see the staff view of reports."""
+    return is_dispatcher(user) or bool(_groups(user) & {CREW, PLANNER})
+
+
+def crew_ids(user):
+    if CREW not in _groups(user):
+        return set()
+    if not hasattr(user, "_crew_ids"):
+        user._crew_ids = set(user.crews.values_list("pk", flat=True))
+    return user._crew_ids
+
+
+def is_crew_of(user, report):
+    return report.crew_id is not None and report.crew_id in crew_ids(user)
+
+
+def can_change(user, report):
+    """Dispatchers change any report, crew members their crews' reports, planners and visitors none."""
+    return is_dispatcher(user) or is_crew_of(user, report)

@@ -1,0 +1,113 @@
+"""Who may move a report from one status to another, and the one function that does it.
+
+Every change is one row of history. Changes carry the version they were made
+against: when someone else changed the report meanwhile, the change is refused
+with the current state (HTTP 409), never silently overwritten.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports import roles
+from reports.models import Photo, Report, Status, StatusChange, Support
+from reports.services import store_photo
+
+TRANSITIONS = {
+    Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
+    Status.DIVERIFIKASI: {Status.DIKERJAKAN, Status.DITOLAK, Status.DUPLIKAT},
+    Status.DIKERJAKAN: {Status.SELESAI, Status.DIVERIFIKASI},
+    Status.SELESAI: {Status.DITUTUP, Status.DIKERJAKAN},
+}
+FINAL = {Status.DITOLAK, Status.DUPLIKAT, Status.DITUTUP}
+# What a crew member may do on their own crew's reports: start, finish, hand back to the dispatcher.
+CREW_MOVES = {(Status.DIVERIFIKASI, Status.DIKERJAKAN), (Status.DIKERJAKAN, Status.SELESAI),
+              (Status.DIKERJAKAN, Status.DIVERIFIKASI)}
+
+
+class Refused(Exception):
+    """The change is not allowed; `field` names what to correct."""
+
+    def __init__(self, message, field="status"):
+        self.field = field
+        super().__init__(message)
+
+
+class Forbidden(Exception):
+    pass
+
+
+class Conflict(Exception):
+    """Someone else changed the report first; `report` is its current state."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(_("Someone else changed this report meanwhile; look at it again before changing it."))
+
+
+def allowed_moves(report, user):
+    """The statuses `user` may move `report` to now."""
+    if roles.is_dispatcher(user):
+        return {Status.DIVERIFIKASI} if report.status in FINAL else TRANSITIONS.get(report.status, set())
+    if roles.is_crew_of(user, report):
+        return {to for (start, to) in CREW_MOVES if start == report.status}
+    return set()
+
+
+def change_status(report, to_status, user, *, version, note="", photo=None, duplicate_of=None):
+    """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
+    if not roles.can_change(user, report):
+        raise Forbidden(_("You may not change this report."))
+    if to_status not in allowed_moves(report, user):
+        raise Refused(_("A report that is %(now)s cannot become %(next)s.") % {
+            "now": report.get_status_display(), "next": Status(to_status).label})
+    note = (note or "").strip()
+    if to_status == Status.SELESAI and photo is None:
+        raise Refused(_("Marking a report fixed needs a photo of the fix, taken on the spot."), "photo")
+    if to_status == Status.DITOLAK and not note:
+        raise Refused(_("Say why the report is rejected."), "note")
+    if to_status == Status.DUPLIKAT:
+        if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
+            raise Refused(_("Give the code of the original report."), "duplicate_of")
+    with transaction.atomic():
+        changed = Report.objects.filter(pk=report.pk, version=version).update(
+            status=to_status, version=F("version") + 1, updated=timezone.now(),
+            duplicate_of=duplicate_of if to_status == Status.DUPLIKAT else None,
+        )
+        if not changed:
+            raise Conflict(Report.objects.get(pk=report.pk))
+        stored = store_photo(report, photo, report.photos.count(), Photo.Kind.COMPLETION) if photo else None
+        change = StatusChange.objects.create(report=report, from_status=report.status, to_status=to_status,
+                                             note=note, by=user, photo=stored)
+        if to_status == Status.DUPLIKAT:
+            _move_supports(report, duplicate_of)
+    report.refresh_from_db()
+    if report.reporter_email:
+        transaction.on_commit(lambda: _tell_reporter(report, change))
+    return change
+
+
+def _move_supports(duplicate, original):
+    """The duplicate's supporters now support the original (once each); both counters are recounted."""
+    already = Support.objects.filter(report=original).values("supporter")
+    Support.objects.filter(report=duplicate).exclude(supporter__in=already).update(report=original)
+    Support.objects.filter(report=duplicate).delete()
+    for report in (duplicate, original):
+        count = Support.objects.filter(report=report).aggregate(n=Count("pk"))["n"]
+        Report.objects.filter(pk=report.pk).update(support_count=count)
+
+
+def _tell_reporter(report, change):
+    link = settings.SITE_URL.rstrip("/") + report.get_private_url()
+    send_mail(
+        subject=_("Report %(code)s is now: %(status)s") % {"code": report.code, "status": report.get_status_display()},
+        message=_("Your report %(code)s (%(category)s) is now: %(status)s.\n%(note)s\nFollow it here: %(link)s")
+        % {"code": report.code, "category": report.category, "status": report.get_status_display(),
+           "note": change.note, "link": link},
+        from_email=None,
+        recipient_list=[report.reporter_email],
+        fail_silently=True,
+    )
