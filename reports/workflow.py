@@ -48,10 +48,15 @@ class Conflict(Exception):
         super().__init__(_("Someone else changed this report meanwhile; look at it again before changing it."))
 
 
+def workflow_moves(report):
+    """The statuses the workflow lets `report` go to now (a final report only back to verified, by a dispatcher)."""
+    return {Status.DIVERIFIKASI} if report.status in FINAL else TRANSITIONS.get(report.status, set())
+
+
 def allowed_moves(report, user):
     """The statuses `user` may move `report` to now."""
     if roles.is_dispatcher(user):
-        return {Status.DIVERIFIKASI} if report.status in FINAL else TRANSITIONS.get(report.status, set())
+        return workflow_moves(report)
     if roles.is_crew_of(user, report):
         return {to for (start, to) in CREW_MOVES if start == report.status}
     return set()
@@ -61,6 +66,8 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
     """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
     if not roles.can_change(user, report):
         raise Forbidden(_("You may not change this report."))
+    if to_status in workflow_moves(report) and to_status not in allowed_moves(report, user):
+        raise Forbidden(_("Only a dispatcher may do that."))
     if to_status not in allowed_moves(report, user):
         raise Refused(_("A report that is %(now)s cannot become %(next)s.") % {
             "now": report.get_status_display(), "next": Status(to_status).label})

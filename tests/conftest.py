@@ -35,8 +35,9 @@ def fresh_cache():
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
-    """Uploaded photos go to a folder of the test's own."""
+    """Uploaded photos go to a folder of the test's own; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def read_geojson(path):

@@ -1,0 +1,106 @@
+"""GET /api/v1/reports/nearby: true distances, order, filters, staff and public views, query count."""
+
+import datetime
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+
+from geo.models import Crew
+from reports.models import Category, Report
+from reports.roles import CREW
+from reports.services import file_report
+
+pytestmark = pytest.mark.django_db
+
+# 1e-5 degree of latitude is 1.1057 m on the WGS 84 spheroid at this latitude.
+METRES_PER_DEGREE_LAT = 110_574
+
+
+def report_at(metres_south, slug="jalan-berlubang", **fields):
+    report, _ = file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug),
+        lat=-0.460738 - metres_south / METRES_PER_DEGREE_LAT, lon=100.417659,
+        description="Laporan untuk uji jarak.", photos=[], phone="0812 0000 1111", email="a@example.org",
+    )
+    if fields:
+        Report.objects.filter(pk=report.pk).update(**fields)
+    return report
+
+
+def nearby(client, **params):
+    return client.get("/api/v1/reports/nearby", {"lat": -0.460738, "lon": 100.417659, **params})
+
+
+def test_reports_come_nearest_first_with_true_distances_within_the_radius(client):
+    far, near, middle = report_at(900), report_at(15), report_at(400)
+    report_at(1500)  # outside the default 1,000 m
+    features = nearby(client).json()["features"]
+    assert [f["properties"]["code"] for f in features] == [near.code, middle.code, far.code]
+    assert [f["properties"]["distance_m"] for f in features] == pytest.approx([15, 400, 900], abs=1)
+    assert [f["properties"]["code"] for f in nearby(client, radius_m=100).json()["features"]] == [near.code]
+
+
+def test_filters_combine(client):
+    road, light = report_at(10), report_at(20, slug="lampu-mati")
+    report_at(30, status="dikerjakan")
+    late = report_at(40, due_date=datetime.date(2020, 1, 1))
+    codes = lambda **p: [f["properties"]["code"] for f in nearby(client, **p).json()["features"]]  # noqa: E731
+    assert codes(category="penerangan-jalan") == [light.code]
+    assert len(codes(status="dikerjakan")) == 1
+    assert codes(overdue="true") == [late.code]
+    assert codes(crew=road.crew_id, status="baru", category="jalan") == [road.code, late.code]
+    assert nearby(client, overdue="true").json()["features"][0]["properties"]["overdue"] is True
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"radius_m": "20000"}, "radius_m"), ({"limit": "0"}, "limit"), ({"lat": "x"}, "lat"),
+     ({"status": "hilang"}, "status"), ({"category": "jembatan"}, "category"), ({"crew": "abc"}, "crew")],
+)
+def test_a_bad_parameter_is_a_400_naming_it(client, params, field):
+    response = nearby(client, **params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_visitors_get_public_fields_and_crews_the_staff_view(client, django_user_model):
+    report = report_at(10)
+    hidden = report_at(20, hidden=True)
+    public = nearby(client).json()["features"]
+    assert [f["properties"]["code"] for f in public] == [report.code]
+    assert "crew" not in public[0]["properties"] and "version" not in public[0]["properties"]
+
+    member = django_user_model.objects.create_user("andi", password="x")
+    member.groups.add(Group.objects.get(name=CREW))
+    Crew.objects.get(pk=report.crew_id).members.add(member)
+    client.force_login(member)
+    staff = nearby(client).json()["features"]
+    assert [f["properties"]["code"] for f in staff] == [report.code, hidden.code]
+    assert staff[0]["properties"]["crew"]["name"] == "Tim Jalan Padang Panjang Timur"
+    for feature in public + staff:
+        assert "0812 0000 1111" not in str(feature) and "a@example.org" not in str(feature)
+
+
+def test_the_query_count_does_not_grow_with_the_results(client, django_assert_num_queries):
+    for metres in (10, 20, 30, 40, 50):
+        report_at(metres)
+    with django_assert_num_queries(2):  # the reports (with category, kelurahan, crew), then their photos
+        features = nearby(client).json()["features"]
+    assert len(features) == 5
+
+
+def test_the_query_uses_the_spatial_index(client):
+    from django.db import connection
+
+    for metres in range(0, 2000, 10):
+        report_at(metres)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reports_report")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM reports_report WHERE ST_DWithin(location::geography, "
+            "ST_GeogFromText('POINT(100.417659 -0.460738)'), 100)"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "reports_location_geography" in plan

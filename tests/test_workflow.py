@@ -1,0 +1,166 @@
+"""The status workflow through POST /api/v1/reports/<code>/status: roles, transitions, proof of the fix, conflicts."""
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from rest_framework.authtoken.models import Token
+
+from geo.models import Crew
+from reports import photos
+from reports.models import Category, Photo, Report, Status
+from reports.roles import CREW, DISPATCHER, PLANNER
+from reports.services import add_support, file_report
+from tests.images import GANTING_GPS, photo_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def make_user(django_user_model, name, group=None, crew=None):
+    user = django_user_model.objects.create_user(name, password="sandi-rahasia-123")
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    if crew:
+        Crew.objects.get(name=crew).members.add(user)
+    return user
+
+
+@pytest.fixture
+def people(django_user_model):
+    return {
+        "crew": make_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"),
+        "other_crew": make_user(django_user_model, "rina", CREW, "Tim Jalan Padang Panjang Barat"),
+        "dispatcher": make_user(django_user_model, "dewi", DISPATCHER),
+        "planner": make_user(django_user_model, "bima", PLANNER),
+    }
+
+
+def new_report(email="warga@example.org", offset=0.0):
+    report, _ = file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
+        lat=GANTING_GPS[0] + offset, lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
+        photos=[], email=email,
+    )
+    return report
+
+
+def move(client, user, report, to, version=None, **extra):
+    client.force_login(user)
+    data = {"status": to, "version": version or Report.objects.get(pk=report.pk).version, **extra}
+    return client.post(f"/api/v1/reports/{report.code}/status", data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, people, django_capture_on_commit_callbacks):
+    report = new_report()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
+        assert move(client, people["crew"], report, "dikerjakan").status_code == 200
+        done = move(client, people["crew"], report, "selesai", note="Ditambal.",
+                    photo=upload(photo_bytes(gps=GANTING_GPS), name="tambal.jpg"))
+        assert done.status_code == 200, done.json()
+        assert move(client, people["dispatcher"], report, "ditutup").status_code == 200
+    report.refresh_from_db()
+    assert report.status == "ditutup" and report.version == 5
+    history = list(report.history.values_list("from_status", "to_status", "by__username"))
+    assert history == [("", "baru", None), ("baru", "diverifikasi", "dewi"), ("diverifikasi", "dikerjakan", "andi"),
+                       ("dikerjakan", "selesai", "andi"), ("selesai", "ditutup", "dewi")]
+    fix = report.history.get(to_status="selesai").photo
+    assert fix.kind == Photo.Kind.COMPLETION and b"Exif" not in fix.image.read()
+    # The resident hears of each change by e-mail, with the private link.
+    assert len(mail.outbox) == 4 and report.private_token in mail.outbox[-1].body
+
+
+def test_the_public_page_shows_the_fix_beside_the_residents_photo(client, people):
+    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
+                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
+                            photos=[photos.process(upload(photo_bytes()), "1")])
+    move(client, people["dispatcher"], report, "diverifikasi")
+    move(client, people["crew"], report, "dikerjakan")
+    move(client, people["crew"], report, "selesai", photo=upload(photo_bytes(), name="tambal.jpg"))
+    client.logout()
+    page = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count("<img") == 2 and "photo of the fix" in page and "resident&#x27;s photo" in page
+
+
+def test_fixed_needs_a_photo_of_the_fix(client, people):
+    report = new_report()
+    move(client, people["dispatcher"], report, "diverifikasi")
+    move(client, people["crew"], report, "dikerjakan")
+    refused = move(client, people["crew"], report, "selesai")
+    assert refused.status_code == 400 and "photo of the fix" in refused.json()["photo"][0]
+    assert Report.objects.get(pk=report.pk).status == "dikerjakan"
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [("baru", "selesai"), ("baru", "dikerjakan"), ("dikerjakan", "ditutup"), ("diverifikasi", "baru")],
+)
+def test_a_move_outside_the_workflow_is_refused_with_the_reason(client, people, start, to):
+    report = new_report()
+    Report.objects.filter(pk=report.pk).update(status=start)
+    refused = move(client, people["dispatcher"], report, to)
+    assert refused.status_code == 400
+    assert "cannot become" in refused.json()["status"][0]
+
+
+def test_rejection_needs_a_reason_and_only_a_dispatcher_reopens_a_final_report(client, people):
+    report = new_report()
+    assert "why" in move(client, people["dispatcher"], report, "ditolak").json()["note"][0]
+    assert move(client, people["dispatcher"], report, "ditolak", note="Bukan jalan kota.").status_code == 200
+    assert move(client, people["crew"], report, "diverifikasi").status_code == 403
+    assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["other_crew", "planner", "anonymous"])
+def test_only_the_assigned_crew_or_a_dispatcher_may_change_a_report(client, people, who):
+    report = new_report()
+    Report.objects.filter(pk=report.pk).update(status="diverifikasi")
+    if who == "anonymous":
+        response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "dikerjakan", "version": 1})
+    else:
+        response = move(client, people[who], report, "dikerjakan")
+    assert response.status_code == 403
+    assert Report.objects.get(pk=report.pk).status == "diverifikasi"
+
+
+def test_a_crew_member_may_not_verify_reject_or_close(client, people):
+    report = new_report()
+    assert move(client, people["crew"], report, "diverifikasi").status_code == 403
+    assert move(client, people["crew"], report, "ditolak", note="x").status_code == 403
+    assert move(client, people["crew"], report, "selesai").status_code == 400  # not a move from "baru" at all
+
+
+def test_a_change_against_an_old_version_is_a_409_with_the_current_state(client, people):
+    report = new_report()
+    seen = report.version
+    assert move(client, people["dispatcher"], report, "diverifikasi", version=seen).status_code == 200
+    late = move(client, people["dispatcher"], report, "ditolak", version=seen, note="Sudah diperbaiki warga.")
+    assert late.status_code == 409
+    assert late.json()["current"]["properties"]["status"] == "diverifikasi"
+    assert late.json()["current"]["properties"]["version"] == seen + 1
+    assert Report.objects.get(pk=report.pk).status == "diverifikasi"
+
+
+def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
+    original, copy = new_report(), new_report(offset=0.00005)
+    for device in ("hp-aaaa-0001", "hp-bbbb-0002"):
+        add_support(copy, device)
+    add_support(original, "hp-aaaa-0001")  # supported both: counted once
+    response = move(client, people["dispatcher"], copy, "duplikat", duplicate_of=original.code.lower())
+    assert response.status_code == 200
+    copy.refresh_from_db()
+    original.refresh_from_db()
+    assert copy.duplicate_of == original and list(original.duplicates.all()) == [copy]
+    assert (original.support_count, copy.support_count) == (2, 0)
+    bad = move(client, people["dispatcher"], new_report(), "duplikat", duplicate_of="PP-999999")
+    assert bad.status_code == 400 and "no report PP-999999" in bad.json()["duplicate_of"][0]
+
+
+def test_the_api_takes_a_token(client, people):
+    report = new_report()
+    token = Token.objects.create(user=people["dispatcher"])
+    response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "diverifikasi", "version": 1},
+                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json()["properties"]["status"] == Status.DIVERIFIKASI
