@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -16,6 +17,10 @@ urlpatterns = [
     path("lapor/", report_views.submit, name="report-submit"),
     path("laporan/<str:code>/", report_views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
+    path("petugas/", report_views.crew_home, name="crew-home"),
+    path("petugas/laporan/<str:code>/", report_views.crew_report, name="crew-report"),
+    path("masuk/", auth_views.LoginView.as_view(), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("manifest.webmanifest", TemplateView.as_view(
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),

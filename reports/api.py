@@ -254,8 +254,9 @@ class NearbyQuery(LocateQuery):
     radius_m = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
     limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    status = serializers.ChoiceField(choices=[("open", _("open")), *Status.choices], required=False)
     crew = serializers.IntegerField(min_value=1, required=False)
+    mine = serializers.BooleanField(required=False, help_text="Only the signed-in crew member's crews.")
     overdue = serializers.BooleanField(required=False)
 
 
@@ -273,10 +274,14 @@ class NearbyView(APIView):
         if "category" in params:
             main = params["category"]
             reports = reports.filter(category__in=[main, *main.children.all()])
-        if "status" in params:
+        if params.get("status") == "open":
+            reports = reports.open()
+        elif "status" in params:
             reports = reports.filter(status=params["status"])
         if "crew" in params:
             reports = reports.filter(crew_id=params["crew"])
+        if params.get("mine"):
+            reports = reports.filter(crew_id__in=roles.crew_ids(request.user))
         if params.get("overdue"):
             reports = reports.overdue()
         found = list(

@@ -1,16 +1,20 @@
 """The resident's pages: the map with the report form, and a report's own page."""
 
 import secrets
+from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geo import lookup
-from reports import ratelimit, services
+from geo.models import Crew
+from reports import ratelimit, roles, services, workflow
 from reports.forms import ReportForm
-from reports.models import Category, Report
+from reports.models import Category, Report, Status
 
 
 def page_texts():
@@ -84,3 +88,55 @@ def private(request, code, token):
     if not secrets.compare_digest(token, report.private_token):
         return redirect(report.get_absolute_url())
     return render(request, "reports/detail.html", {"report": report, "is_reporter": True})
+
+
+def staff_only(view):
+    """Signed-in crews, dispatchers and planners; others are sent to sign in, or refused."""
+
+    @login_required
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not roles.is_staff_reader(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@staff_only
+def crew_home(request):
+    """The crew's phone page: the map and list of nearby issues around their GPS position."""
+    context = {
+        "crews": Crew.objects.filter(pk__in=roles.crew_ids(request.user)),
+        "main_categories": Category.objects.filter(parent=None),
+        "statuses": Status.choices,
+        "texts": crew_texts(),
+    }
+    return render(request, "reports/crew.html", context)
+
+
+@staff_only
+def crew_report(request, code):
+    """One report for staff: photos, history, navigation, and the actions this user may take."""
+    report = get_object_or_404(
+        Report.objects.select_related("category__parent", "kelurahan__kecamatan", "crew")
+        .prefetch_related("photos", "history__by"),
+        code=code.upper(),
+    )
+    allowed = workflow.allowed_moves(report, request.user)
+    moves = [(value, label) for value, label in Status.choices if value in allowed]
+    context = {"report": report, "moves": moves, "texts": crew_texts()}
+    return render(request, "reports/crew_report.html", context)
+
+
+def crew_texts():
+    return {
+        "no_position": _("Your position is not available; showing the city centre."),
+        "none": _("No reports here with these filters."),
+        "queued": _("No connection: the change is kept on this phone and sent when the connection returns."),
+        "conflict": _("Someone else changed this report meanwhile. It is now:"),
+        "sent": _("Saved."),
+        "error": _("Something went wrong; please try again."),
+        "metres": _("m"),
+        "overdue": _("overdue"),
+    }

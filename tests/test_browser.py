@@ -12,7 +12,7 @@ from playwright import sync_api as playwright
 
 from reports.models import Report
 from tests.conftest import LOADED
-from tests.images import GANTING_GPS, photo_bytes
+from tests.images import GANTING_GPS, photo_bytes, upload
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +108,54 @@ def test_without_a_pin_the_photo_position_is_offered(phone):
     page.wait_for_selector("#place.ok")
     assert page.inner_text("#place") == "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
     assert float(page.input_value("#id_lat")) == pytest.approx(GANTING_GPS[0], abs=1e-5)
+
+
+def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_a_photo(
+    city, live_server, monkeypatch, django_user_model
+):
+    import uuid
+
+    from django.contrib.auth.models import Group
+
+    from geo.models import Crew
+    from reports import photos
+    from reports.models import Category
+    from reports.services import file_report
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
+                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
+                            photos=[photos.process(upload(photo_bytes(colour=(250, 200, 0))), "1")])
+    Report.objects.filter(pk=report.pk).update(status="dikerjakan")
+    andi = django_user_model.objects.create_user("andi", password="sandi-rahasia-123")
+    andi.groups.add(Group.objects.get(name="crew"))
+    Crew.objects.get(pk=report.crew_id).members.add(andi)
+    connections.close_all()
+
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID",
+                                      geolocation={"latitude": GANTING_GPS[0] - 0.001, "longitude": GANTING_GPS[1]},
+                                      permissions=["geolocation"])
+        page = context.new_page()
+        page.route("http*://*.openstreetmap.org/**", lambda route: route.abort())
+        page.goto(live_server.url + "/petugas/")
+        page.fill("#id_username", "andi")
+        page.fill("#id_password", "sandi-rahasia-123")
+        page.click("main button.primary")
+        page.wait_for_selector(f"#nearby a:has-text('{report.code}')")
+        assert " 111 m" in page.inner_text("#nearby")  # 0.001° south of it: 110.6 m on the spheroid
+        page.click(f"#nearby a:has-text('{report.code}')")
+        page.select_option("#id_status", "selesai")
+        page.set_input_files("#id_photo", files=[{"name": "tambal.jpg", "mimeType": "image/jpeg",
+                                                 "buffer": photo_bytes(colour=(40, 160, 40))}])
+        page.fill("#id_note", "Sudah ditambal aspal.")
+        page.click("#action button[type=submit]")
+        page.wait_for_selector("#status.status-selesai")
+        page.goto(live_server.url + report.get_absolute_url())
+        assert page.locator(".photos img").count() == 2
+        assert "foto hasil perbaikan" in page.inner_text(".photos")
+        context.close()
+        browser.close()
+    connections.close_all()
+    assert Report.objects.get(pk=report.pk).status == "selesai"

@@ -1,34 +1,43 @@
-/* Reports waiting for a connection, kept in IndexedDB so a closed tab or a dead network loses nothing. */
+/* What waits for a connection, kept in IndexedDB (photos as Blobs) so a closed tab or a dead network loses nothing:
+   new reports in "outbox" (by client_uuid), crews' status changes in "actions" (by report code). */
 "use strict";
 
-window.outbox = (function () {
-  var DB = "lapor-padangpanjang", STORE = "outbox";
+(function () {
+  var DB = "lapor-padangpanjang", STORES = { outbox: "client_uuid", actions: "code" };
 
   function open() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB, 1);
+      var request = indexedDB.open(DB, 2);
       request.onupgradeneeded = function () {
-        request.result.createObjectStore(STORE, { keyPath: "client_uuid" });
+        Object.keys(STORES).forEach(function (name) {
+          if (!request.result.objectStoreNames.contains(name)) {
+            request.result.createObjectStore(name, { keyPath: STORES[name] });
+          }
+        });
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
   }
 
-  function run(mode, action) {
-    return open().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode), result = action(tx.objectStore(STORE));
-        tx.oncomplete = function () { resolve(result.result); };
-        tx.onerror = function () { reject(tx.error); };
+  function store(name) {
+    function run(mode, action) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction(name, mode), result = action(tx.objectStore(name));
+          tx.oncomplete = function () { resolve(result.result); };
+          tx.onerror = function () { reject(tx.error); };
+        });
       });
-    });
+    }
+    return {
+      put: function (entry) { return run("readwrite", function (s) { return s.put(entry); }); },
+      get: function (key) { return run("readonly", function (s) { return s.get(key); }); },
+      all: function () { return run("readonly", function (s) { return s.getAll(); }); },
+      remove: function (key) { return run("readwrite", function (s) { return s.delete(key); }); },
+    };
   }
 
-  return {
-    /* entry: {client_uuid, fields: {name: value}, photos: [Blob]} */
-    put: function (entry) { return run("readwrite", function (s) { return s.put(entry); }); },
-    all: function () { return run("readonly", function (s) { return s.getAll(); }); },
-    remove: function (uuid) { return run("readwrite", function (s) { return s.delete(uuid); }); },
-  };
+  window.outbox = store("outbox");
+  window.actionOutbox = store("actions");
 })();

@@ -1,0 +1,57 @@
+/* The crew's phone page: reports around the crew member's position, nearest first, with filters. */
+"use strict";
+
+(function () {
+  var TEXT = JSON.parse(document.getElementById("texts").textContent);
+  var filters = document.getElementById("filters");
+  var list = document.getElementById("nearby");
+  var map, layer, here = null;
+
+  function query() {
+    var params = new URLSearchParams({ lat: here[0], lon: here[1], radius_m: 10000, limit: 100 });
+    new FormData(filters).forEach(function (value, name) { if (value) params.set(name, value); });
+    return "/api/v1/reports/nearby?" + params.toString();
+  }
+
+  function show(features) {
+    list.innerHTML = "";
+    layer.clearLayers();
+    if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.none; list.appendChild(none); }
+    features.forEach(function (f) {
+      var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+      link.href = "/petugas/laporan/" + p.code + "/";
+      link.textContent = p.code + " · " + p.category_name + " · " + p.status_label + " · " + Math.round(p.distance_m) + " " + TEXT.metres;
+      item.appendChild(link);
+      if (p.overdue) { var late = document.createElement("strong"); late.className = "overdue"; late.textContent = " " + TEXT.overdue; item.appendChild(late); }
+      var where = document.createElement("p"); where.textContent = p.address; item.appendChild(where);
+      list.appendChild(item);
+      var c = f.geometry.coordinates;
+      L.circleMarker([c[1], c[0]], { radius: 8, className: "report " + p.status }).bindPopup(link.cloneNode(true)).addTo(layer);
+    });
+  }
+
+  function load() {
+    fetch(query(), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) { show(body.features || []); })
+      .catch(function () { list.textContent = TEXT.error; });
+  }
+
+  window.crewMap = function (leafletMap) {
+    map = leafletMap;
+    layer = L.layerGroup().addTo(map);
+    function start(position) {
+      here = position;
+      L.circleMarker(here, { radius: 6, color: "#0b5e3c", fillOpacity: 1 }).addTo(map);
+      map.setView(here, 16);
+      load();
+    }
+    if (!navigator.geolocation) { document.getElementById("where").textContent = TEXT.no_position; start([map.getCenter().lat, map.getCenter().lng]); return; }
+    navigator.geolocation.getCurrentPosition(function (p) { start([p.coords.latitude, p.coords.longitude]); }, function () {
+      document.getElementById("where").textContent = TEXT.no_position;
+      start([map.getCenter().lat, map.getCenter().lng]);
+    }, { enableHighAccuracy: true, timeout: 15000 });
+  };
+
+  filters.addEventListener("change", function () { if (here) load(); });
+})();
