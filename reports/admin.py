@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import F
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from reports.models import Category, Photo, Report, StatusChange
+from reports import photos as photo_rules
+from reports import workflow
+from reports.models import Category, Photo, Report, Status, StatusChange
 
 
 @admin.register(Category)
@@ -15,25 +21,135 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class PhotoInline(admin.TabularInline):
     model = Photo
-    fields = ["image", "width", "height"]
-    readonly_fields = ["width", "height"]
-    extra = 0
+    fields = ["preview", "kind", "width", "height"]
+    readonly_fields = fields
+    show_change_link = True  # blur or remove one photo from its own page
+    extra = max_num = 0
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo):
+        return format_html('<a href="{}"><img src="{}" width="120" alt=""></a>', photo.image.url, photo.thumbnail.url)
 
 
 class HistoryInline(admin.TabularInline):
+    """The history is written by the workflow only."""
+
     model = StatusChange
     fields = ["created", "from_status", "to_status", "by", "note"]
-    readonly_fields = ["created"]
-    extra = 0
+    readonly_fields = fields
+    extra = max_num = 0
+    can_delete = False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("overdue"))]
+
+    def queryset(self, request, queryset):
+        return queryset.overdue() if self.value() == "yes" else queryset
+
+
+class RoutingFilter(admin.SimpleListFilter):
+    """Reports the lookup could not give a crew (no crew, or crews that tie, for that category and place)."""
+
+    title = _("routing")
+    parameter_name = "routing"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("no crew"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(crew=None) if self.value() == "none" else queryset
 
 
 @admin.register(Report)
 class ReportAdmin(LeafletGeoAdmin):
-    """Staff see everything a resident gave, contact details included; the dispatcher's tools come later."""
+    """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow."""
 
-    list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "support_count", "created"]
-    list_filter = ["status", "category__parent", "kelurahan__kecamatan", "crew", "hidden"]
+    list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "is_overdue", "support_count",
+                    "hidden", "created"]
+    list_filter = ["status", OverdueFilter, RoutingFilter, "category__parent", "kelurahan__kecamatan", "kelurahan",
+                   "crew", "hidden"]
     list_select_related = ["category", "kelurahan", "crew"]
     search_fields = ["code", "description", "address"]
-    readonly_fields = ["code", "client_uuid", "created", "updated", "support_count"]
+    fields = ["code", "status", "staff_page", "category", "crew", "routing_problem", "hidden", "location", "address",
+              "description", "kelurahan", "due_date", "reporter_name", "reporter_phone", "reporter_email",
+              "show_name", "support_count", "duplicate_of", "created", "updated"]
+    readonly_fields = ["code", "status", "staff_page", "routing_problem", "kelurahan", "due_date", "support_count",
+                       "duplicate_of", "created", "updated"]
     inlines = [PhotoInline, HistoryInline]
+    actions = ["merge_duplicates", "hide", "show"]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def is_overdue(self, report):
+        return report.is_overdue
+
+    @admin.display(description=_("change the status"))
+    def staff_page(self, report):
+        return format_html('<a href="{}">{}</a>', reverse("crew-report", args=[report.code]),
+                           _("on the staff page of this report"))
+
+    def save_model(self, request, obj, form, change):
+        """A new crew is one row of history (same status), so the reassignment is on record."""
+        super().save_model(request, obj, form, change)
+        if change and "crew" in form.changed_data:
+            StatusChange.objects.create(report=obj, from_status=obj.status, to_status=obj.status, by=request.user,
+                                        note=_("Reassigned to %(crew)s.") % {"crew": obj.crew or _("no crew")})
+            Report.objects.filter(pk=obj.pk).update(version=F("version") + 1)
+
+    @admin.action(description=_("Merge: mark the selected reports duplicates of the oldest one"))
+    def merge_duplicates(self, request, queryset):
+        reports = list(queryset.order_by("created"))
+        if len(reports) < 2:
+            self.message_user(request, _("Select the original and at least one duplicate."), messages.ERROR)
+            return
+        original, merged = reports[0], 0
+        for report in reports[1:]:
+            try:
+                workflow.change_status(report, Status.DUPLIKAT, request.user, version=report.version,
+                                       duplicate_of=original)
+                merged += 1
+            except (workflow.Refused, workflow.Forbidden, workflow.Conflict) as refusal:
+                self.message_user(request, f"{report.code}: {refusal}", messages.WARNING)
+        self.message_user(request, _("%(count)s reports marked duplicates of %(code)s.")
+                          % {"count": merged, "code": original.code})
+
+    @admin.action(description=_("Hide from the public"))
+    def hide(self, request, queryset):
+        queryset.update(hidden=True)
+
+    @admin.action(description=_("Show to the public again"))
+    def show(self, request, queryset):
+        queryset.update(hidden=False)
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    """One photo: blur it (a face, a number plate) or remove it, without touching the report."""
+
+    list_display = ["report", "kind", "position"]
+    list_select_related = ["report"]
+    fields = ["report", "kind", "preview"]
+    readonly_fields = fields
+    actions = ["blur"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo):
+        return format_html('<img src="{}" style="max-width:100%" alt="">', photo.image.url)
+
+    @admin.action(description=_("Blur the selected photos"))
+    def blur(self, request, queryset):
+        for photo in queryset:
+            photo_rules.blur(photo)
+        self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
+
+    def delete_model(self, request, obj):
+        obj.image.delete(save=False)
+        obj.thumbnail.delete(save=False)
+        super().delete_model(request, obj)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -88,3 +88,13 @@ def _degrees(dms, ref, negative_ref):
     degrees, minutes, seconds = (float(part) for part in dms)
     value = degrees + minutes / 60 + seconds / 3600
     return -value if str(ref).upper().startswith(negative_ref) else value
+
+
+def blur(photo):
+    """Blur a stored reports.models.Photo in place (image and thumbnail), for moderation."""
+    for field in (photo.image, photo.thumbnail):
+        with field.open("rb") as stored:
+            image = Image.open(io.BytesIO(stored.read())).convert("RGB")
+        radius = max(image.size) / 40
+        field.storage.delete(field.name)
+        field.storage.save(field.name, io.BytesIO(_jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=80)))

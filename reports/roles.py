@@ -1,13 +1,24 @@
 """The public-works roles: Django groups, and what each may do with a report (checked per object)."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 CREW, DISPATCHER, PLANNER = "crew", "dispatcher", "planner"
 
 
 def ensure_groups():
-    """Create the three groups if missing; returns how many were created."""
-    return sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))
+    """Create the three groups if missing, and give dispatchers and planners their admin permissions.
+
+    Dispatchers work on reports and photos in the admin and see places and crews; planners see reports.
+    Returns how many groups were created.
+    """
+    created = sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))
+    reports = Permission.objects.filter(content_type__app_label="reports", content_type__model__in=["report", "photo"])
+    viewing = Permission.objects.filter(codename__startswith="view_", content_type__app_label__in=["reports", "geo"])
+    # Reports are hidden, never deleted; a single photo may be removed.
+    working = reports.exclude(codename__in=["add_report", "delete_report", "add_photo"])
+    Group.objects.get(name=DISPATCHER).permissions.add(*working, *viewing)
+    Group.objects.get(name=PLANNER).permissions.add(*viewing)
+    return created
 
 
 def _groups(user):

@@ -1,0 +1,95 @@
+"""The dispatcher's desk in the admin: filters, reassigning, merging duplicates, hiding, blurring a photo."""
+
+import io
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from PIL import Image
+
+from geo.models import Crew
+from reports import photos
+from reports.models import Category, Photo, Report
+from reports.services import file_report
+from tests.images import GANTING_GPS, photo_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(client, django_user_model):
+    dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
+    dispatcher.groups.add(Group.objects.get(name="dispatcher"))
+    client.force_login(dispatcher)
+    return client
+
+
+def report(offset=0.0, with_photo=False, **fields):
+    filed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
+                           lat=GANTING_GPS[0] + offset, lon=GANTING_GPS[1], description="Lubang besar di jalan.",
+                           photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [])
+    if fields:
+        Report.objects.filter(pk=filed.pk).update(**fields)
+    return Report.objects.get(pk=filed.pk)
+
+
+def stored_image(photo):
+    with photo.image.storage.open(photo.image.name, "rb") as stored:
+        return Image.open(io.BytesIO(stored.read())).convert("RGB")
+
+
+def test_filters_for_overdue_and_unrouted_reports(desk):
+    late = report(due_date="2020-01-01")
+    lost = report(offset=0.0001, crew=None)
+    report(offset=0.0002)
+    overdue = desk.get("/admin/reports/report/", {"overdue": "yes"}).context["cl"].result_list
+    unrouted = desk.get("/admin/reports/report/", {"routing": "none"}).context["cl"].result_list
+    assert [r.code for r in overdue] == [late.code]
+    assert [r.code for r in unrouted] == [lost.code]
+
+
+def test_reassigning_a_crew_is_on_record(desk):
+    filed = report()
+    west = Crew.objects.get(name="Tim Jalan Padang Panjang Barat")
+    page = desk.get(f"/admin/reports/report/{filed.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"crew": west.pk, "location": filed.location.geojson,
+                 "photos-TOTAL_FORMS": 0, "photos-INITIAL_FORMS": 0, "history-TOTAL_FORMS": 1,
+                 "history-INITIAL_FORMS": 1})
+    data["history-0-id"] = filed.history.get().pk
+    data["history-0-report"] = filed.pk
+    response = desk.post(f"/admin/reports/report/{filed.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    filed.refresh_from_db()
+    assert filed.crew == west and filed.version == 2
+    assert "Tim Jalan Padang Panjang Barat" in filed.history.last().note
+
+
+def test_merging_marks_the_newer_reports_duplicates_of_the_oldest(desk):
+    original, copy = report(), report(offset=0.00005)
+    desk.post("/admin/reports/report/", {"action": "merge_duplicates", "_selected_action": [original.pk, copy.pk]})
+    copy.refresh_from_db()
+    assert copy.status == "duplikat" and copy.duplicate_of == original
+
+
+def test_a_hidden_report_is_gone_from_the_public_but_kept(desk, client):
+    filed = report()
+    desk.post("/admin/reports/report/", {"action": "hide", "_selected_action": [filed.pk]})
+    desk.logout()
+    assert client.get(f"/laporan/{filed.code}/").status_code == 404
+    assert client.get(f"/api/v1/reports/{filed.code}").status_code == 404
+    assert Report.objects.filter(pk=filed.pk, hidden=True).exists()
+
+
+def test_one_photo_can_be_blurred_or_removed(desk):
+    filed = report(with_photo=True)
+    photo = filed.photos.get()
+    before = stored_image(photo).getpixel((150, 240))
+    desk.post("/admin/reports/photo/", {"action": "blur", "_selected_action": [photo.pk]})
+    blurred = stored_image(photo)
+    after, edge = blurred.getpixel((150, 240)), blurred.getpixel((320, 240))
+    assert before[0] > 180 and after[0] > 150  # still red inside the red half
+    assert 60 < edge[0] < 190 and 60 < edge[2] < 190  # the sharp red-blue edge is smeared
+    desk.post(f"/admin/reports/photo/{photo.pk}/delete/", {"post": "yes"})
+    assert not Photo.objects.filter(pk=photo.pk).exists() and Report.objects.filter(pk=filed.pk).exists()
