@@ -270,7 +270,6 @@ class NearbyView(APIView):
         where = lookup.point(params["lat"], params["lon"])
         staff = roles.is_staff_reader(request.user)
         reports = Report.objects.all() if staff else Report.objects.public()
-        reports = reports.within(where, params["radius_m"])
         if "category" in params:
             main = params["category"]
             reports = reports.filter(category__in=[main, *main.children.all()])
@@ -284,12 +283,15 @@ class NearbyView(APIView):
             reports = reports.filter(crew_id__in=roles.crew_ids(request.user))
         if params.get("overdue"):
             reports = reports.overdue()
-        found = list(
+        # Nearest first straight from the GiST index (KNN `<->`), which stops after `limit` rows however
+        # many reports lie within the radius; then true metres on the spheroid decide who is inside it.
+        nearest = (
             reports.select_related("category", "kelurahan__kecamatan", "crew")
             .prefetch_related("photos")
             .annotate(distance=Distance("location", where, spheroid=True))
             .order_by(GeometryDistance("location", where))[: params["limit"]]
         )
+        found = sorted((r for r in nearest if r.distance.m <= params["radius_m"]), key=lambda r: r.distance.m)
         serializer = StaffReportSerializer if staff else PublicReportSerializer
         data = serializer(found, many=True, context={"request": request}).data
         for feature, report in zip(data["features"], found, strict=True):

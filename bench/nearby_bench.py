@@ -1,0 +1,193 @@
+"""Benchmark of GET /api/v1/reports/nearby with a million reports, against the bare SQL in the same run.
+
+    .venv/bin/python bench/nearby_bench.py [--reports 1000000] [--queries 300] [--seed 7]
+
+It works in a database of its own (DATABASE_URL's name + "_bench"), made, migrated and
+loaded with the kelurahan on first use, then filled by PostGIS itself: ST_GeneratePoints
+spreads the reports over the city outline, each given the nearest kelurahan and
+a random category, status, due date and filing time. A later run reuses the data.
+
+Measured, at random points in the city: the bare SQL (KNN `<->` on the GiST index, LIMIT 50,
+then the radius in metres on the spheroid) through psycopg2, and the API through gunicorn (1 worker), p50 and p95;
+plus the query plan. Saved to bench/results/nearby.json.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dj_database_url
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config.ensure_database import ensure_database  # noqa: E402
+from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
+
+BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/" + dj_database_url.parse(DATABASE_URL)["NAME"] + "_bench"
+
+# The query the API makes, by hand: KNN on the GiST index, then the radius in true metres.
+NEARBY_SQL = """
+SELECT * FROM (
+    SELECT r.code, ST_DistanceSpheroid(r.location, p.g, 'SPHEROID["WGS 84",6378137,298.257223563]') AS metres
+    FROM reports_report r, (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) p
+    WHERE NOT r.hidden
+    ORDER BY r.location <-> p.g
+    LIMIT 50
+) nearest WHERE metres <= %(radius)s ORDER BY metres
+"""
+
+FILL_SQL = """
+WITH points AS (
+    SELECT (ST_Dump(ST_GeneratePoints(g.outline, %(count)s, %(seed)s))).geom AS location
+    FROM geo_generation g WHERE g.active
+), numbered AS (
+    SELECT location, %(start)s + row_number() OVER () AS n FROM points
+)
+INSERT INTO reports_report (code, client_uuid, private_token, category_id, location, kelurahan_id, crew_id,
+    routing_problem, address, description, status, due_date, reporter_name, reporter_phone, reporter_email,
+    show_name, support_count, hidden, created, updated, version)
+SELECT 'B-' || n, gen_random_uuid(), md5(n::text), c.id, location, k.kelurahan_id, NULL, '', '',
+       'Laporan benchmark', (ARRAY['baru','diverifikasi','dikerjakan','selesai','ditutup'])[1 + n %% 5],
+       DATE '2026-01-01' + (n %% 400)::int, '', '', '', false, 0, n %% 100 = 0,
+       TIMESTAMPTZ '2025-01-01' + (n %% 600) * INTERVAL '1 day', now(), 1
+FROM numbered
+CROSS JOIN LATERAL (SELECT id FROM reports_category WHERE parent_id IS NOT NULL
+                    ORDER BY id OFFSET (numbered.n %% 9) LIMIT 1) c
+CROSS JOIN LATERAL (SELECT b.kelurahan_id FROM geo_kelurahanboundary b JOIN geo_generation g2
+                    ON g2.id = b.generation_id AND g2.active
+                    ORDER BY b.boundary <-> numbered.location LIMIT 1) k
+"""
+
+
+def manage(*args):
+    env = dict(os.environ, DATABASE_URL=BENCH_URL, KELURAHAN_FILE=os.environ.get("KELURAHAN_FILE", KELURAHAN_FILE))
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def connect():
+    params = dj_database_url.parse(BENCH_URL)
+    return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
+                            user=params["USER"] or None, password=params["PASSWORD"] or None)
+
+
+def fill(db, wanted, seed):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reports_report")
+        have = cursor.fetchone()[0]
+    if have >= wanted:
+        print(f"Data: {have:,} reports already there")
+        return
+    chunk = 100_000
+    started = time.perf_counter()
+    while have < wanted:
+        count = min(chunk, wanted - have)
+        with db.cursor() as cursor:
+            cursor.execute(FILL_SQL, {"count": count, "seed": seed + have, "start": have})
+        db.commit()
+        have += count
+        print(f"  generated {have:,}/{wanted:,} reports ({time.perf_counter() - started:.0f} s)", flush=True)
+    with db.cursor() as cursor:
+        cursor.execute("ANALYZE reports_report")
+    db.commit()
+
+
+def random_points(db, count, seed):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT ST_XMin(outline), ST_YMin(outline), ST_XMax(outline), ST_YMax(outline), outline "
+                       "FROM geo_generation WHERE active")
+        west, south, east, north, _ = cursor.fetchone()
+    rng = random.Random(seed)
+    return [(rng.uniform(south, north), rng.uniform(west, east)) for _ in range(count)]
+
+
+def percentiles(times):
+    ordered = sorted(times)
+    return {"p50_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--radius", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    ensure_database(BENCH_URL)
+    manage("migrate", "--noinput", "-v0")
+    manage("setup_city")
+    db = connect()
+    fill(db, args.reports, args.seed)
+    points = random_points(db, args.queries, args.seed)
+
+    sql_times, found = [], 0
+    with db.cursor() as cursor:
+        for lat, lon in points:
+            start = time.perf_counter()
+            cursor.execute(NEARBY_SQL, {"lat": lat, "lon": lon, "radius": args.radius})
+            found += len(cursor.fetchall())
+            sql_times.append(time.perf_counter() - start)
+        lat, lon = points[0]
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + NEARBY_SQL, {"lat": lat, "lon": lon, "radius": args.radius})
+        plan = [row[0] for row in cursor.fetchall()]
+    print(f"  bare SQL: {len(points)} queries, {found / len(points):.1f} reports each on average")
+
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=BENCH_URL, DEBUG="false", SECRET_KEY="bench-only",
+               ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="ERROR")
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "1", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        api_times = []
+        for index, (lat, lon) in enumerate([points[0], *points]):
+            start = time.perf_counter()
+            client.request("GET", f"/api/v1/reports/nearby?lat={lat}&lon={lon}&radius_m={args.radius}")
+            response = client.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            if index:  # the first request warms the worker
+                api_times.append(time.perf_counter() - start)
+    finally:
+        server.terminate()
+        server.wait()
+
+    results = {"reports": args.reports, "queries": args.queries, "radius_m": args.radius,
+               "bare_sql": percentiles(sql_times), "api": percentiles(api_times), "plan": plan}
+    print(f"\n{'':28}{'p50 ms':>10}{'p95 ms':>10}")
+    for label, key in [("bare SQL (psycopg2)", "bare_sql"), ("GET /api/v1/reports/nearby", "api")]:
+        print(f"{label:28}{results[key]['p50_ms']:10.2f}{results[key]['p95_ms']:10.2f}")
+    print(f"The API takes {results['api']['p50_ms'] / results['bare_sql']['p50_ms']:.1f}x the bare SQL at p50")
+    print("Plan:\n  " + "\n  ".join(plan))
+    out = ROOT / "bench" / "results" / "nearby.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Saved {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
