@@ -83,3 +83,11 @@ def test_the_right_password_signs_in_to_the_crew_page(client, django_user_model)
     user_in(django_user_model, "andi", CREW)
     response = client.post("/masuk/", {"username": "andi", "password": "sandi-rahasia-123"})
     assert response.status_code == 302 and response.url == "/petugas/"
+
+
+def test_signing_out_returns_to_the_sign_in_page(client, django_user_model):
+    client.force_login(user_in(django_user_model, "andi", CREW))
+    assert 'action="/keluar/"' in client.get("/petugas/").content.decode()
+    response = client.post("/keluar/")
+    assert response.status_code == 302 and response.url == "/masuk/"
+    assert client.get("/petugas/").status_code == 302
