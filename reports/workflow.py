@@ -66,6 +66,9 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
     """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
     if not roles.can_change(user, report):
         raise Forbidden(_("You may not change this report."))
+    if version != report.version:
+        # Judged against a state the user has not seen, the move itself could mislead: show them the report.
+        raise Conflict(report)
     if to_status in workflow_moves(report) and to_status not in allowed_moves(report, user):
         raise Forbidden(_("Only a dispatcher may do that."))
     if to_status not in allowed_moves(report, user):

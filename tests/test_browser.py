@@ -159,3 +159,58 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
         browser.close()
     connections.close_all()
     assert Report.objects.get(pk=report.pk).status == "selesai"
+
+
+def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritten(
+    city, live_server, monkeypatch, django_user_model
+):
+    import uuid
+
+    from django.contrib.auth.models import Group
+
+    from geo.models import Crew
+    from reports import workflow
+    from reports.models import Category
+    from reports.services import file_report
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
+                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu jalan mati tiga malam.",
+                            photos=[])
+    Report.objects.filter(pk=report.pk).update(status="dikerjakan")
+    andi = django_user_model.objects.create_user("andi", password="sandi-rahasia-123")
+    andi.groups.add(Group.objects.get(name="crew"))
+    Crew.objects.get(pk=report.crew_id).members.add(andi)
+    dewi = django_user_model.objects.create_user("dewi", password="x")
+    dewi.groups.add(Group.objects.get(name="dispatcher"))
+    connections.close_all()
+
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+        page = context.new_page()
+        page.route("http*://*.openstreetmap.org/**", lambda route: route.abort())
+        page.goto(live_server.url + f"/petugas/laporan/{report.code}/")
+        page.fill("#id_username", "andi")
+        page.fill("#id_password", "sandi-rahasia-123")
+        page.click("main button.primary")
+        page.wait_for_selector("#action")
+        context.set_offline(True)
+        page.select_option("#id_status", "diverifikasi")
+        page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
+        page.click("#action button[type=submit]")
+        page.wait_for_selector("#action-state.waiting")
+        assert "Tidak ada koneksi" in page.inner_text("#action-state")
+        # Meanwhile the dispatcher hands the report back first.
+        current = Report.objects.get(pk=report.pk)
+        workflow.change_status(current, "diverifikasi", dewi, version=current.version, note="Dicek dispatcher.")
+        connections.close_all()
+        context.set_offline(False)
+        page.wait_for_selector("#action-state:has-text('Orang lain sudah mengubah')", timeout=20_000)
+        assert "diverifikasi" in page.inner_text("#action-state")
+        context.close()
+        browser.close()
+    changed = Report.objects.get(pk=report.pk)
+    assert changed.status == "diverifikasi"
+    assert list(changed.history.values_list("by__username", flat=True)) == [None, "dewi"]  # andi's did not land
+    connections.close_all()
