@@ -14,9 +14,6 @@ import http.client
 import json
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +28,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from bench.common import gunicorn, percentiles  # noqa: E402
 from geo import lookup  # noqa: E402
 from geo.models import Generation  # noqa: E402
 
@@ -90,36 +88,8 @@ def timed(label, points, function):
     return times
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port):
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--log-level", "warning"],
-        cwd=ROOT,
-        env=dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="ERROR"),
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def summary(times):
-    ordered = sorted(times)
-    return {
-        "per_second": len(times) / sum(times),
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
-    }
+    return {"per_second": len(times) / sum(times), **percentiles(times)}
 
 
 def main():
@@ -143,9 +113,7 @@ def main():
         raw = timed("raw SQL", points, lambda lat, lon: raw_sql_lookup(cursor, lat, lon))
     orm = timed("geo.lookup.locate", points, orm_lookup)
 
-    port = free_port()
-    server = start_server(port)
-    try:
+    with gunicorn() as (port, _):
         client = http.client.HTTPConnection("127.0.0.1", port)
 
         def via_api(lat, lon):
@@ -156,9 +124,6 @@ def main():
 
         via_api(*points[0])
         api = timed("GET /api/v1/locate", points, via_api)
-    finally:
-        server.terminate()
-        server.wait()
 
     results = {
         "points": len(points),

@@ -17,8 +17,6 @@ import http.client
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import gunicorn, percentiles  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
 
@@ -111,18 +110,6 @@ def random_points(db, count, seed):
     return [(rng.uniform(south, north), rng.uniform(west, east)) for _ in range(count)]
 
 
-def percentiles(times):
-    ordered = sorted(times)
-    return {"p50_ms": statistics.median(ordered) * 1000,
-            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000}
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=1_000_000)
@@ -150,18 +137,7 @@ def main():
         plan = [row[0] for row in cursor.fetchall()]
     print(f"  bare SQL: {len(points)} queries, {found / len(points):.1f} reports each on average")
 
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=BENCH_URL, DEBUG="false", SECRET_KEY="bench-only",
-               ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="ERROR")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "1", "--log-level", "warning"], cwd=ROOT, env=env)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(DATABASE_URL=BENCH_URL) as (port, _):
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         api_times = []
         for index, (lat, lon) in enumerate([points[0], *points]):
@@ -172,9 +148,6 @@ def main():
             assert response.status == 200, response.status
             if index:  # the first request warms the worker
                 api_times.append(time.perf_counter() - start)
-    finally:
-        server.terminate()
-        server.wait()
 
     results = {"reports": args.reports, "queries": args.queries, "radius_m": args.radius,
                "bare_sql": percentiles(sql_times), "api": percentiles(api_times), "plan": plan}

@@ -22,8 +22,6 @@ import json
 import os
 import random
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -40,6 +38,7 @@ django.setup()
 
 from PIL import Image  # noqa: E402
 
+from bench.common import ROOT, gunicorn, percentiles  # noqa: E402
 from reports import photos  # noqa: E402
 from reports.models import Report  # noqa: E402
 
@@ -70,41 +69,10 @@ def multipart(fields, photo):
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port):
-    env = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1",
-               LOG_LEVEL="ERROR", REPORTS_PER_HOUR="100000", GEOCODER_URL="")
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--log-level", "warning", "--timeout", "120"],
-        cwd=ROOT, env=env,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def worker_peak_mib(master_pid):
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     status = Path(f"/proc/{children[0]}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
-
-
-def percentiles(times):
-    ordered = sorted(times)
-    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000}
 
 
 def page_weight(port):
@@ -142,31 +110,31 @@ def main():
         reference.append(time.perf_counter() - start)
     print("  Pillow alone: done")
 
-    port = free_port()
-    server = start_server(port)
+    env = {"REPORTS_PER_HOUR": "100000", "GEOCODER_URL": ""}
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=dict(os.environ, DEBUG="false", SECRET_KEY="bench-only"), check=True)
     filed, times = [], []
     try:
-        client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for index in range(1, args.reports + 1):
-            client_uuid = str(uuid.uuid4())
-            body, content_type = multipart({
-                "category": "jalan-berlubang", "lat": GANTING[0], "lon": GANTING[1],
-                "description": "Lubang besar di jalan, benchmark.", "client_uuid": client_uuid,
-            }, photo)
-            start = time.perf_counter()
-            client.request("POST", "/api/v1/reports", body=body, headers={"Content-Type": content_type})
-            response = client.getresponse()
-            answer = response.read()
-            times.append(time.perf_counter() - start)
-            assert response.status == 201, answer[:300]
-            filed.append(client_uuid)
-            if index % max(1, args.reports // 4) == 0:
-                print(f"  POST /api/v1/reports: {index}/{args.reports}", flush=True)
-        peak = worker_peak_mib(server.pid)
-        weights = page_weight(port)
+        with gunicorn(**env) as (port, server):
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            for index in range(1, args.reports + 1):
+                client_uuid = str(uuid.uuid4())
+                body, content_type = multipart({
+                    "category": "jalan-berlubang", "lat": GANTING[0], "lon": GANTING[1],
+                    "description": "Lubang besar di jalan, benchmark.", "client_uuid": client_uuid,
+                }, photo)
+                start = time.perf_counter()
+                client.request("POST", "/api/v1/reports", body=body, headers={"Content-Type": content_type})
+                response = client.getresponse()
+                answer = response.read()
+                times.append(time.perf_counter() - start)
+                assert response.status == 201, answer[:300]
+                filed.append(client_uuid)
+                if index % max(1, args.reports // 4) == 0:
+                    print(f"  POST /api/v1/reports: {index}/{args.reports}", flush=True)
+            peak = worker_peak_mib(server.pid)
+            weights = page_weight(port)
     finally:
-        server.terminate()
-        server.wait()
         removed = 0
         for report in Report.objects.filter(client_uuid__in=filed):
             for stored in report.photos.all():

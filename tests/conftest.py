@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+
+from geo.models import Crew
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
 PUBLISHED = SHARED_KELURAHAN / "padang_panjang_kelurahan.geojson"
@@ -38,6 +41,16 @@ def media_in_tmp(settings, tmp_path):
     """Uploaded photos go to a folder of the test's own; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def staff_user(django_user_model, name, group=None, crew=None):
+    """A user in one of the roles' groups, and optionally a member of the crew of that name."""
+    user = django_user_model.objects.create_user(name, password="sandi-rahasia-123")
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    if crew:
+        Crew.objects.get(name=crew).members.add(user)
+    return user
 
 
 def read_geojson(path):

@@ -11,7 +11,7 @@ from django.db import connections
 from playwright import sync_api as playwright
 
 from reports.models import Report
-from tests.conftest import LOADED
+from tests.conftest import LOADED, staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 CHROMIUM = "/usr/bin/chromium"
@@ -115,9 +115,6 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
 ):
     import uuid
 
-    from django.contrib.auth.models import Group
-
-    from geo.models import Crew
     from reports import photos
     from reports.models import Category
     from reports.services import file_report
@@ -127,9 +124,7 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
                             photos=[photos.process(upload(photo_bytes(colour=(250, 200, 0))), "1")])
     Report.objects.filter(pk=report.pk).update(status="dikerjakan")
-    andi = django_user_model.objects.create_user("andi", password="sandi-rahasia-123")
-    andi.groups.add(Group.objects.get(name="crew"))
-    Crew.objects.get(pk=report.crew_id).members.add(andi)
+    staff_user(django_user_model, "andi", "crew", report.crew.name)
     connections.close_all()
 
     with playwright.sync_playwright() as driver:
@@ -166,9 +161,6 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
 ):
     import uuid
 
-    from django.contrib.auth.models import Group
-
-    from geo.models import Crew
     from reports import workflow
     from reports.models import Category
     from reports.services import file_report
@@ -178,11 +170,8 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu jalan mati tiga malam.",
                             photos=[])
     Report.objects.filter(pk=report.pk).update(status="dikerjakan")
-    andi = django_user_model.objects.create_user("andi", password="sandi-rahasia-123")
-    andi.groups.add(Group.objects.get(name="crew"))
-    Crew.objects.get(pk=report.crew_id).members.add(andi)
-    dewi = django_user_model.objects.create_user("dewi", password="x")
-    dewi.groups.add(Group.objects.get(name="dispatcher"))
+    staff_user(django_user_model, "andi", "crew", report.crew.name)
+    dewi = staff_user(django_user_model, "dewi", "dispatcher")
     connections.close_all()
 
     with playwright.sync_playwright() as driver:

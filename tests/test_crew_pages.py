@@ -3,12 +3,11 @@
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 
-from geo.models import Crew
 from reports.models import Category, Report
 from reports.roles import CREW, DISPATCHER, PLANNER
 from reports.services import file_report
+from tests.conftest import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,6 @@ def report():
     return filed
 
 
-def user_in(django_user_model, name, group=None, crew=None):
-    user = django_user_model.objects.create_user(name, password="sandi-rahasia-123")
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    if crew:
-        Crew.objects.get(name=crew).members.add(user)
-    return user
-
-
 def test_a_visitor_is_sent_to_sign_in(client, report):
     response = client.get("/petugas/")
     assert response.status_code == 302 and response.url.startswith("/masuk/?next=/petugas/")
@@ -38,38 +28,38 @@ def test_a_visitor_is_sent_to_sign_in(client, report):
 
 
 def test_a_signed_in_user_without_a_role_is_refused(client, django_user_model, report):
-    client.force_login(user_in(django_user_model, "warga"))
+    client.force_login(staff_user(django_user_model, "warga"))
     assert client.get("/petugas/").status_code == 403
     assert client.get(f"/petugas/laporan/{report.code}/").status_code == 403
 
 
 def test_the_assigned_crew_sees_its_actions_and_a_planner_none(client, django_user_model, report):
-    client.force_login(user_in(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"))
+    client.force_login(staff_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"))
     page = client.get(f"/petugas/laporan/{report.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="action"' in page and 'value="dikerjakan"' in page and 'value="ditolak"' not in page
     assert "geo:-0.460738,100.417659" in page
     assert "0812 9999 8888" not in page  # the phone stays in the admin
 
-    client.force_login(user_in(django_user_model, "bima", PLANNER))
+    client.force_login(staff_user(django_user_model, "bima", PLANNER))
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
     assert 'id="action"' not in page
 
 
 def test_a_dispatcher_sees_every_move_the_workflow_allows(client, django_user_model, report):
-    client.force_login(user_in(django_user_model, "dewi", DISPATCHER))
+    client.force_login(staff_user(django_user_model, "dewi", DISPATCHER))
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
     for move in ("dikerjakan", "ditolak", "duplikat"):
         assert f'value="{move}"' in page
 
 
 def test_the_crew_home_lists_their_crews_and_filters(client, django_user_model):
-    client.force_login(user_in(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"))
+    client.force_login(staff_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"))
     page = client.get("/petugas/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Tim Jalan Padang Panjang Timur" in page and 'name="overdue"' in page
 
 
 def test_sign_in_locks_after_five_wrong_passwords(client, django_user_model):
-    user_in(django_user_model, "andi", CREW)
+    staff_user(django_user_model, "andi", CREW)
     for _ in range(4):
         assert client.post("/masuk/", {"username": "andi", "password": "salah"}).status_code == 200
     assert client.post("/masuk/", {"username": "andi", "password": "salah"}).status_code == 429
@@ -80,13 +70,13 @@ def test_sign_in_locks_after_five_wrong_passwords(client, django_user_model):
 
 
 def test_the_right_password_signs_in_to_the_crew_page(client, django_user_model):
-    user_in(django_user_model, "andi", CREW)
+    staff_user(django_user_model, "andi", CREW)
     response = client.post("/masuk/", {"username": "andi", "password": "sandi-rahasia-123"})
     assert response.status_code == 302 and response.url == "/petugas/"
 
 
 def test_signing_out_returns_to_the_sign_in_page(client, django_user_model):
-    client.force_login(user_in(django_user_model, "andi", CREW))
+    client.force_login(staff_user(django_user_model, "andi", CREW))
     assert 'action="/keluar/"' in client.get("/petugas/").content.decode()
     response = client.post("/keluar/")
     assert response.status_code == 302 and response.url == "/masuk/"

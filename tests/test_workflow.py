@@ -3,36 +3,26 @@
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from rest_framework.authtoken.models import Token
 
-from geo.models import Crew
 from reports import photos
 from reports.models import Category, Photo, Report, Status
 from reports.roles import CREW, DISPATCHER, PLANNER
 from reports.services import add_support, file_report
+from tests.conftest import staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 
-def make_user(django_user_model, name, group=None, crew=None):
-    user = django_user_model.objects.create_user(name, password="sandi-rahasia-123")
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    if crew:
-        Crew.objects.get(name=crew).members.add(user)
-    return user
-
-
 @pytest.fixture
 def people(django_user_model):
     return {
-        "crew": make_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"),
-        "other_crew": make_user(django_user_model, "rina", CREW, "Tim Jalan Padang Panjang Barat"),
-        "dispatcher": make_user(django_user_model, "dewi", DISPATCHER),
-        "planner": make_user(django_user_model, "bima", PLANNER),
+        "crew": staff_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur"),
+        "other_crew": staff_user(django_user_model, "rina", CREW, "Tim Jalan Padang Panjang Barat"),
+        "dispatcher": staff_user(django_user_model, "dewi", DISPATCHER),
+        "planner": staff_user(django_user_model, "bima", PLANNER),
     }
 
 
