@@ -3,6 +3,7 @@
 Playwright drives Debian's Chromium (/usr/bin/chromium) against the live test server.
 """
 
+import uuid
 from io import StringIO
 
 import pytest
@@ -10,7 +11,9 @@ from django.core.management import call_command
 from django.db import connections
 from playwright import sync_api as playwright
 
-from reports.models import Report
+from reports import photos, workflow
+from reports.models import Category, Report
+from reports.services import file_report
 from tests.conftest import LOADED, staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
@@ -113,12 +116,6 @@ def test_without_a_pin_the_photo_position_is_offered(phone):
 def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_a_photo(
     city, live_server, monkeypatch, django_user_model
 ):
-    import uuid
-
-    from reports import photos
-    from reports.models import Category
-    from reports.services import file_report
-
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
@@ -159,12 +156,6 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
 def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritten(
     city, live_server, monkeypatch, django_user_model
 ):
-    import uuid
-
-    from reports import workflow
-    from reports.models import Category
-    from reports.services import file_report
-
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu jalan mati tiga malam.",
