@@ -6,6 +6,7 @@ import math
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.contrib.gis.geos import Polygon
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from reports import ratelimit, roles, services, workflow
+from reports import exports, ratelimit, roles, services, workflow
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import Category, Report, Status
 from reports.serializers import (
@@ -322,3 +323,24 @@ class StatusView(APIView):
             return Response({"error": str(conflict), "current": current}, status=status.HTTP_409_CONFLICT)
         report = Report.objects.select_related("category", "kelurahan__kecamatan", "crew").get(pk=report.pk)
         return Response(StaffReportSerializer(report, context={"request": request}).data)
+
+
+def export_view(fmt):
+    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day."""
+
+    def view(request):
+        query = exports.ExportFilter(request.GET)
+        if not query.is_valid():
+            return JsonResponse(query.errors_by_parameter(), status=400)
+        staff = roles.sees_hidden(request.user)
+        reports = query.filter(Report.objects.all() if staff else Report.objects.public())
+        fields = exports.STAFF_FIELDS if staff else exports.PUBLIC_FIELDS
+        rows = exports.rows(reports, staff, request.build_absolute_uri)
+        if fmt == "geojson":
+            response = StreamingHttpResponse(exports.geojson_stream(rows, fields), content_type="application/geo+json")
+        else:
+            response = StreamingHttpResponse(exports.csv_stream(rows, fields), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{query.download_name(fmt)}"'
+        return response
+
+    return view

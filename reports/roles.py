@@ -38,6 +38,11 @@ def is_staff_reader(user):
     return is_dispatcher(user) or bool(_groups(user) & {CREW, PLANNER})
 
 
+def sees_hidden(user):
+    """Planners, dispatchers and admins: hidden reports and the staff fields in exports."""
+    return is_dispatcher(user) or PLANNER in _groups(user)
+
+
 def crew_ids(user):
     if CREW not in _groups(user):
         return set()

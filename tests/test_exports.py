@@ -1,0 +1,122 @@
+"""GET /api/v1/reports.geojson and .csv: filters, formats, roles, streaming, and GDAL reading the result."""
+
+import csv
+import io
+import json
+import subprocess
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from reports import photos
+from reports.models import Category, Report
+from reports.services import file_report
+from tests.conftest import staff_user
+from tests.images import GANTING_GPS, photo_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+PHONE, EMAIL = "0812 5555 4444", "rahasia@example.org"
+
+
+def report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], with_photo=False, **fields):
+    filed, _ = file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
+        description="Laporan untuk ekspor.", name="Siti", phone=PHONE, email=EMAIL,
+        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
+    )
+    if fields:
+        Report.objects.filter(pk=filed.pk).update(**fields)
+    return filed
+
+
+def geojson(client, **params):
+    response = client.get("/api/v1/reports.geojson", params)
+    assert response.status_code == 200, response.content[:300]
+    assert response.streaming
+    return response, json.loads(b"".join(response.streaming_content))
+
+
+def codes(client, **params):
+    return sorted(f["properties"]["code"] for f in geojson(client, **params)[1]["features"])
+
+
+def test_the_geojson_follows_rfc_7946_and_names_the_download(client):
+    filed = report(with_photo=True)
+    response, body = geojson(client, category="jalan")
+    assert response["Content-Type"] == "application/geo+json"
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="laporan-{today}-jalan.geojson"'
+    assert body["type"] == "FeatureCollection" and "crs" not in body
+    feature = body["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [GANTING_GPS[1], GANTING_GPS[0]]}
+    properties = feature["properties"]
+    assert properties["code"] == filed.code and properties["kelurahan"] == "Ganting"
+    assert properties["kecamatan_code"] == "13.74.01" and properties["crew"] == "Tim Jalan Padang Panjang Timur"
+    assert properties["photos"][0].startswith("http://testserver/media/laporan/")
+
+
+def test_every_filter_and_their_combination(client):
+    ganting = report()
+    barat = report(lat=-0.4650, lon=100.3900, status="dikerjakan")  # Silaing Atas, Padang Panjang Barat
+    light = report(slug="lampu-mati", lat=-0.4608)
+    late = report(lat=-0.4609, due_date="2020-01-01")
+    old = report(lat=-0.4610)
+    Report.objects.filter(pk=old.pk).update(created="2025-01-15T10:00:00+07:00")
+    assert codes(client, category="penerangan-jalan") == [light.code]
+    assert codes(client, status="dikerjakan") == [barat.code]
+    assert codes(client, kecamatan="13.74.02") == [barat.code]
+    assert codes(client, kelurahan=["13.74.02.1005"]) == [barat.code]
+    assert barat.code not in codes(client, kelurahan=["13.74.01.1001"])
+    assert codes(client, overdue="true") == [late.code]
+    assert codes(client, **{"from": "2025-01-01", "to": "2025-01-31"}) == [old.code]
+    assert codes(client, bbox="100.385,-0.47,100.395,-0.46") == [barat.code]
+    assert codes(client, category="jalan", kecamatan="13.74.01", **{"from": "2026-01-01"}) == sorted(
+        [ganting.code, late.code])
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"bbox": "1,2,3"}, "bbox"), ({"kelurahan": "99.99.99.9999"}, "kelurahan"), ({"category": "jembatan"},
+     "category"), ({"status": "hilang"}, "status"), ({"from": "kemarin"}, "from"), ({"kecamatan": "x"}, "kecamatan")],
+)
+def test_a_bad_filter_is_a_400_naming_it(client, params, field):
+    response = client.get("/api/v1/reports.csv", params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_and_nobody_the_contact(
+    client, django_user_model
+):
+    shown, hidden = report(), report(lat=-0.4608, hidden=True)
+    _, public = geojson(client)
+    assert [f["properties"]["code"] for f in public["features"]] == [shown.code]
+    assert "reporter_name" not in public["features"][0]["properties"]
+    client.force_login(staff_user(django_user_model, "bima", "planner"))
+    _, staff = geojson(client)
+    assert sorted(f["properties"]["code"] for f in staff["features"]) == sorted([shown.code, hidden.code])
+    assert staff["features"][0]["properties"]["reporter_name"] == "Siti"
+    for export in (json.dumps(public), json.dumps(staff), b"".join(client.get("/api/v1/reports.csv")
+                                                                    .streaming_content).decode()):
+        assert PHONE not in export and EMAIL not in export
+
+
+def test_the_csv_has_a_header_and_one_row_a_report(client):
+    report(), report(lat=-0.4608)
+    response = client.get("/api/v1/reports.csv", {"status": "baru"})
+    assert response["Content-Disposition"].endswith('-baru.csv"')
+    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(table) == 2 and float(table[0]["lon"]) == pytest.approx(GANTING_GPS[1])
+    assert table[0]["kelurahan"] == "Ganting"
+
+
+def test_gdal_opens_the_geojson_as_a_planners_qgis_would(client, tmp_path):
+    for offset in range(3):
+        report(lat=GANTING_GPS[0] - offset * 0.0001)
+    path = tmp_path / "laporan.geojson"
+    path.write_bytes(b"".join(client.get("/api/v1/reports.geojson").streaming_content))
+    info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True, text=True, check=True)
+    assert "Geometry: Point" in info.stdout and "Feature Count: 3" in info.stdout
+    assert "kelurahan_code: String" in info.stdout and "WGS 84" in info.stdout
+    assert "ERROR" not in info.stderr and "Warning" not in info.stderr
