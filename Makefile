@@ -16,9 +16,11 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
+# Threaded workers: a long streamed export does not stop a worker answering gunicorn's heartbeat.
 run: setup
 	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile -
+	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
+		--threads 4 --access-logfile -
 
 test: setup chromium lint
 	$(VENV)/bin/pytest

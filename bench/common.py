@@ -32,7 +32,7 @@ def gunicorn(**env):
                     LOG_LEVEL="ERROR", **env)
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--log-level", "warning", "--timeout", "120"],
+         "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
         cwd=ROOT, env=settings,
     )
     try:
