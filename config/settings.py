@@ -169,6 +169,9 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "e-complain@padangpanjang.go.id")
 
+# How long the statistics are reused before they are counted again.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
+
 # Report submissions a client (by IP address) may make per hour.
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
 CACHES = {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("lapor/", report_views.submit, name="report-submit"),
     path("laporan/<str:code>/", report_views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
+    path("statistik/", report_views.statistics, name="statistics"),
     path("petugas/", report_views.crew_home, name="crew-home"),
     path("petugas/laporan/<str:code>/", report_views.crew_report, name="crew-report"),
     path("masuk/", auth_views.LoginView.as_view(), name="login"),

@@ -28,6 +28,9 @@ class Kelurahan(models.Model):
     code = models.CharField(_("code"), max_length=13, unique=True, help_text="Kemendagri, e.g. 13.74.02.1002")
     name = models.CharField(_("name"), max_length=100)
     kecamatan = models.ForeignKey(Kecamatan, models.PROTECT, related_name="kelurahan", verbose_name=_("kecamatan"))
+    population = models.PositiveIntegerField(
+        _("population"), null=True, blank=True, help_text=_("Residents, for reports per 1,000 in the statistics.")
+    )
 
     class Meta:
         ordering = ["code"]

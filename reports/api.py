@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from reports import exports, ratelimit, roles, services, workflow
+from reports import exports, ratelimit, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import Category, Report, Status
 from reports.serializers import (
@@ -228,27 +228,48 @@ class GeocodeView(APIView):
         return Response([{"name": name, "lat": lat, "lon": lon} for name, lat, lon in places])
 
 
+def kelurahan_collection(properties=None):
+    """The active kelurahan outlines, simplified for a map, with `properties[code]` added to each."""
+    boundaries = (
+        KelurahanBoundary.objects.filter(generation__active=True)
+        .select_related("kelurahan__kecamatan")
+        .annotate(outline=AsGeoJSON(SimplifyPreserveTopology("boundary", 0.00002), precision=6))
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(b.outline),
+            "properties": {"code": b.kelurahan.code, "name": b.kelurahan.name, "kecamatan": b.kelurahan.kecamatan.name,
+                           **(properties or {}).get(b.kelurahan.code, {})},
+        }
+        for b in boundaries
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 class KelurahanOutlineView(APIView):
     """GET /api/v1/kelurahan.geojson: the active kelurahan outlines, simplified for the map."""
 
     def get(self, request):
-        boundaries = (
-            KelurahanBoundary.objects.filter(generation__active=True)
-            .select_related("kelurahan__kecamatan")
-            .annotate(outline=AsGeoJSON(SimplifyPreserveTopology("boundary", 0.00002), precision=6))
-        )
-        features = [
-            {
-                "type": "Feature",
-                "geometry": json.loads(b.outline),
-                "properties": {"code": b.kelurahan.code, "name": b.kelurahan.name,
-                               "kecamatan": b.kelurahan.kecamatan.name},
-            }
-            for b in boundaries
-        ]
-        response = Response({"type": "FeatureCollection", "features": features})
+        response = Response(kelurahan_collection())
         response["Cache-Control"] = "public, max-age=3600"
         return response
+
+
+class StatsView(APIView):
+    """GET /api/v1/stats.json: the statistics page's figures."""
+
+    def get(self, request):
+        return Response(stats.figures())
+
+
+class StatsKelurahanView(APIView):
+    """GET /api/v1/stats/kelurahan.geojson: kelurahan polygons carrying their report counts."""
+
+    def get(self, request):
+        counts = {k["code"]: {key: k[key] for key in ("total", "open", "open_per_1000", "population")}
+                  for k in stats.figures()["kelurahan"]}
+        return Response(kelurahan_collection(counts))
 
 
 class NearbyQuery(LocateQuery):

@@ -112,6 +112,8 @@ class Report(gis_models.Model):
     duplicate_of = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("duplicate of")
     )
+    # When it was first marked fixed: the statistics' days-to-fix without reading the history.
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
     version = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from geo import lookup
 from geo.models import Crew
-from reports import ratelimit, roles, services, workflow
+from reports import ratelimit, roles, services, stats, workflow
 from reports.forms import ReportForm
 from reports.models import Category, Report, Status
 
@@ -140,3 +140,30 @@ def crew_texts():
         "metres": _("m"),
         "overdue": _("overdue"),
     }
+
+
+def statistics(request):
+    """Public figures per kelurahan, category, status and month, readable on a phone."""
+    figures = stats.figures()
+    categories = {}
+    for row in figures["by_category_status"]:
+        entry = categories.setdefault(row["category"], {"name": row["category_name"], "total": 0, "statuses": []})
+        entry["total"] += row["count"]
+        entry["statuses"].append(row)
+    widest = max([c["total"] for c in categories.values()] + [1])
+    for entry in categories.values():
+        entry["percent"] = round(100 * entry["total"] / widest)
+    busiest_month = max([m["count"] for m in figures["by_month"]] + [1])
+    months = [dict(m, percent=round(100 * m["count"] / busiest_month)) for m in figures["by_month"][-24:]]
+    medians = {(row["kelurahan"], row["category"]): row["median_days"] for row in figures["median_days_to_fix"]}
+    slugs = list(categories) or [c.slug for c in Category.objects.filter(parent=None)]
+    days_table = [
+        {"kelurahan": k["name"], "days": [medians.get((k["code"], slug)) for slug in slugs]}
+        for k in figures["kelurahan"]
+    ]
+    context = {
+        "figures": figures, "categories": categories, "months": months, "days_table": days_table,
+        "category_names": [categories[s]["name"] if s in categories else s for s in slugs],
+        "per_1000": any(k["population"] for k in figures["kelurahan"]),
+    }
+    return render(request, "reports/statistics.html", context)

@@ -8,7 +8,8 @@ with the current state (HTTP 409), never silently overwritten.
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,9 +84,11 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
         if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
             raise Refused(_("Give the code of the original report."), "duplicate_of")
     with transaction.atomic():
+        now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
-            status=to_status, version=F("version") + 1, updated=timezone.now(),
+            status=to_status, version=F("version") + 1, updated=now,
             duplicate_of=duplicate_of if to_status == Status.DUPLIKAT else None,
+            fixed_at=Coalesce("fixed_at", Value(now)) if to_status == Status.SELESAI else F("fixed_at"),
         )
         if not changed:
             raise Conflict(Report.objects.get(pk=report.pk))
