@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import time
 import uuid
@@ -111,8 +110,6 @@ def main():
     print("  Pillow alone: done")
 
     env = {"REPORTS_PER_HOUR": "100000", "GEOCODER_URL": ""}
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=dict(os.environ, DEBUG="false", SECRET_KEY="bench-only"), check=True)
     filed, times = [], []
     try:
         with gunicorn(**env) as (port, server):

@@ -178,6 +178,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        # Installations (and the tests) sharing one Redis must not read each other's figures.
+        "KEY_PREFIX": env_str("CACHE_PREFIX", DATABASES["default"]["NAME"]),
     }
 }
 
