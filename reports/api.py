@@ -5,7 +5,7 @@ import math
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
-from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -104,12 +104,9 @@ class BBoxQuery(serializers.Serializer):
 
     def validate_bbox(self, value):
         try:
-            west, south, east, north = (float(part) for part in value.split(","))
-        except ValueError:
-            raise serializers.ValidationError(_("Give minLon,minLat,maxLon,maxLat, e.g. 100.37,-0.49,100.44,-0.45."))
-        if not (west < east and south < north):
-            raise serializers.ValidationError(_("The box must have minLon < maxLon and minLat < maxLat."))
-        return Polygon.from_bbox((west, south, east, north))
+            return exports.parse_bbox(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages)
 
 
 class ReportListView(APIView):

@@ -28,6 +28,17 @@ PUBLIC_FIELDS = ["code", "category", "category_name", "status", "created", "upda
 STAFF_FIELDS = PUBLIC_FIELDS + ["hidden", "routing_problem", "reporter_name"]
 
 
+def parse_bbox(text):
+    """'minLon,minLat,maxLon,maxLat' as a polygon; django.forms.ValidationError saying what is wrong."""
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        raise forms.ValidationError(_("Give minLon,minLat,maxLon,maxLat, e.g. 100.37,-0.49,100.44,-0.45."))
+    if not (west < east and south < north):
+        raise forms.ValidationError(_("The box must have minLon < maxLon and minLat < maxLat."))
+    return Polygon.from_bbox((west, south, east, north))
+
+
 class ExportFilter(forms.Form):
     bbox = forms.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat")
     kelurahan = forms.ModelMultipleChoiceField(queryset=Kelurahan.objects.all(), to_field_name="code",
@@ -47,15 +58,7 @@ class ExportFilter(forms.Form):
 
     def clean_bbox(self):
         value = self.cleaned_data["bbox"]
-        if not value:
-            return None
-        try:
-            west, south, east, north = (float(part) for part in value.split(","))
-        except ValueError:
-            raise forms.ValidationError(_("Give minLon,minLat,maxLon,maxLat, e.g. 100.37,-0.49,100.44,-0.45."))
-        if not (west < east and south < north):
-            raise forms.ValidationError(_("The box must have minLon < maxLon and minLat < maxLat."))
-        return Polygon.from_bbox((west, south, east, north))
+        return parse_bbox(value) if value else None
 
     def errors_by_parameter(self):
         return {("from" if field == "from_" else field): messages for field, messages in self.errors.items()}

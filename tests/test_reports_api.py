@@ -235,3 +235,9 @@ def test_the_map_list_is_one_query_whatever_its_length(client, django_assert_num
         found = client.get("/api/v1/reports", {"bbox": "100.37,-0.49,100.44,-0.45"}).json()
     assert len(found["features"]) == 3
     assert set(found["features"][0]["properties"]) == {"code", "category", "status", "support_count"}
+
+
+def test_a_bad_map_box_is_a_400_naming_bbox(client):
+    for box in ("100.4,-0.5", "100.44,-0.45,100.37,-0.49"):
+        response = client.get("/api/v1/reports", {"bbox": box})
+        assert response.status_code == 400 and list(response.json()) == ["bbox"]
