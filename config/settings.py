@@ -174,6 +174,13 @@ STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
 
 # Report submissions a client (by IP address) may make per hour.
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
+
+# Open311 GeoReport v2: who we are to other systems. A media_url is fetched only from public
+# addresses unless OPEN311_MEDIA_PRIVATE_OK (tests, or a client inside the city's own network).
+OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "padangpanjang.go.id")
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "e-complain@padangpanjang.go.id")
+OPEN311_MEDIA_PRIVATE_OK = env_bool("OPEN311_MEDIA_PRIVATE_OK", False)
+OPEN311_MEDIA_TIMEOUT_S = env_int("OPEN311_MEDIA_TIMEOUT_S", 10)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

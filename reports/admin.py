@@ -5,9 +5,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from reports import open311, workflow
 from reports import photos as photo_rules
-from reports import workflow
-from reports.models import Category, Photo, Report, Status, StatusChange
+from reports.models import ApiCall, ApiClient, Category, Photo, Report, Status, StatusChange
 
 
 @admin.register(Category)
@@ -153,3 +153,51 @@ class PhotoAdmin(admin.ModelAdmin):
         obj.image.delete(save=False)
         obj.thumbnail.delete(save=False)
         super().delete_model(request, obj)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """One key per client system; the key is shown once, when it is made."""
+
+    list_display = ["name", "contact", "key_prefix", "active", "created", "calls_link"]
+    fields = ["name", "contact", "active", "key_prefix", "created"]
+    readonly_fields = ["key_prefix", "created"]
+    actions = ["new_keys"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            self._give_key(request, obj)
+        super().save_model(request, obj, form, change)
+
+    def _give_key(self, request, client):
+        key, client.key_digest, client.key_prefix = open311.new_key()
+        messages.warning(request, _("The API key of %(name)s is %(key)s. Copy it now: it is not shown again.")
+                         % {"name": client.name, "key": key})
+
+    @admin.action(description=_("Replace the key (the old one stops working)"))
+    def new_keys(self, request, queryset):
+        for client in queryset:
+            self._give_key(request, client)
+            client.save(update_fields=["key_digest", "key_prefix"])
+
+    @admin.display(description=_("calls"))
+    def calls_link(self, client):
+        url = reverse("admin:reports_apicall_changelist") + f"?client__id__exact={client.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("calls"))
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin):
+    """The record of every call made with an API key; written by the API only."""
+
+    list_display = ["created", "client", "method", "path", "status_code", "report", "remote_addr"]
+    list_filter = ["client", "method", "status_code"]
+    list_select_related = ["client", "report"]
+    date_hierarchy = "created"
+    show_full_result_count = False  # the log grows without end: no COUNT(*) on every page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

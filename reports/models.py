@@ -210,3 +210,47 @@ class Support(models.Model):
 
     def __str__(self):
         return f"{self.report_id} by {self.supporter}"
+
+
+class ApiClient(models.Model):
+    """Another system filing reports through Open311 (LAPOR!-SP4N, a kelurahan app): one key each."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    contact = models.EmailField(_("contact e-mail"), blank=True)
+    # Only a digest is kept: the key itself is shown once, when the client is added.
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self):
+        return self.name
+
+
+class ApiCall(models.Model):
+    """One request made with an API key: who asked what, when, and what it made."""
+
+    client = models.ForeignKey(ApiClient, models.CASCADE, related_name="calls", verbose_name=_("API client"))
+    created = models.DateTimeField(_("time"), auto_now_add=True)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("answer"))
+    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    report = models.ForeignKey(Report, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("report"))
+    # Open311's token: the client asks GET tokens/{token} for the report its POST made.
+    token = models.CharField(max_length=32, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API call")
+        verbose_name_plural = _("API calls")
+        indexes = [models.Index(fields=["client", "-created"], name="reports_apicall_client_time")]
+
+    def __str__(self):
+        return f"{self.client} {self.method} {self.path} {self.status_code}"

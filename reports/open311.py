@@ -1,0 +1,376 @@
+"""Open311 GeoReport v2 (/open311/): the standard other civic-reporting systems speak.
+
+Specification: https://wiki.open311.org/GeoReport_v2. Our sub-categories are its services, our reports its
+service requests (the tracking code is the service_request_id). Only public reports and public fields leave;
+a request filed here goes through the same form, lookup and rate limit as one from the map.
+"""
+
+import hashlib
+import ipaddress
+import secrets
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import datetime, time, timedelta
+from functools import wraps
+from xml.etree import ElementTree
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import OuterRef, Q, Subquery
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from geo import geocoding, lookup
+from geo.models import Generation
+from reports import photos, ratelimit, services
+from reports.forms import ReportForm
+from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Photo, Report, Status, StatusChange
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-29T00:00:00+07:00"  # when this endpoint's behaviour last changed
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_REQUESTS = 1000
+CLOSED_STATUSES = [s for s in Status.values if s not in OPEN_STATUSES]
+# Our form's field names as Open311 calls them, for error messages a client can act on.
+FIELD_NAMES = {"category": "service_code", "lon": "long", "photos": "media_url", "name": "first_name"}
+# XML list elements and the name of each item in them.
+XML_ITEMS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
+
+
+class Open311Error(Exception):
+    def __init__(self, code, description):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def digest(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key():
+    """A new API key and what the database keeps of it: (key, digest, prefix)."""
+    key = secrets.token_urlsafe(24)
+    return key, digest(key), key[:8]
+
+
+def client_for(key):
+    """The active ApiClient holding `key`, or None."""
+    if not key:
+        return None
+    return ApiClient.objects.filter(key_digest=digest(key), active=True).first()
+
+
+# Rendering: the same rows as JSON or as the specification's XML.
+
+def render(fmt, root, body, item=None, status=200):
+    """`body` is a list of `item` elements under `root`, or one object that is `root` itself."""
+    if fmt == "json":
+        return JsonResponse(body, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+    top = ElementTree.Element(root)
+    for key, value in body.items() if isinstance(body, dict) else ((item, row) for row in body):
+        _xml_append(top, key, value)
+    body = ElementTree.tostring(top, encoding="utf-8", xml_declaration=True)
+    return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def _xml_append(parent, tag, value):
+    element = ElementTree.SubElement(parent, tag)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _xml_append(element, key, inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _xml_append(element, XML_ITEMS[tag], inner)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+
+
+def error_response(fmt, code, description):
+    return render(fmt, "errors", [{"code": code, "description": description}], "error", status=code)
+
+
+def endpoint(view):
+    """Errors in the specification's form, and every call made with an API key recorded."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, fmt="json", **kwargs):
+        key = request.POST.get("api_key") or request.GET.get("api_key")
+        client = client_for(key)
+        try:
+            if key and client is None:
+                raise Open311Error(403, "api_key is not valid.")
+            jurisdiction = request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id")
+            if jurisdiction and jurisdiction != settings.OPEN311_JURISDICTION:
+                raise Open311Error(404, f"jurisdiction_id {jurisdiction} is not served here.")
+            response = view(request, fmt, client=client, **kwargs)
+        except Open311Error as error:
+            response = error_response(fmt, error.code, error.description)
+        if client is not None:
+            ApiCall.objects.create(
+                client=client, method=request.method, path=request.path[:300], status_code=response.status_code,
+                remote_addr=request.META.get("REMOTE_ADDR"), report=getattr(response, "report", None),
+                token=getattr(response, "token", None),
+            )
+        return response
+
+    return wrapper
+
+
+# Discovery and services.
+
+@require_GET
+@endpoint
+def discovery(request, fmt, client):
+    body = {
+        "changeset": CHANGESET,
+        "contact": settings.OPEN311_CONTACT,
+        "key_service": settings.OPEN311_CONTACT,
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": request.build_absolute_uri("/open311/v2"),
+            "changeset": CHANGESET,
+            "type": "production",
+            "formats": ["application/json", "text/xml"],
+        }],
+    }
+    return render(fmt, "discovery", body)
+
+
+def service_json(category):
+    return {
+        "service_code": category.slug,
+        "service_name": category.name,
+        "description": f"{category.parent.name}: {category.name}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ", ".join([category.parent.slug, category.parent.name_id, category.parent.name_en]),
+        "group": category.parent.name,
+    }
+
+
+def reportable_categories():
+    return Category.objects.exclude(parent=None).select_related("parent").order_by("parent__sort_order", "sort_order")
+
+
+@require_GET
+@endpoint
+def service_list(request, fmt, client):
+    return render(fmt, "services", [service_json(c) for c in reportable_categories()], "service")
+
+
+@require_GET
+@endpoint
+def service_definition(request, fmt, client, code):
+    category = reportable_categories().filter(slug=code).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} is not a service here.")
+    # Our categories ask for nothing beyond the common fields, so the definition has no attributes.
+    return render(fmt, "service_definition", {"service_code": category.slug, "attributes": []})
+
+
+# Service requests.
+
+def local_iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def expected_at(due_date):
+    """The due date's end, in the city's time zone: the crew has the whole day."""
+    return local_iso(timezone.make_aware(datetime.combine(due_date, time(23, 59, 59))))
+
+
+def request_json(report, request):
+    photo = next((p for p in report.photos.all() if p.kind == Photo.Kind.RESIDENT), None)
+    return {
+        "service_request_id": report.code,
+        "status": "open" if report.is_open else "closed",
+        "status_notes": report.latest_note or report.get_status_display(),
+        "service_name": report.category.name,
+        "service_code": report.category.slug,
+        "description": report.description,
+        "agency_responsible": report.crew.name if report.crew else "",
+        "service_notice": "",
+        "requested_datetime": local_iso(report.created),
+        "updated_datetime": local_iso(report.updated),
+        "expected_datetime": expected_at(report.due_date),
+        "address": report.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": round(report.location.y, 6),
+        "long": round(report.location.x, 6),
+        "media_url": request.build_absolute_uri(photo.image.url) if photo else "",
+    }
+
+
+def public_requests():
+    latest_note = StatusChange.objects.filter(report=OuterRef("pk")).exclude(note="").order_by("-created", "-pk")
+    return (
+        Report.objects.public()
+        .select_related("category", "crew")
+        .prefetch_related("photos")
+        .annotate(latest_note=Subquery(latest_note.values("note")[:1]))
+    )
+
+
+def parse_moment(name, text):
+    """An ISO 8601 date or date-time; a moment without a zone is the city's time."""
+    moment = parse_datetime(text)
+    if moment is None and (day := parse_date(text)) is not None:
+        moment = datetime.combine(day, time())
+    if moment is None:
+        raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def listed(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def filtered_requests(params):
+    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000."""
+    reports = public_requests()
+    if params.get("service_request_id"):
+        return reports.filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+    if params.get("service_code"):
+        codes = listed(params["service_code"])
+        reports = reports.filter(Q(category__slug__in=codes) | Q(category__parent__slug__in=codes))
+    if params.get("status"):
+        wanted = set(listed(params["status"]))
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status: use open, closed or open,closed.")
+        if wanted == {"open"}:
+            reports = reports.filter(status__in=OPEN_STATUSES)
+        elif wanted == {"closed"}:
+            reports = reports.filter(status__in=CLOSED_STATUSES)
+    start = parse_moment("start_date", params["start_date"]) if params.get("start_date") else None
+    end = parse_moment("end_date", params["end_date"]) if params.get("end_date") else None
+    if start and end and start > end:
+        raise Open311Error(400, "start_date: must not be after end_date.")
+    if start is None:
+        start = (end or timezone.now()) - DEFAULT_WINDOW
+    reports = reports.filter(created__gte=start)
+    if end is not None:
+        reports = reports.filter(created__lte=end)
+    return reports.order_by("-created")[:MAX_REQUESTS]
+
+
+@require_http_methods(["GET", "POST"])
+@endpoint
+def service_requests(request, fmt, client):
+    if request.method == "POST":
+        return file_request(request, fmt, client)
+    found = [request_json(report, request) for report in filtered_requests(request.GET)]
+    return render(fmt, "service_requests", found, "request")
+
+
+@require_GET
+@endpoint
+def request_detail(request, fmt, client, code):
+    report = public_requests().filter(code=code.upper()).first()
+    if report is None:
+        raise Open311Error(404, f"service_request_id {code} is not found.")
+    return render(fmt, "service_requests", [request_json(report, request)], "request")
+
+
+@require_GET
+@endpoint
+def token_detail(request, fmt, client, token):
+    call = ApiCall.objects.filter(token=token).select_related("report").first()
+    if call is None or call.report is None:
+        raise Open311Error(404, f"token {token} is not found.")
+    return render(fmt, "service_requests", [{"service_request_id": call.report.code, "token": token}], "request")
+
+
+# Filing.
+
+def file_request(request, fmt, client):
+    if client is None:
+        raise Open311Error(403, "api_key is required to file a service request.")
+    params = request.POST
+    sender = f"open311:{client.pk}:{params.get('device_id') or params.get('email') or params.get('phone') or ''}"
+    if ratelimit.over_limit(request, sender):
+        raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
+    lat, lon = params.get("lat", ""), params.get("long", "")
+    if not (lat or lon):
+        lat, lon = locate_address(params.get("address_string", "").strip())
+    name = " ".join(part for part in (params.get("first_name", ""), params.get("last_name", "")) if part).strip()
+    data = {
+        "client_uuid": str(uuid.uuid4()), "category": params.get("service_code", ""), "lat": lat, "lon": lon,
+        "description": params.get("description", ""), "name": name[:100], "phone": params.get("phone", ""),
+        "email": params.get("email", ""), "show_name": "",
+    }
+    media = request.FILES.getlist("media")
+    if params.get("media_url"):
+        media.append(fetch_media(params["media_url"]))
+    form = ReportForm(data, {"photos": media} if media else {})
+    if not form.is_valid():
+        raise Open311Error(400, "; ".join(
+            f"{FIELD_NAMES.get(field, field)}: {' '.join(messages)}" for field, messages in form.errors.items()))
+    try:
+        report, _ = services.file_report_from_form(form.cleaned_data)
+    except lookup.OutsideCity as outside:
+        raise Open311Error(400, f"lat: {outside}") from None
+    ratelimit.count_filing(request, sender)
+    token = secrets.token_urlsafe(16)
+    notice = f"Kode pelacakan {report.code}. Batas waktu penanganan {report.due_date.isoformat()}."
+    filed = {"service_request_id": report.code, "token": token, "service_notice": notice, "account_id": ""}
+    response = render(fmt, "service_requests", [filed], "request")
+    response.report, response.token = report, token
+    return response
+
+
+def locate_address(text):
+    """lat and long for an address_string, through the geocoder, inside the city."""
+    if not text:
+        raise Open311Error(400, "lat: lat and long, or address_string, are required.")
+    west, south, east, north = Generation.objects.current().outline.extent
+    places = geocoding.search(text, ((south, west), (north, east)), limit=1)
+    if not places:
+        raise Open311Error(400, "address_string: this address is not found in Padang Panjang; send lat and long.")
+    _, lat, lon = places[0]
+    return str(lat), str(lon)
+
+
+class CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        check_media_host(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def check_media_host(url):
+    """Only http(s) to public addresses: a media_url must not make us fetch from our own network."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Open311Error(400, "media_url: an http or https address is required.")
+    if settings.OPEN311_MEDIA_PRIVATE_OK:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except OSError:
+        raise Open311Error(400, "media_url: its host is not found.") from None
+    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        raise Open311Error(400, "media_url: the address is not a public one.")
+
+
+def fetch_media(url):
+    """The photo at media_url, read into memory up to the photo size limit; checked later like any upload."""
+    check_media_host(url)
+    opener = urllib.request.build_opener(CheckedRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": settings.GEOCODER_USER_AGENT})
+    try:
+        with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:
+            content = answer.read(photos.MAX_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise Open311Error(400, f"media_url: it could not be read ({error}).") from None
+    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "media"
+    return SimpleUploadedFile(name[:100], content)

@@ -1,0 +1,294 @@
+"""Open311 GeoReport v2 at /open311/: discovery, services, filing with an API key, listing, errors, formats."""
+
+import io
+import re
+import threading
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from reports import open311, services
+from reports.models import ApiCall, ApiClient, Category, Report, Status
+from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.nominatim import FakeNominatim
+
+pytestmark = pytest.mark.django_db
+
+PHONE, EMAIL = "0812 5555 1111", "sari.rahasia@example.org"
+V2 = "/open311/v2"
+
+
+@pytest.fixture
+def api_key():
+    key, digest, prefix = open311.new_key()
+    ApiClient.objects.create(name="LAPOR!-SP4N", key_digest=digest, key_prefix=prefix)
+    return key
+
+
+class PhotoServer:
+    """Serves one photo (with EXIF GPS) at /foto.jpg, and a redirect to it at /pindah."""
+
+    def __init__(self):
+        content = photo_bytes(gps=GANTING_GPS)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/pindah":
+                    self.send_response(302)
+                    self.send_header("Location", "/foto.jpg")
+                    self.end_headers()
+                    return
+                self.send_response(200 if self.path == "/foto.jpg" else 404)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def photo_server(settings):
+    settings.OPEN311_MEDIA_PRIVATE_OK = True
+    server = PhotoServer()
+    yield server
+    server.close()
+
+
+def request_data(key, **overrides):
+    data = {
+        "api_key": key,
+        "service_code": "jalan-berlubang",
+        "lat": str(GANTING_GPS[0]),
+        "long": str(GANTING_GPS[1]),
+        "description": "Lubang besar di depan masjid, dalam sekitar 20 cm.",
+        "first_name": "Sari",
+        "last_name": "Dewi",
+        "phone": PHONE,
+        "email": EMAIL,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def make_report(slug="jalan-berlubang", **changes):
+    report, _ = services.file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=GANTING_GPS[0], lon=GANTING_GPS[1],
+        description="Lampu jalan mati sejak minggu lalu.", photos=[], name="Sari", phone=PHONE, email=EMAIL,
+    )
+    if changes:
+        Report.objects.filter(pk=report.pk).update(**changes)
+    return report
+
+
+def xml(response):
+    return ElementTree.fromstring(response.content)
+
+
+def test_discovery_names_the_v2_endpoint_in_both_formats(client):
+    body = client.get("/open311/discovery.json").json()
+    endpoint = body["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert set(endpoint["formats"]) == {"application/json", "text/xml"}
+    root = xml(client.get("/open311/discovery.xml"))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["application/json", "text/xml"]
+
+
+def test_services_are_the_sub_categories_grouped_by_main_category(client):
+    services_json = client.get(f"{V2}/services.json").json()
+    expected = set(Category.objects.exclude(parent=None).values_list("slug", flat=True))
+    assert {s["service_code"] for s in services_json} == expected
+    pothole = next(s for s in services_json if s["service_code"] == "jalan-berlubang")
+    assert pothole["group"] == "Jalan" and pothole["type"] == "realtime" and pothole["metadata"] is False
+    root = xml(client.get(f"{V2}/services.xml"))
+    assert root.tag == "services"
+    assert {s.findtext("service_code") for s in root.findall("service")} == expected
+    assert root.find("service/metadata").text == "false"
+
+
+def test_a_service_definition_and_an_unknown_service(client):
+    assert client.get(f"{V2}/services/jalan-berlubang.json").json() == {
+        "service_code": "jalan-berlubang", "attributes": []}
+    missing = client.get(f"{V2}/services/jalan.json")  # a main category is not a service
+    assert missing.status_code == 404
+    assert missing.json() == [{"code": 404, "description": "service_code jalan is not a service here."}]
+    root = xml(client.get(f"{V2}/services/tidak-ada.xml"))
+    assert root.tag == "errors" and root.findtext("error/code") == "404"
+
+
+def test_filing_needs_a_valid_api_key(client, api_key):
+    missing = client.post(f"{V2}/requests.json", request_data(None))
+    assert missing.status_code == 403
+    assert missing.json()[0]["code"] == 403 and "api_key" in missing.json()[0]["description"]
+    wrong = client.post(f"{V2}/requests.xml", request_data("bukan-kunci"))
+    assert wrong.status_code == 403 and xml(wrong).findtext("error/description") == "api_key is not valid."
+    ApiClient.objects.update(active=False)
+    assert client.post(f"{V2}/requests.json", request_data(api_key)).status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_filing_with_a_media_url_assigns_the_report_and_records_the_call(client, api_key, photo_server):
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=f"{photo_server.url}/pindah"))
+    assert response.status_code == 200, response.content
+    [filed] = response.json()
+    report = Report.objects.get(code=filed["service_request_id"])
+    assert report.kelurahan.name == "Ganting" and report.crew.name == "Tim Jalan Padang Panjang Timur"
+    assert (report.reporter_name, report.reporter_phone, report.reporter_email) == ("Sari Dewi", PHONE, EMAIL)
+    assert report.code in filed["service_notice"]
+    [photo] = report.photos.all()
+    assert Image.open(photo.image).getexif() == {}  # EXIF (GPS, device) stripped like any upload
+    call = ApiCall.objects.get()
+    assert (call.client.name, call.method, call.status_code, call.report) == ("LAPOR!-SP4N", "POST", 200, report)
+    token = client.get(f"{V2}/tokens/{filed['token']}.json").json()
+    assert token == [{"service_request_id": report.code, "token": filed["token"]}]
+    assert client.get(f"{V2}/tokens/tidak-ada.json").status_code == 404
+
+
+def test_a_multipart_media_upload_is_a_photo_too(client, api_key):
+    data = request_data(api_key, media=upload(photo_bytes()))
+    response = client.post(f"{V2}/requests.xml", data)
+    assert response.status_code == 200, response.content
+    code = xml(response).findtext("request/service_request_id")
+    assert Report.objects.get(code=code).photos.count() == 1
+
+
+def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key):
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url="http://127.0.0.1:9/foto.jpg"))
+    assert response.status_code == 400
+    assert response.json()[0]["description"] == "media_url: the address is not a public one."
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"service_code": "jalan"}, "service_code"),
+    ({"description": "rusak"}, "description"),
+    ({"lat": "-0.9", "long": "100.35", "media": upload(photo_bytes())}, "lat"),  # outside the city
+    ({"lat": None, "long": None}, "lat"),
+    ({}, "media_url"),  # road damage needs a photo, from Open311 as from the map
+])
+def test_bad_requests_name_the_field_and_file_nothing(client, api_key, overrides, field):
+    response = client.post(f"{V2}/requests.json", request_data(api_key, **overrides))
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == 400 and error["description"].startswith(f"{field}: ")
+    assert not Report.objects.exists()
+    assert ApiCall.objects.get().status_code == 400
+
+
+def test_an_address_string_is_located_by_the_geocoder(client, api_key, settings):
+    server = FakeNominatim()
+    settings.GEOCODER_URL, settings.GEOCODER_TIMEOUT_S = server.url, 1
+    try:
+        data = request_data(api_key, lat=None, long=None, address_string="Masjid Ganting",
+                            service_code="lampu-mati", media=upload(photo_bytes()))
+        response = client.post(f"{V2}/requests.json", data)
+    finally:
+        server.close()
+    assert response.status_code == 200, response.content
+    report = Report.objects.get(code=response.json()[0]["service_request_id"])
+    assert report.kelurahan.name == "Ganting"
+    assert ("/search", ) == server.requests[0][:1]
+
+
+def test_the_rate_limit_holds_for_open311_senders(client, api_key, settings):
+    settings.REPORTS_PER_HOUR = 1
+    data = request_data(api_key, media=upload(photo_bytes()))
+    assert client.post(f"{V2}/requests.json", data).status_code == 200
+    again = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(photo_bytes())))
+    assert again.status_code == 429 and again.json()[0]["code"] == 429
+    other = request_data(api_key, email="lain@example.org", phone="", media=upload(photo_bytes()))
+    assert client.post(f"{V2}/requests.json", other).status_code == 200
+    assert Report.objects.count() == 2
+
+
+def test_a_request_shows_open311_fields_and_no_personal_data(client):
+    report = make_report()
+    body = client.get(f"{V2}/requests/{report.code}.json").json()
+    [shown] = body
+    assert shown["service_request_id"] == report.code and shown["status"] == "open"
+    assert shown["agency_responsible"] == "Tim Jalan Padang Panjang Timur"
+    assert shown["expected_datetime"] == f"{report.due_date.isoformat()}T23:59:59+07:00"
+    assert shown["requested_datetime"].endswith("+07:00")
+    assert (shown["lat"], shown["long"]) == (round(GANTING_GPS[0], 6), round(GANTING_GPS[1], 6))
+    text = client.get(f"{V2}/requests/{report.code}.xml").content.decode()
+    for secret in (PHONE, EMAIL, "Sari"):
+        assert secret not in str(body) and secret not in text
+    assert client.get(f"{V2}/requests/PP-000000.json").status_code == 404
+
+
+def test_listing_filters_by_status_service_dates_and_ids(client):
+    fixed = make_report(status=Status.SELESAI)
+    light = make_report("lampu-mati")
+    old = make_report(created=timezone.now() - timedelta(days=120))
+    hidden = make_report(hidden=True)
+
+    def codes(**params):
+        response = client.get(f"{V2}/requests.json", params)
+        assert response.status_code == 200, response.content
+        return {r["service_request_id"] for r in response.json()}
+
+    assert codes() == {fixed.code, light.code}  # the last 90 days, public only
+    assert codes(status="closed") == {fixed.code}
+    assert codes(status="open") == {light.code}
+    assert codes(service_code="lampu-mati") == {light.code}
+    assert codes(service_code="penerangan-jalan") == {light.code}  # a main category takes its sub-categories
+    start = (timezone.now() - timedelta(days=200)).isoformat()
+    assert codes(start_date=start) == {fixed.code, light.code, old.code}
+    assert codes(end_date=(timezone.now() - timedelta(days=100)).date().isoformat()) == {old.code}
+    assert codes(service_request_id=f"{old.code},{light.code},{hidden.code}") == {old.code, light.code}
+    statuses = {r.findtext("service_request_id"): r.findtext("status")
+                for r in xml(client.get(f"{V2}/requests.xml")).findall("request")}
+    assert statuses == {fixed.code: "closed", light.code: "open"}
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"start_date": "kemarin"}, "start_date"),
+    ({"start_date": "2026-11-02", "end_date": "2026-11-01"}, "start_date"),
+    ({"status": "selesai"}, "status"),
+])
+def test_bad_listing_filters_are_400_naming_the_parameter(client, params, field):
+    response = client.get(f"{V2}/requests.json", params)
+    assert response.status_code == 400 and response.json()[0]["description"].startswith(f"{field}: ")
+
+
+def test_reads_with_a_key_are_recorded_and_a_foreign_jurisdiction_is_404(client, api_key):
+    assert client.get(f"{V2}/services.json", {"api_key": api_key}).status_code == 200
+    assert client.get(f"{V2}/services.json", {"api_key": "salah"}).status_code == 403
+    assert client.get(f"{V2}/services.json", {"jurisdiction_id": "padang.go.id"}).status_code == 404
+    assert client.get(f"{V2}/services.json", {"jurisdiction_id": "padangpanjang.go.id"}).status_code == 200
+    assert list(ApiCall.objects.values_list("path", "status_code")) == [(f"{V2}/services.json", 200)]
+
+
+def test_the_admin_shows_a_new_key_once_and_it_works(admin_client, client):
+    response = admin_client.post("/admin/reports/apiclient/add/", {"name": "Aplikasi Kelurahan", "active": "on"},
+                                 follow=True)
+    [key] = re.findall(r"\b[A-Za-z0-9_-]{32}\b", " ".join(str(m) for m in response.context["messages"]))
+    stored = ApiClient.objects.get(name="Aplikasi Kelurahan")
+    assert stored.key_prefix == key[:8] and key not in stored.key_digest
+    assert client.get(f"{V2}/services.json", {"api_key": key}).status_code == 200
+    log = admin_client.get(f"/admin/reports/apicall/?client__id__exact={stored.pk}")
+    assert log.status_code == 200 and f"{V2}/services.json" in log.content.decode()
+
+
+def test_media_too_large_is_refused(client, api_key):
+    big = io.BytesIO()
+    Image.new("RGB", (4000, 4000)).save(big, "PNG")
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(
+        big.getvalue() + b"\0" * (11 * 1024 * 1024), name="besar.png", content_type="image/png")))
+    assert response.status_code == 400 and response.json()[0]["description"].startswith("media_url: ")
