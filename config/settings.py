@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "leaflet",
     "geo",
@@ -196,6 +198,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI 3 document of /api/v1/ and /ogcapi/ (/api/schema/), readable at /api/docs/.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lapor Padangpanjang API",
+    "DESCRIPTION": "Reports of broken roads, drainage and street lighting in Kota Padang Panjang: filing, "
+                   "following, the crews' nearby layer, exports, statistics and OGC API - Features. "
+                   "Open311 GeoReport v2 is at /open311/discovery.json.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/(api/v1|ogcapi)",
 }
 
 # Padangpanjang: the admin maps open on the city.

@@ -5,8 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from config.health import healthz
+from reports import ogcapi
 from reports import views as report_views
 
 admin.site.site_header = _("Lapor Padangpanjang: administration")
@@ -27,6 +29,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("reports.urls")),
     path("open311/", include("reports.open311_urls")),
+    path("ogcapi/", include("reports.ogcapi_urls")),
+    path("api/schema/", ogcapi.SchemaView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -28,6 +30,11 @@ from reports.serializers import (
 
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
 MAP_LIMIT = 2000
+
+# For the OpenAPI document: the shapes of answers that are not one serializer.
+ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name to a list of messages.")
+GEOJSON = OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection (RFC 7946).")
+PLACE = inline_serializer("Place", {"code": serializers.CharField(), "name": serializers.CharField()})
 
 
 class SimplifyPreserveTopology(GeoFunc):
@@ -56,6 +63,12 @@ class LocateQuery(serializers.Serializer):
 class LocateView(APIView):
     """GET /api/v1/locate?lat=..&lon=..[&category=slug]: the kelurahan, kecamatan and crew of a point."""
 
+    @extend_schema(parameters=[LocateQuery], responses={
+        200: inline_serializer("Location", {
+            "kelurahan": PLACE, "kecamatan": PLACE, "match": serializers.CharField(),
+            "distance_m": serializers.FloatField(), "crew": serializers.DictField(required=False)}),
+        400: ERRORS, 422: OpenApiResponse(description="The point is outside the city."),
+    })
     def get(self, request):
         query = LocateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -93,6 +106,7 @@ def place_json(place):
 class CategoryListView(APIView):
     """GET /api/v1/categories."""
 
+    @extend_schema(responses=CategorySerializer(many=True))
     def get(self, request):
         categories = Category.objects.select_related("parent")
         return Response(CategorySerializer(categories, many=True).data)
@@ -109,9 +123,33 @@ class BBoxQuery(serializers.Serializer):
             raise serializers.ValidationError(error.messages)
 
 
+class ReportUpload(serializers.Serializer):
+    """The report form's fields (reports.forms.ReportForm), for the document only."""
+
+    client_uuid = serializers.UUIDField(help_text="Made by the client once per report: a retry files nothing new.")
+    category = serializers.SlugField(help_text="A sub-category's slug (see /api/v1/categories).")
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    description = serializers.CharField(min_length=10, max_length=2000)
+    photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
+    name = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, help_text="Seen by staff only.")
+    email = serializers.EmailField(required=False, help_text="Seen by staff only.")
+    show_name = serializers.BooleanField(required=False)
+
+
+FILED = inline_serializer("Filed", {
+    "code": serializers.CharField(), "status": serializers.CharField(), "status_label": serializers.CharField(),
+    "kelurahan": PLACE, "kecamatan": PLACE, "crew": serializers.DictField(allow_null=True),
+    "due_date": serializers.DateField(), "url": serializers.URLField(),
+    "private_url": serializers.URLField(help_text="The reporter's own link to follow the report."),
+})
+
+
 class ReportListView(APIView):
     """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
 
+    @extend_schema(parameters=[BBoxQuery], responses={200: MapReportSerializer(many=True), 400: ERRORS})
     def get(self, request):
         query = BBoxQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -120,6 +158,10 @@ class ReportListView(APIView):
             reports = reports.filter(location__intersects=query.validated_data["bbox"])
         return Response(MapReportSerializer(reports[: query.validated_data["limit"]], many=True).data)
 
+    @extend_schema(request={"multipart/form-data": ReportUpload}, responses={
+        201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
+        400: ERRORS, 429: OpenApiResponse(description="Too many reports from this connection."),
+    })
     def post(self, request):
         existing = services.existing_submission(request.data.get("client_uuid"))
         if existing is not None:
@@ -167,6 +209,7 @@ def public_report(code):
 class ReportDetailView(APIView):
     """GET /api/v1/reports/<code>: the public GeoJSON Feature."""
 
+    @extend_schema(responses=PublicReportSerializer)
     def get(self, request, code):
         return Response(PublicReportSerializer(public_report(code), context={"request": request}).data)
 
@@ -178,6 +221,9 @@ class SupportQuery(serializers.Serializer):
 class SupportView(APIView):
     """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
 
+    @extend_schema(request=SupportQuery, responses=inline_serializer("Supported", {
+        "code": serializers.CharField(), "support_count": serializers.IntegerField(),
+        "added": serializers.BooleanField()}))
     def post(self, request, code):
         report = public_report(code)
         query = SupportQuery(data=request.data)
@@ -201,6 +247,7 @@ class DuplicateQuery(LocateQuery):
 class DuplicatesView(APIView):
     """GET /api/v1/reports/duplicates?lat&lon&category: open reports this one may repeat."""
 
+    @extend_schema(parameters=[DuplicateQuery], responses={200: GEOJSON, 400: ERRORS})
     def get(self, request):
         query = DuplicateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -215,6 +262,11 @@ class DuplicatesView(APIView):
 class GeocodeView(APIView):
     """GET /api/v1/geocode?q=...: places in the city matching an address."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="An address, at least 3 characters.")],
+        responses={200: inline_serializer("PlaceFound", {
+            "name": serializers.CharField(), "lat": serializers.FloatField(), "lon": serializers.FloatField()},
+            many=True), 400: ERRORS})
     def get(self, request):
         text = request.query_params.get("q", "").strip()
         if len(text) < 3:
@@ -247,6 +299,7 @@ def kelurahan_collection(properties=None):
 class KelurahanOutlineView(APIView):
     """GET /api/v1/kelurahan.geojson: the active kelurahan outlines, simplified for the map."""
 
+    @extend_schema(responses=GEOJSON)
     def get(self, request):
         response = Response(kelurahan_collection())
         response["Cache-Control"] = "public, max-age=3600"
@@ -256,6 +309,8 @@ class KelurahanOutlineView(APIView):
 class StatsView(APIView):
     """GET /api/v1/stats.json: the statistics page's figures."""
 
+    @extend_schema(responses=OpenApiResponse(OpenApiTypes.OBJECT, description="Counts per kelurahan, "
+                                             "category, status and month; median days to fix; share on time."))
     def get(self, request):
         return Response(stats.figures())
 
@@ -263,6 +318,7 @@ class StatsView(APIView):
 class StatsKelurahanView(APIView):
     """GET /api/v1/stats/kelurahan.geojson: kelurahan polygons carrying their report counts."""
 
+    @extend_schema(responses=GEOJSON)
     def get(self, request):
         counts = {k["code"]: {key: k[key] for key in ("total", "open", "open_per_1000", "population")}
                   for k in stats.figures()["kelurahan"]}
@@ -282,6 +338,7 @@ class NearbyQuery(LocateQuery):
 class NearbyView(APIView):
     """GET /api/v1/reports/nearby: reports around a point, nearest first, each with its distance in metres."""
 
+    @extend_schema(parameters=[NearbyQuery], responses={200: GEOJSON, 400: ERRORS})
     def get(self, request):
         query = NearbyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -318,11 +375,24 @@ class NearbyView(APIView):
         return Response(data)
 
 
+class StatusUpload(serializers.Serializer):
+    """reports.forms.StatusChangeForm's fields, for the document only."""
+
+    status = serializers.ChoiceField(choices=Status.choices)
+    version = serializers.IntegerField(help_text="The report's version this change was made against.")
+    note = serializers.CharField(required=False)
+    photo = serializers.ImageField(required=False, help_text="The completion photo (needed to mark it fixed).")
+    duplicate_of = serializers.CharField(required=False, help_text="The original's code, to merge a duplicate.")
+
+
 class StatusView(APIView):
     """POST /api/v1/reports/<code>/status: move a report along the workflow (crews and dispatchers)."""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request={"multipart/form-data": StatusUpload}, responses={
+        200: StaffReportSerializer, 400: ERRORS, 403: ERRORS,
+        409: OpenApiResponse(description="Changed by someone else since `version`; the current report is sent.")})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.select_related("crew"), code=code.upper())
         form = StatusChangeForm(request.data, request.FILES)
@@ -343,10 +413,30 @@ class StatusView(APIView):
         return Response(StaffReportSerializer(report, context={"request": request}).data)
 
 
-def export_view(fmt):
-    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day."""
+EXPORT_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat"),
+    OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
+    OpenApiParameter("kecamatan", str, description="Kecamatan code."),
+    OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
+    OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Filed on or after."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Filed on or before."),
+    OpenApiParameter("overdue", bool),
+]
 
-    def view(request):
+
+class ExportView(APIView):
+    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
+
+    Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
+    too. Nobody gets the reporter's phone or e-mail.
+    """
+
+    fmt = "geojson"
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={
+        (200, "application/geo+json"): GEOJSON, (200, "text/csv"): OpenApiTypes.STR, 400: ERRORS})
+    def get(self, request):
         query = exports.ExportFilter(request.GET)
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
@@ -354,11 +444,9 @@ def export_view(fmt):
         reports = query.filter(Report.objects.all() if staff else Report.objects.public())
         fields = exports.STAFF_FIELDS if staff else exports.PUBLIC_FIELDS
         rows = exports.rows(reports, staff, request.build_absolute_uri)
-        if fmt == "geojson":
+        if self.fmt == "geojson":
             response = StreamingHttpResponse(exports.geojson_stream(rows, fields), content_type="application/geo+json")
         else:
             response = StreamingHttpResponse(exports.csv_stream(rows, fields), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{query.download_name(fmt)}"'
+        response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
         return response
-
-    return view

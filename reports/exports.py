@@ -96,8 +96,8 @@ class ExportFilter(forms.Form):
         return "-".join(parts) + "." + extension
 
 
-def rows(reports, staff, absolute):
-    """Dicts of the export's fields, one per report, CHUNK at a time by primary key (keyset paging).
+def rows(reports, staff, absolute, after=0, chunk=CHUNK):
+    """Dicts of the export's fields, one per report, `chunk` at a time by primary key (keyset paging from `after`).
 
     Plain values, not model instances, and the point as GeoJSON text from PostGIS: this is
     the loop a million-row export spends its time in.
@@ -115,17 +115,17 @@ def rows(reports, staff, absolute):
     }
     plain = ["code", "status", "created", "updated", "due_date", "support_count"]
     plain += ["hidden", "routing_problem", "reporter_name"] if staff else []
-    today, last = timezone.localdate(), 0
+    today, last = timezone.localdate(), after
     while True:
-        chunk = list(reports.filter(pk__gt=last).order_by("pk").values("pk", *plain, **columns)[:CHUNK])
-        if not chunk:
+        batch = list(reports.filter(pk__gt=last).order_by("pk").values("pk", *plain, **columns)[:chunk])
+        if not batch:
             return
         photo_urls = defaultdict(list)
-        for report_id, name in Photo.objects.filter(report_id__in=[r["pk"] for r in chunk]).order_by(
+        for report_id, name in Photo.objects.filter(report_id__in=[r["pk"] for r in batch]).order_by(
                 "position").values_list("report_id", "image"):
             photo_urls[report_id].append(absolute(default_storage.url(name)))
-        for r in chunk:
-            row = {field: r[field] for field in plain}
+        for r in batch:
+            row = {field: r[field] for field in ("pk", *plain)}
             row.update(
                 category=r["category_slug"], category_name=r["category_label"], created=r["created"].isoformat(),
                 updated=r["updated"].isoformat(), due_date=r["due_date"].isoformat(),
@@ -135,7 +135,7 @@ def rows(reports, staff, absolute):
                 photos=photo_urls[r["pk"]], point=r["point"],
             )
             yield row
-        last = chunk[-1]["pk"]
+        last = batch[-1]["pk"]
 
 
 def geojson_stream(rows_, fields):

@@ -224,9 +224,11 @@ def public_requests():
 
 def parse_moment(name, text):
     """An ISO 8601 date or date-time; a moment without a zone is the city's time."""
-    moment = parse_datetime(text)
-    if moment is None and (day := parse_date(text)) is not None:
-        moment = datetime.combine(day, time())
+    try:
+        day = parse_date(text)
+        moment = datetime.combine(day, time()) if day else parse_datetime(text)
+    except ValueError:  # well formed, but no such day or time
+        moment = None
     if moment is None:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

@@ -1,5 +1,7 @@
 """What the public API shows of a report: never the reporter's phone or e-mail, the name only if they chose."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -14,6 +16,7 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
 
 
+@extend_schema_field({"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}})
 class PlaceField(serializers.Field):
     def to_representation(self, place):
         return {"code": place.code, "name": place.name}
@@ -39,6 +42,8 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
             "description", "created", "due_date", "overdue", "support_count", "name", "photos", "url",
         ]
 
+    @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+        "url": {"type": "string"}, "thumbnail": {"type": "string"}, "kind": {"type": "string"}}}})
     def get_photos(self, report):
         request = self.context.get("request")
         return [
@@ -47,6 +52,7 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
             for p in report.photos.all()
         ]
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, report):
         return self.context["request"].build_absolute_uri(report.get_absolute_url())
 
@@ -77,5 +83,7 @@ class StaffReportSerializer(PublicReportSerializer):
             "crew", "routing_problem", "hidden", "version", "reporter_name",
         ]
 
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}}})
     def get_crew(self, report):
         return {"id": report.crew.pk, "name": report.crew.name} if report.crew else None

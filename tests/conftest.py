@@ -1,6 +1,7 @@
 """Shared test set-up: a real PostGIS test database loaded as `setup_city` loads it."""
 
 import json
+import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from geo.models import Crew
+from reports import photos
+from reports.models import Category, Report
+from reports.services import file_report
+from tests.images import GANTING_GPS, photo_bytes, upload
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
 PUBLISHED = SHARED_KELURAHAN / "padang_panjang_kelurahan.geojson"
@@ -28,6 +33,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
     with django_db_blocker.unblock():
         call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
+
+
+@pytest.fixture
+def city(transactional_db):
+    """A transactional test (one with a live server) starts from an emptied database: load the city again."""
+    call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +73,19 @@ def run(command, *args, **options):
     out = StringIO()
     call_command(command, *args, stdout=out, **options)
     return out.getvalue()
+
+
+# A reporter's private details: tests check they leave by no public way.
+REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Siti", "0812 5555 4444", "siti.rahasia@example.org"
+
+
+def make_report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], with_photo=False, **fields):
+    """A report filed the way every report is (services.file_report), then given `fields` directly."""
+    filed, _ = file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
+        description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE, email=REPORTER_EMAIL,
+        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
+    )
+    if fields:
+        Report.objects.filter(pk=filed.pk).update(**fields)
+    return filed

@@ -4,27 +4,19 @@ Playwright drives Debian's Chromium (/usr/bin/chromium) against the live test se
 """
 
 import uuid
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 from playwright import sync_api as playwright
 
 from reports import photos, workflow
 from reports.models import Category, Report
 from reports.services import file_report
-from tests.conftest import LOADED, staff_user
+from tests.conftest import staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def city(transactional_db):
-    """A transactional test starts from an emptied database: load the city again."""
-    call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
 
 
 @pytest.fixture

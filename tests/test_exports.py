@@ -4,31 +4,18 @@ import csv
 import io
 import json
 import subprocess
-import uuid
 
 import pytest
 from django.utils import timezone
 
-from reports import photos
-from reports.models import Category, Report
-from reports.services import file_report
-from tests.conftest import staff_user
-from tests.images import GANTING_GPS, photo_bytes, upload
+from reports.models import Report
+from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user
+from tests.conftest import make_report as report
+from tests.images import GANTING_GPS
 
 pytestmark = pytest.mark.django_db
 
-PHONE, EMAIL = "0812 5555 4444", "rahasia@example.org"
-
-
-def report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], with_photo=False, **fields):
-    filed, _ = file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
-        description="Laporan untuk ekspor.", name="Siti", phone=PHONE, email=EMAIL,
-        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
-    )
-    if fields:
-        Report.objects.filter(pk=filed.pk).update(**fields)
-    return filed
+PHONE, EMAIL = REPORTER_PHONE, REPORTER_EMAIL
 
 
 def geojson(client, **params):

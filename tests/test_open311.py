@@ -3,7 +3,6 @@
 import io
 import re
 import threading
-import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.etree import ElementTree
@@ -12,14 +11,16 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from reports import open311, services
+from reports import open311
 from reports.models import ApiCall, ApiClient, Category, Report, Status
+from tests.conftest import REPORTER_EMAIL as EMAIL
+from tests.conftest import REPORTER_NAME, make_report
+from tests.conftest import REPORTER_PHONE as PHONE
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tests.nominatim import FakeNominatim
 
 pytestmark = pytest.mark.django_db
 
-PHONE, EMAIL = "0812 5555 1111", "sari.rahasia@example.org"
 V2 = "/open311/v2"
 
 
@@ -83,16 +84,6 @@ def request_data(key, **overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def make_report(slug="jalan-berlubang", **changes):
-    report, _ = services.file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=GANTING_GPS[0], lon=GANTING_GPS[1],
-        description="Lampu jalan mati sejak minggu lalu.", photos=[], name="Sari", phone=PHONE, email=EMAIL,
-    )
-    if changes:
-        Report.objects.filter(pk=report.pk).update(**changes)
-    return report
 
 
 def xml(response):
@@ -227,7 +218,7 @@ def test_a_request_shows_open311_fields_and_no_personal_data(client):
     assert shown["requested_datetime"].endswith("+07:00")
     assert (shown["lat"], shown["long"]) == (round(GANTING_GPS[0], 6), round(GANTING_GPS[1], 6))
     text = client.get(f"{V2}/requests/{report.code}.xml").content.decode()
-    for secret in (PHONE, EMAIL, "Sari"):
+    for secret in (PHONE, EMAIL, REPORTER_NAME):
         assert secret not in str(body) and secret not in text
     assert client.get(f"{V2}/requests/PP-000000.json").status_code == 404
 
@@ -259,6 +250,7 @@ def test_listing_filters_by_status_service_dates_and_ids(client):
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"start_date": "kemarin"}, "start_date"),
+    ({"end_date": "2026-02-30"}, "end_date"),
     ({"start_date": "2026-11-02", "end_date": "2026-11-01"}, "start_date"),
     ({"status": "selesai"}, "status"),
 ])

@@ -1,0 +1,315 @@
+"""OGC API - Features, Part 1: Core, with GeoJSON (/ogcapi/): QGIS, ArcGIS and GDAL connect to it directly.
+
+Two collections: `reports` (public reports, public fields, the same rows as the exports) and `kelurahan`
+(the active boundaries). Items are paged by a keyset cursor, so the last page of a million reports costs
+what the first does.
+"""
+
+import itertools
+import json
+import urllib.parse
+from datetime import datetime, time
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import ParseError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo.models import Generation, KelurahanBoundary
+from reports import exports
+from reports.models import Report, Status
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+ITEM_PARAMETERS = {"bbox", "limit", "datetime", "cursor", "f", "category", "status"}
+JSON, GEOJSON = "application/json", "application/geo+json"
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = GEOJSON
+    format = "geojson"
+
+
+class OpenApi30JsonRenderer(OpenApiJsonRenderer):
+    """The media type OGC clients (GDAL's OAPIF driver) ask the API definition in, and check."""
+
+    media_type = "application/vnd.oai.openapi+json;version=3.0"
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/schema/: the OpenAPI document of /api/v1/ and /ogcapi/, in YAML or JSON by the Accept header."""
+
+    renderer_classes = [OpenApiYamlRenderer, OpenApiYamlRenderer2, OpenApi30JsonRenderer, OpenApiJsonRenderer,
+                        OpenApiJsonRenderer2]
+
+
+class OgcView(APIView):
+    renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
+
+
+def link(request, path, rel, media_type, title="", query=None):
+    href = request.build_absolute_uri(path)
+    if query:
+        href += "?" + urllib.parse.urlencode(query)
+    return {"href": href, "rel": rel, "type": media_type, **({"title": title} if title else {})}
+
+
+class LandingView(OgcView):
+    """GET /ogcapi/: what this API is and where its parts are."""
+
+    @extend_schema(operation_id="getLandingPage", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    def get(self, request):
+        return Response({
+            "title": "Lapor Padangpanjang",
+            "description": "Public reports of broken roads, drainage and street lighting in Kota Padang Panjang, "
+                           "and its kelurahan boundaries.",
+            "links": [
+                link(request, "/ogcapi/", "self", JSON, "This document"),
+                link(request, "/api/schema/", "service-desc", "application/vnd.oai.openapi+json;version=3.0",
+                     "The API definition"),
+                link(request, "/api/docs/", "service-doc", "text/html", "The API documentation"),
+                link(request, "/ogcapi/conformance", "conformance", JSON, "Conformance classes"),
+                link(request, "/ogcapi/collections", "data", JSON, "Collections"),
+            ],
+        })
+
+
+class ConformanceView(OgcView):
+    @extend_schema(operation_id="getConformanceDeclaration", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    def get(self, request):
+        return Response({"conformsTo": CONFORMANCE})
+
+
+def collection_json(request, name):
+    outline = Generation.objects.current().outline
+    base = f"/ogcapi/collections/{name}"
+    body = {
+        "id": name,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [link(request, base, "self", JSON), link(request, f"{base}/items", "items", GEOJSON, "Features")],
+        "extent": {"spatial": {"bbox": [list(outline.extent)], "crs": CRS84}},
+    }
+    if name == "reports":
+        first = Report.objects.public().order_by("created").values_list("created", flat=True).first()
+        body.update(title="Reports", description="Public reports of broken public infrastructure.")
+        body["extent"]["temporal"] = {"interval": [[first.isoformat() if first else None, None]]}
+    else:
+        body.update(title="Kelurahan", description="The kelurahan (wards) of Kota Padang Panjang.")
+    return body
+
+
+COLLECTIONS = ("reports", "kelurahan")
+
+
+def collection_name(name):
+    if name not in COLLECTIONS:
+        raise Http404(f"There is no collection {name}.")
+    return name
+
+
+class CollectionsView(OgcView):
+    @extend_schema(operation_id="getCollections", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    def get(self, request):
+        return Response({
+            "links": [link(request, "/ogcapi/collections", "self", JSON)],
+            "collections": [collection_json(request, name) for name in COLLECTIONS],
+        })
+
+
+class CollectionView(OgcView):
+    @extend_schema(operation_id="describeCollection", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    def get(self, request, name):
+        return Response(collection_json(request, collection_name(name)))
+
+
+# Items.
+
+def parse_bbox(text):
+    parts = text.split(",")
+    if len(parts) == 6:  # minLon,minLat,minHeight,maxLon,maxLat,maxHeight: heights mean nothing here
+        text = ",".join(parts[0:2] + parts[3:5])
+    try:
+        return exports.parse_bbox(text)
+    except ValidationError as error:
+        raise ParseError({"bbox": error.messages}) from None
+
+
+def parse_instant(text, end=False):
+    """An RFC 3339 date-time or a date (its start, or with `end` its end); '..' or '' is open."""
+    if text in ("..", ""):
+        return None
+    try:
+        day = parse_date(text)
+        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)
+    except ValueError:  # well formed, but no such day or time
+        moment = None
+    if moment is None:
+        raise ParseError({"datetime": ["Use RFC 3339, e.g. 2026-11-01T00:00:00Z or 2026-11-01/2026-11-30."]})
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def parse_datetime_filter(text):
+    """(start, end) of an instant, or of an interval 'start/end' with '..' for an open end."""
+    if "/" in text:
+        start_text, end_text = text.split("/", 1)
+        return parse_instant(start_text), parse_instant(end_text, end=True)
+    if len(text) == 10:  # a whole day
+        return parse_instant(text), parse_instant(text, end=True)
+    moment = parse_instant(text)
+    return moment, moment
+
+
+def parse_limit(text):
+    try:
+        limit = int(text)
+    except ValueError:
+        raise ParseError({"limit": [f"A whole number from 1 to {MAX_LIMIT}."]}) from None
+    if limit < 1:
+        raise ParseError({"limit": [f"A whole number from 1 to {MAX_LIMIT}."]})
+    return min(limit, MAX_LIMIT)  # a larger limit is served as the largest page
+
+
+def parse_cursor(text):
+    if not text.isdigit():
+        raise ParseError({"cursor": ["Use the cursor of a `next` link."]})
+    return int(text)
+
+
+def item_query(request):
+    params = request.query_params
+    unknown = sorted(set(params) - ITEM_PARAMETERS)
+    if unknown:
+        raise ParseError({unknown[0]: [f"Unknown parameter; use {', '.join(sorted(ITEM_PARAMETERS))}."]})
+    query = {"limit": parse_limit(params.get("limit", str(DEFAULT_LIMIT))), "after": 0}
+    if "cursor" in params:
+        query["after"] = parse_cursor(params["cursor"])
+    if "bbox" in params:
+        query["bbox"] = parse_bbox(params["bbox"])
+    if "datetime" in params:
+        query["datetime"] = parse_datetime_filter(params["datetime"])
+    if "status" in params:
+        if params["status"] not in Status.values:
+            raise ParseError({"status": [f"One of {', '.join(Status.values)}."]})
+        query["status"] = params["status"]
+    if "category" in params:
+        query["category"] = params["category"]
+    return query
+
+
+def report_features(request, query):
+    reports = Report.objects.public()
+    if "bbox" in query:
+        reports = reports.filter(location__intersects=query["bbox"])
+    if "datetime" in query:
+        start, end = query["datetime"]
+        reports = reports.filter(**({"created__gte": start} if start else {}), **({"created__lte": end} if end else {}))
+    if "status" in query:
+        reports = reports.filter(status=query["status"])
+    if "category" in query:
+        reports = reports.filter(Q(category__slug=query["category"]) | Q(category__parent__slug=query["category"]))
+    rows = exports.rows(reports, False, request.build_absolute_uri, after=query["after"], chunk=query["limit"] + 1)
+    return [report_feature(row) for row in itertools.islice(rows, query["limit"] + 1)]
+
+
+def report_feature(row):
+    properties = {field: row[field] for field in exports.PUBLIC_FIELDS}
+    return {"type": "Feature", "id": row["code"], "geometry": json.loads(row["point"]), "properties": properties,
+            "cursor": row["pk"]}
+
+
+def kelurahan_features(query, code=None):
+    boundaries = (
+        KelurahanBoundary.objects.filter(generation__active=True, pk__gt=query["after"],
+                                         **({"kelurahan__code": code} if code else {}))
+        .select_related("kelurahan__kecamatan").annotate(geojson=AsGeoJSON("boundary", precision=6)).order_by("pk")
+    )
+    if "bbox" in query:
+        boundaries = boundaries.filter(boundary__intersects=query["bbox"])
+    if "datetime" in query or "status" in query or "category" in query:
+        raise ParseError({"datetime": ["The kelurahan collection has no time, status or category."]})
+    return [
+        {"type": "Feature", "id": b.kelurahan.code, "geometry": json.loads(b.geojson), "cursor": b.pk,
+         "properties": {"code": b.kelurahan.code, "name": b.kelurahan.name, "kecamatan": b.kelurahan.kecamatan.name,
+                        "kecamatan_code": b.kelurahan.kecamatan.code, "population": b.kelurahan.population}}
+        for b in boundaries[: query["limit"] + 1]
+    ]
+
+
+ITEM_SCHEMA_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (CRS84)."),
+    OpenApiParameter("limit", int, description=f"Features per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."),
+    OpenApiParameter("datetime", str, description="Filed at an instant or in an interval: a/b, ../b, a/.."),
+    OpenApiParameter("cursor", int, description="Where the page starts; from the `next` link."),
+    OpenApiParameter("category", str, description="reports: a category slug."),
+    OpenApiParameter("status", str, enum=Status.values, description="reports: a status."),
+]
+
+
+class ItemsView(OgcView):
+    renderer_classes = [GeoJSONRenderer, JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(operation_id="getFeatures", parameters=ITEM_SCHEMA_PARAMETERS, tags=["ogcapi"], responses={
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection with paging links."),
+        400: OpenApiResponse(description="A bad parameter, named.")})
+    def get(self, request, name):
+        query = item_query(request)
+        features = report_features(request, query) if collection_name(name) == "reports" else \
+            kelurahan_features(query)
+        page, more = features[: query["limit"]], len(features) > query["limit"]
+        base = f"/ogcapi/collections/{name}/items"
+        kept = {key: value for key, value in request.query_params.items() if key != "cursor"}
+        links = [link(request, base, "self", GEOJSON, query=request.query_params.dict()),
+                 link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
+        if more:
+            links.append(link(request, base, "next", GEOJSON, "Next page", {**kept, "cursor": page[-1]["cursor"]}))
+        for feature in page:
+            del feature["cursor"]
+        return Response({
+            "type": "FeatureCollection",
+            "features": page,
+            "links": links,
+            "numberReturned": len(page),
+            "timeStamp": timezone.now().isoformat(timespec="seconds"),
+        })
+
+
+class ItemView(OgcView):
+    renderer_classes = [GeoJSONRenderer, JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(operation_id="getFeature", tags=["ogcapi"],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature.")})
+    def get(self, request, name, item):
+        if collection_name(name) == "reports":
+            rows = exports.rows(Report.objects.public().filter(code=item.upper()), False,
+                                request.build_absolute_uri, chunk=1)
+            found = [report_feature(row) for row in itertools.islice(rows, 1)]
+        else:
+            found = kelurahan_features({"limit": 1, "after": 0}, code=item)
+        if not found:
+            raise Http404(f"There is no {item} in {name}.")
+        feature = found[0]
+        del feature["cursor"]
+        feature["links"] = [link(request, f"/ogcapi/collections/{name}/items/{item}", "self", GEOJSON),
+                            link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
+        return Response(feature)
