@@ -7,11 +7,17 @@ from leaflet.admin import LeafletGeoAdmin
 
 from reports import open311, workflow
 from reports import photos as photo_rules
-from reports.models import ApiCall, ApiClient, Category, Photo, Report, Status, StatusChange
+from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Photo, Report, Status, StatusChange
+
+
+class QuestionInline(admin.StackedInline):
+    model = CategoryAttribute
+    extra = 0
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    inlines = [QuestionInline]
     list_display = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
     list_filter = ["parent"]
     list_select_related = ["parent"]

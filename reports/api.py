@@ -108,7 +108,7 @@ class CategoryListView(APIView):
 
     @extend_schema(responses=CategorySerializer(many=True))
     def get(self, request):
-        categories = Category.objects.select_related("parent")
+        categories = Category.objects.select_related("parent").prefetch_related("attributes")
         return Response(CategorySerializer(categories, many=True).data)
 
 

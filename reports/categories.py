@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from reports.models import Category
+from reports.models import Category, CategoryAttribute
 
 DEFAULT_CATEGORIES = [
     {
@@ -35,6 +35,21 @@ DEFAULT_CATEGORIES = [
     },
 ]
 
+# Questions some categories ask (Open311 attributes): what helps the crew find and size the job.
+DEFAULT_QUESTIONS = {
+    "jalan-berlubang": [{
+        "code": "ukuran", "label_id": "Seberapa besar lubangnya?", "label_en": "How large is the pothole?",
+        "datatype": CategoryAttribute.Datatype.SINGLE,
+        "choices": "kecil | Kecil (kurang dari 30 cm) | Small (under 30 cm)\n"
+                   "sedang | Sedang (30 cm sampai 1 m) | Medium (30 cm to 1 m)\n"
+                   "besar | Besar (lebih dari 1 m) | Large (over 1 m)",
+    }],
+    "lampu-mati": [{
+        "code": "nomor-tiang", "label_id": "Nomor tiang (tertulis di tiang, jika ada)",
+        "label_en": "Pole number (written on the pole, if any)", "datatype": CategoryAttribute.Datatype.STRING,
+    }],
+}
+
 
 @transaction.atomic
 def ensure_default_categories():
@@ -49,5 +64,8 @@ def ensure_default_categories():
         created += made
         for child_order, (slug, name_id, name_en) in enumerate(spec["children"], start=1):
             child = dict(fields, name_id=name_id, name_en=name_en, parent=parent, sort_order=order * 10 + child_order)
-            created += Category.objects.get_or_create(slug=slug, defaults=child)[1]
+            category, made = Category.objects.get_or_create(slug=slug, defaults=child)
+            created += made
+            for position, question in enumerate(DEFAULT_QUESTIONS.get(slug, []) if made else []):
+                CategoryAttribute.objects.create(category=category, order=position, **question)
     return created

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
-from reports.models import Category, Report, Status
+from reports.models import Category, CategoryAttribute, Report, Status
 
 MAX_PHOTOS = 5
 
@@ -19,6 +19,22 @@ class PhotosField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         return [super(PhotosField, self).clean(item, initial) for item in files]
+
+
+def question_field(question):
+    """The form field that asks one CategoryAttribute."""
+    common = {"label": question.label, "required": question.required}
+    kinds = CategoryAttribute.Datatype
+    if question.datatype == kinds.NUMBER:
+        return forms.FloatField(**common)
+    if question.datatype == kinds.TEXT:
+        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if question.datatype == kinds.SINGLE:
+        return forms.ChoiceField(choices=[("", "—"), *question.choice_list()], **common)
+    if question.datatype == kinds.MULTIPLE:
+        return forms.MultipleChoiceField(choices=question.choice_list(), widget=forms.CheckboxSelectMultiple,
+                                         **common)
+    return forms.CharField(max_length=200, **common)
 
 
 class ReportForm(forms.Form):
@@ -51,6 +67,16 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
+        # The chosen category's own questions, as fields named attribute[code] (Open311's names).
+        slug = self.data.get("category") if self.is_bound else None
+        category = Category.objects.filter(slug=slug).prefetch_related("attributes").first() if slug else None
+        self.questions = list(category.attributes.all()) if category else []
+        for question in self.questions:
+            self.fields[f"attribute[{question.code}]"] = question_field(question)
+
+    @property
+    def question_fields(self):
+        return [self[f"attribute[{question.code}]"] for question in self.questions]
 
     def clean_description(self):
         return self.cleaned_data["description"].strip()
@@ -75,6 +101,8 @@ class ReportForm(forms.Form):
         category = data.get("category")
         if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
             self.add_error("photos", _("Add at least one photo of the problem."))
+        answers = {question.code: data.pop(f"attribute[{question.code}]", None) for question in self.questions}
+        data["attributes"] = {code: answer for code, answer in answers.items() if answer not in (None, "", [])}
         return data
 
 

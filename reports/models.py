@@ -36,7 +36,67 @@ class Category(models.Model):
     @property
     def name(self):
         """The name in the language of the current request."""
-        return self.name_en if (get_language() or "id").startswith("en") else self.name_id
+        return in_language(self.name_id, self.name_en)
+
+
+def in_language(indonesian, english):
+    """The text for the current request's language (Bahasa Indonesia unless English is asked for)."""
+    return english if (get_language() or "id").startswith("en") else indonesian
+
+
+class CategoryAttribute(models.Model):
+    """A question a category asks beyond the common fields (Open311 calls these a service's attributes)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("short text")
+        NUMBER = "number", _("number")
+        TEXT = "text", _("long text")
+        SINGLE = "singlevaluelist", _("one from a list")
+        MULTIPLE = "multivaluelist", _("several from a list")
+
+    category = models.ForeignKey(Category, models.CASCADE, related_name="attributes", verbose_name=_("category"))
+    code = models.SlugField(_("code"), max_length=40)
+    label_id = models.CharField(_("question (Bahasa Indonesia)"), max_length=200)
+    label_en = models.CharField(_("question (English)"), max_length=200)
+    datatype = models.CharField(_("answer type"), max_length=16, choices=Datatype.choices, default=Datatype.STRING)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.TextField(
+        _("choices"), blank=True,
+        help_text=_("For a list: one choice per line, as key | Bahasa Indonesia | English."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["category", "order", "code"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="reports_attribute_code_once")]
+
+    def __str__(self):
+        return f"{self.category.slug}: {self.code}"
+
+    @property
+    def label(self):
+        return in_language(self.label_id, self.label_en)
+
+    @property
+    def is_list(self):
+        return self.datatype in (self.Datatype.SINGLE, self.Datatype.MULTIPLE)
+
+    def choice_list(self):
+        """[(key, label)] in the current language."""
+        found = []
+        for line in self.choices.splitlines():
+            parts = [part.strip() for part in line.split("|")]
+            if parts[0]:
+                found.append((parts[0], in_language(parts[1] if len(parts) > 1 else parts[0], parts[-1])))
+        return found
+
+    def display(self, answer):
+        """An answer as people read it: choice labels instead of keys."""
+        labels = dict(self.choice_list())
+        answers = answer if isinstance(answer, list) else [answer]
+        return ", ".join(str(labels.get(value, value)) for value in answers)
 
 
 class Status(models.TextChoices):
@@ -102,6 +162,8 @@ class Report(gis_models.Model):
     routing_problem = models.CharField(_("routing problem"), max_length=300, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("description"))
+    # Answers to the category's questions (CategoryAttribute), by code.
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BARU)
     due_date = models.DateField(_("due date"))
     reporter_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -144,6 +206,11 @@ class Report(gis_models.Model):
     def public_name(self):
         """The reporter's name where they chose to show it; otherwise nothing."""
         return self.reporter_name if self.show_name else ""
+
+    def answers(self):
+        """[(question, answer)] for the category's questions this report answered, in their order."""
+        return [(question.label, question.display(self.attributes[question.code]))
+                for question in self.category.attributes.all() if question.code in self.attributes]
 
     @property
     def is_open(self):

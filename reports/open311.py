@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import OuterRef, Q, Subquery
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -151,7 +151,7 @@ def service_json(category):
         "service_code": category.slug,
         "service_name": category.name,
         "description": f"{category.parent.name}: {category.name}",
-        "metadata": False,
+        "metadata": bool(category.attributes.all()),
         "type": "realtime",
         "keywords": ", ".join([category.parent.slug, category.parent.name_id, category.parent.name_en]),
         "group": category.parent.name,
@@ -159,7 +159,8 @@ def service_json(category):
 
 
 def reportable_categories():
-    return Category.objects.exclude(parent=None).select_related("parent").order_by("parent__sort_order", "sort_order")
+    return (Category.objects.exclude(parent=None).select_related("parent").prefetch_related("attributes")
+            .order_by("parent__sort_order", "sort_order"))
 
 
 @require_GET
@@ -174,8 +175,18 @@ def service_definition(request, fmt, client, code):
     category = reportable_categories().filter(slug=code).first()
     if category is None:
         raise Open311Error(404, f"service_code {code} is not a service here.")
-    # Our categories ask for nothing beyond the common fields, so the definition has no attributes.
-    return render(fmt, "service_definition", {"service_code": category.slug, "attributes": []})
+    attributes = [{
+        "variable": True,
+        "code": question.code,
+        "datatype": question.datatype,
+        "required": question.required,
+        "datatype_description": "",
+        "order": number,
+        "description": question.label,
+        **({"values": [{"key": key, "name": name} for key, name in question.choice_list()]}
+           if question.is_list else {}),
+    } for number, question in enumerate(category.attributes.all(), start=1)]
+    return render(fmt, "service_definition", {"service_code": category.slug, "attributes": attributes})
 
 
 # Service requests.
@@ -306,11 +317,15 @@ def file_request(request, fmt, client):
     if not (lat or lon):
         lat, lon = locate_address(params.get("address_string", "").strip())
     name = " ".join(part for part in (params.get("first_name", ""), params.get("last_name", "")) if part).strip()
-    data = {
+    data = QueryDict(mutable=True)
+    data.update({
         "client_uuid": str(uuid.uuid4()), "category": params.get("service_code", ""), "lat": lat, "lon": lon,
         "description": params.get("description", ""), "name": name[:100], "phone": params.get("phone", ""),
-        "email": params.get("email", ""), "show_name": "",
-    }
+        "email": params.get("email", ""),
+    })
+    for key in params:
+        if key.startswith("attribute["):  # attribute[code], or attribute[code][] for several values
+            data.setlist(key.removesuffix("[]"), params.getlist(key))
     media = request.FILES.getlist("media")
     if params.get("media_url"):
         media.append(fetch_media(params["media_url"]))

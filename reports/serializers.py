@@ -5,15 +5,33 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from reports.models import Category, Report
+from reports.models import Category, CategoryAttribute, Report
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """A category's question, in the request's language, as the report form asks it."""
+
+    label = serializers.CharField(read_only=True)
+    choices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CategoryAttribute
+        fields = ["code", "label", "datatype", "required", "choices"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+        "key": {"type": "string"}, "name": {"type": "string"}}}})
+    def get_choices(self, question):
+        return [{"key": key, "name": name} for key, name in question.choice_list()]
 
 
 class CategorySerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    questions = QuestionSerializer(source="attributes", many=True, read_only=True)
 
     class Meta:
         model = Category
-        fields = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
+        fields = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required",
+                  "questions"]
 
 
 @extend_schema_field({"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}})
@@ -39,7 +57,7 @@ class PublicReportSerializer(GeoFeatureModelSerializer):
         id_field = False
         fields = [
             "code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
-            "description", "created", "due_date", "overdue", "support_count", "name", "photos", "url",
+            "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url",
         ]
 
     @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {

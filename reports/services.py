@@ -49,12 +49,13 @@ def existing_submission(client_uuid):
 
 def file_report_from_form(data):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
-    fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name")
+    fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
+              "attributes")
     return file_report(**{field: data[field] for field in fields})
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False):
+                show_name=False, attributes=None):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked. Raises
@@ -78,6 +79,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 routing_problem=location.crew_problem[:300],
                 address=fallback_address(location),
                 description=description,
+                attributes=attributes or {},
                 due_date=add_working_days(today, category.response_days),
                 reporter_name=name,
                 reporter_phone=phone,

@@ -15,6 +15,7 @@ from geo.models import Crew
 from reports import ratelimit, roles, services, stats, workflow
 from reports.forms import ReportForm
 from reports.models import Category, Report, Status
+from reports.serializers import QuestionSerializer
 
 
 def page_texts():
@@ -37,9 +38,11 @@ def page_texts():
 
 def home(request, form=None, status=200):
     """The map: existing reports, and the form to file a new one."""
+    subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
     context = {
         "form": form or ReportForm(),
         "main_categories": Category.objects.filter(parent=None).prefetch_related("children"),
+        "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
         "texts": page_texts(),
     }
     return render(request, "reports/home.html", context, status=status)

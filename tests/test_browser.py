@@ -47,7 +47,8 @@ def place_pin_and_fill(page):
     # The map opens on the city centre: tap its middle.
     page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
     page.wait_for_selector("#place.ok")
-    page.select_option("#id_category", "saluran-tersumbat")
+    page.select_option("#id_category", "jalan-berlubang")
+    page.select_option("[name='attribute[ukuran]']", "sedang")  # the category's own question appears
     page.fill("#id_description", "Saluran di depan sekolah tersumbat sampah, air meluap ke jalan.")
     page.set_input_files("#id_photos", files=[{
         "name": "saluran.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000),
@@ -71,6 +72,7 @@ def test_a_resident_reports_from_a_phone(phone):
     assert place == f"Kelurahan {report.kelurahan.name}, Kecamatan {report.kelurahan.kecamatan.name}"
     stored = report.photos.get()
     assert max(stored.width, stored.height) == 1600  # shrunk on the phone, not only on the server
+    assert report.attributes == {"ukuran": "sedang"}
 
 
 def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_returns(phone):

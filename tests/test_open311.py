@@ -106,16 +106,24 @@ def test_services_are_the_sub_categories_grouped_by_main_category(client):
     expected = set(Category.objects.exclude(parent=None).values_list("slug", flat=True))
     assert {s["service_code"] for s in services_json} == expected
     pothole = next(s for s in services_json if s["service_code"] == "jalan-berlubang")
-    assert pothole["group"] == "Jalan" and pothole["type"] == "realtime" and pothole["metadata"] is False
+    assert pothole["group"] == "Jalan" and pothole["type"] == "realtime" and pothole["metadata"] is True
+    assert next(s for s in services_json if s["service_code"] == "saluran-tersumbat")["metadata"] is False
     root = xml(client.get(f"{V2}/services.xml"))
     assert root.tag == "services"
     assert {s.findtext("service_code") for s in root.findall("service")} == expected
-    assert root.find("service/metadata").text == "false"
+    assert root.find("service/metadata").text == "true"
 
 
 def test_a_service_definition_and_an_unknown_service(client):
-    assert client.get(f"{V2}/services/jalan-berlubang.json").json() == {
-        "service_code": "jalan-berlubang", "attributes": []}
+    assert client.get(f"{V2}/services/saluran-tersumbat.json").json() == {
+        "service_code": "saluran-tersumbat", "attributes": []}
+    [size] = client.get(f"{V2}/services/jalan-berlubang.json").json()["attributes"]
+    assert (size["code"], size["datatype"], size["required"], size["variable"]) == (
+        "ukuran", "singlevaluelist", False, True)
+    assert [v["key"] for v in size["values"]] == ["kecil", "sedang", "besar"]
+    root = xml(client.get(f"{V2}/services/jalan-berlubang.xml"))
+    assert [v.findtext("key") for v in root.findall("attributes/attribute/values/value")] == [
+        "kecil", "sedang", "besar"]
     missing = client.get(f"{V2}/services/jalan.json")  # a main category is not a service
     assert missing.status_code == 404
     assert missing.json() == [{"code": 404, "description": "service_code jalan is not a service here."}]
@@ -157,6 +165,16 @@ def test_a_multipart_media_upload_is_a_photo_too(client, api_key):
     assert response.status_code == 200, response.content
     code = xml(response).findtext("request/service_request_id")
     assert Report.objects.get(code=code).photos.count() == 1
+
+
+def test_attributes_are_answers_to_the_category_questions(client, api_key):
+    data = request_data(api_key, media=upload(photo_bytes()), **{"attribute[ukuran]": "besar"})
+    response = client.post(f"{V2}/requests.json", data)
+    assert response.status_code == 200, response.content
+    assert Report.objects.get().attributes == {"ukuran": "besar"}
+    wrong = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(photo_bytes()),
+                                                            **{"attribute[ukuran]": "raksasa"}))
+    assert wrong.status_code == 400 and wrong.json()[0]["description"].startswith("attribute[ukuran]: ")
 
 
 def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key):

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from reports.models import Report, StatusChange
+from reports.models import Category, CategoryAttribute, Report, StatusChange
 from reports.services import add_working_days
 from tests.images import GANTING_GPS, photo_bytes, upload
 
@@ -185,8 +185,44 @@ def test_categories_list_names_radius_days_and_photo_rule(client):
     assert categories["lampu-mati"] == {
         "slug": "lampu-mati", "name_id": "Lampu mati", "name_en": "Light out", "parent": "penerangan-jalan",
         "duplicate_radius_m": 25, "response_days": 3, "photo_required": False,
+        "questions": [{"code": "nomor-tiang", "label": "Nomor tiang (tertulis di tiang, jika ada)",
+                       "datatype": "string", "required": False, "choices": []}],
     }
     assert len(categories) == 12
+    assert [c["key"] for c in categories["jalan-berlubang"]["questions"][0]["choices"]] == ["kecil", "sedang", "besar"]
+
+
+def test_a_category_question_is_answered_kept_and_shown(client):
+    response = file(client, **{"attribute[ukuran]": "sedang"})
+    assert response.status_code == 201, response.json()
+    report = Report.objects.get()
+    assert report.attributes == {"ukuran": "sedang"}
+    page = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "How large is the pothole?" in page and "Medium (30 cm to 1 m)" in page
+    shown = client.get(f"/api/v1/reports/{report.code}").json()
+    assert shown["properties"]["attributes"] == {"ukuran": "sedang"}
+
+
+def test_a_wrong_or_missing_answer_is_a_400_naming_the_question(client):
+    wrong = file(client, **{"attribute[ukuran]": "raksasa"})
+    assert wrong.status_code == 400 and list(wrong.json()) == ["attribute[ukuran]"]
+    CategoryAttribute.objects.create(category=Category.objects.get(slug="jalan-berlubang"), code="lebar-jalan",
+                                     label_id="Lebar jalan (m)", label_en="Road width (m)", required=True,
+                                     datatype=CategoryAttribute.Datatype.NUMBER)
+    missing = file(client, **{"attribute[lebar-jalan]": "lebar"})
+    assert missing.status_code == 400 and "attribute[lebar-jalan]" in missing.json()
+    assert "attribute[lebar-jalan]" in file(client).json()
+    assert not Report.objects.exists()
+    assert file(client, **{"attribute[lebar-jalan]": "4.5"}).status_code == 201
+    assert Report.objects.get().attributes == {"lebar-jalan": 4.5}
+
+
+def test_the_html_form_asks_the_chosen_category_its_questions_again_when_it_refuses(client):
+    response = client.post("/lapor/", report_data(description="pendek", **{"attribute[ukuran]": "besar"}),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'name="attribute[ukuran]"' in page and '<option value="besar" selected>' in page
 
 
 def test_the_html_form_keeps_what_was_typed_when_it_refuses(client):

@@ -143,14 +143,16 @@
   function formFields() {
     var fields = {};
     new FormData(form).forEach(function (value, name) {
-      if (name !== "photos" && name !== "csrfmiddlewaretoken") fields[name] = value;
+      if (name !== "photos" && name !== "csrfmiddlewaretoken") fields[name] = (fields[name] || []).concat(value);
     });
     return fields;
   }
 
   function post(entry) {
     var body = new FormData();
-    Object.keys(entry.fields).forEach(function (name) { body.append(name, entry.fields[name]); });
+    Object.keys(entry.fields).forEach(function (name) {
+      [].concat(entry.fields[name]).forEach(function (value) { body.append(name, value); });
+    });
     entry.photos.forEach(function (blob, i) { body.append("photos", blob, "foto-" + (i + 1) + ".jpg"); });
     return fetch("/api/v1/reports", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (answer) { return { status: r.status, body: answer }; }); });
@@ -261,6 +263,52 @@
       });
   });
 
+  /* The chosen category's own questions (fields attribute[code]), from the definitions in the page. */
+  var QUESTIONS = JSON.parse(document.getElementById("questions-data").textContent);
+
+  function questionInput(q, name) {
+    var input;
+    if (q.datatype === "singlevaluelist") {
+      input = document.createElement("select");
+      [{ key: "", name: "—" }].concat(q.choices).forEach(function (c) { input.add(new Option(c.name, c.key)); });
+    } else if (q.datatype === "text") {
+      input = document.createElement("textarea"); input.rows = 3; input.maxLength = 2000;
+    } else {
+      input = document.createElement("input");
+      input.type = q.datatype === "number" ? "number" : "text";
+      if (q.datatype === "number") input.step = "any"; else input.maxLength = 200;
+    }
+    input.name = name; input.id = "id_" + name; input.required = q.required;
+    return input;
+  }
+
+  function showQuestions() {
+    var box = document.getElementById("questions");
+    box.textContent = "";
+    (QUESTIONS[form.category.value] || []).forEach(function (q) {
+      var name = "attribute[" + q.code + "]", label = document.createElement("label");
+      label.textContent = q.label;
+      if (q.datatype === "multivaluelist") {
+        var group = document.createElement("div");
+        q.choices.forEach(function (c) {
+          var option = document.createElement("label"), tick = document.createElement("input");
+          option.className = "check"; tick.type = "checkbox"; tick.name = name; tick.value = c.key;
+          option.appendChild(tick); option.appendChild(document.createTextNode(" " + c.name));
+          group.appendChild(option);
+        });
+        box.appendChild(label); box.appendChild(group);
+      } else {
+        var input = questionInput(q, name);
+        label.htmlFor = input.id;
+        box.appendChild(label); box.appendChild(input);
+      }
+      var errors = document.createElement("div");
+      errors.className = "field-errors"; errors.dataset.for = name;
+      box.appendChild(errors);
+    });
+  }
+
+  form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
   if (navigator.onLine) flushOutbox();
