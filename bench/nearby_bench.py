@@ -53,10 +53,10 @@ WITH points AS (
     SELECT location, %(start)s + row_number() OVER () AS n FROM points
 )
 INSERT INTO reports_report (code, client_uuid, private_token, category_id, location, kelurahan_id, crew_id,
-    routing_problem, address, description, status, due_date, reporter_name, reporter_phone, reporter_email,
+    routing_problem, address, description, attributes, status, due_date, reporter_name, reporter_phone, reporter_email,
     show_name, support_count, hidden, created, updated, version)
 SELECT 'B-' || n, gen_random_uuid(), md5(n::text), c.id, location, k.kelurahan_id, NULL, '', '',
-       'Laporan benchmark', (ARRAY['baru','diverifikasi','dikerjakan','selesai','ditutup'])[1 + n %% 5],
+       'Laporan benchmark', '{}', (ARRAY['baru','diverifikasi','dikerjakan','selesai','ditutup'])[1 + n %% 5],
        DATE '2026-01-01' + (n %% 400)::int, '', '', '', false, 0, n %% 100 = 0,
        TIMESTAMPTZ '2025-01-01' + (n %% 600) * INTERVAL '1 day', now(), 1
 FROM numbered
