@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import gunicorn, percentiles  # noqa: E402
-from bench.nearby_bench import BENCH_URL, connect, fill, manage  # noqa: E402
-from config.ensure_database import ensure_database  # noqa: E402
+from bench.nearby_bench import BENCH_URL, prepare  # noqa: E402
 
 # The rows Open311's GET requests shows, newest first, with the latest note of each.
 OPEN311_SQL = """
@@ -70,11 +69,7 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    ensure_database(BENCH_URL)
-    manage("migrate", "--noinput", "-v0")
-    manage("setup_city")
-    db = connect()
-    fill(db, args.reports, args.seed)
+    db = prepare(args.reports, args.seed)
     with db.cursor() as cursor:
         cursor.execute("SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY id), "
                        "(SELECT code FROM reports_report WHERE NOT hidden ORDER BY id OFFSET 500000 LIMIT 1) "

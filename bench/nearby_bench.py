@@ -101,6 +101,16 @@ def fill(db, wanted, seed):
     db.commit()
 
 
+def prepare(reports, seed):
+    """The benchmark database, made, migrated, loaded and filled with `reports` reports: an open connection."""
+    ensure_database(BENCH_URL)
+    manage("migrate", "--noinput", "-v0")
+    manage("setup_city")
+    db = connect()
+    fill(db, reports, seed)
+    return db
+
+
 def random_points(db, count, seed):
     with db.cursor() as cursor:
         cursor.execute("SELECT ST_XMin(outline), ST_YMin(outline), ST_XMax(outline), ST_YMax(outline), outline "
@@ -118,11 +128,7 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    ensure_database(BENCH_URL)
-    manage("migrate", "--noinput", "-v0")
-    manage("setup_city")
-    db = connect()
-    fill(db, args.reports, args.seed)
+    db = prepare(args.reports, args.seed)
     points = random_points(db, args.queries, args.seed)
 
     sql_times, found = [], 0

@@ -2,9 +2,7 @@
 
 import io
 import re
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.etree import ElementTree
 
 import pytest
@@ -17,6 +15,7 @@ from tests.conftest import REPORTER_EMAIL as EMAIL
 from tests.conftest import REPORTER_NAME, make_report
 from tests.conftest import REPORTER_PHONE as PHONE
 from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.localserver import LocalServer
 from tests.nominatim import FakeNominatim
 
 pytestmark = pytest.mark.django_db
@@ -31,35 +30,18 @@ def api_key():
     return key
 
 
-class PhotoServer:
+class PhotoServer(LocalServer):
     """Serves one photo (with EXIF GPS) at /foto.jpg, and a redirect to it at /pindah."""
 
-    def __init__(self):
-        content = photo_bytes(gps=GANTING_GPS)
+    content = photo_bytes(gps=GANTING_GPS)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path == "/pindah":
-                    self.send_response(302)
-                    self.send_header("Location", "/foto.jpg")
-                    self.end_headers()
-                    return
-                self.send_response(200 if self.path == "/foto.jpg" else 404)
-                self.send_header("Content-Type", "image/jpeg")
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def handle(self, request):
+        if request.path == "/pindah":
+            self.reply(request, 302, headers=[("Location", "/foto.jpg")])
+        elif request.path == "/foto.jpg":
+            self.reply(request, 200, self.content, "image/jpeg")
+        else:
+            self.reply(request, 404)
 
 
 @pytest.fixture

@@ -1,0 +1,39 @@
+"""An HTTP server on 127.0.0.1 in a thread: the outside service a test talks to (geocoder, photo host, tiles)."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class LocalServer:
+    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root."""
+
+    def __init__(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.handle(self)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def handle(self, request):
+        raise NotImplementedError
+
+    @staticmethod
+    def reply(request, status, body=b"", content_type="application/octet-stream", headers=()):
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(body)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
