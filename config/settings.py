@@ -191,6 +191,11 @@ REST_FRAMEWORK = {
     ],
 }
 
+# Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
+# them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.
+TILES_CACHE_SECONDS = env_int("TILES_CACHE_SECONDS", 86400)
+TILES_MAX_AGE = env_int("TILES_MAX_AGE", 0)
+
 # Padangpanjang: the admin maps open on the city.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (-0.4665, 100.405),

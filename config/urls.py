@@ -26,6 +26,7 @@ urlpatterns = [
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("reports.urls")),
+    path("tiles/", include("tiles.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

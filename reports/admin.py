@@ -8,6 +8,7 @@ from leaflet.admin import LeafletGeoAdmin
 from reports import photos as photo_rules
 from reports import workflow
 from reports.models import Category, Photo, Report, Status, StatusChange
+from tiles.invalidate import touch_reports
 
 
 @admin.register(Category)
@@ -119,10 +120,12 @@ class ReportAdmin(LeafletGeoAdmin):
 
     @admin.action(description=_("Hide from the public"))
     def hide(self, request, queryset):
+        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=True)
 
     @admin.action(description=_("Show to the public again"))
     def show(self, request, queryset):
+        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=False)
 
 
