@@ -1,16 +1,16 @@
-"""GET /tiles/...: vector tiles of the reports and the kelurahan."""
+"""GET /tiles/...: vector tiles of the reports and the kelurahan, and the basemap through our cache."""
 
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
 from geo.models import Generation
 from reports.models import Report
-from tiles import grid, invalidate, mvt
+from tiles import basemap, grid, invalidate, mvt
 from tiles.forms import TileFilter
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -54,3 +54,17 @@ def tile_response(request, key, make, max_age):
         patch_cache_control(response, public=True, no_cache=True)  # keep it, but ask first: 304 costs no query
     return response
 
+
+def basemap_tile(request, z, x, y):
+    """The basemap tile from our disk cache, the upstream (BASEMAP_URL) or the MBTiles file."""
+    grid.check(z, x, y, settings.BASEMAP_MAX_ZOOM)
+    try:
+        tile = basemap.get(z, x, y)
+    except basemap.NotFound:
+        raise Http404("No such basemap tile.")
+    except basemap.Unavailable:
+        return HttpResponse("The basemap server does not answer.", status=502, content_type="text/plain")
+    response = HttpResponse(tile.data, content_type=tile.content_type)
+    patch_cache_control(response, public=True, max_age=tile.max_age)
+    response["X-Basemap"] = tile.source
+    return response
