@@ -138,6 +138,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/exifr", BASE_DIR / "node_modules" / "exifr" / "dist"),
+    ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
+    ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),
+    ("vendor/point-geometry", BASE_DIR / "node_modules" / "@mapbox" / "point-geometry"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

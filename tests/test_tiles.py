@@ -91,7 +91,7 @@ def test_below_zoom_18_reports_become_clusters_with_counts_and_a_tile_stays_smal
     many_reports(2500)
     z12 = get_tile(client, *tile_of(*GANTING_GPS, 12))
     clusters = features(z12)
-    assert 1 < len(clusters) <= 64  # one feature per 32-pixel cell, however many reports
+    assert 1 < len(clusters) <= 16  # one feature per 64-pixel cell, however many reports
     assert sum(f["properties"]["count"] for f in clusters) == 2500
     assert all(set(f["properties"]) == {"count"} for f in clusters if f["properties"]["count"] > 1)
     assert len(z12.content) < 2000

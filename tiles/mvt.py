@@ -2,10 +2,11 @@
 
 Report tiles carry only public fields: code, category, status, overdue, support count.
 Below POINTS_FROM_ZOOM the reports of each grid cell (CLUSTER_CELLS x CLUSTER_CELLS per
-tile, 32 px on a 256 px tile) become one feature with their `count`, at their mean
-position; a cell holding one report shows that report. So a tile holds at most 64
-features however many reports it covers. From POINTS_FROM_ZOOM on, every report is
-its own feature (count 1), as a marker map shows them close up.
+tile: 64 px on a 256 px tile, so that 40 px cluster bubbles do not overlap) become one
+feature with their `count`, at their mean position; a cell holding one report shows
+that report. So a tile holds at most 16 features however many reports it covers.
+From POINTS_FROM_ZOOM on, every report is its own feature (count 1), as a marker map
+shows them close up.
 """
 
 from django.contrib.gis.geos import Polygon
@@ -18,8 +19,10 @@ from tiles import grid
 
 EXTENT = 4096
 BUFFER = 64
-CLUSTER_CELLS = 8
+CLUSTER_CELLS = 4
 POINTS_FROM_ZOOM = 18
+# Part of every cached tile's key: a tile made with other settings is never served.
+LAYOUT = f"{EXTENT}.{CLUSTER_CELLS}.{POINTS_FROM_ZOOM}"
 REPORTS_LAYER = "reports"
 KELURAHAN_LAYER = "kelurahan"
 

@@ -24,7 +24,7 @@ def report_tile(request, z, x, y):
     query = TileFilter(request.GET)
     if not query.is_valid():
         return JsonResponse(query.errors, status=400)
-    key = f"tiles:reports:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
+    key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
     return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.filter(Report.objects.public())),
                          settings.TILES_MAX_AGE)
 

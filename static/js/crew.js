@@ -5,17 +5,31 @@
   var TEXT = JSON.parse(document.getElementById("texts").textContent);
   var filters = document.getElementById("filters");
   var list = document.getElementById("nearby");
-  var map, layer, here = null;
+  var LIMIT = 100;  // the list's length: a full list means the map shows the vector tiles instead
+  var map, layer, tiles, here = null;
 
   function query() {
-    var params = new URLSearchParams({ lat: here[0], lon: here[1], radius_m: 10000, limit: 100 });
+    var params = new URLSearchParams({ lat: here[0], lon: here[1], radius_m: 10000, limit: LIMIT });
     new FormData(filters).forEach(function (value, name) { if (value) params.set(name, value); });
     return "/api/v1/reports/nearby?" + params.toString();
+  }
+
+  /* Every public report of the chosen category and status, as vector tiles; or none. */
+  function showTiles(on) {
+    if (tiles) map.removeLayer(tiles);
+    tiles = null;
+    if (!on || !window.reportTiles) return;
+    var params = new URLSearchParams();
+    ["category", "status"].forEach(function (name) { if (filters[name].value) params.set(name, filters[name].value); });
+    tiles = window.reportTiles({ filters: params.toString(), link: function (code) { return "/petugas/laporan/" + code + "/"; } })
+      .addTo(map);
   }
 
   function show(features) {
     list.innerHTML = "";
     layer.clearLayers();
+    var full = features.length >= LIMIT;
+    showTiles(full);
     if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.none; list.appendChild(none); }
     features.forEach(function (f) {
       var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
@@ -25,6 +39,7 @@
       if (p.overdue) { var late = document.createElement("strong"); late.className = "overdue"; late.textContent = " " + TEXT.overdue; item.appendChild(late); }
       var where = document.createElement("p"); where.textContent = p.address; item.appendChild(where);
       list.appendChild(item);
+      if (full) return;
       var c = f.geometry.coordinates;
       L.circleMarker([c[1], c[0]], { radius: 8, className: "report " + p.status }).bindPopup(link.cloneNode(true)).addTo(layer);
     });

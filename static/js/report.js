@@ -11,7 +11,9 @@
   var photoInput = document.getElementById("id_photos");
   var photos = [];                // shrunk Blobs, in the order chosen
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
-  var map, pin, reportLayer;
+  // The API's most markers per answer (MAP_LIMIT): a full answer means more than a GeoJSON layer shows well.
+  var MAP_LIMIT = 2000;
+  var map, pin, reportLayer, reportTiles;
 
   function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
@@ -212,9 +214,15 @@
   }
 
   function loadReports() {
+    if (reportTiles) return; // the tiles hold every report at every zoom
     var b = map.getBounds();
     getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
       .then(function (answer) {
+        if (answer.body.features.length >= MAP_LIMIT && window.reportTiles) {
+          map.removeLayer(reportLayer);
+          reportTiles = window.reportTiles().addTo(map);
+          return;
+        }
         reportLayer.clearLayers();
         reportLayer.addLayer(L.geoJSON(answer.body, { pointToLayer: markerFor }));
       }).catch(function () {});
