@@ -154,6 +154,14 @@ def test_tiles_carry_an_etag_and_answer_304_from_the_cache_without_a_query(clien
     assert get_tile(client, *tile, status="baru")["ETag"] != first["ETag"]  # other filters, other tile
 
 
+def test_a_gzipped_tile_is_revalidated_by_its_weak_etag(client):
+    many_reports(100, spread=0.0005)
+    tile = "/tiles/reports/{}/{}/{}.pbf".format(*tile_of(*GANTING_GPS, 18))
+    gzipped = client.get(tile, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip" and gzipped["ETag"].startswith('W/"')
+    assert client.get(tile, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=gzipped["ETag"]).status_code == 304
+
+
 def shows_change(client, change, z=18):
     """Fetch the tile (now cached), make the change (committed), and return the tile before and after."""
 
@@ -243,6 +251,12 @@ def test_a_report_moved_leaves_its_old_tile(client, committed):
     before, after = shows_change(client, committed(move))
     assert filed.code in before and filed.code not in after
     assert filed.code in by_code(get_tile(client, *tile_of(*far, 18)))
+
+
+def test_a_deleted_report_leaves_its_tile(client, committed):
+    filed = report()
+    before, after = shows_change(client, committed(filed.delete))
+    assert filed.code in before and filed.code not in after
 
 
 def test_a_renamed_category_is_in_every_next_tile(client, committed):

@@ -114,13 +114,13 @@ def _stale(path, meta, error):
     return Tile(path.read_bytes(), meta["content_type"], STALE_MAX_AGE, "stale")
 
 
-def cache_root():
+def _cache_root():
     """Where this upstream's tiles are kept: another BASEMAP_URL never serves these."""
     return Path(settings.BASEMAP_CACHE_DIR) / hashlib.sha256(settings.BASEMAP_URL.encode()).hexdigest()[:12]
 
 
 def _tile_path(z, x, y):
-    return cache_root() / str(z) / str(x) / f"{y}.tile"
+    return _cache_root() / str(z) / str(x) / f"{y}.tile"
 
 
 def _read_meta(path):

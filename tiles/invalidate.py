@@ -40,8 +40,10 @@ def version(z, x, y):
 
 
 def touch_points(points):
-    """Renew, on commit, the versions of the tiles holding these points (GEOS points, EPSG:4326)."""
-    keys = {_key(*tile) for point in points if point is not None for tile in grid.tiles_at(point.x, point.y)}
+    """Renew, on commit, the versions of the tiles holding these points (GEOS points)."""
+    lonlat = [point.transform(4326, clone=True) if point.srid not in (None, 4326) else point
+              for point in points if point is not None]
+    keys = {_key(*tile) for point in lonlat for tile in grid.tiles_at(point.x, point.y)}
     if keys:
         transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, secrets.token_hex(8)),
                                                      settings.TILES_CACHE_SECONDS))
