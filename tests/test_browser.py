@@ -78,6 +78,8 @@ def place_pin_and_fill(page):
 
 def test_a_resident_reports_from_a_phone(phone):
     page, _ = phone
+    # With few reports the map is GeoJSON: the vector-tile code is not even downloaded.
+    assert "vector-tile" not in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     place = place_pin_and_fill(page)
     assert place.startswith("Kelurahan ") and "Kecamatan Padang Panjang" in place
@@ -115,8 +117,8 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
 
 def test_with_many_reports_the_map_draws_the_vector_tiles_with_clusters(many_reports, phone):
     page, _ = phone
-    page.reload()  # the reports were made before the page: load it again
     page.wait_for_selector(".report-tile .marker-cluster")
+    assert "/static/vendor/vector-tile/" in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
     counts = page.eval_on_selector_all(".report-tile .marker-cluster span", "spans => spans.map(s => s.textContent)")
     assert counts and all(int(count) > 1 for count in counts)
     assert page.locator(".leaflet-marker-pane .marker-cluster").count() == 0  # the GeoJSON layer is gone

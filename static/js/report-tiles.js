@@ -1,5 +1,6 @@
 /* Reports from the vector tiles (/tiles/reports/): clusters with their counts, and single reports coloured by
-   status, drawn as plain HTML in each tile. However many reports there are, a tile holds a few dozen. */
+   status, drawn as plain HTML in each tile. Below zoom 18 a tile holds at most 16, however many reports.
+   An ES module, imported by the map pages' scripts only when they need it (templates/tiles/import_map.html). */
 import { PbfReader } from "pbf";
 import { VectorTile } from "@mapbox/vector-tile";
 
@@ -58,4 +59,4 @@ var ReportTiles = L.GridLayer.extend({
   },
 });
 
-window.reportTiles = function (options) { return new ReportTiles(options); };
+export function reportTiles(options) { return new ReportTiles(options); }
