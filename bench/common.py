@@ -25,12 +25,13 @@ def free_port():
 
 
 @contextmanager
-def gunicorn(**env):
-    """One gunicorn worker of the project on 127.0.0.1 with DEBUG off; yields (port, master process).
+def gunicorn(port=None, **env):
+    """One gunicorn worker of the project on 127.0.0.1 (on `port`, or a free one) with DEBUG off;
+    yields (port, master process).
 
     Static files are collected first, as `make run` does: with DEBUG off, pages name the hashed files.
     """
-    port = free_port()
+    port = port or free_port()
     settings = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1",
                     LOG_LEVEL="ERROR", **env)
     subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],

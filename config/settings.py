@@ -140,6 +140,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/exifr", BASE_DIR / "node_modules" / "exifr" / "dist"),
+    ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
+    ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),
+    ("vendor/point-geometry", BASE_DIR / "node_modules" / "@mapbox" / "point-geometry"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -215,6 +218,26 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/(api/v1|ogcapi)",
 }
 
+# Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
+# them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.
+TILES_CACHE_SECONDS = env_int("TILES_CACHE_SECONDS", 86400)
+TILES_MAX_AGE = env_int("TILES_MAX_AGE", 0)
+
+# The basemap, through a disk cache of ours in front of BASEMAP_URL, or from an MBTiles file with no upstream.
+BASEMAP_URL = env_str("BASEMAP_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BASEMAP_ATTRIBUTION = env_str(
+    "BASEMAP_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+BASEMAP_MAX_ZOOM = env_int("BASEMAP_MAX_ZOOM", 19)
+BASEMAP_MBTILES = env_str("BASEMAP_MBTILES", "")
+BASEMAP_CACHE_DIR = env_str("BASEMAP_CACHE_DIR", str(BASE_DIR / "var" / "basemap"))
+BASEMAP_CACHE_MB = env_int("BASEMAP_CACHE_MB", 1024)
+# How long a tile is kept when the upstream's answer carries no Cache-Control or Expires.
+BASEMAP_DEFAULT_MAX_AGE = env_int("BASEMAP_DEFAULT_MAX_AGE", 7 * 86400)
+BASEMAP_TIMEOUT_S = env_int("BASEMAP_TIMEOUT_S", 5)
+# Tile servers' usage policies ask for an application that says who it is and how to reach it.
+BASEMAP_USER_AGENT = env_str("BASEMAP_USER_AGENT", f"LaporPadangpanjang/1.0 (+{SITE_URL})")
+
 # Padangpanjang: the admin maps open on the city.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (-0.4665, 100.405),
@@ -222,13 +245,9 @@ LEAFLET_CONFIG = {
     "MIN_ZOOM": 5,
     "MAX_ZOOM": 19,
     "RESET_VIEW": False,
-    "TILES": [
-        (
-            "OpenStreetMap",
-            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            {"attribution": "&copy; OpenStreetMap contributors", "maxZoom": 19},
-        )
-    ],
+    # Every map's basemap comes through our own cache (tiles/basemap.py), never straight from the upstream.
+    "TILES": [("OpenStreetMap", "/tiles/basemap/{z}/{x}/{y}.png", {"attribution": BASEMAP_ATTRIBUTION,
+                                                                     "maxZoom": BASEMAP_MAX_ZOOM})],
 }
 
 # Debian 12's GDAL 3.6 cannot block file and network access inside a spatial

@@ -32,6 +32,7 @@ urlpatterns = [
     path("ogcapi/", include("reports.ogcapi_urls")),
     path("api/schema/", ogcapi.SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("tiles/", include("tiles.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

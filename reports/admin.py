@@ -8,6 +8,7 @@ from leaflet.admin import LeafletGeoAdmin
 from reports import open311, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Photo, Report, Status, StatusChange
+from tiles.invalidate import touch_reports
 
 
 class QuestionInline(admin.StackedInline):
@@ -125,10 +126,12 @@ class ReportAdmin(LeafletGeoAdmin):
 
     @admin.action(description=_("Hide from the public"))
     def hide(self, request, queryset):
+        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=True)
 
     @admin.action(description=_("Show to the public again"))
     def show(self, request, queryset):
+        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=False)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from geo import geocoding, lookup
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter
+from tiles.invalidate import touch_points
 
 
 def add_working_days(start, days):
@@ -137,6 +138,7 @@ def add_support(report, supporter):
         with transaction.atomic():
             Support.objects.create(report=report, supporter=supporter)
             Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
+            touch_points([report.location])  # the map's tiles show the count
     except IntegrityError:
         return False
     return True

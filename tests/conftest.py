@@ -48,6 +48,14 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def basemap_offline(settings, tmp_path):
+    """No test reaches the internet: the basemap's upstream is a closed local port unless a test starts one."""
+    settings.BASEMAP_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    settings.BASEMAP_CACHE_DIR = str(tmp_path / "basemap")
+    settings.BASEMAP_MBTILES = ""
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploaded photos go to a folder of the test's own; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"

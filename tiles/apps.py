@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,12 @@ class TilesConfig(AppConfig):
 
     name = "tiles"
     verbose_name = _("Map tiles")
+
+    def ready(self):
+        from reports.models import Category, Report
+        from tiles import invalidate
+
+        pre_save.connect(invalidate.report_saving, sender=Report, dispatch_uid="tiles-report-saving")
+        post_save.connect(invalidate.report_saved, sender=Report, dispatch_uid="tiles-report-saved")
+        post_delete.connect(invalidate.report_deleted, sender=Report, dispatch_uid="tiles-report-deleted")
+        post_save.connect(invalidate.category_saved, sender=Category, dispatch_uid="tiles-category-saved")

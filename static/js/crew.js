@@ -5,17 +5,36 @@
   var TEXT = JSON.parse(document.getElementById("texts").textContent);
   var filters = document.getElementById("filters");
   var list = document.getElementById("nearby");
-  var map, layer, here = null;
+  var LIMIT = 100;  // the list's length: a full list means the map shows the vector tiles instead
+  var map, layer, tiles, tilesAsked = 0, here = null;
 
   function query() {
-    var params = new URLSearchParams({ lat: here[0], lon: here[1], radius_m: 10000, limit: 100 });
+    var params = new URLSearchParams({ lat: here[0], lon: here[1], radius_m: 10000, limit: LIMIT });
     new FormData(filters).forEach(function (value, name) { if (value) params.set(name, value); });
     return "/api/v1/reports/nearby?" + params.toString();
+  }
+
+  /* A full list: every public report of the chosen category and status as vector tiles, their code fetched only
+     now. Resolves false when the map should show the list's markers instead (or the browser lacks import maps). */
+  function showTiles(on) {
+    var asked = ++tilesAsked;
+    if (tiles) map.removeLayer(tiles);
+    tiles = null;
+    if (!on) return Promise.resolve(false);
+    var params = new URLSearchParams();
+    ["category", "status"].forEach(function (name) { if (filters[name].value) params.set(name, filters[name].value); });
+    return import("report-tiles").then(function (module) {
+      if (asked !== tilesAsked) return true;  // the filters changed meanwhile: the later call draws
+      tiles = module.reportTiles({ filters: params.toString(), link: function (code) { return "/petugas/laporan/" + code + "/"; } })
+        .addTo(map);
+      return true;
+    }).catch(function () { return false; });
   }
 
   function show(features) {
     list.innerHTML = "";
     layer.clearLayers();
+    var links = [];
     if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.none; list.appendChild(none); }
     features.forEach(function (f) {
       var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
@@ -25,8 +44,14 @@
       if (p.overdue) { var late = document.createElement("strong"); late.className = "overdue"; late.textContent = " " + TEXT.overdue; item.appendChild(late); }
       var where = document.createElement("p"); where.textContent = p.address; item.appendChild(where);
       list.appendChild(item);
-      var c = f.geometry.coordinates;
-      L.circleMarker([c[1], c[0]], { radius: 8, className: "report " + p.status }).bindPopup(link.cloneNode(true)).addTo(layer);
+      links.push(link);
+    });
+    showTiles(features.length >= LIMIT).then(function (tiled) {
+      if (tiled) return;
+      features.forEach(function (f, i) {
+        var c = f.geometry.coordinates;
+        L.circleMarker([c[1], c[0]], { radius: 8, className: "report " + f.properties.status }).bindPopup(links[i].cloneNode(true)).addTo(layer);
+      });
     });
   }
 

@@ -11,7 +11,9 @@
   var photoInput = document.getElementById("id_photos");
   var photos = [];                // shrunk Blobs, in the order chosen
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
-  var map, pin, reportLayer;
+  // The API's most markers per answer (MAP_LIMIT): a full answer means more than a GeoJSON layer shows well.
+  var MAP_LIMIT = 2000;
+  var map, pin, reportLayer, tilesAsked = false, tilesOn = false;
 
   function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
@@ -213,12 +215,29 @@
       .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>");
   }
 
+  function showGeoJSON(collection) {
+    reportLayer.clearLayers();
+    reportLayer.addLayer(L.geoJSON(collection, { pointToLayer: markerFor }));
+  }
+
+  /* More reports than GeoJSON shows well: vector tiles instead, their code fetched only now. A browser without
+     import maps keeps the GeoJSON layer. */
+  function switchToTiles(collection) {
+    tilesAsked = true;
+    import("report-tiles").then(function (tiles) {
+      tilesOn = true;
+      map.removeLayer(reportLayer);
+      tiles.reportTiles().addTo(map);
+    }).catch(function () { showGeoJSON(collection); });
+  }
+
   function loadReports() {
+    if (tilesOn) return; // the tiles hold every report at every zoom
     var b = map.getBounds();
     getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
       .then(function (answer) {
-        reportLayer.clearLayers();
-        reportLayer.addLayer(L.geoJSON(answer.body, { pointToLayer: markerFor }));
+        if (answer.body.features.length >= MAP_LIMIT && !tilesAsked) switchToTiles(answer.body);
+        else showGeoJSON(answer.body);
       }).catch(function () {});
   }
 

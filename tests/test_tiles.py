@@ -1,0 +1,282 @@
+"""Vector tiles of the reports and the kelurahan, decoded: fields, privacy, clusters, filters, caching, invalidation."""
+
+import uuid
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.gis.geos import Point
+
+from geo.models import Kelurahan
+from reports import workflow
+from reports.models import Category, Report
+from reports.services import file_report
+from tests.conftest import staff_user
+from tests.images import GANTING_GPS
+from tiles import grid
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_FIELDS = {"count", "code", "category", "status", "overdue", "support_count"}
+
+
+def tile_of(lat, lon, z):
+    (_, x, y), = grid.tiles_at(lon, lat, [z])
+    return z, x, y
+
+
+def features(response, layer="reports"):
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(response.content).get(layer, {"features": []})["features"]
+
+
+def get_tile(client, z, x, y, **params):
+    return client.get(f"/tiles/reports/{z}/{x}/{y}.pbf", params)
+
+
+def by_code(response):
+    return {f["properties"]["code"]: f["properties"] for f in features(response) if "code" in f["properties"]}
+
+
+def report(offset=0.0, slug="lampu-mati", **personal):
+    filed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug),
+                           lat=GANTING_GPS[0] + offset, lon=GANTING_GPS[1], description="Lampu jalan mati.",
+                           photos=[], **personal)
+    return filed
+
+
+def many_reports(count, spread=0.01, slug="jalan-berlubang"):
+    """`count` reports in a square of `spread` degrees south-east of Ganting, straight into the table."""
+    category, kelurahan = Category.objects.get(slug=slug), Kelurahan.objects.get(name="Ganting")
+    side = int(count**0.5) + 1
+    step = spread / side
+    Report.objects.bulk_create(
+        Report(code=f"T-{n}", client_uuid=uuid.uuid4(), private_token="t", category=category, kelurahan=kelurahan,
+               location=Point(GANTING_GPS[1] + step * (n % side), GANTING_GPS[0] - step * (n // side)),
+               description="Generated.", due_date="2030-01-01")
+        for n in range(count)
+    )
+
+
+def test_a_report_tile_holds_the_public_fields_and_nothing_personal(client):
+    filed = report(name="Budi Santoso", phone="081234567890", email="budi@example.com", show_name=True)
+    response = get_tile(client, *tile_of(*GANTING_GPS, 18))
+    (feature,) = features(response)
+    assert feature["properties"] == {"count": 1, "code": filed.code, "category": "lampu-mati", "status": "baru",
+                                     "overdue": False, "support_count": 0}
+    assert feature["geometry"]["type"] == "Point"
+    for personal in (b"Budi", b"081234567890", b"budi@example.com", b"Lampu jalan mati"):
+        assert personal not in response.content
+
+
+def test_an_overdue_report_says_so(client):
+    filed = report()
+    Report.objects.filter(pk=filed.pk).update(due_date="2020-01-01")
+    assert by_code(get_tile(client, *tile_of(*GANTING_GPS, 18)))[filed.code]["overdue"] is True
+
+
+def test_a_hidden_report_is_in_no_tile(client):
+    shown, hidden = report(), report(offset=0.0001)
+    hidden.hidden = True
+    hidden.save()
+    for z in (12, 15, 18):
+        tile = get_tile(client, *tile_of(*GANTING_GPS, z))
+        assert sum(f["properties"]["count"] for f in features(tile)) == 1
+        assert hidden.code.encode() not in tile.content
+    assert list(by_code(get_tile(client, *tile_of(*GANTING_GPS, 18)))) == [shown.code]
+
+
+def test_below_zoom_18_reports_become_clusters_with_counts_and_a_tile_stays_small(client):
+    many_reports(2500)
+    z12 = get_tile(client, *tile_of(*GANTING_GPS, 12))
+    clusters = features(z12)
+    assert 1 < len(clusters) <= 16  # one feature per 64-pixel cell, however many reports
+    assert sum(f["properties"]["count"] for f in clusters) == 2500
+    assert all(set(f["properties"]) == {"count"} for f in clusters if f["properties"]["count"] > 1)
+    assert len(z12.content) < 2000
+    close_up = features(get_tile(client, *tile_of(*GANTING_GPS, 18)))
+    assert close_up and all(f["properties"]["count"] == 1 and set(f["properties"]) == PUBLIC_FIELDS
+                            for f in close_up)
+
+
+def test_a_report_alone_in_its_cell_shows_itself_at_low_zoom(client):
+    filed = report()
+    (feature,) = features(get_tile(client, *tile_of(*GANTING_GPS, 13)))
+    assert feature["properties"]["code"] == filed.code and feature["properties"]["count"] == 1
+
+
+def test_a_point_on_a_tile_edge_is_in_exactly_one_tile(client):
+    """The index's boxes are rounded outwards; the tile's own bounds decide."""
+    z, x, y = tile_of(*GANTING_GPS, 16)
+    west, south, east, north = grid.lonlat_bounds(z, x, y)
+    filed = report()
+    Report.objects.filter(pk=filed.pk).update(location=Point(west, (south + north) / 2))
+    holding = [tile for tile in [(z, x - 1, y), (z, x, y)] if filed.code in by_code(get_tile(client, *tile))]
+    assert holding == [(z, x, y)]
+
+
+def test_filters_by_main_category_and_status(client):
+    lamp, road = report(slug="lampu-mati"), report(offset=0.0001, slug="jalan-berlubang")
+    Report.objects.filter(pk=road.pk).update(status="selesai")
+    tile = tile_of(*GANTING_GPS, 18)
+    assert set(by_code(get_tile(client, *tile, category="penerangan-jalan"))) == {lamp.code}
+    assert set(by_code(get_tile(client, *tile, category="jalan-berlubang"))) == {road.code}
+    assert set(by_code(get_tile(client, *tile, status="open"))) == {lamp.code}
+    assert set(by_code(get_tile(client, *tile, status="selesai"))) == {road.code}
+    assert set(by_code(get_tile(client, *tile, category="jalan", status="open"))) == set()
+
+
+def test_a_bad_filter_is_a_400_naming_it(client):
+    tile = tile_of(*GANTING_GPS, 14)
+    assert list(get_tile(client, *tile, category="kebakaran").json()) == ["category"]
+    response = get_tile(client, *tile, status="hilang")
+    assert response.status_code == 400 and list(response.json()) == ["status"]
+
+
+@pytest.mark.parametrize("path", ["reports/23/0/0", "reports/3/8/0", "reports/3/0/8", "kelurahan/1/2/0",
+                                  "reports/99999999999999999999/0/0"])
+def test_a_tile_outside_the_grid_is_a_404(client, path):
+    assert client.get(f"/tiles/{path}.pbf").status_code == 404
+
+
+def test_tiles_carry_an_etag_and_answer_304_from_the_cache_without_a_query(client, django_assert_num_queries):
+    report()
+    tile = tile_of(*GANTING_GPS, 15)
+    first = get_tile(client, *tile)
+    assert "no-cache" in first["Cache-Control"] and "public" in first["Cache-Control"]
+    with django_assert_num_queries(0):
+        again = get_tile(client, *tile)
+        unchanged = client.get(f"/tiles/reports/{tile[0]}/{tile[1]}/{tile[2]}.pbf",
+                               HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert unchanged.status_code == 304 and unchanged["ETag"] == first["ETag"]
+    assert get_tile(client, *tile, status="baru")["ETag"] != first["ETag"]  # other filters, other tile
+
+
+def test_a_gzipped_tile_is_revalidated_by_its_weak_etag(client):
+    many_reports(100, spread=0.0005)
+    tile = "/tiles/reports/{}/{}/{}.pbf".format(*tile_of(*GANTING_GPS, 18))
+    gzipped = client.get(tile, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip" and gzipped["ETag"].startswith('W/"')
+    assert client.get(tile, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=gzipped["ETag"]).status_code == 304
+
+
+def shows_change(client, change, z=18):
+    """Fetch the tile (now cached), make the change (committed), and return the tile before and after."""
+
+    def fetch():
+        response = get_tile(client, *tile_of(*GANTING_GPS, z))
+        return response["ETag"], by_code(response)
+
+    before = fetch()
+    change()
+    after = fetch()
+    assert after[0] != before[0]
+    return before[1], after[1]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a change as if its transaction committed: the tiles' versions are renewed on commit."""
+
+    def run(change):
+        def committing():
+            with django_capture_on_commit_callbacks(execute=True):
+                change()
+
+        return committing
+
+    return run
+
+
+def test_a_new_report_is_in_the_next_tile(client, committed):
+    created = []
+    before, after = shows_change(client, committed(lambda: created.append(report())), z=12)
+    assert created[0].code not in before and created[0].code in after
+
+
+def test_a_status_change_is_in_the_next_tile(client, committed, django_user_model):
+    filed = report()
+    dewi = staff_user(django_user_model, "dewi", "dispatcher")
+    before, after = shows_change(client, committed(
+        lambda: workflow.change_status(filed, "diverifikasi", dewi, version=filed.version)))
+    assert before[filed.code]["status"] == "baru" and after[filed.code]["status"] == "diverifikasi"
+
+
+def test_a_support_is_in_the_next_tile(client, committed):
+    filed = report()
+    before, after = shows_change(client, committed(
+        lambda: client.post(f"/api/v1/reports/{filed.code}/support", {"device_id": "perangkat-123"})))
+    assert before[filed.code]["support_count"] == 0 and after[filed.code]["support_count"] == 1
+
+
+def test_a_merge_moves_supports_in_the_next_tile(client, committed, django_user_model):
+    original, copy = report(), report(offset=0.0001)
+    client.post(f"/api/v1/reports/{copy.code}/support", {"device_id": "perangkat-123"})
+    dewi = staff_user(django_user_model, "dewi", "dispatcher")
+    copy.refresh_from_db()
+    before, after = shows_change(client, committed(
+        lambda: workflow.change_status(copy, "duplikat", dewi, version=copy.version, duplicate_of=original)))
+    assert before[original.code]["support_count"] == 0 and after[original.code]["support_count"] == 1
+    assert after[copy.code]["status"] == "duplikat"
+
+
+@pytest.fixture
+def desk(client, django_user_model):
+    dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
+    dispatcher.groups.add(Group.objects.get(name="dispatcher"))
+    client.force_login(dispatcher)
+    return client
+
+
+def test_hiding_and_showing_in_the_admin_are_in_the_next_tile(desk, committed):
+    filed = report()
+    before, hidden = shows_change(desk, committed(lambda: desk.post(
+        "/admin/reports/report/", {"action": "hide", "_selected_action": [filed.pk], "hidden__exact": "0"})))
+    assert filed.code in before and filed.code not in hidden
+    _, shown = shows_change(desk, committed(lambda: desk.post(
+        "/admin/reports/report/", {"action": "show", "_selected_action": [filed.pk]})))
+    assert filed.code in shown
+
+
+def test_a_report_moved_leaves_its_old_tile(client, committed):
+    filed = report()
+    far = (GANTING_GPS[0] + 0.01, GANTING_GPS[1])
+
+    def move():
+        filed.location = Point(far[1], far[0])
+        filed.save()
+
+    before, after = shows_change(client, committed(move))
+    assert filed.code in before and filed.code not in after
+    assert filed.code in by_code(get_tile(client, *tile_of(*far, 18)))
+
+
+def test_a_deleted_report_leaves_its_tile(client, committed):
+    filed = report()
+    before, after = shows_change(client, committed(filed.delete))
+    assert filed.code in before and filed.code not in after
+
+
+def test_a_renamed_category_is_in_every_next_tile(client, committed):
+    filed = report()
+    lamp = Category.objects.get(slug="lampu-mati")
+
+    def rename():
+        lamp.slug = "lampu-padam"
+        lamp.save()
+
+    _, after = shows_change(client, committed(rename), z=14)
+    assert after[filed.code]["category"] == "lampu-padam"
+
+
+def test_a_kelurahan_tile_holds_the_active_boundaries_with_code_and_name(client):
+    z, x, y = tile_of(*GANTING_GPS, 13)
+    response = client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf")
+    found = {f["properties"]["code"]: f["properties"] for f in features(response, "kelurahan")}
+    assert found["13.74.01.1001"] == {"code": "13.74.01.1001", "name": "Ganting", "kecamatan": "Padang Panjang Timur"}
+    assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in features(response, "kelurahan"))
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert features(client.get("/tiles/kelurahan/13/0/0.pbf"), "kelurahan") == []

@@ -1,0 +1,70 @@
+"""GET /tiles/...: vector tiles of the reports and the kelurahan, and the basemap through our cache."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
+
+from geo.models import Generation
+from reports.models import Report
+from tiles import basemap, grid, invalidate, mvt
+from tiles.forms import TileFilter
+
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+# Boundaries change only when another generation is activated, and their ETag says which one.
+KELURAHAN_MAX_AGE = 86400
+
+
+def report_tile(request, z, x, y):
+    """Public reports, clustered below zoom 18; optional ?category= and ?status= (a status, or `open`)."""
+    grid.check(z, x, y)
+    query = TileFilter(request.GET)
+    if not query.is_valid():
+        return JsonResponse(query.errors, status=400)
+    key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
+    return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.filter(Report.objects.public())),
+                         settings.TILES_MAX_AGE)
+
+
+def kelurahan_tile(request, z, x, y):
+    """The active generation's kelurahan boundaries with code and name."""
+    grid.check(z, x, y)
+    generation = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
+    key = f"tiles:kelurahan:{generation}:{z}/{x}/{y}"
+    return tile_response(request, key, lambda: mvt.kelurahan_tile(z, x, y), KELURAHAN_MAX_AGE)
+
+
+def tile_response(request, key, make, max_age):
+    """The tile cached under `key` (made when missing), with an ETag of the key: 304 when the client has it."""
+    etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:24])
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = cache.get(key)
+        if body is None:
+            body = make()
+            cache.set(key, body, settings.TILES_CACHE_SECONDS)
+        response = HttpResponse(body, content_type=MVT_TYPE)
+    response["ETag"] = etag
+    if max_age:
+        patch_cache_control(response, public=True, max_age=max_age)
+    else:
+        patch_cache_control(response, public=True, no_cache=True)  # keep it, but ask first: 304 costs no query
+    return response
+
+
+def basemap_tile(request, z, x, y):
+    """The basemap tile from our disk cache, the upstream (BASEMAP_URL) or the MBTiles file."""
+    grid.check(z, x, y, settings.BASEMAP_MAX_ZOOM)
+    try:
+        tile = basemap.get(z, x, y)
+    except basemap.NotFound:
+        raise Http404("No such basemap tile.")
+    except basemap.Unavailable:
+        return HttpResponse("The basemap server does not answer.", status=502, content_type="text/plain")
+    response = HttpResponse(tile.data, content_type=tile.content_type)
+    patch_cache_control(response, public=True, max_age=tile.max_age)
+    response["X-Basemap"] = tile.source
+    return response
