@@ -41,6 +41,15 @@ def city(transactional_db):
     call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
 
 
+@pytest.fixture
+def desk(client, django_user_model):
+    """The test client signed in as a dispatcher, at the admin's dispatcher desk."""
+    dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
+    dispatcher.groups.add(Group.objects.get(name="dispatcher"))
+    client.force_login(dispatcher)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in Redis: every test starts with none."""

@@ -4,7 +4,6 @@ import io
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 from PIL import Image
 
 from geo.models import Crew
@@ -14,14 +13,6 @@ from reports.services import file_report
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(client, django_user_model):
-    dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
-    dispatcher.groups.add(Group.objects.get(name="dispatcher"))
-    client.force_login(dispatcher)
-    return client
 
 
 def report(offset=0.0, with_photo=False, **fields):

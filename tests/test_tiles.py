@@ -4,7 +4,6 @@ import uuid
 
 import mapbox_vector_tile
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 
 from geo.models import Kelurahan
@@ -220,14 +219,6 @@ def test_a_merge_moves_supports_in_the_next_tile(client, committed, django_user_
         lambda: workflow.change_status(copy, "duplikat", dewi, version=copy.version, duplicate_of=original)))
     assert before[original.code]["support_count"] == 0 and after[original.code]["support_count"] == 1
     assert after[copy.code]["status"] == "duplikat"
-
-
-@pytest.fixture
-def desk(client, django_user_model):
-    dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
-    dispatcher.groups.add(Group.objects.get(name="dispatcher"))
-    client.force_login(dispatcher)
-    return client
 
 
 def test_hiding_and_showing_in_the_admin_are_in_the_next_tile(desk, committed):
