@@ -1,12 +1,14 @@
 """`manage.py setup_city`: idempotent, and the admin's crews stand."""
 
+import importlib
 import shutil
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError
 
 from geo.models import Crew, Generation, Kelurahan
-from reports.models import Category
+from reports.models import Category, CategoryAttribute
 from tests.conftest import APPROX, LOADED, run
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,15 @@ def test_a_new_file_becomes_the_active_generation_and_a_known_one_does_not_take_
 def test_a_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="/nowhere/kelurahan.geojson: No such file"):
         run("setup_city", kelurahan="/nowhere/kelurahan.geojson")
+
+
+def test_an_installation_made_before_questions_gets_the_default_ones_once():
+    migration = importlib.import_module("reports.migrations.0008_default_questions")
+    CategoryAttribute.objects.all().delete()
+    migration.add_default_questions(apps, None)
+    assert set(CategoryAttribute.objects.values_list("category__slug", "code")) == {
+        ("jalan-berlubang", "ukuran"), ("lampu-mati", "nomor-tiang")}
+    CategoryAttribute.objects.filter(code="ukuran").update(label_en="Pothole size")
+    migration.add_default_questions(apps, None)  # a category with questions keeps its own
+    assert CategoryAttribute.objects.count() == 2
+    assert CategoryAttribute.objects.get(code="ukuran").label_en == "Pothole size"
