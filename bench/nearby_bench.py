@@ -108,6 +108,7 @@ def prepare(reports, seed):
     manage("setup_city")
     db = connect()
     fill(db, reports, seed)
+    db.commit()  # no transaction left open: a caller may switch to autocommit
     return db
 
 
