@@ -1,15 +1,21 @@
 """The city's figures: reports per kelurahan, category, status and month, days to fix, fixes on time.
 
 Public reports only (hidden ones are abuse or personal data), and nothing personal in
-any figure. Each figure is one GROUP BY in PostGIS; the whole set is cached for
-STATS_CACHE_SECONDS, so a busy page costs the database once in a while.
+any figure. Each figure is one GROUP BY in PostGIS. Counting a million reports takes
+seconds, so the figures are kept in the cache and, once older than STATS_CACHE_SECONDS,
+served as they are while one background thread counts them again: only the very first
+request (an empty cache) waits for the count.
 """
+
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from geo.models import Kelurahan
@@ -32,14 +38,36 @@ class DaysBetween(Func):
     output_field = FloatField()
 
 
+# How long counted figures stay in the cache at all: a day without a visit starts cold.
+KEEP_SECONDS = 86400
+
+
 def figures():
+    """The figures in the current language: at most STATS_CACHE_SECONDS old, or being counted again."""
     language = (get_language() or "id")[:2]
     key = f"reports:stats:{language}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = compute()
-        cache.set(key, cached, settings.STATS_CACHE_SECONDS)
-    return cached
+    kept = cache.get(key)
+    if kept is None:
+        return count_and_keep(key)
+    if time.time() - kept["counted_at"] > settings.STATS_CACHE_SECONDS and cache.add(f"{key}:counting", 1, 600):
+        threading.Thread(target=_recount_in_thread, args=(key, language), name=f"stats-{language}",
+                         daemon=True).start()
+    return kept["figures"]
+
+
+def count_and_keep(key):
+    counted = compute()
+    cache.set(key, {"figures": counted, "counted_at": time.time()}, KEEP_SECONDS)
+    return counted
+
+
+def _recount_in_thread(key, language):
+    try:
+        with translation.override(language):
+            count_and_keep(key)
+    finally:
+        cache.delete(f"{key}:counting")
+        connection.close()  # a thread's connection is not closed by the request cycle
 
 
 def compute():
