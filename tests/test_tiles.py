@@ -4,6 +4,7 @@ import uuid
 
 import mapbox_vector_tile
 import pytest
+from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Point
 
 from geo.models import Kelurahan
@@ -12,7 +13,8 @@ from reports.models import Category, Report
 from reports.services import file_report
 from tests.conftest import staff_user
 from tests.images import GANTING_GPS
-from tiles import grid
+from tiles import grid, mvt
+from tiles.models import ReportCell
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +47,15 @@ def report(offset=0.0, slug="lampu-mati", **personal):
     return filed
 
 
-def many_reports(count, spread=0.01, slug="jalan-berlubang"):
+def many_reports(count, spread=0.01, slug="jalan-berlubang", prefix="T"):
     """`count` reports in a square of `spread` degrees south-east of Ganting, straight into the table."""
     category, kelurahan = Category.objects.get(slug=slug), Kelurahan.objects.get(name="Ganting")
     side = int(count**0.5) + 1
     step = spread / side
     Report.objects.bulk_create(
-        Report(code=f"T-{n}", client_uuid=uuid.uuid4(), private_token="t", category=category, kelurahan=kelurahan,
-               location=Point(GANTING_GPS[1] + step * (n % side), GANTING_GPS[0] - step * (n // side)),
-               description="Generated.", due_date="2030-01-01")
+        Report(code=f"{prefix}-{n}", client_uuid=uuid.uuid4(), private_token="t", category=category,
+               kelurahan=kelurahan, description="Generated.", due_date="2030-01-01",
+               location=Point(GANTING_GPS[1] + step * (n % side), GANTING_GPS[0] - step * (n // side)))
         for n in range(count)
     )
 
@@ -271,3 +273,42 @@ def test_a_kelurahan_tile_holds_the_active_boundaries_with_code_and_name(client)
     assert "max-age=86400" in response["Cache-Control"]
     assert client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
     assert features(client.get("/tiles/kelurahan/13/0/0.pbf"), "kelurahan") == []
+
+
+def decoded(tile):
+    """A tile's features as comparable tuples: geometry, count and the single report's fields."""
+    return sorted((tuple(f["geometry"]["coordinates"]), tuple(sorted(f["properties"].items())))
+                  for f in mapbox_vector_tile.decode(tile).get("reports", {"features": []})["features"])
+
+
+@pytest.mark.parametrize("z", [10, 12, 13, 14])
+def test_low_zoom_tiles_added_up_from_the_cells_equal_those_read_from_every_report(z):
+    many_reports(300)
+    many_reports(40, spread=0.002, slug="lampu-mati", prefix="L")
+    report(offset=-0.015)  # alone in its cell
+    report(offset=-0.003, slug="saluran-tersumbat")
+    Report.objects.filter(code__in=["T-7", "T-8"]).update(hidden=True)
+    lighting = list(Category.objects.filter(slug__startswith="lampu").values_list("pk", flat=True))
+    for categories, statuses in ((None, None), (lighting, None), (None, ["baru"]), (lighting, ["selesai"])):
+        for _, x, y in grid.tiles_at(GANTING_GPS[1], GANTING_GPS[0], [z]):
+            summed = mvt.summed_report_tile(z, x, y, categories, statuses)
+            assert decoded(summed) == decoded(mvt.read_report_tile(z, x, y, categories, statuses))
+    west, south, east, north = Report.objects.aggregate(box=Extent("location"))["box"]
+    total = sum(dict(p)["count"] for x, y in grid.tiles_covering(west, south, east, north, z)
+                for _, p in decoded(mvt.summed_report_tile(z, x, y)))
+    assert total == Report.objects.public().count() == 340
+
+
+def test_the_cells_follow_every_change_of_a_report():
+    def counted():
+        return sum(ReportCell.objects.values_list("count", flat=True))
+
+    filed = report()
+    assert counted() == 1
+    Report.objects.filter(pk=filed.pk).update(hidden=True)
+    assert counted() == 0
+    Report.objects.filter(pk=filed.pk).update(hidden=False, location=Point(100.39, -0.465))
+    (_, x, y), = grid.tiles_at(100.39, -0.465, [ReportCell.ZOOM])
+    assert ReportCell.objects.get(count=1).x == x
+    filed.delete()
+    assert counted() == 0

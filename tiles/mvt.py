@@ -7,6 +7,10 @@ feature with their `count`, at their mean position; a cell holding one report sh
 that report. So a tile holds at most 16 features however many reports it covers.
 From POINTS_FROM_ZOOM on, every report is its own feature (count 1), as a marker map
 shows them close up.
+
+Up to zoom 14 the cells are zoom-16 tiles or groups of them, so the tile adds up
+tiles.models.ReportCell (counts per zoom-16 tile, category and status, kept by triggers)
+instead of reading every report it covers; only a cell holding a single report reads it.
 """
 
 from django.contrib.gis.geos import Polygon
@@ -14,13 +18,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geo.functions import Lat, Lon
-from reports.models import OPEN_STATUSES
+from reports.models import OPEN_STATUSES, Report
 from tiles import grid
+from tiles.models import ReportCell
 
 EXTENT = 4096
 BUFFER = 64
-CLUSTER_CELLS = 4
+CLUSTER_CELLS = 4  # cells of a tile at zoom z are the tiles at zoom z + 2
+CELL_ZOOMS_BELOW = 2
 POINTS_FROM_ZOOM = 18
+SUMMED_UP_TO_ZOOM = ReportCell.ZOOM - CELL_ZOOMS_BELOW
 # Part of every cached tile's key: a tile made with other settings is never served.
 LAYOUT = f"{EXTENT}.{CLUSTER_CELLS}.{POINTS_FROM_ZOOM}"
 REPORTS_LAYER = "reports"
@@ -41,6 +48,29 @@ SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
     LEFT JOIN reports_category c ON c.id = r.category_id
 ) features
 """
+# The cells of a tile from the zoom-16 counts; a cell of one report shows that report, found by the index.
+SUMMED_SQL = """
+WITH cells AS (
+    SELECT x >> %(shift)s AS cx, y >> %(shift)s AS cy, sum(count) AS count,
+           sum(sum_lon) / sum(count) AS lon, sum(sum_lat) / sum(count) AS lat
+    FROM tiles_reportcell
+    WHERE x BETWEEN %(x0)s AND %(x1)s AND y BETWEEN %(y0)s AND %(y1)s AND count > 0 {filters}
+    GROUP BY 1, 2 HAVING sum(count) > 0
+)
+SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
+                        ST_TileEnvelope(%(z)s, %(x)s, %(y)s), %(extent)s, %(buffer)s) AS geom,
+           cells.count, r.code, c.slug AS category, r.status,
+           r.status IN %(open)s AND r.due_date < %(today)s AS overdue, r.support_count
+    FROM cells
+    LEFT JOIN LATERAL (
+        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden {report_filters}
+            AND location && ST_Transform(ST_TileEnvelope(%(cell_zoom)s, cells.cx, cells.cy), 4326)
+        ORDER BY location <-> ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326) LIMIT 1
+    ) r ON true
+    LEFT JOIN reports_category c ON c.id = r.category_id
+) features
+"""
 # Cells in spherical Mercator by its formula (y in earth radii): ST_Transform on a million points costs seconds.
 CLUSTER_CELL = "floor((lon - %s) / %s), floor((%s - ln(tan(radians(45 + lat / 2)))) / %s)"
 
@@ -57,8 +87,20 @@ SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
 """
 
 
-def report_tile(z, x, y, reports):
-    """The tile z/x/y of `reports` (a queryset of public reports, filtered as wanted), as MVT bytes."""
+def report_tile(z, x, y, categories=None, statuses=None):
+    """The tile z/x/y of the public reports (of these category ids and statuses, if given), as MVT bytes."""
+    if z <= SUMMED_UP_TO_ZOOM:
+        return summed_report_tile(z, x, y, categories, statuses)
+    return read_report_tile(z, x, y, categories, statuses)
+
+
+def read_report_tile(z, x, y, categories=None, statuses=None):
+    """The tile made from every report it covers: up to a thousand or so, fast; a million take a second."""
+    reports = Report.objects.public()
+    if categories is not None:
+        reports = reports.filter(category__in=categories)
+    if statuses is not None:
+        reports = reports.filter(status__in=statuses)
     west, south, east, north = grid.lonlat_bounds(z, x, y)
     picked = (
         reports.filter(location__bboverlaps=Polygon.from_bbox((west, south, east, north)))
@@ -82,6 +124,26 @@ def report_tile(z, x, y, reports):
         timezone.localdate(),
     ]
     return _tile(REPORTS_SQL.format(picked=picked_sql, cell=cell), params)
+
+
+def summed_report_tile(z, x, y, categories=None, statuses=None):
+    """The tile (up to zoom 14) added up from the zoom-16 report cells: as fast for a million reports as for ten."""
+    span = 2 ** (ReportCell.ZOOM - z)  # zoom-16 tiles across this tile
+    filters, report_filters = [], []
+    params = {
+        "shift": ReportCell.ZOOM - z - CELL_ZOOMS_BELOW, "cell_zoom": z + CELL_ZOOMS_BELOW,
+        "x0": x * span, "x1": (x + 1) * span - 1, "y0": y * span, "y1": (y + 1) * span - 1,
+        "layer": REPORTS_LAYER, "extent": EXTENT, "buffer": BUFFER, "z": z, "x": x, "y": y,
+        "open": tuple(str(status) for status in OPEN_STATUSES), "today": timezone.localdate(),
+    }
+    if categories is not None:
+        params["categories"] = tuple(categories) or (0,)
+        filters.append("AND category_id IN %(categories)s")
+    if statuses is not None:
+        params["statuses"] = tuple(str(status) for status in statuses) or ("",)
+        filters.append("AND status IN %(statuses)s")
+    report_filters = [f.replace("AND ", "AND reports_report.") for f in filters]
+    return _tile(SUMMED_SQL.format(filters=" ".join(filters), report_filters=" ".join(report_filters)), params)
 
 
 def kelurahan_tile(z, x, y):

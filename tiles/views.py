@@ -9,7 +9,6 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
 from geo.models import Generation
-from reports.models import Report
 from tiles import basemap, grid, invalidate, mvt
 from tiles.forms import TileFilter
 
@@ -25,7 +24,7 @@ def report_tile(request, z, x, y):
     if not query.is_valid():
         return JsonResponse(query.errors, status=400)
     key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
-    return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.filter(Report.objects.public())),
+    return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
                          settings.TILES_MAX_AGE)
 
 
