@@ -6,9 +6,9 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 """
 
 import hashlib
+import http.client
 import ipaddress
 import secrets
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -365,31 +365,58 @@ def locate_address(text):
     return str(lat), str(lon)
 
 
-class CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_media_host(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def check_media_host(url):
-    """Only http(s) to public addresses: a media_url must not make us fetch from our own network."""
+def check_media_url(url):
+    """Only http(s) addresses; the address actually connected to is checked too (PublicOnly* below)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Open311Error(400, "media_url: an http or https address is required.")
+
+
+def check_peer(sock):
+    """Refuse a connection to an address in our own network: a media_url must not reach our servers.
+
+    Checked on the connected socket, after any DNS answer and redirect, before a byte of the request is sent.
+    """
     if settings.OPEN311_MEDIA_PRIVATE_OK:
         return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except OSError:
-        raise Open311Error(400, "media_url: its host is not found.") from None
-    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+    address = sock.getpeername()[0]
+    if not ipaddress.ip_address(address.split("%")[0]).is_global:
+        sock.close()
         raise Open311Error(400, "media_url: the address is not a public one.")
+
+
+class PublicOnlyHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        super().connect()
+        check_peer(self.sock)
+
+
+class PublicOnlyHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        super().connect()
+        check_peer(self.sock)
+
+
+class PublicOnlyHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(PublicOnlyHTTPConnection, req)
+
+
+class PublicOnlyHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(PublicOnlyHTTPSConnection, req, context=self._context)
+
+
+class CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        check_media_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def fetch_media(url):
     """The photo at media_url, read into memory up to the photo size limit; checked later like any upload."""
-    check_media_host(url)
-    opener = urllib.request.build_opener(CheckedRedirects)
+    check_media_url(url)
+    opener = urllib.request.build_opener(PublicOnlyHTTPHandler, PublicOnlyHTTPSHandler, CheckedRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": settings.GEOCODER_USER_AGENT})
     try:
         with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:

@@ -35,7 +35,12 @@ class PhotoServer(LocalServer):
 
     content = photo_bytes(gps=GANTING_GPS)
 
+    def __init__(self):
+        self.paths = []
+        super().__init__()
+
     def handle(self, request):
+        self.paths.append(request.path)
         if request.path == "/pindah":
             self.reply(request, 302, headers=[("Location", "/foto.jpg")])
         elif request.path == "/foto.jpg":
@@ -45,8 +50,7 @@ class PhotoServer(LocalServer):
 
 
 @pytest.fixture
-def photo_server(settings):
-    settings.OPEN311_MEDIA_PRIVATE_OK = True
+def photo_server():
     server = PhotoServer()
     yield server
     server.close()
@@ -124,7 +128,8 @@ def test_filing_needs_a_valid_api_key(client, api_key):
     assert not Report.objects.exists()
 
 
-def test_filing_with_a_media_url_assigns_the_report_and_records_the_call(client, api_key, photo_server):
+def test_filing_with_a_media_url_assigns_the_report_and_records_the_call(client, api_key, photo_server, settings):
+    settings.OPEN311_MEDIA_PRIVATE_OK = True  # the photo host of this test is on 127.0.0.1
     response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=f"{photo_server.url}/pindah"))
     assert response.status_code == 200, response.content
     [filed] = response.json()
@@ -159,11 +164,19 @@ def test_attributes_are_answers_to_the_category_questions(client, api_key):
     assert wrong.status_code == 400 and wrong.json()[0]["description"].startswith("attribute[ukuran]: ")
 
 
-def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key):
-    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url="http://127.0.0.1:9/foto.jpg"))
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key, photo_server, host):
+    url = photo_server.url.replace("127.0.0.1", host) + "/foto.jpg"
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=url))
     assert response.status_code == 400
     assert response.json()[0]["description"] == "media_url: the address is not a public one."
+    assert photo_server.paths == []  # refused once connected, before the request was sent
     assert not Report.objects.exists()
+
+
+def test_a_media_url_must_be_http(client, api_key):
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url="file:///etc/passwd"))
+    assert response.json()[0]["description"] == "media_url: an http or https address is required."
 
 
 @pytest.mark.parametrize(("overrides", "field"), [
