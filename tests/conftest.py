@@ -16,6 +16,7 @@ from reports import photos
 from reports.models import Category, Report
 from reports.services import file_report
 from tests.images import GANTING_GPS, photo_bytes, upload
+from tiles import area
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
 PUBLISHED = SHARED_KELURAHAN / "padang_panjang_kelurahan.geojson"
@@ -52,8 +53,9 @@ def desk(client, django_user_model):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters live in Redis: every test starts with none."""
+    """Rate-limit counters and tiles live in Redis, the city's box in each process: every test starts afresh."""
     cache.clear()
+    area.forget()
 
 
 @pytest.fixture(autouse=True)

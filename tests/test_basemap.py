@@ -92,14 +92,31 @@ def test_a_basemap_tile_outside_the_grid_or_past_the_max_zoom_is_a_404(client, u
 def test_past_its_size_bound_the_cache_drops_the_tiles_served_longest_ago(client, upstream, settings):
     settings.BASEMAP_CACHE_MB = 1
     upstream.size = 400_000
-    for y in (1, 2):
-        client.get(f"/tiles/basemap/17/0/{y}.png")
-    assert client.get("/tiles/basemap/17/0/1.png")["X-Basemap"] == "cache"  # 1 was served after 2
-    client.get("/tiles/basemap/17/0/3.png")  # 1.2 MB: over the bound
-    kept = sorted(int(path.stem) for path in Path(settings.BASEMAP_CACHE_DIR).glob("*/17/0/*.tile"))
+    (_, x, top), = grid.tiles_at(100.405, -0.4665, [17])  # in the city
+
+    def get(row):
+        return client.get(f"/tiles/basemap/17/{x}/{top + row}.png")
+
+    for row in (1, 2):
+        get(row)
+    assert get(1)["X-Basemap"] == "cache"  # 1 was served after 2
+    get(3)  # 1.2 MB: over the bound
+    kept = sorted(int(path.stem) - top for path in Path(settings.BASEMAP_CACHE_DIR).glob(f"*/17/{x}/*.tile"))
     assert kept == [1, 3]
     assert basemap.cached_bytes() <= 1024 * 1024 * basemap.EVICT_TO
-    assert client.get("/tiles/basemap/17/0/2.png")["X-Basemap"] == "upstream"
+    assert get(2)["X-Basemap"] == "upstream"
+
+
+def test_tiles_far_from_the_city_are_not_fetched_for_anyone(client, upstream):
+    assert client.get("/tiles/basemap/17/0/1.png").status_code == 404
+    assert client.get("/tiles/basemap/8/0/0.png").status_code == 404
+    assert upstream.paths() == []
+    assert client.get("/tiles/basemap/8/199/127.png").status_code == 200  # the city's own zoom-8 tile
+
+
+def test_an_upstream_answer_that_is_not_an_image_is_not_served(client, upstream):
+    upstream.content_type = "text/html"
+    assert client.get("/tiles/basemap/14/12761/8213.png").status_code == 502
 
 
 def test_another_upstream_does_not_see_the_first_ones_tiles(client, upstream, settings):

@@ -6,6 +6,7 @@ import mapbox_vector_tile
 import pytest
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 
 from geo.models import Kelurahan
 from reports import workflow
@@ -270,7 +271,7 @@ def test_a_kelurahan_tile_holds_the_active_boundaries_with_code_and_name(client)
     found = {f["properties"]["code"]: f["properties"] for f in features(response, "kelurahan")}
     assert found["13.74.01.1001"] == {"code": "13.74.01.1001", "name": "Ganting", "kecamatan": "Padang Panjang Timur"}
     assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in features(response, "kelurahan"))
-    assert "max-age=86400" in response["Cache-Control"]
+    assert "max-age=3600" in response["Cache-Control"]
     assert client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
     assert features(client.get("/tiles/kelurahan/13/0/0.pbf"), "kelurahan") == []
 
@@ -312,3 +313,22 @@ def test_the_cells_follow_every_change_of_a_report():
     assert ReportCell.objects.get(count=1).x == x
     filed.delete()
     assert counted() == 0
+
+
+def test_tiles_away_from_the_city_are_empty_and_kept_by_nobody(client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the city's box, read once by this process
+        far = get_tile(client, 22, 0, 0)
+    assert far.status_code == 200 and far.content == b"" and "max-age=86400" in far["Cache-Control"]
+    assert client.get("/tiles/kelurahan/12/0/0.pbf").content == b""
+    assert cache.get("tiles:version:22/0/0") is None  # no version made for it, so no tile kept under one
+
+
+def test_a_renamed_kelurahan_is_in_the_next_kelurahan_tile(client, committed):
+    z, x, y = tile_of(*GANTING_GPS, 14)
+    before = client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf")
+    ganting = Kelurahan.objects.get(name="Ganting")
+    ganting.name = "Ganting Baru"
+    committed(ganting.save)()
+    after = client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert "Ganting Baru" in {f["properties"]["name"] for f in features(after, "kelurahan")}

@@ -16,6 +16,7 @@ class FakeTileServer(LocalServer):
         self.size = 0
         self.down = False
         self.missing = False
+        self.content_type = "image/png"
         super().__init__()
         self.url += "/{z}/{x}/{y}.png"
 
@@ -34,7 +35,7 @@ class FakeTileServer(LocalServer):
                 request.send_header(name, value)
             request.end_headers()
         else:
-            self.reply(request, 200, body, "image/png", headers)
+            self.reply(request, 200, body, self.content_type, headers)
 
     def paths(self):
         return [path for path, _ in self.requests]

@@ -10,6 +10,7 @@ class TilesConfig(AppConfig):
     verbose_name = _("Map tiles")
 
     def ready(self):
+        from geo.models import Kecamatan, Kelurahan
         from reports.models import Category, Report
         from tiles import invalidate
 
@@ -17,3 +18,5 @@ class TilesConfig(AppConfig):
         post_save.connect(invalidate.report_saved, sender=Report, dispatch_uid="tiles-report-saved")
         post_delete.connect(invalidate.report_deleted, sender=Report, dispatch_uid="tiles-report-deleted")
         post_save.connect(invalidate.category_saved, sender=Category, dispatch_uid="tiles-category-saved")
+        post_save.connect(invalidate.place_renamed, sender=Kelurahan, dispatch_uid="tiles-kelurahan-saved")
+        post_save.connect(invalidate.place_renamed, sender=Kecamatan, dispatch_uid="tiles-kecamatan-saved")

@@ -55,6 +55,13 @@ def get(z, x, y):
     """The basemap tile z/x/y (valid for the grid); raises NotFound or Unavailable."""
     if settings.BASEMAP_MBTILES:
         return _from_mbtiles(z, x, y)
+    try:
+        return _get(z, x, y)
+    except FileNotFoundError:  # another worker evicted it while we read it: fetch it again
+        return _get(z, x, y)
+
+
+def _get(z, x, y):
     path = _tile_path(z, x, y)
     meta = _read_meta(path)
     now = time.time()
@@ -81,7 +88,10 @@ def get(z, x, y):
         raise NotFound(url)
     if response.status != 200:
         return _stale(path, meta, f"{url}: HTTP {response.status}")
-    tile = Tile(response.data, response.headers.get("Content-Type", "image/png"), lifetime, "upstream")
+    content_type = response.headers.get("Content-Type", "image/png")
+    if not content_type.startswith("image/"):  # an error page is not a tile, and is not served from our domain
+        return _stale(path, meta, f"{url}: {content_type}, not an image")
+    tile = Tile(response.data, content_type, lifetime, "upstream")
     if "no-store" not in response.headers.get("Cache-Control", ""):
         _store(path, tile, now + lifetime, response.headers)
     return tile
@@ -103,7 +113,10 @@ def freshness(headers, now):
             expires = email.utils.parsedate_to_datetime(headers["Expires"]).timestamp()
         except (TypeError, ValueError):
             return 0  # an invalid Expires means already expired (RFC 9111)
-        date = email.utils.parsedate_to_datetime(headers["Date"]).timestamp() if headers.get("Date") else now
+        try:
+            date = email.utils.parsedate_to_datetime(headers["Date"]).timestamp() if headers.get("Date") else now
+        except (TypeError, ValueError):
+            date = now
         return max(0, int(expires - date))
     return settings.BASEMAP_DEFAULT_MAX_AGE
 
@@ -201,5 +214,5 @@ def _from_mbtiles(z, x, y):
         raise Unavailable(f"{settings.BASEMAP_MBTILES}: {error}")
     if row is None:
         raise NotFound(f"{settings.BASEMAP_MBTILES}: {z}/{x}/{y}")
-    content_type = MBTILES_TYPES.get(kind[0].lower() if kind else "png", "image/png")
+    content_type = MBTILES_TYPES.get(str(kind[0]).lower() if kind else "png", "image/png")
     return Tile(bytes(row[0]), content_type, MBTILES_MAX_AGE, "mbtiles")

@@ -22,21 +22,32 @@ from tiles import grid
 
 # Category slugs are in every report tile: renaming one renews them all.
 ALL_TILES_KEY = "tiles:version:all"
+# Kelurahan and kecamatan names are in the kelurahan tiles: renaming one renews those.
+NAMES_KEY = "tiles:version:names"
 
 
 def _key(z, x, y):
     return f"tiles:version:{z}/{x}/{y}"
 
 
-def version(z, x, y):
-    """The current version of the report tile z/x/y."""
-    keys = [_key(z, x, y), ALL_TILES_KEY]
+def _current(keys):
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
             found[key] = cache.get(key)
-    return f"{found[keys[0]]}.{found[ALL_TILES_KEY]}.{timezone.localdate():%Y%m%d}"
+    return [found[key] for key in keys]
+
+
+def version(z, x, y):
+    """The current version of the report tile z/x/y."""
+    tile, everything = _current([_key(z, x, y), ALL_TILES_KEY])
+    return f"{tile}.{everything}.{timezone.localdate():%Y%m%d}"
+
+
+def names_version():
+    """The current version of the kelurahan tiles' names."""
+    return _current([NAMES_KEY])[0]
 
 
 def touch_points(points):
@@ -56,6 +67,11 @@ def touch_reports(reports):
 
 def touch_all():
     transaction.on_commit(lambda: cache.set(ALL_TILES_KEY, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
+
+
+def place_renamed(sender, instance, **kwargs):
+    """post_save of a Kelurahan or Kecamatan: the kelurahan tiles show their names."""
+    transaction.on_commit(lambda: cache.set(NAMES_KEY, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
 
 
 def report_saving(sender, instance, **kwargs):

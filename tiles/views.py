@@ -9,12 +9,14 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
 from geo.models import Generation
-from tiles import basemap, grid, invalidate, mvt
+from tiles import area, basemap, grid, invalidate, mvt
 from tiles.forms import TileFilter
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
-# Boundaries change only when another generation is activated, and their ETag says which one.
-KELURAHAN_MAX_AGE = 86400
+# Boundaries change when another generation is activated or a name is edited; their ETag says which.
+KELURAHAN_MAX_AGE = 3600
+# A tile away from the city is empty, made and kept by nobody; a browser may keep it a day.
+ELSEWHERE_MAX_AGE = 86400
 
 
 def report_tile(request, z, x, y):
@@ -23,6 +25,8 @@ def report_tile(request, z, x, y):
     query = TileFilter(request.GET)
     if not query.is_valid():
         return JsonResponse(query.errors, status=400)
+    if not area.touches_city(z, x, y):
+        return empty_tile()
     key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
     return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
                          settings.TILES_MAX_AGE)
@@ -31,9 +35,17 @@ def report_tile(request, z, x, y):
 def kelurahan_tile(request, z, x, y):
     """The active generation's kelurahan boundaries with code and name."""
     grid.check(z, x, y)
+    if not area.touches_city(z, x, y):
+        return empty_tile()
     generation = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
-    key = f"tiles:kelurahan:{generation}:{z}/{x}/{y}"
+    key = f"tiles:kelurahan:{generation}.{invalidate.names_version()}:{z}/{x}/{y}"
     return tile_response(request, key, lambda: mvt.kelurahan_tile(z, x, y), KELURAHAN_MAX_AGE)
+
+
+def empty_tile():
+    response = HttpResponse(b"", content_type=MVT_TYPE)
+    patch_cache_control(response, public=True, max_age=ELSEWHERE_MAX_AGE)
+    return response
 
 
 def tile_response(request, key, make, max_age):
@@ -57,6 +69,8 @@ def tile_response(request, key, make, max_age):
 def basemap_tile(request, z, x, y):
     """The basemap tile from our disk cache, the upstream (BASEMAP_URL) or the MBTiles file."""
     grid.check(z, x, y, settings.BASEMAP_MAX_ZOOM)
+    if not settings.BASEMAP_MBTILES and not area.touches_city(z, x, y, area.BASEMAP_MARGIN_DEG):
+        raise Http404("This server keeps the basemap of its city only.")
     try:
         tile = basemap.get(z, x, y)
     except basemap.NotFound:
