@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -425,6 +426,16 @@ EXPORT_PARAMETERS = [
 ]
 
 
+class StreamsItsOwnFormat(BaseContentNegotiation):
+    """The exports answer in the format their URL names, whatever the Accept header or ?format= say."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ExportView(APIView):
     """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
 
@@ -433,6 +444,7 @@ class ExportView(APIView):
     """
 
     fmt = "geojson"
+    content_negotiation_class = StreamsItsOwnFormat
 
     @extend_schema(parameters=EXPORT_PARAMETERS, responses={
         (200, "application/geo+json"): GEOJSON, (200, "text/csv"): OpenApiTypes.STR, 400: ERRORS})

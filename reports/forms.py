@@ -1,12 +1,17 @@
 """The report form: one set of rules for the page, the API and any other way in."""
 
+import re
+
 from django import forms
+from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
 from reports.models import Category, CategoryAttribute, Report, Status
 
 MAX_PHOTOS = 5
+# Characters no page, CSV or XML shows (all control characters but tab and line breaks).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -69,7 +74,8 @@ class ReportForm(forms.Form):
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         # The chosen category's own questions, as fields named attribute[code] (Open311's names).
         slug = self.data.get("category") if self.is_bound else None
-        category = Category.objects.filter(slug=slug).prefetch_related("attributes").first() if slug else None
+        category = (Category.objects.filter(slug=slug).prefetch_related("attributes").first()
+                    if slug and slug_re.match(slug) else None)
         self.questions = list(category.attributes.all()) if category else []
         for question in self.questions:
             self.fields[f"attribute[{question.code}]"] = question_field(question)
@@ -79,7 +85,10 @@ class ReportForm(forms.Form):
         return [self[f"attribute[{question.code}]"] for question in self.questions]
 
     def clean_description(self):
-        return self.cleaned_data["description"].strip()
+        description = self.cleaned_data["description"].strip()
+        if CONTROL_CHARACTERS.search(description):
+            raise forms.ValidationError(_("The description holds characters that cannot be shown; type it again."))
+        return description
 
     def clean_photos(self):
         uploads = self.cleaned_data["photos"]

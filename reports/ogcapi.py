@@ -191,7 +191,7 @@ def parse_limit(text):
 
 
 def parse_cursor(text):
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ParseError({"cursor": ["Use the cursor of a `next` link."]})
     return int(text)
 

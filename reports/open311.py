@@ -8,7 +8,9 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 import hashlib
 import http.client
 import ipaddress
+import re
 import secrets
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -42,6 +44,8 @@ MAX_REQUESTS = 1000
 CLOSED_STATUSES = [s for s in Status.values if s not in OPEN_STATUSES]
 # Our form's field names as Open311 calls them, for error messages a client can act on.
 FIELD_NAMES = {"category": "service_code", "lon": "long", "photos": "media_url", "name": "first_name"}
+# Characters XML 1.0 cannot carry at all (control characters but tab and line breaks, lone surrogates).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # XML list elements and the name of each item in them.
 XML_ITEMS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
 
@@ -94,7 +98,7 @@ def _xml_append(parent, tag, value):
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_IN_XML.sub("", str(value))
 
 
 def error_response(fmt, code, description):
@@ -248,7 +252,7 @@ def parse_moment(name, text):
         moment = datetime.combine(day, time()) if day else parse_datetime(text)
     except ValueError:  # well formed, but no such day or time
         moment = None
-    if moment is None:
+    if moment is None or not 1900 <= moment.year <= 9000:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
@@ -306,7 +310,7 @@ def request_detail(request, fmt, client, code):
 @endpoint
 def token_detail(request, fmt, client, token):
     call = ApiCall.objects.filter(token=token).select_related("report").first()
-    if call is None or call.report is None:
+    if call is None or call.report is None or call.report.hidden:
         raise Open311Error(404, f"token {token} is not found.")
     return render(fmt, "service_requests", [{"service_request_id": call.report.code, "token": token}], "request")
 
@@ -317,7 +321,9 @@ def file_request(request, fmt, client):
     if client is None:
         raise Open311Error(403, "api_key is required to file a service request.")
     params = request.POST
-    sender = f"open311:{client.pk}:{params.get('device_id') or params.get('email') or params.get('phone') or ''}"
+    who = params.get("device_id") or params.get("email") or params.get("phone") or ""
+    # A digest: the cache holds no e-mail address or phone number.
+    sender = f"open311:{client.pk}:{hashlib.sha256(who.encode()).hexdigest()[:16]}"
     if ratelimit.over_limit(request, sender):
         raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
     lat, lon = params.get("lat", ""), params.get("long", "")
@@ -366,35 +372,50 @@ def locate_address(text):
 
 
 def check_media_url(url):
-    """Only http(s) addresses; the address actually connected to is checked too (PublicOnly* below)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Only http(s) addresses (the address connected to is checked by connect_to_public_address)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        ok = parts.scheme in ("http", "https") and parts.hostname
+    except ValueError:
+        ok = False
+    if not ok:
         raise Open311Error(400, "media_url: an http or https address is required.")
 
 
-def check_peer(sock):
-    """Refuse a connection to an address in our own network: a media_url must not reach our servers.
-
-    Checked on the connected socket, after any DNS answer and redirect, before a byte of the request is sent.
-    """
-    if settings.OPEN311_MEDIA_PRIVATE_OK:
-        return
-    address = sock.getpeername()[0]
-    if not ipaddress.ip_address(address.split("%")[0]).is_global:
-        sock.close()
+def connect_to_public_address(address, timeout=None, source_address=None, **kwargs):
+    """http.client's socket.create_connection, but only to a public address: a media_url must not reach our
+    own network. The name is resolved once and every answer vetted before anything is sent; the connection
+    goes to a vetted address, so a second, different DNS answer (rebinding) is never used."""
+    host, port = address
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise Open311Error(400, "media_url: its host is not found.") from None
+    allowed = [info for info in found
+               if settings.OPEN311_MEDIA_PRIVATE_OK or ipaddress.ip_address(info[4][0].split("%")[0]).is_global]
+    if not allowed or len(allowed) < len(found):
         raise Open311Error(400, "media_url: the address is not a public one.")
+    family, kind, proto, _, where = allowed[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(where)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class PublicOnlyHTTPConnection(http.client.HTTPConnection):
-    def connect(self):
-        super().connect()
-        check_peer(self.sock)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_to_public_address  # what HTTPConnection.connect() calls
 
 
 class PublicOnlyHTTPSConnection(http.client.HTTPSConnection):
-    def connect(self):
-        super().connect()
-        check_peer(self.sock)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_to_public_address
 
 
 class PublicOnlyHTTPHandler(urllib.request.HTTPHandler):
@@ -416,12 +437,15 @@ class CheckedRedirects(urllib.request.HTTPRedirectHandler):
 def fetch_media(url):
     """The photo at media_url, read into memory up to the photo size limit; checked later like any upload."""
     check_media_url(url)
-    opener = urllib.request.build_opener(PublicOnlyHTTPHandler, PublicOnlyHTTPSHandler, CheckedRedirects)
+    # No proxy from the environment: the address vetted must be the one connected to.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), PublicOnlyHTTPHandler,
+                                         PublicOnlyHTTPSHandler, CheckedRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": settings.GEOCODER_USER_AGENT})
     try:
         with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:
             content = answer.read(photos.MAX_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise Open311Error(400, f"media_url: it could not be read ({error}).") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+        # One message for every failure: the answer must not tell which of our ports are open.
+        raise Open311Error(400, "media_url: it could not be read.") from None
     name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "media"
     return SimpleUploadedFile(name[:100], content)

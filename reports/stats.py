@@ -45,7 +45,7 @@ KEEP_SECONDS = 86400
 def figures():
     """The figures in the current language: at most STATS_CACHE_SECONDS old, or being counted again."""
     language = (get_language() or "id")[:2]
-    key = f"reports:stats:{language}"
+    key = f"reports:stats:v2:{language}"  # v2: kept with the time they were counted
     kept = cache.get(key)
     if kept is None:
         return count_and_keep(key)

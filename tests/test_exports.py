@@ -107,3 +107,15 @@ def test_gdal_opens_the_geojson_as_a_planners_qgis_would(client, tmp_path):
     assert "Geometry: Point" in info.stdout and "Feature Count: 3" in info.stdout
     assert "kelurahan_code: String" in info.stdout and "WGS 84" in info.stdout
     assert "ERROR" not in info.stderr and "Warning" not in info.stderr
+
+
+@pytest.mark.parametrize(("path", "accept"), [
+    ("/api/v1/reports.csv", "text/csv"),
+    ("/api/v1/reports.geojson", "application/geo+json"),
+    ("/api/v1/reports.geojson?format=xml", "*/*"),
+])
+def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client, path, accept):
+    report()
+    response = client.get(path, HTTP_ACCEPT=accept)
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"].split(";")[0] == ("text/csv" if path.endswith(".csv") else "application/geo+json")

@@ -143,3 +143,8 @@ def test_gdal_reads_the_collections_over_http(city, live_server):
     kelurahan = subprocess.run(["ogrinfo", "-ro", "-so", source, "kelurahan"], capture_output=True, text=True,
                                timeout=60)
     assert "Feature Count: 16" in kelurahan.stdout and "Multi Polygon" in kelurahan.stdout
+
+
+@pytest.mark.parametrize("query", ["cursor=%C2%B2", "category=jalan%00"])
+def test_odd_characters_are_a_400_not_a_crash(client, query):
+    assert client.get(f"/ogcapi/collections/reports/items?{query}").status_code == 400

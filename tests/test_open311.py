@@ -297,3 +297,24 @@ def test_media_too_large_is_refused(client, api_key):
     response = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(
         big.getvalue() + b"\0" * (11 * 1024 * 1024), name="besar.png", content_type="image/png")))
     assert response.status_code == 400 and response.json()[0]["description"].startswith("media_url: ")
+
+
+def test_the_xml_list_survives_a_control_character_in_a_description(client):
+    make_report(description="Lampu mati\x0b sejak kemarin")
+    root = xml(client.get(f"{V2}/requests.xml"))
+    assert root.findtext("request/description") == "Lampu mati sejak kemarin"
+
+
+@pytest.mark.parametrize("path", [f"{V2}/requests/PP%00.json", f"{V2}/tokens/a%00.json",
+                                  f"{V2}/requests.json?service_code=jalan%00"])
+def test_a_nul_character_is_a_400_not_a_crash(client, path):
+    assert client.get(path).status_code == 400
+
+
+def test_odd_dates_urls_and_tokens_are_refused_cleanly(client, api_key):
+    assert client.get(f"{V2}/requests.json", {"end_date": "0001-01-01"}).status_code == 400
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url="http://[::1"))
+    assert response.json()[0]["description"] == "media_url: an http or https address is required."
+    filed = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(photo_bytes()))).json()[0]
+    Report.objects.filter(code=filed["service_request_id"]).update(hidden=True)
+    assert client.get(f"{V2}/tokens/{filed['token']}.json").status_code == 404  # hidden: not even its code

@@ -277,3 +277,10 @@ def test_a_bad_map_box_is_a_400_naming_bbox(client):
     for box in ("100.4,-0.5", "100.44,-0.45,100.37,-0.49"):
         response = client.get("/api/v1/reports", {"bbox": box})
         assert response.status_code == 400 and list(response.json()) == ["bbox"]
+
+
+def test_a_nul_in_the_category_or_control_characters_in_the_description_are_a_400(client):
+    assert file(client, category="jalan\x00").status_code == 400
+    refused = file(client, description="Lubang besar\x0c di depan masjid.")
+    assert refused.status_code == 400 and list(refused.json()) == ["description"]
+    assert not Report.objects.exists()

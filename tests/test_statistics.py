@@ -96,5 +96,5 @@ def test_old_figures_are_served_at_once_while_a_thread_counts_them_again(city, c
         time.sleep(0.05)
     else:
         pytest.fail("the figures were not counted again")
-    while cache.get("reports:stats:id:counting") or cache.get("reports:stats:en:counting"):
+    while cache.get("reports:stats:v2:id:counting") or cache.get("reports:stats:v2:en:counting"):
         time.sleep(0.05)  # no count of this test's data may land in the next test's cache

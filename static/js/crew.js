@@ -15,12 +15,14 @@
   }
 
   /* A full list: every public report of the chosen category and status as vector tiles, their code fetched only
-     now. Resolves false when the map should show the list's markers instead (or the browser lacks import maps). */
+     now. Resolves false when the map should show the list's markers instead (or the browser lacks import maps).
+     "Only my crews" and "Overdue only" are the list's own filters, which the public tiles do not know: with one
+     of them ticked the map keeps the list's markers, so it never shows more than was asked for. */
   function showTiles(on) {
     var asked = ++tilesAsked;
     if (tiles) map.removeLayer(tiles);
     tiles = null;
-    if (!on) return Promise.resolve(false);
+    if (!on || filters.mine.checked || filters.overdue.checked) return Promise.resolve(false);
     var params = new URLSearchParams();
     ["category", "status"].forEach(function (name) { if (filters[name].value) params.set(name, filters[name].value); });
     return import("report-tiles").then(function (module) {
