@@ -48,11 +48,25 @@ def figures():
     key = f"reports:stats:v2:{language}"  # v2: kept with the time they were counted
     kept = cache.get(key)
     if kept is None:
-        return count_and_keep(key)
+        return first_count(key)
     if time.time() - kept["counted_at"] > settings.STATS_CACHE_SECONDS and cache.add(f"{key}:counting", 1, 600):
         threading.Thread(target=_recount_in_thread, args=(key, language), name=f"stats-{language}",
                          daemon=True).start()
     return kept["figures"]
+
+
+def first_count(key):
+    """With nothing kept, one request counts; those arriving meanwhile wait for its figures, not count again."""
+    if cache.add(f"{key}:counting", 1, 600):
+        try:
+            return count_and_keep(key)
+        finally:
+            cache.delete(f"{key}:counting")
+    for _ in range(300):  # up to 30 s, then count alone: the other count may have died
+        time.sleep(0.1)
+        if (kept := cache.get(key)) is not None:
+            return kept["figures"]
+    return count_and_keep(key)
 
 
 def count_and_keep(key):

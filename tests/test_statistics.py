@@ -1,13 +1,15 @@
 """Statistics: /api/v1/stats.json, the kelurahan GeoJSON with counts, and the /statistik/ page."""
 
 import datetime
+import threading
 import time
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from geo.models import Kelurahan
+from reports import stats
 from tests.conftest import make_report as report
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +100,11 @@ def test_old_figures_are_served_at_once_while_a_thread_counts_them_again(city, c
         pytest.fail("the figures were not counted again")
     while cache.get("reports:stats:v2:id:counting") or cache.get("reports:stats:v2:en:counting"):
         time.sleep(0.05)  # no count of this test's data may land in the next test's cache
+
+
+def test_while_one_request_makes_the_first_count_the_others_wait_for_it(django_assert_num_queries):
+    key = "reports:stats:v2:id"
+    cache.add(f"{key}:counting", 1, 60)  # another request is counting
+    threading.Timer(0.3, lambda: cache.set(key, {"figures": {"total": 42}, "counted_at": time.time()})).start()
+    with translation.override("id"), django_assert_num_queries(0):
+        assert stats.figures() == {"total": 42}
