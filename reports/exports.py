@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from datetime import datetime, time
 
 from django import forms
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -16,16 +17,29 @@ from django.contrib.gis.geos import Polygon
 from django.core.files.storage import default_storage
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Kecamatan, Kelurahan
-from reports.models import OPEN_STATUSES, Category, Photo, Status
+from reports.models import OPEN_STATUSES, Category, Photo, Status, in_language
 
 CHUNK = 2000
 PUBLIC_FIELDS = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
                  "kelurahan_code", "kelurahan", "kecamatan_code", "kecamatan", "crew", "support_count", "photos"]
 STAFF_FIELDS = PUBLIC_FIELDS + ["hidden", "routing_problem", "reporter_name"]
+
+
+def parse_moment(text, end_of_day=False):
+    """An ISO 8601 date-time, or a date (its first moment, or with `end_of_day` its last), as an aware
+    datetime in the city's time zone when it names none; None when it is no such moment."""
+    try:
+        day = parse_date(text)
+        moment = datetime.combine(day, time.max if end_of_day else time.min) if day else parse_datetime(text)
+    except ValueError:  # well formed, but no such day or time
+        return None
+    if moment is None or not 1900 <= moment.year <= 9000:  # outside that, time zone arithmetic overflows
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def parse_bbox(text):
@@ -102,10 +116,9 @@ def rows(reports, staff, absolute, after=0, chunk=CHUNK):
     Plain values, not model instances, and the point as GeoJSON text from PostGIS: this is
     the loop a million-row export spends its time in.
     """
-    english = (get_language() or "id").startswith("en")
     columns = {
         "category_slug": F("category__slug"),
-        "category_label": F("category__name_en" if english else "category__name_id"),
+        "category_label": F(in_language("category__name_id", "category__name_en")),
         "kelurahan_code": F("kelurahan__code"),
         "kelurahan_name": F("kelurahan__name"),
         "kecamatan_code": F("kelurahan__kecamatan__code"),

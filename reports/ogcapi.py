@@ -8,14 +8,12 @@ what the first does.
 import itertools
 import json
 import urllib.parse
-from datetime import datetime, time
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
     OpenApiJsonRenderer2,
@@ -159,14 +157,10 @@ def parse_instant(text, end=False):
     """An RFC 3339 date-time or a date (its start, or with `end` its end); '..' or '' is open."""
     if text in ("..", ""):
         return None
-    try:
-        day = parse_date(text)
-        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)
-    except ValueError:  # well formed, but no such day or time
-        moment = None
+    moment = exports.parse_moment(text, end_of_day=end)
     if moment is None:
         raise ParseError({"datetime": ["Use RFC 3339, e.g. 2026-11-01T00:00:00Z or 2026-11-01/2026-11-30."]})
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    return moment
 
 
 def parse_datetime_filter(text):

@@ -25,17 +25,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geo import geocoding, lookup
 from geo.functions import Lat, Lon
 from geo.models import Generation
-from reports import photos, ratelimit, services
+from reports import exports, photos, ratelimit, services
 from reports.forms import ReportForm
-from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Photo, Report, Status, StatusChange
+from reports.models import (
+    OPEN_STATUSES,
+    ApiCall,
+    ApiClient,
+    Category,
+    Photo,
+    Report,
+    Status,
+    StatusChange,
+    in_language,
+)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+07:00"  # when this endpoint's behaviour last changed
@@ -210,10 +218,9 @@ def expected_at(due_date, zone):
 def request_rows(reports, request):
     """The Open311 fields of `reports`, read as plain values (no model instances): 1,000 rows stay quick."""
     latest_note = StatusChange.objects.filter(report=OuterRef("pk")).exclude(note="").order_by("-created", "-pk")
-    english = (get_language() or "id").startswith("en")
     found = list(reports.values(
         "pk", "code", "status", "description", "created", "updated", "due_date", "address",
-        service_code=F("category__slug"), service_name=F("category__name_en" if english else "category__name_id"),
+        service_code=F("category__slug"), service_name=F(in_language("category__name_id", "category__name_en")),
         crew_name=F("crew__name"), lon=Lon("location"), lat=Lat("location"),
         note=Subquery(latest_note.values("note")[:1]),
     ))
@@ -247,14 +254,10 @@ def request_rows(reports, request):
 
 def parse_moment(name, text):
     """An ISO 8601 date or date-time; a moment without a zone is the city's time."""
-    try:
-        day = parse_date(text)
-        moment = datetime.combine(day, time()) if day else parse_datetime(text)
-    except ValueError:  # well formed, but no such day or time
-        moment = None
-    if moment is None or not 1900 <= moment.year <= 9000:
+    moment = exports.parse_moment(text)
+    if moment is None:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    return moment
 
 
 def listed(text):

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from geo.models import Kelurahan
-from reports.models import OPEN_STATUSES, Report, Status
+from reports.models import OPEN_STATUSES, Report, Status, in_language
 
 FIXED = [Status.SELESAI, Status.DITUTUP]
 
@@ -86,9 +86,8 @@ def _recount_in_thread(key, language):
 
 def compute():
     public = Report.objects.public()
-    english = (get_language() or "id").startswith("en")
-    main_name = "category__parent__name_en" if english else "category__parent__name_id"
-    own_name = "category__name_en" if english else "category__name_id"
+    main_name = in_language("category__parent__name_id", "category__parent__name_en")
+    own_name = in_language("category__name_id", "category__name_en")
     main = {"main": Coalesce("category__parent__slug", "category__slug"),
             "main_name": Coalesce(main_name, own_name)}
 
