@@ -161,7 +161,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Places: the boundary file `setup_city` loads, and how far outside the city
 # outline a point may fall (GPS error) and still go to the nearest kelurahan.
 KELURAHAN_FILE = env_str(
-    "KELURAHAN_FILE", str(BASE_DIR / "fixtures" / "kelurahan" / "padangpanjang_kelurahan_approx.geojson")
+    "KELURAHAN_FILE", str(BASE_DIR / "fixtures" / "kelurahan" / "padang_panjang_kelurahan.geojson")
 )
 LOOKUP_TOLERANCE_M = env_int("LOOKUP_TOLERANCE_M", 50)
 

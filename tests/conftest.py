@@ -19,27 +19,25 @@ from tests.images import GANTING_GPS, photo_bytes, upload
 from tiles import area
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
-PUBLISHED = SHARED_KELURAHAN / "padang_panjang_kelurahan.geojson"
 CLEAN = SHARED_KELURAHAN / "padang_panjang_kelurahan_clean.geojson"
 CITY = SHARED_KELURAHAN / "padang_panjang_kota.geojson"
-APPROX = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padangpanjang_kelurahan_approx.geojson"
-
-# What the test database is loaded with (as .ci/run sets KELURAHAN_FILE).
-LOADED = PUBLISHED if PUBLISHED.exists() else APPROX
-needs_published = pytest.mark.skipif(not PUBLISHED.exists(), reason=f"{PUBLISHED} is not here")
+# The published boundaries as the project ships them, the default KELURAHAN_FILE: what the test database holds.
+PUBLISHED = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padang_panjang_kelurahan.geojson"
+# The cleaned boundaries and the official list are in shared/ only.
+needs_shared = pytest.mark.skipif(not CLEAN.exists(), reason=f"{CLEAN} is not here")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the published boundaries (or our approximate ones where shared/ is missing), categories and crews."""
+    """Load the shipped boundaries, the categories and the crews, as `make setup` does."""
     with django_db_blocker.unblock():
-        call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
+        call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
 
 
 @pytest.fixture
 def city(transactional_db):
     """A transactional test (one with a live server) starts from an emptied database: load the city again."""
-    call_command("setup_city", kelurahan=str(LOADED), stdout=StringIO())
+    call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import pytest
 import shapely
 from django.core.management import CommandError
 
-from fixtures.kelurahan.generate import KELURAHAN
 from geo.boundaries import file_sha256, read_boundary_file, survey
 from geo.models import Generation, Kecamatan, Kelurahan, KelurahanBoundary
-from tests.conftest import APPROX, PUBLISHED, needs_published, read_geojson, run
+from tests.conftest import PUBLISHED, run
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,6 @@ def feature(geometry, code="13.74.01.1001", name="Ganting", kecamatan="Padang Pa
     return {"type": "Feature", "properties": {"code": code, "name": name, "kecamatan": kecamatan}, "geometry": geometry}
 
 
-@needs_published
 def test_it_reports_the_overlaps_and_gaps_of_the_published_file_without_storing_it():
     before = counts()
     out = run("import_kelurahan", str(PUBLISHED))
@@ -58,7 +56,6 @@ def test_it_reports_the_overlaps_and_gaps_of_the_published_file_without_storing_
     assert counts() == before
 
 
-@needs_published
 def test_it_stores_a_new_inactive_generation_with_commit_and_activates_it_on_request():
     active = Generation.objects.current()
     out = run("import_kelurahan", str(PUBLISHED), "--commit")
@@ -75,7 +72,6 @@ def test_it_stores_a_new_inactive_generation_with_commit_and_activates_it_on_req
     assert Kelurahan.objects.count() == 16 and Kecamatan.objects.count() == 2
 
 
-@needs_published
 def test_it_reads_a_shapefile_in_utm_47s_as_the_same_boundaries(tmp_path):
     shapefile = ogr2ogr(tmp_path / "kelurahan.shp", PUBLISHED, "-t_srs", "EPSG:32747")
     assert "UTM_Zone_47S" in (tmp_path / "kelurahan.prj").read_text()
@@ -97,7 +93,6 @@ def test_it_reads_a_shapefile_in_utm_47s_as_the_same_boundaries(tmp_path):
     assert visible_gaps(from_shapefile) == pytest.approx(visible_gaps(from_geojson), 1e-3)
 
 
-@needs_published
 def test_it_reads_a_geopackage_with_other_field_names(tmp_path):
     geopackage = ogr2ogr(
         tmp_path / "wilayah.gpkg", PUBLISHED, "-sql",
@@ -185,16 +180,6 @@ def test_it_refuses_a_shapefile_without_its_projection(tmp_path):
     (tmp_path / "k.prj").unlink()
     with pytest.raises(CommandError, match="declares no coordinate reference system"):
         run("import_kelurahan", str(shapefile))
-
-
-def test_the_approximate_fixture_is_a_clean_tessellation_holding_each_official_point():
-    found = survey(read_boundary_file(APPROX))
-    assert len(found.features) == 16 and not found.overlaps and not found.gaps and not found.repairs
-    city_km2 = sum(f["properties"]["area_km2"] for f in read_geojson(APPROX)["features"])
-    assert city_km2 == pytest.approx(23.56, abs=0.05)
-    by_code = {f.code: as_shapely(f.boundary) for f in found.features}
-    for code, _name, lat, lon in KELURAHAN:
-        assert by_code[code].contains(shapely.Point(lon, lat)), code
 
 
 def test_a_shapefile_counts_as_changed_when_only_its_attributes_change(tmp_path):

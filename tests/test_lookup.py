@@ -8,14 +8,15 @@ import json
 
 import pytest
 import shapely
+import shapely.affinity
 from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
 from shapely.geometry import shape
 
 from geo import lookup
 from geo.boundaries import read_boundary_file, save_generation, survey
-from tests.conftest import APPROX, CITY, CLEAN, PUBLISHED, SHARED_KELURAHAN, needs_published, read_geojson
+from tests.conftest import CITY, CLEAN, PUBLISHED, SHARED_KELURAHAN, needs_shared, read_geojson
 
-pytestmark = [pytest.mark.django_db, needs_published]
+pytestmark = [pytest.mark.django_db, needs_shared]
 
 WGS84, UTM = SpatialReference(4326), SpatialReference(32747)
 
@@ -174,18 +175,26 @@ def test_a_point_in_a_hole_of_the_data_far_from_any_polygon_still_goes_to_the_ne
     assert found.distance_m == pytest.approx(290, abs=2)
 
 
-def test_activating_a_generation_switches_every_lookup_at_once():
-    published, approximate = polygons(PUBLISHED), polygons(APPROX)
+def test_activating_a_generation_switches_every_lookup_at_once(tmp_path):
+    """A second generation: the published boundaries moved 0.003° (about 330 m) east."""
+    moved = read_geojson(PUBLISHED)
+    for feature in moved["features"]:
+        feature["geometry"] = shapely.geometry.mapping(
+            shapely.affinity.translate(shape(feature["geometry"]), xoff=0.003))
+    path = tmp_path / "moved.geojson"
+    path.write_text(json.dumps(moved))
+    published, shifted = polygons(PUBLISHED), polygons(path)
     where = next(
         shapely.Point(lon / 1e4, lat / 1e4)
         for lon in range(1_003_800, 1_004_300, 10)
         for lat in range(-4_800, -4_550, 10)
         if {c for c, p in published.items() if p.contains(shapely.Point(lon / 1e4, lat / 1e4))}
-        != {c for c, p in approximate.items() if p.contains(shapely.Point(lon / 1e4, lat / 1e4))}
+        != {c for c, p in shifted.items() if p.contains(shapely.Point(lon / 1e4, lat / 1e4))}
         and any(p.contains(shapely.Point(lon / 1e4, lat / 1e4)) for p in published.values())
+        and any(p.contains(shapely.Point(lon / 1e4, lat / 1e4)) for p in shifted.values())
     )
     before = locate(where).kelurahan.code
     assert published[before].contains(where)
-    save_generation(survey(read_boundary_file(APPROX)), activate=True)
+    save_generation(survey(read_boundary_file(path)), activate=True)
     after = locate(where).kelurahan.code
-    assert after != before and approximate[after].contains(where)
+    assert after != before and shifted[after].contains(where)

@@ -9,7 +9,7 @@ from django.core.management import CommandError
 
 from geo.models import Crew, Generation, Kelurahan
 from reports.models import Category, CategoryAttribute
-from tests.conftest import APPROX, LOADED, run
+from tests.conftest import PUBLISHED, run
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def state():
 
 def test_a_second_run_changes_nothing():
     before = state()
-    out = run("setup_city", kelurahan=str(LOADED))
+    out = run("setup_city", kelurahan=str(PUBLISHED))
     assert "already active" in out and "Categories: 0 created" in out and "Crews: 0 created" in out
     assert state() == before
     assert before[2:] == (12, 5, 16)
@@ -32,7 +32,7 @@ def test_the_admins_crew_edits_are_never_undone():
     crew.name = "Regu Jalan Timur"
     crew.save()
     Crew.objects.filter(name="Tim Penerangan Jalan Kota").delete()
-    run("setup_city", kelurahan=str(LOADED))
+    run("setup_city", kelurahan=str(PUBLISHED))
     assert Crew.objects.filter(name="Regu Jalan Timur").exists()
     assert not Crew.objects.filter(name__in=["Tim Jalan Padang Panjang Timur", "Tim Penerangan Jalan Kota"]).exists()
 
@@ -40,7 +40,7 @@ def test_the_admins_crew_edits_are_never_undone():
 def test_a_new_file_becomes_the_active_generation_and_a_known_one_does_not_take_over(tmp_path):
     first = Generation.objects.current()
     copy = tmp_path / "kelurahan.geojson"
-    shutil.copy(APPROX, copy)
+    shutil.copy(PUBLISHED, copy)
     copy.write_text(copy.read_text() + "\n")  # different bytes, so a different file
     out = run("setup_city", kelurahan=str(copy))
     assert "imported 16 kelurahan" in out
