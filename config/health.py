@@ -1,9 +1,18 @@
-"""GET /healthz: is the database (with PostGIS) answering?"""
+"""GET /healthz: can this node serve? 503 only when the database does not answer.
+
+A load balancer takes a node with a 503 out. Parts every node shares (the cache, the photo storage) answer
+200 with `"status": "degraded"` and the failing parts named: one shared Redis going down must not take
+every node out at once, and each node still files reports without it.
+"""
 
 import logging
+import os
+import tempfile
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django_redis import get_redis_connection
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +24,27 @@ def healthz(request):
             database, postgis = cursor.fetchone()
     except DatabaseError:
         # The reason (host, role, password) is for the log, not for whoever asks.
-        logger.exception("Health check: the database does not answer")
+        logger.exception("Health check: the database does not answer", extra={"event": "health_database_down"})
         return JsonResponse({"status": "error", "error": "database unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": f"PostgreSQL {database}", "postgis": postgis})
+    failing = [part for part, works in (("cache", cache_answers), ("storage", storage_writable)) if not works()]
+    if failing:
+        logger.warning("Health check: degraded", extra={"event": "health_degraded", "parts": failing})
+    return JsonResponse({"status": "degraded" if failing else "ok", "degraded": failing,
+                         "database": f"PostgreSQL {database}", "postgis": postgis})
+
+
+def cache_answers():
+    try:
+        return bool(get_redis_connection("default").ping())
+    except Exception:  # any failure to answer is "down", whatever redis-py calls it
+        return False
+
+
+def storage_writable():
+    """Can this node store a photo? A file is made and removed in MEDIA_ROOT."""
+    try:
+        os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-"):
+            return True
+    except OSError:
+        return False

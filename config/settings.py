@@ -30,6 +30,11 @@ def env_int(name, default):
     return int(value) if value else default
 
 
+def env_float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if not value:
@@ -44,6 +49,22 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off, and the development key is public.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Behind a reverse proxy: the proxies (addresses or networks) whose X-Forwarded-For names the client. The rate
+# limit, the sign-in lock-out and the API call log all see that client (config.middleware.client_address).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# One switch for a site that a TLS proxy serves over HTTPS (docs/production.md): the proxy says the scheme in
+# X-Forwarded-Proto; plain HTTP is redirected, browsers are told to use HTTPS only, cookies travel over it only.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer asks each node directly, over HTTP
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 86400)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +88,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.client_address",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.refuse_nul_characters",
@@ -93,6 +115,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# The client as config.middleware.client_address found it, never a header anyone can send.
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -157,6 +181,9 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# With nginx in front: the `internal` location that serves MEDIA_ROOT (e.g. /_media/); the app then answers
+# /media/ with X-Accel-Redirect and nginx sends the file. Empty: the app sends the files itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 
 # Places: the boundary file `setup_city` loads, and how far outside the city
 # outline a point may fall (GPS error) and still go to the nearest kelurahan.
@@ -187,14 +214,23 @@ OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "padangpanjang.go.id")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "e-complain@padangpanjang.go.id")
 OPEN311_MEDIA_PRIVATE_OK = env_bool("OPEN311_MEDIA_PRIVATE_OK", False)
 OPEN311_MEDIA_TIMEOUT_S = env_int("OPEN311_MEDIA_TIMEOUT_S", 10)
+# Redis is a cache, not a single point of failure: when it does not answer, reads miss and writes are dropped
+# (logged by the `cache` logger), so filing goes on, limits let requests through, tiles and figures are computed.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),
         # Installations (and the tests) sharing one Redis must not read each other's figures.
         "KEY_PREFIX": env_str("CACHE_PREFIX", DATABASES["default"]["NAME"]),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env_float("REDIS_TIMEOUT_S", 0.5),
+            "SOCKET_TIMEOUT": env_float("REDIS_TIMEOUT_S", 0.5),
+        },
     }
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "cache"
 
 # The API takes the browser's session (with CSRF) or `Authorization: Token <key>` (manage.py drf_create_token).
 REST_FRAMEWORK = {
@@ -246,6 +282,9 @@ LEAFLET_CONFIG = {
     "MIN_ZOOM": 5,
     "MAX_ZOOM": 19,
     "RESET_VIEW": False,
+    # Leaflet finds its marker images from the URL of leaflet.css's image, which hashed static files rename
+    # (markers became broken images): name the folder instead. The unhashed images are collected too.
+    "FORCE_IMAGE_PATH": f"/{STATIC_URL}leaflet/images/",
     # Every map's basemap comes through our own cache (tiles/basemap.py), never straight from the upstream.
     "TILES": [("OpenStreetMap", "/tiles/basemap/{z}/{x}/{y}.png", {"attribution": BASEMAP_ATTRIBUTION,
                                                                      "maxZoom": BASEMAP_MAX_ZOOM})],
@@ -255,9 +294,20 @@ LEAFLET_CONFIG = {
 # reference; GDAL only ever reads boundary files that staff import by hand.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# One line per event: JSON in production (fields a log collector can index), plain text in development.
+# Events carry what happened and where, never a reporter's name, phone, e-mail or address.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -8,7 +6,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from config.health import healthz
-from reports import ogcapi
+from reports import media, ogcapi
 from reports import views as report_views
 
 admin.site.site_header = _("Lapor Padangpanjang: administration")
@@ -35,4 +33,5 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    path("media/<path:path>", media.serve, name="media"),
+]

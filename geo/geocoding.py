@@ -35,7 +35,7 @@ def reverse(lat, lon):
     try:
         found = geocoder.reverse((lat, lon), language="id", zoom=18)
     except GeopyError as error:
-        logger.warning("Reverse geocoding %s,%s failed: %s", lat, lon, error)
+        logger.warning("Reverse geocoding failed: %s", error, extra={"event": "upstream_error", "upstream": "geocoder"})
         return None
     return found.address if found else None
 
@@ -50,6 +50,7 @@ def search(query, bounds, limit=5):
             query, exactly_one=False, limit=limit, language="id", viewbox=bounds, bounded=True, country_codes="id"
         )
     except GeopyError as error:
-        logger.warning("Geocoding %r failed: %s", query, error)
+        # Not the query: what a resident typed may be their own address.
+        logger.warning("Geocoding failed: %s", error, extra={"event": "upstream_error", "upstream": "geocoder"})
         return []
     return [(place.address, place.latitude, place.longitude) for place in found or []]

@@ -158,11 +158,6 @@ class PhotoAdmin(admin.ModelAdmin):
             photo_rules.blur(photo)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
 
-    def delete_model(self, request, obj):
-        obj.image.delete(save=False)
-        obj.thumbnail.delete(save=False)
-        super().delete_model(request, obj)
-
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):

@@ -1,7 +1,23 @@
 from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from reports.models import Photo
+
+        post_delete.connect(photo_deleted, sender=Photo, dispatch_uid="reports-photo-files")
+
+
+def photo_deleted(sender, instance, **kwargs):
+    """A photo's files go with its row (one photo, the admin's bulk delete, or a report's cascade), once
+    the deletion has committed: a rolled-back deletion keeps them."""
+    from reports.models import delete_photo_files
+
+    names = instance.file_names
+    transaction.on_commit(lambda: delete_photo_files(names))

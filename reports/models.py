@@ -1,6 +1,10 @@
 """Reports and what they are about."""
 
+import secrets
+
 from django.contrib.gis.db import models as gis_models
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -222,11 +226,23 @@ class Report(gis_models.Model):
 
 
 def photo_path(photo, filename):
-    return f"laporan/{photo.report.created:%Y/%m}/{photo.report.code}/{filename}"
+    """photos/YYYY/MM/<random>.jpg: nothing in the name comes from the report, and no name is used twice."""
+    return f"photos/{timezone.now():%Y/%m}/{filename}"
+
+
+def delete_photo_files(names):
+    """Remove stored photo files by name; a file already gone is no error."""
+    for name in names:
+        if name:
+            default_storage.delete(name)
 
 
 class Photo(models.Model):
-    """A photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail."""
+    """A photo as stored: re-encoded, metadata stripped, at most 2048 px, with a thumbnail.
+
+    Its files are written under a new random name each time (a blurred photo gets a new URL, so no cache keeps
+    the old one) and deleted when the row is (reports.apps connects that).
+    """
 
     class Kind(models.TextChoices):
         RESIDENT = "resident", _("resident's photo")
@@ -242,9 +258,30 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["report", "position"]
+        indexes = [
+            # clean_media asks, a batch of file names at a time, which files on disk a row still names.
+            models.Index(fields=["image"], name="reports_photo_image"),
+            models.Index(fields=["thumbnail"], name="reports_photo_thumbnail"),
+        ]
 
     def __str__(self):
         return f"{self.report_id} #{self.position + 1}"
+
+    def write_files(self, image, thumbnail):
+        """Write the image and thumbnail (JPEG bytes) under a new random name; on failure none is left behind."""
+        name = secrets.token_urlsafe(16)
+        written = []
+        try:
+            for field, data, suffix in ((self.image, image, ""), (self.thumbnail, thumbnail, "-kecil")):
+                field.save(f"{name}{suffix}.jpg", ContentFile(data), save=False)
+                written.append(field.name)
+        except BaseException:
+            delete_photo_files(written)
+            raise
+
+    @property
+    def file_names(self):
+        return [self.image.name, self.thumbnail.name]
 
 
 class StatusChange(models.Model):

@@ -8,6 +8,7 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 import hashlib
 import http.client
 import ipaddress
+import logging
 import re
 import secrets
 import socket
@@ -44,6 +45,8 @@ from reports.models import (
     StatusChange,
     in_language,
 )
+
+logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+07:00"  # when this endpoint's behaviour last changed
@@ -397,6 +400,7 @@ def connect_to_public_address(address, timeout=None, source_address=None, **kwar
     allowed = [info for info in found
                if settings.OPEN311_MEDIA_PRIVATE_OK or ipaddress.ip_address(info[4][0].split("%")[0]).is_global]
     if not allowed or len(allowed) < len(found):
+        logger.warning("media_url refused: not a public address", extra={"event": "ssrf_refused"})
         raise Open311Error(400, "media_url: the address is not a public one.")
     family, kind, proto, _, where = allowed[0]
     sock = socket.socket(family, kind, proto)
@@ -447,7 +451,9 @@ def fetch_media(url):
     try:
         with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:
             content = answer.read(photos.MAX_BYTES + 1)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        logger.warning("media_url could not be read: %s", type(error).__name__, extra={"event": "upstream_error",
+                                                                                       "upstream": "media_url"})
         # One message for every failure: the answer must not tell which of our ports are open.
         raise Open311Error(400, "media_url: it could not be read.") from None
     name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "media"

@@ -12,8 +12,11 @@ import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from reports.models import delete_photo_files
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -91,10 +94,18 @@ def _degrees(dms, ref, negative_ref):
 
 
 def blur(photo):
-    """Blur a stored reports.models.Photo in place (image and thumbnail), for moderation."""
+    """Blur a stored reports.models.Photo (image and thumbnail), for moderation.
+
+    The blurred files get new names, so no browser or proxy cache can still serve the photo unblurred
+    under its old URL; the old files are deleted once the new names are committed.
+    """
+    blurred = []
     for field in (photo.image, photo.thumbnail):
         with field.open("rb") as stored:
             image = Image.open(io.BytesIO(stored.read())).convert("RGB")
         radius = max(image.size) / 40
-        field.storage.delete(field.name)
-        field.storage.save(field.name, io.BytesIO(_jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=80)))
+        blurred.append(_jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=80))
+    old = photo.file_names
+    photo.write_files(*blurred)
+    photo.save(update_fields=["image", "thumbnail"])
+    transaction.on_commit(lambda: delete_photo_files(old))

@@ -1,19 +1,26 @@
 """How many reports one sender may file per hour (REPORTS_PER_HOUR), counted in the shared cache."""
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 
 def _key(request, sender):
-    # REMOTE_ADDR: behind a proxy, the proxy must set it from X-Forwarded-For.
+    # REMOTE_ADDR: the client, also behind a proxy (config.middleware.client_address).
     hour = timezone.now().strftime("%Y%m%d%H")
     return f"reports:filed:{sender or request.META.get('REMOTE_ADDR', '')}:{hour}"
 
 
 def over_limit(request, sender=""):
     """`sender` names who files when it is not the connection itself (a resident behind an Open311 client)."""
-    return (cache.get(_key(request, sender)) or 0) >= settings.REPORTS_PER_HOUR
+    over = (cache.get(_key(request, sender)) or 0) >= settings.REPORTS_PER_HOUR
+    if over:  # which path, not who: an address or a sender is personal data
+        logger.warning("Rate limit hit", extra={"event": "rate_limited", "path": request.path})
+    return over
 
 
 def count_filing(request, sender=""):

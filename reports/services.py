@@ -1,20 +1,24 @@
 """Filing and supporting reports: the one path every form, API and import goes through."""
 
+import logging
 import secrets
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from geo import geocoding, lookup
-from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter
+from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter, delete_photo_files
 from tiles.invalidate import touch_points
+
+logger = logging.getLogger(__name__)
 
 
 def add_working_days(start, days):
@@ -65,10 +69,15 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     existing = existing_submission(client_uuid)
     if existing is not None:
         return existing, False
-    location = lookup.locate(lookup.point(lat, lon), category)
+    try:
+        location = lookup.locate(lookup.point(lat, lon), category)
+    except lookup.OutsideCity as outside:
+        logger.info("Report refused: outside the city", extra={"event": "report_refused", "reason": "outside_city",
+                                                               "distance_m": round(outside.distance_m)})
+        raise
     today = timezone.localdate()
     try:
-        with transaction.atomic():
+        with files_removed_on_failure(), transaction.atomic():
             report = Report.objects.create(
                 code=next_tracking_code(today.year),
                 client_uuid=client_uuid,
@@ -101,13 +110,33 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
 
 
 def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT):
-    """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row)."""
+    """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row).
+
+    Call it inside `files_removed_on_failure()`: the files are written before the transaction commits.
+    """
     stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind)
-    name = f"{position + 1}" if kind == Photo.Kind.RESIDENT else f"selesai-{position + 1}"
-    stored.image.save(f"{name}.jpg", ContentFile(photo.image), save=False)
-    stored.thumbnail.save(f"{name}-kecil.jpg", ContentFile(photo.thumbnail), save=False)
+    stored.write_files(photo.image, photo.thumbnail)
+    if (written := _written.get()) is not None:
+        written.extend(stored.file_names)
     stored.save()
     return stored
+
+
+@contextmanager
+def files_removed_on_failure():
+    """Photo files stored inside the block are deleted if the block fails: their rows were rolled back."""
+    token = _written.set([])
+    try:
+        yield
+    except BaseException:
+        delete_photo_files(_written.get())
+        raise
+    finally:
+        _written.reset(token)
+
+
+# The files store_photo wrote inside the current files_removed_on_failure() block.
+_written = ContextVar("photo_files_written", default=None)
 
 
 def geocode_later(report_id, lat, lon):

@@ -5,6 +5,8 @@ against: when someone else changed the report meanwhile, the change is refused
 with the current state (HTTP 409), never silently overwritten.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from reports import roles
 from reports.models import Photo, Report, Status, StatusChange, Support
-from reports.services import store_photo
+from reports.services import files_removed_on_failure, store_photo
 from tiles.invalidate import touch_points
+
+logger = logging.getLogger(__name__)
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -84,7 +88,7 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
     if to_status == Status.DUPLIKAT:
         if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
             raise Refused(_("Give the code of the original report."), "duplicate_of")
-    with transaction.atomic():
+    with files_removed_on_failure(), transaction.atomic():
         now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
             status=to_status, version=F("version") + 1, updated=now,
@@ -118,12 +122,16 @@ def _move_supports(duplicate, original):
 
 def _tell_reporter(report, change):
     link = settings.SITE_URL.rstrip("/") + report.get_private_url()
-    send_mail(
-        subject=_("Report %(code)s is now: %(status)s") % {"code": report.code, "status": report.get_status_display()},
-        message=_("Your report %(code)s (%(category)s) is now: %(status)s.\n%(note)s\nFollow it here: %(link)s")
-        % {"code": report.code, "category": report.category, "status": report.get_status_display(),
-           "note": change.note, "link": link},
-        from_email=None,
-        recipient_list=[report.reporter_email],
-        fail_silently=True,
-    )
+    try:
+        send_mail(
+            subject=_("Report %(code)s is now: %(status)s")
+            % {"code": report.code, "status": report.get_status_display()},
+            message=_("Your report %(code)s (%(category)s) is now: %(status)s.\n%(note)s\nFollow it here: %(link)s")
+            % {"code": report.code, "category": report.category, "status": report.get_status_display(),
+               "note": change.note, "link": link},
+            from_email=None,
+            recipient_list=[report.reporter_email],
+        )
+    except Exception as error:  # SMTP, DNS, TLS: the change stands; the log says which report was not told
+        logger.error("E-mail to the reporter failed: %s", type(error).__name__,
+                     extra={"event": "email_failed", "report": report.code})

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 
 import pytest
@@ -41,7 +42,7 @@ def test_the_geojson_follows_rfc_7946_and_names_the_download(client):
     properties = feature["properties"]
     assert properties["code"] == filed.code and properties["kelurahan"] == "Ganting"
     assert properties["kecamatan_code"] == "13.74.01" and properties["crew"] == "Tim Jalan Padang Panjang Timur"
-    assert properties["photos"][0].startswith("http://testserver/media/laporan/")
+    assert re.fullmatch(r"http://testserver/media/photos/\d{4}/\d\d/[\w-]{22}\.jpg", properties["photos"][0])
 
 
 def test_every_filter_and_their_combination(client):

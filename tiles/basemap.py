@@ -12,6 +12,7 @@ from that SQLite file alone, for an installation with no internet at all.
 import email.utils
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -22,6 +23,8 @@ from pathlib import Path
 import urllib3
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 # How long a browser may keep a tile served stale, or one from an MBTiles file.
 STALE_MAX_AGE = 60
@@ -122,6 +125,7 @@ def freshness(headers, now):
 
 
 def _stale(path, meta, error):
+    logger.warning("Basemap upstream failed: %s", error, extra={"event": "upstream_error", "upstream": "basemap"})
     if meta is None:
         raise Unavailable(str(error))
     return Tile(path.read_bytes(), meta["content_type"], STALE_MAX_AGE, "stale")
@@ -169,7 +173,7 @@ def _count(added):
     except ValueError:
         total = cached_bytes()
         cache.set(SIZE_KEY, total, None)
-    if total > settings.BASEMAP_CACHE_MB * 1024 * 1024:
+    if total is not None and total > settings.BASEMAP_CACHE_MB * 1024 * 1024:  # None: Redis is down
         evict()
 
 

@@ -31,23 +31,26 @@ def _key(z, x, y):
 
 
 def _current(keys):
+    """The versions under `keys`, or None when the cache does not answer (nothing can be kept then)."""
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
             found[key] = cache.get(key)
-    return [found[key] for key in keys]
+    versions = [found[key] for key in keys]
+    return None if None in versions else versions
 
 
 def version(z, x, y):
-    """The current version of the report tile z/x/y."""
-    tile, everything = _current([_key(z, x, y), ALL_TILES_KEY])
-    return f"{tile}.{everything}.{timezone.localdate():%Y%m%d}"
+    """The current version of the report tile z/x/y; None without the cache."""
+    versions = _current([_key(z, x, y), ALL_TILES_KEY])
+    return versions and ".".join([*versions, f"{timezone.localdate():%Y%m%d}"])
 
 
 def names_version():
-    """The current version of the kelurahan tiles' names."""
-    return _current([NAMES_KEY])[0]
+    """The current version of the kelurahan tiles' names; None without the cache."""
+    versions = _current([NAMES_KEY])
+    return versions and versions[0]
 
 
 def touch_points(points):

@@ -27,7 +27,8 @@ def report_tile(request, z, x, y):
         return JsonResponse(query.errors, status=400)
     if not area.touches_city(z, x, y):
         return empty_tile()
-    key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{invalidate.version(z, x, y)}:{query.key()}"
+    version = invalidate.version(z, x, y)
+    key = version and f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{version}:{query.key()}"
     return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
                          settings.TILES_MAX_AGE)
 
@@ -38,7 +39,8 @@ def kelurahan_tile(request, z, x, y):
     if not area.touches_city(z, x, y):
         return empty_tile()
     generation = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
-    key = f"tiles:kelurahan:{generation}.{invalidate.names_version()}:{z}/{x}/{y}"
+    names = invalidate.names_version()
+    key = names and f"tiles:kelurahan:{generation}.{names}:{z}/{x}/{y}"
     return tile_response(request, key, lambda: mvt.kelurahan_tile(z, x, y), KELURAHAN_MAX_AGE)
 
 
@@ -49,7 +51,14 @@ def empty_tile():
 
 
 def tile_response(request, key, make, max_age):
-    """The tile cached under `key` (made when missing), with an ETag of the key: 304 when the client has it."""
+    """The tile cached under `key` (made when missing), with an ETag of the key: 304 when the client has it.
+
+    Without a key (the cache does not answer, so no version is known) the tile is made afresh and not kept.
+    """
+    if key is None:
+        response = HttpResponse(make(), content_type=MVT_TYPE)
+        patch_cache_control(response, no_store=True)
+        return response
     etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:24])
     response = get_conditional_response(request, etag=etag)
     if response is None:
