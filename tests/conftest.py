@@ -6,7 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
@@ -15,6 +15,7 @@ from geo.models import Crew
 from reports import photos
 from reports.models import Category, Report
 from reports.services import file_report
+from tests.deployed import BlankTiles, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tiles import area
 
@@ -38,6 +39,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def city(transactional_db):
     """A transactional test (one with a live server) starts from an emptied database: load the city again."""
     call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
+
+
+@pytest.fixture(scope="session")
+def deployed_site(django_db_setup, tmp_path_factory):
+    """One production server (tests/deployed.py) on the test database for the session's end-to-end tests."""
+    workdir = tmp_path_factory.mktemp("deployed")
+    upstream = BlankTiles()
+    env = production_env(workdir, BASEMAP_URL=upstream.url)
+    collect_static(env)
+    with gunicorn(env, workdir) as server:
+        yield server
+    upstream.close()
+
+
+@pytest.fixture
+def deployed(deployed_site, city, settings):
+    """The production server with the city loaded; photos the test stores land where it serves them from,
+    and passwords the test sets are hashed as production checks them."""
+    settings.MEDIA_ROOT = deployed_site.media_root
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    return deployed_site
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def many_reports(city):
+def many_reports(deployed):
     """More reports around the city centre than the API's GeoJSON answer holds (2,000)."""
     category, kelurahan = Category.objects.get(slug="jalan-berlubang"), Kelurahan.objects.get(name="Ganting")
     Report.objects.bulk_create(
@@ -33,8 +33,35 @@ def many_reports(city):
     )
 
 
+class Phones:
+    """Browser pages on a 360 x 740 phone in Bahasa Indonesia, against the production server.
+
+    Every answer of 400 or more, console error and script error is a problem, and a test with problems
+    fails, unless the test allowed it (`allow("409")`, `allow("ERR_INTERNET_DISCONNECTED")`).
+    """
+
+    def __init__(self, browser, url):
+        self.browser, self.url, self.problems, self.allowed = browser, url, [], []
+
+    def open(self, path="/", **options):
+        context = self.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", **options)
+        page = context.new_page()
+        page.on("response", lambda r: r.status >= 400 and self.problem(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and self.problem(f"console: {m.text} ({m.location['url']})"))
+        page.on("pageerror", lambda error: self.problem(f"script error: {error}"))
+        page.goto(self.url + path)
+        return page, context
+
+    def problem(self, text):
+        if not any(allowed in text for allowed in self.allowed):
+            self.problems.append(text)
+
+    def allow(self, text):
+        self.allowed.append(text)
+
+
 @pytest.fixture
-def phone(city, live_server, monkeypatch):
+def phones(deployed, monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright.sync_playwright() as driver:
@@ -43,15 +70,20 @@ def phone(city, live_server, monkeypatch):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"],
         )
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
-        page = context.new_page()
-        page.goto(live_server.url + "/")
-        page.wait_for_function("window.reportMap && document.querySelector('.leaflet-container')")
-        yield page, context
+        phones = Phones(browser, deployed.url)
+        yield phones
         # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
         connections.close_all()
-        context.close()
         browser.close()
+    assert phones.problems == []
+
+
+@pytest.fixture
+def phone(phones):
+    """A resident's phone on the home page, its map drawn."""
+    page, context = phones.open("/")
+    page.wait_for_function("window.reportMap && document.querySelector('.leaflet-container')")
+    return page, context
 
 
 def place_pin_and_fill(page):
@@ -83,13 +115,21 @@ def test_a_resident_reports_from_a_phone(phone):
     report = Report.objects.get()
     assert report.code in page.inner_text("h1, .code")
     assert page.locator(".photos img").count() == 1
+    # The small map is centred on the report (coordinates unlocalized): its marker, an image that loads,
+    # stands inside the map.
+    page.wait_for_function("(i => i && i.complete && i.naturalWidth > 0)"
+                           "(document.querySelector('#report-map .leaflet-marker-icon'))")
+    marker, box = (page.locator(selector).bounding_box() for selector in ("#report-map .leaflet-marker-icon",
+                                                                          "#report-map"))
+    assert box["x"] <= marker["x"] <= box["x"] + box["width"] and box["y"] <= marker["y"] <= box["y"] + box["height"]
     assert place == f"Kelurahan {report.kelurahan.name}, Kecamatan {report.kelurahan.kecamatan.name}"
     stored = report.photos.get()
     assert max(stored.width, stored.height) == 1600  # shrunk on the phone, not only on the server
     assert report.attributes == {"ukuran": "sedang"}
 
 
-def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_returns(phone):
+def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_returns(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
     page, context = phone
     place_pin_and_fill(page)
     context.set_offline(True)
@@ -137,10 +177,7 @@ def test_without_a_pin_the_photo_position_is_offered(phone):
     assert float(page.input_value("#id_lat")) == pytest.approx(GANTING_GPS[0], abs=1e-5)
 
 
-def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_a_photo(
-    city, live_server, monkeypatch, django_user_model
-):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_a_photo(phones, django_user_model):
     report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
                             photos=[photos.process(upload(photo_bytes(colour=(250, 200, 0))), "1")])
@@ -148,38 +185,32 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
     staff_user(django_user_model, "andi", "crew", report.crew.name)
     connections.close_all()
 
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID",
-                                      geolocation={"latitude": GANTING_GPS[0] - 0.001, "longitude": GANTING_GPS[1]},
-                                      permissions=["geolocation"])
-        page = context.new_page()
-        page.goto(live_server.url + "/petugas/")
-        page.fill("#id_username", "andi")
-        page.fill("#id_password", "sandi-rahasia-123")
-        page.click("main button.primary")
-        page.wait_for_selector(f"#nearby a:has-text('{report.code}')")
-        assert " 111 m" in page.inner_text("#nearby")  # 0.001° south of it: 110.6 m on the spheroid
-        page.click(f"#nearby a:has-text('{report.code}')")
-        page.select_option("#id_status", "selesai")
-        page.set_input_files("#id_photo", files=[{"name": "tambal.jpg", "mimeType": "image/jpeg",
-                                                 "buffer": photo_bytes(colour=(40, 160, 40))}])
-        page.fill("#id_note", "Sudah ditambal aspal.")
-        page.click("#action button[type=submit]")
-        page.wait_for_selector("#status.status-selesai")
-        page.goto(live_server.url + report.get_absolute_url())
-        assert page.locator(".photos img").count() == 2
-        assert "foto hasil perbaikan" in page.inner_text(".photos")
-        context.close()
-        browser.close()
-    connections.close_all()
+    page, _ = phones.open("/petugas/", geolocation={"latitude": GANTING_GPS[0] - 0.001, "longitude": GANTING_GPS[1]},
+                          permissions=["geolocation"])
+    page.fill("#id_username", "andi")
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("main button.primary")
+    page.wait_for_selector(f"#nearby a:has-text('{report.code}')")
+    assert " 111 m" in page.inner_text("#nearby")  # 0.001° south of it: 110.6 m on the spheroid
+    page.click(f"#nearby a:has-text('{report.code}')")
+    # The navigation link carries plain decimal coordinates, whatever the language's number format.
+    assert page.get_attribute(".navigate a[href^='geo:']", "href").startswith(
+        f"geo:{report.location.y},{report.location.x}?q=")
+    page.select_option("#id_status", "selesai")
+    page.set_input_files("#id_photo", files=[{"name": "tambal.jpg", "mimeType": "image/jpeg",
+                                             "buffer": photo_bytes(colour=(40, 160, 40))}])
+    page.fill("#id_note", "Sudah ditambal aspal.")
+    page.click("#action button[type=submit]")
+    page.wait_for_selector("#status.status-selesai")
+    page.goto(phones.url + report.get_absolute_url())
+    # Both photos are served, as images, by the production server.
+    page.wait_for_function("[...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth)")
+    assert page.locator(".photos img").count() == 2
+    assert "foto hasil perbaikan" in page.inner_text(".photos")
     assert Report.objects.get(pk=report.pk).status == "selesai"
 
 
-def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritten(
-    city, live_server, monkeypatch, django_user_model
-):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritten(phones, django_user_model):
     report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
                             lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu jalan mati tiga malam.",
                             photos=[])
@@ -188,30 +219,26 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     dewi = staff_user(django_user_model, "dewi", "dispatcher")
     connections.close_all()
 
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
-        page = context.new_page()
-        page.goto(live_server.url + f"/petugas/laporan/{report.code}/")
-        page.fill("#id_username", "andi")
-        page.fill("#id_password", "sandi-rahasia-123")
-        page.click("main button.primary")
-        page.wait_for_selector("#action")
-        context.set_offline(True)
-        page.select_option("#id_status", "diverifikasi")
-        page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
-        page.click("#action button[type=submit]")
-        page.wait_for_selector("#action-state.waiting")
-        assert "Tidak ada koneksi" in page.inner_text("#action-state")
-        # Meanwhile the dispatcher hands the report back first.
-        current = Report.objects.get(pk=report.pk)
-        workflow.change_status(current, "diverifikasi", dewi, version=current.version, note="Dicek dispatcher.")
-        connections.close_all()
-        context.set_offline(False)
-        page.wait_for_selector("#action-state:has-text('Orang lain sudah mengubah')", timeout=20_000)
-        assert "diverifikasi" in page.inner_text("#action-state")
-        context.close()
-        browser.close()
+    phones.allow("ERR_INTERNET_DISCONNECTED")  # the change tried while offline
+    phones.allow("409")  # the conflict, which the page shows
+    page, context = phones.open(f"/petugas/laporan/{report.code}/")
+    page.fill("#id_username", "andi")
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("main button.primary")
+    page.wait_for_selector("#action")
+    context.set_offline(True)
+    page.select_option("#id_status", "diverifikasi")
+    page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
+    page.click("#action button[type=submit]")
+    page.wait_for_selector("#action-state.waiting")
+    assert "Tidak ada koneksi" in page.inner_text("#action-state")
+    # Meanwhile the dispatcher hands the report back first.
+    current = Report.objects.get(pk=report.pk)
+    workflow.change_status(current, "diverifikasi", dewi, version=current.version, note="Dicek dispatcher.")
+    connections.close_all()
+    context.set_offline(False)
+    page.wait_for_selector("#action-state:has-text('Orang lain sudah mengubah')", timeout=20_000)
+    assert "diverifikasi" in page.inner_text("#action-state")
     changed = Report.objects.get(pk=report.pk)
     assert changed.status == "diverifikasi"
     assert list(changed.history.values_list("by__username", flat=True)) == [None, "dewi"]  # andi's did not land

@@ -1,0 +1,86 @@
+"""The site as a city runs it: gunicorn, DEBUG off, hashed static files, Bahasa Indonesia, real media serving.
+
+Browser and end-to-end tests run against this, not Django's debug-friendly live server, so they see
+what a resident sees: collected static files with hashed names, photos served by the app, and the
+production error pages.
+"""
+
+import io
+import os
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from PIL import Image
+
+from tests.localserver import LocalServer
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@dataclass
+class Server:
+    url: str
+    media_root: Path
+    log: Path
+
+
+def production_env(workdir, **extra):
+    """The environment of a production process on the test database, its cache prefix and its own folders."""
+    database = connection.settings_dict
+    url = f"postgis://{database['USER'] or ''}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/" \
+          f"{database['NAME']}"
+    return dict(
+        os.environ, DEBUG="false", SECRET_KEY="test-only-" + "k" * 50, DATABASE_URL=url.replace("//@", "//"),
+        ALLOWED_HOSTS="127.0.0.1,localhost", CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
+        MEDIA_ROOT=str(workdir / "media"), STATIC_ROOT=str(workdir / "static"),
+        BASEMAP_CACHE_DIR=str(workdir / "basemap"), LOG_LEVEL="WARNING", **extra,
+    )
+
+
+def collect_static(env):
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+
+
+@contextmanager
+def gunicorn(env, workdir, workers=2):
+    """gunicorn on 127.0.0.1 with `env` (see production_env); yields a Server.
+
+    The test opens the listening socket and hands it over (`fd://`): requests wait in its backlog until
+    gunicorn accepts them, so there is no port to poll and no race for a free one.
+    """
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    port = listener.getsockname()[1]
+    log = workdir / f"gunicorn-{port}.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"fd://{listener.fileno()}",
+             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--no-control-socket"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()],
+        )
+    listener.close()  # gunicorn holds its own copy
+    try:
+        yield Server(f"http://127.0.0.1:{port}", Path(env["MEDIA_ROOT"]), log)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class BlankTiles(LocalServer):
+    """The basemap's upstream: a plain 256-px PNG for every tile, as a tile server would send."""
+
+    def __init__(self):
+        out = io.BytesIO()
+        Image.new("RGB", (256, 256), (236, 232, 224)).save(out, "PNG")
+        self.png = out.getvalue()
+        super().__init__()
+        self.url += "/{z}/{x}/{y}.png"
+
+    def handle(self, request):
+        self.reply(request, 200, self.png, "image/png", [("Cache-Control", "max-age=86400")])
