@@ -157,6 +157,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Where `manage.py backup` writes; in production another disk, copied off the machine.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 
 # Places: the boundary file `setup_city` loads, and how far outside the city
 # outline a point may fall (GPS error) and still go to the nearest kelurahan.
