@@ -70,6 +70,7 @@ def test_it_restores_a_backup_into_a_fresh_database_and_media_folder(city, tmp_p
     (folder,) = (tmp_path / "backups").iterdir()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert not folder.name.endswith(".partial")
+    assert folder.stat().st_mode & 0o077 == 0  # personal data: the owner's only
     assert f"Backup {folder}: 1 reports, 1 photos, 2 media files" in printed  # the photo and its thumbnail
     assert (manifest["reports"], manifest["photos"], manifest["media_files"]) == (1, 1, 2)
     assert manifest["migrations"]["reports"].startswith("0")
