@@ -12,7 +12,7 @@ APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint apt postgres database chromium
+.PHONY: setup run test lint apt postgres database chromium backup restore
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -65,3 +65,12 @@ database: $(VENV)/.installed
 	@$(PY) -m config.ensure_database
 	@$(PY) manage.py migrate --noinput -v0
 	@$(PY) manage.py setup_city
+
+# Backups (docs/operations.md): a folder under BACKUP_DIR; `make restore BACKUP=that/folder` on an empty database
+# (restore does not depend on `database`: migrate and setup_city would fill the database it must find empty).
+backup: $(VENV)/.installed
+	$(PY) manage.py backup
+
+restore: apt postgres $(VENV)/.installed
+	@[ -n "$(BACKUP)" ] || { echo "Usage: make restore BACKUP=var/backups/<timestamp>" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)"

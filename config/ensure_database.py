@@ -1,6 +1,6 @@
 """Create the database named by DATABASE_URL, with PostGIS, if it is missing.
 
-Run by `make setup` before `migrate`: `python -m config.ensure_database`.
+Run by `make setup` before `migrate`: `python -m config.ensure_database`. `manage.py restore` uses it too.
 """
 
 import sys
@@ -12,14 +12,23 @@ from psycopg2 import sql
 from config.settings import DATABASE_URL
 
 
-def ensure_database(url):
-    params = dj_database_url.parse(url)
-    connect = {
+def server_keywords(params):
+    """psycopg2.connect's keywords for a Django DATABASES entry, all but the database name."""
+    return {
         "host": params["HOST"] or None,
         "port": params["PORT"] or None,
         "user": params["USER"] or None,
         "password": params["PASSWORD"] or None,
     }
+
+
+def ensure_database(url):
+    ensure(dj_database_url.parse(url))
+
+
+def ensure(params):
+    """ensure_database for a Django DATABASES entry (the test database has no URL of its own)."""
+    connect = server_keywords(params)
     name = params["NAME"]
     server = psycopg2.connect(dbname="postgres", **connect)
     server.autocommit = True

@@ -184,6 +184,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # With nginx in front: the `internal` location that serves MEDIA_ROOT (e.g. /_media/); the app then answers
 # /media/ with X-Accel-Redirect and nginx sends the file. Empty: the app sends the files itself.
 MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
+# Where `manage.py backup` writes; in production another disk, copied off the machine.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 
 # Places: the boundary file `setup_city` loads, and how far outside the city
 # outline a point may fall (GPS error) and still go to the nearest kelurahan.

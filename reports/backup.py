@@ -1,0 +1,239 @@
+"""Backups of the database and the uploaded files, and their restore (`manage.py backup`, `manage.py restore`).
+
+A backup is a folder, not one archive: pg_restore reads the dump where it lies, every part is checked against
+the manifest's sha256 without unpacking anything, and one part can be copied or inspected alone. It is written
+under a `.partial` name and renamed when complete, so a folder with a timestamp for a name is a whole backup.
+
+The media part is the whole MEDIA_ROOT, whatever its layout. It is taken after the dump: every photo the dump
+names is in it (unless deleted meanwhile); a photo uploaded meanwhile may be there too, unused.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dj_database_url
+import django
+import psycopg2
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+
+from config.ensure_database import ensure, server_keywords
+from reports.models import Photo, Report
+
+FORMAT = 1
+DUMP, MEDIA, MANIFEST = "database.dump", "media.tar", "manifest.json"
+PROGRESS_EVERY = 100  # files between two progress lines
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says what to do."""
+
+
+def backup(output, say=print):
+    """Write a backup folder under `output`; return its path and manifest."""
+    params = settings.DATABASES["default"]
+    created = datetime.now(UTC)
+    folder = Path(output) / created.strftime("%Y%m%dT%H%M%SZ")
+    partial = folder.with_name(folder.name + ".partial")
+    if folder.exists() or partial.exists():
+        raise BackupError(f"{folder} already exists: wait a second and run the backup again.")
+    partial.mkdir(parents=True, mode=0o700)  # reporters' names, phones and e-mails: for the operator's eyes
+    try:
+        manifest = {"format": FORMAT, "created": created.isoformat(), "database": params["NAME"],
+                    "django": django.get_version()}
+        manifest.update(dump_database(params, partial / DUMP, say))
+        manifest["media_files"] = archive_media(Path(settings.MEDIA_ROOT), partial / MEDIA, say)
+        manifest["parts"] = {name: describe(partial / name) for name in (DUMP, MEDIA)}
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(partial)
+        raise
+    partial.rename(folder)
+    return folder, manifest
+
+
+def dump_database(params, path, say):
+    """pg_dump -Fc, and the counts and migrations of the very snapshot it dumps."""
+    say(f"Dumping database {params['NAME']} ...")
+    started = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # pg_dump reads this transaction's snapshot: the manifest's counts are exactly what the dump holds.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        facts = {
+            "reports": Report.objects.count(),
+            "photos": Photo.objects.count(),
+            "migrations": latest_migrations(),
+        }
+        postgres(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={path}"], params)
+    say(f"{DUMP}: {facts['reports']} reports, {facts['photos']} photos, "
+        f"{megabytes(path.stat().st_size)} in {time.monotonic() - started:.1f} s")
+    return facts
+
+
+def latest_migrations():
+    """{app: its last applied migration}: which code a restored database needs at least."""
+    latest = {}
+    for app, name in MigrationRecorder(connection).applied_migrations():
+        latest[app] = max(name, latest.get(app, name))
+    return dict(sorted(latest.items()))
+
+
+def archive_media(root, path, say):
+    """Tar every file under `root`, file by file from disk; a missing root (no photos yet) gives an empty tar."""
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if not p.is_dir())
+    else:
+        files = []
+        say(f"No media folder at {root} (no uploads yet): {MEDIA} is empty")
+    written = 0
+    with tarfile.open(path, "w") as tar:
+        for count, file in enumerate(files, 1):
+            tar.add(file, arcname=str(file.relative_to(root)), recursive=False)
+            written += file.lstat().st_size
+            if count % PROGRESS_EVERY == 0:
+                say(f"  media: {count}/{len(files)} files, {megabytes(written)}")
+    say(f"{MEDIA}: {len(files)} files, {megabytes(path.stat().st_size)}")
+    return len(files)
+
+
+def restore(source, database_url=None, media_root=None, say=print):
+    """Restore the backup folder `source` into an empty or missing database and an empty media folder.
+
+    Everything is checked first (the parts' sha256, the tar's member names, the targets being empty);
+    nothing is written before all of it passes.
+    """
+    source = Path(source)
+    manifest = read_manifest(source)
+    for name, expected in manifest["parts"].items():
+        say(f"Checking {name} ({megabytes(expected['bytes'])}) ...")
+        try:
+            found = describe(source / name)
+        except OSError as error:
+            raise BackupError(f"{source / name}: {error.strerror}; restore another backup.")
+        if found != expected:
+            raise BackupError(f"{source / name} does not match the manifest (damaged or changed): "
+                              "restore another backup.")
+    params = dj_database_url.parse(database_url) if database_url else settings.DATABASES["default"]
+    media = Path(media_root or settings.MEDIA_ROOT)
+    check_media(source / MEDIA, media)
+    check_database_empty(params)
+    if media.exists() and any(media.iterdir()):
+        raise BackupError(f"{media} is not empty: move it aside, or give --media-root an empty or new folder.")
+
+    ensure(params)
+    say(f"Restoring {DUMP} into database {params['NAME']} ...")
+    started = time.monotonic()
+    postgres(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              "--dbname", params["NAME"], str(source / DUMP)], params)
+    say(f"Database restored in {time.monotonic() - started:.1f} s")
+    files = extract_media(source / MEDIA, media, say)
+    return {"reports": count_reports(params), "files": files, "manifest": manifest}
+
+
+def read_manifest(source):
+    try:
+        manifest = json.loads((source / MANIFEST).read_text())
+    except (OSError, ValueError) as error:
+        raise BackupError(f"{source} is not a backup folder ({MANIFEST}: {error}).")
+    if manifest.get("format") != FORMAT or set(manifest.get("parts", {})) != {DUMP, MEDIA}:
+        raise BackupError(f"{source / MANIFEST} is not a manifest this version can restore.")
+    return manifest
+
+
+def check_media(path, media):
+    """Refuse the tar if any member would land outside `media` (absolute paths, `..`, links out)."""
+    with tarfile.open(path) as tar:
+        for member in tar:
+            try:
+                tarfile.data_filter(member, str(media))
+            except tarfile.FilterError as error:
+                raise BackupError(f"{path} holds an unsafe entry, nothing restored: {error}")
+
+
+def check_database_empty(params):
+    """A missing database is fine (it is created); one with tables of its own is refused."""
+    name = params["NAME"]
+    server = psycopg2.connect(dbname="postgres", **server_keywords(params))
+    try:
+        with server.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            exists = cursor.fetchone() is not None
+    finally:
+        server.close()
+    if not exists:
+        return
+    # Tables an extension made (PostGIS's spatial_ref_sys) do not count.
+    tables = query(params, """
+        SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+        ORDER BY 1""")
+    if tables:
+        shown = ", ".join(row[0] for row in tables[:3]) + (", ..." if len(tables) > 3 else "")
+        raise BackupError(f"Database {name} already has {len(tables)} tables ({shown}): restore only into an "
+                          "empty or missing database. Drop it, or name a new one with --database-url.")
+
+
+def extract_media(path, media, say):
+    media.mkdir(parents=True, exist_ok=True)
+    files = 0
+    with tarfile.open(path) as tar:
+        for member in tar:
+            tar.extract(member, media, filter="data")
+            if member.isfile():
+                files += 1
+                if files % PROGRESS_EVERY == 0:
+                    say(f"  media: {files} files")
+    say(f"Media restored into {media}: {files} files")
+    return files
+
+
+def count_reports(params):
+    return query(params, f'SELECT count(*) FROM "{Report._meta.db_table}"')[0][0]
+
+
+def query(params, sql):
+    database = psycopg2.connect(dbname=params["NAME"], **server_keywords(params))
+    try:
+        with database.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+    finally:
+        database.close()
+
+
+def postgres(command, params):
+    """Run pg_dump or pg_restore against `params`, connection details in libpq's PG* variables."""
+    env = dict(os.environ)
+    for key, variable in [("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD"),
+                          ("NAME", "PGDATABASE")]:
+        if params.get(key):
+            env[variable] = str(params[key])
+    result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+
+
+def describe(path):
+    """A part's size and sha256, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as part:
+        while chunk := part.read(CHUNK):
+            digest.update(chunk)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def megabytes(size):
+    return f"{size / 1e6:.1f} MB"
