@@ -253,12 +253,14 @@ def main():
 
     with stack:
         url = args.url or f"http://127.0.0.1:{port}"
-        pool = urllib3.connection_from_url(url, maxsize=args.residents, block=True, retries=False, timeout=TIMEOUT,
-                                           headers={"Accept-Encoding": "gzip", "Accept": "application/json, */*",
-                                                    "User-Agent": "lapor-padangpanjang bench/load.py"})
-        city = city_box(pool)
+        # A connection of its own per resident, as each phone has: never idle longer than a pause (1.5 x --think),
+        # so under gunicorn's 2 s keep-alive the server rarely closes one just as it is used again.
+        pools = [urllib3.connection_from_url(url, maxsize=1, block=True, retries=False, timeout=TIMEOUT, headers={
+            "Accept-Encoding": "gzip", "Accept": "application/json, */*",
+            "User-Agent": "lapor-padangpanjang bench/load.py"}) for _ in range(args.residents)]
+        city = city_box(pools[0])
         residents = [Resident(pool, random.Random(f"{args.seed}-{index}"), city, photo, args.think)
-                     for index in range(args.residents)]
+                     for index, pool in enumerate(pools)]
         reference, reference_s, _ = run("Reference, GET /healthz", residents, args.reference_seconds,
                                       lambda resident: resident.reference)
         records, seconds, client_cpu = run("Residents", residents, args.seconds, lambda resident: resident.visit)
