@@ -106,8 +106,9 @@ class Resident:
         half_w, half_h = SCREEN_PX[0] / 2 * degrees_per_px, SCREEN_PX[1] / 2 * degrees_per_px
         box = (lon - half_w, lat - half_h, lon + half_w, lat + half_h)
         answer = self.get("map reports", "/api/v1/reports?bbox=" + ",".join(f"{v:.6f}" for v in box), decode=True)
-        codes = [f["properties"]["code"] for f in json.loads(answer.data)["features"]] if answer and \
-            answer.status == 200 else []
+        codes = []
+        if answer is not None and answer.status == 200:
+            codes = [feature["properties"]["code"] for feature in json.loads(answer.data)["features"]]
         for x, y in grid.tiles_covering(*box, z):
             self.tile(z, x, y)
         self.pause()
@@ -123,7 +124,7 @@ class Resident:
     def tile(self, z, x, y):
         path = f"/tiles/reports/{z}/{x}/{y}.pbf"
         known = self.etags.get(path)
-        response = self.get("tile", path, headers={"If-None-Match": known} if known else None)
+        response = self.get("tile", path, headers={**self.pool.headers, "If-None-Match": known} if known else None)
         if response is not None and response.status == 200 and "ETag" in response.headers:
             self.etags[path] = response.headers["ETag"]
 
