@@ -17,10 +17,8 @@ Figures are printed and saved to bench/results/submission.json.
 import argparse
 import gzip
 import http.client
-import io
 import json
 import os
-import random
 import re
 import sys
 import time
@@ -35,24 +33,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from PIL import Image  # noqa: E402
-
-from bench.common import ROOT, gunicorn, percentiles  # noqa: E402
+from bench.common import ROOT, gunicorn, percentiles, phone_photo  # noqa: E402
 from reports import photos  # noqa: E402
 from reports.models import Report  # noqa: E402
 
 GANTING = (-0.460738, 100.417659)
-
-
-def phone_photo(seed):
-    """A 4000 x 3000 JPEG with per-pixel noise over a gradient: about the size of a real 12 MP photo."""
-    rng = random.Random(seed)
-    noise = Image.frombytes("L", (4000, 3000), rng.randbytes(4000 * 3000))
-    gradient = Image.linear_gradient("L").resize((4000, 3000))
-    image = Image.merge("RGB", (noise, gradient, Image.blend(noise, gradient, 0.5)))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def multipart(fields, photo):
