@@ -10,6 +10,7 @@ import time
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils._os import safe_join
@@ -27,7 +28,7 @@ def serve(request, path):
     """GET /media/<path>: one stored file; never a directory listing."""
     try:
         full = safe_join(settings.MEDIA_ROOT, path)
-    except ValueError:  # SuspiciousFileOperation: a path outside MEDIA_ROOT
+    except SuspiciousFileOperation:  # a path outside MEDIA_ROOT
         raise Http404("No such file.")
     if not os.path.isfile(full):
         raise Http404("No such file.")
