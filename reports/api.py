@@ -6,7 +6,7 @@ import math
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +27,7 @@ from reports.serializers import (
     MapReportSerializer,
     PublicReportSerializer,
     StaffReportSerializer,
+    map_features_json,
 )
 
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
@@ -154,10 +155,11 @@ class ReportListView(APIView):
     def get(self, request):
         query = BBoxQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        reports = Report.objects.public().select_related("category").order_by("-created")
+        reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
             reports = reports.filter(location__intersects=query.validated_data["bbox"])
-        return Response(MapReportSerializer(reports[: query.validated_data["limit"]], many=True).data)
+        return HttpResponse(map_features_json(reports[: query.validated_data["limit"]]),
+                            content_type="application/json")
 
     @extend_schema(request={"multipart/form-data": ReportUpload}, responses={
         201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
