@@ -16,11 +16,18 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
+# As a city runs it (DEBUG off, hashed static files, gunicorn), over plain HTTP: put nginx in front for TLS
+# (docs/production.md). DEBUG=true make run for a development server's error pages. The secret key is made
+# once per machine, readable by its owner only, unless SECRET_KEY is set.
 # Threaded workers: a long streamed export does not stop a worker answering gunicorn's heartbeat.
-run: setup
-	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
+run: setup var/secret-key
+	@export DEBUG=$${DEBUG:-false} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	exec $(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads 4 --access-logfile -
+
+var/secret-key:
+	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)
 
 test: setup chromium lint
 	$(VENV)/bin/pytest
