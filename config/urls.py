@@ -25,6 +25,7 @@ urlpatterns = [
     path("manifest.webmanifest", TemplateView.as_view(
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", report_views.favicon),
     path("api/v1/", include("reports.urls")),
     path("open311/", include("reports.open311_urls")),
     path("ogcapi/", include("reports.ogcapi_urls")),

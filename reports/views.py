@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -170,3 +171,8 @@ def statistics(request):
         "per_1000": any(k["population"] for k in figures["kelurahan"]),
     }
     return render(request, "reports/statistics.html", context)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin, the API's page)."""
+    return redirect(static("img/icon.svg"))

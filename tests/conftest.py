@@ -10,12 +10,14 @@ from django.conf import global_settings, settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
+from playwright import sync_api as playwright
 
 from geo.models import Crew
 from reports import photos
 from reports.models import Category, Report
 from reports.services import file_report
-from tests.deployed import BlankTiles, collect_static, gunicorn, production_env
+from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tiles import area
 
@@ -60,6 +62,21 @@ def deployed(deployed_site, city, settings):
     settings.MEDIA_ROOT = deployed_site.media_root
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     return deployed_site
+
+
+@pytest.fixture
+def phones(deployed, monkeypatch):
+    """Phones (tests/deployed.py) against the production server; a test with problems fails."""
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        phones = Phones(browser, deployed.url)
+        yield phones
+        # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
+        connections.close_all()
+        browser.close()
+    assert phones.problems == []
 
 
 @pytest.fixture

@@ -84,3 +84,35 @@ class BlankTiles(LocalServer):
 
     def handle(self, request):
         self.reply(request, 200, self.png, "image/png", [("Cache-Control", "max-age=86400")])
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+class Phones:
+    """Browser pages on a 360 x 740 phone in Bahasa Indonesia, against the production server.
+
+    Every answer of 400 or more, console error and script error is a problem, and a test with problems
+    fails, unless the test allowed it (`allow("409")`, `allow("ERR_INTERNET_DISCONNECTED")`).
+    """
+
+    def __init__(self, browser, url):
+        self.browser, self.url, self.problems, self.allowed = browser, url, [], []
+
+    def open(self, path="/", **options):
+        context = self.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", **options)
+        page = context.new_page()
+        page.on("response", lambda r: r.status >= 400 and self.problem(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and self.problem(f"console: {m.text} ({m.location['url']})"))
+        page.on("pageerror", lambda error: self.problem(f"script error: {error}"))
+        page.goto(self.url + path)
+        return page, context
+
+    def problem(self, text):
+        if not any(allowed in text for allowed in self.allowed):
+            self.problems.append(text)
+
+    def allow(self, text):
+        self.allowed.append(text)

@@ -1,6 +1,7 @@
 """A resident on a 360 x 740 phone: pin, kelurahan, form with a photo, send; and the same with the network cut.
+A crew member: nearby issues, a fix with its photo, a change made offline meeting another's.
 
-Playwright drives Debian's Chromium (/usr/bin/chromium) against the live test server.
+Playwright drives Debian's Chromium (/usr/bin/chromium) against the production server (tests/deployed.py).
 """
 
 import uuid
@@ -8,7 +9,6 @@ import uuid
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connections
-from playwright import sync_api as playwright
 
 from geo.models import Kelurahan
 from reports import photos, workflow
@@ -17,7 +17,6 @@ from reports.services import file_report
 from tests.conftest import staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -31,51 +30,6 @@ def many_reports(deployed):
                due_date="2030-01-01")
         for n in range(2100)
     )
-
-
-class Phones:
-    """Browser pages on a 360 x 740 phone in Bahasa Indonesia, against the production server.
-
-    Every answer of 400 or more, console error and script error is a problem, and a test with problems
-    fails, unless the test allowed it (`allow("409")`, `allow("ERR_INTERNET_DISCONNECTED")`).
-    """
-
-    def __init__(self, browser, url):
-        self.browser, self.url, self.problems, self.allowed = browser, url, [], []
-
-    def open(self, path="/", **options):
-        context = self.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", **options)
-        page = context.new_page()
-        page.on("response", lambda r: r.status >= 400 and self.problem(f"HTTP {r.status} {r.request.method} {r.url}"))
-        page.on("console", lambda m: m.type == "error" and self.problem(f"console: {m.text} ({m.location['url']})"))
-        page.on("pageerror", lambda error: self.problem(f"script error: {error}"))
-        page.goto(self.url + path)
-        return page, context
-
-    def problem(self, text):
-        if not any(allowed in text for allowed in self.allowed):
-            self.problems.append(text)
-
-    def allow(self, text):
-        self.allowed.append(text)
-
-
-@pytest.fixture
-def phones(deployed, monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        phones = Phones(browser, deployed.url)
-        yield phones
-        # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
-        connections.close_all()
-        browser.close()
-    assert phones.problems == []
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""Every page a resident, a crew member and a dispatcher opens, as deployed: no answer of 400 or more, no
+console or script error, every image loaded (map markers and photos included)."""
+
+import pytest
+
+from tests.conftest import make_report, staff_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVERY_IMAGE_LOADED = "[...document.images].every(image => image.complete && image.naturalWidth > 0)"
+BROKEN_IMAGES = "[...document.images].filter(image => !(image.complete && image.naturalWidth > 0)).map(i => i.src)"
+
+
+def visit(page, url):
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(EVERY_IMAGE_LOADED), page.evaluate(BROKEN_IMAGES)
+
+
+def sign_in(page, url, username):
+    page.goto(url)
+    page.fill("#id_username", username)
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_the_public_pages(phones):
+    report = make_report(with_photo=True)
+    page, _ = phones.open("/")
+    for path in ("/", report.get_absolute_url(), "/statistik/", "/masuk/", "/api/docs/"):
+        visit(page, phones.url + path)
+    assert page.locator("#swagger-ui .info").count() == 1  # Swagger UI drew the document from our static files
+
+
+def test_the_crew_and_dispatcher_pages(phones, django_user_model):
+    report = make_report(with_photo=True, status="dikerjakan")
+    staff_user(django_user_model, "andi", "crew", report.crew.name)
+    dewi = staff_user(django_user_model, "dewi", "dispatcher")
+    dewi.is_staff = True
+    dewi.save()
+
+    page, _ = phones.open("/masuk/")
+    sign_in(page, phones.url + "/masuk/", "andi")
+    for path in ("/petugas/", f"/petugas/laporan/{report.code}/"):
+        visit(page, phones.url + path)
+
+    desk, _ = phones.open("/admin/login/")
+    sign_in(desk, phones.url + "/admin/login/", "dewi")
+    for path in ("/admin/", "/admin/reports/report/", f"/admin/reports/report/{report.pk}/change/",
+                 "/admin/reports/photo/", f"/admin/reports/photo/{report.photos.get().pk}/change/"):
+        visit(desk, phones.url + path)
+    # The report's map in the admin shows its point with Leaflet's marker image.
+    desk.goto(phones.url + f"/admin/reports/report/{report.pk}/change/")
+    desk.wait_for_selector(".leaflet-marker-icon")
+    assert desk.evaluate(EVERY_IMAGE_LOADED)
