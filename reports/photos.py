@@ -68,7 +68,9 @@ def process(upload, label):
 
 
 def _jpeg(image, quality):
-    """Encode without any metadata: a fresh RGB image carries no EXIF, XMP or ICC block."""
+    """Encode the pixels alone: Pillow would write a comment (a JPEG COM segment, a PNG text chunk) kept in
+    `info` into the new file, so `info` goes; a converted RGB image carries no EXIF, XMP or ICC block."""
+    image.info = {}
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()

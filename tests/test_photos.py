@@ -6,7 +6,7 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from reports import photos
 from tests.images import GANTING_GPS, photo_bytes, upload
@@ -80,3 +80,32 @@ def test_a_decompression_bomb_is_refused_before_decoding(width, height):
     assert len(bomb) < 1_000_000
     message = reason(bomb, name="bom.png")
     assert "more than 40 megapixels" in message
+
+
+SECRET = b"Budi 0812-5555-4444 <script>alert(1)</script>"
+
+
+def photo_with_comments(fmt):
+    """A photo whose ancillary blocks carry personal data: a JPEG COM segment, PNG tEXt/iTXt chunks, WebP XMP."""
+    image = Image.new("RGB", (320, 240), (120, 80, 40))
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(out, "JPEG", comment=SECRET)
+    elif fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("comment", SECRET.decode())
+        text.add_itxt("Author", SECRET.decode())
+        image.save(out, "PNG", pnginfo=text)
+    else:
+        image.save(out, "WEBP", xmp=b"<x:xmpmeta>" + SECRET + b"</x:xmpmeta>")
+    assert SECRET in out.getvalue()  # the test photo does carry it
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_comments_and_text_chunks_are_not_stored(fmt):
+    stored = photos.process(upload(photo_with_comments(fmt), name=f"x.{fmt.lower()}"), "Foto 1")
+    for kept in (stored.image, stored.thumbnail):
+        assert b"0812" not in kept and b"script" not in kept and b"Budi" not in kept
+        with Image.open(io.BytesIO(kept)) as image:
+            assert set(image.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}
