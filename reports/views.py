@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -89,9 +90,12 @@ def detail(request, code):
 def private(request, code, token):
     """The reporter's own link: the public page, plus what they gave us."""
     report = _report(code)
-    if not secrets.compare_digest(token, report.private_token):
+    # As bytes: compare_digest refuses a str with characters beyond ASCII (a 500 for /ikuti/%C3%A9/).
+    if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())
-    return render(request, "reports/detail.html", {"report": report, "is_reporter": True})
+    response = render(request, "reports/detail.html", {"report": report, "is_reporter": True})
+    patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
+    return response
 
 
 def staff_only(view):

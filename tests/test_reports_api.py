@@ -240,9 +240,17 @@ def test_the_html_form_files_and_lands_on_the_private_page(client):
     assert response.redirect_chain[-1][0] == report.get_private_url()
     page = response.content.decode()
     assert report.code in page and "This is your private link" in page and PHONE in page
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     # Without the token the same page holds none of it.
     public = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "This is your private link" not in public and PHONE not in public
+
+
+def test_a_wrong_private_token_of_any_characters_leads_to_the_public_page(client):
+    report = Report.objects.get(code=file(client).json()["code"])
+    for token in ("salah", "é", "x" * 500):
+        response = client.get(f"/laporan/{report.code}/ikuti/{token}/")
+        assert response.status_code == 302 and response.url == report.get_absolute_url(), token
 
 
 def test_the_html_form_is_csrf_protected():
