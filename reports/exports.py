@@ -160,13 +160,22 @@ def geojson_stream(rows_, fields):
     yield "]}\n"
 
 
+# A text cell starting so is run as a formula by spreadsheets (=HYPERLINK(...) in a reporter's name).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet would take for a formula, with a leading apostrophe (OWASP); numbers untouched."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def csv_stream(rows_, fields):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["lon", "lat", *fields])
     for row in rows_:
         lon, lat = json.loads(row["point"])["coordinates"]
-        values = [" ".join(v) if isinstance(v, list) else v for v in (row[field] for field in fields)]
+        values = [spreadsheet_safe(" ".join(v) if isinstance(v, list) else v) for v in (row[field] for field in fields)]
         writer.writerow([lon, lat, *values])
         yield buffer.getvalue()
         buffer.seek(0)

