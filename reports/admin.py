@@ -107,7 +107,8 @@ class ReportAdmin(LeafletGeoAdmin):
                                         note=_("Reassigned to %(crew)s.") % {"crew": obj.crew or _("no crew")})
             Report.objects.filter(pk=obj.pk).update(version=F("version") + 1)
 
-    @admin.action(description=_("Merge: mark the selected reports duplicates of the oldest one"))
+    @admin.action(description=_("Merge: mark the selected reports duplicates of the oldest one"),
+                  permissions=["change"])
     def merge_duplicates(self, request, queryset):
         reports = list(queryset.order_by("created"))
         if len(reports) < 2:
@@ -124,12 +125,12 @@ class ReportAdmin(LeafletGeoAdmin):
         self.message_user(request, _("%(count)s reports marked duplicates of %(code)s.")
                           % {"count": merged, "code": original.code})
 
-    @admin.action(description=_("Hide from the public"))
+    @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
         touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=True)
 
-    @admin.action(description=_("Show to the public again"))
+    @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
         touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         queryset.update(hidden=False)
@@ -152,15 +153,35 @@ class PhotoAdmin(admin.ModelAdmin):
     def preview(self, photo):
         return format_html('<img src="{}" style="max-width:100%" alt="">', photo.image.url)
 
-    @admin.action(description=_("Blur the selected photos"))
+    @admin.action(description=_("Blur the selected photos"), permissions=["change"])
     def blur(self, request, queryset):
         for photo in queryset:
             photo_rules.blur(photo)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
 
 
+class AdministratorsOnly:
+    """API keys and their call log (with the callers' addresses) are the administrators' alone, whatever
+    permissions a group was given."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(AdministratorsOnly, admin.ModelAdmin):
     """One key per client system; the key is shown once, when it is made."""
 
     list_display = ["name", "contact", "key_prefix", "active", "created", "calls_link"]
@@ -178,7 +199,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         messages.warning(request, _("The API key of %(name)s is %(key)s. Copy it now: it is not shown again.")
                          % {"name": client.name, "key": key})
 
-    @admin.action(description=_("Replace the key (the old one stops working)"))
+    @admin.action(description=_("Replace the key (the old one stops working)"), permissions=["change"])
     def new_keys(self, request, queryset):
         for client in queryset:
             self._give_key(request, client)
@@ -191,7 +212,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):
+class ApiCallAdmin(AdministratorsOnly, admin.ModelAdmin):
     """The record of every call made with an API key; written by the API only."""
 
     list_display = ["created", "client", "method", "path", "status_code", "report", "remote_addr"]
