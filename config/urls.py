@@ -9,6 +9,8 @@ from config.health import healthz
 from reports import media, ogcapi
 from reports import views as report_views
 
+handler500 = "config.errors.server_error"
+
 admin.site.site_header = _("Lapor Padangpanjang: administration")
 admin.site.site_title = _("Lapor Padangpanjang")
 

@@ -60,8 +60,9 @@ TEST_SECRET_KEY = "test-only-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
 
 
 def production_process(script, **env):
-    """Run `script` in a fresh process with production settings; its last output line, as JSON."""
-    settings_env = dict(os.environ, DEBUG="false", SECRET_KEY=TEST_SECRET_KEY,
+    """Run `script` in a fresh process with production settings (no static files collected); its last output
+    line, as JSON."""
+    settings_env = dict(os.environ, DEBUG="false", SECRET_KEY=TEST_SECRET_KEY, STATIC_ROOT="/nonexistent",
                         ALLOWED_HOSTS="lapor.padangpanjang.go.id",
                         DJANGO_SETTINGS_MODULE="config.settings", **env)
     done = subprocess.run([sys.executable, "-c", "import django, json; django.setup()\n" + script],
@@ -149,3 +150,21 @@ def test_coordinates_read_by_scripts_and_links_are_never_localized(client, djang
     crew_page = client.get(f"/petugas/laporan/{report.code}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert f'href="geo:{report.location.y},{report.location.x}?q=' in crew_page
     assert f"directions?to={report.location.y}%2C{report.location.x}" in crew_page
+
+
+def test_with_the_database_down_people_get_a_page_and_programs_a_503_to_retry():
+    answers = production_process("""
+from django.test import Client
+client = Client(HTTP_HOST="lapor.padangpanjang.go.id", raise_request_exception=False)
+found = {}
+for path in ("/api/v1/reports", "/open311/v2/services.json", "/laporan/PP-260001/"):
+    response = client.get(path)
+    found[path] = [response.status_code, response.get("Retry-After"), response["Content-Type"],
+                   response.content.decode()]
+print(json.dumps(found))
+""", DATABASE_URL="postgis://127.0.0.1:1/nowhere")
+    api, open311, page = (answers[path] for path in ("/api/v1/reports", "/open311/v2/services.json",
+                                                        "/laporan/PP-260001/"))
+    assert api[:3] == [503, "30", "application/json"] and "try again" in json.loads(api[3])["error"]
+    assert open311[:2] == [503, "30"] and json.loads(open311[3])[0]["code"] == 503
+    assert page[:2] == [503, "30"] and page[2].startswith("text/html") and 'lang="id"' in page[3]

@@ -17,7 +17,10 @@
     return fetch("/api/v1/reports/" + form.dataset.code + "/status", {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": form.csrfmiddlewaretoken.value, Accept: "application/json" },
-    }).then(function (r) { return r.json().then(function (answer) { return { status: r.status, body: answer }; }); });
+    }).then(function (r) {
+      if (r.status >= 500) throw new Error("server unavailable");  // like no network: the change waits
+      return r.json().then(function (answer) { return { status: r.status, body: answer }; });
+    });
   }
 
   function handle(answer) {
@@ -40,7 +43,7 @@
       photo: form.photo.files[0] || null,
     };
     send(change).then(handle).catch(function () {
-      // Offline: keep the change, photo and all, and send it when the connection returns.
+      // Offline, or no server: keep the change, photo and all, and send it when they return.
       change.code = code;
       actionOutbox.put(change).then(function () { say(TEXT.queued, "waiting"); });
     });

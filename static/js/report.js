@@ -157,7 +157,11 @@
     });
     entry.photos.forEach(function (blob, i) { body.append("photos", blob, "foto-" + (i + 1) + ".jpg"); });
     return fetch("/api/v1/reports", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
-      .then(function (r) { return r.json().then(function (answer) { return { status: r.status, body: answer }; }); });
+      .then(function (r) {
+        // The server is down or overloaded (503 with Retry-After): like no network, the report waits on the phone.
+        if (r.status >= 500) throw new Error("server unavailable");
+        return r.json().then(function (answer) { return { status: r.status, body: answer }; });
+      });
   }
 
   function showState(text) { sendState.hidden = false; sendState.textContent = text; }
@@ -173,7 +177,7 @@
       if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
     }).catch(function () {
-      // No connection: keep everything on the phone and send it when the network returns.
+      // No connection, or no server: keep everything on the phone and send it when they return.
       outbox.put(entry).then(function () {
         showState(TEXT.queued);
         sendState.className = "send-state waiting";
