@@ -9,10 +9,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 3
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
+# For the tests only: Chromium for the browser tests (Playwright drives it: no browser download), nginx and openssl
+# (its certificate) for tests/test_nginx.py.
+TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint apt postgres database chromium backup restore
+.PHONY: setup run test lint apt postgres database test-packages backup restore
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -29,13 +32,22 @@ run: setup var/secret-key
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)
 
-test: setup chromium lint
+test: setup test-packages lint
 	$(VENV)/bin/pytest
 
-# The browser tests drive Debian's Chromium through Playwright (no browser download).
-chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+# The Debian packages of the list $(1) that are not installed: shell code for a recipe.
+missing_packages = $$(for p in $(1); do \
+	dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)
+
+# tests/test_nginx.py starts an nginx of its own: the package's service, which systemd starts on port 80 with
+# Debian's default site, is stopped and disabled again when this installs it.
+test-packages:
+	@missing=$(call missing_packages,$(TEST_APT_PACKAGES)); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for the tests:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		if echo "$$missing" | grep -qx nginx && [ -d /run/systemd/system ]; then systemctl disable --now nginx; fi; \
+	fi
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -43,8 +55,7 @@ lint: $(VENV)/.installed
 # Debian packages: PostgreSQL with PostGIS, GDAL (GeoDjango), gettext (translations),
 # Python's venv module and npm where the machine lacks them.
 apt:
-	@missing=$$(for p in $(APT_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@missing=$(call missing_packages,$(APT_PACKAGES)); \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
