@@ -1,18 +1,21 @@
-"""How many reports one sender may file per hour (REPORTS_PER_HOUR), counted in the shared cache."""
+"""How many reports one sender may file in an hour (REPORTS_PER_HOUR), counted in the shared cache.
+
+The hour starts with a sender's first filing (the count's expiry), not on the clock: a burst across
+the turn of an hour is still one hour's worth.
+"""
 
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+WINDOW_SECONDS = 3600
 
 
 def _key(request, sender):
     # REMOTE_ADDR: the client, also behind a proxy (config.middleware.client_address).
-    hour = timezone.now().strftime("%Y%m%d%H")
-    return f"reports:filed:{sender or request.META.get('REMOTE_ADDR', '')}:{hour}"
+    return f"reports:filed:v2:{sender or request.META.get('REMOTE_ADDR', '')}"
 
 
 def over_limit(request, sender=""):
@@ -25,5 +28,8 @@ def over_limit(request, sender=""):
 
 def count_filing(request, sender=""):
     key = _key(request, sender)
-    cache.add(key, 0, timeout=3600)
-    cache.incr(key)
+    if not cache.add(key, 1, timeout=WINDOW_SECONDS):
+        try:
+            cache.incr(key)  # keeps the window's expiry
+        except ValueError:  # the window closed between the two calls: this filing opens the next one
+            cache.set(key, 1, timeout=WINDOW_SECONDS)
