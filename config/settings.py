@@ -203,6 +203,14 @@ GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "lapor-padangpanjang/1.0 (e
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "e-complain@padangpanjang.go.id")
+# The SMTP server for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend. A bounded timeout: a mail
+# server that does not answer must not hold a crew member's request.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_S", 10)
 
 # How long the statistics are reused before they are counted again.
 STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
