@@ -154,3 +154,16 @@ def test_the_api_takes_a_token(client, people):
                            HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert response.json()["properties"]["status"] == Status.DIVERIFIKASI
+
+
+def test_a_mail_server_that_refuses_leaves_the_change_standing_and_a_log_line(
+    client, people, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    report = new_report()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
+    assert Report.objects.get(pk=report.pk).status == "diverifikasi"
+    [failed] = [r for r in caplog.records if getattr(r, "event", "") == "email_failed"]
+    assert failed.report == report.code and "warga@example.org" not in failed.getMessage()
