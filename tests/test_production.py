@@ -168,3 +168,12 @@ print(json.dumps(found))
     assert api[:3] == [503, "30", "application/json"] and "try again" in json.loads(api[3])["error"]
     assert open311[:2] == [503, "30"] and json.loads(open311[3])[0]["code"] == 503
     assert page[:2] == [503, "30"] and page[2].startswith("text/html") and 'lang="id"' in page[3]
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(client, settings):
+    settings.MAX_REQUEST_BYTES = 1000
+    response = client.generic("POST", "/api/v1/reports", b"x" * 1001, content_type="application/octet-stream")
+    assert response.status_code == 413 and "larger" in response.json()["error"]
+    assert file(client).status_code == 413  # a real report with a photo is over 1,000 bytes too
+    settings.MAX_REQUEST_BYTES = 55 * 1024 * 1024
+    assert file(client).status_code == 201
