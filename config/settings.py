@@ -219,8 +219,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_S", 10)
 # How long the statistics are reused before they are counted again.
 STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
 
-# Report submissions a client (by IP address) may make per hour.
+# Attempts per hour (reports.ratelimit): reports per client (an IPv4 address, an IPv6 /64), reports per
+# Open311 key and per sender within a key, and supports per client.
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
+OPEN311_KEY_PER_HOUR = env_int("OPEN311_KEY_PER_HOUR", 600)
+OPEN311_SENDER_PER_HOUR = env_int("OPEN311_SENDER_PER_HOUR", 10)
+SUPPORTS_PER_HOUR = env_int("SUPPORTS_PER_HOUR", 30)
 
 # Open311 GeoReport v2: who we are to other systems. A media_url is fetched only from public
 # addresses unless OPEN311_MEDIA_PRIVATE_OK (tests, or a client inside the city's own network).

@@ -169,7 +169,7 @@ class ReportListView(APIView):
         existing = services.existing_submission(request.data.get("client_uuid"))
         if existing is not None:
             return Response(filed_json(existing, request), status=status.HTTP_200_OK)
-        if ratelimit.over_limit(request):
+        if not ratelimit.allow_filing(request):
             return Response(
                 {"error": _("Too many reports from this connection; please try again in an hour.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
@@ -182,8 +182,6 @@ class ReportListView(APIView):
         except lookup.OutsideCity as outside:
             return Response({"lat": [str(outside)], "distance_m": round(outside.distance_m, 1)},
                             status=status.HTTP_400_BAD_REQUEST)
-        if created:
-            ratelimit.count_filing(request)
         return Response(filed_json(report, request), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -237,6 +235,9 @@ class SupportView(APIView):
             supporter = query.validated_data["device_id"]
         else:
             return Response({"device_id": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
+        if not ratelimit.allow_support(request):
+            return Response({"error": _("Too many supports from this connection; please try again in an hour.")},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
         added = services.add_support(report, supporter)
         report.refresh_from_db(fields=["support_count"])
         return Response({"code": report.code, "support_count": report.support_count, "added": added},

@@ -329,8 +329,8 @@ def file_request(request, fmt, client):
     params = request.POST
     who = params.get("device_id") or params.get("email") or params.get("phone") or ""
     # A digest: the cache holds no e-mail address or phone number.
-    sender = f"open311:{client.pk}:{hashlib.sha256(who.encode()).hexdigest()[:16]}"
-    if ratelimit.over_limit(request, sender):
+    sender = hashlib.sha256(who.encode()).hexdigest()[:16]
+    if not ratelimit.allow_open311_filing(request, client, sender):
         raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
     lat, lon = params.get("lat", ""), params.get("long", "")
     if not (lat or lon):
@@ -356,7 +356,6 @@ def file_request(request, fmt, client):
         report, _ = services.file_report_from_form(form.cleaned_data)
     except lookup.OutsideCity as outside:
         raise Open311Error(400, f"lat: {outside}") from None
-    ratelimit.count_filing(request, sender)
     token = secrets.token_urlsafe(16)
     notice = f"Kode pelacakan {report.code}. Batas waktu penanganan {report.due_date.isoformat()}."
     filed = {"service_request_id": report.code, "token": token, "service_notice": notice, "account_id": ""}

@@ -1,9 +1,13 @@
-"""How many reports one sender may file in an hour (REPORTS_PER_HOUR), counted in the shared cache.
+"""Limits that hold: one call counts an attempt and says whether it is allowed, before any expensive work.
 
-The hour starts with a sender's first filing (the count's expiry), not on the clock: a burst across
-the turn of an hour is still one hour's worth.
+Every attempt counts, refused ones too, so retrying a refused submission does not get around the limit.
+The count is one atomic INCR in the shared cache, so simultaneous requests cannot all slip under it. A
+window opens with the first attempt and closes WINDOW_SECONDS later (not on the clock hour). An IPv6
+client is counted per /64, the block a single subscriber gets. When Redis does not answer, the limit lets
+the request through and logs it: filing a report matters more than counting it.
 """
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -13,23 +17,47 @@ logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 3600
 
 
-def _key(request, sender):
-    # REMOTE_ADDR: the client, also behind a proxy (config.middleware.client_address).
-    return f"reports:filed:v2:{sender or request.META.get('REMOTE_ADDR', '')}"
+def client(request):
+    """Who a request comes from, for a limit: its address (the client behind a trusted proxy), IPv6 per /64."""
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
-def over_limit(request, sender=""):
-    """`sender` names who files when it is not the connection itself (a resident behind an Open311 client)."""
-    over = (cache.get(_key(request, sender)) or 0) >= settings.REPORTS_PER_HOUR
-    if over:  # which path, not who: an address or a sender is personal data
-        logger.warning("Rate limit hit", extra={"event": "rate_limited", "path": request.path})
-    return over
+def allow(request, limit, who, per_hour):
+    """Count one attempt of `who` against `limit` (a name); True while within `per_hour` attempts."""
+    key = f"limit:v3:{limit}:{who}"
+    cache.add(key, 0, timeout=WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)  # keeps the window's expiry
+    except ValueError:  # the window closed between the two calls: this attempt opens the next one
+        cache.set(key, 1, timeout=WINDOW_SECONDS)
+        count = 1
+    if count is None:
+        logger.warning("Limit not checked: the cache does not answer", extra={"event": "limit_unchecked",
+                                                                                "limit": limit})
+        return True
+    if count > per_hour:  # which limit and path, not who: an address or a sender is personal data
+        logger.warning("Rate limit hit", extra={"event": "rate_limited", "limit": limit, "path": request.path})
+        return False
+    return True
 
 
-def count_filing(request, sender=""):
-    key = _key(request, sender)
-    if not cache.add(key, 1, timeout=WINDOW_SECONDS):
-        try:
-            cache.incr(key)  # keeps the window's expiry
-        except ValueError:  # the window closed between the two calls: this filing opens the next one
-            cache.set(key, 1, timeout=WINDOW_SECONDS)
+def allow_filing(request):
+    """A report from the map, the form or the API: REPORTS_PER_HOUR per client."""
+    return allow(request, "filing", client(request), settings.REPORTS_PER_HOUR)
+
+
+def allow_open311_filing(request, api_client, sender):
+    """A report through Open311: OPEN311_KEY_PER_HOUR per key, and OPEN311_SENDER_PER_HOUR per sender within
+    it (a sender the caller names, so the key's own limit is what bounds a caller inventing senders)."""
+    return (allow(request, "open311-key", api_client.pk, settings.OPEN311_KEY_PER_HOUR)
+            and allow(request, "open311-sender", f"{api_client.pk}:{sender}", settings.OPEN311_SENDER_PER_HOUR))
+
+
+def allow_support(request):
+    """A "me too": SUPPORTS_PER_HOUR per client, whatever device ids it sends."""
+    return allow(request, "support", client(request), settings.SUPPORTS_PER_HOUR)

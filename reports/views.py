@@ -57,7 +57,7 @@ def submit(request):
     if existing is not None:
         return redirect(existing.get_private_url())
     form = ReportForm(request.POST, request.FILES)
-    if ratelimit.over_limit(request):
+    if not ratelimit.allow_filing(request):
         form.add_error(None, _("Too many reports from this connection; please try again in an hour."))
         return home(request, form, status=429)
     if not form.is_valid():
@@ -68,7 +68,6 @@ def submit(request):
         form.add_error("lat", str(outside))
         return home(request, form, status=400)
     if created:
-        ratelimit.count_filing(request)
         messages.success(request, _("Thank you. Your report is %(code)s: keep this page to follow it.")
                          % {"code": report.code})
     return redirect(report.get_private_url())

@@ -35,12 +35,14 @@ def production_env(workdir, **extra):
     database = connection.settings_dict
     url = f"postgis://{database['USER'] or ''}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/" \
           f"{database['NAME']}"
-    return dict(
+    env = dict(
         os.environ, DEBUG="false", SECRET_KEY="test-only-" + "k" * 50, DATABASE_URL=url.replace("//@", "//"),
         ALLOWED_HOSTS="127.0.0.1,localhost", CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
         MEDIA_ROOT=str(workdir / "media"), STATIC_ROOT=str(workdir / "static"),
-        BASEMAP_CACHE_DIR=str(workdir / "basemap"), LOG_LEVEL="WARNING", **extra,
+        BASEMAP_CACHE_DIR=str(workdir / "basemap"), LOG_LEVEL="WARNING",
     )
+    env.update(extra)
+    return env
 
 
 def collect_static(env):

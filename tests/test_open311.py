@@ -211,7 +211,7 @@ def test_an_address_string_is_located_by_the_geocoder(client, api_key, settings)
 
 
 def test_the_rate_limit_holds_for_open311_senders(client, api_key, settings):
-    settings.REPORTS_PER_HOUR = 1
+    settings.OPEN311_SENDER_PER_HOUR = 1
     data = request_data(api_key, media=upload(photo_bytes()))
     assert client.post(f"{V2}/requests.json", data).status_code == 200
     again = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(photo_bytes())))
@@ -219,6 +219,14 @@ def test_the_rate_limit_holds_for_open311_senders(client, api_key, settings):
     other = request_data(api_key, email="lain@example.org", phone="", media=upload(photo_bytes()))
     assert client.post(f"{V2}/requests.json", other).status_code == 200
     assert Report.objects.count() == 2
+
+
+def test_a_caller_inventing_senders_meets_the_keys_own_limit(client, api_key, settings):
+    settings.OPEN311_KEY_PER_HOUR = 2
+    answers = [client.post(f"{V2}/requests.json", request_data(api_key, device_id=f"perangkat-{n}",
+                                                               media=upload(photo_bytes()))).status_code
+               for n in range(3)]
+    assert answers == [200, 200, 429]
 
 
 def test_a_request_shows_open311_fields_and_no_personal_data(client):

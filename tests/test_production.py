@@ -2,7 +2,6 @@
 
 import json
 import logging
-import os
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ from django.conf import settings as project_settings
 from django.test import Client
 
 from tests.conftest import make_report, staff_user
+from tests.deployed import production_env
 from tests.images import GANTING_GPS
 from tests.test_reports_api import file
 from tests.test_tiles import features, get_tile, tile_of
@@ -55,16 +55,12 @@ def test_the_sign_in_lock_out_counts_the_client_behind_the_proxy(settings, djang
     assert signed_in.status_code == 302
 
 
-# Long and varied enough for check --deploy; known to the tests only.
-TEST_SECRET_KEY = "test-only-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
-
-
-def production_process(script, **env):
-    """Run `script` in a fresh process with production settings (no static files collected); its last output
-    line, as JSON."""
-    settings_env = dict(os.environ, DEBUG="false", SECRET_KEY=TEST_SECRET_KEY, STATIC_ROOT="/nonexistent",
-                        ALLOWED_HOSTS="lapor.padangpanjang.go.id",
-                        DJANGO_SETTINGS_MODULE="config.settings", **env)
+def production_process(script, tmp_path, **env):
+    """Run `script` in a fresh process with production settings on the test database (no static files
+    collected); its last output line, as JSON."""
+    settings_env = production_env(tmp_path, ALLOWED_HOSTS="lapor.padangpanjang.go.id",
+                                  DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="CRITICAL")
+    settings_env.update(env)
     done = subprocess.run([sys.executable, "-c", "import django, json; django.setup()\n" + script],
                           env=settings_env, cwd=project_settings.BASE_DIR, capture_output=True, text=True,
                           timeout=120)
@@ -72,7 +68,7 @@ def production_process(script, **env):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_behind_a_tls_proxy_one_switch_makes_check_deploy_clean_and_sends_plain_http_to_https():
+def test_behind_a_tls_proxy_one_switch_makes_check_deploy_clean_and_sends_plain_http_to_https(tmp_path):
     answers = production_process("""
 from io import StringIO
 from django.core.management import call_command
@@ -84,18 +80,18 @@ secure = client.get("/api/v1/categories", HTTP_X_FORWARDED_PROTO="https")
 print(json.dumps({"plain": [plain.status_code, plain.get("Location")],
                   "hsts": secure.get("Strict-Transport-Security"),
                   "health": client.get("/healthz").status_code}))
-""", BEHIND_TLS_PROXY="true")
+""", tmp_path, BEHIND_TLS_PROXY="true")
     assert answers["plain"] == [301, "https://lapor.padangpanjang.go.id/api/v1/categories"]
     assert answers["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert answers["health"] == 200  # a load balancer asks over plain HTTP
 
 
-def test_without_the_switch_debug_off_still_serves_plain_http():
+def test_without_the_switch_debug_off_still_serves_plain_http(tmp_path):
     answers = production_process("""
 from django.test import Client
 response = Client(HTTP_HOST="lapor.padangpanjang.go.id").get("/api/v1/categories")
 print(json.dumps({"status": response.status_code}))
-""")
+""", tmp_path)
     assert answers == {"status": 200}
 
 
@@ -152,7 +148,7 @@ def test_coordinates_read_by_scripts_and_links_are_never_localized(client, djang
     assert f"directions?to={report.location.y}%2C{report.location.x}" in crew_page
 
 
-def test_with_the_database_down_people_get_a_page_and_programs_a_503_to_retry():
+def test_with_the_database_down_people_get_a_page_and_programs_a_503_to_retry(tmp_path):
     answers = production_process("""
 from django.test import Client
 client = Client(HTTP_HOST="lapor.padangpanjang.go.id", raise_request_exception=False)
@@ -162,7 +158,7 @@ for path in ("/api/v1/reports", "/open311/v2/services.json", "/laporan/PP-260001
     found[path] = [response.status_code, response.get("Retry-After"), response["Content-Type"],
                    response.content.decode()]
 print(json.dumps(found))
-""", DATABASE_URL="postgis://127.0.0.1:1/nowhere")
+""", tmp_path, DATABASE_URL="postgis://127.0.0.1:1/nowhere")
     api, open311, page = (answers[path] for path in ("/api/v1/reports", "/open311/v2/services.json",
                                                         "/laporan/PP-260001/"))
     assert api[:3] == [503, "30", "application/json"] and "try again" in json.loads(api[3])["error"]
