@@ -94,6 +94,25 @@ class ReportForm(forms.Form):
         uploads = self.cleaned_data["photos"]
         if len(uploads) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most 5 photos."))
+        return uploads
+
+    def clean(self):
+        data = super().clean()
+        category = data.get("category")
+        if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
+            self.add_error("photos", _("Add at least one photo of the problem."))
+        if data.get("photos") and not self.errors:  # decoding is the costly part: only for an otherwise good report
+            try:
+                data["photos"] = self.processed_photos(data["photos"])
+            except forms.ValidationError as error:
+                self.add_error("photos", error)
+        answers = {question.code: data.pop(f"attribute[{question.code}]", None) for question in self.questions}
+        data["attributes"] = {code: answer for code, answer in answers.items() if answer not in (None, "", [])}
+        return data
+
+    @staticmethod
+    def processed_photos(uploads):
+        """Every upload checked and re-encoded (reports.photos.process); all their errors at once."""
         processed, errors = [], []
         for number, upload in enumerate(uploads, start=1):
             label = _("Photo %(number)s (%(name)s)") % {"number": number, "name": upload.name}
@@ -104,15 +123,6 @@ class ReportForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return processed
-
-    def clean(self):
-        data = super().clean()
-        category = data.get("category")
-        if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
-            self.add_error("photos", _("Add at least one photo of the problem."))
-        answers = {question.code: data.pop(f"attribute[{question.code}]", None) for question in self.questions}
-        data["attributes"] = {code: answer for code, answer in answers.items() if answer not in (None, "", [])}
-        return data
 
 
 class StatusChangeForm(forms.Form):

@@ -8,6 +8,7 @@ applied, every metadata block gone (GPS, device, owner), long edge at most
 """
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from reports.models import delete_photo_files
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# PNG and WebP are decoded whole (JPEG can be decoded scaled down): 16 megapixels cost at most 64 MB as RGBA,
+# where 40 cost 460 MB and most of a second. Phones send JPEG, and the map shrinks photos before sending.
+MAX_PIXELS_FULL_DECODE = 16_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 LONG_EDGE = 2048
 THUMBNAIL_EDGE = 400
@@ -47,11 +51,17 @@ def process(upload, label):
             # Pillow warns above MAX_IMAGE_PIXELS and refuses only above twice that: refuse at once.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as probe:  # reads the header only
-                kind = probe.format
+                kind, size = probe.format, probe.size
         if kind not in ACCEPTED_FORMATS:
             raise ValidationError(_("%(photo)s is not a JPEG, PNG or WebP photo.") % {"photo": label})
+        if kind != "JPEG" and size[0] * size[1] > MAX_PIXELS_FULL_DECODE:
+            raise ValidationError(_("%(photo)s has more than 16 megapixels; send it as a JPEG, or smaller.")
+                                  % {"photo": label})
         upload.seek(0)
         with Image.open(upload) as original:
+            if kind == "JPEG":  # decoded at 1/2, 1/4 or 1/8 scale when that still gives the stored size
+                scale = LONG_EDGE / max(size)
+                original.draft("RGB", (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
             original.load()  # decode everything now: a truncated file fails here
             gps = read_gps(original)
             image = ImageOps.exif_transpose(original).convert("RGB")

@@ -109,3 +109,16 @@ def test_comments_and_text_chunks_are_not_stored(fmt):
         assert b"0812" not in kept and b"script" not in kept and b"Budi" not in kept
         with Image.open(io.BytesIO(kept)) as image:
             assert set(image.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}
+
+
+def test_a_png_or_webp_over_16_megapixels_is_refused_before_decoding():
+    big = Image.new("RGB", (5000, 3300))  # 16.5 MP, a few KB as PNG
+    for fmt in ("PNG", "WEBP"):
+        out = io.BytesIO()
+        big.save(out, fmt)
+        assert "16 megapixels" in reason(out.getvalue(), name=f"x.{fmt.lower()}")
+
+
+def test_a_large_jpeg_is_decoded_scaled_down_to_the_stored_size():
+    stored = photos.process(upload(photo_bytes(6000, 4000)), "Foto 1")  # 24 MP, decoded at 1/2
+    assert (stored.width, stored.height) == (2048, 1365)

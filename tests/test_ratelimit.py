@@ -1,4 +1,5 @@
-"""reports.ratelimit: every attempt counts, atomically, per client (IPv6 per /64), for reports and supports."""
+"""Cheap refusals first: every attempt counts, atomically, per client (IPv6 per /64), for reports and supports;
+photos are decoded last."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,6 +8,7 @@ from django.test import Client, RequestFactory
 
 from reports import ratelimit
 from tests.conftest import make_report
+from tests.images import upload
 from tests.test_reports_api import file
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,9 @@ def test_supports_are_limited_per_client_whatever_device_ids_it_sends(client, se
     assert answers == [201, 201, 429]
     report.refresh_from_db()
     assert report.support_count == 2
+
+
+def test_photos_are_decoded_only_for_an_otherwise_valid_report(client):
+    refused = file(client, description="pendek", photos=[upload(b"not a photo at all")])
+    assert refused.status_code == 400 and "description" in refused.json() and "photos" not in refused.json()
+    assert "photos" in file(client, photos=[upload(b"not a photo at all")]).json()
