@@ -349,7 +349,7 @@ class NearbyView(APIView):
         params = query.validated_data
         where = lookup.point(params["lat"], params["lon"])
         staff = roles.is_staff_reader(request.user)
-        reports = Report.objects.all() if staff else Report.objects.public()
+        reports = Report.objects.visible_to(request.user)
         if "category" in params:
             main = params["category"]
             reports = reports.filter(category__in=[main, *main.children.all()])
@@ -398,7 +398,7 @@ class StatusView(APIView):
         200: StaffReportSerializer, 400: ERRORS, 403: ERRORS,
         409: OpenApiResponse(description="Changed by someone else since `version`; the current report is sent.")})
     def post(self, request, code):
-        report = get_object_or_404(Report.objects.select_related("crew"), code=code.upper())
+        report = get_object_or_404(Report.objects.visible_to(request.user).select_related("crew"), code=code.upper())
         form = StatusChangeForm(request.data, request.FILES)
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
@@ -443,7 +443,8 @@ class ExportView(APIView):
     """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
 
     Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
-    too. Nobody gets the reporter's phone or e-mail.
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Nobody gets the
+    reporter's phone or e-mail.
     """
 
     fmt = "geojson"
@@ -456,7 +457,7 @@ class ExportView(APIView):
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
         staff = roles.sees_hidden(request.user)
-        reports = query.filter(Report.objects.all() if staff else Report.objects.public())
+        reports = query.filter(Report.objects.visible_to(request.user))
         fields = exports.STAFF_FIELDS if staff else exports.PUBLIC_FIELDS
         rows = exports.rows(reports, staff, request.build_absolute_uri)
         if self.fmt == "geojson":

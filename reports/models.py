@@ -6,11 +6,14 @@ from django.contrib.gis.db import models as gis_models
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from reports import roles
 
 
 class Category(models.Model):
@@ -129,6 +132,14 @@ class TrackingCounter(models.Model):
 class ReportQuerySet(gis_models.QuerySet):
     def public(self):
         return self.filter(hidden=False)
+
+    def visible_to(self, user):
+        """The one rule for hidden reports: dispatchers, planners and administrators see them all; a crew
+        member sees the hidden reports assigned to their own crews; everyone else, public reports only."""
+        if roles.sees_hidden(user):
+            return self
+        crews = roles.crew_ids(user)
+        return self.filter(Q(hidden=False) | Q(crew__in=crews)) if crews else self.public()
 
     def within(self, where, metres):
         """Reports at most `metres` (true metres, on the spheroid) from the point `where`.

@@ -126,7 +126,7 @@ def crew_home(request):
 def crew_report(request, code):
     """One report for staff: photos, history, navigation, and the actions this user may take."""
     report = get_object_or_404(
-        Report.objects.select_related("category__parent", "kelurahan__kecamatan", "crew")
+        Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew")
         .prefetch_related("photos", "history__by"),
         code=code.upper(),
     )
