@@ -18,6 +18,7 @@ import urllib.request
 import uuid
 from datetime import datetime, time, timedelta
 from functools import wraps
+from time import monotonic
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -447,13 +448,19 @@ def fetch_media(url):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), PublicOnlyHTTPHandler,
                                          PublicOnlyHTTPSHandler, CheckedRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": settings.GEOCODER_USER_AGENT})
+    # The timeout bounds each wait for a byte; the deadline, the whole fetch (a server may send one a second).
+    deadline = monotonic() + settings.OPEN311_MEDIA_TIMEOUT_S
+    content = bytearray()
     try:
         with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:
-            content = answer.read(photos.MAX_BYTES + 1)
+            while len(content) <= photos.MAX_BYTES and (chunk := answer.read1(64 * 1024)):
+                content += chunk
+                if monotonic() > deadline:
+                    raise TimeoutError("the whole fetch took longer than OPEN311_MEDIA_TIMEOUT_S")
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         logger.warning("media_url could not be read: %s", type(error).__name__, extra={"event": "upstream_error",
                                                                                        "upstream": "media_url"})
         # One message for every failure: the answer must not tell which of our ports are open.
         raise Open311Error(400, "media_url: it could not be read.") from None
     name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "media"
-    return SimpleUploadedFile(name[:100], content)
+    return SimpleUploadedFile(name[:100], bytes(content))

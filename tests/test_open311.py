@@ -2,6 +2,7 @@
 
 import io
 import re
+import threading
 from datetime import timedelta
 from xml.etree import ElementTree
 
@@ -37,6 +38,7 @@ class PhotoServer(LocalServer):
 
     def __init__(self):
         self.paths = []
+        self.closed = threading.Event()
         super().__init__()
 
     def handle(self, request):
@@ -45,6 +47,18 @@ class PhotoServer(LocalServer):
             self.reply(request, 302, headers=[("Location", "/foto.jpg")])
         elif request.path == "/foto.jpg":
             self.reply(request, 200, self.content, "image/jpeg")
+        elif request.path == "/pelan.jpg":  # the whole photo (5.7 KB), 50 bytes every 40 ms: about 4.6 s
+            request.send_response(200)
+            request.send_header("Content-Type", "image/jpeg")
+            request.send_header("Content-Length", str(len(self.content)))
+            request.end_headers()
+            try:
+                for start in range(0, len(self.content), 50):
+                    request.wfile.write(self.content[start:start + 50])
+                    request.wfile.flush()
+                    self.closed.wait(0.04)
+            except OSError:
+                pass  # the client gave up
         else:
             self.reply(request, 404)
 
@@ -53,6 +67,7 @@ class PhotoServer(LocalServer):
 def photo_server():
     server = PhotoServer()
     yield server
+    server.closed.set()
     server.close()
 
 
@@ -171,6 +186,14 @@ def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key, photo_se
     assert response.status_code == 400
     assert response.json()[0]["description"] == "media_url: the address is not a public one."
     assert photo_server.paths == []  # refused once connected, before the request was sent
+    assert not Report.objects.exists()
+
+
+def test_a_media_url_sent_slowly_is_given_up_after_the_whole_fetch_deadline(client, api_key, photo_server, settings):
+    settings.OPEN311_MEDIA_PRIVATE_OK = True
+    settings.OPEN311_MEDIA_TIMEOUT_S = 1  # each byte comes in time; the whole photo does not
+    response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=f"{photo_server.url}/pelan.jpg"))
+    assert response.status_code == 400 and response.json()[0]["description"] == "media_url: it could not be read."
     assert not Report.objects.exists()
 
 
