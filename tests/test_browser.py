@@ -36,7 +36,7 @@ def many_reports(deployed):
 def phone(phones):
     """A resident's phone on the home page, its map drawn."""
     page, context = phones.open("/")
-    page.wait_for_function("window.reportMap && document.querySelector('.leaflet-container')")
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
     return page, context
 
 
@@ -71,7 +71,7 @@ def test_a_resident_reports_from_a_phone(phone):
     assert page.locator(".photos img").count() == 1
     # The small map is centred on the report (coordinates unlocalized): its marker, an image that loads,
     # stands inside the map.
-    page.wait_for_function("(i => i && i.complete && i.naturalWidth > 0)"
+    page.wait_for_function("() => (i => i && i.complete && i.naturalWidth > 0)"
                            "(document.querySelector('#report-map .leaflet-marker-icon'))")
     marker, box = (page.locator(selector).bounding_box() for selector in ("#report-map .leaflet-marker-icon",
                                                                           "#report-map"))
@@ -115,7 +115,7 @@ def test_with_many_reports_the_map_draws_the_vector_tiles_with_clusters(many_rep
             ".map(i => +i.src.split('/tiles/basemap/')[1].split('/')[0]))")
     before = page.evaluate(zoom)
     page.locator(".report-tile .marker-cluster").first.click()
-    page.wait_for_function(f"{zoom} == {before + 2}")
+    page.wait_for_function(f"() => {zoom} == {before + 2}")
     assert page.locator("#place.ok").count() == 0  # a tap on a cluster zooms in; it places no pin
 
 
@@ -158,7 +158,8 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
     page.wait_for_selector("#status.status-selesai")
     page.goto(phones.url + report.get_absolute_url())
     # Both photos are served, as images, by the production server.
-    page.wait_for_function("[...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth)")
+    page.wait_for_function("() => [...document.querySelectorAll('.photos img')]"
+                           ".every(i => i.complete && i.naturalWidth)")
     assert page.locator(".photos img").count() == 2
     assert "foto hasil perbaikan" in page.inner_text(".photos")
     assert Report.objects.get(pk=report.pk).status == "selesai"

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import subprocess
 import sys
 
@@ -161,7 +162,8 @@ print(json.dumps(found))
 """, tmp_path, DATABASE_URL="postgis://127.0.0.1:1/nowhere")
     api, open311, page = (answers[path] for path in ("/api/v1/reports", "/open311/v2/services.json",
                                                         "/laporan/PP-260001/"))
-    assert api[:3] == [503, "30", "application/json"] and "try again" in json.loads(api[3])["error"]
+    # In Bahasa Indonesia, the default language.
+    assert api[:3] == [503, "30", "application/json"] and "coba lagi" in json.loads(api[3])["error"]
     assert open311[:2] == [503, "30"] and json.loads(open311[3])[0]["code"] == 503
     assert page[:2] == [503, "30"] and page[2].startswith("text/html") and 'lang="id"' in page[3]
 
@@ -173,3 +175,13 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_read(client, settings):
     assert file(client).status_code == 413  # a real report with a photo is over 1,000 bytes too
     settings.MAX_REQUEST_BYTES = 55 * 1024 * 1024
     assert file(client).status_code == 201
+
+
+def test_pages_carry_a_content_security_policy_and_their_inline_scripts_its_nonce(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    [nonce] = re.findall(r"'nonce-([^']+)'", policy)
+    assert "script-src 'self' 'nonce-" in policy and "object-src 'none'" in policy and "unsafe-eval" not in policy
+    page = response.content.decode()
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", page)
+    assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline)
