@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "geo",
     "reports",
     "tiles",
+    "audit",
 ]
 
 MIDDLEWARE = [
