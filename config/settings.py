@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "geo",
     "reports",
     "tiles",
+    "audit",
 ]
 
 MIDDLEWARE = [

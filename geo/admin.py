@@ -6,6 +6,7 @@ from django.contrib.gis.db.models import Union
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletAdminWidget, LeafletGeoAdmin, LeafletGeoAdminMixin
 
+from audit.admin import Audited
 from geo import routing
 from geo.boundaries import activate_generation
 from geo.models import Crew, Generation, Kecamatan, Kelurahan, KelurahanBoundary
@@ -19,7 +20,7 @@ def read_only_map(name, geom):
 
 
 @admin.register(Kecamatan)
-class KecamatanAdmin(admin.ModelAdmin):
+class KecamatanAdmin(Audited, admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -40,7 +41,7 @@ class ActiveBoundaryInline(LeafletGeoAdminMixin, admin.StackedInline):
 
 
 @admin.register(Kelurahan)
-class KelurahanAdmin(admin.ModelAdmin):
+class KelurahanAdmin(Audited, admin.ModelAdmin):
     list_display = ["code", "name", "kecamatan"]
     list_filter = ["kecamatan"]
     search_fields = ["code", "name"]
@@ -69,7 +70,7 @@ class KelurahanBoundaryAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Generation)
-class GenerationAdmin(LeafletGeoAdmin):
+class GenerationAdmin(Audited, LeafletGeoAdmin):
     modifiable = False
     list_display = ["id", "created", "source", "active"]
     readonly_fields = ["created", "source", "source_sha256", "active"]
@@ -92,14 +93,14 @@ class GenerationAdmin(LeafletGeoAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one generation to activate."), messages.ERROR)
             return
-        generation = activate_generation(queryset.get())
+        generation = activate_generation(queryset.get(), actor=request.user)
         self.message_user(request, _("Generation %(id)s is now active.") % {"id": generation.pk})
 
 
 class CrewForm(forms.ModelForm):
     class Meta:
         model = Crew
-        fields = ["name", "contact", "categories", "area", "kecamatan", "kelurahan"]
+        fields = ["name", "contact", "categories", "area", "kecamatan", "kelurahan", "members"]
 
     def clean(self):
         data = super().clean()
@@ -127,12 +128,12 @@ class CrewForm(forms.ModelForm):
 
 
 @admin.register(Crew)
-class CrewAdmin(admin.ModelAdmin):
+class CrewAdmin(Audited, admin.ModelAdmin):
     form = CrewForm
     list_display = ["name", "area", "kecamatan", "category_list"]
     list_filter = ["area", "kecamatan", "categories"]
     search_fields = ["name"]
-    filter_horizontal = ["categories", "kelurahan"]
+    filter_horizontal = ["categories", "kelurahan", "members"]
     readonly_fields = ["service_area_map"]
 
     def get_queryset(self, request):

@@ -15,6 +15,7 @@ from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, S
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
+from audit.models import Action, record
 from geo.models import Generation, Kecamatan, Kelurahan, KelurahanBoundary
 
 WGS84 = SpatialReference(4326)
@@ -238,8 +239,11 @@ def survey(boundary_file):
 
 
 @transaction.atomic
-def save_generation(boundary_file, activate=False):
-    """Store the file as a new generation (kelurahan and kecamatan are matched by code)."""
+def save_generation(boundary_file, *, actor, activate=False):
+    """Store the file as a new generation (kelurahan and kecamatan are matched by code).
+
+    `actor` (a user or a command's name) goes in the audit trail, as for `activate_generation`.
+    """
     if boundary_file.outline is None:
         survey(boundary_file)
     generation = Generation.objects.create(
@@ -259,15 +263,16 @@ def save_generation(boundary_file, activate=False):
             kelurahan=kelurahan, generation=generation, boundary=feature.boundary, name=feature.name,
             kecamatan_name=feature.kecamatan_name, repaired=feature.repaired[:200],
         )
+    record(actor, Action.IMPORT, [generation], {"source": generation.source, "kelurahan": len(boundary_file.features)})
     if activate:
-        activate_generation(generation)
+        activate_generation(generation, actor=actor)
     return generation
 
 
 @transaction.atomic
-def activate_generation(generation):
-    """Make `generation` the one every lookup uses, from the next lookup on."""
-    list(Generation.objects.select_for_update().filter(active=True))  # one activation at a time
+def activate_generation(generation, *, actor):
+    """Make `generation` the one every lookup uses, from the next lookup on; `actor` is a user or a command."""
+    previous = [g.pk for g in Generation.objects.select_for_update().filter(active=True)]  # one at a time
     Generation.objects.filter(active=True).exclude(pk=generation.pk).update(active=False)
     if not generation.active:
         generation.active = True
@@ -279,4 +284,5 @@ def activate_generation(generation):
             Kelurahan.objects.filter(pk=kelurahan.pk).update(name=boundary.name)
         if kecamatan.name != boundary.kecamatan_name:
             Kecamatan.objects.filter(pk=kecamatan.pk).update(name=boundary.kecamatan_name)
+    record(actor, Action.ACTIVATE, [generation], {"previous": previous})
     return generation

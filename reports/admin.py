@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from audit.admin import Audited
+from audit.models import Action, record
 from reports import open311, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Photo, Report, Status, StatusChange
@@ -17,7 +19,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(Audited, admin.ModelAdmin):
     inlines = [QuestionInline]
     list_display = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
     list_filter = ["parent"]
@@ -73,7 +75,7 @@ class RoutingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(LeafletGeoAdmin):
+class ReportAdmin(Audited, LeafletGeoAdmin):
     """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow."""
 
     list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "is_overdue", "support_count",
@@ -119,6 +121,7 @@ class ReportAdmin(LeafletGeoAdmin):
             try:
                 workflow.change_status(report, Status.DUPLIKAT, request.user, version=report.version,
                                        duplicate_of=original)
+                record(request.user, Action.MERGE, [report], {"duplicate_of": original.code})
                 merged += 1
             except (workflow.Refused, workflow.Forbidden, workflow.Conflict) as refusal:
                 self.message_user(request, f"{report.code}: {refusal}", messages.WARNING)
@@ -128,16 +131,18 @@ class ReportAdmin(LeafletGeoAdmin):
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
         touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
+        record(request.user, Action.HIDE, queryset)
         queryset.update(hidden=True)
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
         touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
+        record(request.user, Action.SHOW, queryset)
         queryset.update(hidden=False)
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(Audited, admin.ModelAdmin):
     """One photo: blur it (a face, a number plate) or remove it, without touching the report."""
 
     list_display = ["report", "kind", "position"]
@@ -157,6 +162,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def blur(self, request, queryset):
         for photo in queryset:
             photo_rules.blur(photo)
+        record(request.user, Action.BLUR, queryset)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
 
 
@@ -181,7 +187,7 @@ class AdministratorsOnly:
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(AdministratorsOnly, admin.ModelAdmin):
+class ApiClientAdmin(AdministratorsOnly, Audited, admin.ModelAdmin):
     """One key per client system; the key is shown once, when it is made."""
 
     list_display = ["name", "contact", "key_prefix", "active", "created", "calls_link"]
@@ -204,6 +210,7 @@ class ApiClientAdmin(AdministratorsOnly, admin.ModelAdmin):
         for client in queryset:
             self._give_key(request, client)
             client.save(update_fields=["key_digest", "key_prefix"])
+        record(request.user, Action.NEW_KEY, queryset)
 
     @admin.display(description=_("calls"))
     def calls_link(self, client):

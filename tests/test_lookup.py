@@ -168,7 +168,7 @@ def test_a_point_in_a_hole_of_the_data_far_from_any_polygon_still_goes_to_the_ne
     ]
     path = tmp_path / "holed.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    save_generation(survey(read_boundary_file(path)), activate=True)
+    save_generation(survey(read_boundary_file(path)), actor="tests", activate=True)
 
     found = locate(to_wgs84(shapely.Point(centre.x - 10, centre.y)))
     assert found.match == "nearest" and found.kelurahan.code == "13.74.02.1001"
@@ -195,6 +195,6 @@ def test_activating_a_generation_switches_every_lookup_at_once(tmp_path):
     )
     before = locate(where).kelurahan.code
     assert published[before].contains(where)
-    save_generation(survey(read_boundary_file(path)), activate=True)
+    save_generation(survey(read_boundary_file(path)), actor="tests", activate=True)
     after = locate(where).kelurahan.code
     assert after != before and shifted[after].contains(where)

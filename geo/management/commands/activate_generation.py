@@ -27,5 +27,5 @@ class Command(BaseCommand):
             chosen = Generation.objects.get(pk=generation)
         except Generation.DoesNotExist:
             raise CommandError(f"There is no boundary generation {generation}.")
-        activate_generation(chosen)
+        activate_generation(chosen, actor="manage.py activate_generation")
         self.stdout.write(self.style.SUCCESS(f"Generation {chosen.pk} is now active."))

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if not commit:
             self.stdout.write("Dry run: nothing stored. Add --commit to store this file as a new generation.")
             return
-        generation = boundaries.save_generation(found, activate=activate)
+        generation = boundaries.save_generation(found, actor="manage.py import_kelurahan", activate=activate)
         state = "active" if generation.active else f"inactive (manage.py activate_generation {generation.pk})"
         self.stdout.write(
             self.style.SUCCESS(f"Stored generation {generation.pk} ({len(found.features)} kelurahan), {state}.")

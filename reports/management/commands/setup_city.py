@@ -13,6 +13,8 @@ from reports.categories import ensure_default_categories
 from reports.models import Category
 from reports.roles import ensure_groups
 
+COMMAND = "manage.py setup_city"  # in the audit trail
+
 
 class Command(BaseCommand):
     help = "Load the kelurahan boundaries (KELURAHAN_FILE), the report categories and the default crews."
@@ -47,13 +49,13 @@ class Command(BaseCommand):
                     f"generation {active.pk} ({active.source}) stays active; {path} is generation {known.pk} "
                     f"(manage.py activate_generation {known.pk} to switch)"
                 )
-            boundaries.activate_generation(known)
+            boundaries.activate_generation(known, actor=COMMAND)
             return f"activated generation {known.pk} from {path}"
         try:
             found = boundaries.survey(boundaries.read_boundary_file(path))
         except boundaries.BoundaryFileError as error:
             raise CommandError(str(error))
-        generation = boundaries.save_generation(found, activate=True)
+        generation = boundaries.save_generation(found, actor=COMMAND, activate=True)
         return (
             f"imported {len(found.features)} kelurahan from {path} as generation {generation.pk} "
             f"({len(found.repairs)} repaired, {len(found.overlaps)} overlaps, {len(found.gaps)} gaps)"
