@@ -122,3 +122,16 @@ def test_a_png_or_webp_over_16_megapixels_is_refused_before_decoding():
 def test_a_large_jpeg_is_decoded_scaled_down_to_the_stored_size():
     stored = photos.process(upload(photo_bytes(6000, 4000)), "Foto 1")  # 24 MP, decoded at 1/2
     assert (stored.width, stored.height) == (2048, 1365)
+
+
+def test_an_empty_file_is_refused():
+    # Django's form refuses it first ("The submitted file is empty"); the photo rules alone refuse it too.
+    assert "not a photo we can read" in reason(b"")
+
+
+def test_a_polyglot_photo_is_stored_as_pixels_only():
+    """A real JPEG with a page and a script after its end: accepted as the photo it is, stored without them."""
+    polyglot = photo_bytes() + b"<html><script>alert(document.cookie)</script></html>" + b"PK\x03\x04zip"
+    stored = photos.process(upload(polyglot), "Foto 1")
+    for kept in (stored.image, stored.thumbnail):
+        assert b"<script" not in kept and b"PK\x03\x04" not in kept and kept.endswith(b"\xff\xd9")
