@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/(api/v1|ogcapi)",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.add_common_responses"],
 }
 
 # Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in

@@ -10,13 +10,20 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
 from reports import exports, ratelimit, roles, services, stats, workflow
@@ -35,6 +42,8 @@ MAP_LIMIT = 2000
 
 # For the OpenAPI document: the shapes of answers that are not one serializer.
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name to a list of messages.")
+NOT_FOUND = OpenApiResponse(inline_serializer("NotFound", {"detail": serializers.CharField()}),
+                            description="There is no such report, or it is not public.")
 GEOJSON = OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection (RFC 7946).")
 PLACE = inline_serializer("Place", {"code": serializers.CharField(), "name": serializers.CharField()})
 
@@ -69,7 +78,10 @@ class LocateView(APIView):
         200: inline_serializer("Location", {
             "kelurahan": PLACE, "kecamatan": PLACE, "match": serializers.CharField(),
             "distance_m": serializers.FloatField(), "crew": serializers.DictField(required=False)}),
-        400: ERRORS, 422: OpenApiResponse(description="The point is outside the city."),
+        400: ERRORS, 422: OpenApiResponse(inline_serializer("Outside", {
+            "error": serializers.CharField(), "distance_m": serializers.FloatField()}),
+            description="The point is outside the city."),
+        503: OpenApiResponse(ERROR, description="No kelurahan boundaries are loaded, or the database does not answer."),
     })
     def get(self, request):
         query = LocateQuery(data=request.query_params)
@@ -148,6 +160,11 @@ FILED = inline_serializer("Filed", {
 })
 
 
+FILING = OpenApiExample("A street light out in Ganting", request_only=True, media_type="multipart/form-data", value={
+    "client_uuid": "0b6f3c2e-5d1a-4e8b-9c7d-2a4f6e8b0c1d", "category": "lampu-mati", "lat": -0.460738,
+    "lon": 100.417659, "description": "Lampu jalan di depan masjid mati sejak tiga malam.", "show_name": False})
+
+
 class ReportListView(APIView):
     """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
 
@@ -161,9 +178,9 @@ class ReportListView(APIView):
         return HttpResponse(map_features_json(reports[: query.validated_data["limit"]]),
                             content_type="application/json")
 
-    @extend_schema(request={"multipart/form-data": ReportUpload}, responses={
+    @extend_schema(request={"multipart/form-data": ReportUpload}, examples=[FILING], responses={
         201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
-        400: ERRORS, 429: OpenApiResponse(description="Too many reports from this connection."),
+        400: ERRORS, 429: OpenApiResponse(ERROR, description="Too many reports from this connection."),
     })
     def post(self, request):
         existing = services.existing_submission(request.data.get("client_uuid"))
@@ -210,7 +227,7 @@ def public_report(code):
 class ReportDetailView(APIView):
     """GET /api/v1/reports/<code>: the public GeoJSON Feature."""
 
-    @extend_schema(responses=PublicReportSerializer)
+    @extend_schema(responses={200: PublicReportSerializer, 404: NOT_FOUND})
     def get(self, request, code):
         return Response(PublicReportSerializer(public_report(code), context={"request": request}).data)
 
@@ -219,12 +236,15 @@ class SupportQuery(serializers.Serializer):
     device_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,64}$", required=False)
 
 
+SUPPORTED = inline_serializer("Supported", {
+    "code": serializers.CharField(), "support_count": serializers.IntegerField(), "added": serializers.BooleanField()})
+
+
 class SupportView(APIView):
     """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
 
-    @extend_schema(request=SupportQuery, responses=inline_serializer("Supported", {
-        "code": serializers.CharField(), "support_count": serializers.IntegerField(),
-        "added": serializers.BooleanField()}))
+    @extend_schema(request=SupportQuery, responses={
+        200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 404: NOT_FOUND})
     def post(self, request, code):
         report = public_report(code)
         query = SupportQuery(data=request.data)
@@ -395,8 +415,13 @@ class StatusView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request={"multipart/form-data": StatusUpload}, responses={
-        200: StaffReportSerializer, 400: ERRORS, 403: ERRORS,
-        409: OpenApiResponse(description="Changed by someone else since `version`; the current report is sent.")})
+        200: StaffReportSerializer, 400: ERRORS,
+        403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in ({detail}), or not allowed to make this "
+                             "change ({error})."),
+        404: NOT_FOUND,
+        409: OpenApiResponse(inline_serializer("Conflict", {
+            "error": serializers.CharField(), "current": StaffReportSerializer()}),
+            description="Changed by someone else since `version`; the current report is sent.")})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.visible_to(request.user).select_related("crew"), code=code.upper())
         form = StatusChangeForm(request.data, request.FILES)

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from geo.models import Generation, KelurahanBoundary
 from reports import exports
+from reports.api import ERRORS
 from reports.models import Report, Status
 
 CONFORMANCE = [
@@ -41,6 +42,9 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 ITEM_PARAMETERS = {"bbox", "limit", "datetime", "cursor", "f", "category", "status"}
 JSON, GEOJSON = "application/json", "application/geo+json"
+# Every operation here: no such collection or item, or (DRF's answer) a `format` it does not serve.
+NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such collection or item, or an unknown format.")
+A_DOCUMENT = {200: OpenApiTypes.OBJECT, 404: NOT_FOUND}
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -75,7 +79,7 @@ def link(request, path, rel, media_type, title="", query=None):
 class LandingView(OgcView):
     """GET /ogcapi/: what this API is and where its parts are."""
 
-    @extend_schema(operation_id="getLandingPage", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    @extend_schema(operation_id="getLandingPage", responses=A_DOCUMENT, tags=["ogcapi"])
     def get(self, request):
         return Response({
             "title": "Lapor Padangpanjang",
@@ -93,7 +97,7 @@ class LandingView(OgcView):
 
 
 class ConformanceView(OgcView):
-    @extend_schema(operation_id="getConformanceDeclaration", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    @extend_schema(operation_id="getConformanceDeclaration", responses=A_DOCUMENT, tags=["ogcapi"])
     def get(self, request):
         return Response({"conformsTo": CONFORMANCE})
 
@@ -118,6 +122,7 @@ def collection_json(request, name):
 
 
 COLLECTIONS = ("reports", "kelurahan")
+COLLECTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=COLLECTIONS)
 
 
 def collection_name(name):
@@ -127,7 +132,7 @@ def collection_name(name):
 
 
 class CollectionsView(OgcView):
-    @extend_schema(operation_id="getCollections", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    @extend_schema(operation_id="getCollections", responses=A_DOCUMENT, tags=["ogcapi"])
     def get(self, request):
         return Response({
             "links": [link(request, "/ogcapi/collections", "self", JSON)],
@@ -136,7 +141,7 @@ class CollectionsView(OgcView):
 
 
 class CollectionView(OgcView):
-    @extend_schema(operation_id="describeCollection", responses=OpenApiTypes.OBJECT, tags=["ogcapi"])
+    @extend_schema(operation_id="describeCollection", parameters=[COLLECTION], responses=A_DOCUMENT, tags=["ogcapi"])
     def get(self, request, name):
         return Response(collection_json(request, collection_name(name)))
 
@@ -251,6 +256,7 @@ def kelurahan_features(query, code=None):
 
 
 ITEM_SCHEMA_PARAMETERS = [
+    COLLECTION,
     OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (CRS84)."),
     OpenApiParameter("limit", int, description=f"Features per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."),
     OpenApiParameter("datetime", str, description="Filed at an instant or in an interval: a/b, ../b, a/.."),
@@ -265,7 +271,7 @@ class ItemsView(OgcView):
 
     @extend_schema(operation_id="getFeatures", parameters=ITEM_SCHEMA_PARAMETERS, tags=["ogcapi"], responses={
         200: OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection with paging links."),
-        400: OpenApiResponse(description="A bad parameter, named.")})
+        400: ERRORS, 404: NOT_FOUND})
     def get(self, request, name):
         query = item_query(request)
         features = report_features(request, query) if collection_name(name) == "reports" else \
@@ -291,8 +297,8 @@ class ItemsView(OgcView):
 class ItemView(OgcView):
     renderer_classes = [GeoJSONRenderer, JSONRenderer, BrowsableAPIRenderer]
 
-    @extend_schema(operation_id="getFeature", tags=["ogcapi"],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature.")})
+    @extend_schema(operation_id="getFeature", parameters=[COLLECTION], tags=["ogcapi"],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature."), 404: NOT_FOUND})
     def get(self, request, name, item):
         if collection_name(name) == "reports":
             rows = exports.rows(Report.objects.public().filter(code=item.upper()), False,

@@ -29,7 +29,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     questions = QuestionSerializer(source="attributes", many=True, read_only=True)
 
     class Meta:
