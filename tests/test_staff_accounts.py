@@ -1,0 +1,137 @@
+"""Staff accounts: a code from an authenticator app after the password (required of administrators and dispatchers),
+sessions that end, and a departing staff member disabled in one step."""
+
+import time
+from base64 import b32encode
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from reports.roles import CREW, DISPATCHER, PLANNER
+from tests.conftest import current_code, make_report, staff_user
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "sandi-rahasia-123"
+STAFF_PAGES = ["/admin/", "/admin/reports/report/", "/petugas/", "/api/v1/reports/nearby?lat=-0.46&lon=100.41"]
+
+
+def password_only(username):
+    """A client past the password step only, through the real sign-in form (and django-axes)."""
+    client = Client()
+    assert client.post("/masuk/", {"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def app_of(user):
+    return TOTPDevice.objects.create(user=user, name="HP", confirmed=True)
+
+
+def wrong_code(device):
+    """A code no step near now has: never accepted, whenever the test runs."""
+    near = set()
+    for steps in range(-3, 4):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time() + steps * device.step
+        near.add(f"{totp.token():06d}")
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+
+
+@pytest.fixture
+def dispatcher(django_user_model):
+    user = staff_user(django_user_model, "dewi", DISPATCHER)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def administrator(django_user_model):
+    return django_user_model.objects.create_superuser("admin", password=PASSWORD)
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "administrator"])
+def test_a_password_alone_leads_to_the_code_page_from_the_admin_and_the_staff_pages(role, request):
+    user = request.getfixturevalue(role)
+    app_of(user)
+    client = password_only(user.username)
+    for path in STAFF_PAGES:
+        response = client.get(path)
+        assert response.status_code == 302 and response.url == "/masuk/otp/?next=" + quote(path), path
+    assert client.get("/masuk/otp/").status_code == 200
+
+
+def test_the_first_time_the_code_page_sends_a_dispatcher_to_set_up_an_app(dispatcher):
+    client = password_only("dewi")
+    response = client.get("/masuk/otp/?next=/admin/")
+    assert response.status_code == 302 and response.url == "/masuk/otp/baru/?next=%2Fadmin%2F"
+
+
+def test_the_right_code_opens_the_admin(dispatcher):
+    device = app_of(dispatcher)
+    client = password_only("dewi")
+    response = client.post("/masuk/otp/", {"code": current_code(device), "next": "/admin/"})
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert client.get("/admin/reports/report/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_then_even_the_right_one_for_a_while(dispatcher):
+    device = app_of(dispatcher)
+    client = password_only("dewi")
+    refused = client.post("/masuk/otp/", {"code": wrong_code(device)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and "That code is not right" in refused.content.decode()
+    assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count == 1
+    assert client.get("/admin/").status_code == 302
+    # After ten wrong codes the app is locked for 2^9 s: the right code is refused too.
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=10,
+                                                   throttling_failure_timestamp=timezone.now())
+    assert client.post("/masuk/otp/", {"code": current_code(device)}).status_code == 200
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_dispatcher_sets_up_an_app_with_its_first_code(dispatcher):
+    client = password_only("dewi")
+    page = client.get("/masuk/otp/baru/?next=/admin/")
+    device = TOTPDevice.objects.get(user=dispatcher)
+    assert not device.confirmed
+    assert "no-store" in page["Cache-Control"]
+    text = page.content.decode()
+    assert b32encode(device.bin_key).decode() in text and "<svg" in text
+    response = client.post("/masuk/otp/baru/", {"code": current_code(device), "next": "/admin/"})
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert client.get("/admin/").status_code == 200
+    # Set up once: a second app needs the first one's code, or an administrator.
+    assert client.get("/masuk/otp/baru/").url == "/masuk/otp/"
+
+
+def test_a_crew_member_without_an_app_signs_in_with_the_password_as_before(django_user_model):
+    staff_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur")
+    client = password_only("andi")
+    page = client.get("/petugas/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and 'href="/masuk/otp/baru/"' in page.content.decode()
+
+
+def test_a_planner_who_set_up_an_app_uses_it(django_user_model):
+    app_of(staff_user(django_user_model, "bima", PLANNER))
+    assert password_only("bima").get("/petugas/").url == "/masuk/otp/?next=/petugas/"
+
+
+def test_the_code_page_sends_nobody_to_another_site(dispatcher):
+    device = app_of(dispatcher)
+    client = password_only("dewi")
+    response = client.post("/masuk/otp/", {"code": current_code(device), "next": "https://example.org/"})
+    assert response.url == "/petugas/"
+
+
+def test_api_tokens_are_left_as_an_administrator_issued_them(dispatcher):
+    """A token is made by an administrator for one crew app: it needs no code."""
+    make_report()
+    token = Token.objects.create(user=dispatcher)
+    response = Client().get(STAFF_PAGES[-1], HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200 and "crew" in response.json()["features"][0]["properties"]
