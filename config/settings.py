@@ -132,6 +132,9 @@ AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_TOTP_ISSUER = "Lapor Padangpanjang"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the devices' admin never shows a secret key once it is set up
+# A signed-in session lasts a working day, counted from the sign-in (or the last change to the session).
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -129,6 +129,11 @@ def test_the_code_page_sends_nobody_to_another_site(dispatcher):
     assert response.url == "/petugas/"
 
 
+def test_a_session_lasts_a_working_day(dispatcher):
+    response = Client().post("/masuk/", {"username": "dewi", "password": PASSWORD})
+    assert response.cookies["sessionid"]["max-age"] == 12 * 3600
+
+
 def test_api_tokens_are_left_as_an_administrator_issued_them(dispatcher):
     """A token is made by an administrator for one crew app: it needs no code."""
     make_report()
