@@ -6,6 +6,7 @@ from base64 import b32encode
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -13,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from reports.roles import CREW, DISPATCHER, PLANNER
-from tests.conftest import current_code, make_report, staff_user
+from tests.conftest import current_code, make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,39 @@ def test_api_tokens_are_left_as_an_administrator_issued_them(dispatcher):
     token = Token.objects.create(user=dispatcher)
     response = Client().get(STAFF_PAGES[-1], HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200 and "crew" in response.json()["features"][0]["properties"]
+
+
+def disable(client, user):
+    return client.post("/admin/auth/user/", {"action": "disable", "_selected_action": [user.pk]})
+
+
+def test_disabling_a_departing_dispatcher_ends_their_session_app_and_token(administrator, dispatcher):
+    make_report()
+    theirs = verified_login(Client(), dispatcher)
+    token = Token.objects.create(user=dispatcher)
+    assert theirs.get("/admin/").status_code == 200
+
+    assert disable(verified_login(Client(), administrator), dispatcher).status_code == 302
+    assert theirs.get("/admin/").url == "/admin/login/?next=/admin/"
+    # 403, not 401: DRF answers as its first way in, the session, would (no WWW-Authenticate to offer).
+    refused = Client().get(STAFF_PAGES[-1], HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403 and refused.json() == {"detail": "Invalid token."}
+    assert not TOTPDevice.objects.filter(user=dispatcher).exists()
+    # Made active again, the account still needs a new password: the old session stays dead.
+    dispatcher.refresh_from_db()
+    dispatcher.is_active = True
+    dispatcher.save()
+    assert theirs.get("/petugas/").url == "/masuk/?next=/petugas/"
+
+
+def test_only_an_administrator_can_disable_an_account(dispatcher, django_user_model):
+    crew = staff_user(django_user_model, "andi", CREW)
+    assert disable(verified_login(Client(), dispatcher), crew).status_code == 403
+    # Someone given the rights to edit users is still no administrator.
+    manager = staff_user(django_user_model, "sari")
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    disable(verified_login(Client(), manager), crew)
+    crew.refresh_from_db()
+    assert crew.is_active and crew.has_usable_password()
