@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -89,6 +90,12 @@ def desk(client, django_user_model):
     dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
     dispatcher.groups.add(Group.objects.get(name="dispatcher"))
     return verified_login(client, dispatcher)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's administrator client, past the code step too."""
+    return verified_login(Client(), admin_user)
 
 
 @pytest.fixture(autouse=True)
