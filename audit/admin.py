@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.contrib.gis.forms import GeometryField
 from django.core.paginator import Paginator
 from django.db import connection
@@ -66,20 +66,8 @@ class Audited:
         super().delete_queryset(request, queryset)
 
 
-# A user's groups and is_staff, is_superuser and is_active are their roles: Django's own user admin, audited.
-admin.site.unregister(User)
+# A group's permissions are roles too: Django's own group admin, audited. (Users: accounts.admin.)
 admin.site.unregister(Group)
-
-
-@admin.register(User)
-class UserAdmin(Audited, auth_admin.UserAdmin):
-    def user_change_password(self, request, id, form_url=""):
-        """A password set by an administrator: recorded (not the password), as Django's view has no save hook."""
-        user = self.get_object(request, id)
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and user is not None and response.status_code == 302:
-            record(request.user, Action.CHANGE, [user], {"fields": ["password"]})
-        return response
 
 
 @admin.register(Group)

@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     NEW_KEY = "new_key", _("API key replaced")
     IMPORT = "import", _("boundaries imported")
     ACTIVATE = "activate", _("boundary generation activated")
+    DISABLE = "disable", _("account disabled")
 
 
 class AuditEntry(models.Model):

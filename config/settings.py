@@ -86,11 +86,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "leaflet",
     "geo",
     "reports",
     "tiles",
     "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.require_verification",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -145,6 +150,15 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 # The client as config.middleware.client_address found it, never a header anyone can send.
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# Then a code from an authenticator app (accounts/): required of administrators and dispatchers, who see residents'
+# contact details, and of anyone who set one up. Each wrong code locks the device for twice as long (1 s, 2 s,
+# 4 s…); django-otp's default factor, stated here because 0 would switch that off.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = "Lapor Padangpanjang"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the devices' admin never shows a secret key once it is set up
+# A signed-in session lasts a working day, counted from the sign-in (or the last change to the session).
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

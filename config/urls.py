@@ -27,6 +27,7 @@ urlpatterns = [
     path("statistik/", report_views.statistics, name="statistics"),
     path("petugas/", report_views.crew_home, name="crew-home"),
     path("petugas/laporan/<str:code>/", report_views.crew_report, name="crew-report"),
+    path("masuk/otp/", include("accounts.urls")),
     path("masuk/", auth_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("manifest.webmanifest", TemplateView.as_view(

@@ -1,6 +1,7 @@
 """Shared test set-up: a real PostGIS test database loaded as `setup_city` loads it."""
 
 import json
+import time
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -11,6 +12,10 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright import sync_api as playwright
 
 from geo.models import Crew
@@ -84,8 +89,13 @@ def desk(client, django_user_model):
     """The test client signed in as a dispatcher, at the admin's dispatcher desk."""
     dispatcher = django_user_model.objects.create_user("dewi", password="x", is_staff=True)
     dispatcher.groups.add(Group.objects.get(name="dispatcher"))
-    client.force_login(dispatcher)
-    return client
+    return verified_login(client, dispatcher)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's administrator client, past the code step too."""
+    return verified_login(Client(), admin_user)
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +128,26 @@ def staff_user(django_user_model, name, group=None, crew=None):
     if crew:
         Crew.objects.get(name=crew).members.add(user)
     return user
+
+
+def verified_login(client, user):
+    """Sign the test client in as `user` past both steps, as the code page leaves a session: an authenticator app
+    set up (accounts/), and the session verified with it (django-otp keeps the device's id in the session)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def current_code(device):
+    """The code the device's app shows now. The device also takes the codes of the steps before and after
+    (tolerance 1), so the code stays good if its 30-second step ends before the server checks it."""
+    assert device.tolerance >= 1
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
 
 
 def read_geojson(path):

@@ -4,6 +4,7 @@ import pytest
 
 from geo.models import Crew, Kecamatan, Kelurahan
 from reports.models import Category
+from tests.conftest import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -11,8 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.org", "sandi-rahasia-123")
-    client.force_login(user)
-    return client
+    return verified_login(client, user)
 
 
 def test_a_kelurahan_page_shows_its_active_boundary_on_a_leaflet_map(staff):

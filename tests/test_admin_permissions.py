@@ -5,7 +5,7 @@ from django.test import Client
 
 from reports.models import ApiClient, Photo, Report
 from reports.open311 import new_key
-from tests.conftest import make_report, staff_user
+from tests.conftest import make_report, staff_user, verified_login
 from tests.test_dispatcher_admin import stored_image
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 def signed_in(user):
     user.is_staff = True
     user.save()
-    client = Client()
-    client.force_login(user)
-    return client
+    return verified_login(Client(), user)
 
 
 @pytest.fixture

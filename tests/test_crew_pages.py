@@ -7,7 +7,7 @@ import pytest
 from reports.models import Category, Report
 from reports.roles import CREW, DISPATCHER, PLANNER
 from reports.services import file_report
-from tests.conftest import staff_user
+from tests.conftest import staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_the_assigned_crew_sees_its_actions_and_a_planner_none(client, django_us
 
 
 def test_a_dispatcher_sees_every_move_the_workflow_allows(client, django_user_model, report):
-    client.force_login(staff_user(django_user_model, "dewi", DISPATCHER))
+    verified_login(client, staff_user(django_user_model, "dewi", DISPATCHER))
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
     for move in ("dikerjakan", "ditolak", "duplikat"):
         assert f'value="{move}"' in page

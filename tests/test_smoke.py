@@ -2,8 +2,9 @@
 console or script error, every image loaded (map markers and photos included)."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import make_report, staff_user
+from tests.conftest import current_code, make_report, staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +22,7 @@ def sign_in(page, url, username):
     page.goto(url)
     page.fill("#id_username", username)
     page.fill("#id_password", "sandi-rahasia-123")
-    page.click("[type=submit]")
+    page.click("main [type=submit]")  # not the language switch in the header
     page.wait_for_load_state("networkidle")
 
 
@@ -39,14 +40,22 @@ def test_the_crew_and_dispatcher_pages(phones, django_user_model):
     dewi = staff_user(django_user_model, "dewi", "dispatcher")
     dewi.is_staff = True
     dewi.save()
+    app = TOTPDevice.objects.create(user=dewi, name="HP", confirmed=True)
 
     page, _ = phones.open("/masuk/")
     sign_in(page, phones.url + "/masuk/", "andi")
+    assert page.url == phones.url + "/petugas/"  # a crew member without an app: the password alone, as before
     for path in ("/petugas/", f"/petugas/laporan/{report.code}/"):
         visit(page, phones.url + path)
 
     desk, _ = phones.open("/admin/login/")
     sign_in(desk, phones.url + "/admin/login/", "dewi")
+    # A dispatcher's password leads to the code from their authenticator app.
+    assert desk.url == phones.url + "/masuk/otp/?next=/admin/"
+    desk.fill("#id_code", current_code(app))
+    desk.click("main [type=submit]")
+    desk.wait_for_load_state("networkidle")
+    assert desk.url == phones.url + "/admin/"
     for path in ("/admin/", "/admin/reports/report/", f"/admin/reports/report/{report.pk}/change/",
                  "/admin/reports/photo/", f"/admin/reports/photo/{report.photos.get().pk}/change/"):
         visit(desk, phones.url + path)

@@ -10,7 +10,7 @@ from reports import photos
 from reports.models import Category, Photo, Report, Status
 from reports.roles import CREW, DISPATCHER, PLANNER
 from reports.services import add_support, file_report
-from tests.conftest import staff_user
+from tests.conftest import staff_user, verified_login
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def new_report(email="warga@example.org", offset=0.0):
 
 
 def move(client, user, report, to, version=None, **extra):
-    client.force_login(user)
+    verified_login(client, user)
     data = {"status": to, "version": version or Report.objects.get(pk=report.pk).version, **extra}
     return client.post(f"/api/v1/reports/{report.code}/status", data, HTTP_ACCEPT_LANGUAGE="en")
 

@@ -1,0 +1,30 @@
+"""Administrators and dispatchers finish signing in with a code before any page or API call: a password alone
+does not open residents' contact details."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+from django_otp import user_has_device
+
+from reports import roles
+
+# Between the password and the code only signing in (/masuk/ and the code's own pages under it), signing out and
+# the language switch stay open.
+OPEN_WHILE_UNVERIFIED = ["login", "logout", "set_language", "admin:login", "admin:logout"]
+
+
+def needs_code(user):
+    """Required of administrators and dispatchers; crews and planners who set up an app use it too."""
+    return roles.is_dispatcher(user) or user_has_device(user)
+
+
+def require_verification(get_response):
+    open_paths = tuple(reverse(name) for name in OPEN_WHILE_UNVERIFIED)
+
+    def middleware(request):
+        user = request.user
+        if (user.is_authenticated and not user.is_verified() and not request.path.startswith(open_paths)
+                and needs_code(user)):
+            return redirect_to_login(request.get_full_path(), reverse("otp-verify"))
+        return get_response(request)
+
+    return middleware
