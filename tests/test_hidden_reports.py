@@ -4,7 +4,7 @@ all, a crew member those of their own crews, nobody else any."""
 import pytest
 
 from reports.models import Report
-from tests.conftest import make_report, staff_user
+from tests.conftest import make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ def hidden():
 
 def sees(client, user, report):
     """What `user` finds of `report`: in nearby, on the crew page, in the export, and by changing its status."""
-    client.force_login(user)
+    verified_login(client, user)
     nearby = client.get("/api/v1/reports/nearby", {"lat": report.location.y, "lon": report.location.x}).json()
     export = client.get("/api/v1/reports.geojson").streaming_content
     return {
