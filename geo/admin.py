@@ -88,7 +88,7 @@ class GenerationAdmin(Audited, LeafletGeoAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description=_("Activate the selected generation"))
+    @admin.action(description=_("Activate the selected generation"), permissions=["change"])
     def activate(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one generation to activate."), messages.ERROR)

@@ -1,0 +1,156 @@
+"""Who may do what, in one table: every admin page and action and every staff route, walked as each role.
+
+A route, admin page or action that is not in these tables fails the first tests: nothing new ships without a
+row saying who may use it.
+"""
+
+import pytest
+from django.contrib import admin
+from django.test import Client, RequestFactory
+from django.urls import URLResolver, get_resolver
+
+from reports.models import Report
+from tests.conftest import make_report, staff_user, verified_login
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "other_crew", "crew", "dispatcher", "planner", "admin")
+STAFF = {"other_crew", "crew", "dispatcher", "planner", "admin"}
+ADMIN = {"admin"}
+
+# The admin pages (models) dispatchers and planners may read; the administrators read every one.
+DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew",
+               "reports.category", "reports.report", "reports.photo"}
+
+# Every admin action and who is offered it (the administrators are offered every one).
+ACTIONS = {
+    ("reports.report", "hide"): {"dispatcher", "admin"},
+    ("reports.report", "show"): {"dispatcher", "admin"},
+    ("reports.report", "merge_duplicates"): {"dispatcher", "admin"},
+    ("reports.report", "delete_selected"): ADMIN,  # reports are hidden, not deleted
+    ("reports.photo", "blur"): {"dispatcher", "admin"},
+    ("reports.photo", "delete_selected"): {"dispatcher", "admin"},  # a photo may be removed
+    ("reports.category", "delete_selected"): ADMIN,
+    ("reports.apiclient", "new_keys"): ADMIN,
+    ("reports.apiclient", "delete_selected"): ADMIN,
+    ("reports.apicall", "delete_selected"): ADMIN,
+    ("geo.generation", "activate"): ADMIN,
+    ("geo.kecamatan", "delete_selected"): ADMIN,
+    ("geo.kelurahan", "delete_selected"): ADMIN,
+    ("geo.crew", "delete_selected"): ADMIN,
+    ("auth.user", "disable"): ADMIN,
+    ("auth.user", "delete_selected"): ADMIN,
+    ("auth.group", "delete_selected"): ADMIN,
+    ("otp_totp.totpdevice", "delete_selected"): ADMIN,
+    ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
+    ("axes.accessattempt", "delete_selected"): ADMIN,
+    ("axes.accesslog", "delete_selected"): ADMIN,
+    ("axes.accessfailurelog", "delete_selected"): ADMIN,
+}
+
+# Every route outside the admin: who gets through, or None for everyone (public pages and APIs, whose
+# staff views are checked below and in tests/test_hidden_reports.py).
+ROUTES = {
+    "petugas/": STAFF,
+    "petugas/laporan/<str:code>/": STAFF,
+    "api/v1/reports/<str:code>/status": {"crew", "dispatcher", "admin"},
+    "masuk/otp/": STAFF,
+    "masuk/otp/baru/": STAFF,
+    **dict.fromkeys([
+        "", "lapor/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
+        "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
+        "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson", "api/v1/geocode",
+        "api/v1/reports", "api/v1/reports.geojson", "api/v1/reports.csv", "api/v1/reports/duplicates",
+        "api/v1/reports/nearby", "api/v1/reports/<str:code>", "api/v1/reports/<str:code>/support",
+        "open311/discovery.<format:fmt>", "open311/v2/services.<format:fmt>",
+        "open311/v2/services/<str:code>.<format:fmt>", "open311/v2/requests.<format:fmt>",
+        "open311/v2/requests/<str:code>.<format:fmt>", "open311/v2/tokens/<str:token>.<format:fmt>",
+        "ogcapi/", "ogcapi/conformance", "ogcapi/collections", "ogcapi/collections/<str:name>",
+        "ogcapi/collections/<str:name>/items", "ogcapi/collections/<str:name>/items/<str:item>", "api/schema/",
+        "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
+        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
+    ], None),
+}
+
+
+def routes(patterns=None, prefix=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern) != "admin/":
+                yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+@pytest.fixture
+def people(django_user_model):
+    report = make_report(status="diverifikasi")
+    users = {
+        "other_crew": staff_user(django_user_model, "rina", "crew", "Tim Jalan Padang Panjang Barat"),
+        "crew": staff_user(django_user_model, "andi", "crew", report.crew.name),
+        "dispatcher": staff_user(django_user_model, "dewi", "dispatcher"),
+        "planner": staff_user(django_user_model, "bima", "planner"),
+        "admin": django_user_model.objects.create_superuser("admin", password="x"),
+    }
+    for desk in ("dispatcher", "planner"):
+        users[desk].is_staff = True
+        users[desk].save()
+    return users, report
+
+
+def signed_in(users, role):
+    return Client() if role == "anonymous" else verified_login(Client(), users[role])
+
+
+def test_every_route_has_a_row():
+    assert sorted(routes()) == sorted(ROUTES)
+
+
+def test_every_admin_action_has_a_row(admin_user):
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    offered = {(model._meta.label_lower, action) for model, model_admin in admin.site._registry.items()
+               for action in model_admin.get_actions(request)}
+    assert sorted(offered) == sorted(ACTIONS)
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "planner", "admin"])
+def test_each_role_reads_and_acts_in_the_admin_as_the_table_says(people, role):
+    users, _ = people
+    request = RequestFactory().get("/admin/")
+    request.user = users[role]
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        may_read = role == "admin" or label in DESK_MODELS
+        assert model_admin.has_view_or_change_permission(request) == may_read, label
+        offered = set(model_admin.get_actions(request)) if may_read else set()
+        assert offered == {action for (on, action), who in ACTIONS.items() if on == label and role in who}, label
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role):
+    users, report = people
+    client = signed_in(users, role)
+    answers = {
+        "petugas/": client.get("/petugas/"),
+        "petugas/laporan/<str:code>/": client.get(f"/petugas/laporan/{report.code}/"),
+        "api/v1/reports/<str:code>/status": client.post(f"/api/v1/reports/{report.code}/status",
+                                                        {"status": "dikerjakan", "version": report.version}),
+        "masuk/otp/": client.get("/masuk/otp/"),
+        "masuk/otp/baru/": client.get("/masuk/otp/baru/"),
+    }
+    for route, response in answers.items():
+        through = response.status_code == 200 or (route.startswith("masuk/otp/") and response.status_code == 302
+                                                  and not response.url.startswith("/masuk/?"))
+        assert through == (role in ROUTES[route]), (route, response.status_code)
+        Report.objects.filter(pk=report.pk).update(status="diverifikasi", version=report.version)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_fields_in_exports_and_nearby_go_to_the_roles_the_table_names(people, role):
+    users, report = people
+    client = signed_in(users, role)
+    export = b"".join(client.get("/api/v1/reports.csv").streaming_content).decode()
+    nearby = client.get("/api/v1/reports/nearby", {"lat": report.location.y, "lon": report.location.x}).json()
+    assert ("reporter_name" in export.splitlines()[0]) == (role in {"dispatcher", "planner", "admin"})
+    assert ("routing_problem" in nearby["features"][0]["properties"]) == (role in STAFF)
