@@ -130,6 +130,19 @@ def staff_user(django_user_model, name, group=None, crew=None):
     return user
 
 
+@pytest.fixture
+def desk_clients(django_user_model):
+    """Test clients in the admin as a planner, a dispatcher and an administrator, past the code step."""
+    def staff(user):
+        user.is_staff = True
+        user.save()
+        return verified_login(Client(), user)
+
+    admin = django_user_model.objects.create_superuser("admin", password="x")
+    return {"planner": staff(staff_user(django_user_model, "rina", "planner")),
+            "dispatcher": staff(staff_user(django_user_model, "dewi", "dispatcher")), "admin": staff(admin)}
+
+
 def verified_login(client, user):
     """Sign the test client in as `user` past both steps, as the code page leaves a session: an authenticator app
     set up (accounts/), and the session verified with it (django-otp keeps the device's id in the session)."""

@@ -1,28 +1,13 @@
 """Admin actions check the permission they need: planners read only, API keys are the administrators' alone."""
 
 import pytest
-from django.test import Client
 
 from reports.models import ApiClient, Photo, Report
 from reports.open311 import new_key
-from tests.conftest import make_report, staff_user, verified_login
+from tests.conftest import make_report
 from tests.test_dispatcher_admin import stored_image
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user):
-    user.is_staff = True
-    user.save()
-    return verified_login(Client(), user)
-
-
-@pytest.fixture
-def roles(django_user_model):
-    admin = django_user_model.objects.create_superuser("admin", password="x")
-    return {"planner": signed_in(staff_user(django_user_model, "rina", "planner")),
-            "dispatcher": signed_in(staff_user(django_user_model, "dewi", "dispatcher")),
-            "admin": signed_in(admin)}
 
 
 def act(client, model, action, *pks):
@@ -34,8 +19,8 @@ def an_api_client():
     return ApiClient.objects.create(name="Aplikasi Kelurahan", key_digest=digest, key_prefix=prefix)
 
 
-def test_a_planner_can_use_no_write_action(roles):
-    planner = roles["planner"]
+def test_a_planner_can_use_no_write_action(desk_clients):
+    planner = desk_clients["planner"]
     shown, hidden = make_report(with_photo=True), make_report(hidden=True)
     photo = shown.photos.get()
     before = stored_image(photo).tobytes()
@@ -50,17 +35,17 @@ def test_a_planner_can_use_no_write_action(roles):
     assert planner.get("/admin/reports/report/").status_code == 200
 
 
-def test_a_dispatcher_hides_and_blurs(roles):
-    dispatcher = roles["dispatcher"]
+def test_a_dispatcher_hides_and_blurs(desk_clients):
+    dispatcher = desk_clients["dispatcher"]
     report = make_report(with_photo=True)
     act(dispatcher, "report", "hide", report.pk)
     assert Report.objects.get(pk=report.pk).hidden
 
 
 @pytest.mark.parametrize("role", ["planner", "dispatcher"])
-def test_api_keys_and_their_call_log_are_the_administrators_alone(roles, role):
+def test_api_keys_and_their_call_log_are_the_administrators_alone(desk_clients, role):
     client = an_api_client()
-    staff = roles[role]
+    staff = desk_clients[role]
     for path in ("/admin/reports/apiclient/", f"/admin/reports/apiclient/{client.pk}/change/",
                  "/admin/reports/apiclient/add/", "/admin/reports/apicall/"):
         assert staff.get(path).status_code == 403, path
@@ -68,7 +53,7 @@ def test_api_keys_and_their_call_log_are_the_administrators_alone(roles, role):
     assert ApiClient.objects.get(pk=client.pk).key_digest == client.key_digest
 
 
-def test_an_administrator_replaces_a_key(roles):
+def test_an_administrator_replaces_a_key(desk_clients):
     client = an_api_client()
-    act(roles["admin"], "apiclient", "new_keys", client.pk)
+    act(desk_clients["admin"], "apiclient", "new_keys", client.pk)
     assert ApiClient.objects.get(pk=client.pk).key_digest != client.key_digest

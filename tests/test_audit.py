@@ -12,20 +12,12 @@ from audit.models import AuditEntry
 from geo.models import Crew, Generation, Kecamatan
 from reports import workflow
 from reports.models import ApiClient, Category, Photo, Report, Status
-from tests.conftest import PUBLISHED, REPORTER_EMAIL, REPORTER_PHONE, make_report, run, staff_user
-from tests.test_admin_permissions import act, signed_in
+from tests.conftest import PUBLISHED, REPORTER_EMAIL, REPORTER_PHONE, make_report, run
+from tests.test_admin_permissions import act
 
 pytestmark = pytest.mark.django_db
 
 NEW_PHONE, NEW_EMAIL = "0813 7777 6666", "siti.baru@example.org"
-
-
-@pytest.fixture
-def people(django_user_model):
-    admin = django_user_model.objects.create_superuser("admin", password="x")
-    return {"planner": signed_in(staff_user(django_user_model, "rina", "planner")),
-            "dispatcher": signed_in(staff_user(django_user_model, "dewi", "dispatcher")),
-            "admin": signed_in(admin)}
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +61,10 @@ def inputs(html_name, field, value):
     return {html_name: "" if value is None else getattr(value, "geojson", value)}
 
 
-def test_it_records_an_admin_edit_of_a_report_with_field_names_only_for_the_reporters_details(people):
+def test_it_records_an_admin_edit_of_a_report_with_field_names_only_for_the_reporters_details(desk_clients):
     report = make_report()
     west = Crew.objects.get(name="Tim Jalan Padang Panjang Barat")
-    post_change_form(people["dispatcher"], f"/admin/reports/report/{report.pk}/change/", crew=west.pk,
+    post_change_form(desk_clients["dispatcher"], f"/admin/reports/report/{report.pk}/change/", crew=west.pk,
                      reporter_phone=NEW_PHONE, reporter_email=NEW_EMAIL, reporter_name="Siti Aminah")
     [entry] = trail()
     assert (entry.user.username, entry.actor, entry.action) == ("dewi", "dewi", "change")
@@ -81,31 +73,31 @@ def test_it_records_an_admin_edit_of_a_report_with_field_names_only_for_the_repo
     assert entry.details["values"] == {"crew": [report.crew.name, west.name]}
 
 
-def test_hiding_and_showing_leave_one_entry_per_report(people):
+def test_hiding_and_showing_leave_one_entry_per_report(desk_clients):
     reports = [make_report(), make_report(lat=-0.4600)]
-    act(people["dispatcher"], "report", "hide", *[r.pk for r in reports])
-    act(people["dispatcher"], "report", "show", reports[0].pk)
+    act(desk_clients["dispatcher"], "report", "hide", *[r.pk for r in reports])
+    act(desk_clients["dispatcher"], "report", "show", reports[0].pk)
     assert sorted((e.action, e.object_repr, e.actor) for e in trail()) == [
         ("hide", reports[0].code, "dewi"), ("hide", reports[1].code, "dewi"), ("show", reports[0].code, "dewi")]
 
 
-def test_blurring_and_removing_a_photo_leave_one_entry_each(people):
+def test_blurring_and_removing_a_photo_leave_one_entry_each(desk_clients):
     photo = make_report(with_photo=True).photos.get()
-    act(people["dispatcher"], "photo", "blur", photo.pk)
-    people["dispatcher"].post(f"/admin/reports/photo/{photo.pk}/delete/", {"post": "yes"})
+    act(desk_clients["dispatcher"], "photo", "blur", photo.pk)
+    desk_clients["dispatcher"].post(f"/admin/reports/photo/{photo.pk}/delete/", {"post": "yes"})
     assert not Photo.objects.filter(pk=photo.pk).exists()
     assert [(e.action, e.content_type.model, e.object_id, e.actor) for e in trail()] == [
         ("blur", "photo", str(photo.pk), "dewi"), ("delete", "photo", str(photo.pk), "dewi")]
 
 
-def test_merging_leaves_one_entry_per_duplicate_naming_the_original(people):
+def test_merging_leaves_one_entry_per_duplicate_naming_the_original(desk_clients):
     original, first, second = make_report(), make_report(lat=-0.4600), make_report(lat=-0.4601)
-    act(people["dispatcher"], "report", "merge_duplicates", original.pk, first.pk, second.pk)
+    act(desk_clients["dispatcher"], "report", "merge_duplicates", original.pk, first.pk, second.pk)
     assert [(e.action, e.object_repr, e.details) for e in trail()] == [
         ("merge", first.code, {"duplicate_of": original.code}), ("merge", second.code, {"duplicate_of": original.code})]
 
 
-def test_status_changes_stay_in_the_public_history_alone(people, django_user_model):
+def test_status_changes_stay_in_the_public_history_alone(desk_clients, django_user_model):
     report = make_report()
     dispatcher = django_user_model.objects.get(username="dewi")
     workflow.change_status(report, Status.DIVERIFIKASI, dispatcher, version=report.version)
@@ -113,22 +105,22 @@ def test_status_changes_stay_in_the_public_history_alone(people, django_user_mod
     assert trail() == []
 
 
-def test_category_and_place_changes_are_recorded(people):
+def test_category_and_place_changes_are_recorded(desk_clients):
     category = Category.objects.get(slug="jalan-berlubang")
-    post_change_form(people["admin"], f"/admin/reports/category/{category.pk}/change/", response_days=3)
+    post_change_form(desk_clients["admin"], f"/admin/reports/category/{category.pk}/change/", response_days=3)
     kecamatan = Kecamatan.objects.get(code="13.74.01")
-    post_change_form(people["admin"], f"/admin/geo/kecamatan/{kecamatan.pk}/change/", name="Padang Panjang T.")
+    post_change_form(desk_clients["admin"], f"/admin/geo/kecamatan/{kecamatan.pk}/change/", name="Padang Panjang T.")
     assert [(e.action, e.object_repr, e.details["values"]) for e in trail()] == [
         ("change", str(category), {"response_days": [category.response_days, 3]}),
         ("change", "Padang Panjang T.", {"name": [kecamatan.name, "Padang Panjang T."]})]
 
 
-def test_boundary_imports_and_activations_name_the_command_or_the_user(people):
+def test_boundary_imports_and_activations_name_the_command_or_the_user(desk_clients):
     active = Generation.objects.current()
     run("import_kelurahan", str(PUBLISHED), commit=True)
     imported = Generation.objects.latest("created")
     run("activate_generation", str(imported.pk))
-    people["admin"].post("/admin/geo/generation/", {"action": "activate", "_selected_action": [active.pk]})
+    desk_clients["admin"].post("/admin/geo/generation/", {"action": "activate", "_selected_action": [active.pk]})
     assert [(e.actor, e.user_id is None, e.action, e.object_id) for e in trail()] == [
         ("manage.py import_kelurahan", True, "import", str(imported.pk)),
         ("manage.py activate_generation", True, "activate", str(imported.pk)),
@@ -136,8 +128,8 @@ def test_boundary_imports_and_activations_name_the_command_or_the_user(people):
     assert trail()[-1].details == {"previous": [imported.pk]}
 
 
-def test_api_keys_made_replaced_and_deactivated_are_recorded_without_the_contact(people):
-    admin = people["admin"]
+def test_api_keys_made_replaced_and_deactivated_are_recorded_without_the_contact(desk_clients):
+    admin = desk_clients["admin"]
     admin.post("/admin/reports/apiclient/add/",
                {"name": "Aplikasi Kelurahan", "contact": "kontak@example.org", "active": "on"})
     client = ApiClient.objects.get()
@@ -150,9 +142,9 @@ def test_api_keys_made_replaced_and_deactivated_are_recorded_without_the_contact
     assert client.key_digest not in json.dumps([e.details for e in trail()])
 
 
-def test_role_changes_are_recorded_with_old_and_new_values(people, django_user_model):
+def test_role_changes_are_recorded_with_old_and_new_values(desk_clients, django_user_model):
     rina = django_user_model.objects.get(username="rina")
-    admin = people["admin"]
+    admin = desk_clients["admin"]
     post_change_form(admin, f"/admin/auth/user/{rina.pk}/change/", email=NEW_EMAIL, is_superuser="on",
                      groups=[Group.objects.get(name="dispatcher").pk])
     crew = Crew.objects.get(name="Tim Jalan Padang Panjang Barat")
@@ -164,36 +156,38 @@ def test_role_changes_are_recorded_with_old_and_new_values(people, django_user_m
     assert crew_entry.details["values"] == {"members": [[], ["rina"]]}
 
 
-def test_a_password_set_by_an_administrator_is_recorded_without_it(people, django_user_model):
+def test_a_password_set_by_an_administrator_is_recorded_without_it(desk_clients, django_user_model):
     rina = django_user_model.objects.get(username="rina")
-    people["admin"].post(f"/admin/auth/user/{rina.pk}/password/",
+    desk_clients["admin"].post(f"/admin/auth/user/{rina.pk}/password/",
                          {"password1": "Sandi-Baru-2468", "password2": "Sandi-Baru-2468"})
     assert [(e.action, e.object_repr, e.details) for e in trail()] == [("change", "rina", {"fields": ["password"]})]
 
 
 @pytest.mark.parametrize("role", ["planner", "dispatcher"])
-def test_only_administrators_see_the_trail(people, role):
-    act(people["dispatcher"], "report", "hide", make_report().pk)
+def test_only_administrators_see_the_trail(desk_clients, role):
+    act(desk_clients["dispatcher"], "report", "hide", make_report().pk)
     entry = AuditEntry.objects.get()
     for path in ("/admin/audit/auditentry/", f"/admin/audit/auditentry/{entry.pk}/change/"):
-        assert people[role].get(path).status_code == 403
-        assert people["admin"].get(path).status_code == 200
-    assert "/admin/audit/" not in people[role].get("/admin/").content.decode()
+        assert desk_clients[role].get(path).status_code == 403
+        assert desk_clients["admin"].get(path).status_code == 200
+    assert "/admin/audit/" not in desk_clients[role].get("/admin/").content.decode()
 
 
-def test_the_trail_is_read_only(people):
-    act(people["dispatcher"], "report", "hide", make_report().pk)
+def test_the_trail_is_read_only(desk_clients):
+    act(desk_clients["dispatcher"], "report", "hide", make_report().pk)
     entry = AuditEntry.objects.get()
-    admin = people["admin"]
+    admin = desk_clients["admin"]
     assert admin.get("/admin/audit/auditentry/add/").status_code == 403
     assert admin.post(f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.count() == 1
 
 
-def test_the_trail_list_takes_a_bounded_number_of_queries_and_no_full_count(people, django_assert_max_num_queries):
+def test_the_trail_list_takes_a_bounded_number_of_queries_and_no_full_count(
+    desk_clients, django_assert_max_num_queries
+):
     reports = [make_report(lat=-0.4600 + i / 10000) for i in range(30)]
-    act(people["dispatcher"], "report", "hide", *[r.pk for r in reports])
-    admin = people["admin"]
+    act(desk_clients["dispatcher"], "report", "hide", *[r.pk for r in reports])
+    admin = desk_clients["admin"]
     for query in ("", "?action__exact=hide", "?user__id__exact=1", "?created__gte=2020-01-01+00:00:00%2B07:00"):
         with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as queries:
             page = admin.get("/admin/audit/auditentry/" + query)
