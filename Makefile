@@ -23,11 +23,14 @@ setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) datab
 # (docs/production.md). DEBUG=true make run for a development server's error pages. The secret key is made
 # once per machine, readable by its owner only, unless SECRET_KEY is set.
 # Threaded workers: a long streamed export does not stop a worker answering gunicorn's heartbeat.
+# The background-job worker runs beside gunicorn; when either stops, so does the other.
 run: setup var/secret-key
 	@export DEBUG=$${DEBUG:-false} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
-	exec $(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads 4 --access-logfile -
+	{ $(PY) manage.py run_worker & worker=$$!; \
+	  $(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
+		--threads 4 --access-logfile - & server=$$!; \
+	  trap 'kill $$worker $$server 2>/dev/null' INT TERM EXIT; wait -n $$worker $$server; }
 
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)

@@ -1,6 +1,7 @@
 """GET /healthz: can this node serve? 503 only when the database does not answer.
 
-A load balancer takes a node with a 503 out. Parts every node shares (the cache, the photo storage) answer
+A load balancer takes a node with a 503 out. Parts every node shares (the cache, the photo storage, the job
+queue) answer
 200 with `"status": "degraded"` and the failing parts named: one shared Redis going down must not take
 every node out at once, and each node still files reports without it.
 """
@@ -14,6 +15,8 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django_redis import get_redis_connection
 
+from jobs import queue
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +29,8 @@ def healthz(request):
         # The reason (host, role, password) is for the log, not for whoever asks.
         logger.exception("Health check: the database does not answer", extra={"event": "health_database_down"})
         return JsonResponse({"status": "error", "error": "database unavailable"}, status=503)
-    failing = [part for part, works in (("cache", cache_answers), ("storage", storage_writable)) if not works()]
+    failing = [part for part, works in (("cache", cache_answers), ("storage", storage_writable),
+                                        ("queue", queue_moving)) if not works()]
     if failing:
         logger.warning("Health check: degraded", extra={"event": "health_degraded", "parts": failing})
     return JsonResponse({"status": "degraded" if failing else "ok", "degraded": failing,
@@ -38,6 +42,11 @@ def cache_answers():
         return bool(get_redis_connection("default").ping())
     except Exception:  # any failure to answer is "down", whatever redis-py calls it
         return False
+
+
+def queue_moving():
+    """Is the job due first younger than JOBS_MAX_WAIT_S? Older, no worker runs or it cannot keep up."""
+    return queue.oldest_wait_seconds() <= settings.JOBS_MAX_WAIT_S
 
 
 def storage_writable():

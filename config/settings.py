@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "tiles",
     "audit",
     "accounts",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -311,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/(api/v1|ogcapi)",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.add_common_responses"],
 }
+
+# Background jobs (jobs/): done jobs are kept this many days; /healthz says the queue is degraded when the job
+# due first has waited longer than JOBS_MAX_WAIT_S (no worker running, or far too much work).
+JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
+JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
 
 # Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
 # them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.

@@ -7,6 +7,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from audit.admin import Audited
 from audit.models import Action, record
+from config.admin import AdministratorsOnly
 from reports import open311, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Photo, Report, Status, StatusChange
@@ -164,26 +165,6 @@ class PhotoAdmin(Audited, admin.ModelAdmin):
             photo_rules.blur(photo)
         record(request.user, Action.BLUR, queryset)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
-
-
-class AdministratorsOnly:
-    """API keys and their call log (with the callers' addresses) are the administrators' alone, whatever
-    permissions a group was given."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
 
 
 @admin.register(ApiClient)

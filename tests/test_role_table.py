@@ -42,6 +42,8 @@ ACTIONS = {
     ("auth.user", "delete_selected"): ADMIN,
     ("auth.group", "delete_selected"): ADMIN,
     ("otp_totp.totpdevice", "delete_selected"): ADMIN,
+    ("jobs.job", "retry"): ADMIN,
+    ("jobs.job", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
     ("axes.accessattempt", "delete_selected"): ADMIN,
     ("axes.accesslog", "delete_selected"): ADMIN,

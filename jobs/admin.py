@@ -1,0 +1,27 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.admin import AdministratorsOnly
+from jobs.models import Job
+
+
+@admin.register(Job)
+class JobAdmin(AdministratorsOnly, admin.ModelAdmin):
+    """Waiting, failed and done jobs: read-only, with a retry for the failed ones (administrators only)."""
+
+    list_display = ["task", "state", "attempts", "run_at", "created", "finished"]
+    list_filter = ["state", "task"]
+    search_fields = ["task", "key"]
+    readonly_fields = ["task", "args", "state", "run_at", "attempts", "key", "last_error", "created", "finished"]
+    show_full_result_count = False  # done jobs pile up between prunings: no COUNT(*) on every page
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Run again now"), permissions=["change"])
+    def retry(self, request, queryset):
+        count = queryset.filter(state=Job.State.FAILED).update(state=Job.State.QUEUED, run_at=timezone.now(),
+                                                                finished=None)
+        self.message_user(request, _("%(count)s jobs queued again.") % {"count": count}, messages.SUCCESS)

@@ -1,0 +1,130 @@
+"""The job queue (jobs/): in the caller's transaction, retried with backoff, periodic, and in real worker
+processes: two never run the same job, and one killed in the middle loses nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jobs import queue
+from jobs.models import Job
+from tests import job_tasks  # noqa: F401 (registers the tasks)
+from tests.deployed import production_env
+
+pytestmark = pytest.mark.django_db
+
+
+def due_now():
+    Job.objects.filter(state=Job.State.QUEUED).update(run_at=timezone.now())
+
+
+def test_a_job_is_enqueued_with_the_change_that_causes_it():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue.enqueue("tests.effect", note="rolled back")
+        raise RuntimeError("the change fails")
+    with transaction.atomic():
+        queue.enqueue("tests.effect", note="committed")
+    assert list(Job.objects.values_list("args", flat=True)) == [{"note": "committed"}]
+
+
+def test_a_failing_job_is_retried_with_growing_waits_then_kept_as_failed():
+    job = queue.enqueue("tests.fail", note="x")
+    waits = []
+    for _ in range(3):
+        due_now()
+        before = timezone.now()
+        assert queue.run_one()
+        job.refresh_from_db()
+        waits.append(round((job.run_at - before).total_seconds()))
+    assert (job.state, job.attempts) == (Job.State.FAILED, 3) and "this task always fails" in job.last_error
+    assert waits[:2] == [15, 30]  # the third failure was the last: no wait, failed
+    assert not Job.objects.filter(task="tests.effect").exists()  # each failed run's change was taken back
+    assert [queue.backoff(n) for n in (1, 2, 3, 8, 9, 20)] == [15, 30, 60, 1920, 3600, 3600]
+
+
+def test_a_keyed_job_waits_once_and_a_periodic_task_is_put_back_after_each_run():
+    queue.schedule_periodic()
+    queue.schedule_periodic()
+    [first] = Job.objects.filter(task="tests.periodic")
+    assert first.key == "periodic:tests.periodic"
+    due_now()
+    while queue.run_one():
+        pass
+    first.refresh_from_db()
+    [following] = Job.objects.filter(task="tests.periodic", state=Job.State.QUEUED)
+    assert first.state == Job.State.DONE
+    assert timedelta(minutes=4) < following.run_at - timezone.now() <= timedelta(minutes=5)
+
+
+def test_nothing_runs_before_its_time():
+    queue.enqueue("tests.effect", run_at=timezone.now() + timedelta(hours=1))
+    assert not queue.run_one()
+
+
+def worker(tmp_path):
+    """`manage.py run_worker` on the test database, in a process of its own."""
+    env = production_env(tmp_path, LOG_LEVEL="WARNING")
+    return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "tests.job_tasks"],
+                            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def wait_until(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the deadline"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_run_the_same_job(tmp_path):
+    lines = tmp_path / "runs.txt"
+    Job.objects.bulk_create(Job(task="tests.append", args={"path": str(lines), "line": n}) for n in range(200))
+    workers = [worker(tmp_path), worker(tmp_path)]
+    try:
+        wait_until(lambda: not Job.objects.filter(state=Job.State.QUEUED, task="tests.append").exists())
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    runs = lines.read_text().split()
+    assert sorted(runs, key=int) == [str(n) for n in range(200)]  # each job once, none twice
+    assert Job.objects.filter(task="tests.append", state=Job.State.DONE).count() == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_in_the_middle_of_a_job_loses_nothing_and_the_effect_happens_once(tmp_path):
+    job = queue.enqueue("tests.record_then_wait", folder=str(tmp_path), name="one")
+    first = worker(tmp_path)
+    wait_until(lambda: (tmp_path / "one.started").exists())
+    os.kill(first.pid, signal.SIGKILL)  # mid-job: its transaction dies with its connection
+    first.wait(timeout=30)
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED and not Job.objects.filter(task="tests.effect").exists()
+
+    (tmp_path / "one.started").unlink()
+    (tmp_path / "release").touch()
+    second = worker(tmp_path)
+    try:
+        wait_until(lambda: Job.objects.get(pk=job.pk).state == Job.State.DONE)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0  # SIGTERM: the job under way finishes, then the worker exits
+    assert Job.objects.filter(task="tests.effect", args={"note": "one"}).count() == 1
+    assert Path(tmp_path, "one.started").exists()  # the second worker ran it
+
+
+def test_health_says_the_queue_is_degraded_when_the_job_due_first_waits_too_long(client, settings):
+    settings.JOBS_MAX_WAIT_S = 300
+    queue.enqueue("tests.effect", run_at=timezone.now() - timedelta(seconds=200))
+    assert client.get("/healthz").json()["degraded"] == []
+    queue.enqueue("tests.effect", run_at=timezone.now() - timedelta(seconds=400))
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["degraded"] == ["queue"]
