@@ -8,9 +8,9 @@ from leaflet.admin import LeafletGeoAdmin
 from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly
-from reports import open311, workflow
+from reports import calendar, open311, workflow
 from reports import photos as photo_rules
-from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Photo, Report, Status, StatusChange
+from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
 from tiles.invalidate import touch_reports
 
 
@@ -165,6 +165,37 @@ class PhotoAdmin(Audited, admin.ModelAdmin):
             photo_rules.blur(photo)
         record(request.user, Action.BLUR, queryset)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
+
+
+@admin.register(Holiday)
+class HolidayAdmin(Audited, admin.ModelAdmin):
+    """The days deadlines skip. A holiday added, moved or removed here gives the open reports whose window holds
+    its date their new due dates at once."""
+
+    list_display = ["date", "name", "kind", "estimated"]
+    list_filter = ["kind", "estimated"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        moved_from = form.initial.get("date") if change else None
+        super().save_model(request, obj, form, change)
+        if "date" in form.changed_data:
+            self._recompute(request, {obj.date, moved_from} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._recompute(request, {obj.date})
+
+    def delete_queryset(self, request, queryset):
+        dates = set(queryset.values_list("date", flat=True))
+        super().delete_queryset(request, queryset)
+        self._recompute(request, dates)
+
+    def _recompute(self, request, dates):
+        moved = calendar.recompute_due_dates(dates, by=request.user)
+        if moved:
+            self.message_user(request, _("%(count)s open reports got a new due date.") % {"count": moved})
 
 
 @admin.register(ApiClient)

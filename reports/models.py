@@ -206,6 +206,9 @@ class Report(gis_models.Model):
         indexes = [
             # The duplicate search and the open-reports map filter on category and status first.
             models.Index(fields=["category", "status"], name="reports_category_status"),
+            # Overdue filters, and the due dates a holiday change recomputes (reports.calendar), read open
+            # reports by due date; closed reports, most of the table, are left out.
+            models.Index(fields=["due_date"], condition=Q(status__in=OPEN_STATUSES), name="reports_open_due_date"),
         ]
 
     def __str__(self):
@@ -369,3 +372,30 @@ class ApiCall(models.Model):
 
     def __str__(self):
         return f"{self.client} {self.method} {self.path} {self.status_code}"
+
+
+class Holiday(models.Model):
+    """A day that is not a working day besides Saturdays and Sundays: deadlines skip it (reports.calendar)."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "nasional", _("national holiday")
+        CUTI_BERSAMA = "cuti_bersama", _("cuti bersama")
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NATIONAL)
+    estimated = models.BooleanField(
+        _("estimated"), default=False,
+        help_text=_("An Islamic holiday whose date is still an estimate: correct it once the government fixes it."),
+    )
+    # The date the holidays package gave, for a row seeding made: seeding never adds that date again, so a
+    # holiday an administrator moved stays moved.
+    package_date = models.DateField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self):
+        return f"{self.date}: {self.name}"

@@ -8,7 +8,8 @@ CREW, DISPATCHER, PLANNER = "crew", "dispatcher", "planner"
 def ensure_groups():
     """Create the three groups if missing, and give dispatchers and planners their admin permissions.
 
-    Dispatchers work on reports and photos in the admin and see places and crews; planners see reports.
+    Dispatchers work on reports and photos in the admin; dispatchers and planners see reports, places, crews
+    and holidays.
     Returns how many groups were created.
     """
     created = sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))

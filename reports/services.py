@@ -5,7 +5,6 @@ import secrets
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
@@ -15,20 +14,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from geo import geocoding, lookup
+from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter, delete_photo_files
 from tiles.invalidate import touch_points
 
 logger = logging.getLogger(__name__)
-
-
-def add_working_days(start, days):
-    """The date `days` working days after `start`; Saturdays and Sundays do not count."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def next_tracking_code(year):

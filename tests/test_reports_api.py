@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from PIL import Image
 
+from reports.calendar import add_working_days
 from reports.models import Category, CategoryAttribute, Report, StatusChange
-from reports.services import add_working_days
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ ADMIN = {"admin"}
 
 # The admin pages (models) dispatchers and planners may read; the administrators read every one.
 DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew",
-               "reports.category", "reports.report", "reports.photo"}
+               "reports.category", "reports.report", "reports.photo", "reports.holiday"}
 
 # Every admin action and who is offered it (the administrators are offered every one).
 ACTIONS = {
@@ -31,6 +31,7 @@ ACTIONS = {
     ("reports.photo", "blur"): {"dispatcher", "admin"},
     ("reports.photo", "delete_selected"): {"dispatcher", "admin"},  # a photo may be removed
     ("reports.category", "delete_selected"): ADMIN,
+    ("reports.holiday", "delete_selected"): ADMIN,
     ("reports.apiclient", "new_keys"): ADMIN,
     ("reports.apiclient", "delete_selected"): ADMIN,
     ("reports.apicall", "delete_selected"): ADMIN,

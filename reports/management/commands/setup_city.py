@@ -1,14 +1,16 @@
-"""Load what a fresh installation needs: the kelurahan boundaries, the categories and the crews.
+"""Load what a fresh installation needs: the kelurahan boundaries, the categories, the crews and the holidays.
 
 Idempotent: a second run on a set-up database changes nothing.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from geo import boundaries
 from geo.crews import ensure_default_crews
 from geo.models import Generation
+from reports.calendar import seed_holidays
 from reports.categories import ensure_default_categories
 from reports.models import Category
 from reports.roles import ensure_groups
@@ -17,7 +19,8 @@ COMMAND = "manage.py setup_city"  # in the audit trail
 
 
 class Command(BaseCommand):
-    help = "Load the kelurahan boundaries (KELURAHAN_FILE), the report categories and the default crews."
+    help = ("Load the kelurahan boundaries (KELURAHAN_FILE), the report categories, the default crews and this "
+            "year's and next year's holidays.")
 
     def add_arguments(self, parser):
         parser.add_argument("--kelurahan", help="Boundary file to load instead of KELURAHAN_FILE.")
@@ -32,6 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Crews: {created} created" + ("" if created else " (crews already set up; edit them in the admin)")
         )
+        year = timezone.localdate().year
+        for seeded in (year, year + 1):
+            self.stdout.write(f"Holidays {seeded}: {len(seed_holidays(seeded))} added")
 
     def load_boundaries(self, path):
         """Import and activate the file if it is new; never switch away from a generation chosen since."""
