@@ -63,8 +63,11 @@ def prepare():
 
 
 def start_worker():
-    return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "bench.job_tasks"], cwd=ROOT,
-                            env=ENV, stdout=subprocess.DEVNULL)
+    """A worker process, returned once it is up (it says so on its first line)."""
+    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "bench.job_tasks"], cwd=ROOT,
+                              env=ENV, stdout=subprocess.PIPE, text=True)
+    worker.stdout.readline()
+    return worker
 
 
 def stop_worker(worker):
@@ -129,10 +132,10 @@ def main():
     results = {"reference_jobs_per_s": round(bare_sql(db, args.burst), 1)}
     print(f"Bare SQL claims: {results['reference_jobs_per_s']} jobs/s")
 
-    print(f"Burst: {args.burst} jobs enqueued at once, then one worker")
+    print(f"Burst: {args.burst} jobs enqueued at once to one waiting worker")
+    worker = start_worker()
     with db.cursor() as cursor:
         cursor.execute(ENQUEUE_SQL, ["bench.noop", args.burst])
-    worker = start_worker()
     drain(db, "bench.noop", "burst")
     stop_worker(worker)
     burst = latency(db, "bench.noop")
