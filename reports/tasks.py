@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from geo import geocoding
 from jobs.queue import task
+from reports import stats
 from reports.models import Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -43,3 +44,10 @@ def tell_reporter(change_id):
         logger.error("E-mail to the reporter failed: %s", type(error).__name__,
                      extra={"event": "email_failed", "report": report.code})
         raise
+
+
+@task("reports.recount_stats")
+def recount_stats(language):
+    """Count the statistics again in `language` and keep them (reports.stats.figures enqueues it)."""
+    with translation.override(language):
+        stats.count_and_keep(stats.cache_key(language))
