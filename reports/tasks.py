@@ -1,16 +1,17 @@
 """The reports' background work, run by `manage.py run_worker` (jobs/queue.py)."""
 
 import logging
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from geo import geocoding
-from jobs.queue import task
-from reports import stats
-from reports.models import Report, Status, StatusChange
+from jobs.queue import enqueue, task
+from reports import digest, stats
+from reports.models import ApiCall, Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +52,27 @@ def recount_stats(language):
     """Count the statistics again in `language` and keep them (reports.stats.figures enqueues it)."""
     with translation.override(language):
         stats.count_and_keep(stats.cache_key(language))
+
+
+@task("reports.prune_api_calls", daily_at=time(2, 45))
+def prune_api_calls(batch=10_000):
+    """API calls older than API_CALLS_KEEP_DAYS go, a batch per job: each batch its own short transaction, the
+    next enqueued while a batch was full."""
+    before = timezone.now() - timedelta(days=settings.API_CALLS_KEEP_DAYS)
+    old = ApiCall.objects.filter(created__lt=before).order_by("created").values_list("pk", flat=True)[:batch]
+    if ApiCall.objects.filter(pk__in=list(old)).delete()[0] == batch:
+        enqueue("reports.prune_api_calls", batch=batch)
+
+
+@task("reports.send_digests", daily_at=settings.DIGEST_AT)
+def send_digests():
+    """Each morning, one job per staff member with an e-mail (reports.digest): a refused e-mail retries only
+    that one. The day goes with the job, so a retry sends the same lists."""
+    today = timezone.localdate().isoformat()
+    for user_id in digest.recipients():
+        enqueue("reports.send_digest", user_id=user_id, day=today)
+
+
+@task("reports.send_digest")
+def send_digest(user_id, day):
+    digest.send(user_id, date.fromisoformat(day))
