@@ -5,6 +5,7 @@ fresh checkout work on a development machine (see README.md, "Configuration").
 """
 
 import os
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -317,6 +318,10 @@ SPECTACULAR_SETTINGS = {
 # due first has waited longer than JOBS_MAX_WAIT_S (no worker running, or far too much work).
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
+# When the morning digest of overdue and due reports goes to dispatchers and crew members (local time).
+DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
+# Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.
+API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
 
 # Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
 # them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.

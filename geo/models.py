@@ -132,3 +132,13 @@ class Crew(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Throttle(models.Model):
+    """One row per outside service we may ask only so often (the geocoder: one request a second, Nominatim's
+    usage policy). Whoever asks locks the row FOR UPDATE first: see geo.geocoding.turn."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+
+    def __str__(self):
+        return self.name

@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from reports import tasks  # noqa: F401 (registers the reports' background tasks)
         from reports.models import Photo
 
         post_delete.connect(photo_deleted, sender=Photo, dispatch_uid="reports-photo-files")

@@ -368,7 +368,11 @@ class ApiCall(models.Model):
         ordering = ["-created"]
         verbose_name = _("API call")
         verbose_name_plural = _("API calls")
-        indexes = [models.Index(fields=["client", "-created"], name="reports_apicall_client_time")]
+        indexes = [
+            models.Index(fields=["client", "-created"], name="reports_apicall_client_time"),
+            # The nightly pruning of old calls (reports.tasks.prune_api_calls), across all clients.
+            models.Index(fields=["created"], name="reports_apicall_created"),
+        ]
 
     def __str__(self):
         return f"{self.client} {self.method} {self.path} {self.status_code}"

@@ -2,18 +2,19 @@
 
 import logging
 import secrets
-import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
-from geo import geocoding, lookup
+from geo import lookup
+from jobs.queue import enqueue
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter, delete_photo_files
 from tiles.invalidate import touch_points
@@ -31,7 +32,11 @@ def next_tracking_code(year):
 
 
 def fallback_address(location):
+    """The address until the geocoder gives a street (FALLBACK_ADDRESS says the same in SQL)."""
     return f"Kelurahan {location.kelurahan.name}, Kecamatan {location.kecamatan.name}"
+
+
+FALLBACK_ADDRESS = Concat(Value("Kelurahan "), "kelurahan__name", Value(", Kecamatan "), "kelurahan__kecamatan__name")
 
 
 def existing_submission(client_uuid):
@@ -89,13 +94,13 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position)
             StatusChange.objects.create(report=report, to_status=Status.BARU)
+            geocode_later(report.pk)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
         existing = existing_submission(client_uuid)
         if existing is None:
             raise
         return existing, False
-    transaction.on_commit(lambda: geocode_later(report.pk, lat, lon))
     return report, True
 
 
@@ -129,26 +134,26 @@ def files_removed_on_failure():
 _written = ContextVar("photo_files_written", default=None)
 
 
-def geocode_later(report_id, lat, lon):
-    """Reverse-geocode in the background: a slow geocoder never delays or loses a report."""
+def geocode_later(report_id):
+    """A job (reports.fill_address) asks the geocoder for the report's street address: a slow or absent geocoder
+    never delays or loses a report. One job per report waits at a time (its key)."""
     if settings.GEOCODER_URL:
-        threading.Thread(target=_fill_address_in_thread, args=(report_id, lat, lon), name=f"geocode-{report_id}",
-                         daemon=True).start()
+        enqueue("reports.fill_address", key=f"reports.fill_address:{report_id}", report_id=report_id)
 
 
-def _fill_address_in_thread(report_id, lat, lon):
-    try:
-        fill_address(report_id, lat, lon)
-    finally:
-        connection.close()  # a thread's connection is not closed by the request cycle
-
-
-def fill_address(report_id, lat, lon):
-    """Replace the kelurahan address with a street address when the geocoder answers."""
-    address = geocoding.reverse(lat, lon)
-    if address:
-        Report.objects.filter(pk=report_id).update(address=address[:300])
-    return address
+def backfill_addresses(batch=500, progress=None):
+    """Ask the geocoder again for every report still at its kelurahan address (it was down, or GEOCODER_URL was
+    set later): one job each, enqueued a transaction per batch; `progress(done, total)` after each batch."""
+    waiting = Report.objects.annotate(fallback=FALLBACK_ADDRESS).filter(address=F("fallback")).order_by("pk")
+    total, done, last = waiting.count(), 0, 0
+    while ids := list(waiting.filter(pk__gt=last).values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():
+            for report_id in ids:
+                geocode_later(report_id)
+        done, last = done + len(ids), ids[-1]
+        if progress:
+            progress(done, total)
+    return done
 
 
 def add_support(report, supporter):

@@ -3,22 +3,21 @@
 Public reports only (hidden ones are abuse or personal data), and nothing personal in
 any figure. Each figure is one GROUP BY in PostGIS. Counting a million reports takes
 seconds, so the figures are kept in the cache and, once older than STATS_CACHE_SECONDS,
-served as they are while one background thread counts them again: only the very first
-request (an empty cache) waits for the count.
+served as they are while a job (reports.recount_stats) counts them again: only the very
+first request (an empty cache) waits for the count.
 """
 
-import threading
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from geo.models import Kelurahan
+from jobs.queue import enqueue
 from reports.models import OPEN_STATUSES, Report, Status, in_language
 
 FIXED = [Status.SELESAI, Status.DITUTUP]
@@ -42,16 +41,22 @@ class DaysBetween(Func):
 KEEP_SECONDS = 86400
 
 
+def cache_key(language):
+    return f"reports:stats:v2:{language}"  # v2: kept with the time they were counted
+
+
 def figures():
     """The figures in the current language: at most STATS_CACHE_SECONDS old, or being counted again."""
     language = (get_language() or "id")[:2]
-    key = f"reports:stats:v2:{language}"  # v2: kept with the time they were counted
+    key = cache_key(language)
     kept = cache.get(key)
     if kept is None:
         return first_count(key)
-    if time.time() - kept["counted_at"] > settings.STATS_CACHE_SECONDS and cache.add(f"{key}:counting", 1, 600):
-        threading.Thread(target=_recount_in_thread, args=(key, language), name=f"stats-{language}",
-                         daemon=True).start()
+    # Old figures: one job counts them again (its key keeps it to one waiting); the cache flag spares the
+    # database an enqueue on every request meanwhile.
+    if time.time() - kept["counted_at"] > settings.STATS_CACHE_SECONDS and \
+            cache.add(f"{key}:recount", 1, max(1, settings.STATS_CACHE_SECONDS)):
+        enqueue("reports.recount_stats", key=f"reports.recount_stats:{language}", language=language)
     return kept["figures"]
 
 
@@ -75,15 +80,6 @@ def count_and_keep(key):
     counted = compute()
     cache.set(key, {"figures": counted, "counted_at": time.time()}, KEEP_SECONDS)
     return counted
-
-
-def _recount_in_thread(key, language):
-    try:
-        with translation.override(language):
-            count_and_keep(key)
-    finally:
-        cache.delete(f"{key}:counting")
-        connection.close()  # a thread's connection is not closed by the request cycle
 
 
 def compute():

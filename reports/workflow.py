@@ -5,22 +5,17 @@ against: when someone else changed the report meanwhile, the change is refused
 with the current state (HTTP 409), never silently overwritten.
 """
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobs.queue import enqueue
 from reports import roles
 from reports.models import Photo, Report, Status, StatusChange, Support
 from reports.services import files_removed_on_failure, store_photo
 from tiles.invalidate import touch_points
-
-logger = logging.getLogger(__name__)
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -104,9 +99,9 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
                                              note=note, by=user, photo=stored)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
+        if report.reporter_email:
+            enqueue("reports.tell_reporter", change_id=change.pk)  # reports/tasks.py
     report.refresh_from_db()
-    if report.reporter_email:
-        transaction.on_commit(lambda: _tell_reporter(report, change))
     return change
 
 
@@ -118,20 +113,3 @@ def _move_supports(duplicate, original):
     for report in (duplicate, original):
         count = Support.objects.filter(report=report).aggregate(n=Count("pk"))["n"]
         Report.objects.filter(pk=report.pk).update(support_count=count)
-
-
-def _tell_reporter(report, change):
-    link = settings.SITE_URL.rstrip("/") + report.get_private_url()
-    try:
-        send_mail(
-            subject=_("Report %(code)s is now: %(status)s")
-            % {"code": report.code, "status": report.get_status_display()},
-            message=_("Your report %(code)s (%(category)s) is now: %(status)s.\n%(note)s\nFollow it here: %(link)s")
-            % {"code": report.code, "category": report.category, "status": report.get_status_display(),
-               "note": change.note, "link": link},
-            from_email=None,
-            recipient_list=[report.reporter_email],
-        )
-    except Exception as error:  # SMTP, DNS, TLS: the change stands; the log says which report was not told
-        logger.error("E-mail to the reporter failed: %s", type(error).__name__,
-                     extra={"event": "email_failed", "report": report.code})

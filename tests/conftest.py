@@ -13,12 +13,15 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright import sync_api as playwright
 
 from geo.models import Crew
+from jobs import queue
+from jobs.models import Job
 from reports import photos
 from reports.models import Category, Report
 from reports.services import file_report
@@ -188,3 +191,10 @@ def make_report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], 
     if fields:
         Report.objects.filter(pk=filed.pk).update(**fields)
     return filed
+
+
+def run_jobs():
+    """Run every waiting job now, as the worker would, until none is due (a retry waits for its backoff)."""
+    Job.objects.filter(state=Job.State.QUEUED).update(run_at=timezone.now())
+    while queue.run_one():
+        pass

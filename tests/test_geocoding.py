@@ -1,17 +1,22 @@
-"""Geocoding against a Nominatim-like server on 127.0.0.1: addresses, search, and a slow server."""
+"""Geocoding against a Nominatim-like server on 127.0.0.1: addresses by a job, retries, the one-a-second turn,
+the backfill after an outage, search."""
 
-import threading
+import signal
 import uuid
 
 import pytest
 
 from geo import geocoding
+from jobs.models import Job
 from reports.models import Report
-from reports.services import fill_address
+from tests.conftest import make_report, run, run_jobs
 from tests.images import GANTING_GPS, photo_bytes, upload
-from tests.nominatim import FakeNominatim
+from tests.nominatim import ADDRESS, FakeNominatim
+from tests.test_jobs import wait_until, worker
 
 pytestmark = pytest.mark.django_db
+
+FALLBACK = "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
 
 
 @pytest.fixture
@@ -31,41 +36,77 @@ def file_report(client):
     })
 
 
-def test_a_report_gets_its_street_address_from_the_geocoder(client, nominatim):
-    code = file_report(client).json()["code"]
-    report = Report.objects.get(code=code)
-    assert report.address == "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
-    assert fill_address(report.pk, *GANTING_GPS) == "Jalan Sutan Syahrir, Ganting, Padang Panjang, Sumatera Barat"
+def test_a_job_gives_the_report_its_street_address(client, nominatim):
+    response = file_report(client)
+    assert response.status_code == 201
+    assert nominatim.requests == []  # the resident has their code before anyone asks the geocoder
+    report = Report.objects.get(code=response.json()["code"])
+    assert report.address == FALLBACK
+    [job] = Job.objects.filter(task="reports.fill_address")
+    assert job.args == {"report_id": report.pk}
+    run_jobs()
     report.refresh_from_db()
-    assert report.address.startswith("Jalan Sutan Syahrir")
+    assert report.address == ADDRESS
     path, query = nominatim.requests[-1]
     assert path == "/reverse" and float(query["lat"]) == pytest.approx(GANTING_GPS[0])
 
 
-def test_a_slow_geocoder_neither_delays_nor_loses_the_report(client, nominatim, django_capture_on_commit_callbacks):
-    nominatim.release.clear()  # the geocoder holds every answer
-    with django_capture_on_commit_callbacks(execute=True):
-        response = file_report(client)
-    assert response.status_code == 201
-    assert not nominatim.answered.is_set()  # the resident has their code before the geocoder answered
-    report = Report.objects.get(code=response.json()["code"])
-    assert report.address == "Kelurahan Ganting, Kecamatan Padang Panjang Timur"
-    worker = next(t for t in threading.enumerate() if t.name == f"geocode-{report.pk}")
-    nominatim.release.set()
-    worker.join(10)
-    assert nominatim.requests[-1][0] == "/reverse"  # it was asked, in the background
+def test_without_a_geocoder_no_job_is_enqueued(client, settings):
+    settings.GEOCODER_URL = ""
+    assert file_report(client).status_code == 201
+    assert not Job.objects.filter(task="reports.fill_address").exists()
 
 
-def test_a_geocoder_past_its_timeout_gives_no_address():
-    from django.test import override_settings
+def test_where_the_geocoder_knows_no_address_the_kelurahan_stays_and_the_job_is_done(nominatim):
+    nominatim.address = None
+    report = make_report()
+    run_jobs()
+    report.refresh_from_db()
+    assert report.address == FALLBACK
+    assert Job.objects.get(task="reports.fill_address").state == Job.State.DONE
 
-    server = FakeNominatim()
-    server.release.clear()
+
+def test_a_geocoder_that_is_down_fails_the_job_which_is_retried(settings):
+    settings.GEOCODER_URL = "http://127.0.0.1:9"  # nothing listens there
+    report = make_report()
+    run_jobs()
+    job = Job.objects.get(task="reports.fill_address")
+    assert (job.state, job.attempts) == (Job.State.QUEUED, 1) and "Unavailable" in job.last_error
+    report.refresh_from_db()
+    assert report.address == FALLBACK
+
+
+def test_a_geocoder_past_its_timeout_is_unavailable(nominatim):
+    nominatim.release.clear()
+    with pytest.raises(geocoding.Unavailable):
+        geocoding.reverse(*GANTING_GPS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_ask_the_geocoder_a_second_apart(city, nominatim, tmp_path):
+    reports = [make_report(), make_report(lat=GANTING_GPS[0] + 0.0001)]
+    workers = [worker(tmp_path, GEOCODER_URL=nominatim.url) for _ in range(2)]
     try:
-        with override_settings(GEOCODER_URL=server.url, GEOCODER_TIMEOUT_S=1):
-            assert geocoding.reverse(*GANTING_GPS) is None
+        wait_until(lambda: not Job.objects.filter(task="reports.fill_address", state=Job.State.QUEUED).exists())
     finally:
-        server.close()
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    assert [r.address for r in Report.objects.filter(pk__in=[r.pk for r in reports])] == [ADDRESS, ADDRESS]
+    first, second = nominatim.times
+    assert second - first >= geocoding.SECONDS_BETWEEN_REQUESTS
+
+
+def test_the_backfill_enqueues_a_job_for_each_report_still_at_its_kelurahan_address(nominatim):
+    waiting = [make_report(), make_report()]
+    make_report(address="Jalan Imam Bonjol 3")
+    Job.objects.all().delete()  # as after an outage: their first jobs are long done
+    output = run("backfill_addresses", batch=1)
+    assert "Enqueued 1 of 2" in output and "Enqueued 2 of 2" in output and "2 reports still had" in output
+    asked = Job.objects.filter(task="reports.fill_address").values_list("args__report_id", flat=True)
+    assert sorted(asked) == sorted(r.pk for r in waiting)
+    run("backfill_addresses")
+    assert Job.objects.filter(task="reports.fill_address").count() == 2  # a report's job waits once
 
 
 def test_address_search_is_bounded_to_the_city(client, nominatim):

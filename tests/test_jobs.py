@@ -69,9 +69,9 @@ def test_nothing_runs_before_its_time():
     assert not queue.run_one()
 
 
-def worker(tmp_path):
-    """`manage.py run_worker` on the test database, in a process of its own."""
-    env = production_env(tmp_path, LOG_LEVEL="WARNING")
+def worker(tmp_path, **env):
+    """`manage.py run_worker` on the test database, in a process of its own (`env`: more settings)."""
+    env = production_env(tmp_path, LOG_LEVEL="WARNING", **env)
     return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "tests.job_tasks"],
                             cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
