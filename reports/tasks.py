@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from geo import geocoding
 from jobs.queue import enqueue, task
-from reports import digest, stats
+from reports import calendar, digest, stats
 from reports.models import ApiCall, Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -76,3 +76,9 @@ def send_digests():
 @task("reports.send_digest")
 def send_digest(user_id, day):
     digest.send(user_id, date.fromisoformat(day))
+
+
+@task("reports.seed_holidays", daily_at=time(3, 15))
+def seed_holidays_ahead():
+    """The coming year's holidays, from the day it is within reach (a year is seeded once: reports.calendar)."""
+    calendar.seed_holidays(timezone.localdate().year + 1)

@@ -6,6 +6,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from jobs.queue import TASKS
 from reports import calendar
 from reports.calendar import add_working_days, recompute_due_dates, seed_holidays
 from reports.models import Category, Holiday, Report, StatusChange
@@ -144,3 +145,12 @@ def test_seeding_flags_estimates_keeps_the_admins_edits_and_recomputes_due_dates
     cancelled = Holiday.objects.filter(kind=Holiday.Kind.CUTI_BERSAMA).first()
     cancelled.delete()
     assert seed_holidays(2027) == [] and not Holiday.objects.filter(date=cancelled.date).exists()
+
+
+def test_a_daily_job_seeds_the_coming_year_once(holidays):
+    next_year = timezone.localdate().year + 1
+    Holiday.objects.filter(date__year=next_year).delete()
+    TASKS["reports.seed_holidays"].function()
+    seeded = Holiday.objects.filter(date__year=next_year).count()
+    TASKS["reports.seed_holidays"].function()
+    assert seeded > 0 and Holiday.objects.filter(date__year=next_year).count() == seeded
