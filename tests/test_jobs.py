@@ -128,3 +128,18 @@ def test_health_says_the_queue_is_degraded_when_the_job_due_first_waits_too_long
     queue.enqueue("tests.effect", run_at=timezone.now() - timedelta(seconds=400))
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json()["degraded"] == ["queue"]
+
+
+def test_old_done_jobs_are_pruned_a_batch_per_job_and_failed_ones_kept(settings):
+    settings.JOBS_KEEP_DAYS = 7
+    old = timezone.now() - timedelta(days=8)
+    for state in (Job.State.DONE, Job.State.DONE, Job.State.DONE, Job.State.FAILED):
+        Job.objects.filter(pk=queue.enqueue("tests.effect").pk).update(state=state, created=old)
+    recent = queue.enqueue("tests.effect")
+    Job.objects.filter(pk=recent.pk).update(state=Job.State.DONE)
+    queue.enqueue("jobs.prune_done", batch=2)
+    while queue.run_one():
+        pass
+    left = Job.objects.exclude(task="jobs.prune_done")
+    assert sorted(left.values_list("state", flat=True)) == [Job.State.DONE, Job.State.FAILED]
+    assert left.get(state=Job.State.DONE).pk == recent.pk
