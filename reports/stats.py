@@ -68,11 +68,11 @@ def first_count(key):
         finally:
             cache.delete(f"{key}:counting")
     for _ in range(300):  # up to 30 s, then count alone: the other count may have died
-        if cache.get(f"{key}:counting") is None:  # it finished, or the cache does not answer: count here
+        if (kept := cache.get(key)) is not None:
+            return kept["figures"]
+        if cache.get(f"{key}:counting") is None:  # it stopped without figures, or the cache does not answer
             break
         time.sleep(0.1)
-    if (kept := cache.get(key)) is not None:
-        return kept["figures"]
     return count_and_keep(key)
 
 
