@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils.functional import cached_property
 
 from audit.models import Action, AuditEntry, record
+from config.admin import ReadOnly
 
 # Fields whose values never enter the trail, only their names: people's contact details, and secrets.
 PERSONAL = {"reporter_name", "reporter_phone", "reporter_email", "contact", "email", "first_name", "last_name",
@@ -96,7 +97,7 @@ class BoundedCountPaginator(Paginator):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """Administrators only, whatever permissions a group was given; nobody edits or deletes an entry."""
 
     list_display = ["created", "actor", "action", "content_type", "object_id", "object_repr", "details"]
@@ -110,12 +111,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -19,3 +19,17 @@ class AdministratorsOnly:
 
     def has_delete_permission(self, request, obj=None):
         return self.has_module_permission(request)
+
+
+class ReadOnly:
+    """Rows written by the code alone (boundaries of a generation, the audit trail): nobody adds, edits or
+    deletes one in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletAdminWidget, LeafletGeoAdmin, LeafletGeoAdminMixin
 
 from audit.admin import Audited
+from config.admin import ReadOnly
 from geo import routing
 from geo.boundaries import activate_generation
 from geo.models import Crew, Generation, Kecamatan, Kelurahan, KelurahanBoundary
@@ -50,7 +51,7 @@ class KelurahanAdmin(Audited, admin.ModelAdmin):
 
 
 @admin.register(KelurahanBoundary)
-class KelurahanBoundaryAdmin(LeafletGeoAdmin):
+class KelurahanBoundaryAdmin(ReadOnly, LeafletGeoAdmin):
     """Boundaries are read-only here: a new drawing is a new generation (manage.py import_kelurahan)."""
 
     modifiable = False
@@ -58,15 +59,6 @@ class KelurahanBoundaryAdmin(LeafletGeoAdmin):
     list_filter = ["generation"]
     list_select_related = ["kelurahan", "generation"]
     search_fields = ["kelurahan__code", "kelurahan__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Generation)
