@@ -8,7 +8,8 @@ from leaflet.admin import LeafletGeoAdmin
 from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly
-from reports import calendar, open311, workflow
+from jobs.queue import enqueue
+from reports import open311, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
 from tiles.invalidate import touch_reports
@@ -193,9 +194,9 @@ class HolidayAdmin(Audited, admin.ModelAdmin):
         self._recompute(request, dates)
 
     def _recompute(self, request, dates):
-        moved = calendar.recompute_due_dates(dates, by=request.user)
-        if moved:
-            self.message_user(request, _("%(count)s open reports got a new due date.") % {"count": moved})
+        """A job, enqueued with the change: a holiday can move the due dates of many open reports."""
+        enqueue("reports.recompute_due_dates", dates=sorted(day.isoformat() for day in dates), user_id=request.user.pk)
+        self.message_user(request, _("The due dates of the open reports this touches are being recomputed."))
 
 
 @admin.register(ApiClient)

@@ -4,6 +4,7 @@ import logging
 from datetime import date, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -82,3 +83,10 @@ def send_digest(user_id, day):
 def seed_holidays_ahead():
     """The coming year's holidays, from the day it is within reach (a year is seeded once: reports.calendar)."""
     calendar.seed_holidays(timezone.localdate().year + 1)
+
+
+@task("reports.recompute_due_dates")
+def recompute_due_dates(dates, user_id=None):
+    """The open reports' due dates after holidays changed in the admin (reports.admin.HolidayAdmin enqueues it)."""
+    by = get_user_model().objects.filter(pk=user_id).first()
+    calendar.recompute_due_dates({date.fromisoformat(day) for day in dates}, by=by)
