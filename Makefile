@@ -15,7 +15,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint apt postgres database test-packages backup restore
+.PHONY: setup run test lint checks apt postgres database test-packages backup restore
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -35,7 +35,7 @@ run: setup var/secret-key
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)
 
-test: setup test-packages lint
+test: setup test-packages lint checks
 	$(VENV)/bin/pytest
 
 # The Debian packages of the list $(1) that are not installed: shell code for a recipe.
@@ -54,6 +54,12 @@ test-packages:
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+
+# No model change without its migration; the production settings pass Django's deployment checks.
+checks: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=false BEHIND_TLS_PROXY=true ALLOWED_HOSTS=lapor.example.org SECRET_KEY=$$($(PYTHON) -c \
+		'import secrets; print(secrets.token_urlsafe(50))') $(PY) manage.py check --deploy --fail-level WARNING
 
 # Debian packages: PostgreSQL with PostGIS, GDAL (GeoDjango), gettext (translations),
 # Python's venv module and npm where the machine lacks them.

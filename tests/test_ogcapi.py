@@ -81,10 +81,10 @@ def test_items_filter_by_bbox_datetime_status_and_category(client):
     assert ids(bbox=f"{lon - 0.001},{lat - 0.001},{lon + 0.001},{lat + 0.001}") == {near.code, old.code, light.code}
     assert ids(bbox=f"{lon - 0.001},{lat - 0.001},0,{lon + 0.001},{lat + 0.001},100") == {
         near.code, old.code, light.code}
-    since = (timezone.now() - timedelta(days=10)).date().isoformat()
+    since = timezone.localdate(timezone.now() - timedelta(days=10)).isoformat()  # the city's day, not UTC's
     assert ids(datetime=f"{since}/..") == {near.code, far.code, light.code}
     assert ids(datetime=f"../{since}") == {old.code}
-    assert ids(datetime=(timezone.now() - timedelta(days=40)).date().isoformat()) == {old.code}
+    assert ids(datetime=timezone.localdate(timezone.now() - timedelta(days=40)).isoformat()) == {old.code}
     assert ids(status="selesai") == {far.code}
     assert ids(category="penerangan-jalan") == {light.code}
 
