@@ -256,9 +256,6 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_S", 10)
 
-# How long the statistics are reused before they are counted again.
-STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
-
 # Attempts per hour (reports.ratelimit): reports per client (an IPv4 address, an IPv6 /64), reports per
 # Open311 key and per sender within a key, and supports per client.
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
