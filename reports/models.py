@@ -403,3 +403,55 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date}: {self.name}"
+
+
+class ReportCount(models.Model):
+    """How many public reports of one category and status in one kelurahan were filed in one month, and of
+    them how many were fixed, and fixed by their due date: what the statistics add up (reports.stats).
+
+    Kept by triggers on reports_report (migration 0012), like the map's tiles.models.ReportCell: every insert,
+    update and delete, whatever made it, adds and subtracts here in the same transaction. Keyed by the
+    category itself, not its main category, so a category moved under another main category needs no recount.
+    The month is the first day of the month the report was filed, in Asia/Jakarta (settings.TIME_ZONE).
+    """
+
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, related_name="report_counts")
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    month = models.DateField()
+    count = models.IntegerField(default=0)
+    fixed = models.IntegerField(default=0)
+    fixed_on_time = models.IntegerField(default=0)
+
+    class Meta:
+        # The triggers' ON CONFLICT finds a key's row by this constraint's index; the statistics read the whole
+        # table (a few rows per kelurahan, category, status and month), so need no index of their own.
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "category", "status", "month"], name="reports_count_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan_id} {self.category_id} {self.status} {self.month:%Y-%m}: {self.count}"
+
+
+class FixTime(models.Model):
+    """How many public reports of one category in one kelurahan took `tenths` tenths of a day to fix (from filing
+    to the first 'selesai', rounded to the nearest 2.4 hours): the histogram the median days to fix is read from.
+
+    Kept by the same triggers as ReportCount. A median cannot be kept by adding and subtracting; read from
+    this histogram it is the median of the times rounded to a tenth of a day, at most 0.05 day from the exact one.
+    """
+
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, models.CASCADE, related_name="+")
+    tenths = models.IntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        # As ReportCount's: the triggers' ON CONFLICT; the medians read the whole table.
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "category", "tenths"], name="reports_fixtime_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan_id} {self.category_id} {self.tenths / 10} days: {self.count}"

@@ -1,95 +1,49 @@
 """The city's figures: reports per kelurahan, category, status and month, days to fix, fixes on time.
 
 Public reports only (hidden ones are abuse or personal data), and nothing personal in
-any figure. Each figure is one GROUP BY in PostGIS. Counting a million reports takes
-seconds, so the figures are kept in the cache and, once older than STATS_CACHE_SECONDS,
-served as they are while a job (reports.recount_stats) counts them again: only the very
-first request (an empty cache) waits for the count.
+any figure. Read from the counts the database keeps as reports change (ReportCount and
+FixTime, kept by triggers: migration 0012), a few thousand rows however many reports
+there are, so the figures are always those of the moment and nothing is cached.
 """
 
-import time
-
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from geo.models import Kelurahan
-from jobs.queue import enqueue
-from reports.models import OPEN_STATUSES, Report, Status, in_language
+from reports.models import OPEN_STATUSES, ReportCount, Status, in_language
 
-FIXED = [Status.SELESAI, Status.DITUTUP]
-
-
-class Median(Aggregate):
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-class DaysBetween(Func):
-    """(end - start) in days, as a number."""
-
-    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0"
-    arg_joiner = " - "
-    output_field = FloatField()
-
-
-# How long counted figures stay in the cache at all: a day without a visit starts cold.
-KEEP_SECONDS = 86400
-
-
-def cache_key(language):
-    return f"reports:stats:v2:{language}"  # v2: kept with the time they were counted
+# The median days to fix per kelurahan and main category, from the histogram of fix times: percentile_cont(0.5)
+# over the reports' times as FixTime rounds them, with each bucket counted as often as it holds reports. Raw SQL:
+# a median weighted by counts needs running sums (window functions) aggregated again, which the ORM cannot express.
+MEDIANS_SQL = """
+WITH buckets AS (
+    SELECT f.kelurahan_id, coalesce(c.parent_id, c.id) AS main_id, f.tenths, sum(f.count) AS n
+    FROM reports_fixtime f JOIN reports_category c ON c.id = f.category_id
+    GROUP BY 1, 2, 3 HAVING sum(f.count) > 0
+), running AS (
+    SELECT *, sum(n) OVER (PARTITION BY kelurahan_id, main_id ORDER BY tenths) AS upto,
+              sum(n) OVER (PARTITION BY kelurahan_id, main_id) AS fixed
+    FROM buckets
+)
+-- The middle two reports (one when their number is odd), at 0-based places floor((n - 1) / 2) and floor(n / 2).
+SELECT k.code, main.slug, fixed::int,
+       (min(tenths) FILTER (WHERE upto > floor((fixed - 1) / 2)) + min(tenths) FILTER (WHERE upto > floor(fixed / 2)))
+       / 20.0::float
+FROM running JOIN geo_kelurahan k ON k.id = kelurahan_id JOIN reports_category main ON main.id = main_id
+GROUP BY k.code, main.slug, fixed ORDER BY k.code, main.slug
+"""
 
 
 def figures():
-    """The figures in the current language: at most STATS_CACHE_SECONDS old, or being counted again."""
-    language = (get_language() or "id")[:2]
-    key = cache_key(language)
-    kept = cache.get(key)
-    if kept is None:
-        return first_count(key)
-    # Old figures: one job counts them again (its key keeps it to one waiting); the cache flag spares the
-    # database an enqueue on every request meanwhile.
-    if time.time() - kept["counted_at"] > settings.STATS_CACHE_SECONDS and \
-            cache.add(f"{key}:recount", 1, max(1, settings.STATS_CACHE_SECONDS)):
-        enqueue("reports.recount_stats", key=f"reports.recount_stats:{language}", language=language)
-    return kept["figures"]
-
-
-def first_count(key):
-    """With nothing kept, one request counts; those arriving meanwhile wait for its figures, not count again."""
-    if cache.add(f"{key}:counting", 1, 600):
-        try:
-            return count_and_keep(key)
-        finally:
-            cache.delete(f"{key}:counting")
-    for _ in range(300):  # up to 30 s, then count alone: the other count may have died
-        if (kept := cache.get(key)) is not None:
-            return kept["figures"]
-        if cache.get(f"{key}:counting") is None:  # it stopped without figures, or the cache does not answer
-            break
-        time.sleep(0.1)
-    return count_and_keep(key)
-
-
-def count_and_keep(key):
-    counted = compute()
-    cache.set(key, {"figures": counted, "counted_at": time.time()}, KEEP_SECONDS)
-    return counted
-
-
-def compute():
-    public = Report.objects.public()
+    """The figures of the moment, in the current language."""
+    counts = ReportCount.objects.all()
     main_name = in_language("category__parent__name_id", "category__parent__name_en")
     own_name = in_language("category__name_id", "category__name_en")
     main = {"main": Coalesce("category__parent__slug", "category__slug"),
             "main_name": Coalesce(main_name, own_name)}
 
-    visible = Q(reports__hidden=False)
     kelurahan = [
         {
             "code": k.code, "name": k.name, "kecamatan": k.kecamatan.name, "population": k.population,
@@ -97,35 +51,29 @@ def compute():
             "open_per_1000": round(k.open * 1000 / k.population, 2) if k.population else None,
         }
         for k in Kelurahan.objects.select_related("kecamatan").annotate(
-            total=Count("reports", filter=visible),
-            open=Count("reports", filter=visible & Q(reports__status__in=OPEN_STATUSES)),
+            total=Coalesce(Sum("report_counts__count"), 0),
+            open=Coalesce(Sum("report_counts__count", filter=Q(report_counts__status__in=OPEN_STATUSES)), 0),
         ).order_by("code")
     ]
     by_category_status = [
         {"category": row["main"], "category_name": row["main_name"], "status": row["status"],
          "status_label": str(Status(row["status"]).label), "count": row["count"]}
-        for row in public.values(**main).values("main", "main_name", "status")
-        .annotate(count=Count("pk")).order_by("main", "status")
+        for row in counts.values(**main).values("main", "main_name", "status")
+        .annotate(count=Sum("count")).filter(count__gt=0).order_by("main", "status")
     ]
     by_month = [
         {"month": row["month"].strftime("%Y-%m"), "count": row["count"]}
-        for row in public.annotate(month=TruncMonth("created", tzinfo=timezone.get_current_timezone()))
-        .values("month").annotate(count=Count("pk")).order_by("month")
+        for row in counts.values("month").annotate(count=Sum("count")).filter(count__gt=0).order_by("month")
     ]
-    fixed = public.filter(fixed_at__isnull=False)
-    days = DaysBetween(F("fixed_at"), F("created"))
-    median_days = [
-        {"kelurahan": row["kelurahan__code"], "category": row["main"], "median_days": round(row["median"], 1),
-         "fixed": row["fixed"]}
-        for row in fixed.values(**main).values("kelurahan__code", "main")
-        .annotate(median=Median(days), fixed=Count("pk")).order_by("kelurahan__code", "main")
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(MEDIANS_SQL)
+        median_days = [{"kelurahan": code, "category": main, "median_days": round(median, 1), "fixed": fixed}
+                       for code, main, fixed, median in cursor.fetchall()]
     on_time = [
         {"category": row["main"], "category_name": row["main_name"], "fixed": row["fixed"],
          "on_time": row["on_time"], "share_on_time": round(row["on_time"] / row["fixed"], 3)}
-        for row in fixed.values(**main).values("main", "main_name")
-        .annotate(fixed=Count("pk"), on_time=Count("pk", filter=Q(fixed_at__date__lte=F("due_date"))))
-        .order_by("main")
+        for row in counts.values(**main).values("main", "main_name")
+        .annotate(fixed=Sum("fixed"), on_time=Sum("fixed_on_time")).filter(fixed__gt=0).order_by("main")
     ]
     return {
         "generated": timezone.localtime().isoformat(),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from geo import geocoding
 from jobs.queue import enqueue, task
-from reports import calendar, digest, stats
+from reports import calendar, digest
 from reports.models import ApiCall, Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -46,13 +46,6 @@ def tell_reporter(change_id):
         logger.error("E-mail to the reporter failed: %s", type(error).__name__,
                      extra={"event": "email_failed", "report": report.code})
         raise
-
-
-@task("reports.recount_stats")
-def recount_stats(language):
-    """Count the statistics again in `language` and keep them (reports.stats.figures enqueues it)."""
-    with translation.override(language):
-        stats.count_and_keep(stats.cache_key(language))
 
 
 @task("reports.prune_api_calls", daily_at=time(2, 45))
