@@ -12,7 +12,6 @@ from jobs.queue import enqueue
 from reports import open311, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
-from tiles.invalidate import touch_reports
 
 
 class QuestionInline(admin.StackedInline):
@@ -132,13 +131,11 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
 
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
-        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         record(request.user, Action.HIDE, queryset)
         queryset.update(hidden=True)
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
-        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         record(request.user, Action.SHOW, queryset)
         queryset.update(hidden=False)
 

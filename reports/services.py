@@ -17,7 +17,6 @@ from geo import lookup
 from jobs.queue import enqueue
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter, delete_photo_files
-from tiles.invalidate import touch_points
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +161,6 @@ def add_support(report, supporter):
         with transaction.atomic():
             Support.objects.create(report=report, supporter=supporter)
             Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
-            touch_points([report.location])  # the map's tiles show the count
     except IntegrityError:
         return False
     return True
