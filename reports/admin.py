@@ -1,5 +1,5 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -8,11 +8,11 @@ from leaflet.admin import LeafletGeoAdmin
 from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly
+from geo import lookup
 from jobs.queue import enqueue
-from reports import open311, workflow
+from reports import open311, services, workflow
 from reports import photos as photo_rules
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
-from tiles.invalidate import touch_reports
 
 
 class QuestionInline(admin.StackedInline):
@@ -76,6 +76,24 @@ class RoutingFilter(admin.SimpleListFilter):
         return queryset.filter(crew=None) if self.value() == "none" else queryset
 
 
+class ReportForm(forms.ModelForm):
+    """A new point or category goes through services.relocation: its refusal shows on the form."""
+
+    def clean(self):
+        data = super().clean()
+        self.relocated = None
+        if self.instance.pk and {"location", "category"} & set(self.changed_data) and not self.errors:
+            crew = data.get("crew") if "crew" in self.changed_data else services.ROUTE
+            try:
+                self.relocated = services.relocation(self.instance, location=data["location"],
+                                                     category=data["category"], crew=crew)
+            except lookup.OutsideCity as outside:
+                self.add_error("location", str(outside))
+            else:
+                data["crew"] = self.instance.crew  # the form would put its own value back on the report
+        return data
+
+
 @admin.register(Report)
 class ReportAdmin(Audited, LeafletGeoAdmin):
     """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow."""
@@ -91,6 +109,7 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
               "show_name", "support_count", "duplicate_of", "created", "updated"]
     readonly_fields = ["code", "status", "staff_page", "routing_problem", "kelurahan", "due_date", "support_count",
                        "duplicate_of", "created", "updated"]
+    form = ReportForm
     inlines = [PhotoInline, HistoryInline]
     actions = ["merge_duplicates", "hide", "show"]
 
@@ -104,12 +123,13 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
                            _("on the staff page of this report"))
 
     def save_model(self, request, obj, form, change):
-        """A new crew is one row of history (same status), so the reassignment is on record."""
+        """A move or a new crew is one row of history (same status), so it is on record."""
         super().save_model(request, obj, form, change)
-        if change and "crew" in form.changed_data:
-            StatusChange.objects.create(report=obj, from_status=obj.status, to_status=obj.status, by=request.user,
-                                        note=_("Reassigned to %(crew)s.") % {"crew": obj.crew or _("no crew")})
-            Report.objects.filter(pk=obj.pk).update(version=F("version") + 1)
+        if change and form.relocated:
+            services.record_unchanged_status(obj, request.user, form.relocated)
+        elif change and "crew" in form.changed_data:
+            services.record_unchanged_status(obj, request.user,
+                                             _("Reassigned to %(crew)s.") % {"crew": obj.crew or _("no crew")})
 
     @admin.action(description=_("Merge: mark the selected reports duplicates of the oldest one"),
                   permissions=["change"])
@@ -132,13 +152,11 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
 
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
-        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         record(request.user, Action.HIDE, queryset)
         queryset.update(hidden=True)
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
-        touch_reports(queryset)  # first: the admin's filters may no longer select them once changed
         record(request.user, Action.SHOW, queryset)
         queryset.update(hidden=False)
 

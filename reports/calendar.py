@@ -11,7 +11,6 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from reports.models import Holiday, Report, StatusChange
-from tiles.invalidate import touch_reports
 
 BATCH = 1000  # open reports read, locked and updated at a time when the holidays change
 
@@ -96,9 +95,7 @@ def recompute_due_dates(changed, by):
                     history.append(StatusChange(report_id=pk, from_status=status, to_status=status, by=by,
                                                 note=_recomputed_note(old, new)))
             for new, pks in new_dates.items():
-                reports = Report.objects.filter(pk__in=pks)
-                touch_reports(reports)
-                reports.update(due_date=new, version=F("version") + 1, updated=timezone.now())
+                Report.objects.filter(pk__in=pks).update(due_date=new, version=F("version") + 1, updated=timezone.now())
             StatusChange.objects.bulk_create(history)
             moved += len(history)
 

@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from geo import lookup
 from jobs.queue import enqueue
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, Support, TrackingCounter, delete_photo_files
-from tiles.invalidate import touch_points
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,52 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     return report, True
 
 
+# relocate(crew=ROUTE): the crew is the one the routing picks for the new place and category.
+ROUTE = object()
+
+
+def relocation(report, *, location=None, category=None, crew=ROUTE):
+    """Set on `report`, unsaved, what a new point and/or category decide: the one rule, whoever moves a report.
+
+    The lookup places the point again (its kelurahan; geo.lookup.OutsideCity for a point outside the city), the
+    routing picks the crew again, and the due date is counted again from the filing date with the category's
+    response days. A crew the dispatcher chose in the same edit wins over the routing: they saw the new place.
+    Returns the history note saying what moved.
+    """
+    location = report.location if location is None else location
+    category = category or report.category
+    placed = lookup.locate(location, category)
+    notes = []
+    if location != report.location:
+        notes.append(_("Moved to %(place)s.") % {"place": placed.kelurahan})
+    if category != report.category:
+        notes.append(_("Category changed: %(old)s → %(new)s.") % {"old": report.category, "new": category})
+    report.location, report.category, report.kelurahan = location, category, placed.kelurahan
+    if crew is ROUTE:
+        report.crew, report.routing_problem = placed.crew, placed.crew_problem[:300]
+    else:
+        report.crew, report.routing_problem = crew, ""
+    report.due_date = add_working_days(timezone.localdate(report.created), category.response_days)
+    notes.append(_("Crew: %(crew)s; due %(due)s.") % {"crew": report.crew or _("no crew"),
+                                                        "due": formats.date_format(report.due_date, "j F Y")})
+    return " ".join(notes)
+
+
+def relocate(report, *, by, location=None, category=None, crew=ROUTE):
+    """Move `report` to another point and/or category (see relocation), saved with one history row by `by`."""
+    note = relocation(report, location=location, category=category, crew=crew)
+    with transaction.atomic():
+        report.save()
+        record_unchanged_status(report, by, note)
+
+
+def record_unchanged_status(report, by, note):
+    """A change that keeps the status (a move, a reassignment): one row of history and a new version."""
+    StatusChange.objects.create(report=report, from_status=report.status, to_status=report.status, by=by, note=note)
+    Report.objects.filter(pk=report.pk).update(version=F("version") + 1)
+    report.refresh_from_db(fields=["version"])
+
+
 def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT):
     """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row).
 
@@ -162,7 +208,6 @@ def add_support(report, supporter):
         with transaction.atomic():
             Support.objects.create(report=report, supporter=supporter)
             Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
-            touch_points([report.location])  # the map's tiles show the count
     except IntegrityError:
         return False
     return True

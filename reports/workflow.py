@@ -15,7 +15,6 @@ from jobs.queue import enqueue
 from reports import roles
 from reports.models import Photo, Report, Status, StatusChange, Support
 from reports.services import files_removed_on_failure, store_photo
-from tiles.invalidate import touch_points
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -92,8 +91,6 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
         )
         if not changed:
             raise Conflict(Report.objects.get(pk=report.pk))
-        # The map's tiles show the status, and a duplicate's supports move to the original.
-        touch_points([report.location, duplicate_of.location if to_status == Status.DUPLIKAT else None])
         stored = store_photo(report, photo, report.photos.count(), Photo.Kind.COMPLETION) if photo else None
         change = StatusChange.objects.create(report=report, from_status=report.status, to_status=to_status,
                                              note=note, by=user, photo=stored)

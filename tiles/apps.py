@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,12 +11,9 @@ class TilesConfig(AppConfig):
 
     def ready(self):
         from geo.models import Kecamatan, Kelurahan
-        from reports.models import Category, Report
+        from reports.models import Category
         from tiles import invalidate
 
-        pre_save.connect(invalidate.report_saving, sender=Report, dispatch_uid="tiles-report-saving")
-        post_save.connect(invalidate.report_saved, sender=Report, dispatch_uid="tiles-report-saved")
-        post_delete.connect(invalidate.report_deleted, sender=Report, dispatch_uid="tiles-report-deleted")
         post_save.connect(invalidate.category_saved, sender=Category, dispatch_uid="tiles-category-saved")
         post_save.connect(invalidate.place_renamed, sender=Kelurahan, dispatch_uid="tiles-kelurahan-saved")
         post_save.connect(invalidate.place_renamed, sender=Kecamatan, dispatch_uid="tiles-kecamatan-saved")

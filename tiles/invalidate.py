@@ -1,14 +1,13 @@
-"""Which report tiles changed: a version per tile in the shared cache, renewed when a report in it changes.
+"""Which report tiles changed: the version of each tile, renewed in PostgreSQL when a report in it changes.
 
-A report tile is cached, and its ETag made, under the version of its z/x/y. Whatever
-changes what a tile shows (a report filed, edited, moved, deleted, hidden or shown, a
-status change, a support, a merge) renews the version of every tile holding the
-report's point, at every zoom: 23 keys in one round trip, once the transaction has
-committed, so no request can cache the old state under the new version. Saves and
-deletes are caught by the signals below; the QuerySet.update() calls in reports/ call
-touch_points or touch_reports themselves. A missing version (expired, Redis flushed)
-is replaced by a new one, never by an old one, so a stale tile is never found again.
-The day is part of every version: "overdue" changes at midnight without any change.
+A report tile is cached, and its ETag made, under the version of its z/x/y (tiles.models.TileVersion).
+Triggers on reports_report renew it in the transaction of the change, whatever made the change (a save,
+QuerySet.update(), raw SQL, a migration), at every zoom: nobody has to remember to call anything, and the
+new version is seen exactly when the change is, so no request can cache the old state under it. The
+version is read before the tile is made: a change committed in between is kept under the old version at
+worst, never missed. Category and place names are in every tile: renaming one renews a version in the
+cache, from the signals below. A missing cache version (expired, Redis flushed) is replaced by a new one,
+never by an old one. The day is part of every version: "overdue" changes at midnight without any change.
 """
 
 import secrets
@@ -18,7 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from tiles import grid
+from tiles.models import TileVersion
 
 # Category slugs are in every report tile: renaming one renews them all.
 ALL_TILES_KEY = "tiles:version:all"
@@ -26,72 +25,36 @@ ALL_TILES_KEY = "tiles:version:all"
 NAMES_KEY = "tiles:version:names"
 
 
-def _key(z, x, y):
-    return f"tiles:version:{z}/{x}/{y}"
-
-
-def _current(keys):
-    """The versions under `keys`, or None when the cache does not answer (nothing can be kept then)."""
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
-            found[key] = cache.get(key)
-    versions = [found[key] for key in keys]
-    return None if None in versions else versions
+def _current(key):
+    """The version under `key`, or None when the cache does not answer (nothing can be kept then)."""
+    found = cache.get(key)
+    if found is None:
+        cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
+        found = cache.get(key)
+    return found
 
 
 def version(z, x, y):
-    """The current version of the report tile z/x/y; None without the cache."""
-    versions = _current([_key(z, x, y), ALL_TILES_KEY])
-    return versions and ".".join([*versions, f"{timezone.localdate():%Y%m%d}"])
+    """The current version of the report tile z/x/y (one primary-key read); None without the cache."""
+    names = _current(ALL_TILES_KEY)
+    tile = TileVersion.objects.filter(z=z, x=x, y=y).values_list("version", flat=True).first() or 0
+    return names and f"{tile}.{names}.{timezone.localdate():%Y%m%d}"
 
 
 def names_version():
     """The current version of the kelurahan tiles' names; None without the cache."""
-    versions = _current([NAMES_KEY])
-    return versions and versions[0]
+    return _current(NAMES_KEY)
 
 
-def touch_points(points):
-    """Renew, on commit, the versions of the tiles holding these points (GEOS points)."""
-    lonlat = [point.transform(4326, clone=True) if point.srid not in (None, 4326) else point
-              for point in points if point is not None]
-    keys = {_key(*tile) for point in lonlat for tile in grid.tiles_at(point.x, point.y)}
-    if keys:
-        transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, secrets.token_hex(8)),
-                                                     settings.TILES_CACHE_SECONDS))
-
-
-def touch_reports(reports):
-    """touch_points for the stored points of a queryset of reports (before an update() changes them)."""
-    touch_points(list(reports.values_list("location", flat=True)))
-
-
-def touch_all():
-    transaction.on_commit(lambda: cache.set(ALL_TILES_KEY, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
+def _renew(key):
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
 
 
 def place_renamed(sender, instance, **kwargs):
     """post_save of a Kelurahan or Kecamatan: the kelurahan tiles show their names."""
-    transaction.on_commit(lambda: cache.set(NAMES_KEY, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
-
-
-def report_saving(sender, instance, **kwargs):
-    """pre_save: remember where a report was stored, in case this save moves it."""
-    instance._stored_location = (
-        sender.objects.filter(pk=instance.pk).values_list("location", flat=True).first() if instance.pk else None
-    )
-
-
-def report_saved(sender, instance, **kwargs):
-    touch_points([instance.location, getattr(instance, "_stored_location", None)])
-
-
-def report_deleted(sender, instance, **kwargs):
-    touch_points([instance.location])
+    _renew(NAMES_KEY)
 
 
 def category_saved(sender, instance, created, **kwargs):
     if not created:
-        touch_all()
+        _renew(ALL_TILES_KEY)

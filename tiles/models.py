@@ -29,3 +29,21 @@ class ReportCell(models.Model):
 
     def __str__(self):
         return f"{self.ZOOM}/{self.x}/{self.y} {self.category_id} {self.status}: {self.count}"
+
+
+class TileVersion(models.Model):
+    """The version of one report tile z/x/y: its cached body and ETag are keyed by it.
+
+    Kept by triggers on reports_report (migration 0002), in the transaction of the change, whatever made it
+    (the ORM, QuerySet.update(), raw SQL, a migration): a new version is seen exactly when the change is.
+    A tile no report ever changed has no row (version 0).
+    """
+
+    pk = models.CompositePrimaryKey("z", "x", "y")
+    z = models.SmallIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.z}/{self.x}/{self.y} v{self.version}"
