@@ -28,7 +28,7 @@ from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
 from reports import exports, ratelimit, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
-from reports.models import Category, Report, Status
+from reports.models import STATUS_WORDS, Category, Report, Status
 from reports.serializers import (
     CategorySerializer,
     MapReportSerializer,
@@ -353,7 +353,7 @@ class NearbyQuery(LocateQuery):
     radius_m = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
     limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
-    status = serializers.ChoiceField(choices=[("open", _("open")), *Status.choices], required=False)
+    status = serializers.ChoiceField(choices=STATUS_WORDS, required=False)
     crew = serializers.IntegerField(min_value=1, required=False)
     mine = serializers.BooleanField(required=False, help_text="Only the signed-in crew member's crews.")
     overdue = serializers.BooleanField(required=False)
@@ -371,12 +371,9 @@ class NearbyView(APIView):
         staff = roles.is_staff_reader(request.user)
         reports = Report.objects.visible_to(request.user)
         if "category" in params:
-            main = params["category"]
-            reports = reports.filter(category__in=[main, *main.children.all()])
-        if params.get("status") == "open":
-            reports = reports.open()
-        elif "status" in params:
-            reports = reports.filter(status=params["status"])
+            reports = reports.of_category(params["category"])
+        if "status" in params:
+            reports = reports.in_status(params["status"])
         if "crew" in params:
             reports = reports.filter(crew_id=params["crew"])
         if params.get("mine"):
@@ -447,9 +444,9 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
     OpenApiParameter("kecamatan", str, description="Kecamatan code."),
     OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
-    OpenApiParameter("status", str, enum=Status.values),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="Filed on or after."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Filed on or before."),
+    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
+    OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
+    OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
     OpenApiParameter("overdue", bool),
 ]
 

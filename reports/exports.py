@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Kecamatan, Kelurahan
-from reports.models import OPEN_STATUSES, Category, Photo, Status, in_language
+from reports.models import OPEN_STATUSES, STATUS_WORDS, Category, Photo, in_language
 
 CHUNK = 2000
 PUBLIC_FIELDS = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
@@ -29,12 +29,13 @@ PUBLIC_FIELDS = ["code", "category", "category_name", "status", "created", "upda
 STAFF_FIELDS = PUBLIC_FIELDS + ["hidden", "routing_problem", "reporter_name"]
 
 
-def parse_moment(text, end_of_day=False):
-    """An ISO 8601 date-time, or a date (its first moment, or with `end_of_day` its last), as an aware
-    datetime in the city's time zone when it names none; None when it is no such moment."""
+def parse_moment(text, end=False):
+    """The one meaning of a time bound in every interface: an ISO 8601 date-time, or a bare date, which as a
+    start is the day's first moment and as an `end` its last (the whole day), in the city's time zone when
+    the text names none. An aware datetime; None when it is no such moment."""
     try:
         day = parse_date(text)
-        moment = datetime.combine(day, time.max if end_of_day else time.min) if day else parse_datetime(text)
+        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)
     except ValueError:  # well formed, but no such day or time
         return None
     if moment is None or not 1900 <= moment.year <= 9000:  # outside that, time zone arithmetic overflows
@@ -59,9 +60,9 @@ class ExportFilter(forms.Form):
                                                required=False)
     kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.all(), to_field_name="code", required=False)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug", required=False)
-    status = forms.ChoiceField(choices=[("", ""), *Status.choices], required=False)
-    from_ = forms.DateField(required=False)
-    to = forms.DateField(required=False)
+    status = forms.ChoiceField(choices=[("", ""), *STATUS_WORDS], required=False)
+    from_ = forms.CharField(required=False)
+    to = forms.CharField(required=False)
     overdue = forms.NullBooleanField(required=False)
 
     def __init__(self, data, *args, **kwargs):
@@ -69,6 +70,19 @@ class ExportFilter(forms.Form):
         if "from" in data:
             data.setlist("from_", data.pop("from"))
         super().__init__(data, *args, **kwargs)
+
+    def clean_from_(self):
+        return self.moment("from_")
+
+    def clean_to(self):
+        return self.moment("to", end=True)
+
+    def moment(self, field, end=False):
+        text = self.cleaned_data[field]
+        moment = parse_moment(text, end) if text else None
+        if text and moment is None:
+            raise forms.ValidationError(_("Give a date or date-time, e.g. 2026-11-28 or 2026-11-28T08:00:00+07:00."))
+        return moment
 
     def clean_bbox(self):
         value = self.cleaned_data["bbox"]
@@ -86,14 +100,10 @@ class ExportFilter(forms.Form):
         if data["kecamatan"]:
             reports = reports.filter(kelurahan__kecamatan=data["kecamatan"])
         if data["category"]:
-            main = data["category"]
-            reports = reports.filter(category__in=[main, *main.children.all()])
+            reports = reports.of_category(data["category"])
         if data["status"]:
-            reports = reports.filter(status=data["status"])
-        if data["from_"]:
-            reports = reports.filter(created__date__gte=data["from_"])
-        if data["to"]:
-            reports = reports.filter(created__date__lte=data["to"])
+            reports = reports.in_status(data["status"])
+        reports = reports.filed_between(data["from_"], data["to"])
         if data["overdue"] is True:
             reports = reports.overdue()
         return reports

@@ -11,7 +11,6 @@ import urllib.parse
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.renderers import (
@@ -31,7 +30,7 @@ from rest_framework.views import APIView
 from geo.models import Generation, KelurahanBoundary
 from reports import exports
 from reports.api import ERRORS
-from reports.models import Report, Status
+from reports.models import STATUS_WORDS, Report
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -162,7 +161,7 @@ def parse_instant(text, end=False):
     """An RFC 3339 date-time or a date (its start, or with `end` its end); '..' or '' is open."""
     if text in ("..", ""):
         return None
-    moment = exports.parse_moment(text, end_of_day=end)
+    moment = exports.parse_moment(text, end)
     if moment is None:
         raise ParseError({"datetime": ["Use RFC 3339, e.g. 2026-11-01T00:00:00Z or 2026-11-01/2026-11-30."]})
     return moment
@@ -208,8 +207,8 @@ def item_query(request):
     if "datetime" in params:
         query["datetime"] = parse_datetime_filter(params["datetime"])
     if "status" in params:
-        if params["status"] not in Status.values:
-            raise ParseError({"status": [f"One of {', '.join(Status.values)}."]})
+        if params["status"] not in dict(STATUS_WORDS):
+            raise ParseError({"status": [f"One of {', '.join(dict(STATUS_WORDS))}."]})
         query["status"] = params["status"]
     if "category" in params:
         query["category"] = params["category"]
@@ -221,12 +220,11 @@ def report_features(request, query):
     if "bbox" in query:
         reports = reports.filter(location__intersects=query["bbox"])
     if "datetime" in query:
-        start, end = query["datetime"]
-        reports = reports.filter(**({"created__gte": start} if start else {}), **({"created__lte": end} if end else {}))
+        reports = reports.filed_between(*query["datetime"])
     if "status" in query:
-        reports = reports.filter(status=query["status"])
+        reports = reports.in_status(query["status"])
     if "category" in query:
-        reports = reports.filter(Q(category__slug=query["category"]) | Q(category__parent__slug=query["category"]))
+        reports = reports.of_category(query["category"])
     rows = exports.rows(reports, False, request.build_absolute_uri, after=query["after"], chunk=query["limit"] + 1)
     return [report_feature(row) for row in itertools.islice(rows, query["limit"] + 1)]
 
@@ -261,8 +259,9 @@ ITEM_SCHEMA_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"Features per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."),
     OpenApiParameter("datetime", str, description="Filed at an instant or in an interval: a/b, ../b, a/.."),
     OpenApiParameter("cursor", int, description="Where the page starts; from the `next` link."),
-    OpenApiParameter("category", str, description="reports: a category slug."),
-    OpenApiParameter("status", str, enum=Status.values, description="reports: a status."),
+    OpenApiParameter("category", str, description="reports: a category slug; a main category takes its "
+                     "sub-categories."),
+    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="reports: a status, or open or closed."),
 ]
 
 

@@ -24,7 +24,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -53,7 +53,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+07:00"  # when this endpoint's behaviour last changed
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
-CLOSED_STATUSES = [s for s in Status.values if s not in OPEN_STATUSES]
 # Our form's field names as Open311 calls them, for error messages a client can act on.
 FIELD_NAMES = {"category": "service_code", "lon": "long", "photos": "media_url", "name": "first_name"}
 # Characters XML 1.0 cannot carry at all (control characters but tab and line breaks, lone surrogates).
@@ -256,9 +255,9 @@ def request_rows(reports, request):
     } for r in found]
 
 
-def parse_moment(name, text):
-    """An ISO 8601 date or date-time; a moment without a zone is the city's time."""
-    moment = exports.parse_moment(text)
+def parse_moment(name, text, end=False):
+    """An ISO 8601 date or date-time (exports.parse_moment: a bare end date is the whole day)."""
+    moment = exports.parse_moment(text, end)
     if moment is None:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
     return moment
@@ -274,26 +273,20 @@ def filtered_requests(params):
     if params.get("service_request_id"):
         return reports.filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
     if params.get("service_code"):
-        codes = listed(params["service_code"])
-        reports = reports.filter(Q(category__slug__in=codes) | Q(category__parent__slug__in=codes))
+        reports = reports.of_category(*listed(params["service_code"]))
     if params.get("status"):
         wanted = set(listed(params["status"]))
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status: use open, closed or open,closed.")
-        if wanted == {"open"}:
-            reports = reports.filter(status__in=OPEN_STATUSES)
-        elif wanted == {"closed"}:
-            reports = reports.filter(status__in=CLOSED_STATUSES)
+        if len(wanted) == 1:
+            reports = reports.in_status(wanted.pop())
     start = parse_moment("start_date", params["start_date"]) if params.get("start_date") else None
-    end = parse_moment("end_date", params["end_date"]) if params.get("end_date") else None
+    end = parse_moment("end_date", params["end_date"], end=True) if params.get("end_date") else None
     if start and end and start > end:
         raise Open311Error(400, "start_date: must not be after end_date.")
     if start is None:
         start = (end or timezone.now()) - DEFAULT_WINDOW
-    reports = reports.filter(created__gte=start)
-    if end is not None:
-        reports = reports.filter(created__lte=end)
-    return reports.order_by("-created")[:MAX_REQUESTS]
+    return reports.filed_between(start, end).order_by("-created")[:MAX_REQUESTS]
 
 
 @require_http_methods(["GET", "POST"])
