@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from reports import exports, ratelimit, roles, services, stats, workflow
+from reports import exports, ratelimit, representation, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import STATUS_WORDS, Category, Report, Status
 from reports.serializers import (
@@ -478,13 +478,15 @@ class ExportView(APIView):
         query = exports.ExportFilter(request.GET)
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
-        staff = roles.sees_hidden(request.user)
-        reports = query.filter(Report.objects.visible_to(request.user))
-        fields = exports.STAFF_FIELDS if staff else exports.PUBLIC_FIELDS
-        rows = exports.rows(reports, staff, request.build_absolute_uri)
+        shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
+        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        absolute = request.build_absolute_uri
         if self.fmt == "geojson":
-            response = StreamingHttpResponse(exports.geojson_stream(rows, fields), content_type="application/geo+json")
+            features = representation.texts(reports, representation.feature(shape, absolute))
+            response = StreamingHttpResponse(exports.geojson_stream(features), content_type="application/geo+json")
         else:
-            response = StreamingHttpResponse(exports.csv_stream(rows, fields), content_type="text/csv; charset=utf-8")
+            lines = representation.texts(reports, representation.csv_line(shape, absolute))
+            response = StreamingHttpResponse(exports.csv_stream(lines, representation.fields(shape)),
+                                             content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
         return response
