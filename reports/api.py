@@ -6,7 +6,8 @@ import math
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -29,13 +30,7 @@ from geo.models import Generation, KelurahanBoundary
 from reports import exports, ratelimit, representation, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import STATUS_WORDS, Category, Report, Status
-from reports.serializers import (
-    CategorySerializer,
-    MapReportSerializer,
-    PublicReportSerializer,
-    StaffReportSerializer,
-    map_features_json,
-)
+from reports.serializers import CategorySerializer
 
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
 MAP_LIMIT = 2000
@@ -168,15 +163,17 @@ FILING = OpenApiExample("A street light out in Ganting", request_only=True, medi
 class ReportListView(APIView):
     """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
 
-    @extend_schema(parameters=[BBoxQuery], responses={200: MapReportSerializer(many=True), 400: ERRORS})
+    @extend_schema(operation_id="reports_list", parameters=[BBoxQuery], responses={
+        200: representation.collection_schema(representation.MAP), 400: ERRORS})
     def get(self, request):
         query = BBoxQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
             reports = reports.filter(location__intersects=query.validated_data["bbox"])
-        return HttpResponse(map_features_json(reports[: query.validated_data["limit"]]),
-                            content_type="application/json")
+        features = representation.feature(representation.MAP, request.build_absolute_uri)
+        return json_response(representation.feature_collection(
+            representation.json_array(reports[: query.validated_data["limit"]], features)))
 
     @extend_schema(request={"multipart/form-data": ReportUpload}, examples=[FILING], responses={
         201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
@@ -203,33 +200,32 @@ class ReportListView(APIView):
 
 
 def filed_json(report, request):
-    """What the reporter gets back: the public facts and their private link."""
-    return {
-        "code": report.code,
-        "status": report.status,
-        "status_label": report.get_status_display(),
-        "kelurahan": place_json(report.kelurahan),
-        "kecamatan": place_json(report.kelurahan.kecamatan),
-        "crew": {"id": report.crew.pk, "name": report.crew.name} if report.crew else None,
-        "due_date": report.due_date.isoformat(),
-        "url": request.build_absolute_uri(report.get_absolute_url()),
-        "private_url": request.build_absolute_uri(report.get_private_url()),
-    }
+    """What the reporter gets back: the public facts (representation.FILED) and their private link."""
+    shape = representation.json_object(representation.FILED, request.build_absolute_uri)
+    return {**json.loads(representation.one(Report.objects.filter(pk=report.pk), shape)),
+            "private_url": request.build_absolute_uri(report.get_private_url())}
 
 
-def public_report(code):
-    return get_object_or_404(
-        Report.objects.public().select_related("category", "kelurahan__kecamatan").prefetch_related("photos"),
-        code=code.upper(),
-    )
+def json_response(text, status=200):
+    """JSON text PostgreSQL wrote, sent as it is."""
+    return HttpResponse(text, content_type="application/json", status=status)
+
+
+def report_json(reports, code, shape, request):
+    """The Feature of the report `code` among `reports`, as JSON text; 404 when it is not there."""
+    found = representation.one(reports.filter(code=code.upper()),
+                               representation.feature(shape, request.build_absolute_uri))
+    if found is None:
+        raise Http404("There is no such report, or it is not public.")
+    return found
 
 
 class ReportDetailView(APIView):
     """GET /api/v1/reports/<code>: the public GeoJSON Feature."""
 
-    @extend_schema(responses={200: PublicReportSerializer, 404: NOT_FOUND})
+    @extend_schema(responses={200: representation.feature_schema(representation.PUBLIC), 404: NOT_FOUND})
     def get(self, request, code):
-        return Response(PublicReportSerializer(public_report(code), context={"request": request}).data)
+        return json_response(report_json(Report.objects.public(), code, representation.PUBLIC, request))
 
 
 class SupportQuery(serializers.Serializer):
@@ -246,7 +242,7 @@ class SupportView(APIView):
     @extend_schema(request=SupportQuery, responses={
         200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 404: NOT_FOUND})
     def post(self, request, code):
-        report = public_report(code)
+        report = get_object_or_404(Report.objects.public(), code=code.upper())
         query = SupportQuery(data=request.data)
         query.is_valid(raise_exception=True)
         if request.user.is_authenticated:
@@ -277,10 +273,8 @@ class DuplicatesView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         found = services.possible_duplicates(params["category"], params["lat"], params["lon"])
-        data = PublicReportSerializer(found, many=True, context={"request": request}).data
-        for feature, report in zip(data["features"], found, strict=True):
-            feature["properties"]["distance_m"] = round(report.distance.m, 1)
-        return Response(data)
+        return json_response(representation.feature_collection(representation.json_array(found, with_distance(
+            representation.PUBLIC, request))))
 
 
 class GeocodeView(APIView):
@@ -383,17 +377,18 @@ class NearbyView(APIView):
         # Nearest first straight from the GiST index (KNN `<->`), which stops after `limit` rows however
         # many reports lie within the radius; then true metres on the spheroid decide who is inside it.
         nearest = (
-            reports.select_related("category", "kelurahan__kecamatan", "crew")
-            .prefetch_related("photos")
-            .annotate(distance=Distance("location", where, spheroid=True))
+            reports.annotate(distance=Distance("location", where, spheroid=True))
             .order_by(GeometryDistance("location", where))[: params["limit"]]
         )
-        found = sorted((r for r in nearest if r.distance.m <= params["radius_m"]), key=lambda r: r.distance.m)
-        serializer = StaffReportSerializer if staff else PublicReportSerializer
-        data = serializer(found, many=True, context={"request": request}).data
-        for feature, report in zip(data["features"], found, strict=True):
-            feature["properties"]["distance_m"] = round(report.distance.m, 1)
-        return Response(data)
+        shape = representation.STAFF if staff else representation.PUBLIC
+        return json_response(representation.feature_collection(representation.json_array(
+            nearest, with_distance(shape, request), keep=["distance"], where="page.distance <= %s",
+            order="page.distance", params=[params["radius_m"]])))
+
+
+def with_distance(shape, request):
+    """The shape's Feature with `distance_m`, the report's `distance` annotation in metres."""
+    return representation.feature(shape, request.build_absolute_uri, distance_m=representation.Metres(F("distance")))
 
 
 class StatusUpload(serializers.Serializer):
@@ -412,12 +407,12 @@ class StatusView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request={"multipart/form-data": StatusUpload}, responses={
-        200: StaffReportSerializer, 400: ERRORS,
+        200: representation.feature_schema(representation.STAFF), 400: ERRORS,
         403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in ({detail}), or not allowed to make this "
                              "change ({error})."),
         404: NOT_FOUND,
-        409: OpenApiResponse(inline_serializer("Conflict", {
-            "error": serializers.CharField(), "current": StaffReportSerializer()}),
+        409: OpenApiResponse({"type": "object", "properties": {
+            "error": {"type": "string"}, "current": representation.feature_schema(representation.STAFF)}},
             description="Changed by someone else since `version`; the current report is sent.")})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.visible_to(request.user).select_related("crew"), code=code.upper())
@@ -433,10 +428,10 @@ class StatusView(APIView):
         except workflow.Refused as refusal:
             return Response({refusal.field: [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except workflow.Conflict as conflict:
-            current = StaffReportSerializer(conflict.report, context={"request": request}).data
-            return Response({"error": str(conflict), "current": current}, status=status.HTTP_409_CONFLICT)
-        report = Report.objects.select_related("category", "kelurahan__kecamatan", "crew").get(pk=report.pk)
-        return Response(StaffReportSerializer(report, context={"request": request}).data)
+            current = report_json(Report.objects.all(), report.code, representation.STAFF, request)
+            return json_response(f'{{"error":{json.dumps(str(conflict), ensure_ascii=False)},"current":{current}}}',
+                                 status=status.HTTP_409_CONFLICT)
+        return json_response(report_json(Report.objects.all(), report.code, representation.STAFF, request))
 
 
 EXPORT_PARAMETERS = [

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, TextField, Value, When
@@ -18,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 
-from reports.models import OPEN_STATUSES, Status, in_language, overdue_q
+from reports.models import OPEN_STATUSES, Report, Status, in_language, overdue_q
 
 CODE_SLOT = "PP-000000"  # stands for the code in a URL reversed once per request
 
@@ -106,6 +107,16 @@ def overdue(today=None):
     return ExpressionWrapper(overdue_q(today), output_field=BooleanField())
 
 
+def literal_sql(expression):
+    """An expression on one report as literal SQL over the table reports_report (not aliased), for the queries
+    written by hand (the vector tiles)."""
+    query = Report.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = expression.resolve_expression(query).as_sql(compiler, connection)
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params).decode()
+
+
 def properties(absolute):
     """Every property a report shows, name -> expression; `absolute` makes a path a full URL (the request's)."""
     media = absolute(default_storage.url(""))
@@ -162,6 +173,8 @@ PUBLIC = ["code", "category", "category_name", "status", "status_label", "kelura
           "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url"]
 STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version", "reporter_name"]
 MAP = ["code", "category", "status", "support_count"]
+# What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
+FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
 # The exports and OGC API items: flat, as a GIS table or a spreadsheet has them.
 EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
           "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
@@ -209,10 +222,18 @@ def texts(reports, expression, chunk=2000):
     return reports.annotate(text=Cast(expression, TextField())).values_list("text", flat=True).iterator(chunk)
 
 
+def one(reports, expression):
+    """The expression's text for the one report of `reports`, or None."""
+    return reports.annotate(text=Cast(expression, TextField())).values_list("text", flat=True).first()
+
+
 def json_array(reports, expression, keep=(), where="", order="", params=()):
     """One query: the JSON array (text) of `expression` over `reports`, in their order, or filtered (`where`)
     and ordered (`order`) by the annotations named in `keep`."""
-    sql, inner = reports.annotate(item=expression).values("item", *keep).query.sql_with_params()
+    try:
+        sql, inner = reports.annotate(item=expression).values("item", *keep).query.sql_with_params()
+    except EmptyResultSet:  # a filter no report can pass (crew__in=[])
+        return "[]"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(json_agg(page.item {order and 'ORDER BY ' + order}), '[]')::text "
                        f"FROM ({sql}) page {where and 'WHERE ' + where}", (*inner, *params))
@@ -221,3 +242,35 @@ def json_array(reports, expression, keep=(), where="", order="", params=()):
 
 def feature_collection(features_json):
     return f'{{"type":"FeatureCollection","features":{features_json}}}'
+
+
+# The JSON API's shapes for its OpenAPI document (drf-spectacular takes these raw schemas).
+TEXT, NUMBER, WHOLE, YES_NO = {"type": "string"}, {"type": "number"}, {"type": "integer"}, {"type": "boolean"}
+PLACE = {"type": "object", "properties": {"code": TEXT, "name": TEXT}}
+SCHEMAS = {
+    "code": TEXT, "category": TEXT, "category_name": TEXT, "status": {"type": "string", "enum": Status.values},
+    "status_label": TEXT, "kelurahan": PLACE, "kecamatan": PLACE, "address": TEXT, "description": TEXT,
+    "attributes": {"type": "object", "additionalProperties": True},
+    "created": {"type": "string", "format": "date-time"},
+    "due_date": {"type": "string", "format": "date"}, "overdue": YES_NO, "support_count": WHOLE, "name": TEXT,
+    "photos": {"type": "array", "items": {"type": "object", "properties": {
+        "url": TEXT, "thumbnail": TEXT, "kind": TEXT}}},
+    "url": {"type": "string", "format": "uri"},
+    "crew": {"type": "object", "nullable": True, "properties": {"id": WHOLE, "name": TEXT}},
+    "routing_problem": TEXT, "hidden": YES_NO, "version": WHOLE, "reporter_name": TEXT, "distance_m": NUMBER,
+}
+
+
+def feature_schema(shape):
+    """The OpenAPI schema of a Feature of this shape (of the JSON API's: PUBLIC, STAFF, MAP)."""
+    properties = {name: SCHEMAS[column] for name, column in names(shape)}
+    return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "geometry": {"type": "object", "properties": {"type": TEXT, "coordinates": {"type": "array", "items": NUMBER}}},
+        "properties": {"type": "object", "required": list(properties), "properties": properties}}}
+
+
+def collection_schema(shape):
+    return {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": feature_schema(shape)}}}
