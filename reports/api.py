@@ -6,7 +6,8 @@ import math
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,16 +27,10 @@ from rest_framework.views import APIView
 from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from reports import exports, ratelimit, roles, services, stats, workflow
+from reports import exports, ratelimit, representation, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
-from reports.models import Category, Report, Status
-from reports.serializers import (
-    CategorySerializer,
-    MapReportSerializer,
-    PublicReportSerializer,
-    StaffReportSerializer,
-    map_features_json,
-)
+from reports.models import STATUS_WORDS, Category, Report, Status
+from reports.serializers import CategorySerializer
 
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
 MAP_LIMIT = 2000
@@ -168,15 +163,17 @@ FILING = OpenApiExample("A street light out in Ganting", request_only=True, medi
 class ReportListView(APIView):
     """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
 
-    @extend_schema(parameters=[BBoxQuery], responses={200: MapReportSerializer(many=True), 400: ERRORS})
+    @extend_schema(operation_id="reports_list", parameters=[BBoxQuery], responses={
+        200: representation.collection_schema(representation.MAP), 400: ERRORS})
     def get(self, request):
         query = BBoxQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
             reports = reports.filter(location__intersects=query.validated_data["bbox"])
-        return HttpResponse(map_features_json(reports[: query.validated_data["limit"]]),
-                            content_type="application/json")
+        features = representation.feature(representation.MAP, request.build_absolute_uri)
+        return json_response(representation.feature_collection(
+            representation.json_array(reports[: query.validated_data["limit"]], features)))
 
     @extend_schema(request={"multipart/form-data": ReportUpload}, examples=[FILING], responses={
         201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
@@ -203,33 +200,32 @@ class ReportListView(APIView):
 
 
 def filed_json(report, request):
-    """What the reporter gets back: the public facts and their private link."""
-    return {
-        "code": report.code,
-        "status": report.status,
-        "status_label": report.get_status_display(),
-        "kelurahan": place_json(report.kelurahan),
-        "kecamatan": place_json(report.kelurahan.kecamatan),
-        "crew": {"id": report.crew.pk, "name": report.crew.name} if report.crew else None,
-        "due_date": report.due_date.isoformat(),
-        "url": request.build_absolute_uri(report.get_absolute_url()),
-        "private_url": request.build_absolute_uri(report.get_private_url()),
-    }
+    """What the reporter gets back: the public facts (representation.FILED) and their private link."""
+    shape = representation.json_object(representation.FILED, request.build_absolute_uri)
+    return {**json.loads(representation.one(Report.objects.filter(pk=report.pk), shape)),
+            "private_url": request.build_absolute_uri(report.get_private_url())}
 
 
-def public_report(code):
-    return get_object_or_404(
-        Report.objects.public().select_related("category", "kelurahan__kecamatan").prefetch_related("photos"),
-        code=code.upper(),
-    )
+def json_response(text, status=200):
+    """JSON text PostgreSQL wrote, sent as it is."""
+    return HttpResponse(text, content_type="application/json", status=status)
+
+
+def report_json(reports, code, shape, request):
+    """The Feature of the report `code` among `reports`, as JSON text; 404 when it is not there."""
+    found = representation.one(reports.filter(code=code.upper()),
+                               representation.feature(shape, request.build_absolute_uri))
+    if found is None:
+        raise Http404("There is no such report, or it is not public.")
+    return found
 
 
 class ReportDetailView(APIView):
     """GET /api/v1/reports/<code>: the public GeoJSON Feature."""
 
-    @extend_schema(responses={200: PublicReportSerializer, 404: NOT_FOUND})
+    @extend_schema(responses={200: representation.feature_schema(representation.PUBLIC), 404: NOT_FOUND})
     def get(self, request, code):
-        return Response(PublicReportSerializer(public_report(code), context={"request": request}).data)
+        return json_response(report_json(Report.objects.public(), code, representation.PUBLIC, request))
 
 
 class SupportQuery(serializers.Serializer):
@@ -246,7 +242,7 @@ class SupportView(APIView):
     @extend_schema(request=SupportQuery, responses={
         200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 404: NOT_FOUND})
     def post(self, request, code):
-        report = public_report(code)
+        report = get_object_or_404(Report.objects.public(), code=code.upper())
         query = SupportQuery(data=request.data)
         query.is_valid(raise_exception=True)
         if request.user.is_authenticated:
@@ -277,10 +273,8 @@ class DuplicatesView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         found = services.possible_duplicates(params["category"], params["lat"], params["lon"])
-        data = PublicReportSerializer(found, many=True, context={"request": request}).data
-        for feature, report in zip(data["features"], found, strict=True):
-            feature["properties"]["distance_m"] = round(report.distance.m, 1)
-        return Response(data)
+        return json_response(representation.feature_collection(representation.json_array(found, with_distance(
+            representation.PUBLIC, request))))
 
 
 class GeocodeView(APIView):
@@ -353,7 +347,7 @@ class NearbyQuery(LocateQuery):
     radius_m = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
     limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
-    status = serializers.ChoiceField(choices=[("open", _("open")), *Status.choices], required=False)
+    status = serializers.ChoiceField(choices=STATUS_WORDS, required=False)
     crew = serializers.IntegerField(min_value=1, required=False)
     mine = serializers.BooleanField(required=False, help_text="Only the signed-in crew member's crews.")
     overdue = serializers.BooleanField(required=False)
@@ -371,12 +365,9 @@ class NearbyView(APIView):
         staff = roles.is_staff_reader(request.user)
         reports = Report.objects.visible_to(request.user)
         if "category" in params:
-            main = params["category"]
-            reports = reports.filter(category__in=[main, *main.children.all()])
-        if params.get("status") == "open":
-            reports = reports.open()
-        elif "status" in params:
-            reports = reports.filter(status=params["status"])
+            reports = reports.of_category(params["category"])
+        if "status" in params:
+            reports = reports.in_status(params["status"])
         if "crew" in params:
             reports = reports.filter(crew_id=params["crew"])
         if params.get("mine"):
@@ -386,17 +377,18 @@ class NearbyView(APIView):
         # Nearest first straight from the GiST index (KNN `<->`), which stops after `limit` rows however
         # many reports lie within the radius; then true metres on the spheroid decide who is inside it.
         nearest = (
-            reports.select_related("category", "kelurahan__kecamatan", "crew")
-            .prefetch_related("photos")
-            .annotate(distance=Distance("location", where, spheroid=True))
+            reports.annotate(distance=Distance("location", where, spheroid=True))
             .order_by(GeometryDistance("location", where))[: params["limit"]]
         )
-        found = sorted((r for r in nearest if r.distance.m <= params["radius_m"]), key=lambda r: r.distance.m)
-        serializer = StaffReportSerializer if staff else PublicReportSerializer
-        data = serializer(found, many=True, context={"request": request}).data
-        for feature, report in zip(data["features"], found, strict=True):
-            feature["properties"]["distance_m"] = round(report.distance.m, 1)
-        return Response(data)
+        shape = representation.STAFF if staff else representation.PUBLIC
+        return json_response(representation.feature_collection(representation.json_array(
+            nearest, with_distance(shape, request), keep=["distance"], where="page.distance <= %s",
+            order="page.distance", params=[params["radius_m"]])))
+
+
+def with_distance(shape, request):
+    """The shape's Feature with `distance_m`, the report's `distance` annotation in metres."""
+    return representation.feature(shape, request.build_absolute_uri, distance_m=representation.Metres(F("distance")))
 
 
 class StatusUpload(serializers.Serializer):
@@ -415,12 +407,12 @@ class StatusView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request={"multipart/form-data": StatusUpload}, responses={
-        200: StaffReportSerializer, 400: ERRORS,
+        200: representation.feature_schema(representation.STAFF), 400: ERRORS,
         403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in ({detail}), or not allowed to make this "
                              "change ({error})."),
         404: NOT_FOUND,
-        409: OpenApiResponse(inline_serializer("Conflict", {
-            "error": serializers.CharField(), "current": StaffReportSerializer()}),
+        409: OpenApiResponse({"type": "object", "properties": {
+            "error": {"type": "string"}, "current": representation.feature_schema(representation.STAFF)}},
             description="Changed by someone else since `version`; the current report is sent.")})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.visible_to(request.user).select_related("crew"), code=code.upper())
@@ -436,10 +428,10 @@ class StatusView(APIView):
         except workflow.Refused as refusal:
             return Response({refusal.field: [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except workflow.Conflict as conflict:
-            current = StaffReportSerializer(conflict.report, context={"request": request}).data
-            return Response({"error": str(conflict), "current": current}, status=status.HTTP_409_CONFLICT)
-        report = Report.objects.select_related("category", "kelurahan__kecamatan", "crew").get(pk=report.pk)
-        return Response(StaffReportSerializer(report, context={"request": request}).data)
+            current = report_json(Report.objects.all(), report.code, representation.STAFF, request)
+            return json_response(f'{{"error":{json.dumps(str(conflict), ensure_ascii=False)},"current":{current}}}',
+                                 status=status.HTTP_409_CONFLICT)
+        return json_response(report_json(Report.objects.all(), report.code, representation.STAFF, request))
 
 
 EXPORT_PARAMETERS = [
@@ -447,9 +439,9 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
     OpenApiParameter("kecamatan", str, description="Kecamatan code."),
     OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
-    OpenApiParameter("status", str, enum=Status.values),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="Filed on or after."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Filed on or before."),
+    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
+    OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
+    OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
     OpenApiParameter("overdue", bool),
 ]
 
@@ -481,13 +473,15 @@ class ExportView(APIView):
         query = exports.ExportFilter(request.GET)
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
-        staff = roles.sees_hidden(request.user)
-        reports = query.filter(Report.objects.visible_to(request.user))
-        fields = exports.STAFF_FIELDS if staff else exports.PUBLIC_FIELDS
-        rows = exports.rows(reports, staff, request.build_absolute_uri)
+        shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
+        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        absolute = request.build_absolute_uri
         if self.fmt == "geojson":
-            response = StreamingHttpResponse(exports.geojson_stream(rows, fields), content_type="application/geo+json")
+            features = representation.texts(reports, representation.feature(shape, absolute))
+            response = StreamingHttpResponse(exports.geojson_stream(features), content_type="application/geo+json")
         else:
-            response = StreamingHttpResponse(exports.csv_stream(rows, fields), content_type="text/csv; charset=utf-8")
+            lines = representation.texts(reports, representation.csv_line(shape, absolute))
+            response = StreamingHttpResponse(exports.csv_stream(lines, representation.fields(shape)),
+                                             content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
         return response

@@ -1,40 +1,29 @@
 """GeoJSON (RFC 7946) and CSV exports of reports, streamed so a million rows cost flat memory.
 
-Rows come from the database in chunks with their point already as GeoJSON text
-(ST_AsGeoJSON), so no geometry object is built per report. The reporter's phone and
-e-mail are never selected, for any role.
+PostgreSQL writes each report's feature or CSV line (reports.representation) and a server-side cursor
+hands them over in chunks: Python only joins text.
 """
 
-import csv
-import io
-import json
-from collections import defaultdict
+import itertools
 from datetime import datetime, time
 
 from django import forms
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
-from django.core.files.storage import default_storage
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Kecamatan, Kelurahan
-from reports.models import OPEN_STATUSES, Category, Photo, Status, in_language
-
-CHUNK = 2000
-PUBLIC_FIELDS = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
-                 "kelurahan_code", "kelurahan", "kecamatan_code", "kecamatan", "crew", "support_count", "photos"]
-STAFF_FIELDS = PUBLIC_FIELDS + ["hidden", "routing_problem", "reporter_name"]
+from reports.models import STATUS_WORDS, Category
 
 
-def parse_moment(text, end_of_day=False):
-    """An ISO 8601 date-time, or a date (its first moment, or with `end_of_day` its last), as an aware
-    datetime in the city's time zone when it names none; None when it is no such moment."""
+def parse_moment(text, end=False):
+    """The one meaning of a time bound in every interface: an ISO 8601 date-time, or a bare date, which as a
+    start is the day's first moment and as an `end` its last (the whole day), in the city's time zone when
+    the text names none. An aware datetime; None when it is no such moment."""
     try:
         day = parse_date(text)
-        moment = datetime.combine(day, time.max if end_of_day else time.min) if day else parse_datetime(text)
+        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)
     except ValueError:  # well formed, but no such day or time
         return None
     if moment is None or not 1900 <= moment.year <= 9000:  # outside that, time zone arithmetic overflows
@@ -59,9 +48,9 @@ class ExportFilter(forms.Form):
                                                required=False)
     kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.all(), to_field_name="code", required=False)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug", required=False)
-    status = forms.ChoiceField(choices=[("", ""), *Status.choices], required=False)
-    from_ = forms.DateField(required=False)
-    to = forms.DateField(required=False)
+    status = forms.ChoiceField(choices=[("", ""), *STATUS_WORDS], required=False)
+    from_ = forms.CharField(required=False)
+    to = forms.CharField(required=False)
     overdue = forms.NullBooleanField(required=False)
 
     def __init__(self, data, *args, **kwargs):
@@ -69,6 +58,19 @@ class ExportFilter(forms.Form):
         if "from" in data:
             data.setlist("from_", data.pop("from"))
         super().__init__(data, *args, **kwargs)
+
+    def clean_from_(self):
+        return self.moment("from_")
+
+    def clean_to(self):
+        return self.moment("to", end=True)
+
+    def moment(self, field, end=False):
+        text = self.cleaned_data[field]
+        moment = parse_moment(text, end) if text else None
+        if text and moment is None:
+            raise forms.ValidationError(_("Give a date or date-time, e.g. 2026-11-28 or 2026-11-28T08:00:00+07:00."))
+        return moment
 
     def clean_bbox(self):
         value = self.cleaned_data["bbox"]
@@ -86,14 +88,10 @@ class ExportFilter(forms.Form):
         if data["kecamatan"]:
             reports = reports.filter(kelurahan__kecamatan=data["kecamatan"])
         if data["category"]:
-            main = data["category"]
-            reports = reports.filter(category__in=[main, *main.children.all()])
+            reports = reports.of_category(data["category"])
         if data["status"]:
-            reports = reports.filter(status=data["status"])
-        if data["from_"]:
-            reports = reports.filter(created__date__gte=data["from_"])
-        if data["to"]:
-            reports = reports.filter(created__date__lte=data["to"])
+            reports = reports.in_status(data["status"])
+        reports = reports.filed_between(data["from_"], data["to"])
         if data["overdue"] is True:
             reports = reports.overdue()
         return reports
@@ -110,74 +108,26 @@ class ExportFilter(forms.Form):
         return "-".join(parts) + "." + extension
 
 
-def rows(reports, staff, absolute, after=0, chunk=CHUNK):
-    """Dicts of the export's fields, one per report, `chunk` at a time by primary key (keyset paging from `after`).
-
-    Plain values, not model instances, and the point as GeoJSON text from PostGIS: this is
-    the loop a million-row export spends its time in.
-    """
-    columns = {
-        "category_slug": F("category__slug"),
-        "category_label": F(in_language("category__name_id", "category__name_en")),
-        "kelurahan_code": F("kelurahan__code"),
-        "kelurahan_name": F("kelurahan__name"),
-        "kecamatan_code": F("kelurahan__kecamatan__code"),
-        "kecamatan_name": F("kelurahan__kecamatan__name"),
-        "crew_name": F("crew__name"),
-        "point": AsGeoJSON("location", precision=6),
-    }
-    plain = ["code", "status", "created", "updated", "due_date", "support_count"]
-    plain += ["hidden", "routing_problem", "reporter_name"] if staff else []
-    today, last = timezone.localdate(), after
-    while True:
-        batch = list(reports.filter(pk__gt=last).order_by("pk").values("pk", *plain, **columns)[:chunk])
-        if not batch:
-            return
-        photo_urls = defaultdict(list)
-        for report_id, name in Photo.objects.filter(report_id__in=[r["pk"] for r in batch]).order_by(
-                "position").values_list("report_id", "image"):
-            photo_urls[report_id].append(absolute(default_storage.url(name)))
-        for r in batch:
-            row = {field: r[field] for field in ("pk", *plain)}
-            row.update(
-                category=r["category_slug"], category_name=r["category_label"], created=r["created"].isoformat(),
-                updated=r["updated"].isoformat(), due_date=r["due_date"].isoformat(),
-                overdue=r["status"] in OPEN_STATUSES and r["due_date"] < today,
-                kelurahan_code=r["kelurahan_code"], kelurahan=r["kelurahan_name"],
-                kecamatan_code=r["kecamatan_code"], kecamatan=r["kecamatan_name"], crew=r["crew_name"] or "",
-                photos=photo_urls[r["pk"]], point=r["point"],
-            )
-            yield row
-        last = batch[-1]["pk"]
+def batched(texts, size):
+    """Lists of `size` texts (itertools.batched from Python 3.12)."""
+    texts = iter(texts)
+    while group := list(itertools.islice(texts, size)):
+        yield group
 
 
-def geojson_stream(rows_, fields):
-    """A FeatureCollection (RFC 7946: longitude, latitude; no crs member), written as it is read."""
+def geojson_stream(features, batch=500):
+    """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of features PostgreSQL wrote as text,
+    sent as it is read, `batch` features to a write."""
     yield '{"type":"FeatureCollection","features":['
-    for number, row in enumerate(rows_):
-        properties = json.dumps({field: row[field] for field in fields}, ensure_ascii=False)
-        yield ("," if number else "") + f'{{"type":"Feature","geometry":{row["point"]},"properties":{properties}}}'
+    separator = ""
+    for group in batched(features, batch):
+        yield separator + ",".join(group)
+        separator = ","
     yield "]}\n"
 
 
-# A text cell starting so is run as a formula by spreadsheets (=HYPERLINK(...) in a reporter's name).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Text that a spreadsheet would take for a formula, with a leading apostrophe (OWASP); numbers untouched."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
-def csv_stream(rows_, fields):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["lon", "lat", *fields])
-    for row in rows_:
-        lon, lat = json.loads(row["point"])["coordinates"]
-        values = [spreadsheet_safe(" ".join(v) if isinstance(v, list) else v) for v in (row[field] for field in fields)]
-        writer.writerow([lon, lat, *values])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+def csv_stream(lines, fields, batch=500):
+    """A header, then the CSV lines PostgreSQL wrote (representation.csv_line), `batch` lines to a write."""
+    yield ",".join(["lon", "lat", *fields]) + "\r\n"
+    for group in batched(lines, batch):
+        yield "".join(group)

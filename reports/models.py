@@ -117,6 +117,19 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [Status.BARU, Status.DIVERIFIKASI, Status.DIKERJAKAN]
+CLOSED_STATUSES = [status for status in Status if status not in OPEN_STATUSES]
+# What every interface's ?status= accepts: a status, or `open` or `closed` for several.
+STATUS_WORDS = [("open", _("open")), ("closed", _("closed")), *Status.choices]
+
+
+def statuses(word):
+    """The statuses a ?status= word stands for: `open`, `closed`, or one status."""
+    return {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}.get(word, [word])
+
+
+def in_category(*slugs, prefix="category__"):
+    """The one rule for a category filter: a main category includes its sub-categories."""
+    return Q(**{f"{prefix}slug__in": slugs}) | Q(**{f"{prefix}parent__slug__in": slugs})
 
 
 class TrackingCounter(models.Model):
@@ -127,6 +140,11 @@ class TrackingCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+def overdue_q(today=None):
+    """The one rule for "overdue": open, and its due date passed (the city's `today`)."""
+    return Q(status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate())
 
 
 class ReportQuerySet(gis_models.QuerySet):
@@ -154,11 +172,23 @@ class ReportQuerySet(gis_models.QuerySet):
             )
         )
 
+    def of_category(self, *categories):
+        """Reports of these categories (Category or slug), a main category with its sub-categories."""
+        return self.filter(in_category(*(getattr(c, "slug", c) for c in categories)))
+
+    def in_status(self, word):
+        """Reports in the status `word`: a status, or `open` or `closed`."""
+        return self.filter(status__in=statuses(word))
+
+    def filed_between(self, start=None, end=None):
+        """Reports filed from `start` to `end` (aware datetimes, both included; None is open)."""
+        return self.filter(**({"created__gte": start} if start else {}), **({"created__lte": end} if end else {}))
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today=None):
-        return self.open().filter(due_date__lt=today or timezone.localdate())
+        return self.filter(overdue_q(today))
 
 
 class Report(gis_models.Model):

@@ -8,6 +8,7 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 import hashlib
 import http.client
 import ipaddress
+import json
 import logging
 import re
 import secrets
@@ -16,44 +17,30 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from functools import wraps
 from time import monotonic
 from xml.etree import ElementTree
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geo import geocoding, lookup
-from geo.functions import Lat, Lon
 from geo.models import Generation
-from reports import exports, photos, ratelimit, services
+from reports import exports, photos, ratelimit, representation, services
 from reports.forms import ReportForm
-from reports.models import (
-    OPEN_STATUSES,
-    ApiCall,
-    ApiClient,
-    Category,
-    Photo,
-    Report,
-    Status,
-    StatusChange,
-    in_language,
-)
+from reports.models import ApiCall, ApiClient, Category, Report
 
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-29T00:00:00+07:00"  # when this endpoint's behaviour last changed
+CHANGESET = "2026-11-30T00:00:00+07:00"  # when this endpoint's behaviour last changed
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
-CLOSED_STATUSES = [s for s in Status.values if s not in OPEN_STATUSES]
 # Our form's field names as Open311 calls them, for error messages a client can act on.
 FIELD_NAMES = {"category": "service_code", "lon": "long", "photos": "media_url", "name": "first_name"}
 # Characters XML 1.0 cannot carry at all (control characters but tab and line breaks, lone surrogates).
@@ -210,55 +197,19 @@ def service_definition(request, fmt, client, code):
 
 # Service requests.
 
-def local_iso(moment, zone):
-    return moment.astimezone(zone).isoformat(timespec="seconds")
+def request_list(fmt, reports, request):
+    """The service requests `reports` in Open311's fields (representation.OPEN311), one query; PostgreSQL writes
+    the JSON, which XML only reads."""
+    found = representation.json_array(reports, representation.json_object(representation.OPEN311,
+                                                                          request.build_absolute_uri))
+    if fmt == "json":
+        return HttpResponse(found, content_type="application/json")
+    return render(fmt, "service_requests", json.loads(found), "request")
 
 
-def expected_at(due_date, zone):
-    """The due date's end, in the city's time zone: the crew has the whole day."""
-    return datetime.combine(due_date, time(23, 59, 59), tzinfo=zone).isoformat()
-
-
-def request_rows(reports, request):
-    """The Open311 fields of `reports`, read as plain values (no model instances): 1,000 rows stay quick."""
-    latest_note = StatusChange.objects.filter(report=OuterRef("pk")).exclude(note="").order_by("-created", "-pk")
-    found = list(reports.values(
-        "pk", "code", "status", "description", "created", "updated", "due_date", "address",
-        service_code=F("category__slug"), service_name=F(in_language("category__name_id", "category__name_en")),
-        crew_name=F("crew__name"), lon=Lon("location"), lat=Lat("location"),
-        note=Subquery(latest_note.values("note")[:1]),
-    ))
-    first_photo = {}
-    for report_id, name in (Photo.objects.filter(report_id__in=[r["pk"] for r in found], kind=Photo.Kind.RESIDENT)
-                            .order_by("-position").values_list("report_id", "image")):
-        first_photo[report_id] = name
-    labels = {value: str(label) for value, label in Status.choices}
-    zone = timezone.get_current_timezone()
-    return [{
-        "service_request_id": r["code"],
-        "status": "open" if r["status"] in OPEN_STATUSES else "closed",
-        "status_notes": r["note"] or labels[r["status"]],
-        "service_name": r["service_name"],
-        "service_code": r["service_code"],
-        "description": r["description"],
-        "agency_responsible": r["crew_name"] or "",
-        "service_notice": "",
-        "requested_datetime": local_iso(r["created"], zone),
-        "updated_datetime": local_iso(r["updated"], zone),
-        "expected_datetime": expected_at(r["due_date"], zone),
-        "address": r["address"],
-        "address_id": "",
-        "zipcode": "",
-        "lat": round(r["lat"], 6),
-        "long": round(r["lon"], 6),
-        "media_url": request.build_absolute_uri(default_storage.url(first_photo[r["pk"]]))
-        if r["pk"] in first_photo else "",
-    } for r in found]
-
-
-def parse_moment(name, text):
-    """An ISO 8601 date or date-time; a moment without a zone is the city's time."""
-    moment = exports.parse_moment(text)
+def parse_moment(name, text, end=False):
+    """An ISO 8601 date or date-time (exports.parse_moment: a bare end date is the whole day)."""
+    moment = exports.parse_moment(text, end)
     if moment is None:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
     return moment
@@ -274,26 +225,20 @@ def filtered_requests(params):
     if params.get("service_request_id"):
         return reports.filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
     if params.get("service_code"):
-        codes = listed(params["service_code"])
-        reports = reports.filter(Q(category__slug__in=codes) | Q(category__parent__slug__in=codes))
+        reports = reports.of_category(*listed(params["service_code"]))
     if params.get("status"):
         wanted = set(listed(params["status"]))
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status: use open, closed or open,closed.")
-        if wanted == {"open"}:
-            reports = reports.filter(status__in=OPEN_STATUSES)
-        elif wanted == {"closed"}:
-            reports = reports.filter(status__in=CLOSED_STATUSES)
+        if len(wanted) == 1:
+            reports = reports.in_status(wanted.pop())
     start = parse_moment("start_date", params["start_date"]) if params.get("start_date") else None
-    end = parse_moment("end_date", params["end_date"]) if params.get("end_date") else None
+    end = parse_moment("end_date", params["end_date"], end=True) if params.get("end_date") else None
     if start and end and start > end:
         raise Open311Error(400, "start_date: must not be after end_date.")
     if start is None:
         start = (end or timezone.now()) - DEFAULT_WINDOW
-    reports = reports.filter(created__gte=start)
-    if end is not None:
-        reports = reports.filter(created__lte=end)
-    return reports.order_by("-created")[:MAX_REQUESTS]
+    return reports.filed_between(start, end).order_by("-created")[:MAX_REQUESTS]
 
 
 @require_http_methods(["GET", "POST"])
@@ -301,16 +246,16 @@ def filtered_requests(params):
 def service_requests(request, fmt, client):
     if request.method == "POST":
         return file_request(request, fmt, client)
-    return render(fmt, "service_requests", request_rows(filtered_requests(request.GET), request), "request")
+    return request_list(fmt, filtered_requests(request.GET), request)
 
 
 @require_GET
 @endpoint
 def request_detail(request, fmt, client, code):
-    found = request_rows(Report.objects.public().filter(code=code.upper()), request)
-    if not found:
+    reports = Report.objects.public().filter(code=code.upper())
+    if not reports.exists():
         raise Open311Error(404, f"service_request_id {code} is not found.")
-    return render(fmt, "service_requests", found, "request")
+    return request_list(fmt, reports, request)
 
 
 @require_GET

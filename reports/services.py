@@ -214,15 +214,13 @@ def add_support(report, supporter):
 
 
 def possible_duplicates(category, lat, lon, limit=5):
-    """Open public reports of the same main category within its duplicate radius, nearest first."""
+    """Open public reports of the same main category within its duplicate radius, nearest first, each with
+    its `distance`."""
     main = category.parent or category
     where = lookup.point(lat, lon)
-    return list(
-        Report.objects.public().open()
-        .filter(category__in=[main, *main.children.all()])
+    return (
+        Report.objects.public().open().of_category(main)
         .within(where, main.duplicate_radius_m)
-        .select_related("category", "kelurahan__kecamatan")
-        .prefetch_related("photos")
         .annotate(distance=Distance("location", where, spheroid=True))
         .order_by(GeometryDistance("location", where))[:limit]
     )

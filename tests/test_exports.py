@@ -130,3 +130,12 @@ def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client,
     response = client.get(path, HTTP_ACCEPT=accept)
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].split(";")[0] == ("text/csv" if path.endswith(".csv") else "application/geo+json")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports.geojson", "/api/v1/reports.csv"])
+def test_an_export_is_one_query_however_many_reports_and_photos(client, django_assert_num_queries, path):
+    for offset in range(4):
+        report(lat=GANTING_GPS[0] - offset * 0.0001, with_photo=offset < 2)
+    with django_assert_num_queries(1):  # PostgreSQL writes every row's text; a server-side cursor hands it over
+        body = b"".join(client.get(path).streaming_content)
+    assert body.count(b"PP-") == 4

@@ -84,7 +84,7 @@ def test_visitors_get_public_fields_and_crews_the_staff_view(client, django_user
 def test_the_query_count_does_not_grow_with_the_results(client, django_assert_num_queries):
     for metres in (10, 20, 30, 40, 50):
         report_at(metres)
-    with django_assert_num_queries(2):  # the reports (with category, kelurahan, crew), then their photos
+    with django_assert_num_queries(1):  # the features, photos and all, JSON written by PostgreSQL
         features = nearby(client).json()["features"]
     assert len(features) == 5
 

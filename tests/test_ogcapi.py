@@ -148,3 +148,11 @@ def test_gdal_reads_the_collections_over_http(city, live_server):
 @pytest.mark.parametrize("query", ["cursor=%C2%B2", "category=jalan%00"])
 def test_odd_characters_are_a_400_not_a_crash(client, query):
     assert client.get(f"/ogcapi/collections/reports/items?{query}").status_code == 400
+
+
+def test_a_page_of_items_is_one_query_however_long(client, django_assert_num_queries):
+    for n in range(4):
+        make_report(lat=GANTING_GPS[0] + n * 0.0001, with_photo=n < 2)
+    with django_assert_num_queries(1):  # the features, JSON written by PostgreSQL
+        page = get(client, "/ogcapi/collections/reports/items", limit=3, status="open", category="jalan")
+    assert page["numberReturned"] == 3 and page["features"][0]["properties"]["photos"][0].endswith(".jpg")

@@ -349,3 +349,12 @@ def test_odd_dates_urls_and_tokens_are_refused_cleanly(client, api_key):
     filed = client.post(f"{V2}/requests.json", request_data(api_key, media=upload(photo_bytes()))).json()[0]
     Report.objects.filter(code=filed["service_request_id"]).update(hidden=True)
     assert client.get(f"{V2}/tokens/{filed['token']}.json").status_code == 404  # hidden: not even its code
+
+
+def test_the_request_list_is_one_query_however_long(client, django_assert_num_queries):
+    for n in range(4):
+        make_report(lat=GANTING_GPS[0] + n * 0.0001, with_photo=n < 2)
+    for fmt in ("json", "xml"):
+        with django_assert_num_queries(1):  # the requests, JSON written by PostgreSQL
+            response = client.get(f"{V2}/requests.{fmt}", {"status": "open", "service_code": "jalan"})
+        assert response.content.count(b"PP-") == 4

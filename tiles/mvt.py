@@ -1,6 +1,7 @@
 """Mapbox Vector Tiles made by PostGIS (ST_AsMVT, ST_AsMVTGeom): public reports, and the kelurahan.
 
-Report tiles carry only public fields: code, category, status, overdue, support count.
+Report tiles carry only public fields: code, category, status, overdue (the rule in reports.representation),
+support count.
 Below POINTS_FROM_ZOOM the reports of each grid cell (CLUSTER_CELLS x CLUSTER_CELLS per
 tile: 64 px on a 256 px tile, so that 40 px cluster bubbles do not overlap) become one
 feature with their `count`, at their mean position; a cell holding one report shows
@@ -15,10 +16,10 @@ instead of reading every report it covers; only a cell holding a single report r
 
 from django.contrib.gis.geos import Polygon
 from django.db import connection, transaction
-from django.utils import timezone
 
 from geo.functions import Lat, Lon
-from reports.models import OPEN_STATUSES, Report
+from reports import representation
+from reports.models import Report
 from tiles import grid
 from tiles.models import ReportCell
 
@@ -41,11 +42,11 @@ WITH cells AS (
 SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
     SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
                         ST_TileEnvelope(%s, %s, %s), %s, %s) AS geom,
-           cells.count, r.code, c.slug AS category, r.status,
-           r.status IN %s AND r.due_date < %s AS overdue, r.support_count
+           cells.count, reports_report.code, c.slug AS category, reports_report.status,
+           {overdue} AS overdue, reports_report.support_count
     FROM cells
-    LEFT JOIN reports_report r ON r.id = cells.id AND cells.count = 1
-    LEFT JOIN reports_category c ON c.id = r.category_id
+    LEFT JOIN reports_report ON reports_report.id = cells.id AND cells.count = 1
+    LEFT JOIN reports_category c ON c.id = reports_report.category_id
 ) features
 """
 # The cells of a tile from the zoom-16 counts; a cell of one report shows that report, found by the index.
@@ -60,15 +61,15 @@ WITH cells AS (
 SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
     SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
                         ST_TileEnvelope(%(z)s, %(x)s, %(y)s), %(extent)s, %(buffer)s) AS geom,
-           cells.count, r.code, c.slug AS category, r.status,
-           r.status IN %(open)s AND r.due_date < %(today)s AS overdue, r.support_count
+           cells.count, reports_report.code, c.slug AS category, reports_report.status,
+           {overdue} AS overdue, reports_report.support_count
     FROM cells
     LEFT JOIN LATERAL (
         SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden {report_filters}
             AND location && ST_Transform(ST_TileEnvelope(%(cell_zoom)s, cells.cx, cells.cy), 4326)
         ORDER BY location <-> ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326) LIMIT 1
-    ) r ON true
-    LEFT JOIN reports_category c ON c.id = r.category_id
+    ) reports_report ON true
+    LEFT JOIN reports_category c ON c.id = reports_report.category_id
 ) features
 """
 # Cells in spherical Mercator by its formula (y in earth radii): ST_Transform on a million points costs seconds.
@@ -120,10 +121,9 @@ def read_report_tile(z, x, y, categories=None, statuses=None):
                                            top / grid.EARTH_RADIUS_M, size / grid.EARTH_RADIUS_M]
     params = [
         *picked_params, *cell_params,
-        REPORTS_LAYER, EXTENT, z, x, y, EXTENT, BUFFER, tuple(str(status) for status in OPEN_STATUSES),
-        timezone.localdate(),
+        REPORTS_LAYER, EXTENT, z, x, y, EXTENT, BUFFER,
     ]
-    return _tile(REPORTS_SQL.format(picked=picked_sql, cell=cell), params)
+    return _tile(REPORTS_SQL.format(picked=picked_sql, cell=cell, overdue=overdue_sql()), params)
 
 
 def summed_report_tile(z, x, y, categories=None, statuses=None):
@@ -134,7 +134,6 @@ def summed_report_tile(z, x, y, categories=None, statuses=None):
         "shift": ReportCell.ZOOM - z - CELL_ZOOMS_BELOW, "cell_zoom": z + CELL_ZOOMS_BELOW,
         "x0": x * span, "x1": (x + 1) * span - 1, "y0": y * span, "y1": (y + 1) * span - 1,
         "layer": REPORTS_LAYER, "extent": EXTENT, "buffer": BUFFER, "z": z, "x": x, "y": y,
-        "open": tuple(str(status) for status in OPEN_STATUSES), "today": timezone.localdate(),
     }
     if categories is not None:
         params["categories"] = tuple(categories) or (0,)
@@ -143,7 +142,13 @@ def summed_report_tile(z, x, y, categories=None, statuses=None):
         params["statuses"] = tuple(str(status) for status in statuses) or ("",)
         filters.append("AND status IN %(statuses)s")
     report_filters = [f.replace("AND ", "AND reports_report.") for f in filters]
-    return _tile(SUMMED_SQL.format(filters=" ".join(filters), report_filters=" ".join(report_filters)), params)
+    return _tile(SUMMED_SQL.format(filters=" ".join(filters), report_filters=" ".join(report_filters),
+                                   overdue=overdue_sql()), params)
+
+
+def overdue_sql():
+    """The one rule for "overdue" (reports.representation) as SQL on the row reports_report, for today."""
+    return representation.literal_sql(representation.overdue()).replace("%", "%%")
 
 
 def kelurahan_tile(z, x, y):
