@@ -24,6 +24,8 @@ import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from config.ensure_database import ensure, server_keywords
 from reports.models import Photo, Report
@@ -138,7 +140,25 @@ def restore(source, database_url=None, media_root=None, say=print):
               "--dbname", params["NAME"], str(source / DUMP)], params)
     say(f"Database restored in {time.monotonic() - started:.1f} s")
     files = extract_media(source / MEDIA, media, say)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"] if database_url is None else params["NAME"]
+    forget_cache(prefix, say)
     return {"reports": count_reports(params), "files": files, "manifest": manifest}
+
+
+def forget_cache(prefix, say):
+    """Drop what the shared cache keeps under `prefix` (the restored installation's: the configured one, or a
+    database's name, the default CACHE_PREFIX). It described the database that was there before: its tiles
+    carry version numbers the restored database counts through again, and would be served for the wrong
+    reports. Nothing in the cache needs keeping; a cache that does not answer has nothing to drop."""
+    try:
+        client = get_redis_connection("default")
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except RedisError:
+        say("The cache does not answer: nothing cached to drop.")
+        return
+    say(f"Dropped {len(keys)} cached entries of the database that was there before.")
 
 
 def read_manifest(source):

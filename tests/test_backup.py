@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
+from django_redis import get_redis_connection
 from psycopg2 import sql
 
 from config.ensure_database import server_keywords
@@ -77,8 +78,15 @@ def test_it_restores_a_backup_into_a_fresh_database_and_media_folder(city, tmp_p
     assert {name: backup.describe(folder / name) for name in ("database.dump", "media.tar")} == manifest["parts"]
 
     media = tmp_path / "restored-media"
+    # What the cache kept for the installation on that database before: its tiles would be served again.
+    redis = get_redis_connection("default")
+    redis.set(f"{params['NAME']}:1:tiles:version:all", "old")
+    redis.set("another-installation:1:tiles:version:all", "theirs")
     printed = run("restore", str(folder), database_url=url, media_root=str(media))
     assert "1 reports (the backup holds 1), 2 media files" in printed
+    assert redis.get(f"{params['NAME']}:1:tiles:version:all") is None
+    assert redis.get("another-installation:1:tiles:version:all") == b"theirs"
+    redis.delete("another-installation:1:tiles:version:all")
 
     assert fetch(params, "SELECT code FROM reports_report") == [(report.code,)]
     assert fetch(params, "SELECT image, thumbnail FROM reports_photo") == [(photo.image.name, photo.thumbnail.name)]
