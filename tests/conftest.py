@@ -23,8 +23,8 @@ from geo.models import Crew
 from jobs import queue
 from jobs.models import Job
 from reports import photos
+from reports.filing import file_report
 from reports.models import Category, Report
-from reports.services import file_report
 from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tiles import area
@@ -182,7 +182,7 @@ REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Siti", "0812 5555 4444", "siti.
 
 
 def make_report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], with_photo=False, **fields):
-    """A report filed the way every report is (services.file_report), then given `fields` directly."""
+    """A report filed the way every report is (filing.file_report), then given `fields` directly."""
     filed, _ = file_report(
         client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
         description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE, email=REPORTER_EMAIL,

@@ -12,8 +12,8 @@ from django.db import connections
 
 from geo.models import Kelurahan
 from reports import photos, workflow
+from reports.filing import file_report
 from reports.models import Category, Report
-from reports.services import file_report
 from tests.conftest import staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
+from reports.filing import file_report
 from reports.models import Category, Report
 from reports.roles import CREW, DISPATCHER, PLANNER
-from reports.services import file_report
 from tests.conftest import staff_user, verified_login
 
 pytestmark = pytest.mark.django_db

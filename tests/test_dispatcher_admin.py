@@ -12,8 +12,8 @@ from PIL import Image
 from geo.models import Crew, KelurahanBoundary
 from reports import photos, services
 from reports.calendar import add_working_days
+from reports.filing import file_report
 from reports.models import Category, Photo, Report
-from reports.services import file_report
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from geo.models import Crew
+from reports.filing import file_report
 from reports.models import Category, Report
 from reports.roles import CREW
-from reports.services import file_report
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.db import connection
 
 from geo.models import Kelurahan
 from reports import workflow
+from reports.filing import file_report
 from reports.models import Category, Report
-from reports.services import file_report
 from tests.conftest import staff_user
 from tests.images import GANTING_GPS
 from tiles import grid, mvt

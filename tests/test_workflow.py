@@ -8,9 +8,10 @@ from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
 from reports import photos
+from reports.filing import file_report
 from reports.models import Category, Photo, Report, Status
 from reports.roles import CREW, DISPATCHER, PLANNER
-from reports.services import add_support, file_report
+from reports.services import add_support
 from tests.conftest import run_jobs, staff_user, verified_login
 from tests.images import GANTING_GPS, photo_bytes, upload
 
