@@ -5,6 +5,7 @@ an interface's own field names (Open311's, the exports' flat ones) are mapped in
 else. Never the reporter's phone or e-mail; their name only when they chose to show it.
 """
 
+import io
 from datetime import datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, TextField, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, Max, Min, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
@@ -78,16 +79,33 @@ class Metres(Func):
     output_field = TextField()
 
 
-class CsvCell(Func):
-    """A value as a quoted CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+class LocalTime(Func):
+    """A timestamp as a spreadsheet reads it, 2026-11-28 08:05:00, on the city's clock (the header says WIB)."""
 
-    template = (r"""'"' || replace(regexp_replace(coalesce((%(expressions)s)::text, ''), '^([-=+@\t\r])', '''\1'), """
-                r"""'"', '""') || '"'""")
+    arg_joiner = " AT TIME ZONE "
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD HH24:MI:SS')"
     output_field = TextField()
 
+    def __init__(self, field):
+        super().__init__(F(field), Value(settings.TIME_ZONE))
 
-class CsvLine(Func):
-    template = r"concat_ws(',', %(expressions)s) || E'\r\n'"
+
+class CsvText(Func):
+    """Text a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a leading
+    apostrophe (OWASP's advice); COPY quotes the cell where CSV needs it."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        text, params = compiler.compile(self.source_expressions[0])
+        return (f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {text} "
+                f"ELSE {text} END", (*params, *params, *params))
+
+
+class AsDigit(Func):
+    """A yes/no as 1 or 0: what a spreadsheet sums and GDAL reads as an integer."""
+
+    template = "(%(expressions)s)::int"
     output_field = TextField()
 
 
@@ -210,16 +228,57 @@ def feature(shape, absolute, with_id=False, **extra):
                      properties=json_object(shape, absolute, **extra))
 
 
-def csv_line(shape, absolute):
-    """A report as one CSV line: lon, lat, then the shape's fields (a list's items separated by spaces)."""
+# CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock; the
+# photos' addresses are ours (they start with http).
+CSV_NUMBERS, CSV_YES_NO, CSV_TIMES = {"support_count", "version"}, {"overdue", "hidden"}, {"created", "updated"}
+CSV_OUR_ADDRESSES = {"photo_urls"}
+
+
+def csv_columns(shape, absolute):
+    """(header, expression) of each CSV column, by the rules every CSV we serve follows: lon, lat, then the
+    shape's fields (a list's items separated by spaces)."""
     found = properties(absolute)
     found["photo_urls"] = found["photo_list"]
-    return CsvLine(found["lon"], found["lat"], *(CsvCell(found[column]) for _, column in names(shape)))
+    columns = [("lon", found["lon"]), ("lat", found["lat"])]
+    for name, column in names(shape):
+        if column in CSV_NUMBERS or column in CSV_OUR_ADDRESSES:
+            columns.append((name, found[column]))
+        elif column in CSV_YES_NO:
+            columns.append((name, AsDigit(found[column])))
+        elif column in CSV_TIMES:
+            columns.append((f"{name}_wib", LocalTime(column)))
+        else:
+            columns.append((name, CsvText(Cast(found[column], TextField()))))
+    return columns
 
 
-def texts(reports, expression, chunk=2000):
-    """The expression's text for each report, streamed from a server-side cursor `chunk` rows at a time."""
-    return reports.annotate(text=Cast(expression, TextField())).values_list("text", flat=True).iterator(chunk)
+# COPY's CSV of one JSON column, with a delimiter and a quote that JSON text never holds raw (PostgreSQL writes
+# control characters as \u escapes): each line is the JSON as PostgreSQL wrote it, never quoted.
+JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
+
+
+def copied(reports, expressions, options, ids_per_copy=10_000):
+    """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
+    as bytes: one COPY per range of ids, so memory stays flat and a client that goes away stops the work within
+    a range. Each report is in one range only, as it was when its range was read."""
+    named = {f"column_{n}": expression for n, expression in enumerate(expressions)}
+    try:
+        sql, params = reports.order_by().annotate(**named).values("pk", *named).query.sql_with_params()
+    except EmptyResultSet:  # a filter no report can pass (crew__in=[])
+        return
+    bounds = reports.order_by().aggregate(first=Min("pk"), last=Max("pk"))  # the ends of the primary key's index
+    if bounds["first"] is None:
+        return
+    first, last = bounds["first"], bounds["last"]
+    with connection.cursor() as cursor:
+        rows = cursor.mogrify(sql, params).decode()
+        select = ", ".join(named)
+        for start in range(first, last + 1, ids_per_copy):
+            out = io.BytesIO()
+            cursor.copy_expert(f"COPY (SELECT {select} FROM ({rows}) r WHERE pk >= {start} "
+                               f"AND pk < {start + ids_per_copy} ORDER BY pk) TO STDOUT ({options})", out)
+            if out.tell():
+                yield out.getvalue()
 
 
 def one(reports, expression):
