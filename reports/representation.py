@@ -19,6 +19,8 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, Max
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from reports.models import OPEN_STATUSES, Report, Status, in_language, overdue_q
 
@@ -217,15 +219,71 @@ def fields(shape):
 
 def json_object(shape, absolute, **extra):
     """The shape's JSON object of a report, built by PostgreSQL; `extra` adds expressions (a distance)."""
-    found = properties(absolute)
-    return JSONBuild(**{name: found[column] for name, column in names(shape)}, **extra)
+    return Compiled(("object", tuple(shape)), lambda: _json_object(shape, absolute), absolute, extra)
 
 
 def feature(shape, absolute, with_id=False, **extra):
-    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties."""
+    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties; `extra` adds properties."""
+    return Compiled(("feature", tuple(shape), with_id), lambda: _feature(shape, absolute, with_id), absolute, extra)
+
+
+def _json_object(shape, absolute):
+    found = properties(absolute)
+    return JSONBuild(**{name: found[column] for name, column in names(shape)})
+
+
+def _feature(shape, absolute, with_id):
     return JSONBuild(type=Value("Feature"), **({"id": F("code")} if with_id else {}),
-                     geometry=AsJSON(AsGeoJSON("location", precision=6)),
-                     properties=json_object(shape, absolute, **extra))
+                     geometry=AsJSON(AsGeoJSON("location", precision=6)), properties=_json_object(shape, absolute))
+
+
+# The tables the representation reads beside reports_report, joined by the paths it follows.
+JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"))
+
+
+class Compiled(Func):
+    """A representation's JSON, compiled to SQL once per shape, language, site address and day, then reused.
+
+    Building and compiling its thirty-odd expressions cost Django several times what PostgreSQL takes to run a
+    page of them. The SQL is compiled on a plain query of reports, where each joined table goes by its own
+    name; resolving JOINED gives any other query of reports the same joins under the same names (a filter's
+    join on the same path is reused, as Django does for foreign keys). `extra` expressions are compiled in the
+    query at hand and added last to the object (a Feature's properties).
+    """
+
+    output_field = TextField()
+
+    def __init__(self, key, build, absolute, extra):
+        super().__init__(*JOINED, *extra.values())
+        self.key = (*key, get_language(), absolute("/"), timezone.localdate().isoformat())
+        self.build, self.names = build, list(extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiled_sql(self.key, self.build)
+        if not self.names:
+            return sql, params
+        added, added_params = [], []
+        for name, expression in zip(self.names, self.get_source_expressions()[len(JOINED):], strict=True):
+            part, part_params = compiler.compile(expression)
+            added.append(f"'{name}', {part}")
+            added_params.extend(part_params)
+        # The object ends the SQL: `...)` of a JSON object, `...))` of a Feature's properties.
+        closing = "))" if self.key[0] == "feature" else ")"
+        return f"{sql[: -len(closing)]}, {', '.join(added)}{closing}", (*params, *added_params)
+
+
+_compiled = {}
+
+
+def compiled_sql(key, build):
+    """(sql, params) of the representation `build()` makes, on a plain query of reports; kept by `key`."""
+    found = _compiled.get(key)
+    if found is None:
+        if len(_compiled) >= 256:  # a day's keys: shapes by languages by the site's addresses
+            _compiled.clear()
+        query = Report.objects.annotate(item=build()).query
+        found = _compiled[key] = query.get_compiler(connection=connection).compile(query.annotations["item"])
+    return found
 
 
 # CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock; the

@@ -44,6 +44,8 @@ def test_the_geojson_follows_rfc_7946_and_names_the_download(client):
     assert feature["geometry"] == {"type": "Point", "coordinates": [GANTING_GPS[1], GANTING_GPS[0]]}
     properties = feature["properties"]
     assert properties["code"] == filed.code and properties["kelurahan"] == "Ganting"
+    # The filter joins the category and its parent: the properties still read the report's own category.
+    assert (properties["category"], properties["category_name"]) == ("jalan-berlubang", filed.category.name_id)
     assert properties["kecamatan_code"] == "13.74.01" and properties["crew"] == "Tim Jalan Padang Panjang Timur"
     assert re.fullmatch(r"http://testserver/media/photos/\d{4}/\d\d/[\w-]{22}\.jpg", properties["photos"][0])
 
