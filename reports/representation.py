@@ -147,7 +147,6 @@ def properties(absolute):
         "name": Case(When(show_name=True, then=F("reporter_name")), default=Value("")),
         "photos": RawSQL(photos_sql("coalesce(json_agg(json_build_object('url', %s || p.image, 'thumbnail', "
                                     "%s || p.thumbnail, 'kind', p.kind)), '[]')"), (media, media)),
-        "photo_urls": RawSQL(photos_sql("coalesce(json_agg(%s || p.image), '[]')"), (media,)),
         "photo_list": RawSQL(photos_sql("coalesce(string_agg(%s || p.image, ' '), '')"), (media,)),
         "media_url": RawSQL(photos_sql("coalesce(min(%s || p.image), '')", "AND p.kind = 'resident'", "LIMIT 1"),
                             (media,)),
@@ -175,10 +174,11 @@ STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version", "reporter_name
 MAP = ["code", "category", "status", "support_count"]
 # What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
-# The exports and OGC API items: flat, as a GIS table or a spreadsheet has them.
+# The exports and OGC API items: flat, as a GIS table or a spreadsheet has them (photos: URLs separated by spaces,
+# a text field that survives conversion to a Shapefile, which has no lists).
 EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
           "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
-          "support_count", "photos=photo_urls"]
+          "support_count", "photos=photo_list"]
 EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem", "reporter_name"]
 OPEN311 = [
     "service_request_id=code", "status=open311_status", "status_notes", "service_name=category_name",
@@ -203,9 +203,9 @@ def json_object(shape, absolute, **extra):
     return JSONBuild(**{name: found[column] for name, column in names(shape)}, **extra)
 
 
-def feature(shape, absolute, with_id=False, **extra):
-    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties."""
-    return JSONBuild(type=Value("Feature"), **({"id": F("code")} if with_id else {}),
+def feature(shape, absolute, **extra):
+    """A GeoJSON Feature (RFC 7946) of a report, identified by its code, with the shape's properties."""
+    return JSONBuild(type=Value("Feature"), id=F("code"),
                      geometry=AsJSON(AsGeoJSON("location", precision=6)),
                      properties=json_object(shape, absolute, **extra))
 
@@ -264,8 +264,8 @@ SCHEMAS = {
 def feature_schema(shape):
     """The OpenAPI schema of a Feature of this shape (of the JSON API's: PUBLIC, STAFF, MAP)."""
     properties = {name: SCHEMAS[column] for name, column in names(shape)}
-    return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
-        "type": {"type": "string", "enum": ["Feature"]},
+    return {"type": "object", "required": ["type", "id", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]}, "id": TEXT,
         "geometry": {"type": "object", "properties": {"type": TEXT, "coordinates": {"type": "array", "items": NUMBER}}},
         "properties": {"type": "object", "required": list(properties), "properties": properties}}}
 

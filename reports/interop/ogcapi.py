@@ -28,6 +28,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo.functions import ForcePolygonCCW
 from geo.models import Generation, KelurahanBoundary
 from reports import representation
 from reports.api import params as api_params
@@ -231,7 +232,7 @@ def report_features(request, query, code=None):
         reports = reports.in_status(query["status"])
     if "category" in query:
         reports = reports.of_category(query["category"])
-    feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri, with_id=True),
+    feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri),
                    TextField())
     return list(reports.order_by("pk").annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
 
@@ -240,7 +241,8 @@ def kelurahan_features(query, code=None):
     boundaries = (
         KelurahanBoundary.objects.filter(generation__active=True, pk__gt=query["after"],
                                          **({"kelurahan__code": code} if code else {}))
-        .select_related("kelurahan__kecamatan").annotate(geojson=AsGeoJSON("boundary", precision=6)).order_by("pk")
+        .select_related("kelurahan__kecamatan")
+        .annotate(geojson=AsGeoJSON(ForcePolygonCCW("boundary"), precision=6)).order_by("pk")
     )
     if "bbox" in query:
         boundaries = boundaries.filter(boundary__intersects=query["bbox"])
