@@ -34,6 +34,7 @@ urlpatterns = [
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", report_views.favicon),
+    path("", include("notify.urls")),
     path("api/v1/", include("reports.urls")),
     path("open311/", include("reports.open311_urls")),
     path("ogcapi/", include("reports.ogcapi_urls")),

@@ -5,13 +5,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
-    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root."""
+    """Subclasses answer each GET and POST in `handle(request)`, a BaseHTTPRequestHandler; `url` is the root."""
 
     def __init__(self):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                server.handle(self)
+
+            def do_POST(self):
                 server.handle(self)
 
             def log_message(self, *args):
