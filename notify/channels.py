@@ -5,6 +5,7 @@ gateway) chosen by settings. A channel whose settings are empty is off.
 never will (a number the gateway refuses, a browser that dropped its push subscription).
 """
 
+import base64
 import json
 import logging
 import re
@@ -106,6 +107,22 @@ def send_sms(to, letter):
     answer = post_json(settings.SMS_GATEWAY_URL, {"to": to, "from": settings.SMS_SENDER, "text": letter.text()},
                        settings.SMS_GATEWAY_TOKEN)
     return str(answer.get("id") or "")[:200]
+
+
+def new_vapid_keys():
+    """A VAPID key pair, (public, private), base64url as WEBPUSH_VAPID_PUBLIC_KEY and _PRIVATE_KEY take them: the
+    public key as the browser's applicationServerKey (an uncompressed P-256 point), the private as its number."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64url(public), base64url(private)
+
+
+def base64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def send_push(subscription, letter):

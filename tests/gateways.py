@@ -87,3 +87,42 @@ class FakeSms(FakeGateway):
 
     def answer(self, number):
         return {"id": f"sms-{number}", "status": "queued"}
+
+
+class FakePushService(LocalServer):
+    """A browser's push service: takes the encrypted POST of a push message (RFC 8030), checks the VAPID
+    signature's key (RFC 8292), decrypts the body with the browser's keys (RFC 8291) and keeps what it read."""
+
+    def __init__(self, vapid_public_key):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.vapid_public_key, self.received, self.failures = vapid_public_key, [], []
+        self.browser_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = b"0123456789abcdef"  # the browser's auth secret: any 16 bytes
+        super().__init__()
+
+    def subscription(self, name="device-1"):
+        """What the browser's pushManager.subscribe() gives the page: endpoint and keys."""
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        from notify.channels import base64url
+
+        point = self.browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        return {"endpoint": f"{self.url}/push/{name}", "keys": {"p256dh": base64url(point),
+                                                                "auth": base64url(self.auth)}}
+
+    def handle(self, request):
+        import http_ece
+
+        arrived = time.time()
+        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("vapid t=") or f"k={self.vapid_public_key}" not in authorization:
+            return self.reply(request, 401, b"no VAPID signature of the expected key")
+        if request.headers.get("Content-Encoding") != "aes128gcm" or not request.headers.get("TTL"):
+            return self.reply(request, 400, b"aes128gcm and TTL expected")
+        if self.failures:
+            return self.reply(request, self.failures.pop(0), b"failing on demand")
+        plain = http_ece.decrypt(body, private_key=self.browser_key, auth_secret=self.auth, version="aes128gcm")
+        self.received.append({"path": request.path, "json": json.loads(plain), "at": arrived})
+        self.reply(request, 201, headers=[("Location", f"{self.url}/message/{len(self.received)}")])
