@@ -105,8 +105,8 @@ def measure(gateway_name, count):
     from notify.channels import new_vapid_keys
     from notify.models import Message, Notice, Subscription
     from reports import workflow
+    from reports.filing import file_report
     from reports.models import Category, Report
-    from reports.services import file_report
     from tests.gateways import FakePushService, FakeSms, FakeWhatsApp
 
     smtp = SmtpStandIn()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import roles
+from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
-from reports.services import files_removed_on_failure, store_photo
 from reports.signals import status_changed
 
 TRANSITIONS = {

@@ -11,8 +11,8 @@ import pytest
 from jobs.models import Job
 from notify.models import Message, Notice, Subscription
 from reports import photos, workflow
+from reports.filing import file_report
 from reports.models import Category, Report
-from reports.services import file_report
 from tests.conftest import REPORTER_PHONE, run_jobs, staff_user
 from tests.gateways import FakeSms, FakeWhatsApp
 from tests.images import GANTING_GPS, photo_bytes, upload
