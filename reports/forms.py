@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,12 @@ def question_field(question):
     return forms.CharField(max_length=200, **common)
 
 
+def reply_channels():
+    """The ways a reporter may hear back: e-mail, and WhatsApp or SMS when the city runs that gateway."""
+    phone = {"whatsapp": [("whatsapp", "WhatsApp")], "sms": [("sms", "SMS")]}.get(settings.PHONE_GATEWAY, [])
+    return [("email", _("E-mail")), *phone]
+
+
 class ReportForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
@@ -66,6 +73,13 @@ class ReportForm(forms.Form):
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
     show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
+    # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY), which
+    # only with their consent to use the phone number for it.
+    channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
+                                widget=forms.RadioSelect)
+    contact_consent = forms.BooleanField(
+        label=_("I agree that the city sends updates on this report to my phone number, by the channel I chose"),
+        required=False)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, photo_optional=False, **kwargs):
@@ -75,6 +89,7 @@ class ReportForm(forms.Form):
         self.photo_optional = photo_optional
         self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
+        self.fields["channel"].choices = reply_channels()
         # The chosen category's own questions, as fields named attribute[code] (Open311's names).
         slug = self.data.get("category") if self.is_bound else None
         category = (Category.objects.filter(slug=slug).prefetch_related("attributes").first()
@@ -101,6 +116,11 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("channel") in ("whatsapp", "sms"):
+            if not data.get("phone") and "phone" not in self.errors:
+                self.add_error("phone", _("Give the phone number to send the updates to."))
+            if not data.get("contact_consent"):
+                self.add_error("contact_consent", _("Tick this to get the updates on your phone, or choose e-mail."))
         category = data.get("category")
         photo_wanted = category and category.photo_required and not self.photo_optional
         if photo_wanted and not data.get("photos") and "photos" not in self.errors:

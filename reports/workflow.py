@@ -11,10 +11,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jobs.queue import enqueue
 from reports import roles
 from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
+from reports.signals import status_changed
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -96,8 +96,27 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
                                              note=note, by=user, photo=stored)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
-        if report.reporter_email:
-            enqueue("reports.tell_reporter", change_id=change.pk)  # reports/tasks.py
+        status_changed.send(sender=Report, change=change)
+    report.refresh_from_db()
+    return change
+
+
+def reopen_by_resident(report, note, photo=None):
+    """A resident says a fixed (or since closed) report is not fixed: it goes back to the dispatcher as verified,
+    with their note and photo in one history row by nobody on the staff. Returns the StatusChange, or None when
+    the report is not fixed or closed any more (someone reopened it first)."""
+    with files_removed_on_failure(), transaction.atomic():
+        current = Report.objects.select_for_update().get(pk=report.pk)
+        if current.status not in (Status.SELESAI, Status.DITUTUP):
+            return None
+        Report.objects.filter(pk=report.pk).update(status=Status.DIVERIFIKASI, version=F("version") + 1,
+                                                   updated=timezone.now())
+        stored = store_photo(current, photo, current.photos.count()) if photo else None
+        change = StatusChange.objects.create(
+            report=current, from_status=current.status, to_status=Status.DIVERIFIKASI, photo=stored,
+            note=_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
+            else _("A resident says it is not fixed."))
+        status_changed.send(sender=Report, change=change)
     report.refresh_from_db()
     return change
 

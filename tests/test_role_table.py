@@ -45,6 +45,9 @@ ACTIONS = {
     ("otp_totp.totpdevice", "delete_selected"): ADMIN,
     ("jobs.job", "retry"): ADMIN,
     ("jobs.job", "delete_selected"): ADMIN,
+    ("notify.subscription", "delete_selected"): ADMIN,
+    ("notify.message", "delete_selected"): ADMIN,
+    ("notify.fixanswer", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
     ("axes.accessattempt", "delete_selected"): ADMIN,
     ("axes.accesslog", "delete_selected"): ADMIN,
@@ -74,6 +77,11 @@ ROUTES = {
         "ogcapi/collections/<str:collectionId>/items/<str:featureId>", "data/", "data/peta/", "api/schema/",
         "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
+        # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature)
+        "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
+        "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
+        "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
+        "feed/kelurahan/<str:code>.atom", "sw.js",
     ], None),
 }
 

@@ -38,6 +38,10 @@ class ReportUpload(serializers.Serializer):
     phone = serializers.CharField(required=False, help_text="Seen by staff only.")
     email = serializers.EmailField(required=False, help_text="Seen by staff only.")
     show_name = serializers.BooleanField(required=False)
+    channel = serializers.ChoiceField(["email", "whatsapp", "sms"], required=False,
+                                      help_text="How the reporter hears back: e-mail (the default), or WhatsApp or "
+                                                "SMS where the city runs that gateway, with contact_consent.")
+    contact_consent = serializers.BooleanField(required=False, help_text="Consent to updates on the phone number.")
 
 
 FILED = inline_serializer("Filed", {
