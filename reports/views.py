@@ -130,9 +130,7 @@ def crew_report(request, code):
         .prefetch_related("photos", "history__by"),
         code=code.upper(),
     )
-    allowed = workflow.allowed_moves(report, request.user)
-    moves = [(value, label) for value, label in Status.choices if value in allowed]
-    context = {"report": report, "moves": moves, "texts": crew_texts()}
+    context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts()}
     return render(request, "reports/crew_report.html", context)
 
 
@@ -142,7 +140,8 @@ def crew_texts():
         "none": _("No reports here with these filters."),
         "queued": _("No connection: the change is kept on this phone and sent when the connection returns."),
         "conflict": _("Someone else changed this report meanwhile. It is now:"),
-        "sent": _("Saved."),
+        "changed": _("Saved: “%(action)s”. The report is now: %(status)s."),
+        "choose": _("Choose what you did."),
         "error": _("Something went wrong; please try again."),
         "metres": _("m"),
         "overdue": _("overdue"),

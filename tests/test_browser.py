@@ -150,12 +150,28 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
     # The navigation link carries plain decimal coordinates, whatever the language's number format.
     assert page.get_attribute(".navigate a[href^='geo:']", "href").startswith(
         f"geo:{report.location.y},{report.location.x}?q=")
-    page.select_option("#id_status", "selesai")
+    # Actions, not statuses, and none chosen: only what a crew may do to a report in progress.
+    assert page.locator("#action label.choice").all_inner_texts() == ["Tandai selesai", "Kembalikan ke dispatcher"]
+    assert page.locator("#action [name=status]:checked").count() == 0
+    page.click("#action button[type=submit]")
+    assert page.inner_text("#action-state[role=alert].error") == "Pilih apa yang Anda kerjakan."
+    page.check("text=Tandai selesai")
+    phones.allow("/status")  # the refusal (400), which the page shows
+    page.click("#action button[type=submit]")  # no photo yet: refused, in a box that looks like an error
+    page.wait_for_selector("#action-state.error:has-text('foto')")
+    assert page.get_attribute("#id_photo", "aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "id_photo"
+    assert page.evaluate("getComputedStyle(document.querySelector('#action-state')).backgroundColor") \
+        == "rgb(253, 232, 232)"
     page.set_input_files("#id_photo", files=[{"name": "tambal.jpg", "mimeType": "image/jpeg",
                                              "buffer": photo_bytes(colour=(40, 160, 40))}])
     page.fill("#id_note", "Sudah ditambal aspal.")
     page.click("#action button[type=submit]")
     page.wait_for_selector("#status.status-selesai")
+    # What changed, said plainly after the page reloads, and read out (role=status, focused).
+    assert page.inner_text("#changed[role=status]") == \
+        "Tersimpan: “Tandai selesai”. Status laporan sekarang: selesai."
+    assert page.evaluate("document.activeElement.id") == "changed"
     page.goto(phones.url + report.get_absolute_url())
     # Both photos are served, as images, by the production server.
     page.wait_for_function("() => [...document.querySelectorAll('.photos img')]"
@@ -182,7 +198,7 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     page.click("main button.primary")
     page.wait_for_selector("#action")
     context.set_offline(True)
-    page.select_option("#id_status", "diverifikasi")
+    page.check("text=Kembalikan ke dispatcher")
     page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
     page.click("#action button[type=submit]")
     page.wait_for_selector("#action-state.waiting")
