@@ -22,6 +22,7 @@ admin.site.site_title = _("Lapor Padangpanjang")
 urlpatterns = [
     path("", report_views.home, name="home"),
     path("lapor/", report_views.submit, name="report-submit"),
+    path("cek/", report_views.check, name="report-check"),
     path("laporan/<str:code>/", report_views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
     path("statistik/", report_views.statistics, name="statistics"),

@@ -4,6 +4,7 @@ A crew member: nearby issues, a fix with its photo, a change made offline meetin
 Playwright drives Debian's Chromium (/usr/bin/chromium) against the production server (tests/deployed.py).
 """
 
+import re
 import uuid
 
 import pytest
@@ -14,7 +15,7 @@ from geo.models import Kelurahan
 from reports import photos, workflow
 from reports.models import Category, Report
 from reports.services import file_report
-from tests.conftest import staff_user
+from tests.conftest import make_report, staff_user
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def place_pin_and_fill(page):
     return page.inner_text("#place")
 
 
-def test_a_resident_reports_from_a_phone(phone):
+def test_a_resident_reports_from_a_phone(phones, phone):
     page, _ = phone
     # With few reports the map is GeoJSON: the vector-tile code is not even downloaded.
     assert "vector-tile" not in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
@@ -65,9 +66,18 @@ def test_a_resident_reports_from_a_phone(phone):
     # The 3000 x 2000 photo was shrunk in the browser before upload.
     assert "KB" in page.inner_text("#photo-list")
     page.click("#send")
-    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
     report = Report.objects.get()
     assert report.code in page.inner_text("h1, .code")
+    # The confirmation: thanks (focused, so a screen reader starts there), the tracking code, what comes next and
+    # by when, and three ways to keep the private link.
+    assert page.evaluate("document.activeElement.id") == "filed-title"
+    filed = page.inner_text(".filed")
+    assert "Kode pelacakan: " + report.code in filed and "Apa selanjutnya" in filed
+    assert re.search(rf"menanganinya paling lambat \w+, {report.due_date.day} \w+ {report.due_date.year}\.", filed)
+    assert page.input_value("#private-link") == phones.url + report.get_private_url()
+    assert page.get_attribute("#share-whatsapp", "href").startswith("https://wa.me/?text=Laporan%20saya%20PP-")
+    assert page.get_attribute("#share-email", "href").startswith("mailto:?subject=Laporan%20saya%20PP-")
     assert page.locator(".photos img").count() == 1
     # The small map is centred on the report (coordinates unlocalized): its marker, an image that loads,
     # stands inside the map.
@@ -92,7 +102,7 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
     assert "Tidak ada koneksi" in page.inner_text("#send-state")
     assert Report.objects.count() == 0
     context.set_offline(False)
-    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
     assert Report.objects.count() == 1
     waiting = page.evaluate("""new Promise(function (done) {
         indexedDB.open("lapor-padangpanjang").onsuccess = function (event) {
@@ -101,6 +111,46 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
         };
     })""")
     assert waiting == 0  # sent, so no longer kept on the phone
+
+
+def test_a_report_saved_on_an_earlier_visit_is_announced_with_its_link_when_sent(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
+    page, context = phone
+    place_pin_and_fill(page)
+    context.set_offline(True)
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    page.close()  # the resident leaves; the report waits on the phone
+    context.set_offline(False)
+    later = context.new_page()
+    later.goto(phones.url + "/")
+    later.wait_for_selector("#sent-later:not([hidden]) a")
+    report = Report.objects.get()
+    assert later.inner_text("#sent-later") == (
+        f"Laporan yang tersimpan di ponsel ini sudah terkirim. Kode pelacakannya: {report.code}. "
+        "Buka dan simpan tautannya")
+    assert later.evaluate("document.activeElement.id") == "sent-later"  # at the top, not below the fold
+    later.click("#sent-later a")
+    later.wait_for_selector(".filed")
+    assert report.code in later.inner_text(".filed")
+
+
+def test_a_resident_checks_a_report_by_its_tracking_code(phones, phone):
+    page, _ = phone
+    report = make_report()
+    connections.close_all()
+    phones.allow("404 GET")
+    phones.allow("status of 404")  # the unknown code, which the form says plainly
+    page.fill("#id_kode", "PP-999999")
+    page.click(".check-form button")
+    page.wait_for_selector("#kode-error")
+    assert page.inner_text("#kode-error") == \
+        "Tidak ada laporan dengan kode pelacakan PP-999999. Periksa kodenya lalu coba lagi."
+    assert page.evaluate("document.activeElement.id") == "id_kode"
+    page.fill("#id_kode", report.code.lower())
+    page.click(".check-form button")
+    page.wait_for_url(f"**/laporan/{report.code}/")
+    assert report.code in page.inner_text(".code")
 
 
 def test_with_many_reports_the_map_draws_the_vector_tiles_with_clusters(many_reports, phone):

@@ -164,6 +164,19 @@
       });
   }
 
+  // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
+  function filedUrl(filed) { return filed.private_url + "?terkirim=1"; }
+
+  /* A report that waited on the phone from an earlier visit was sent: say so at the top, with its link. */
+  function showSentLater(filed) {
+    var box = document.getElementById("sent-later"), line = document.createElement("p");
+    var code = document.createElement("strong"), link = document.createElement("a");
+    code.textContent = filed.code;
+    link.href = filedUrl(filed); link.textContent = TEXT.open_sent;
+    line.append(TEXT.sent_later + " ", code, ". ", link);
+    box.appendChild(line); box.hidden = false; box.focus();
+  }
+
   function showState(text) { sendState.hidden = false; sendState.textContent = text; }
 
   form.addEventListener("submit", function (event) {
@@ -172,7 +185,7 @@
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
     post(entry).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { window.location.href = answer.body.private_url; return; }
+      if (answer.status === 200 || answer.status === 201) { window.location.href = filedUrl(answer.body); return; }
       document.getElementById("send").disabled = false;
       if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
@@ -191,8 +204,8 @@
         post(entry).then(function (answer) {
           if (answer.status === 200 || answer.status === 201) {
             outbox.remove(entry.client_uuid).then(function () {
-              if (entry.client_uuid === form.client_uuid.value) { window.location.href = answer.body.private_url; return; }
-              showState(TEXT.sent_later + " " + answer.body.code);
+              if (entry.client_uuid === form.client_uuid.value) { window.location.href = filedUrl(answer.body); return; }
+              showSentLater(answer.body);
             });
           } else if (answer.status === 400) {
             // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
