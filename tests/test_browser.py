@@ -113,6 +113,37 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
     assert waiting == 0  # sent, so no longer kept on the phone
 
 
+EVERY_DESCRIBEDBY_EXISTS = """() => [...document.querySelectorAll('[aria-describedby]')].every(
+    e => e.getAttribute('aria-describedby').split(' ').every(id => document.getElementById(id)))"""
+
+
+def test_form_errors_are_tied_to_their_fields_focus_the_first_and_go_when_fixed(phones, phone):
+    page, _ = phone
+    phones.allow("/api/v1/reports")  # the refusal (400), which the page shows
+    assert page.evaluate(EVERY_DESCRIBEDBY_EXISTS)
+    page.fill("#id_description", "pendek")
+    page.click("#send")
+    page.wait_for_selector("#id_description_error p")
+    assert page.inner_text("#id_lat_error").startswith("Tandai lokasi di peta")
+    assert page.evaluate("document.activeElement.id") == "map"  # the first error: the pin is missing
+    assert page.get_attribute("#id_description", "aria-invalid") == "true"
+    assert "id_description_error" in page.get_attribute("#id_description", "aria-describedby").split()
+    assert page.get_attribute("#id_category", "aria-invalid") == "true"
+    assert page.evaluate(EVERY_DESCRIBEDBY_EXISTS)
+    # Fixed fields lose their errors at once; the others keep theirs.
+    page.fill("#id_description", "Lubang besar di tengah jalan dekat pasar.")
+    assert page.inner_text("#id_description_error") == ""
+    assert page.get_attribute("#id_description", "aria-invalid") is None
+    assert page.get_attribute("#id_description", "aria-describedby") == "id_description_helptext"
+    page.select_option("#id_category", "lampu-mati")
+    assert page.inner_text("#id_category_error") == "" and page.get_attribute("#id_category", "aria-invalid") is None
+    page.locator("#map").scroll_into_view_if_needed()
+    map_box = page.locator("#map").bounding_box()
+    page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
+    page.wait_for_selector("#place.ok")
+    assert page.inner_text("#id_lat_error") == ""
+
+
 def test_a_report_saved_on_an_earlier_visit_is_announced_with_its_link_when_sent(phones, phone):
     phones.allow("ERR_INTERNET_DISCONNECTED")
     page, context = phone

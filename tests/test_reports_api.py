@@ -233,6 +233,10 @@ def test_the_html_form_keeps_what_was_typed_when_it_refuses(client):
     page = response.content.decode()
     assert "at least 10 characters" in page and "pendek" in page and PHONE in page
     assert Report.objects.count() == 0
+    # Each error is tied to its field, through ids the page holds.
+    assert 'aria-invalid="true" aria-describedby="id_description_helptext id_description_error"' in page
+    described = {id for ids in re.findall(r'aria-describedby="([^"]+)"', page) for id in ids.split()}
+    assert described and all(f'id="{id}"' in page for id in described)
 
 
 def test_the_html_form_files_and_lands_on_the_private_page(client):

@@ -31,15 +31,50 @@
     return id;
   }
 
-  function showErrors(errors) {
-    form.querySelectorAll(".field-errors").forEach(function (box) {
-      var messages = errors[box.dataset.for] || [];
-      box.innerHTML = "";
-      messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+  /* Errors beside their fields (boxes id_<name>_error, Django's ids), tied to them with aria-invalid and
+     aria-describedby, focus on the first; an error goes as soon as its field is changed. */
+  function fieldsNamed(name) { return form.querySelectorAll("[name='" + name + "']"); }
+
+  function markField(name, invalid) {
+    var errorId = "id_" + name + "_error";
+    fieldsNamed(name).forEach(function (field) {
+      if (field.type === "hidden") return;
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== errorId;
+      });
+      if (invalid) { described.push(errorId); field.setAttribute("aria-invalid", "true"); }
+      else field.removeAttribute("aria-invalid");
+      if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+      else field.removeAttribute("aria-describedby");
     });
-    var first = form.querySelector(".field-errors p");
-    if (first) first.scrollIntoView({ block: "center" });
   }
+
+  // The pin has no field of its own: its errors point at the map, which takes the keyboard.
+  function focusTarget(name) {
+    if (name === "lat" || name === "lon") return document.getElementById("map");
+    var field = fieldsNamed(name)[0];
+    return field && field.type !== "hidden" ? field : null;
+  }
+
+  function showErrors(errors) {
+    var first = null;
+    if (errors.lon && !errors.lat) errors.lat = errors.lon;
+    form.querySelectorAll(".field-errors").forEach(function (box) {
+      var name = box.dataset.for, messages = errors[name] || [];
+      box.textContent = "";
+      messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+      markField(name, messages.length > 0);
+      if (messages.length && !first) first = focusTarget(name);
+    });
+    if (first) { first.focus(); first.scrollIntoView({ block: "center" }); }
+  }
+
+  function clearError(name) {
+    var box = document.getElementById("id_" + name + "_error");
+    if (box && box.firstChild) { box.textContent = ""; markField(name, false); }
+  }
+  form.addEventListener("input", function (event) { if (event.target.name) clearError(event.target.name); });
+  form.addEventListener("change", function (event) { if (event.target.name) clearError(event.target.name); });
 
   function getJson(url) {
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
@@ -57,6 +92,7 @@
         form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
         placeText.textContent = "Kelurahan " + answer.body.kelurahan.name + ", Kecamatan " + answer.body.kecamatan.name;
         placeText.className = "place ok";
+        clearError("lat");
         checkDuplicates();
       } else {
         placeText.textContent = answer.body.error || TEXT.error;
@@ -66,6 +102,7 @@
       // Offline: keep the point; the server checks it when the report is sent.
       form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
       placeText.textContent = TEXT.offline_place; placeText.className = "place";
+      clearError("lat");
     });
   }
 
@@ -260,6 +297,7 @@
 
   window.reportMap = function (leafletMap) {
     map = leafletMap;
+    map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
     reportLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
     getJson("/api/v1/kelurahan.geojson").then(function (answer) {
       L.geoJSON(answer.body, {
@@ -339,7 +377,7 @@
         box.appendChild(label); box.appendChild(input);
       }
       var errors = document.createElement("div");
-      errors.className = "field-errors"; errors.dataset.for = name;
+      errors.className = "field-errors"; errors.dataset.for = name; errors.id = "id_" + name + "_error";
       box.appendChild(errors);
     });
   }
@@ -347,5 +385,8 @@
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  // The page came back from the server with errors (no JavaScript was used to send): start at the first.
+  var firstError = form.querySelector(".field-errors p");
+  if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }
   if (navigator.onLine) flushOutbox();
 })();
