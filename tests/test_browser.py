@@ -144,6 +144,40 @@ def test_form_errors_are_tied_to_their_fields_focus_the_first_and_go_when_fixed(
     assert page.inner_text("#id_lat_error") == ""
 
 
+def test_photos_are_added_from_camera_and_gallery_up_to_five_removable_and_their_upload_shown(phones, phone):
+    page, context = phone
+    place_pin_and_fill(page)  # one photo from the gallery
+    jpeg = {"mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000)}
+    page.set_input_files("#camera", files=[{"name": "kamera.jpg", **jpeg}])
+    # An iPhone's HEIC: the browser cannot draw it, so it goes as it is and the server reads it.
+    heic = {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": photo_bytes(1200, 900, fmt="HEIF")}
+    page.set_input_files("#id_photos", files=[heic, {"name": "galeri-2.jpg", **jpeg}])
+    page.wait_for_function("() => document.querySelectorAll('#photo-list li').length == 4")
+    # A pick past five: the fifth is added, the sixth refused with a message.
+    page.set_input_files("#id_photos", files=[{"name": "lima.jpg", **jpeg}, {"name": "enam.jpg", **jpeg}])
+    page.wait_for_function("() => document.querySelectorAll('#photo-list li').length == 5")
+    assert page.inner_text("#id_photos_error") == "Paling banyak 5 foto: foto lainnya tidak ditambahkan."
+    assert page.inner_text("#photo-count") == "5 dari 5 foto"
+    assert "enam.jpg" not in page.inner_text("#photo-list")
+    shown = page.evaluate("[...document.querySelectorAll('#photo-list img')].filter(i => i.naturalWidth).length")
+    assert shown == 4  # thumbnails of the four JPEGs
+    page.click("#photo-list li:nth-child(2) .remove")  # the camera's photo
+    assert page.locator("#photo-list .remove").all_inner_texts() == [f"Hapus foto {n}" for n in range(1, 5)]
+    assert "kamera.jpg" not in page.inner_text("#photo-list")
+    # A slow upload (20 KB/s): each photo's progress and the share sent are shown.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": 20 * 1024})
+    page.click("#send")
+    page.wait_for_function("() => /Mengirim… [1-9][0-9]?%/.test(document.querySelector('#send-state').textContent)")
+    page.wait_for_function("() => document.querySelector('#photo-list progress:not([hidden])').value > 0")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    report = Report.objects.get()
+    assert report.photos.count() == 4
+    assert sorted(max(photo.width, photo.height) for photo in report.photos.all()) == [1200, 1600, 1600, 1600]
+
+
 def test_a_report_saved_on_an_earlier_visit_is_announced_with_its_link_when_sent(phones, phone):
     phones.allow("ERR_INTERNET_DISCONNECTED")
     page, context = phone

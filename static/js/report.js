@@ -9,7 +9,9 @@
   var placeText = document.getElementById("place");
   var sendState = document.getElementById("send-state");
   var photoInput = document.getElementById("id_photos");
-  var photos = [];                // shrunk Blobs, in the order chosen
+  var MAX_PHOTOS = 5;             // reports.forms.MAX_PHOTOS
+  var photos = [];                // {blob, name}: shrunk photos, in the order chosen
+  var adding = 0;                 // photos still being shrunk
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
   // The API's most markers per answer (MAP_LIMIT): a full answer means more than a GeoJSON layer shows well.
   var MAP_LIMIT = 2000;
@@ -73,8 +75,11 @@
     var box = document.getElementById("id_" + name + "_error");
     if (box && box.firstChild) { box.textContent = ""; markField(name, false); }
   }
-  form.addEventListener("input", function (event) { if (event.target.name) clearError(event.target.name); });
-  form.addEventListener("change", function (event) { if (event.target.name) clearError(event.target.name); });
+  function fieldChanged(event) {  // the photo picker says itself what is wrong with a pick
+    if (event.target.name && event.target.name !== "photos") clearError(event.target.name);
+  }
+  form.addEventListener("input", fieldChanged);
+  form.addEventListener("change", fieldChanged);
 
   function getJson(url) {
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
@@ -147,29 +152,89 @@
     }).catch(function () { return file; }); // not decodable here: let the server say what is wrong
   }
 
-  photoInput.addEventListener("change", function () {
-    var files = Array.prototype.slice.call(photoInput.files, 0, 5);
-    var list = document.getElementById("photo-list");
-    list.innerHTML = "";
-    photoPlace = null;
-    document.getElementById("photo-place").hidden = true;
-    if (files[0] && window.exifr) {
-      exifr.gps(files[0]).then(function (gps) {
-        if (gps && !form.lat.value) {
-          photoPlace = [gps.latitude, gps.longitude];
-          document.getElementById("photo-place").hidden = false;
-        }
-      }).catch(function () {});
-    }
-    Promise.all(files.map(shrink)).then(function (blobs) {
-      photos = blobs;
-      blobs.forEach(function (blob, i) {
-        var item = document.createElement("li");
-        item.textContent = files[i].name + " · " + Math.round(blob.size / 1024) + " KB";
-        list.appendChild(item);
-      });
+  /* The picker adds: each pick (camera or gallery) joins the earlier ones, up to MAX_PHOTOS, each with its
+     thumbnail and a remove button. */
+  function photoError(text) {
+    var box = document.getElementById("id_photos_error");
+    box.textContent = "";
+    if (text) { var p = document.createElement("p"); p.textContent = text; box.appendChild(p); }
+  }
+
+  function offerPhotoPlace(file) {
+    if (!window.exifr || form.lat.value) return;
+    exifr.gps(file).then(function (gps) {
+      if (gps && !form.lat.value) {
+        photoPlace = [gps.latitude, gps.longitude];
+        document.getElementById("photo-place").hidden = false;
+      }
+    }).catch(function () {});
+  }
+
+  function photoItem(photo) {
+    var item = document.createElement("li"), image = document.createElement("img");
+    var label = document.createElement("span"), bar = document.createElement("progress");
+    var remove = document.createElement("button");
+    image.alt = ""; image.width = 64; image.height = 64;
+    image.src = URL.createObjectURL(photo.blob);
+    image.onerror = function () { image.hidden = true; };  // e.g. HEIC: the browser cannot show it; the server reads it
+    label.textContent = photo.name + " · " + Math.round(photo.blob.size / 1024) + " KB";
+    bar.max = 100; bar.value = 0; bar.hidden = true;
+    remove.type = "button"; remove.className = "remove";
+    remove.addEventListener("click", function () {
+      photos.splice(photos.indexOf(photo), 1);
+      URL.revokeObjectURL(image.src);
+      showPhotos();
+      photoError("");
+      (photos.length ? document.querySelector("#photo-list .remove") : photoInput).focus();
     });
-  });
+    item.append(image, label, bar, remove);
+    photo.bar = bar;
+    return item;
+  }
+
+  function showPhotos() {
+    var list = document.getElementById("photo-list");
+    list.textContent = "";
+    photos.forEach(function (photo, i) {
+      var item = photo.item = photo.item || photoItem(photo);
+      item.querySelector(".remove").textContent = TEXT.remove_photo.replace("%(number)s", i + 1);
+      list.appendChild(item);
+    });
+    document.getElementById("photo-count").textContent = TEXT.photo_count.replace("%(count)s", photos.length);
+  }
+
+  function addPhotos(input) {
+    var files = Array.prototype.slice.call(input.files), room = MAX_PHOTOS - photos.length - adding;
+    input.value = "";  // the same photo can be picked again; the form itself sends only the shrunk copies
+    photoError(files.length > room ? TEXT.too_many_photos : "");
+    files = files.slice(0, Math.max(room, 0));
+    if (files.length && !photos.length) offerPhotoPlace(files[0]);
+    adding += files.length;
+    files.reduce(function (previous, file) {  // one at a time, in the order picked: a phone has little memory
+      return previous.then(function () { return shrink(file); }).then(function (blob) {
+        adding -= 1;
+        photos.push({ blob: blob, name: file.name });
+        showPhotos();
+      });
+    }, Promise.resolve());
+  }
+
+  document.getElementById("camera-field").hidden = false;
+  photoInput.addEventListener("change", function () { addPhotos(photoInput); });
+  document.getElementById("camera").addEventListener("change", function (event) { addPhotos(event.target); });
+
+  // Upload progress of each photo, from how far the request body has gone (photos are its last parts, in order).
+  function showProgress(entry, loaded, total) {
+    var sizes = entry.photos.map(function (blob) { return blob.size; });
+    var offset = total - sizes.reduce(function (a, b) { return a + b; }, 0);
+    photos.forEach(function (photo, i) {
+      if (!photo.bar) return;
+      photo.bar.hidden = false;
+      photo.bar.value = Math.max(0, Math.min(100, 100 * (loaded - offset) / sizes[i]));
+      offset += sizes[i];
+    });
+    showState(TEXT.sending + " " + Math.round(100 * loaded / total) + "%");
+  }
 
   document.getElementById("use-photo-place").addEventListener("click", function () {
     if (!photoPlace) return;
@@ -187,18 +252,27 @@
     return fields;
   }
 
-  function post(entry) {
+  /* XMLHttpRequest rather than fetch: it tells how far the upload has gone. */
+  function post(entry, onProgress) {
     var body = new FormData();
     Object.keys(entry.fields).forEach(function (name) {
       [].concat(entry.fields[name]).forEach(function (value) { body.append(name, value); });
     });
-    entry.photos.forEach(function (blob, i) { body.append("photos", blob, "foto-" + (i + 1) + ".jpg"); });
-    return fetch("/api/v1/reports", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
-      .then(function (r) {
+    entry.photos.forEach(function (blob, i) { body.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    return new Promise(function (resolve, reject) {
+      var request = new XMLHttpRequest();
+      request.open("POST", "/api/v1/reports");
+      request.setRequestHeader("X-CSRFToken", csrfToken());
+      request.setRequestHeader("Accept", "application/json");
+      if (onProgress) request.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+      request.onload = function () {
         // The server is down or overloaded (503 with Retry-After): like no network, the report waits on the phone.
-        if (r.status >= 500) throw new Error("server unavailable");
-        return r.json().then(function (answer) { return { status: r.status, body: answer }; });
-      });
+        if (request.status >= 500) { reject(new Error("server unavailable")); return; }
+        try { resolve({ status: request.status, body: JSON.parse(request.responseText) }); } catch (e) { reject(e); }
+      };
+      request.onerror = request.ontimeout = function () { reject(new Error("no connection")); };
+      request.send(body);
+    });
   }
 
   // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
@@ -218,10 +292,11 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), photos: photos };
+    var entry = { client_uuid: form.client_uuid.value, fields: formFields(),
+                  photos: photos.map(function (photo) { return photo.blob; }) };
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
-    post(entry).then(function (answer) {
+    post(entry, function (loaded, total) { showProgress(entry, loaded, total); }).then(function (answer) {
       if (answer.status === 200 || answer.status === 201) { window.location.href = filedUrl(answer.body); return; }
       document.getElementById("send").disabled = false;
       if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
