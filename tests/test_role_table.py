@@ -19,7 +19,7 @@ STAFF = {"other_crew", "crew", "dispatcher", "planner", "admin"}
 ADMIN = {"admin"}
 
 # The admin pages (models) dispatchers and planners may read; the administrators read every one.
-DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew",
+DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew", "geo.place",
                "reports.category", "reports.report", "reports.photo", "reports.holiday"}
 
 # Every admin action and who is offered it (the administrators are offered every one).
@@ -39,6 +39,7 @@ ACTIONS = {
     ("geo.kecamatan", "delete_selected"): ADMIN,
     ("geo.kelurahan", "delete_selected"): ADMIN,
     ("geo.crew", "delete_selected"): ADMIN,
+    ("geo.place", "delete_selected"): {"dispatcher", "admin"},  # dispatchers keep the search's places
     ("auth.user", "disable"): ADMIN,
     ("auth.user", "delete_selected"): ADMIN,
     ("auth.group", "delete_selected"): ADMIN,
