@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 @task("reports.fill_address")
 def fill_address(report_id):
     """Replace the kelurahan address with the geocoder's street address, when it knows one. A geocoder that does
-    not answer fails the job, which is retried later (reports.services.geocode_later enqueues it). The address
+    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it). The address
     also joins the search's places, so the map finds it without asking the geocoder."""
     point = Report.objects.values_list("location", flat=True).get(pk=report_id)
     if address := geocoding.reverse(point.y, point.x):
