@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from geo import geocoding
+from geo import geocoding, places
 from jobs.queue import enqueue, task
 from reports import calendar, digest
 from reports.models import ApiCall, Report
@@ -18,10 +18,12 @@ logger = logging.getLogger(__name__)
 @task("reports.fill_address")
 def fill_address(report_id):
     """Replace the kelurahan address with the geocoder's street address, when it knows one. A geocoder that does
-    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it)."""
+    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it). The address
+    also joins the search's places, so the map finds it without asking the geocoder."""
     point = Report.objects.values_list("location", flat=True).get(pk=report_id)
     if address := geocoding.reverse(point.y, point.x):
         Report.objects.filter(pk=report_id).update(address=address[:300])
+        places.remember_address(address, point)
 
 
 @task("reports.prune_api_calls", daily_at=time(2, 45))

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reports import roles
 from reports.filing import files_removed_on_failure, store_photo
@@ -26,6 +27,19 @@ FINAL = {Status.DITOLAK, Status.DUPLIKAT, Status.DITUTUP}
 # What a crew member may do on their own crew's reports: start, finish, hand back to the dispatcher.
 CREW_MOVES = {(Status.DIVERIFIKASI, Status.DIKERJAKAN), (Status.DIKERJAKAN, Status.SELESAI),
               (Status.DIKERJAKAN, Status.DIVERIFIKASI)}
+# Each move as the action a person takes, in the order the forms offer them (the usual next step first): people
+# choose what they did, not a status name. A final report goes back to verified through "Reopen".
+ACTIONS = {
+    (Status.BARU, Status.DIVERIFIKASI): gettext_lazy("Verify"),
+    (Status.DIVERIFIKASI, Status.DIKERJAKAN): gettext_lazy("Start work"),
+    (Status.DIKERJAKAN, Status.SELESAI): gettext_lazy("Mark fixed"),
+    (Status.DIKERJAKAN, Status.DIVERIFIKASI): gettext_lazy("Hand back to the dispatcher"),
+    (Status.SELESAI, Status.DITUTUP): gettext_lazy("Close the report"),
+    (Status.SELESAI, Status.DIKERJAKAN): gettext_lazy("Reopen: not fixed yet"),
+    (None, Status.DITOLAK): gettext_lazy("Reject"),
+    (None, Status.DUPLIKAT): gettext_lazy("Mark as a duplicate"),
+    (None, Status.DIVERIFIKASI): gettext_lazy("Reopen"),
+}
 
 
 class Refused(Exception):
@@ -60,6 +74,15 @@ def allowed_moves(report, user):
     if roles.is_crew_of(user, report):
         return {to for (start, to) in CREW_MOVES if start == report.status}
     return set()
+
+
+def actions(report, user):
+    """What `user` may do to `report` now: (the status it leads to, what the action is called), usual step first."""
+    allowed = allowed_moves(report, user)
+    offered = [(to, label) for (start, to), label in ACTIONS.items() if start == report.status and to in allowed]
+    offered += [(to, label) for (start, to), label in ACTIONS.items()
+                if start is None and to in allowed and to not in dict(offered)]
+    return offered
 
 
 def change_status(report, to_status, user, *, version, note="", photo=None, duplicate_of=None):

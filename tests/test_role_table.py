@@ -19,7 +19,7 @@ STAFF = {"other_crew", "crew", "dispatcher", "planner", "admin"}
 ADMIN = {"admin"}
 
 # The admin pages (models) dispatchers and planners may read; the administrators read every one.
-DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew",
+DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew", "geo.place",
                "reports.category", "reports.report", "reports.photo", "reports.holiday"}
 
 # Every admin action and who is offered it (the administrators are offered every one).
@@ -39,6 +39,7 @@ ACTIONS = {
     ("geo.kecamatan", "delete_selected"): ADMIN,
     ("geo.kelurahan", "delete_selected"): ADMIN,
     ("geo.crew", "delete_selected"): ADMIN,
+    ("geo.place", "delete_selected"): {"dispatcher", "admin"},  # dispatchers keep the search's places
     ("auth.user", "disable"): ADMIN,
     ("auth.user", "delete_selected"): ADMIN,
     ("auth.group", "delete_selected"): ADMIN,
@@ -63,7 +64,7 @@ ROUTES = {
     "masuk/otp/": STAFF,
     "masuk/otp/baru/": STAFF,
     **dict.fromkeys([
-        "", "lapor/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
+        "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
         "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson", "api/v1/geocode",
         "api/v1/reports", "api/v1/reports.geojson", "api/v1/reports.csv", "api/v1/reports/duplicates",
