@@ -114,7 +114,7 @@ class ReportListView(APIView):
         query.is_valid(raise_exception=True)
         reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
-            reports = reports.filter(location__intersects=query.validated_data["bbox"])
+            reports = reports.in_box(query.validated_data["bbox"])
         features = representation.feature(representation.MAP, request.build_absolute_uri)
         return json_response(representation.feature_collection(
             representation.json_array(reports[: query.validated_data["limit"]], features)))
