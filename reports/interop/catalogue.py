@@ -6,6 +6,7 @@ import urllib.parse
 
 from csp.constants import SELF
 from csp.decorators import csp_update
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -105,4 +106,5 @@ def open_data_map(request):
     _, params = chosen(request)
     tiles = {name: params[name] for name in ("category", "status") if name in params}
     return render(request, "reports/open_data_map.html", {
-        "style_url": url(request.build_absolute_uri, "/tiles/reports/style.json", tiles)})
+        "style_url": url(request.build_absolute_uri, "/tiles/reports/style.json", tiles),
+        "basemap_attribution": settings.BASEMAP_ATTRIBUTION})
