@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "leaflet",
@@ -101,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.client_address",
+    # Before anything that answers: its refusals of public reads carry the CORS headers too (config/cors.py).
+    "config.cors.PublicReadsOnly",
     "config.middleware.refuse_large_bodies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -139,6 +142,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# CORS for the public read APIs (config.cors.PublicReadsOnly decides which requests): any origin, as they serve
+# public data only; no credentials, and no Authorization header, so no cookie or token ever crosses.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Sign-in: Django's users and passwords, locked for a while after repeated failures (django-axes).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -219,6 +231,7 @@ STATICFILES_DIRS = [
     ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
     ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),
     ("vendor/point-geometry", BASE_DIR / "node_modules" / "@mapbox" / "point-geometry"),
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

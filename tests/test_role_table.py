@@ -77,7 +77,9 @@ ROUTES = {
         "ogcapi/collections/<str:collectionId>/items",
         "ogcapi/collections/<str:collectionId>/items/<str:featureId>", "data/", "data/peta/", "api/schema/",
         "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
-        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
+        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
+        "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
+        "media/<path:path>",
         # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature)
         "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
