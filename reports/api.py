@@ -24,6 +24,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_alias
 from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
@@ -474,7 +475,7 @@ class ExportView(APIView):
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
         shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
-        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        reports = query.filter(Report.objects.using(replica_alias()).visible_to(request.user)).order_by("pk")
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
             features = representation.texts(reports, representation.feature(shape, absolute))

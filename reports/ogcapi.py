@@ -28,6 +28,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_alias
 from geo.models import Generation, KelurahanBoundary
 from reports import exports, representation
 from reports.api import ERRORS
@@ -219,7 +220,9 @@ def item_query(request):
 
 def report_features(request, query, code=None):
     """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON."""
-    reports = Report.objects.public().filter(pk__gt=query["after"], **({"code": code.upper()} if code else {}))
+    # A page of the list from the replica, if any; one report asked for by its code from the primary.
+    reports = Report.objects.using(replica_alias()) if code is None else Report.objects.filter(code=code.upper())
+    reports = reports.public().filter(pk__gt=query["after"])
     if "bbox" in query:
         reports = reports.filter(location__intersects=query["bbox"])
     if "datetime" in query:

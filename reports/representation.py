@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -234,7 +234,7 @@ def json_array(reports, expression, keep=(), where="", order="", params=()):
         sql, inner = reports.annotate(item=expression).values("item", *keep).query.sql_with_params()
     except EmptyResultSet:  # a filter no report can pass (crew__in=[])
         return "[]"
-    with connection.cursor() as cursor:
+    with connections[reports.db].cursor() as cursor:
         cursor.execute(f"SELECT coalesce(json_agg(page.item {order and 'ORDER BY ' + order}), '[]')::text "
                        f"FROM ({sql}) page {where and 'WHERE ' + where}", (*inner, *params))
         return cursor.fetchone()[0]
