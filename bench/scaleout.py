@@ -66,6 +66,7 @@ HEAVY_READS = [("export", "/api/v1/reports.geojson"), ("statistics", "/api/v1/st
                ("open311 list", "/open311/v2/requests.json")]
 RESTART_AFTER_S = 5
 FILING_ATTEMPTS = 6
+TIMEOUT = urllib3.Timeout(connect=5, read=60)
 MAIN_NGINX = """\
 user root;
 pid nginx.pid;
@@ -199,7 +200,7 @@ class Run:
     def request(self, kind, method, path, **options):
         start = time.perf_counter()
         try:
-            response = self.pool.request(method, path, retries=False, timeout=urllib3.Timeout(5, 60), **options)
+            response = self.pool.request(method, path, retries=False, timeout=TIMEOUT, **options)
             error = f"HTTP {response.status}" if response.status >= 400 else None
         except urllib3.exceptions.HTTPError as failure:
             response, error = None, type(failure).__name__
