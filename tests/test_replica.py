@@ -6,6 +6,7 @@ only on the primary. (bench/scaleout.py runs the same code against a true stream
 """
 
 import json
+import subprocess
 
 import pytest
 from django.conf import settings as django_settings
@@ -15,6 +16,7 @@ from django.db.utils import load_backend
 from config import db_router
 from config.db_router import REPLICA, replica_alias
 from config.ensure_database import ensure
+from reports import backup
 from reports.backup import postgres
 from reports.models import Report
 from tests.conftest import make_report
@@ -113,3 +115,13 @@ def test_without_a_replica_configured_everything_reads_the_primary(client):
     make_report()
     assert replica_alias() == "default"
     assert len(exported(client)) == 1
+
+
+def test_a_backup_dumps_the_replica_when_it_keeps_up(two_reports, tmp_path):
+    said = []
+    folder, manifest = backup.backup(tmp_path / "backups", say=said.append)
+    assert any(line.startswith("Dumping database test_") and "(the replica)" in line for line in said)
+    assert manifest["reports"] == 1  # the replica's one report, counted in the snapshot pg_dump dumped
+    rows = subprocess.run(["pg_restore", "--data-only", "--table=reports_report", "--file=-",
+                           str(folder / "database.dump")], capture_output=True, text=True, check=True).stdout
+    assert ON_THE_REPLICA in rows
