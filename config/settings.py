@@ -186,6 +186,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "postgis://127.0.0.1:5432/padangpanjang")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Our statements are short passes over indexed rows (a tile, a page, a range of an export): PostgreSQL's JIT
+# compiles them first and costs more than it saves (148 ms of 590 on a 10,000-report range of an export).
+# DateStyle ISO: a date cast to text is YYYY-MM-DD whatever the server's default (reports.representation).
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO"}
 # A PostgreSQL streaming replica for heavy reads that may be a little stale (config/db_router.py): exports,
 # statistics, the OGC API's and Open311's lists, backups' dumps. One that does not answer, or lags more than
 # REPLICA_MAX_LAG_S, is skipped (looked at again every REPLICA_CHECK_S in each process) and the primary answers.
@@ -193,7 +197,8 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
     DATABASES["replica"].update(ENGINE=DATABASES["default"]["ENGINE"], TEST={"MIRROR": "default"})
-    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT_S", 2)
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"],
+                                       "connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT_S", 2)}
 DATABASE_ROUTERS = ["config.db_router.PrimaryRouter"]
 REPLICA_MAX_LAG_S = env_float("REPLICA_MAX_LAG_S", 30)
 REPLICA_CHECK_S = env_float("REPLICA_CHECK_S", 5)

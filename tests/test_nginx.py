@@ -23,8 +23,9 @@ import urllib3
 from django.conf import global_settings
 
 from config import nginx
-from reports import open311, photos
+from reports import photos
 from reports.forms import MAX_PHOTOS
+from reports.interop import open311
 from reports.models import ApiCall, ApiClient
 from tests.conftest import make_report
 from tests.deployed import collect_static, gunicorn, production_env
@@ -160,7 +161,7 @@ def test_https_pages_are_strict_and_cookies_secure_and_a_sign_in_passes_csrf(liv
 def test_exports_stream_through(site):
     export = site.get(f"{site.https}/api/v1/reports.csv")
     assert export.status == 200 and export.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert export.data.startswith(b"lon,lat,code,")
+    assert export.data.startswith("\ufefflon,lat,code,".encode())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,168 @@
+"""GeoJSON (RFC 7946) and CSV exports of reports, streamed so a million rows cost flat memory.
+
+PostgreSQL writes each report's feature or CSV line (reports.representation) and its COPY hands them over
+a range of reports at a time: Python only passes bytes on.
+"""
+
+from django import forms
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
+
+from config.db_router import replica_alias
+from geo.models import Kecamatan, Kelurahan
+from reports import representation, roles
+from reports.api.params import parse_bbox, parse_moment
+from reports.api.schema import ERRORS, GEOJSON
+from reports.models import STATUS_WORDS, Category, Report
+
+
+class ExportFilter(forms.Form):
+    bbox = forms.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat")
+    kelurahan = forms.ModelMultipleChoiceField(queryset=Kelurahan.objects.all(), to_field_name="code",
+                                               required=False)
+    kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.all(), to_field_name="code", required=False)
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug", required=False)
+    status = forms.ChoiceField(choices=[("", ""), *STATUS_WORDS], required=False)
+    from_ = forms.CharField(required=False)
+    to = forms.CharField(required=False)
+    overdue = forms.NullBooleanField(required=False)
+    # CSV only: ";" for a spreadsheet set to a language that writes decimal commas (Excel in Indonesia).
+    sep = forms.ChoiceField(choices=[(",", ","), (";", ";")], required=False)
+
+    def __init__(self, data, *args, **kwargs):
+        data = data.copy()
+        if "from" in data:
+            data.setlist("from_", data.pop("from"))
+        super().__init__(data, *args, **kwargs)
+
+    def clean_from_(self):
+        return self.moment("from_")
+
+    def clean_to(self):
+        return self.moment("to", end=True)
+
+    def moment(self, field, end=False):
+        text = self.cleaned_data[field]
+        moment = parse_moment(text, end) if text else None
+        if text and moment is None:
+            raise forms.ValidationError(_("Give a date or date-time, e.g. 2026-11-28 or 2026-11-28T08:00:00+07:00."))
+        return moment
+
+    def clean_sep(self):
+        return self.cleaned_data["sep"] or ","
+
+    def clean_bbox(self):
+        value = self.cleaned_data["bbox"]
+        return parse_bbox(value) if value else None
+
+    def errors_by_parameter(self):
+        return {("from" if field == "from_" else field): messages for field, messages in self.errors.items()}
+
+    def filter(self, reports):
+        data = self.cleaned_data
+        if data["bbox"] is not None:
+            reports = reports.filter(location__intersects=data["bbox"])
+        if data["kelurahan"]:
+            reports = reports.filter(kelurahan__in=data["kelurahan"])
+        if data["kecamatan"]:
+            reports = reports.filter(kelurahan__kecamatan=data["kecamatan"])
+        if data["category"]:
+            reports = reports.of_category(data["category"])
+        if data["status"]:
+            reports = reports.in_status(data["status"])
+        reports = reports.filed_between(data["from_"], data["to"])
+        if data["overdue"] is True:
+            reports = reports.overdue()
+        return reports
+
+    def download_name(self, extension):
+        """laporan-2026-11-28-jalan-baru.geojson: what was filtered, and when."""
+        data = self.cleaned_data
+        parts = ["laporan", timezone.localdate().isoformat()]
+        parts += [data["category"].slug] if data["category"] else []
+        parts += [data["status"]] if data["status"] else []
+        parts += [data["kecamatan"].code] if data["kecamatan"] else []
+        parts += [k.code for k in data["kelurahan"]][:3]
+        parts += ["terlambat"] if data["overdue"] else []
+        return "-".join(parts) + "." + extension
+
+
+def geojson_stream(reports, feature):
+    """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of `feature` over `reports`: PostgreSQL
+    writes every feature and COPY hands them over a range at a time; Python only puts commas between them."""
+    yield b'{"type":"FeatureCollection","features":['
+    separator = b""
+    for lines in representation.copied(reports, [feature], representation.JSON_LINES):
+        yield separator + lines[:-1].replace(b"\n", b",")
+        separator = b","
+    yield b"]}\n"
+
+
+# Spreadsheets take the byte-order mark as "this is UTF-8" (Excel on Windows reads ANSI otherwise).
+BOM = "\ufeff".encode()
+
+
+def csv_stream(reports, columns, separator=","):
+    """A header, then the CSV PostgreSQL's COPY writes of `columns` ((header, expression) pairs,
+    representation.csv_columns) over `reports`."""
+    yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
+    options = f"FORMAT csv, DELIMITER '{separator}'"
+    yield from representation.copied(reports, [expression for _, expression in columns], options)
+
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat"),
+    OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
+    OpenApiParameter("kecamatan", str, description="Kecamatan code."),
+    OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
+    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
+    OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
+    OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("sep", str, enum=[",", ";"], description="CSV only: the separator (default ,)."),
+]
+
+
+class StreamsItsOwnFormat(BaseContentNegotiation):
+    """The exports answer in the format their URL names, whatever the Accept header or ?format= say."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
+
+    Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Nobody gets the
+    reporter's phone or e-mail.
+    """
+
+    fmt = "geojson"
+    content_negotiation_class = StreamsItsOwnFormat
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={
+        (200, "application/geo+json"): GEOJSON, (200, "text/csv"): OpenApiTypes.STR, 400: ERRORS})
+    def get(self, request):
+        query = ExportFilter(request.GET)
+        if not query.is_valid():
+            return JsonResponse(query.errors_by_parameter(), status=400)
+        shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
+        reports = query.filter(Report.objects.using(replica_alias()).visible_to(request.user)).order_by("pk")
+        absolute = request.build_absolute_uri
+        if self.fmt == "geojson":
+            body = geojson_stream(reports, representation.feature(shape, absolute))
+            response = StreamingHttpResponse(body, content_type="application/geo+json")
+        else:
+            body = csv_stream(reports, representation.csv_columns(shape, absolute), query.cleaned_data["sep"])
+            response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
+        return response
