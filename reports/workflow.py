@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobs.queue import enqueue
-from reports import roles
+from reports import roles, signals
 from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
 
@@ -62,8 +62,12 @@ def allowed_moves(report, user):
     return set()
 
 
-def change_status(report, to_status, user, *, version, note="", photo=None, duplicate_of=None):
-    """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
+def change_status(report, to_status, user, *, version, note="", public=None, photo=None, duplicate_of=None):
+    """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict.
+
+    The note is public (the public page, Open311, LAPOR!) when `public` says so; left unsaid, a dispatcher's
+    note is public and a crew member's internal.
+    """
     if not roles.can_change(user, report):
         raise Forbidden(_("You may not change this report."))
     if version != report.version:
@@ -93,11 +97,13 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
             raise Conflict(Report.objects.get(pk=report.pk))
         stored = store_photo(report, photo, report.photos.count(), Photo.Kind.COMPLETION) if photo else None
         change = StatusChange.objects.create(report=report, from_status=report.status, to_status=to_status,
-                                             note=note, by=user, photo=stored)
+                                             note=note, by=user, photo=stored,
+                                             public=roles.is_dispatcher(user) if public is None else public)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
         if report.reporter_email:
             enqueue("reports.tell_reporter", change_id=change.pk)  # reports/tasks.py
+        signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
 

@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
-    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root.
+    """Subclasses answer each GET and POST in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root.
     With `tls` (an ssl.SSLContext with its certificate loaded), the server speaks HTTPS."""
 
     def __init__(self, tls=None):
@@ -14,6 +14,8 @@ class LocalServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.handle(self)
+
+            do_POST = do_GET
 
             def log_message(self, *args):
                 pass

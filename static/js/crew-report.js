@@ -38,7 +38,8 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var change = {
-      fields: { status: form.status.value, note: form.note.value, duplicate_of: form.duplicate_of.value,
+      fields: { status: form.status.value, note: form.note.value, public: form.public.checked ? "true" : "false",
+                duplicate_of: form.duplicate_of.value,
                 version: form.dataset.version },
       photo: form.photo.files[0] || null,
     };
