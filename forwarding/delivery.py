@@ -78,7 +78,8 @@ def pending(link=None):
 
 def deliver(forwarding_id, probe=False):
     """Send what is unsent of one forwarding (the job `forwarding.deliver`); see the module's docstring."""
-    forwarding = Forwarding.objects.select_for_update().select_related("link").get(pk=forwarding_id)
+    # Its own row only (`of`): locking the system's row too would hold up every transaction adding a forwarding.
+    forwarding = Forwarding.objects.select_for_update(of=("self",)).select_related("link").get(pk=forwarding_id)
     link = forwarding.link
     adapter = ADAPTERS[link.kind]
     if (link.paused_since and not probe) or not adapter.enabled(link):

@@ -3,7 +3,8 @@ against it (a request that breaks it is answered 400 and kept in `violations`) a
 
 import json
 import threading
-from datetime import datetime, timezone
+import time
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -27,10 +28,11 @@ class FakeLapor(LocalServer):
         self.complaints, self.follow_ups, self.violations, self.requests = {}, [], [], []
         self.received = 0
         self.files = {}
+        self.arrivals = {}  # source_id: when its complaint first arrived (time.time())
         self.fail = None
         self.release = threading.Event()
         self.dispositions = [[]]
-        self.clock = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+        self.clock = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
         self.lock = threading.Lock()
         super().__init__()
 
@@ -64,6 +66,7 @@ class FakeLapor(LocalServer):
                 return self.answer(request, 409, {"tracking_id": self.complaints[body["source_id"]]["tracking_id"]})
             body["tracking_id"] = f"LAPOR-{len(self.complaints) + 1:05d}"
             self.complaints[body["source_id"]] = body
+            self.arrivals[body["source_id"]] = time.time()
             return self.answer(request, 201, {"tracking_id": body["tracking_id"]})
         if request.command == "POST" and len(parts) == 3 and parts[0] == "complaints" and parts[2] == "followups":
             body = self.body(request, FOLLOW_UP)
