@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from forwarding import delivery, inbound
+from forwarding import delivery, inbound, partners
 from jobs.queue import task
 
 
@@ -28,3 +28,8 @@ def lapor_pull():
 @task(inbound.IMPORT_TASK)
 def lapor_import(disposition_id):
     inbound.import_disposition(disposition_id)
+
+
+@task("forwarding.open311_poll", every=timedelta(seconds=settings.OPEN311_PARTNER_POLL_SECONDS))
+def open311_poll():
+    partners.poll()

@@ -86,6 +86,20 @@ def change_status(report, to_status, user, *, version, note="", public=None, pho
     if to_status == Status.DUPLIKAT:
         if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
             raise Refused(_("Give the code of the original report."), "duplicate_of")
+    return _move(report, to_status, user, version=version, note=note, photo=photo, duplicate_of=duplicate_of,
+                 public=roles.is_dispatcher(user) if public is None else public)
+
+
+def partner_move(report, to_status, note):
+    """A partner system moved the request we forwarded it, and the report's category lets that move ours
+    (forwarding/): along the workflow's own graph, by nobody, without the photo a crew member must take.
+    Returns the StatusChange, or None when the workflow does not lead there from the report's status."""
+    if to_status not in workflow_moves(report) or report.status in FINAL:
+        return None
+    return _move(report, to_status, None, version=report.version, note=note, public=True)
+
+
+def _move(report, to_status, user, *, version, note, public, photo=None, duplicate_of=None):
     with files_removed_on_failure(), transaction.atomic():
         now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
@@ -97,8 +111,7 @@ def change_status(report, to_status, user, *, version, note="", public=None, pho
             raise Conflict(Report.objects.get(pk=report.pk))
         stored = store_photo(report, photo, report.photos.count(), Photo.Kind.COMPLETION) if photo else None
         change = StatusChange.objects.create(report=report, from_status=report.status, to_status=to_status,
-                                             note=note, by=user, photo=stored,
-                                             public=roles.is_dispatcher(user) if public is None else public)
+                                             note=note, by=user, photo=stored, public=public)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
         if report.reporter_email:

@@ -74,6 +74,7 @@ ROUTES = {
         "open311/discovery.<format:fmt>", "open311/v2/services.<format:fmt>",
         "open311/v2/services/<str:code>.<format:fmt>", "open311/v2/requests.<format:fmt>",
         "open311/v2/requests/<str:code>.<format:fmt>", "open311/v2/tokens/<str:token>.<format:fmt>",
+        "open311/v2/servicerequestupdates.<format:fmt>",
         "ogcapi/", "ogcapi/conformance", "ogcapi/collections", "ogcapi/collections/<str:name>",
         "ogcapi/collections/<str:name>/items", "ogcapi/collections/<str:name>/items/<str:item>", "api/schema/",
         "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
