@@ -22,7 +22,7 @@ class FakeLapor(LocalServer):
     `received` counts the complaints POSTed (a repeat too). `fail` makes every request answer: an HTTP status
     (401, 500), "garbage" (200 that is not JSON), "hangup" (the connection closed unanswered) or "slow" (no
     answer until `release` is set). `dispositions` are the pages GET /dispositions serves, by page number;
-    `clock` is the Date it answers with."""
+    `clock` is the Date it answers with; with `accept` set, it answers that many more requests, then 503."""
 
     def __init__(self):
         self.complaints, self.follow_ups, self.violations, self.requests = {}, [], [], []
@@ -30,6 +30,7 @@ class FakeLapor(LocalServer):
         self.files = {}
         self.arrivals = {}  # source_id: when its complaint first arrived (time.time())
         self.fail = None
+        self.accept = None
         self.release = threading.Event()
         self.dispositions = [[]]
         self.clock = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -48,6 +49,10 @@ class FakeLapor(LocalServer):
             return self.reply(request, 200, b"<html>maintenance</html>", "text/html")
         if isinstance(self.fail, int):
             return self.answer(request, self.fail, {"error": "on demand"})
+        if self.accept is not None:  # answer this many more, then 503
+            if self.accept == 0:
+                return self.answer(request, 503, {"error": "on demand"})
+            self.accept -= 1
         if url.path.startswith("/files/"):  # an attachment's photo, fetched like any photo from a URL
             return self.reply(request, 200, self.files.get(url.path, b""), "image/jpeg")
         if request.headers.get("Authorization") != f"Token {TOKEN}":

@@ -126,6 +126,23 @@ def test_every_status_change_follows_in_order_with_its_public_note_and_proof_pho
     assert lapor.violations == [] and len(lapor.follow_ups) == 4
 
 
+def test_a_failure_halfway_keeps_what_went_out_and_sends_nothing_twice(lapor, dispatcher, django_user_model):
+    report = make_report()
+    crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
+    lapor.fail = 500
+    verify(report, dispatcher)
+    move(report, Status.DIKERJAKAN, crew)
+    move(report, Status.DIVERIFIKASI, crew)
+    run_jobs()
+    lapor.fail, lapor.accept = None, 2  # the complaint and the first follow-up go, then LAPOR! fails
+    run_jobs()
+    assert lapor.received == 1 and [body["status"] for _, body in lapor.follow_ups] == ["dikerjakan"]
+    lapor.accept = None
+    run_jobs()
+    run_jobs()
+    assert lapor.received == 1 and [body["status"] for _, body in lapor.follow_ups] == ["dikerjakan", "diverifikasi"]
+
+
 def test_only_public_notes_reach_the_public_page_and_open311(lapor, dispatcher, client, django_user_model):
     report = make_report()
     crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
