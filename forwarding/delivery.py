@@ -116,11 +116,14 @@ def deliver(forwarding_id, probe=False):
 def answered(link):
     """The system answered: it is in use again, and the deliveries waiting for it go now."""
     now = timezone.now()
-    fields = {"last_success": now}
+    fields = {}
+    if link.last_success is None or now - link.last_success > timedelta(minutes=1):
+        fields["last_success"] = now  # once a minute: every delivery writing the one row would queue them up
     if link.paused_since:
         fields.update(paused_since=None, pause_reason="")
         logger.warning("%s answers again: resumed", link, extra={"event": "forwarding_resumed", "link": link.pk})
-    Link.objects.filter(pk=link.pk).update(**fields)
+    if fields:
+        Link.objects.filter(pk=link.pk).update(**fields)
     Job.objects.filter(task=TASK, state=Job.State.QUEUED, run_at__gt=now, args__link_id=link.pk).update(run_at=now)
     if link.paused_since:
         for forwarding in pending(link):
@@ -139,6 +142,8 @@ def check_links():
     """Each minute: a paused system gets one delivery tried (a success resumes it); any forwarding with
     something unsent and no waiting job (a delivery that found a system switched off) gets one."""
     for link in Link.objects.all():
+        if not ADAPTERS[link.kind].enabled(link):
+            continue  # switched off (LAPOR_URL empty): its forwardings wait, no job for them
         waiting = pending(link).order_by("pk")
         if link.paused_since:
             if first := waiting.first():
