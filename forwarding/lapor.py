@@ -16,7 +16,7 @@ from reports.models import Report
 UPSTREAM = "lapor"
 # Our report as LAPOR! wants it: its names on the left, our properties (reports/representation.py) on the right.
 COMPLAINT = ["source_id=code", "title=category_name", "content=description", "lat", "lon", "address",
-             "kelurahan_code", "created_at=created", "attachments=photo_urls", "reporter_name=name"]
+             "kelurahan_code", "created_at=created", "attachments=photos", "reporter_name=name"]
 
 
 FOLLOW_UPS = True  # every status change of a forwarded report is posted to it
@@ -45,6 +45,7 @@ def complaint(forwarding):
     body = representation.one(Report.objects.filter(pk=forwarding.report_id), shape)
     body = json.loads(body)
     body["lat"], body["lon"] = float(body["lat"]), float(body["lon"])
+    body["attachments"] = [photo["url"] for photo in body["attachments"]]
     body["topic_id"] = forwarding.code
     body["anonymous"] = not body["reporter_name"]
     return body

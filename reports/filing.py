@@ -47,18 +47,19 @@ def existing_submission(client_uuid):
         return None
 
 
-def file_report_from_form(data):
+def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "attributes")
-    return file_report(**{field: data[field] for field in fields})
+    return file_report(**{field: data[field] for field in fields}, address=address)
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, attributes=None, filed_at=None):
+                show_name=False, attributes=None, address="", filed_at=None):
     """File a report, or return the one this submission already made (a retried POST).
 
-    `photos` are reports.photos.ProcessedPhoto, already checked. `filed_at` is when it was filed elsewhere (a
+    `photos` are reports.photos.ProcessedPhoto, already checked. An `address` given (Open311's address_string)
+    is kept as it is; without one the geocoder is asked later. `filed_at` is when it was filed elsewhere (a
     complaint LAPOR! hands over): its filing time, and the start of its due date. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
@@ -83,7 +84,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 kelurahan=location.kelurahan,
                 crew=location.crew,
                 routing_problem=location.crew_problem[:300],
-                address=fallback_address(location),
+                address=address[:300] or fallback_address(location),
                 description=description,
                 attributes=attributes or {},
                 due_date=add_working_days(today, category.response_days),
@@ -98,7 +99,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 Report.objects.filter(pk=report.pk).update(created=filed_at)
                 report.created = filed_at
             StatusChange.objects.create(report=report, to_status=Status.BARU)
-            geocode_later(report.pk)
+            if not address:
+                geocode_later(report.pk)
             signals.report_filed.send(Report, report=report)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
