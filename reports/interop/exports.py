@@ -5,6 +5,7 @@ a range of reports at a time: Python only passes bytes on.
 """
 
 from django import forms
+from django.db.models import Func, TextField
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,12 +95,14 @@ class ExportFilter(forms.Form):
 
 def geojson_stream(reports, feature):
     """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of `feature` over `reports`: PostgreSQL
-    writes every feature and COPY hands them over a range at a time; Python only puts commas between them."""
+    writes every feature, each after a comma and ending its line (JSON allows the line breaks), and COPY hands
+    them over a range at a time; Python passes the bytes on, and drops the comma before the first one only."""
     yield b'{"type":"FeatureCollection","features":['
-    separator = b""
-    for lines in representation.copied(reports, [feature], representation.JSON_LINES):
-        yield separator + lines[:-1].replace(b"\n", b",")
-        separator = b","
+    first = True
+    after_comma = Func(feature, template="',' || (%(expressions)s)::text", output_field=TextField())
+    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES):
+        yield lines[1:] if first else lines
+        first = False
     yield b"]}\n"
 
 
