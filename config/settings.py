@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "jobs",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +322,14 @@ JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
 DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.
 API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
+
+# Personal data (privacy/, docs/privacy.md): how long it is kept. A reporter's name, phone and e-mail are erased
+# this many days after the report is closed (selesai, ditutup, ditolak, duplikat); IP addresses in the API call
+# log and the sign-in records after IP_RETENTION_DAYS; the photos of a report rejected or hidden from the public
+# after HIDDEN_PHOTO_RETENTION_DAYS. A nightly job (privacy.retention) erases them.
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
+IP_RETENTION_DAYS = env_int("IP_RETENTION_DAYS", 30)
+HIDDEN_PHOTO_RETENTION_DAYS = env_int("HIDDEN_PHOTO_RETENTION_DAYS", 90)
 
 # Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
 # them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.

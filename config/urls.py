@@ -25,6 +25,7 @@ urlpatterns = [
     path("laporan/<str:code>/", report_views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
     path("statistik/", report_views.statistics, name="statistics"),
+    path("", include("privacy.urls")),
     path("petugas/", report_views.crew_home, name="crew-home"),
     path("petugas/laporan/<str:code>/", report_views.crew_report, name="crew-report"),
     path("masuk/otp/", include("accounts.urls")),

@@ -27,6 +27,8 @@ from rest_framework.views import APIView
 from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
+from privacy import access
+from privacy.models import ContactAccess
 from reports import exports, ratelimit, representation, roles, services, stats, workflow
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import STATUS_WORDS, Category, Report, Status
@@ -142,9 +144,13 @@ class ReportUpload(serializers.Serializer):
     description = serializers.CharField(min_length=10, max_length=2000)
     photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
     name = serializers.CharField(required=False)
-    phone = serializers.CharField(required=False, help_text="Seen by staff only.")
-    email = serializers.EmailField(required=False, help_text="Seen by staff only.")
+    phone = serializers.CharField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
+    email = serializers.EmailField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
     show_name = serializers.BooleanField(required=False)
+    contact_consent = serializers.BooleanField(required=False, help_text="Required with a phone or e-mail: the "
+                                               "reporter agrees to status updates there (see /privasi/).")
+    photos_show_people = serializers.BooleanField(required=False, help_text="The photos wait for a dispatcher "
+                                                  "(who may blur faces and plates) before they are published.")
 
 
 FILED = inline_serializer("Filed", {
@@ -460,7 +466,8 @@ class ExportView(APIView):
     """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
 
     Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
-    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Nobody gets the
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Dispatchers and admins
+    get the reporter's name too, and each report whose name they get is a row of the access log. Nobody gets the
     reporter's phone or e-mail.
     """
 
@@ -475,6 +482,9 @@ class ExportView(APIView):
             return JsonResponse(query.errors_by_parameter(), status=400)
         shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
         reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        if access.sees_contact(request.user):
+            shape = representation.EXPORT_CONTACT
+            access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
             features = representation.texts(reports, representation.feature(shape, absolute))

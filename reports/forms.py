@@ -42,7 +42,31 @@ def question_field(question):
     return forms.CharField(max_length=200, **common)
 
 
-class ReportForm(forms.Form):
+class ContactForm(forms.Form):
+    """The reporter's optional contact details, and their consent to be told about the report there: the filing
+    form's, and the private link's for correcting them (privacy/)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    phone = forms.RegexField(
+        label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
+        error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
+    contact_consent = forms.BooleanField(
+        label=_("Use my phone or e-mail to tell me how this report goes"), required=False,
+        help_text=_("Only for this report's status updates; erased once it has been closed a while."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("phone") or data.get("email")) and not data.get("contact_consent"):
+            self.add_error("contact_consent", _("Tick this box to let us use your phone or e-mail, or leave them "
+                                                "empty."))
+        return data
+
+
+class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
         queryset=Category.objects.exclude(parent=None).select_related("parent"),
@@ -59,13 +83,10 @@ class ReportForm(forms.Form):
         help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
     )
     photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    phone = forms.RegexField(
-        label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
-        error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
+    photos_show_people = forms.BooleanField(
+        label=_("These photos show people or vehicles"), required=False,
+        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
     )
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -50,15 +50,16 @@ def existing_submission(client_uuid):
 def file_report_from_form(data):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
-              "attributes")
+              "contact_consent", "photos_show_people", "attributes")
     return file_report(**{field: data[field] for field in fields})
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, attributes=None):
+                show_name=False, contact_consent=False, photos_show_people=False, attributes=None):
     """File a report, or return the one this submission already made (a retried POST).
 
-    `photos` are reports.photos.ProcessedPhoto, already checked. Raises
+    `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
+    dispatcher before they are published. The reporter's consent is kept with its time. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -90,9 +91,11 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 reporter_phone=phone,
                 reporter_email=email,
                 show_name=show_name,
+                contact_consent=contact_consent,
+                contact_consent_at=timezone.now() if contact_consent else None,
             )
             for position, photo in enumerate(photos):
-                store_photo(report, photo, position)
+                store_photo(report, photo, position, published=not photos_show_people)
             StatusChange.objects.create(report=report, to_status=Status.BARU)
             geocode_later(report.pk)
     except IntegrityError:
@@ -150,12 +153,13 @@ def record_unchanged_status(report, by, note):
     report.refresh_from_db(fields=["version"])
 
 
-def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT):
+def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT, published=True):
     """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row).
 
     Call it inside `files_removed_on_failure()`: the files are written before the transaction commits.
     """
-    stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind)
+    stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind,
+                   published=published)
     stored.write_files(photo.image, photo.thumbnail)
     if (written := _written.get()) is not None:
         written.extend(stored.file_names)

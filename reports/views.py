@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -16,7 +17,7 @@ from geo import lookup
 from geo.models import Crew
 from reports import ratelimit, roles, services, stats, workflow
 from reports.forms import ReportForm
-from reports.models import Category, Report, Status
+from reports.models import Category, Photo, Report, Status
 from reports.serializers import QuestionSerializer
 
 
@@ -77,7 +78,7 @@ def _report(code):
     return get_object_or_404(
         Report.objects.public()
         .select_related("category__parent", "kelurahan__kecamatan")
-        .prefetch_related("photos", "history"),
+        .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history"),
         code=code.upper(),
     )
 

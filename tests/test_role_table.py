@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
 
+from privacy.models import ContactAccess
 from reports.models import Report
 from tests.conftest import make_report, staff_user, verified_login
 
@@ -29,7 +30,11 @@ ACTIONS = {
     ("reports.report", "merge_duplicates"): {"dispatcher", "admin"},
     ("reports.report", "delete_selected"): ADMIN,  # reports are hidden, not deleted
     ("reports.photo", "blur"): {"dispatcher", "admin"},
+    ("reports.report", "show_contact"): {"dispatcher", "admin"},  # logged: privacy.ContactAccess
+    ("reports.report", "redact"): {"dispatcher", "admin"},
     ("reports.photo", "delete_selected"): {"dispatcher", "admin"},  # a photo may be removed
+    ("reports.photo", "publish"): {"dispatcher", "admin"},
+    ("privacy.contactaccess", "export_csv"): ADMIN,
     ("reports.category", "delete_selected"): ADMIN,
     ("reports.holiday", "delete_selected"): ADMIN,
     ("reports.apiclient", "new_keys"): ADMIN,
@@ -70,7 +75,9 @@ ROUTES = {
         "open311/v2/requests/<str:code>.<format:fmt>", "open311/v2/tokens/<str:token>.<format:fmt>",
         "ogcapi/", "ogcapi/conformance", "ogcapi/collections", "ogcapi/collections/<str:name>",
         "ogcapi/collections/<str:name>/items", "ogcapi/collections/<str:name>/items/<str:item>", "api/schema/",
-        "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
+        "api/docs/", "privasi/", "laporan/<str:code>/ikuti/<str:token>/data/",
+        "laporan/<str:code>/ikuti/<str:token>/hapus/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf",
+        "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
     ], None),
 }
@@ -155,5 +162,9 @@ def test_staff_fields_in_exports_and_nearby_go_to_the_roles_the_table_names(peop
     client = signed_in(users, role)
     export = b"".join(client.get("/api/v1/reports.csv").streaming_content).decode()
     nearby = client.get("/api/v1/reports/nearby", {"lat": report.location.y, "lon": report.location.x}).json()
-    assert ("reporter_name" in export.splitlines()[0]) == (role in {"dispatcher", "planner", "admin"})
+    assert ("reporter_name" in export.splitlines()[0]) == (role in {"dispatcher", "admin"})
+    assert ("hidden" in export.splitlines()[0]) == (role in {"dispatcher", "planner", "admin"})
     assert ("routing_problem" in nearby["features"][0]["properties"]) == (role in STAFF)
+    assert "reporter_name" not in nearby["features"][0]["properties"]  # crews never see it
+    # Each report whose name went out is a row of the access log: none for the others.
+    assert ContactAccess.objects.filter(report=report, channel="export").count() == (role in {"dispatcher", "admin"})
