@@ -386,4 +386,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Pillow writes a photo's EXIF tags (the camera owner's name, the GPS position) into DEBUG lines while
+    # re-encoding it: never, even with LOG_LEVEL=DEBUG.
+    "loggers": {"PIL": {"level": "INFO"}},
 }
