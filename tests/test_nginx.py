@@ -83,6 +83,7 @@ def nginx_in_front(upstream, env, folder):
         **env, "SERVER_NAME": "127.0.0.1", "UPSTREAM": upstream, "TLS_CERT": str(folder / "cert.pem"),
         "TLS_KEY": str(folder / "key.pem"), "ACME_ROOT": str(folder / "acme"),
         "HTTP_LISTEN": f"127.0.0.1:{plain.getsockname()[1]}", "HTTPS_LISTEN": f"127.0.0.1:{tls.getsockname()[1]}",
+        "ACCESS_LOG": str(folder / "site-access.log"),
     })
     (folder / "site.conf").write_text(config)
     (folder / "nginx.conf").write_text(MAIN.format(user=pwd.getpwuid(os.getuid()).pw_name))
@@ -208,6 +209,18 @@ def test_the_client_is_the_address_nginx_saw_not_the_one_it_claims(site):
     assert site.get(f"{site.https}{path}", **{"X-Forwarded-For": FORGED}).status == 200
     assert site.get(f"{site.app}{path}", **{"X-Forwarded-For": FORGED, "X-Forwarded-Proto": "https"}).status == 200
     assert list(ApiCall.objects.order_by("pk").values_list("remote_addr", flat=True)) == ["127.0.0.1", FORGED]
+
+
+def test_the_access_log_keeps_no_private_token_nor_query(site):
+    """docs/privacy.md: a private link's token and a query (an Open311 api_key, a searched address) would sit in
+    the proxy's log for weeks; the log has the path, the private link's token replaced by a dash."""
+    site.get(f"{site.https}/laporan/PP-260001/ikuti/token-rahasia-123/data/")
+    site.get(f"{site.http}/laporan/PP-260001/ikuti/token-rahasia-456/")
+    site.get(f"{site.https}/open311/discovery.json?api_key=kunci-rahasia-789")
+    logged = (site.folder / "site-access.log").read_text()
+    assert "/laporan/PP-260001/ikuti/-/data/" in logged and "/open311/discovery.json" in logged
+    for secret in ("token-rahasia-123", "token-rahasia-456", "kunci-rahasia-789"):
+        assert secret not in logged
 
 
 def test_a_full_report_gets_through_and_a_byte_more_is_refused(site):
