@@ -3,7 +3,7 @@ postprocessing hook): they come from config/middleware.py and config/errors.py, 
 
 from config.errors import RETRY_AFTER_SECONDS
 
-# {"error": message}: the error form of these answers, and of views' own refusals (reports.api).
+# {"error": message}: the error form of these answers, and of views' own refusals (reports.api.views).
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_JSON = {"application/json": {"schema": ERROR}}
 COMMON = {

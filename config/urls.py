@@ -8,8 +8,8 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config.health import healthz
-from reports import media, ogcapi
-from reports import views as report_views
+from reports import media
+from reports.interop import ogcapi
 
 handler500 = "config.errors.server_error"
 
@@ -20,24 +20,17 @@ admin.site.site_header = _("Lapor Padangpanjang: administration")
 admin.site.site_title = _("Lapor Padangpanjang")
 
 urlpatterns = [
-    path("", report_views.home, name="home"),
-    path("lapor/", report_views.submit, name="report-submit"),
-    path("laporan/<str:code>/", report_views.detail, name="report-detail"),
-    path("laporan/<str:code>/ikuti/<str:token>/", report_views.private, name="report-private"),
-    path("statistik/", report_views.statistics, name="statistics"),
+    path("", include("reports.urls")),
     path("", include("privacy.urls")),
-    path("petugas/", report_views.crew_home, name="crew-home"),
-    path("petugas/laporan/<str:code>/", report_views.crew_report, name="crew-report"),
     path("masuk/otp/", include("accounts.urls")),
     path("masuk/", auth_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("manifest.webmanifest", TemplateView.as_view(
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
-    path("favicon.ico", report_views.favicon),
-    path("api/v1/", include("reports.urls")),
-    path("open311/", include("reports.open311_urls")),
-    path("ogcapi/", include("reports.ogcapi_urls")),
+    path("api/v1/", include("reports.api.urls")),
+    path("open311/", include("reports.interop.open311_urls")),
+    path("ogcapi/", include("reports.interop.ogcapi_urls")),
     path("api/schema/", ogcapi.SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("tiles/", include("tiles.urls")),

@@ -12,8 +12,9 @@ from config.admin import AdministratorsOnly
 from geo import lookup
 from jobs.queue import enqueue
 from privacy import access, desk
-from reports import open311, services, workflow
 from reports import photos as photo_rules
+from reports import services, workflow
+from reports.interop import open311
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
 
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from geo.models import Crew
 from reports import roles
+from reports.calendar import add_working_days
 from reports.models import Report
-from reports.services import add_working_days
 
 
 def recipients():

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 @task("reports.fill_address")
 def fill_address(report_id):
     """Replace the kelurahan address with the geocoder's street address, when it knows one. A geocoder that does
-    not answer fails the job, which is retried later (reports.services.geocode_later enqueues it)."""
+    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it)."""
     point = Report.objects.values_list("location", flat=True).get(pk=report_id)
     if address := geocoding.reverse(point.y, point.x):
         Report.objects.filter(pk=report_id).update(address=address[:300])

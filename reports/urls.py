@@ -1,21 +1,16 @@
+"""The resident's and the crew's pages (the JSON API's routes are reports.api.urls)."""
+
 from django.urls import path
 
-from reports import api
+from reports import views
 
-app_name = "api"
 urlpatterns = [
-    path("locate", api.LocateView.as_view(), name="locate"),
-    path("categories", api.CategoryListView.as_view(), name="categories"),
-    path("kelurahan.geojson", api.KelurahanOutlineView.as_view(), name="kelurahan"),
-    path("stats.json", api.StatsView.as_view(), name="stats"),
-    path("stats/kelurahan.geojson", api.StatsKelurahanView.as_view(), name="stats-kelurahan"),
-    path("geocode", api.GeocodeView.as_view(), name="geocode"),
-    path("reports", api.ReportListView.as_view(), name="reports"),
-    path("reports.geojson", api.ExportView.as_view(fmt="geojson"), name="export-geojson"),
-    path("reports.csv", api.ExportView.as_view(fmt="csv"), name="export-csv"),
-    path("reports/duplicates", api.DuplicatesView.as_view(), name="duplicates"),
-    path("reports/nearby", api.NearbyView.as_view(), name="nearby"),
-    path("reports/<str:code>", api.ReportDetailView.as_view(), name="report"),
-    path("reports/<str:code>/support", api.SupportView.as_view(), name="support"),
-    path("reports/<str:code>/status", api.StatusView.as_view(), name="status"),
+    path("", views.home, name="home"),
+    path("lapor/", views.submit, name="report-submit"),
+    path("laporan/<str:code>/", views.detail, name="report-detail"),
+    path("laporan/<str:code>/ikuti/<str:token>/", views.private, name="report-private"),
+    path("statistik/", views.statistics, name="statistics"),
+    path("petugas/", views.crew_home, name="crew-home"),
+    path("petugas/laporan/<str:code>/", views.crew_report, name="crew-report"),
+    path("favicon.ico", views.favicon),
 ]

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from geo import lookup
 from geo.models import Crew
-from reports import ratelimit, roles, services, stats, workflow
+from reports import filing, ratelimit, roles, stats, workflow
+from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm
 from reports.models import Category, Photo, Report, Status
-from reports.serializers import QuestionSerializer
 
 
 def page_texts():
@@ -54,7 +54,7 @@ def home(request, form=None, status=200):
 @require_POST
 def submit(request):
     """The form's own POST, for phones without JavaScript; the page's script uses the API instead."""
-    existing = services.existing_submission(request.POST.get("client_uuid"))
+    existing = filing.existing_submission(request.POST.get("client_uuid"))
     if existing is not None:
         return redirect(existing.get_private_url())
     form = ReportForm(request.POST, request.FILES)
@@ -64,7 +64,7 @@ def submit(request):
     if not form.is_valid():
         return home(request, form, status=400)
     try:
-        report, created = services.file_report_from_form(form.cleaned_data)
+        report, created = filing.file_report_from_form(form.cleaned_data)
     except lookup.OutsideCity as outside:
         form.add_error("lat", str(outside))
         return home(request, form, status=400)

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from jobs.queue import enqueue
 from reports import roles
+from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
-from reports.services import files_removed_on_failure, store_photo
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import global_settings, settings
 from django.contrib.auth.models import Group
+from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
@@ -19,12 +20,12 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright import sync_api as playwright
 
-from geo.models import Crew
+from geo.models import Crew, Kelurahan
 from jobs import queue
 from jobs.models import Job
 from reports import photos
+from reports.filing import file_report
 from reports.models import Category, Report
-from reports.services import file_report
 from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tiles import area
@@ -181,16 +182,34 @@ def run(command, *args, **options):
 REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Siti", "0812 5555 4444", "siti.rahasia@example.org"
 
 
-def make_report(slug="jalan-berlubang", lat=GANTING_GPS[0], lon=GANTING_GPS[1], with_photo=False, **fields):
-    """A report filed the way every report is (services.file_report), then given `fields` directly."""
+def make_report(slug="jalan-berlubang", *, lat=GANTING_GPS[0], lon=GANTING_GPS[1], north=0.0, with_photo=False,
+                description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE,
+                email=REPORTER_EMAIL, show_name=False, **fields):
+    """The tests' one way to make a report: filed the way every report is (filing.file_report), `north` degrees
+    of latitude from (`lat`, `lon`), then given `fields` directly (status, hidden, due_date...)."""
     filed, _ = file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
-        description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE, email=REPORTER_EMAIL,
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
+        description=description, name=name, phone=phone, email=email, show_name=show_name,
         photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
     )
-    if fields:
-        Report.objects.filter(pk=filed.pk).update(**fields)
-    return filed
+    if not fields:
+        return filed
+    Report.objects.filter(pk=filed.pk).update(**fields)
+    return Report.objects.get(pk=filed.pk)
+
+
+def bulk_reports(count, spread=0.01, slug="jalan-berlubang", prefix="T"):
+    """`count` reports in a square of `spread` degrees south-east of Ganting, straight into the table (fast, for
+    tests that need thousands: no lookup, no history)."""
+    category, kelurahan = Category.objects.get(slug=slug), Kelurahan.objects.get(name="Ganting")
+    side = int(count**0.5) + 1
+    step = spread / side
+    Report.objects.bulk_create(
+        Report(code=f"{prefix}-{n}", client_uuid=uuid.uuid4(), private_token="t", category=category,
+               kelurahan=kelurahan, description="Generated.", due_date="2030-01-01",
+               location=Point(GANTING_GPS[1] + step * (n % side), GANTING_GPS[0] - step * (n // side)))
+        for n in range(count)
+    )
 
 
 def run_jobs():

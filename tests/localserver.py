@@ -5,9 +5,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
-    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root."""
+    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root.
+    With `tls` (an ssl.SSLContext with its certificate loaded), the server speaks HTTPS."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -18,7 +19,9 @@ class LocalServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle(self, request):

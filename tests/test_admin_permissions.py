@@ -2,8 +2,8 @@
 
 import pytest
 
+from reports.interop.open311 import new_key
 from reports.models import ApiClient, Photo, Report
-from reports.open311 import new_key
 from tests.conftest import make_report
 from tests.test_dispatcher_admin import stored_image
 

@@ -4,18 +4,14 @@ A crew member: nearby issues, a fix with its photo, a change made offline meetin
 Playwright drives Debian's Chromium (/usr/bin/chromium) against the production server (tests/deployed.py).
 """
 
-import uuid
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.db import connections
 
-from geo.models import Kelurahan
-from reports import photos, workflow
-from reports.models import Category, Report
-from reports.services import file_report
-from tests.conftest import staff_user
-from tests.images import GANTING_GPS, photo_bytes, upload
+from reports import workflow
+from reports.models import Report
+from tests.conftest import bulk_reports, make_report, staff_user
+from tests.images import GANTING_GPS, photo_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,13 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def many_reports(deployed):
     """More reports around the city centre than the API's GeoJSON answer holds (2,000)."""
-    category, kelurahan = Category.objects.get(slug="jalan-berlubang"), Kelurahan.objects.get(name="Ganting")
-    Report.objects.bulk_create(
-        Report(code=f"T-{n}", client_uuid=uuid.uuid4(), private_token="t", category=category, kelurahan=kelurahan,
-               location=Point(100.405 + (n % 50) * 0.0002, -0.4665 + (n // 50) * 0.0002), description="Generated.",
-               due_date="2030-01-01")
-        for n in range(2100)
-    )
+    bulk_reports(2100)
 
 
 @pytest.fixture
@@ -132,10 +122,7 @@ def test_without_a_pin_the_photo_position_is_offered(phone):
 
 
 def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_a_photo(phones, django_user_model):
-    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
-                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
-                            photos=[photos.process(upload(photo_bytes(colour=(250, 200, 0))), "1")])
-    Report.objects.filter(pk=report.pk).update(status="dikerjakan")
+    report = make_report(description="Lubang besar di jalan utama.", with_photo=True, status="dikerjakan")
     staff_user(django_user_model, "andi", "crew", report.crew.name)
     connections.close_all()
 
@@ -166,10 +153,7 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
 
 
 def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritten(phones, django_user_model):
-    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
-                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu jalan mati tiga malam.",
-                            photos=[])
-    Report.objects.filter(pk=report.pk).update(status="dikerjakan")
+    report = make_report("lampu-mati", description="Lampu jalan mati tiga malam.", status="dikerjakan")
     staff_user(django_user_model, "andi", "crew", report.crew.name)
     dewi = staff_user(django_user_model, "dewi", "dispatcher")
     connections.close_all()

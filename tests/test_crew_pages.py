@@ -1,24 +1,17 @@
 """The crew's pages and signing in: who gets in, what they may do, lock-out after repeated failures."""
 
-import uuid
 
 import pytest
 
-from reports.models import Category, Report
 from reports.roles import CREW, DISPATCHER, PLANNER
-from reports.services import file_report
-from tests.conftest import staff_user, verified_login
+from tests.conftest import REPORTER_PHONE, make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def report():
-    filed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
-                           lat=-0.460738, lon=100.417659, description="Lubang besar di jalan utama.", photos=[],
-                           phone="0812 9999 8888")
-    Report.objects.filter(pk=filed.pk).update(status="diverifikasi")
-    return filed
+    return make_report(description="Lubang besar di jalan utama.", status="diverifikasi")
 
 
 def test_a_visitor_is_sent_to_sign_in(client, report):
@@ -38,7 +31,7 @@ def test_the_assigned_crew_sees_its_actions_and_a_planner_none(client, django_us
     page = client.get(f"/petugas/laporan/{report.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="action"' in page and 'value="dikerjakan"' in page and 'value="ditolak"' not in page
     assert "geo:-0.460738,100.417659" in page
-    assert "0812 9999 8888" not in page  # the phone stays in the admin
+    assert REPORTER_PHONE not in page  # the phone stays in the admin
 
     client.force_login(staff_user(django_user_model, "bima", PLANNER))
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()

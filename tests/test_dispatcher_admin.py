@@ -1,7 +1,6 @@
 """The dispatcher's desk in the admin: filters, reassigning, merging duplicates, hiding, blurring a photo."""
 
 import io
-import uuid
 
 import pytest
 from django.contrib.gis.db.models.functions import PointOnSurface
@@ -10,22 +9,12 @@ from django.utils import timezone
 from PIL import Image
 
 from geo.models import Crew, KelurahanBoundary
-from reports import photos, services
+from reports import services
 from reports.calendar import add_working_days
 from reports.models import Category, Photo, Report
-from reports.services import file_report
-from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.conftest import make_report
 
 pytestmark = pytest.mark.django_db
-
-
-def report(offset=0.0, with_photo=False, **fields):
-    filed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
-                           lat=GANTING_GPS[0] + offset, lon=GANTING_GPS[1], description="Lubang besar di jalan.",
-                           photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [])
-    if fields:
-        Report.objects.filter(pk=filed.pk).update(**fields)
-    return Report.objects.get(pk=filed.pk)
 
 
 def stored_image(photo):
@@ -34,9 +23,9 @@ def stored_image(photo):
 
 
 def test_filters_for_overdue_and_unrouted_reports(desk):
-    late = report(due_date="2020-01-01")
-    lost = report(offset=0.0001, crew=None)
-    report(offset=0.0002)
+    late = make_report(due_date="2020-01-01")
+    lost = make_report(north=0.0001, crew=None)
+    make_report(north=0.0002)
     overdue = desk.get("/admin/reports/report/", {"overdue": "yes"}).context["cl"].result_list
     unrouted = desk.get("/admin/reports/report/", {"routing": "none"}).context["cl"].result_list
     assert [r.code for r in overdue] == [late.code]
@@ -63,7 +52,7 @@ def in_pasar_usang():
 
 
 def test_reassigning_a_crew_is_on_record(desk):
-    filed = report()
+    filed = make_report()
     west = Crew.objects.get(name="Tim Jalan Padang Panjang Barat")
     response = edit(desk, filed, crew=west.pk)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -73,7 +62,7 @@ def test_reassigning_a_crew_is_on_record(desk):
 
 
 def test_moving_a_report_places_routes_and_dates_it_again_on_record(desk):
-    filed = report()
+    filed = make_report()
     response = edit(desk, filed, location=in_pasar_usang().geojson)
     assert response.status_code == 302, response.context["adminform"].form.errors
     moved = Report.objects.get(pk=filed.pk)
@@ -85,7 +74,7 @@ def test_moving_a_report_places_routes_and_dates_it_again_on_record(desk):
 
 
 def test_a_new_category_gives_its_crew_and_due_date_and_a_chosen_crew_wins(desk):
-    filed = report()
+    filed = make_report()
     lamp = Category.objects.get(slug="lampu-mati")
     assert edit(desk, filed, category=lamp.pk).status_code == 302
     relit = Report.objects.get(pk=filed.pk)
@@ -101,7 +90,7 @@ def test_a_new_category_gives_its_crew_and_due_date_and_a_chosen_crew_wins(desk)
 
 
 def test_a_point_outside_the_city_is_refused_on_the_form(desk):
-    filed = report()
+    filed = make_report()
     response = edit(desk, filed, location=Point(100.2, -0.9, srid=4326).geojson)
     assert response.status_code == 200
     assert "Kota Padang Panjang" in " ".join(response.context["adminform"].form.errors["location"])
@@ -110,7 +99,7 @@ def test_a_point_outside_the_city_is_refused_on_the_form(desk):
 
 
 def test_relocate_is_the_same_rule_outside_the_admin(django_user_model):
-    filed = report()
+    filed = make_report()
     dewi = django_user_model.objects.create_user("dewi-api")
     services.relocate(filed, by=dewi, location=in_pasar_usang())
     moved = Report.objects.get(pk=filed.pk)
@@ -119,14 +108,14 @@ def test_relocate_is_the_same_rule_outside_the_admin(django_user_model):
 
 
 def test_merging_marks_the_newer_reports_duplicates_of_the_oldest(desk):
-    original, copy = report(), report(offset=0.00005)
+    original, copy = make_report(), make_report(north=0.00005)
     desk.post("/admin/reports/report/", {"action": "merge_duplicates", "_selected_action": [original.pk, copy.pk]})
     copy.refresh_from_db()
     assert copy.status == "duplikat" and copy.duplicate_of == original
 
 
 def test_a_hidden_report_is_gone_from_the_public_but_kept(desk, client):
-    filed = report()
+    filed = make_report()
     desk.post("/admin/reports/report/", {"action": "hide", "_selected_action": [filed.pk]})
     desk.logout()
     assert client.get(f"/laporan/{filed.code}/").status_code == 404
@@ -135,7 +124,7 @@ def test_a_hidden_report_is_gone_from_the_public_but_kept(desk, client):
 
 
 def test_one_photo_can_be_blurred_or_removed(desk):
-    filed = report(with_photo=True)
+    filed = make_report(with_photo=True)
     photo = filed.photos.get()
     before = stored_image(photo).getpixel((150, 240))
     desk.post("/admin/reports/photo/", {"action": "blur", "_selected_action": [photo.pk]})

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from reports import photos
+from reports.filing import file_report
 from reports.models import Category, Photo, Report
-from reports.services import file_report
 from tests.conftest import make_report, run
 from tests.images import GANTING_GPS, photo_bytes, upload
 

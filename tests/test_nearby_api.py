@@ -1,15 +1,13 @@
 """GET /api/v1/reports/nearby: true distances, order, filters, staff and public views, query count."""
 
 import datetime
-import uuid
 
 import pytest
 from django.contrib.auth.models import Group
 
 from geo.models import Crew
-from reports.models import Category, Report
 from reports.roles import CREW
-from reports.services import file_report
+from tests.conftest import make_report
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +15,9 @@ pytestmark = pytest.mark.django_db
 METRES_PER_DEGREE_LAT = 110_574
 
 
-def report_at(metres_south, slug="jalan-berlubang", **fields):
-    report, _ = file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug),
-        lat=-0.460738 - metres_south / METRES_PER_DEGREE_LAT, lon=100.417659,
-        description="Laporan untuk uji jarak.", photos=[], phone="0812 0000 1111", email="a@example.org",
-    )
-    if fields:
-        Report.objects.filter(pk=report.pk).update(**fields)
-    return report
+def south(metres):
+    """Degrees of latitude for `metres` south (make_report's `north`)."""
+    return -metres / METRES_PER_DEGREE_LAT
 
 
 def nearby(client, **params):
@@ -33,8 +25,8 @@ def nearby(client, **params):
 
 
 def test_reports_come_nearest_first_with_true_distances_within_the_radius(client):
-    far, near, middle = report_at(900), report_at(15), report_at(400)
-    report_at(1005)  # just outside the default 1,000 m
+    far, near, middle = make_report(north=south(900)), make_report(north=south(15)), make_report(north=south(400))
+    make_report(north=south(1005))  # just outside the default 1,000 m
     features = nearby(client).json()["features"]
     assert [f["properties"]["code"] for f in features] == [near.code, middle.code, far.code]
     assert [f["properties"]["distance_m"] for f in features] == pytest.approx([15, 400, 900], abs=1)
@@ -42,9 +34,9 @@ def test_reports_come_nearest_first_with_true_distances_within_the_radius(client
 
 
 def test_filters_combine(client):
-    road, light = report_at(10), report_at(20, slug="lampu-mati")
-    report_at(30, status="dikerjakan")
-    late = report_at(40, due_date=datetime.date(2020, 1, 1))
+    road, light = make_report(north=south(10)), make_report(north=south(20), slug="lampu-mati")
+    make_report(north=south(30), status="dikerjakan")
+    late = make_report(north=south(40), due_date=datetime.date(2020, 1, 1))
     codes = lambda **p: [f["properties"]["code"] for f in nearby(client, **p).json()["features"]]  # noqa: E731
     assert codes(category="penerangan-jalan") == [light.code]
     assert len(codes(status="dikerjakan")) == 1
@@ -64,8 +56,8 @@ def test_a_bad_parameter_is_a_400_naming_it(client, params, field):
 
 
 def test_visitors_get_public_fields_and_crews_the_staff_view(client, django_user_model):
-    report = report_at(10)
-    hidden = report_at(20, hidden=True)
+    report = make_report(north=south(10))
+    hidden = make_report(north=south(20), hidden=True)
     public = nearby(client).json()["features"]
     assert [f["properties"]["code"] for f in public] == [report.code]
     assert "crew" not in public[0]["properties"] and "version" not in public[0]["properties"]
@@ -83,7 +75,7 @@ def test_visitors_get_public_fields_and_crews_the_staff_view(client, django_user
 
 def test_the_query_count_does_not_grow_with_the_results(client, django_assert_num_queries):
     for metres in (10, 20, 30, 40, 50):
-        report_at(metres)
+        make_report(north=south(metres))
     with django_assert_num_queries(1):  # the features, photos and all, JSON written by PostgreSQL
         features = nearby(client).json()["features"]
     assert len(features) == 5
@@ -95,7 +87,7 @@ def test_the_nearest_first_order_comes_from_the_spatial_index(client):
     from django.test.utils import CaptureQueriesContext
 
     for metres in range(0, 2000, 10):
-        report_at(metres)
+        make_report(north=south(metres))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE reports_report")
     with CaptureQueriesContext(connection) as queries:

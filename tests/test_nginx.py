@@ -23,8 +23,9 @@ import urllib3
 from django.conf import global_settings
 
 from config import nginx
-from reports import open311, photos
+from reports import photos
 from reports.forms import MAX_PHOTOS
+from reports.interop import open311
 from reports.models import ApiCall, ApiClient
 from tests.conftest import make_report
 from tests.deployed import collect_static, gunicorn, production_env

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from reports import open311
+from reports.interop import open311
 from reports.models import ApiCall, ApiClient, Category, Report, Status
 from tests.conftest import REPORTER_EMAIL as EMAIL
 from tests.conftest import REPORTER_NAME, make_report

@@ -1,20 +1,20 @@
 """The status workflow through POST /api/v1/reports/<code>/status: roles, transitions, proof of the fix, conflicts."""
 
-import uuid
 
 import pytest
 from django.core import mail
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
-from reports import photos
-from reports.models import Category, Photo, Report, Status
+from reports.models import Photo, Report, Status
 from reports.roles import CREW, DISPATCHER, PLANNER
-from reports.services import add_support, file_report
-from tests.conftest import run_jobs, staff_user, verified_login
+from reports.services import add_support
+from tests.conftest import make_report, run_jobs, staff_user, verified_login
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db
+
+WARGA = "warga@example.org"  # the reporter's address: status e-mails go there
 
 
 @pytest.fixture
@@ -27,15 +27,6 @@ def people(django_user_model):
     }
 
 
-def new_report(email="warga@example.org", offset=0.0):
-    report, _ = file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
-        lat=GANTING_GPS[0] + offset, lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
-        photos=[], email=email,
-    )
-    return report
-
-
 def move(client, user, report, to, version=None, **extra):
     verified_login(client, user)
     data = {"status": to, "version": version or Report.objects.get(pk=report.pk).version, **extra}
@@ -43,7 +34,7 @@ def move(client, user, report, to, version=None, **extra):
 
 
 def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
     assert move(client, people["crew"], report, "dikerjakan").status_code == 200
     done = move(client, people["crew"], report, "selesai", note="Ditambal.",
@@ -66,9 +57,7 @@ def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, peop
 
 
 def test_the_public_page_shows_the_fix_beside_the_residents_photo(client, people):
-    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="jalan-berlubang"),
-                            lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lubang besar di jalan utama.",
-                            photos=[photos.process(upload(photo_bytes()), "1")])
+    report = make_report(with_photo=True)
     move(client, people["dispatcher"], report, "diverifikasi")
     move(client, people["crew"], report, "dikerjakan")
     move(client, people["crew"], report, "selesai", photo=upload(photo_bytes(), name="tambal.jpg"))
@@ -78,7 +67,7 @@ def test_the_public_page_shows_the_fix_beside_the_residents_photo(client, people
 
 
 def test_fixed_needs_a_photo_of_the_fix(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     move(client, people["dispatcher"], report, "diverifikasi")
     move(client, people["crew"], report, "dikerjakan")
     refused = move(client, people["crew"], report, "selesai")
@@ -91,7 +80,7 @@ def test_fixed_needs_a_photo_of_the_fix(client, people):
     [("baru", "selesai"), ("baru", "dikerjakan"), ("dikerjakan", "ditutup"), ("diverifikasi", "baru")],
 )
 def test_a_move_outside_the_workflow_is_refused_with_the_reason(client, people, start, to):
-    report = new_report()
+    report = make_report(email=WARGA)
     Report.objects.filter(pk=report.pk).update(status=start)
     refused = move(client, people["dispatcher"], report, to)
     assert refused.status_code == 400
@@ -99,7 +88,7 @@ def test_a_move_outside_the_workflow_is_refused_with_the_reason(client, people, 
 
 
 def test_rejection_needs_a_reason_and_only_a_dispatcher_reopens_a_final_report(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     assert "why" in move(client, people["dispatcher"], report, "ditolak").json()["note"][0]
     assert move(client, people["dispatcher"], report, "ditolak", note="Bukan jalan kota.").status_code == 200
     assert move(client, people["crew"], report, "diverifikasi").status_code == 403
@@ -108,7 +97,7 @@ def test_rejection_needs_a_reason_and_only_a_dispatcher_reopens_a_final_report(c
 
 @pytest.mark.parametrize("who", ["other_crew", "planner", "anonymous"])
 def test_only_the_assigned_crew_or_a_dispatcher_may_change_a_report(client, people, who):
-    report = new_report()
+    report = make_report(email=WARGA)
     Report.objects.filter(pk=report.pk).update(status="diverifikasi")
     if who == "anonymous":
         response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "dikerjakan", "version": 1})
@@ -119,14 +108,14 @@ def test_only_the_assigned_crew_or_a_dispatcher_may_change_a_report(client, peop
 
 
 def test_a_crew_member_may_not_verify_reject_or_close(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     assert move(client, people["crew"], report, "diverifikasi").status_code == 403
     assert move(client, people["crew"], report, "ditolak", note="x").status_code == 403
     assert move(client, people["crew"], report, "selesai").status_code == 400  # not a move from "baru" at all
 
 
 def test_a_change_against_an_old_version_is_a_409_with_the_current_state(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     seen = report.version
     assert move(client, people["dispatcher"], report, "diverifikasi", version=seen).status_code == 200
     late = move(client, people["dispatcher"], report, "ditolak", version=seen, note="Sudah diperbaiki warga.")
@@ -137,7 +126,7 @@ def test_a_change_against_an_old_version_is_a_409_with_the_current_state(client,
 
 
 def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
-    original, copy = new_report(), new_report(offset=0.00005)
+    original, copy = make_report(email=WARGA), make_report(email=WARGA, north=0.00005)
     for device in ("hp-aaaa-0001", "hp-bbbb-0002"):
         add_support(copy, device)
     add_support(original, "hp-aaaa-0001")  # supported both: counted once
@@ -147,12 +136,12 @@ def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
     original.refresh_from_db()
     assert copy.duplicate_of == original and list(original.duplicates.all()) == [copy]
     assert (original.support_count, copy.support_count) == (2, 0)
-    bad = move(client, people["dispatcher"], new_report(), "duplikat", duplicate_of="PP-999999")
+    bad = move(client, people["dispatcher"], make_report(email=WARGA), "duplikat", duplicate_of="PP-999999")
     assert bad.status_code == 400 and "no report PP-999999" in bad.json()["duplicate_of"][0]
 
 
 def test_the_api_takes_a_token(client, people):
-    report = new_report()
+    report = make_report(email=WARGA)
     token = Token.objects.create(user=people["dispatcher"])
     response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "diverifikasi", "version": 1},
                            HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -166,7 +155,7 @@ def test_a_mail_server_that_refuses_leaves_the_change_standing_a_log_line_and_a_
     smtp = settings.EMAIL_BACKEND
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
-    report = new_report()
+    report = make_report(email=WARGA)
     assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
     run_jobs()
     assert Report.objects.get(pk=report.pk).status == "diverifikasi"

@@ -1,11 +1,11 @@
 """`manage.py backfill_addresses`: after the geocoder was down, ask it again for the reports still at their
-kelurahan address (reports.services.backfill_addresses)."""
+kelurahan address (reports.filing.backfill_addresses)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from geo.geocoding import SECONDS_BETWEEN_REQUESTS
-from reports.services import backfill_addresses
+from reports.filing import backfill_addresses
 
 
 class Command(BaseCommand):

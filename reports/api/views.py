@@ -1,25 +1,21 @@
-"""The JSON API (/api/v1/)."""
+"""The JSON API's views (/api/v1/): thin, over reports.services, reports.representation and geo.lookup."""
 
 import json
-import math
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,22 +23,22 @@ from rest_framework.views import APIView
 from config.openapi import ERROR
 from geo import geocoding, lookup
 from geo.models import Generation, KelurahanBoundary
-from privacy import access
-from privacy.models import ContactAccess
-from reports import exports, ratelimit, representation, roles, services, stats, workflow
+from reports import filing, ratelimit, representation, roles, services, stats, workflow
+from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, SupportQuery
+from reports.api.schema import (
+    ERRORS,
+    FILED,
+    FILING,
+    GEOJSON,
+    NOT_FOUND,
+    PLACE,
+    SUPPORTED,
+    ReportUpload,
+    StatusUpload,
+)
+from reports.api.serializers import CategorySerializer
 from reports.forms import ReportForm, StatusChangeForm
-from reports.models import STATUS_WORDS, Category, Report, Status
-from reports.serializers import CategorySerializer
-
-# The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
-MAP_LIMIT = 2000
-
-# For the OpenAPI document: the shapes of answers that are not one serializer.
-ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name to a list of messages.")
-NOT_FOUND = OpenApiResponse(inline_serializer("NotFound", {"detail": serializers.CharField()}),
-                            description="There is no such report, or it is not public.")
-GEOJSON = OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection (RFC 7946).")
-PLACE = inline_serializer("Place", {"code": serializers.CharField(), "name": serializers.CharField()})
+from reports.models import Category, Report
 
 
 class SimplifyPreserveTopology(GeoFunc):
@@ -50,22 +46,6 @@ class SimplifyPreserveTopology(GeoFunc):
 
     function = "ST_SimplifyPreserveTopology"
     output_field = MultiPolygonField(srid=4326)
-
-
-class CoordinateField(serializers.FloatField):
-    default_error_messages = {"invalid": _("A number in decimal degrees is required, e.g. -0.4665.")}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
-
-
-class LocateQuery(serializers.Serializer):
-    lat = CoordinateField(min_value=-90, max_value=90)
-    lon = CoordinateField(min_value=-180, max_value=180)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
 
 
 class LocateView(APIView):
@@ -123,49 +103,6 @@ class CategoryListView(APIView):
         return Response(CategorySerializer(categories, many=True).data)
 
 
-class BBoxQuery(serializers.Serializer):
-    bbox = serializers.CharField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=MAP_LIMIT, default=MAP_LIMIT)
-
-    def validate_bbox(self, value):
-        try:
-            return exports.parse_bbox(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages)
-
-
-class ReportUpload(serializers.Serializer):
-    """The report form's fields (reports.forms.ReportForm), for the document only."""
-
-    client_uuid = serializers.UUIDField(help_text="Made by the client once per report: a retry files nothing new.")
-    category = serializers.SlugField(help_text="A sub-category's slug (see /api/v1/categories).")
-    lat = serializers.FloatField()
-    lon = serializers.FloatField()
-    description = serializers.CharField(min_length=10, max_length=2000)
-    photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
-    name = serializers.CharField(required=False)
-    phone = serializers.CharField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
-    email = serializers.EmailField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
-    show_name = serializers.BooleanField(required=False)
-    contact_consent = serializers.BooleanField(required=False, help_text="Required with a phone or e-mail: the "
-                                               "reporter agrees to status updates there (see /privasi/).")
-    photos_show_people = serializers.BooleanField(required=False, help_text="The photos wait for a dispatcher "
-                                                  "(who may blur faces and plates) before they are published.")
-
-
-FILED = inline_serializer("Filed", {
-    "code": serializers.CharField(), "status": serializers.CharField(), "status_label": serializers.CharField(),
-    "kelurahan": PLACE, "kecamatan": PLACE, "crew": serializers.DictField(allow_null=True),
-    "due_date": serializers.DateField(), "url": serializers.URLField(),
-    "private_url": serializers.URLField(help_text="The reporter's own link to follow the report."),
-})
-
-
-FILING = OpenApiExample("A street light out in Ganting", request_only=True, media_type="multipart/form-data", value={
-    "client_uuid": "0b6f3c2e-5d1a-4e8b-9c7d-2a4f6e8b0c1d", "category": "lampu-mati", "lat": -0.460738,
-    "lon": 100.417659, "description": "Lampu jalan di depan masjid mati sejak tiga malam.", "show_name": False})
-
-
 class ReportListView(APIView):
     """GET /api/v1/reports: public reports for the map. POST: file a report (multipart)."""
 
@@ -186,7 +123,7 @@ class ReportListView(APIView):
         400: ERRORS, 429: OpenApiResponse(ERROR, description="Too many reports from this connection."),
     })
     def post(self, request):
-        existing = services.existing_submission(request.data.get("client_uuid"))
+        existing = filing.existing_submission(request.data.get("client_uuid"))
         if existing is not None:
             return Response(filed_json(existing, request), status=status.HTTP_200_OK)
         if not ratelimit.allow_filing(request):
@@ -198,7 +135,7 @@ class ReportListView(APIView):
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            report, created = services.file_report_from_form(form.cleaned_data)
+            report, created = filing.file_report_from_form(form.cleaned_data)
         except lookup.OutsideCity as outside:
             return Response({"lat": [str(outside)], "distance_m": round(outside.distance_m, 1)},
                             status=status.HTTP_400_BAD_REQUEST)
@@ -234,14 +171,6 @@ class ReportDetailView(APIView):
         return json_response(report_json(Report.objects.public(), code, representation.PUBLIC, request))
 
 
-class SupportQuery(serializers.Serializer):
-    device_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,64}$", required=False)
-
-
-SUPPORTED = inline_serializer("Supported", {
-    "code": serializers.CharField(), "support_count": serializers.IntegerField(), "added": serializers.BooleanField()})
-
-
 class SupportView(APIView):
     """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
 
@@ -264,10 +193,6 @@ class SupportView(APIView):
         report.refresh_from_db(fields=["support_count"])
         return Response({"code": report.code, "support_count": report.support_count, "added": added},
                         status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
-
-
-class DuplicateQuery(LocateQuery):
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
 
 
 class DuplicatesView(APIView):
@@ -349,16 +274,6 @@ class StatsKelurahanView(APIView):
         return Response(kelurahan_collection(counts))
 
 
-class NearbyQuery(LocateQuery):
-    radius_m = serializers.IntegerField(min_value=1, max_value=10_000, default=1000)
-    limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
-    status = serializers.ChoiceField(choices=STATUS_WORDS, required=False)
-    crew = serializers.IntegerField(min_value=1, required=False)
-    mine = serializers.BooleanField(required=False, help_text="Only the signed-in crew member's crews.")
-    overdue = serializers.BooleanField(required=False)
-
-
 class NearbyView(APIView):
     """GET /api/v1/reports/nearby: reports around a point, nearest first, each with its distance in metres."""
 
@@ -397,16 +312,6 @@ def with_distance(shape, request):
     return representation.feature(shape, request.build_absolute_uri, distance_m=representation.Metres(F("distance")))
 
 
-class StatusUpload(serializers.Serializer):
-    """reports.forms.StatusChangeForm's fields, for the document only."""
-
-    status = serializers.ChoiceField(choices=Status.choices)
-    version = serializers.IntegerField(help_text="The report's version this change was made against.")
-    note = serializers.CharField(required=False)
-    photo = serializers.ImageField(required=False, help_text="The completion photo (needed to mark it fixed).")
-    duplicate_of = serializers.CharField(required=False, help_text="The original's code, to merge a duplicate.")
-
-
 class StatusView(APIView):
     """POST /api/v1/reports/<code>/status: move a report along the workflow (crews and dispatchers)."""
 
@@ -438,60 +343,3 @@ class StatusView(APIView):
             return json_response(f'{{"error":{json.dumps(str(conflict), ensure_ascii=False)},"current":{current}}}',
                                  status=status.HTTP_409_CONFLICT)
         return json_response(report_json(Report.objects.all(), report.code, representation.STAFF, request))
-
-
-EXPORT_PARAMETERS = [
-    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat"),
-    OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
-    OpenApiParameter("kecamatan", str, description="Kecamatan code."),
-    OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
-    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
-    OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
-    OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
-    OpenApiParameter("overdue", bool),
-]
-
-
-class StreamsItsOwnFormat(BaseContentNegotiation):
-    """The exports answer in the format their URL names, whatever the Accept header or ?format= say."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class ExportView(APIView):
-    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
-
-    Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
-    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Dispatchers and admins
-    get the reporter's name too, and each report whose name they get is a row of the access log. Nobody gets the
-    reporter's phone or e-mail.
-    """
-
-    fmt = "geojson"
-    content_negotiation_class = StreamsItsOwnFormat
-
-    @extend_schema(parameters=EXPORT_PARAMETERS, responses={
-        (200, "application/geo+json"): GEOJSON, (200, "text/csv"): OpenApiTypes.STR, 400: ERRORS})
-    def get(self, request):
-        query = exports.ExportFilter(request.GET)
-        if not query.is_valid():
-            return JsonResponse(query.errors_by_parameter(), status=400)
-        shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
-        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
-        if access.sees_contact(request.user):
-            shape = representation.EXPORT_CONTACT
-            access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
-        absolute = request.build_absolute_uri
-        if self.fmt == "geojson":
-            features = representation.texts(reports, representation.feature(shape, absolute))
-            response = StreamingHttpResponse(exports.geojson_stream(features), content_type="application/geo+json")
-        else:
-            lines = representation.texts(reports, representation.csv_line(shape, absolute))
-            response = StreamingHttpResponse(exports.csv_stream(lines, representation.fields(shape)),
-                                             content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
-        return response

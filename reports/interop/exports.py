@@ -5,41 +5,23 @@ hands them over in chunks: Python only joins text.
 """
 
 import itertools
-from datetime import datetime, time
 
 from django import forms
-from django.contrib.gis.geos import Polygon
+from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
 
 from geo.models import Kecamatan, Kelurahan
-from reports.models import STATUS_WORDS, Category
-
-
-def parse_moment(text, end=False):
-    """The one meaning of a time bound in every interface: an ISO 8601 date-time, or a bare date, which as a
-    start is the day's first moment and as an `end` its last (the whole day), in the city's time zone when
-    the text names none. An aware datetime; None when it is no such moment."""
-    try:
-        day = parse_date(text)
-        moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)
-    except ValueError:  # well formed, but no such day or time
-        return None
-    if moment is None or not 1900 <= moment.year <= 9000:  # outside that, time zone arithmetic overflows
-        return None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-
-
-def parse_bbox(text):
-    """'minLon,minLat,maxLon,maxLat' as a polygon; django.forms.ValidationError saying what is wrong."""
-    try:
-        west, south, east, north = (float(part) for part in text.split(","))
-    except ValueError:
-        raise forms.ValidationError(_("Give minLon,minLat,maxLon,maxLat, e.g. 100.37,-0.49,100.44,-0.45."))
-    if not (west < east and south < north):
-        raise forms.ValidationError(_("The box must have minLon < maxLon and minLat < maxLat."))
-    return Polygon.from_bbox((west, south, east, north))
+from privacy import access
+from privacy.models import ContactAccess
+from reports import representation, roles
+from reports.api.params import parse_bbox, parse_moment
+from reports.api.schema import ERRORS, GEOJSON
+from reports.models import STATUS_WORDS, Category, Report
 
 
 class ExportFilter(forms.Form):
@@ -131,3 +113,58 @@ def csv_stream(lines, fields, batch=500):
     yield ",".join(["lon", "lat", *fields]) + "\r\n"
     for group in batched(lines, batch):
         yield "".join(group)
+EXPORT_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat"),
+    OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
+    OpenApiParameter("kecamatan", str, description="Kecamatan code."),
+    OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
+    OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
+    OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
+    OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
+    OpenApiParameter("overdue", bool),
+]
+
+
+class StreamsItsOwnFormat(BaseContentNegotiation):
+    """The exports answer in the format their URL names, whatever the Accept header or ?format= say."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
+
+    Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Dispatchers and admins
+    get the reporter's name too, and each report whose name they get is a row of the access log. Nobody gets the
+    reporter's phone or e-mail.
+    """
+
+    fmt = "geojson"
+    content_negotiation_class = StreamsItsOwnFormat
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={
+        (200, "application/geo+json"): GEOJSON, (200, "text/csv"): OpenApiTypes.STR, 400: ERRORS})
+    def get(self, request):
+        query = ExportFilter(request.GET)
+        if not query.is_valid():
+            return JsonResponse(query.errors_by_parameter(), status=400)
+        shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
+        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        if access.sees_contact(request.user):
+            shape = representation.EXPORT_CONTACT
+            access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
+        absolute = request.build_absolute_uri
+        if self.fmt == "geojson":
+            features = representation.texts(reports, representation.feature(shape, absolute))
+            response = StreamingHttpResponse(geojson_stream(features), content_type="application/geo+json")
+        else:
+            lines = representation.texts(reports, representation.csv_line(shape, absolute))
+            response = StreamingHttpResponse(csv_stream(lines, representation.fields(shape)),
+                                             content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
+        return response

@@ -6,24 +6,16 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 """
 
 import hashlib
-import http.client
-import ipaddress
 import json
 import logging
 import re
 import secrets
-import socket
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from datetime import timedelta
 from functools import wraps
-from time import monotonic
 from xml.etree import ElementTree
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -31,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from geo import geocoding, lookup
 from geo.models import Generation
-from reports import exports, photos, ratelimit, representation, services
+from reports import filing, ratelimit, remote_media, representation
+from reports.api.params import parse_moment
 from reports.forms import ReportForm
 from reports.models import ApiCall, ApiClient, Category, Report
 
@@ -207,9 +200,10 @@ def request_list(fmt, reports, request):
     return render(fmt, "service_requests", json.loads(found), "request")
 
 
-def parse_moment(name, text, end=False):
-    """An ISO 8601 date or date-time (exports.parse_moment: a bare end date is the whole day)."""
-    moment = exports.parse_moment(text, end)
+def date_parameter(name, text, end=False):
+    """An ISO 8601 date or date-time (parse_moment: a bare end date is the whole day); an Open311 error naming
+    the parameter otherwise."""
+    moment = parse_moment(text, end)
     if moment is None:
         raise Open311Error(400, f"{name}: use ISO 8601, for example 2026-11-28T00:00:00+07:00.")
     return moment
@@ -232,8 +226,8 @@ def filtered_requests(params):
             raise Open311Error(400, "status: use open, closed or open,closed.")
         if len(wanted) == 1:
             reports = reports.in_status(wanted.pop())
-    start = parse_moment("start_date", params["start_date"]) if params.get("start_date") else None
-    end = parse_moment("end_date", params["end_date"], end=True) if params.get("end_date") else None
+    start = date_parameter("start_date", params["start_date"]) if params.get("start_date") else None
+    end = date_parameter("end_date", params["end_date"], end=True) if params.get("end_date") else None
     if start and end and start > end:
         raise Open311Error(400, "start_date: must not be after end_date.")
     if start is None:
@@ -295,13 +289,16 @@ def file_request(request, fmt, client):
             data.setlist(key.removesuffix("[]"), params.getlist(key))
     media = request.FILES.getlist("media")
     if params.get("media_url"):
-        media.append(fetch_media(params["media_url"]))
+        try:
+            media.append(remote_media.fetch(params["media_url"]))
+        except remote_media.Refused as refusal:
+            raise Open311Error(400, f"media_url: {refusal}") from None
     form = ReportForm(data, {"photos": media} if media else {})
     if not form.is_valid():
         raise Open311Error(400, "; ".join(
             f"{FIELD_NAMES.get(field, field)}: {' '.join(messages)}" for field, messages in form.errors.items()))
     try:
-        report, _ = services.file_report_from_form(form.cleaned_data)
+        report, _ = filing.file_report_from_form(form.cleaned_data)
     except lookup.OutsideCity as outside:
         raise Open311Error(400, f"lat: {outside}") from None
     token = secrets.token_urlsafe(16)
@@ -322,92 +319,3 @@ def locate_address(text):
         raise Open311Error(400, "address_string: this address is not found in Padang Panjang; send lat and long.")
     _, lat, lon = places[0]
     return str(lat), str(lon)
-
-
-def check_media_url(url):
-    """Only http(s) addresses (the address connected to is checked by connect_to_public_address)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        ok = parts.scheme in ("http", "https") and parts.hostname
-    except ValueError:
-        ok = False
-    if not ok:
-        raise Open311Error(400, "media_url: an http or https address is required.")
-
-
-def connect_to_public_address(address, timeout=None, source_address=None, **kwargs):
-    """http.client's socket.create_connection, but only to a public address: a media_url must not reach our
-    own network. The name is resolved once and every answer vetted before anything is sent; the connection
-    goes to a vetted address, so a second, different DNS answer (rebinding) is never used."""
-    host, port = address
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise Open311Error(400, "media_url: its host is not found.") from None
-    allowed = [info for info in found
-               if settings.OPEN311_MEDIA_PRIVATE_OK or ipaddress.ip_address(info[4][0].split("%")[0]).is_global]
-    if not allowed or len(allowed) < len(found):
-        logger.warning("media_url refused: not a public address", extra={"event": "ssrf_refused"})
-        raise Open311Error(400, "media_url: the address is not a public one.")
-    family, kind, proto, _, where = allowed[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.settimeout(timeout)
-        sock.connect(where)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-class PublicOnlyHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = connect_to_public_address  # what HTTPConnection.connect() calls
-
-
-class PublicOnlyHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = connect_to_public_address
-
-
-class PublicOnlyHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(PublicOnlyHTTPConnection, req)
-
-
-class PublicOnlyHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(PublicOnlyHTTPSConnection, req, context=self._context)
-
-
-class CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_media_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_media(url):
-    """The photo at media_url, read into memory up to the photo size limit; checked later like any upload."""
-    check_media_url(url)
-    # No proxy from the environment: the address vetted must be the one connected to.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), PublicOnlyHTTPHandler,
-                                         PublicOnlyHTTPSHandler, CheckedRedirects)
-    request = urllib.request.Request(url, headers={"User-Agent": settings.GEOCODER_USER_AGENT})
-    # The timeout bounds each wait for a byte; the deadline, the whole fetch (a server may send one a second).
-    deadline = monotonic() + settings.OPEN311_MEDIA_TIMEOUT_S
-    content = bytearray()
-    try:
-        with opener.open(request, timeout=settings.OPEN311_MEDIA_TIMEOUT_S) as answer:
-            while len(content) <= photos.MAX_BYTES and (chunk := answer.read1(64 * 1024)):
-                content += chunk
-                if monotonic() > deadline:
-                    raise TimeoutError("the whole fetch took longer than OPEN311_MEDIA_TIMEOUT_S")
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        logger.warning("media_url could not be read: %s", type(error).__name__, extra={"event": "upstream_error",
-                                                                                       "upstream": "media_url"})
-        # One message for every failure: the answer must not tell which of our ports are open.
-        raise Open311Error(400, "media_url: it could not be read.") from None
-    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "media"
-    return SimpleUploadedFile(name[:100], bytes(content))

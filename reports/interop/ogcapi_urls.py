@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import ogcapi
+from reports.interop import ogcapi
 
 urlpatterns = [
     path("", ogcapi.LandingView.as_view(), name="ogcapi"),

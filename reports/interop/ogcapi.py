@@ -29,8 +29,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo.models import Generation, KelurahanBoundary
-from reports import exports, representation
-from reports.api import ERRORS
+from reports import representation
+from reports.api import params as api_params
+from reports.api.params import parse_moment
+from reports.api.schema import ERRORS
 from reports.models import STATUS_WORDS, Report
 
 CONFORMANCE = [
@@ -149,12 +151,13 @@ class CollectionView(OgcView):
 
 # Items.
 
-def parse_bbox(text):
+def bbox_parameter(text):
+    """`bbox` with 4 or 6 numbers (OGC API allows heights); a 400 naming it otherwise."""
     parts = text.split(",")
     if len(parts) == 6:  # minLon,minLat,minHeight,maxLon,maxLat,maxHeight: heights mean nothing here
         text = ",".join(parts[0:2] + parts[3:5])
     try:
-        return exports.parse_bbox(text)
+        return api_params.parse_bbox(text)
     except ValidationError as error:
         raise ParseError({"bbox": error.messages}) from None
 
@@ -163,7 +166,7 @@ def parse_instant(text, end=False):
     """An RFC 3339 date-time or a date (its start, or with `end` its end); '..' or '' is open."""
     if text in ("..", ""):
         return None
-    moment = exports.parse_moment(text, end)
+    moment = parse_moment(text, end)
     if moment is None:
         raise ParseError({"datetime": ["Use RFC 3339, e.g. 2026-11-01T00:00:00Z or 2026-11-01/2026-11-30."]})
     return moment
@@ -205,7 +208,7 @@ def item_query(request):
     if "cursor" in params:
         query["after"] = parse_cursor(params["cursor"])
     if "bbox" in params:
-        query["bbox"] = parse_bbox(params["bbox"])
+        query["bbox"] = bbox_parameter(params["bbox"])
     if "datetime" in params:
         query["datetime"] = parse_datetime_filter(params["datetime"])
     if "status" in params:

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from reports import open311
+from reports.interop import open311
 
 
 class FormatConverter:
