@@ -32,11 +32,14 @@ def peak_mib(master_pid):
     return int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{child}/status").read_text()).group(1)) / 1024
 
 
-# The references select what the export holds (representation.EXPORT but the photo URLs), with the same joins.
+# The references select what the export holds (representation.EXPORT), with the same joins and the same
+# subquery for the photos' addresses.
 COLUMNS = """r.code, c.slug AS category, c.name_id AS category_name, r.status, r.created, r.updated, r.due_date,
     r.status IN ('baru', 'diverifikasi', 'dikerjakan') AND r.due_date < current_date AS overdue,
     k.code AS kelurahan_code, k.name AS kelurahan, kc.code AS kecamatan_code, kc.name AS kecamatan,
-    coalesce(cr.name, '') AS crew, r.support_count"""
+    coalesce(cr.name, '') AS crew, r.support_count,
+    (SELECT coalesce(string_agg('http://127.0.0.1/media/' || p.image, ' ' ORDER BY p.position), '')
+     FROM reports_photo p WHERE p.report_id = r.id) AS photos"""
 TABLES = """reports_report r JOIN reports_category c ON c.id = r.category_id
     JOIN geo_kelurahan k ON k.id = r.kelurahan_id JOIN geo_kecamatan kc ON kc.id = k.kecamatan_id
     LEFT JOIN geo_crew cr ON cr.id = r.crew_id WHERE NOT r.hidden"""

@@ -186,6 +186,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "postgis://127.0.0.1:5432/padangpanjang")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Our statements are short passes over indexed rows (a tile, a page, a range of an export): PostgreSQL's JIT
+# compiles them first and costs more than it saves (148 ms of 590 on a 10,000-report range of an export).
+# DateStyle ISO: a date cast to text is YYYY-MM-DD whatever the server's default (reports.representation).
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

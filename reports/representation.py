@@ -6,6 +6,7 @@ else. Never the reporter's phone or e-mail; their name only when they chose to s
 export (EXPORT_CONTACT), whose every report read is logged (privacy.access).
 """
 
+import io
 from datetime import datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -15,10 +16,12 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, TextField, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, Max, Min, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from reports.models import OPEN_STATUSES, Report, Status, in_language, overdue_q
 
@@ -79,24 +82,42 @@ class Metres(Func):
     output_field = TextField()
 
 
-class CsvCell(Func):
-    """A value as a quoted CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+class LocalTime(Func):
+    """A timestamp as a spreadsheet reads it, 2026-11-28 08:05:00, on the city's clock (the header says WIB)."""
 
-    template = (r"""'"' || replace(regexp_replace(coalesce((%(expressions)s)::text, ''), '^([-=+@\t\r])', '''\1'), """
-                r"""'"', '""') || '"'""")
+    arg_joiner = " AT TIME ZONE "
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD HH24:MI:SS')"
+    output_field = TextField()
+
+    def __init__(self, field):
+        super().__init__(F(field), Value(settings.TIME_ZONE))
+
+
+class CsvText(Func):
+    """Text a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a leading
+    apostrophe (OWASP's advice); COPY quotes the cell where CSV needs it."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        text, params = compiler.compile(self.source_expressions[0])
+        return (f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {text} "
+                f"ELSE {text} END", (*params, *params, *params))
+
+
+class AsDigit(Func):
+    """A yes/no as 1 or 0: what a spreadsheet sums and GDAL reads as an integer."""
+
+    template = "(%(expressions)s)::int"
     output_field = TextField()
 
 
-class CsvLine(Func):
-    template = r"concat_ws(',', %(expressions)s) || E'\r\n'"
-    output_field = TextField()
-
-
-def photos_sql(select, where="", limit=""):
-    """A correlated subquery over the report's published photos, in their order (the ORM has no ordered
-    json_agg). A photo waiting for a dispatcher's review (Photo.published) is in no interface."""
-    return (f"(SELECT {select} FROM (SELECT * FROM reports_photo p WHERE p.report_id = reports_report.id "
-            f"AND p.published {where} ORDER BY p.position {limit}) p)")
+def photo_array(item, where=""):
+    """An array of `item` over the report's published photos, in their order (ARRAY(subquery): cheaper per report
+    than an aggregate over a sorted subquery, and the ORM has no ordered json_agg). A photo waiting for a
+    dispatcher's review (Photo.published) is in no interface."""
+    return (f"ARRAY(SELECT {item} FROM reports_photo p WHERE p.report_id = reports_report.id AND p.published "
+            f"{where} ORDER BY p.position)")
 
 
 def status_label():
@@ -141,17 +162,17 @@ def properties(absolute):
         "attributes": F("attributes"),
         "created": CityTime("created"),
         "updated": CityTime("updated"),
-        "due_date": Func(F("due_date"), Value("YYYY-MM-DD"), function="to_char", output_field=TextField()),
+        "due_date": Cast("due_date", TextField()),  # YYYY-MM-DD: the connection's DateStyle is ISO
         # Open311's expected_datetime: the crew has the whole due date.
         "due_end": DayEnd("due_date"),
         "overdue": overdue(),
         "support_count": F("support_count"),
         "name": Case(When(show_name=True, then=F("reporter_name")), default=Value("")),
-        "photos": RawSQL(photos_sql("coalesce(json_agg(json_build_object('url', %s || p.image, 'thumbnail', "
-                                    "%s || p.thumbnail, 'kind', p.kind)), '[]')"), (media, media)),
-        "photo_urls": RawSQL(photos_sql("coalesce(json_agg(%s || p.image), '[]')"), (media,)),
-        "photo_list": RawSQL(photos_sql("coalesce(string_agg(%s || p.image, ' '), '')"), (media,)),
-        "media_url": RawSQL(photos_sql("coalesce(min(%s || p.image), '')", "AND p.kind = 'resident'", "LIMIT 1"),
+        "photos": RawSQL("to_json(" + photo_array("json_build_object('url', %s || p.image, 'thumbnail', "
+                                                  "%s || p.thumbnail, 'kind', p.kind)") + ")", (media, media)),
+        "photo_urls": RawSQL(f"to_json({photo_array('%s || p.image')})", (media,)),
+        "photo_list": RawSQL(f"array_to_string({photo_array('%s || p.image')}, ' ')", (media,)),
+        "media_url": RawSQL("coalesce((" + photo_array("%s || p.image", "AND p.kind = 'resident'") + ")[1], '')",
                             (media,)),
         "url": Concat(Value(before), F("code"), Value(after)),
         "crew_name": Coalesce(F("crew__name"), Value("")),
@@ -202,27 +223,124 @@ def fields(shape):
 
 def json_object(shape, absolute, **extra):
     """The shape's JSON object of a report, built by PostgreSQL; `extra` adds expressions (a distance)."""
-    found = properties(absolute)
-    return JSONBuild(**{name: found[column] for name, column in names(shape)}, **extra)
+    return Compiled(("object", tuple(shape)), lambda: _json_object(shape, absolute), absolute, extra)
 
 
 def feature(shape, absolute, with_id=False, **extra):
-    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties."""
+    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties; `extra` adds properties."""
+    return Compiled(("feature", tuple(shape), with_id), lambda: _feature(shape, absolute, with_id), absolute, extra)
+
+
+def _json_object(shape, absolute):
+    found = properties(absolute)
+    return JSONBuild(**{name: found[column] for name, column in names(shape)})
+
+
+def _feature(shape, absolute, with_id):
     return JSONBuild(type=Value("Feature"), **({"id": F("code")} if with_id else {}),
-                     geometry=AsJSON(AsGeoJSON("location", precision=6)),
-                     properties=json_object(shape, absolute, **extra))
+                     geometry=AsJSON(AsGeoJSON("location", precision=6)), properties=_json_object(shape, absolute))
 
 
-def csv_line(shape, absolute):
-    """A report as one CSV line: lon, lat, then the shape's fields (a list's items separated by spaces)."""
+# The tables the representation reads beside reports_report, joined by the paths it follows.
+JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"))
+
+
+class Compiled(Func):
+    """A representation's JSON, compiled to SQL once per shape, language, site address and day, then reused.
+
+    Building and compiling its thirty-odd expressions cost Django several times what PostgreSQL takes to run a
+    page of them. The SQL is compiled on a plain query of reports, where each joined table goes by its own
+    name; resolving JOINED gives any other query of reports the same joins under the same names (a filter's
+    join on the same path is reused, as Django does for foreign keys). `extra` expressions are compiled in the
+    query at hand and added last to the object (a Feature's properties).
+    """
+
+    output_field = TextField()
+
+    def __init__(self, key, build, absolute, extra):
+        super().__init__(*JOINED, *extra.values())
+        self.key = (*key, get_language(), absolute("/"), timezone.localdate().isoformat())
+        self.build, self.names = build, list(extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiled_sql(self.key, self.build)
+        if not self.names:
+            return sql, params
+        added, added_params = [], []
+        for name, expression in zip(self.names, self.get_source_expressions()[len(JOINED):], strict=True):
+            part, part_params = compiler.compile(expression)
+            added.append(f"'{name}', {part}")
+            added_params.extend(part_params)
+        # The object ends the SQL: `...)` of a JSON object, `...))` of a Feature's properties.
+        closing = "))" if self.key[0] == "feature" else ")"
+        return f"{sql[: -len(closing)]}, {', '.join(added)}{closing}", (*params, *added_params)
+
+
+_compiled = {}
+
+
+def compiled_sql(key, build):
+    """(sql, params) of the representation `build()` makes, on a plain query of reports; kept by `key`."""
+    found = _compiled.get(key)
+    if found is None:
+        if len(_compiled) >= 256:  # a day's keys: shapes by languages by the site's addresses
+            _compiled.clear()
+        query = Report.objects.annotate(item=build()).query
+        found = _compiled[key] = query.get_compiler(connection=connection).compile(query.annotations["item"])
+    return found
+
+
+# CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock; the
+# photos' addresses are ours (they start with http).
+CSV_NUMBERS, CSV_YES_NO, CSV_TIMES = {"support_count", "version"}, {"overdue", "hidden"}, {"created", "updated"}
+CSV_OUR_ADDRESSES = {"photo_urls"}
+
+
+def csv_columns(shape, absolute):
+    """(header, expression) of each CSV column, by the rules every CSV we serve follows: lon, lat, then the
+    shape's fields (a list's items separated by spaces)."""
     found = properties(absolute)
     found["photo_urls"] = found["photo_list"]
-    return CsvLine(found["lon"], found["lat"], *(CsvCell(found[column]) for _, column in names(shape)))
+    columns = [("lon", found["lon"]), ("lat", found["lat"])]
+    for name, column in names(shape):
+        if column in CSV_NUMBERS or column in CSV_OUR_ADDRESSES:
+            columns.append((name, found[column]))
+        elif column in CSV_YES_NO:
+            columns.append((name, AsDigit(found[column])))
+        elif column in CSV_TIMES:
+            columns.append((f"{name}_wib", LocalTime(column)))
+        else:
+            columns.append((name, CsvText(Cast(found[column], TextField()))))
+    return columns
 
 
-def texts(reports, expression, chunk=2000):
-    """The expression's text for each report, streamed from a server-side cursor `chunk` rows at a time."""
-    return reports.annotate(text=Cast(expression, TextField())).values_list("text", flat=True).iterator(chunk)
+# COPY's CSV of one JSON column, with a delimiter and a quote that JSON text never holds raw (PostgreSQL writes
+# control characters as \u escapes): each line is the JSON as PostgreSQL wrote it, never quoted.
+JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
+
+
+def copied(reports, expressions, options, ids_per_copy=10_000):
+    """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
+    as bytes: one COPY per range of ids, so memory stays flat and a client that goes away stops the work within
+    a range. Each report is in one range only, as it was when its range was read."""
+    named = {f"column_{n}": expression for n, expression in enumerate(expressions)}
+    try:
+        sql, params = reports.order_by().annotate(**named).values("pk", *named).query.sql_with_params()
+    except EmptyResultSet:  # a filter no report can pass (crew__in=[])
+        return
+    bounds = reports.order_by().aggregate(first=Min("pk"), last=Max("pk"))  # the ends of the primary key's index
+    if bounds["first"] is None:
+        return
+    first, last = bounds["first"], bounds["last"]
+    with connection.cursor() as cursor:
+        rows = cursor.mogrify(sql, params).decode()
+        select = ", ".join(named)
+        for start in range(first, last + 1, ids_per_copy):
+            out = io.BytesIO()
+            cursor.copy_expert(f"COPY (SELECT {select} FROM ({rows}) r WHERE pk >= {start} "
+                               f"AND pk < {start + ids_per_copy} ORDER BY pk) TO STDOUT ({options})", out)
+            if out.tell():
+                yield out.getvalue()
 
 
 def one(reports, expression):

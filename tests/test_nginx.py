@@ -163,7 +163,7 @@ def test_https_pages_are_strict_and_cookies_secure_and_a_sign_in_passes_csrf(liv
 def test_exports_stream_through(site):
     export = site.get(f"{site.https}/api/v1/reports.csv")
     assert export.status == 200 and export.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert export.data.startswith(b"lon,lat,code,")
+    assert export.data.startswith("\ufefflon,lat,code,".encode())
 
 
 @pytest.mark.django_db(transaction=True)

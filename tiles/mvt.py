@@ -15,7 +15,7 @@ instead of reading every report it covers; only a cell holding a single report r
 """
 
 from django.contrib.gis.geos import Polygon
-from django.db import connection, transaction
+from django.db import connection
 
 from geo.functions import Lat, Lon
 from reports import representation
@@ -158,8 +158,6 @@ def kelurahan_tile(z, x, y):
 
 
 def _tile(sql, params):
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A tile is one quick pass over its rows: compiling it first (JIT) would cost more than it saves.
-        cursor.execute("SET LOCAL jit = off")
+    with connection.cursor() as cursor:  # without JIT, as every statement (config/settings.py)
         cursor.execute(sql, params)
         return bytes(cursor.fetchone()[0] or b"")
