@@ -3,7 +3,8 @@
 import ipaddress
 
 from django.conf import settings
-from django.http import JsonResponse
+
+from config.errors import json_error
 
 
 def refuse_nul_characters(get_response):
@@ -13,7 +14,7 @@ def refuse_nul_characters(get_response):
     def middleware(request):
         if "\x00" in request.path or any("\x00" in key or "\x00" in value
                                           for key, values in request.GET.lists() for value in values):
-            return JsonResponse({"error": "NUL characters are not accepted."}, status=400)
+            return json_error(request, 400, "NUL characters are not accepted.")
         return get_response(request)
 
     return middleware
@@ -29,7 +30,7 @@ def refuse_large_bodies(get_response):
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
-            return JsonResponse({"error": "The request is larger than this server takes."}, status=413)
+            return json_error(request, 413, "The request is larger than this server takes.")
         return get_response(request)
 
     return middleware

@@ -6,6 +6,10 @@ from config.errors import RETRY_AFTER_SECONDS
 # {"error": message}: the error form of these answers, and of views' own refusals (reports.api.views).
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_JSON = {"application/json": {"schema": ERROR}}
+# OGC API's exception (config.errors.ogc_exception).
+OGC_EXCEPTION = {"type": "object", "required": ["code"], "properties": {
+    "code": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "integer"},
+    "title": {"type": "string"}, "detail": {"type": "string"}}}
 COMMON = {
     "400": {"description": "A NUL character in the path or the query.", "content": ERROR_JSON},
     "403": {
@@ -27,6 +31,9 @@ def add_common_responses(result, generator, request, public):
         "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
     for path in result["paths"].values():
         for operation in path.values():
+            ogc = "ogcapi" in operation.get("tags", ())  # OGC API's errors are its exceptions (config.errors)
             for code, response in COMMON.items():
+                if ogc and "content" in response:
+                    response = {**response, "content": {"application/json": {"schema": OGC_EXCEPTION}}}
                 operation["responses"].setdefault(code, response)
     return result

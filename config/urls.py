@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("reports.api.urls")),
     path("open311/", include("reports.interop.open311_urls")),
     path("ogcapi/", include("reports.interop.ogcapi_urls")),
+    path("data/", include("reports.interop.catalogue_urls")),
     path("api/schema/", ogcapi.SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("tiles/", include("tiles.urls")),

@@ -61,7 +61,9 @@ def locate(where, category=None):
     Anything farther out raises OutsideCity with the distance in metres.
     With a category, the crew is chosen too (geo.routing.crew_for).
     """
-    boundaries = KelurahanBoundary.objects.filter(generation__active=True).select_related("kelurahan__kecamatan")
+    # The polygons stay in the database: reading one into Python (GEOS) costs more than the whole query.
+    boundaries = (KelurahanBoundary.objects.filter(generation__active=True).select_related("kelurahan__kecamatan")
+                  .defer("boundary"))
     inside = boundaries.filter(boundary__covers=where).order_by("kelurahan__code").first()
     if inside is not None:
         location = Location(inside.kelurahan, INSIDE, 0.0)

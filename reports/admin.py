@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -79,6 +80,23 @@ class RoutingFilter(admin.SimpleListFilter):
         return queryset.filter(crew=None) if self.value() == "none" else queryset
 
 
+def resident_photos():
+    return Exists(Photo.objects.filter(report=OuterRef("pk"), kind=Photo.Kind.RESIDENT))
+
+
+class PhotoFilter(admin.SimpleListFilter):
+    """Reports filed without a photo (Open311 makes media optional): the dispatcher may ask the crew to look."""
+
+    title = _("photo")
+    parameter_name = "photo"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("no photo"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(~resident_photos()) if self.value() == "none" else queryset
+
+
 class ReportForm(forms.ModelForm):
     """A new point or category goes through services.relocation: its refusal shows on the form."""
 
@@ -105,10 +123,10 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
     description changes only by redaction (privacy.desk.redact), which keeps no copy of the old text.
     """
 
-    list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "is_overdue", "support_count",
-                    "hidden", "created"]
-    list_filter = ["status", OverdueFilter, RoutingFilter, "category__parent", "kelurahan__kecamatan", "kelurahan",
-                   "crew", "hidden"]
+    list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "is_overdue", "has_photo",
+                    "support_count", "hidden", "created"]
+    list_filter = ["status", OverdueFilter, RoutingFilter, PhotoFilter, "category__parent", "kelurahan__kecamatan",
+                   "kelurahan", "crew", "hidden"]
     list_select_related = ["category", "kelurahan", "crew"]
     search_fields = ["code", "description", "address"]
     fields = ["code", "status", "staff_page", "category", "crew", "routing_problem", "hidden", "location", "address",
@@ -134,6 +152,13 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
     @admin.display(boolean=True, description=_("overdue"))
     def is_overdue(self, report):
         return report.is_overdue
+
+    @admin.display(boolean=True, description=_("photo"))
+    def has_photo(self, report):
+        return report.has_photo
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(has_photo=resident_photos())
 
     @admin.display(description=_("change the status"))
     def staff_page(self, report):

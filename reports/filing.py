@@ -46,19 +46,20 @@ def existing_submission(client_uuid):
         return None
 
 
-def file_report_from_form(data):
+def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "contact_consent", "photos_show_people", "attributes")
-    return file_report(**{field: data[field] for field in fields})
+    return file_report(**{field: data[field] for field in fields}, address=address)
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, contact_consent=False, photos_show_people=False, attributes=None):
+                show_name=False, contact_consent=False, photos_show_people=False, attributes=None, address=""):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
-    dispatcher before they are published. The reporter's consent is kept with its time. Raises
+    dispatcher before they are published. The reporter's consent is kept with its time. An `address` given
+    (Open311's address_string) is kept as it is; without one the geocoder is asked later. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -82,7 +83,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 kelurahan=location.kelurahan,
                 crew=location.crew,
                 routing_problem=location.crew_problem[:300],
-                address=fallback_address(location),
+                address=address[:300] or fallback_address(location),
                 description=description,
                 attributes=attributes or {},
                 due_date=add_working_days(today, category.response_days),
@@ -96,7 +97,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)
             StatusChange.objects.create(report=report, to_status=Status.BARU)
-            geocode_later(report.pk)
+            if not address:
+                geocode_later(report.pk)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
         existing = existing_submission(client_uuid)

@@ -89,8 +89,11 @@ class ReportForm(ContactForm):
     )
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, photo_optional=False, **kwargs):
+        """`photo_optional`: no photo is asked even where the category wants one (Open311, where media is
+        optional; the dispatcher sees which reports came without)."""
         super().__init__(*args, **kwargs)
+        self.photo_optional = photo_optional
         self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         # The chosen category's own questions, as fields named attribute[code] (Open311's names).
@@ -120,7 +123,8 @@ class ReportForm(ContactForm):
     def clean(self):
         data = super().clean()
         category = data.get("category")
-        if category and category.photo_required and not data.get("photos") and "photos" not in self.errors:
+        photo_wanted = category and category.photo_required and not self.photo_optional
+        if photo_wanted and not data.get("photos") and "photos" not in self.errors:
             self.add_error("photos", _("Add at least one photo of the problem."))
         if data.get("photos") and not self.errors:  # decoding is the costly part: only for an otherwise good report
             try:

@@ -170,7 +170,6 @@ def properties(absolute):
         "name": Case(When(show_name=True, then=F("reporter_name")), default=Value("")),
         "photos": RawSQL("to_json(" + photo_array("json_build_object('url', %s || p.image, 'thumbnail', "
                                                   "%s || p.thumbnail, 'kind', p.kind)") + ")", (media, media)),
-        "photo_urls": RawSQL(f"to_json({photo_array('%s || p.image')})", (media,)),
         "photo_list": RawSQL(f"array_to_string({photo_array('%s || p.image')}, ' ')", (media,)),
         "media_url": RawSQL("coalesce((" + photo_array("%s || p.image", "AND p.kind = 'resident'") + ")[1], '')",
                             (media,)),
@@ -198,10 +197,11 @@ STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version"]
 MAP = ["code", "category", "status", "support_count"]
 # What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
-# The exports and OGC API items: flat, as a GIS table or a spreadsheet has them.
+# The exports and OGC API items: flat, as a GIS table or a spreadsheet has them (photos: URLs separated by spaces,
+# a text field that survives conversion to a Shapefile, which has no lists).
 EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
           "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
-          "support_count", "photos=photo_urls"]
+          "support_count", "photos=photo_list"]
 EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
 EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [
@@ -226,9 +226,10 @@ def json_object(shape, absolute, **extra):
     return Compiled(("object", tuple(shape)), lambda: _json_object(shape, absolute), absolute, extra)
 
 
-def feature(shape, absolute, with_id=False, **extra):
-    """A GeoJSON Feature (RFC 7946) of a report with the shape's properties; `extra` adds properties."""
-    return Compiled(("feature", tuple(shape), with_id), lambda: _feature(shape, absolute, with_id), absolute, extra)
+def feature(shape, absolute, **extra):
+    """A GeoJSON Feature (RFC 7946) of a report, identified by its code, with the shape's properties; `extra`
+    adds properties."""
+    return Compiled(("feature", tuple(shape)), lambda: _feature(shape, absolute), absolute, extra)
 
 
 def _json_object(shape, absolute):
@@ -236,9 +237,9 @@ def _json_object(shape, absolute):
     return JSONBuild(**{name: found[column] for name, column in names(shape)})
 
 
-def _feature(shape, absolute, with_id):
-    return JSONBuild(type=Value("Feature"), **({"id": F("code")} if with_id else {}),
-                     geometry=AsJSON(AsGeoJSON("location", precision=6)), properties=_json_object(shape, absolute))
+def _feature(shape, absolute):
+    return JSONBuild(type=Value("Feature"), id=F("code"), geometry=AsJSON(AsGeoJSON("location", precision=6)),
+                     properties=_json_object(shape, absolute))
 
 
 # The tables the representation reads beside reports_report, joined by the paths it follows.
@@ -293,14 +294,13 @@ def compiled_sql(key, build):
 # CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock; the
 # photos' addresses are ours (they start with http).
 CSV_NUMBERS, CSV_YES_NO, CSV_TIMES = {"support_count", "version"}, {"overdue", "hidden"}, {"created", "updated"}
-CSV_OUR_ADDRESSES = {"photo_urls"}
+CSV_OUR_ADDRESSES = {"photo_list"}
 
 
 def csv_columns(shape, absolute):
     """(header, expression) of each CSV column, by the rules every CSV we serve follows: lon, lat, then the
-    shape's fields (a list's items separated by spaces)."""
+    shape's fields."""
     found = properties(absolute)
-    found["photo_urls"] = found["photo_list"]
     columns = [("lon", found["lon"]), ("lat", found["lat"])]
     for name, column in names(shape):
         if column in CSV_NUMBERS or column in CSV_OUR_ADDRESSES:
@@ -385,8 +385,8 @@ SCHEMAS = {
 def feature_schema(shape):
     """The OpenAPI schema of a Feature of this shape (of the JSON API's: PUBLIC, STAFF, MAP)."""
     properties = {name: SCHEMAS[column] for name, column in names(shape)}
-    return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
-        "type": {"type": "string", "enum": ["Feature"]},
+    return {"type": "object", "required": ["type", "id", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]}, "id": TEXT,
         "geometry": {"type": "object", "properties": {"type": TEXT, "coordinates": {"type": "array", "items": NUMBER}}},
         "properties": {"type": "object", "required": list(properties), "properties": properties}}}
 

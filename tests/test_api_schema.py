@@ -54,7 +54,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers={"A
           suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, headers, codes):
     # Most codes the generator makes up are swapped for real ones, so that found reports are checked too.
-    for name in ("code", "item"):
+    for name in ("code", "featureId"):
         made_up = (case.path_parameters or {}).get(name)
         if made_up is not None:
             choices = [made_up, *codes]

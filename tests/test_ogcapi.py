@@ -9,8 +9,11 @@ import pytest
 import yaml
 from django.utils import timezone
 
+from reports.models import Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report
+from tests.geojson_check import check_geojson
 from tests.images import GANTING_GPS
+from tests.ogc_schemas import check, needs_schemas
 
 pytestmark = pytest.mark.django_db
 GEOJSON = "application/geo+json"
@@ -25,7 +28,7 @@ def get(client, path, expect=200, **params):
 def test_the_landing_page_links_the_definition_conformance_and_data(client):
     body = get(client, "/ogcapi/")
     rels = {link["rel"]: link["href"] for link in body["links"]}
-    assert rels["service-desc"] == "http://testserver/api/schema/"
+    assert rels["service-desc"] == "http://testserver/ogcapi/api"
     assert rels["conformance"] == "http://testserver/ogcapi/conformance"
     assert rels["data"] == "http://testserver/ogcapi/collections"
     conforms = get(client, "/ogcapi/conformance")["conformsTo"]
@@ -101,7 +104,8 @@ def test_items_filter_by_bbox_datetime_status_and_category(client):
     ({"warna": "merah"}, "warna"),
 ])
 def test_bad_item_parameters_are_400_naming_them(client, params, field):
-    assert field in get(client, "/ogcapi/collections/reports/items", expect=400, **params)
+    error = check("exception", get(client, "/ogcapi/collections/reports/items", expect=400, **params))
+    assert error["code"] == "InvalidParameterValue" and error["description"].startswith(f"{field}: ")
 
 
 def test_single_items_and_kelurahan(client):
@@ -121,7 +125,7 @@ def test_the_openapi_document_describes_the_api_and_has_a_page(client):
     schema = yaml.safe_load(client.get("/api/schema/").content)
     assert schema["openapi"].startswith("3.")
     for path in ("/api/v1/reports", "/api/v1/reports.geojson", "/api/v1/reports/nearby", "/api/v1/stats.json",
-                 "/ogcapi/collections/{name}/items"):
+                 "/ogcapi/collections/{collectionId}/items"):
         assert path in schema["paths"]
     nearby = {p["name"] for p in schema["paths"]["/api/v1/reports/nearby"]["get"]["parameters"]}
     assert {"lat", "lon", "radius_m", "category", "status"} <= nearby
@@ -153,6 +157,118 @@ def test_odd_characters_are_a_400_not_a_crash(client, query):
 def test_a_page_of_items_is_one_query_however_long(client, django_assert_num_queries):
     for n in range(4):
         make_report(lat=GANTING_GPS[0] + n * 0.0001, with_photo=n < 2)
-    with django_assert_num_queries(1):  # the features, JSON written by PostgreSQL
+    with django_assert_num_queries(2):  # the features, JSON written by PostgreSQL; their exact count
         page = get(client, "/ogcapi/collections/reports/items", limit=3, status="open", category="jalan")
-    assert page["numberReturned"] == 3 and page["features"][0]["properties"]["photos"][0].endswith(".jpg")
+    with django_assert_num_queries(2):  # unfiltered: the count is a sum over the kept counts
+        get(client, "/ogcapi/collections/reports/items", limit=3)
+    assert page["numberReturned"] == 3 and page["numberMatched"] == 4
+    assert page["features"][0]["properties"]["photos"].endswith(".jpg")
+
+
+def documents(code):
+    """Every kind of document of the API: (path, the OGC schema it follows)."""
+    return [
+        ("/ogcapi/", "landingPage"), ("/ogcapi/conformance", "confClasses"), ("/ogcapi/collections", "collections"),
+        ("/ogcapi/collections/reports", "collection"), ("/ogcapi/collections/kelurahan", "collection"),
+        ("/ogcapi/collections/reports/items?limit=1", "featureCollectionGeoJSON"),
+        ("/ogcapi/collections/kelurahan/items?limit=2", "featureCollectionGeoJSON"),
+        (f"/ogcapi/collections/reports/items/{code}", "featureGeoJSON"),
+        ("/ogcapi/collections/kelurahan/items/13.74.01.1001", "featureGeoJSON"),
+        ("/ogcapi/collections/jalan", "exception"), ("/ogcapi/collections/reports/items/PP-000000", "exception"),
+        ("/ogcapi/collections/reports/items?bbox=1,2", "exception"), ("/ogcapi/?f=xml", "exception"),
+        ("/ogcapi/collections/kelurahan/items?status=baru", "exception"),
+    ]
+
+
+@needs_schemas
+def test_every_document_follows_the_official_ogc_schemas(client):
+    code = make_report().code
+    make_report(lat=GANTING_GPS[0] + 0.0002)
+    for path, schema in documents(code):
+        response = client.get(path)
+        assert (response.status_code < 400) == (schema != "exception"), (path, response.status_code)
+        document = check(schema, response.json())
+        if schema == "exception":
+            assert set(document) >= {"code", "description"}, path  # Features 1.0's exception, as well as RFC 9457's
+        if schema.endswith("GeoJSON"):
+            check_geojson(document)
+
+
+def test_every_document_links_itself_and_its_other_format_which_serves(client):
+    code = make_report().code
+    for path, schema in documents(code):
+        if schema in ("exception", "collections") and "links" not in client.get(path).json():
+            continue
+        links = client.get(path).json()["links"]
+        rels = {(link["rel"], link["type"]) for link in links}
+        json_type = "application/geo+json" if "/items" in path else "application/json"
+        assert {("self", json_type), ("alternate", "text/html")} <= rels, path
+        page = next(link["href"] for link in links if link["rel"] == "alternate")
+        answer = client.get(page.removeprefix("http://testserver"))
+        assert answer.status_code == 200 and answer["Content-Type"].startswith("text/html"), page
+        assert any(link["rel"] == "self" and link["type"] == "text/html" and link["href"] == page
+                   for link in (answer.context["doc"]["links"]))
+
+
+def test_html_by_f_or_accept_and_json_by_f_or_format(client):
+    report = make_report()
+    by_f = client.get("/ogcapi/collections/reports/items", {"f": "html"})
+    by_accept = client.get("/ogcapi/collections/reports/items", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    for page in (by_f, by_accept):
+        assert page.status_code == 200 and page["Content-Type"] == "text/html; charset=utf-8"
+        assert report.code in page.content.decode() and "Ganting" in page.content.decode()
+    landing = client.get("/ogcapi/", HTTP_ACCEPT="text/html")
+    assert b"/ogcapi/collections" in landing.content and landing["Content-Type"].startswith("text/html")
+    for name in ("f", "format"):
+        items = client.get("/ogcapi/collections/reports/items", {name: "json"})
+        assert items.status_code == 200 and items["Content-Type"] == GEOJSON
+        assert client.get("/ogcapi/collections", {name: "json"})["Content-Type"] == "application/json"
+    assert client.get("/ogcapi/collections/reports/items", {"format": "geojson"}).status_code == 200
+    missing = client.get("/ogcapi/collections/jalan", {"f": "html"})
+    assert missing.status_code == 404 and b"jalan" in missing.content and missing["Content-Type"].startswith("text/")
+    refused = client.get("/ogcapi/collections", {"f": "xml"})
+    assert refused.status_code == 406 and refused.json()["code"] == "NotAcceptable"
+
+
+def test_number_matched_counts_the_collection_or_exactly_the_filtered(client):
+    for n in range(3):
+        make_report(lat=GANTING_GPS[0] + n * 0.0001)
+    make_report("lampu-mati", status="selesai")
+    make_report(hidden=True)
+    whole = get(client, "/ogcapi/collections/reports/items", limit=2)
+    assert (whole["numberMatched"], whole["numberReturned"]) == (4, 2) == (Report.objects.public().count(), 2)
+    done = get(client, "/ogcapi/collections/reports/items", status="selesai")
+    assert (done["numberMatched"], done["numberReturned"]) == (1, 1)
+    ganting = get(client, "/ogcapi/collections/reports/items", kelurahan_code="13.74.01.1001", category="jalan")
+    assert ganting["numberMatched"] == 3
+    assert get(client, "/ogcapi/collections/kelurahan/items", limit=5)["numberMatched"] == 16
+
+
+def test_the_api_definition_declares_the_filters_where_gdal_looks(client):
+    landing = get(client, "/ogcapi/")
+    described = next(link for link in landing["links"] if link["rel"] == "service-desc")
+    assert described["href"] == "http://testserver/ogcapi/api"
+    response = client.get("/ogcapi/api", HTTP_ACCEPT="application/vnd.oai.openapi+json;version=3.0")
+    assert response["Content-Type"] == "application/vnd.oai.openapi+json;version=3.0"
+    definition = json.loads(response.content)
+    assert definition["servers"] == [{"url": "/ogcapi"}]
+    items = definition["paths"]["/collections/{collectionId}/items"]["get"]
+    queried = {p["name"] for p in items["parameters"] if p["in"] == "query"}
+    assert {"bbox", "limit", "datetime", "status", "category", "kelurahan_code", "f"} <= queried
+    assert "/collections/{collectionId}/items/{featureId}" in definition["paths"]
+
+
+def test_gdal_sends_an_attribute_filter_to_the_server(city, live_server):
+    for n in range(3):
+        make_report(lat=GANTING_GPS[0] + n * 0.0001)
+    make_report(lat=GANTING_GPS[0] + 0.0005, status="selesai")
+    found = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-q", "--config", "CPL_DEBUG", "ON", "-where", "status='selesai'",
+         f"OAPIF:{live_server.url}/ogcapi/", "reports"], capture_output=True, text=True, timeout=60)
+    fetched = [line for line in found.stderr.splitlines() if "/ogcapi/collections/reports/items" in line]
+    assert any("status=selesai" in line for line in fetched), found.stderr
+    assert "Full filter will be evaluated on client side" not in found.stderr
+    assert found.stdout.count("OGRFeature(reports)") == 1 and "status (String) = selesai" in found.stdout
+    counted = subprocess.run(["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogcapi/", "reports"],
+                             capture_output=True, text=True, timeout=60)
+    assert "Feature Count: 4" in counted.stdout, counted.stdout + counted.stderr

@@ -7,7 +7,9 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+import requests
 from django.utils import timezone
+from georeport import GeoReport
 from PIL import Image
 
 from reports.interop import open311
@@ -207,7 +209,6 @@ def test_a_media_url_must_be_http(client, api_key):
     ({"description": "rusak"}, "description"),
     ({"lat": "-0.9", "long": "100.35", "media": upload(photo_bytes())}, "lat"),  # outside the city
     ({"lat": None, "long": None}, "lat"),
-    ({}, "media_url"),  # road damage needs a photo, from Open311 as from the map
 ])
 def test_bad_requests_name_the_field_and_file_nothing(client, api_key, overrides, field):
     response = client.post(f"{V2}/requests.json", request_data(api_key, **overrides))
@@ -358,3 +359,88 @@ def test_the_request_list_is_one_query_however_long(client, django_assert_num_qu
         with django_assert_num_queries(1):  # the requests, JSON written by PostgreSQL
             response = client.get(f"{V2}/requests.{fmt}", {"status": "open", "service_code": "jalan"})
         assert response.content.count(b"PP-") == 4
+
+
+@pytest.mark.parametrize("service", ["jalan-berlubang", "saluran-tersumbat", "lampu-mati"])
+def test_media_is_optional_on_every_service_and_the_desk_sees_which_came_without(client, api_key, desk, service):
+    response = client.post(f"{V2}/requests.json", request_data(api_key, service_code=service))
+    assert response.status_code == 200, response.content
+    report = Report.objects.get(code=response.json()[0]["service_request_id"])
+    assert report.photos.count() == 0
+    with_photo = make_report(with_photo=True)
+    listed = desk.get("/admin/reports/report/", {"photo": "none"})
+    assert report.code in listed.content.decode() and with_photo.code not in listed.content.decode()
+
+
+def test_a_date_whose_plus_was_not_encoded_is_read_as_the_offset(client):
+    report = make_report()
+    start = timezone.localtime(report.created - timedelta(hours=1)).isoformat(timespec="seconds")
+    assert start.endswith("+07:00")
+    response = client.get(f"{V2}/requests.json", QUERY_STRING=f"start_date={start}")  # '+' reaches us as ' '
+    assert response.status_code == 200, response.content
+    assert [r["service_request_id"] for r in response.json()] == [report.code]
+    later = timezone.localtime(report.created + timedelta(hours=1)).isoformat(timespec="seconds")
+    assert client.get(f"{V2}/requests.json", QUERY_STRING=f"start_date={later}").json() == []
+
+
+def test_an_address_string_sent_with_lat_and_long_is_kept(client, api_key):
+    data = request_data(api_key, address_string="Jl. Sutan Syahrir depan Masjid Ganting")
+    response = client.post(f"{V2}/requests.json", data)
+    assert response.status_code == 200, response.content
+    report = Report.objects.get(code=response.json()[0]["service_request_id"])
+    assert report.address == "Jl. Sutan Syahrir depan Masjid Ganting"
+    assert client.get(f"{V2}/requests/{report.code}.json").json()[0]["address"] == report.address
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("put", f"{V2}/requests.json"), ("delete", f"{V2}/services.json"), ("post", f"{V2}/services.xml"),
+    ("post", "/open311/discovery.json"), ("patch", f"{V2}/requests/PP-000001.json"),
+])
+def test_a_method_not_served_is_a_georeport_405(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 405 and "GET" in response["Allow"]
+    if path.endswith(".xml"):
+        assert xml(response).findtext("error/code") == "405"
+    else:
+        [error] = response.json()
+        assert error["code"] == 405 and error["description"].startswith(method.upper())
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    (f"{V2}/services.csv", 400), (f"{V2}/requests.html", 400), (f"{V2}/requests", 404), ("/open311/v3/x.json", 404),
+])
+def test_an_unknown_format_or_path_is_a_georeport_error(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status and response["Content-Type"] == "application/json"
+    assert response.json()[0]["code"] == status
+    assert xml(client.get("/open311/v3/services.xml")).findtext("error/code") == "404"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_georeport_client_reads_services_and_requests(city, live_server, fmt):
+    light = make_report("lampu-mati")
+    make_report(status=Status.SELESAI)
+    georeport = GeoReport(f"{live_server.url}/open311/v2", jurisdiction="padangpanjang.go.id", output_format=fmt)
+    services = georeport.get_service_list()
+    assert {s["service_code"] for s in services} >= {"jalan-berlubang", "lampu-mati"}
+    definition = georeport.get_service_definition("jalan-berlubang")
+    assert definition["service_code"] == "jalan-berlubang"
+    opened = georeport.get_service_requests(status="open")
+    opened = [opened] if isinstance(opened, dict) else opened  # xmltodict gives one request as a dict
+    assert [r["service_request_id"] for r in opened] == [light.code]
+    one = georeport.get_service_request(light.code)
+    assert one["service_code"] == "lampu-mati" and one["status"] == "open"
+    start = timezone.localtime(light.created - timedelta(days=1)).isoformat(timespec="seconds")
+    assert len(georeport.get_service_requests(start_date=start, service_code="jalan,lampu-mati")) == 2
+
+
+def test_filing_over_http_without_a_photo_and_reading_it_back(city, live_server):
+    key, digest, prefix = open311.new_key()
+    ApiClient.objects.create(name="Sistem Kelurahan", key_digest=digest, key_prefix=prefix)
+    filed = requests.post(f"{live_server.url}{V2}/requests.json", data=request_data(key), timeout=30)
+    assert filed.status_code == 200, filed.text
+    code = filed.json()[0]["service_request_id"]
+    georeport = GeoReport(f"{live_server.url}/open311/v2")
+    assert georeport.get_service_request(code)["service_request_id"] == code
+    wrong = requests.put(f"{live_server.url}{V2}/requests.json", timeout=30)
+    assert wrong.status_code == 405 and wrong.json()[0]["code"] == 405

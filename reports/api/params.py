@@ -1,6 +1,7 @@
 """The JSON API's query parameters: each parsed and checked once, errors naming the parameter."""
 
 import math
+import re
 from datetime import datetime, time
 
 from django import forms
@@ -13,11 +14,15 @@ from rest_framework import serializers
 
 from reports.models import STATUS_WORDS, Category
 
+# A '+' left unencoded in a query string arrives as a space: '2026-11-28T08:00:00 07:00' was sent as +07:00.
+UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
 
 def parse_moment(text, end=False):
     """The one meaning of a time bound in every interface: an ISO 8601 date-time, or a bare date, which as a
     start is the day's first moment and as an `end` its last (the whole day), in the city's time zone when
     the text names none. An aware datetime; None when it is no such moment."""
+    text = UNENCODED_PLUS.sub(r"\1+\2", text)
     try:
         day = parse_date(text)
         moment = datetime.combine(day, time.max if end else time.min) if day else parse_datetime(text)

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from config.openapi import ERROR
 from geo import geocoding, lookup
+from geo.functions import ForcePolygonCCW
 from geo.models import Generation, KelurahanBoundary
 from reports import filing, ratelimit, representation, roles, services, stats, workflow
 from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, SupportQuery
@@ -231,11 +232,12 @@ def kelurahan_collection(properties=None):
     boundaries = (
         KelurahanBoundary.objects.filter(generation__active=True)
         .select_related("kelurahan__kecamatan")
-        .annotate(outline=AsGeoJSON(SimplifyPreserveTopology("boundary", 0.00002), precision=6))
+        .annotate(outline=AsGeoJSON(ForcePolygonCCW(SimplifyPreserveTopology("boundary", 0.00002)), precision=6))
     )
     features = [
         {
             "type": "Feature",
+            "id": b.kelurahan.code,
             "geometry": json.loads(b.outline),
             "properties": {"code": b.kelurahan.code, "name": b.kelurahan.name, "kecamatan": b.kelurahan.kecamatan.name,
                            **(properties or {}).get(b.kelurahan.code, {})},

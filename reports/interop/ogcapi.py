@@ -1,8 +1,10 @@
-"""OGC API - Features, Part 1: Core, with GeoJSON (/ogcapi/): QGIS, ArcGIS and GDAL connect to it directly.
+"""OGC API - Features, Part 1: Core, with GeoJSON, HTML and OpenAPI 3.0 (/ogcapi/): QGIS, ArcGIS and GDAL connect
+to it directly.
 
 Two collections: `reports` (public reports, public fields, the same rows as the exports) and `kelurahan`
 (the active boundaries). Items are paged by a keyset cursor, so the last page of a million reports costs
-what the first does.
+what the first does. Every document comes as JSON (`f=json`) or HTML (`f=html`, or a browser's Accept), each
+linking the other as `alternate`; errors are OGC exceptions (config.errors.ogc_exception).
 """
 
 import json
@@ -10,9 +12,10 @@ import urllib.parse
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
-from django.db.models import TextField
+from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
@@ -23,30 +26,42 @@ from drf_spectacular.renderers import (
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.exceptions import ParseError
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.exceptions import NotAcceptable, ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, exception_handler
 
+from config.errors import ogc_exception
+from config.openapi import OGC_EXCEPTION
+from geo.functions import ForcePolygonCCW
 from geo.models import Generation, KelurahanBoundary
 from reports import representation
 from reports.api import params as api_params
 from reports.api.params import parse_moment
-from reports.api.schema import ERRORS
-from reports.models import STATUS_WORDS, Report
+from reports.models import STATUS_WORDS, Report, ReportCount
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
-ITEM_PARAMETERS = {"bbox", "limit", "datetime", "cursor", "f", "category", "status"}
-JSON, GEOJSON = "application/json", "application/geo+json"
-# Every operation here: no such collection or item, or (DRF's answer) a `format` it does not serve.
-NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such collection or item, or an unknown format.")
-A_DOCUMENT = {200: OpenApiTypes.OBJECT, 404: NOT_FOUND}
+# The reports' filters, each a property of the items: GDAL sends `-where "status='baru'"` to the server as
+# ?status=baru when the OpenAPI document declares the parameter on /collections/{collectionId}/items.
+REPORT_FILTERS = ("category", "status", "kelurahan_code", "kecamatan_code")
+ITEM_PARAMETERS = {"bbox", "limit", "datetime", "cursor", "f", "format", *REPORT_FILTERS}
+JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+# What `f` (OGC API's) or `format` (DRF's) may name, and the media types each stands for.
+FORMATS = {"json": (JSON, GEOJSON), "geojson": (GEOJSON,), "html": (HTML,)}
+NOT_FOUND = OpenApiResponse(OGC_EXCEPTION, description="No such collection or item.")
+NOT_ACCEPTABLE = OpenApiResponse(OGC_EXCEPTION, description="A format (`f`, `format`, Accept) not served.")
+BAD_PARAMETER = OpenApiResponse(OGC_EXCEPTION, description="A query parameter with a wrong value, or unknown.")
+A_DOCUMENT = {200: OpenApiTypes.OBJECT, 404: NOT_FOUND, 406: NOT_ACCEPTABLE}
+FORMAT_PARAMETER = OpenApiParameter("f", str, enum=["json", "html"], description="The format; else by Accept.")
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -54,10 +69,51 @@ class GeoJSONRenderer(JSONRenderer):
     format = "geojson"
 
 
+class HTMLRenderer(BaseRenderer):
+    """The document as a page (templates/ogcapi/): the view names its template; an error has its own."""
+
+    media_type = HTML
+    format = "html"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        view, request, response = (renderer_context[key] for key in ("view", "request", "response"))
+        template = "ogcapi/error.html" if response.exception else view.template_name
+        return render_to_string(template, {"doc": data, "view": view}, request=request)
+
+
+class FormatByName(DefaultContentNegotiation):
+    """`f=json|html` (OGC API's name) or `format=` (DRF's) choose the format; without them the Accept header."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = request.query_params.get("f") or request.query_params.get("format")
+        if not wanted:
+            return super().select_renderer(request, renderers)
+        for renderer in renderers:
+            if renderer.media_type in FORMATS.get(wanted, ()):
+                return renderer, renderer.media_type
+        raise NotAcceptable(f"f: {wanted} is not served here; use json or html.")
+
+
+def exception_as_ogc(error, context):
+    """DRF's answer to an error (status, headers), with an OGC API exception as its body."""
+    response = exception_handler(error, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and "detail" not in data:  # {parameter: [messages]}
+        description = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in data.items())
+    else:
+        description = str(data.get("detail", data) if isinstance(data, dict) else data)
+    code = "InvalidParameterValue" if response.status_code == 400 else None
+    response.data = ogc_exception(response.status_code, description, code)
+    return response
+
+
 class OpenApi30JsonRenderer(OpenApiJsonRenderer):
     """The media type OGC clients (GDAL's OAPIF driver) ask the API definition in, and check."""
 
-    media_type = "application/vnd.oai.openapi+json;version=3.0"
+    media_type = OPENAPI
 
 
 class SchemaView(SpectacularAPIView):
@@ -67,8 +123,28 @@ class SchemaView(SpectacularAPIView):
                         OpenApiJsonRenderer2]
 
 
+class OgcSchemaView(SchemaView):
+    """/ogcapi/api: the OpenAPI document of this API alone, its paths relative to /ogcapi (`servers`), named as OGC
+    clients look them up: /collections/{collectionId}/items, whose query parameters GDAL sends its filters as."""
+
+    renderer_classes = [OpenApi30JsonRenderer, OpenApiJsonRenderer, OpenApiYamlRenderer]
+    urlconf = "reports.interop.ogcapi_urls"
+    custom_settings = {
+        "TITLE": "Lapor Padangpanjang: OGC API - Features",
+        "DESCRIPTION": "Public reports of broken roads, drainage and street lighting in Kota Padang Panjang, and its "
+                       "kelurahan boundaries, as OGC API - Features (Part 1).",
+        "SCHEMA_PATH_PREFIX": "",
+        "SERVERS": [{"url": "/ogcapi"}],
+    }
+
+
 class OgcView(APIView):
-    renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [JSONRenderer, HTMLRenderer]
+    content_negotiation_class = FormatByName
+    template_name = "ogcapi/document.html"
+
+    def get_exception_handler(self):
+        return exception_as_ogc
 
 
 def link(request, path, rel, media_type, title="", query=None):
@@ -78,20 +154,29 @@ def link(request, path, rel, media_type, title="", query=None):
     return {"href": href, "rel": rel, "type": media_type, **({"title": title} if title else {})}
 
 
+def self_links(request, path, media_type=JSON, query=None):
+    """`self` in the format being served, and each other format as `alternate`."""
+    query = {key: value for key, value in (query or {}).items() if key not in ("f", "format")}
+    page = request.accepted_renderer.media_type == HTML
+    formats = [(media_type, "json", "This document as JSON", not page), (HTML, "html", "This document as HTML", page)]
+    return [link(request, path, "self" if served else "alternate", kind, title, {**query, "f": name})
+            for kind, name, title, served in formats]
+
+
 class LandingView(OgcView):
     """GET /ogcapi/: what this API is and where its parts are."""
 
-    @extend_schema(operation_id="getLandingPage", responses=A_DOCUMENT, tags=["ogcapi"])
+    @extend_schema(operation_id="getLandingPage", parameters=[FORMAT_PARAMETER], responses=A_DOCUMENT,
+                   tags=["ogcapi"])
     def get(self, request):
         return Response({
             "title": "Lapor Padangpanjang",
             "description": "Public reports of broken roads, drainage and street lighting in Kota Padang Panjang, "
                            "and its kelurahan boundaries.",
             "links": [
-                link(request, "/ogcapi/", "self", JSON, "This document"),
-                link(request, "/api/schema/", "service-desc", "application/vnd.oai.openapi+json;version=3.0",
-                     "The API definition"),
-                link(request, "/api/docs/", "service-doc", "text/html", "The API documentation"),
+                *self_links(request, "/ogcapi/"),
+                link(request, "/ogcapi/api", "service-desc", OPENAPI, "The API definition"),
+                link(request, "/api/docs/", "service-doc", HTML, "The API documentation"),
                 link(request, "/ogcapi/conformance", "conformance", JSON, "Conformance classes"),
                 link(request, "/ogcapi/collections", "data", JSON, "Collections"),
             ],
@@ -99,19 +184,21 @@ class LandingView(OgcView):
 
 
 class ConformanceView(OgcView):
-    @extend_schema(operation_id="getConformanceDeclaration", responses=A_DOCUMENT, tags=["ogcapi"])
+    @extend_schema(operation_id="getConformanceDeclaration", parameters=[FORMAT_PARAMETER], responses=A_DOCUMENT,
+                   tags=["ogcapi"])
     def get(self, request):
-        return Response({"conformsTo": CONFORMANCE})
+        return Response({"links": self_links(request, "/ogcapi/conformance"), "conformsTo": CONFORMANCE})
 
 
-def collection_json(request, name):
+def collection_json(request, name, links):
     outline = Generation.objects.current().outline
     base = f"/ogcapi/collections/{name}"
     body = {
         "id": name,
         "itemType": "feature",
         "crs": [CRS84],
-        "links": [link(request, base, "self", JSON), link(request, f"{base}/items", "items", GEOJSON, "Features")],
+        "links": [*links, link(request, f"{base}/items", "items", GEOJSON, "Features as GeoJSON"),
+                  link(request, f"{base}/items", "items", HTML, "Features as HTML", {"f": "html"})],
         "extent": {"spatial": {"bbox": [list(outline.extent)], "crs": CRS84}},
     }
     if name == "reports":
@@ -125,7 +212,7 @@ def collection_json(request, name):
 
 
 COLLECTIONS = ("reports", "kelurahan")
-COLLECTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=COLLECTIONS)
+COLLECTION = OpenApiParameter("collectionId", str, OpenApiParameter.PATH, enum=COLLECTIONS)
 
 
 def collection_name(name):
@@ -135,18 +222,22 @@ def collection_name(name):
 
 
 class CollectionsView(OgcView):
-    @extend_schema(operation_id="getCollections", responses=A_DOCUMENT, tags=["ogcapi"])
+    @extend_schema(operation_id="getCollections", parameters=[FORMAT_PARAMETER], responses=A_DOCUMENT,
+                   tags=["ogcapi"])
     def get(self, request):
         return Response({
-            "links": [link(request, "/ogcapi/collections", "self", JSON)],
-            "collections": [collection_json(request, name) for name in COLLECTIONS],
+            "links": self_links(request, "/ogcapi/collections"),
+            "collections": [collection_json(request, name, [link(request, f"/ogcapi/collections/{name}", "collection",
+                                                                 JSON)]) for name in COLLECTIONS],
         })
 
 
 class CollectionView(OgcView):
-    @extend_schema(operation_id="describeCollection", parameters=[COLLECTION], responses=A_DOCUMENT, tags=["ogcapi"])
-    def get(self, request, name):
-        return Response(collection_json(request, collection_name(name)))
+    @extend_schema(operation_id="describeCollection", parameters=[COLLECTION, FORMAT_PARAMETER],
+                   responses=A_DOCUMENT, tags=["ogcapi"])
+    def get(self, request, collectionId):
+        name = collection_name(collectionId)
+        return Response(collection_json(request, name, self_links(request, f"/ogcapi/collections/{name}")))
 
 
 # Items.
@@ -211,18 +302,15 @@ def item_query(request):
         query["bbox"] = bbox_parameter(params["bbox"])
     if "datetime" in params:
         query["datetime"] = parse_datetime_filter(params["datetime"])
-    if "status" in params:
-        if params["status"] not in dict(STATUS_WORDS):
-            raise ParseError({"status": [f"One of {', '.join(dict(STATUS_WORDS))}."]})
-        query["status"] = params["status"]
-    if "category" in params:
-        query["category"] = params["category"]
+    if "status" in params and params["status"] not in dict(STATUS_WORDS):
+        raise ParseError({"status": [f"One of {', '.join(dict(STATUS_WORDS))}."]})
+    query.update({name: params[name] for name in REPORT_FILTERS if name in params})
     return query
 
 
-def report_features(request, query, code=None):
-    """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON."""
-    reports = Report.objects.public().filter(pk__gt=query["after"], **({"code": code.upper()} if code else {}))
+def matching_reports(query):
+    """The public reports the query's filters select, whatever the page."""
+    reports = Report.objects.public()
     if "bbox" in query:
         reports = reports.filter(location__intersects=query["bbox"])
     if "datetime" in query:
@@ -231,21 +319,52 @@ def report_features(request, query, code=None):
         reports = reports.in_status(query["status"])
     if "category" in query:
         reports = reports.of_category(query["category"])
-    feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri, with_id=True),
-                   TextField())
+    if "kelurahan_code" in query:
+        reports = reports.filter(kelurahan__code=query["kelurahan_code"])
+    if "kecamatan_code" in query:
+        reports = reports.filter(kelurahan__kecamatan__code=query["kecamatan_code"])
+    return reports
+
+
+def filtered(query):
+    return any(name in query for name in ("bbox", "datetime", *REPORT_FILTERS))
+
+
+def report_count(query):
+    """numberMatched: the whole collection from the counts the database keeps (reports.ReportCount, kept by
+    triggers: one small sum), an exact count only when filters select."""
+    if filtered(query):
+        return matching_reports(query).count()
+    return ReportCount.objects.aggregate(total=Sum("count"))["total"] or 0
+
+
+def report_features(request, query, code=None):
+    """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON."""
+    reports = matching_reports(query).filter(pk__gt=query["after"], **({"code": code.upper()} if code else {}))
+    feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri), TextField())
     return list(reports.order_by("pk").annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
 
 
-def kelurahan_features(query, code=None):
-    boundaries = (
-        KelurahanBoundary.objects.filter(generation__active=True, pk__gt=query["after"],
-                                         **({"kelurahan__code": code} if code else {}))
-        .select_related("kelurahan__kecamatan").annotate(geojson=AsGeoJSON("boundary", precision=6)).order_by("pk")
-    )
+def active_boundaries(query):
+    boundaries = KelurahanBoundary.objects.filter(generation__active=True)
     if "bbox" in query:
         boundaries = boundaries.filter(boundary__intersects=query["bbox"])
-    if "datetime" in query or "status" in query or "category" in query:
-        raise ParseError({"datetime": ["The kelurahan collection has no time, status or category."]})
+    unused = [name for name in ("datetime", *REPORT_FILTERS) if name in query]
+    if unused:
+        raise ParseError({unused[0]: ["The kelurahan collection has no time, status, category or place filter."]})
+    return boundaries
+
+
+def kelurahan_count(query):
+    return active_boundaries(query).count()
+
+
+def kelurahan_features(request, query, code=None):
+    boundaries = (
+        active_boundaries(query).filter(pk__gt=query["after"], **({"kelurahan__code": code} if code else {}))
+        .select_related("kelurahan__kecamatan")
+        .annotate(geojson=AsGeoJSON(ForcePolygonCCW("boundary"), precision=6)).order_by("pk")
+    )
     return [
         (b.pk, json.dumps({
             "type": "Feature", "id": b.kelurahan.code, "geometry": json.loads(b.geojson),
@@ -256,9 +375,13 @@ def kelurahan_features(query, code=None):
     ]
 
 
+# Each collection's (page of features, numberMatched) functions.
+SOURCES = {"reports": (report_features, report_count), "kelurahan": (kelurahan_features, kelurahan_count)}
+
+
 def ready(request, text):
-    """JSON text made elsewhere as the answer, in the media type negotiated; parsed only for the browsable page."""
-    if isinstance(request.accepted_renderer, BrowsableAPIRenderer):
+    """JSON text made elsewhere as the answer, in the media type negotiated; parsed only for the page."""
+    if isinstance(request.accepted_renderer, HTMLRenderer):
         return Response(json.loads(text))
     return HttpResponse(text, content_type=request.accepted_renderer.media_type)
 
@@ -272,44 +395,50 @@ ITEM_SCHEMA_PARAMETERS = [
     OpenApiParameter("category", str, description="reports: a category slug; a main category takes its "
                      "sub-categories."),
     OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="reports: a status, or open or closed."),
+    OpenApiParameter("kelurahan_code", str, description="reports: in this kelurahan (its code)."),
+    OpenApiParameter("kecamatan_code", str, description="reports: in this kecamatan (its code)."),
+    OpenApiParameter("f", str, enum=["json", "html"], description="GeoJSON or a page; else by Accept."),
 ]
 
 
 class ItemsView(OgcView):
-    renderer_classes = [GeoJSONRenderer, JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer, HTMLRenderer]
+    template_name = "ogcapi/features.html"
 
     @extend_schema(operation_id="getFeatures", parameters=ITEM_SCHEMA_PARAMETERS, tags=["ogcapi"], responses={
         200: OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection with paging links."),
-        400: ERRORS, 404: NOT_FOUND})
-    def get(self, request, name):
+        400: BAD_PARAMETER, 404: NOT_FOUND, 406: NOT_ACCEPTABLE})
+    def get(self, request, collectionId):
+        name = collection_name(collectionId)
         query = item_query(request)
-        features = report_features(request, query) if collection_name(name) == "reports" else \
-            kelurahan_features(query)
-        page, more = features[: query["limit"]], len(features) > query["limit"]
+        features, count = SOURCES[name]
+        found = features(request, query)
+        page, more = found[: query["limit"]], len(found) > query["limit"]
         base = f"/ogcapi/collections/{name}/items"
         kept = {key: value for key, value in request.query_params.items() if key != "cursor"}
-        links = [link(request, base, "self", GEOJSON, query=request.query_params.dict()),
+        links = [*self_links(request, base, GEOJSON, request.query_params.dict()),
                  link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
         if more:
             links.append(link(request, base, "next", GEOJSON, "Next page", {**kept, "cursor": page[-1][0]}))
-        rest = json.dumps({"links": links, "numberReturned": len(page),
+        rest = json.dumps({"links": links, "numberMatched": count(query), "numberReturned": len(page),
                            "timeStamp": timezone.localtime().isoformat(timespec="seconds")})
         features_json = ",".join(feature for _, feature in page)
         return ready(request, f'{{"type":"FeatureCollection","features":[{features_json}],{rest[1:]}')
 
 
 class ItemView(OgcView):
-    renderer_classes = [GeoJSONRenderer, JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer, HTMLRenderer]
+    template_name = "ogcapi/features.html"
 
-    @extend_schema(operation_id="getFeature", parameters=[COLLECTION], tags=["ogcapi"],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature."), 404: NOT_FOUND})
-    def get(self, request, name, item):
-        one = {"limit": 1, "after": 0}
-        found = report_features(request, one, item) if collection_name(name) == "reports" else \
-            kelurahan_features(one, item)
+    @extend_schema(operation_id="getFeature", parameters=[COLLECTION, FORMAT_PARAMETER], tags=["ogcapi"],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature."), 404: NOT_FOUND,
+                              406: NOT_ACCEPTABLE})
+    def get(self, request, collectionId, featureId):
+        name = collection_name(collectionId)
+        found = SOURCES[name][0](request, {"limit": 1, "after": 0}, featureId)
         if not found:
-            raise Http404(f"There is no {item} in {name}.")
+            raise Http404(f"There is no {featureId} in {name}.")
         feature = json.loads(found[0][1])
-        feature["links"] = [link(request, f"/ogcapi/collections/{name}/items/{item}", "self", GEOJSON),
+        feature["links"] = [*self_links(request, f"/ogcapi/collections/{name}/items/{featureId}", GEOJSON),
                             link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
         return Response(feature)

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from geo import geocoding, lookup
 from geo.models import Generation
@@ -97,38 +96,55 @@ def error_response(fmt, code, description):
     return render(fmt, "errors", [{"code": code, "description": description}], "error", status=code)
 
 
-def endpoint(view):
-    """Errors in the specification's form, and every call made with an API key recorded."""
+def endpoint(*methods):
+    """Errors in the specification's form (a method not served too), and every call made with an API key
+    recorded. GET endpoints answer HEAD as well."""
+    allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request, fmt="json", **kwargs):
-        key = request.POST.get("api_key") or request.GET.get("api_key")
-        client = client_for(key)
-        try:
-            if key and client is None:
-                raise Open311Error(403, "api_key is not valid.")
-            jurisdiction = request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id")
-            if jurisdiction and jurisdiction != settings.OPEN311_JURISDICTION:
-                raise Open311Error(404, f"jurisdiction_id {jurisdiction} is not served here.")
-            response = view(request, fmt, client=client, **kwargs)
-        except Open311Error as error:
-            response = error_response(fmt, error.code, error.description)
-        if client is not None:
-            ApiCall.objects.create(
-                client=client, method=request.method, path=request.path[:300], status_code=response.status_code,
-                remote_addr=request.META.get("REMOTE_ADDR"), report=getattr(response, "report", None),
-                token=getattr(response, "token", None),
-            )
-        return response
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, fmt="json", **kwargs):
+            if request.method not in allowed:
+                response = error_response(fmt, 405, f"{request.method} is not served here; use {' or '.join(methods)}.")
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            key = request.POST.get("api_key") or request.GET.get("api_key")
+            client = client_for(key)
+            try:
+                if key and client is None:
+                    raise Open311Error(403, "api_key is not valid.")
+                jurisdiction = request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id")
+                if jurisdiction and jurisdiction != settings.OPEN311_JURISDICTION:
+                    raise Open311Error(404, f"jurisdiction_id {jurisdiction} is not served here.")
+                response = view(request, fmt, client=client, **kwargs)
+            except Open311Error as error:
+                response = error_response(fmt, error.code, error.description)
+            if client is not None:
+                ApiCall.objects.create(
+                    client=client, method=request.method, path=request.path[:300], status_code=response.status_code,
+                    remote_addr=request.META.get("REMOTE_ADDR"), report=getattr(response, "report", None),
+                    token=getattr(response, "token", None),
+                )
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+def unknown(request, rest):
+    """Any other path under /open311/: a GeoReport error (in XML when the path asks for it), never a page."""
+    stem, dot, extension = rest.rpartition(".")
+    if dot and extension not in ("json", "xml") and "/" not in extension:
+        return error_response("json", 400, f"Format .{extension} is not served here; use .json or .xml.")
+    return error_response("xml" if extension == "xml" else "json", 404,
+                          f"/open311/{rest} is not a resource here; start at /open311/discovery.json.")
 
 
 # Discovery and services.
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def discovery(request, fmt, client):
     body = {
         "changeset": CHANGESET,
@@ -162,14 +178,12 @@ def reportable_categories():
             .order_by("parent__sort_order", "sort_order"))
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def service_list(request, fmt, client):
     return render(fmt, "services", [service_json(c) for c in reportable_categories()], "service")
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def service_definition(request, fmt, client, code):
     category = reportable_categories().filter(slug=code).first()
     if category is None:
@@ -235,16 +249,14 @@ def filtered_requests(params):
     return reports.filed_between(start, end).order_by("-created")[:MAX_REQUESTS]
 
 
-@require_http_methods(["GET", "POST"])
-@endpoint
+@endpoint("GET", "POST")
 def service_requests(request, fmt, client):
     if request.method == "POST":
         return file_request(request, fmt, client)
     return request_list(fmt, filtered_requests(request.GET), request)
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def request_detail(request, fmt, client, code):
     reports = Report.objects.public().filter(code=code.upper())
     if not reports.exists():
@@ -252,8 +264,7 @@ def request_detail(request, fmt, client, code):
     return request_list(fmt, reports, request)
 
 
-@require_GET
-@endpoint
+@endpoint("GET")
 def token_detail(request, fmt, client, token):
     call = ApiCall.objects.filter(token=token).select_related("report").first()
     if call is None or call.report is None or call.report.hidden:
@@ -273,8 +284,9 @@ def file_request(request, fmt, client):
     if not ratelimit.allow_open311_filing(request, client, sender):
         raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
     lat, lon = params.get("lat", ""), params.get("long", "")
+    address = params.get("address_string", "").strip()
     if not (lat or lon):
-        lat, lon = locate_address(params.get("address_string", "").strip())
+        lat, lon = locate_address(address)
     name = " ".join(part for part in (params.get("first_name", ""), params.get("last_name", "")) if part).strip()
     data = QueryDict(mutable=True)
     data.update({
@@ -293,12 +305,12 @@ def file_request(request, fmt, client):
             media.append(remote_media.fetch(params["media_url"]))
         except remote_media.Refused as refusal:
             raise Open311Error(400, f"media_url: {refusal}") from None
-    form = ReportForm(data, {"photos": media} if media else {})
+    form = ReportForm(data, {"photos": media} if media else {}, photo_optional=True)
     if not form.is_valid():
         raise Open311Error(400, "; ".join(
             f"{FIELD_NAMES.get(field, field)}: {' '.join(messages)}" for field, messages in form.errors.items()))
     try:
-        report, _ = filing.file_report_from_form(form.cleaned_data)
+        report, _ = filing.file_report_from_form(form.cleaned_data, address=address)
     except lookup.OutsideCity as outside:
         raise Open311Error(400, f"lat: {outside}") from None
     token = secrets.token_urlsafe(16)
