@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "leaflet",
@@ -96,11 +97,14 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "jobs",
+    "notify",
     "privacy",
 ]
 
 MIDDLEWARE = [
     "config.middleware.client_address",
+    # Before anything that answers: its refusals of public reads carry the CORS headers too (config/cors.py).
+    "config.cors.PublicReadsOnly",
     "config.middleware.refuse_large_bodies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -139,6 +143,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# CORS for the public read APIs (config.cors.PublicReadsOnly decides which requests): any origin, as they serve
+# public data only; no credentials, and no Authorization header, so no cookie or token ever crosses.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Sign-in: Django's users and passwords, locked for a while after repeated failures (django-axes).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -219,6 +232,7 @@ STATICFILES_DIRS = [
     ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
     ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),
     ("vendor/point-geometry", BASE_DIR / "node_modules" / "@mapbox" / "point-geometry"),
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -334,6 +348,38 @@ API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
 IP_RETENTION_DAYS = env_int("IP_RETENTION_DAYS", 30)
 HIDDEN_PHOTO_RETENTION_DAYS = env_int("HIDDEN_PHOTO_RETENTION_DAYS", 90)
+
+# Messages to residents (notify/, docs/notify.md). Changes within NOTIFY_BATCH_SECONDS of the first go as one
+# message; none is sent in the quiet hours (local time) but what the resident asked for (a confirmation link).
+NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 180)
+NOTIFY_QUIET_FROM = time.fromisoformat(env_str("NOTIFY_QUIET_FROM", "21:00"))
+NOTIFY_QUIET_UNTIL = time.fromisoformat(env_str("NOTIFY_QUIET_UNTIL", "06:00"))
+# Area alerts "near a point": this far around it.
+ALERT_RADIUS_M = env_int("ALERT_RADIUS_M", 500)
+# "Sudah diperbaiki?": this many days after a report is marked fixed, asked each day at FIX_QUESTION_AT.
+FIX_QUESTION_DAYS = env_int("FIX_QUESTION_DAYS", 14)
+FIX_QUESTION_AT = time.fromisoformat(env_str("FIX_QUESTION_AT", "09:00"))
+# Timeout of a call to a message gateway (WhatsApp, SMS, web push).
+NOTIFY_HTTP_TIMEOUT_S = env_int("NOTIFY_HTTP_TIMEOUT_S", 10)
+# Messages to phones: "whatsapp" (the WhatsApp Business Platform's Cloud API), "sms" (a plain-HTTP SMS gateway),
+# or empty: off, and the report form offers e-mail only.
+PHONE_GATEWAY = env_str("PHONE_GATEWAY", "")
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN", "")
+# An approved template with one body parameter, in Bahasa Indonesia ("id") and English ("en").
+WHATSAPP_TEMPLATE = env_str("WHATSAPP_TEMPLATE", "lapor_pemberitahuan")
+# The webhook: the token Meta echoes when it is set up, and the app secret its deliveries are signed with.
+WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET", "")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+SMS_SENDER = env_str("SMS_SENDER", "LAPOR-PP")
+# Web push: the application server's VAPID key pair (base64url; `manage.py vapid_keys` makes one) and the
+# contact push services may write to. Empty keys: off, and pages do not offer browser notifications.
+WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = env_str("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_CONTACT = env_str("WEBPUSH_CONTACT", "mailto:e-complain@padangpanjang.go.id")
 
 # Vector tiles of the reports (tiles/): kept in the cache under a version that every change of a report in
 # them renews. TILES_MAX_AGE 0: browsers keep tiles but ask every time, and get a 304 while nothing changed.

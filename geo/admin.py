@@ -10,7 +10,7 @@ from audit.admin import Audited
 from config.admin import ReadOnly
 from geo import routing
 from geo.boundaries import activate_generation
-from geo.models import Crew, Generation, Kecamatan, Kelurahan, KelurahanBoundary
+from geo.models import Crew, Generation, Kecamatan, Kelurahan, KelurahanBoundary, Place
 
 
 def read_only_map(name, geom):
@@ -160,3 +160,13 @@ class CrewAdmin(Audited, admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(Place)
+class PlaceAdmin(Audited, LeafletGeoAdmin):
+    """The streets and places the map's search finds (also filled by manage.py import_places and the geocoder)."""
+
+    list_display = ["name", "source", "updated"]
+    list_filter = ["source"]
+    search_fields = ["name"]
+    readonly_fields = ["updated"]

@@ -142,3 +142,29 @@ class Throttle(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Place(models.Model):
+    """A street or place of the city by name, for the map's search when no geocoder is configured (and before it).
+
+    Filled by `manage.py import_places` from the city's GeoJSON/GeoPackage/OSM extract, by hand in the admin, and
+    with the street addresses reverse geocoding gave to reports.
+    """
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("imported file")
+        GEOCODER = "geocoder", _("address from the geocoder")
+        ADMIN = "admin", _("entered in the admin")
+
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    location = models.PointField(_("location"), srid=4326)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ADMIN)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("street or place")
+        verbose_name_plural = _("streets and places")
+
+    def __str__(self):
+        return self.name

@@ -36,7 +36,7 @@ def inventory():
          "why": _("To count each supporter once: a random number made by the browser, or a staff account's "
                   "number. No name, phone or e-mail."),
          "who": _("Nobody; only the count is shown."), "kept": _("As long as the report.")},
-        {"what": _("Alert and push subscriptions, WhatsApp and SMS numbers"), "where": "notify/",
+        {"what": _("Alert and push subscriptions, WhatsApp and SMS numbers"), "where": "notify_subscription.address",
          "why": _("To send the alerts you asked for. Basis: your consent."),
          "who": _("Administrators."),
          "kept": _("Until you end the subscription (one click in every message), or a year without your "

@@ -17,6 +17,7 @@ from geo import lookup
 from jobs.queue import enqueue
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, TrackingCounter, delete_photo_files
+from reports.signals import report_filed
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +50,19 @@ def existing_submission(client_uuid):
 def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
-              "contact_consent", "photos_show_people", "attributes")
+              "attributes", "channel", "contact_consent", "photos_show_people")
     return file_report(**{field: data[field] for field in fields}, address=address)
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, contact_consent=False, photos_show_people=False, attributes=None, address=""):
+                show_name=False, attributes=None, address="", channel="", contact_consent=False,
+                photos_show_people=False):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
-    dispatcher before they are published. The reporter's consent is kept with its time. An `address` given
-    (Open311's address_string) is kept as it is; without one the geocoder is asked later. Raises
+    dispatcher before they are published. An `address` given (Open311's address_string) is kept as it is;
+    without one the geocoder is asked later. `channel` and `contact_consent` say how the reporter hears back
+    (reports.signals.report_filed); the consent is kept with the report, with its time. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -99,6 +102,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
             StatusChange.objects.create(report=report, to_status=Status.BARU)
             if not address:
                 geocode_later(report.pk)
+            report_filed.send(sender=Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
         existing = existing_submission(client_uuid)

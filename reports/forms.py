@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif",
+                                      "multiple": True})
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
@@ -66,6 +68,12 @@ class ContactForm(forms.Form):
         return data
 
 
+def reply_channels():
+    """The ways a reporter may hear back: e-mail, and WhatsApp or SMS when the city runs that gateway."""
+    phone = {"whatsapp": [("whatsapp", "WhatsApp")], "sms": [("sms", "SMS")]}.get(settings.PHONE_GATEWAY, [])
+    return [("email", _("E-mail")), *phone]
+
+
 class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
@@ -87,6 +95,10 @@ class ReportForm(ContactForm):
         label=_("These photos show people or vehicles"), required=False,
         help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
     )
+    # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY); either
+    # only with their consent (ContactForm.contact_consent).
+    channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
+                                widget=forms.RadioSelect)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, photo_optional=False, **kwargs):
@@ -96,6 +108,7 @@ class ReportForm(ContactForm):
         self.photo_optional = photo_optional
         self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
+        self.fields["channel"].choices = reply_channels()
         # The chosen category's own questions, as fields named attribute[code] (Open311's names).
         slug = self.data.get("category") if self.is_bound else None
         category = (Category.objects.filter(slug=slug).prefetch_related("attributes").first()
@@ -122,6 +135,9 @@ class ReportForm(ContactForm):
 
     def clean(self):
         data = super().clean()
+        # The consent a phone or e-mail needs is ContactForm's rule; a phone channel needs the phone.
+        if data.get("channel") in ("whatsapp", "sms") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Give the phone number to send the updates to."))
         category = data.get("category")
         photo_wanted = category and category.photo_required and not self.photo_optional
         if photo_wanted and not data.get("photos") and "photos" not in self.errors:

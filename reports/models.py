@@ -159,6 +159,11 @@ class ReportQuerySet(gis_models.QuerySet):
         crews = roles.crew_ids(user)
         return self.filter(Q(hidden=False) | Q(crew__in=crews)) if crews else self.public()
 
+    def in_box(self, box):
+        """Reports inside (or on the edge of) an axis-aligned box, a Polygon.from_bbox: for a point the spatial
+        index's bounding-box test (&&) is already the exact answer, so no geometry test follows it."""
+        return self.filter(location__bboverlaps=box)
+
     def within(self, where, metres):
         """Reports at most `metres` (true metres, on the spheroid) from the point `where`.
 

@@ -16,21 +16,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from reports.models import delete_photo_files
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-# PNG and WebP are decoded whole (JPEG can be decoded scaled down): 16 megapixels cost at most 64 MB as RGBA,
+# PNG, WebP and HEIF are decoded whole (JPEG can be decoded scaled down): 16 megapixels cost at most 64 MB as RGBA,
 # where 40 cost 460 MB and most of a second. Phones send JPEG, and the map shrinks photos before sending.
 MAX_PIXELS_FULL_DECODE = 16_000_000
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# HEIF: iPhones save HEIC photos, and a photo picked from the gallery is sent as it is (browsers cannot shrink it).
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 LONG_EDGE = 2048
 THUMBNAIL_EDGE = 400
 GPS_IFD = 0x8825
 
 # Pillow's own guard, at our limit: it is checked from the header, before any decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+register_heif_opener()
 
 
 @dataclass
@@ -53,7 +56,7 @@ def process(upload, label):
             with Image.open(upload) as probe:  # reads the header only
                 kind, size = probe.format, probe.size
         if kind not in ACCEPTED_FORMATS:
-            raise ValidationError(_("%(photo)s is not a JPEG, PNG or WebP photo.") % {"photo": label})
+            raise ValidationError(_("%(photo)s is not a JPEG, PNG, WebP or HEIC photo.") % {"photo": label})
         if kind != "JPEG" and size[0] * size[1] > MAX_PIXELS_FULL_DECODE:
             raise ValidationError(_("%(photo)s has more than 16 megapixels; send it as a JPEG, or smaller.")
                                   % {"photo": label})

@@ -8,8 +8,8 @@ CREW, DISPATCHER, PLANNER = "crew", "dispatcher", "planner"
 def ensure_groups():
     """Create the three groups if missing, and give dispatchers and planners their admin permissions.
 
-    Dispatchers work on reports and photos in the admin; dispatchers and planners see reports, places, crews
-    and holidays.
+    Dispatchers work on reports and photos in the admin and keep the search's streets and places; dispatchers
+    and planners see reports, places, crews and holidays.
     Returns how many groups were created.
     """
     created = sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))
@@ -17,7 +17,8 @@ def ensure_groups():
     viewing = Permission.objects.filter(codename__startswith="view_", content_type__app_label__in=["reports", "geo"])
     # Reports are hidden, never deleted; a single photo may be removed.
     working = reports.exclude(codename__in=["add_report", "delete_report", "add_photo"])
-    Group.objects.get(name=DISPATCHER).permissions.add(*working, *viewing)
+    gazetteer = Permission.objects.filter(content_type__app_label="geo", content_type__model="place")
+    Group.objects.get(name=DISPATCHER).permissions.add(*working, *viewing, *gazetteer)
     Group.objects.get(name=PLANNER).permissions.add(*viewing)
     return created
 

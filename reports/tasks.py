@@ -5,14 +5,12 @@ from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from geo import geocoding
+from geo import geocoding, places
 from jobs.queue import enqueue, task
 from reports import calendar, digest
-from reports.models import ApiCall, Report, Status, StatusChange
+from reports.models import ApiCall, Report
 
 logger = logging.getLogger(__name__)
 
@@ -20,32 +18,12 @@ logger = logging.getLogger(__name__)
 @task("reports.fill_address")
 def fill_address(report_id):
     """Replace the kelurahan address with the geocoder's street address, when it knows one. A geocoder that does
-    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it)."""
+    not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it). The address
+    also joins the search's places, so the map finds it without asking the geocoder."""
     point = Report.objects.values_list("location", flat=True).get(pk=report_id)
     if address := geocoding.reverse(point.y, point.x):
         Report.objects.filter(pk=report_id).update(address=address[:300])
-
-
-@task("reports.tell_reporter")
-def tell_reporter(change_id):
-    """E-mail the reporter one status change (enqueued by reports.workflow.change_status), in the site's language.
-    A mail server that refuses fails the job, which is retried; the log names the report, not the address."""
-    change = StatusChange.objects.select_related("report__category").get(pk=change_id)
-    report = change.report
-    if not report.reporter_email:  # erased since
-        return
-    link = settings.SITE_URL.rstrip("/") + report.get_private_url()
-    with translation.override(settings.LANGUAGE_CODE):
-        status = Status(change.to_status).label
-        subject = _("Report %(code)s is now: %(status)s") % {"code": report.code, "status": status}
-        message = _("Your report %(code)s (%(category)s) is now: %(status)s.\n%(note)s\nFollow it here: %(link)s") % {
-            "code": report.code, "category": report.category, "status": status, "note": change.note, "link": link}
-    try:
-        send_mail(subject=subject, message=message, from_email=None, recipient_list=[report.reporter_email])
-    except Exception as error:  # SMTP, DNS, TLS: the change stands; the job is tried again later
-        logger.error("E-mail to the reporter failed: %s", type(error).__name__,
-                     extra={"event": "email_failed", "report": report.code})
-        raise
+        places.remember_address(address, point)
 
 
 @task("reports.prune_api_calls", daily_at=time(2, 45))

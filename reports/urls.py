@@ -7,6 +7,7 @@ from reports import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("lapor/", views.submit, name="report-submit"),
+    path("cek/", views.check, name="report-check"),
     path("laporan/<str:code>/", views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", views.private, name="report-private"),
     path("statistik/", views.statistics, name="statistics"),

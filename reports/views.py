@@ -2,8 +2,8 @@
 
 import secrets
 from functools import wraps
+from urllib.parse import quote
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -29,7 +29,11 @@ def page_texts():
         "sending": _("Sending…"),
         "queued": _("No connection. Your report is saved on this phone and is sent by itself when the "
                     "connection returns: keep this page open or open it again later."),
-        "sent_later": _("Your saved report has been sent:"),
+        "sent_later": _("A report saved on this phone has been sent. Its tracking code:"),
+        "open_sent": _("Open it and keep its link"),
+        "remove_photo": _("Remove photo %(number)s"),
+        "photo_count": _("%(count)s of 5 photos"),
+        "too_many_photos": _("At most 5 photos: the others were not added."),
         "queued_refused": _("A saved report could not be sent as it was; please fill in the form again."),
         "support": _("Support this report"),
         "supported": _("Your support is counted"),
@@ -68,10 +72,15 @@ def submit(request):
     except lookup.OutsideCity as outside:
         form.add_error("lat", str(outside))
         return home(request, form, status=400)
-    if created:
-        messages.success(request, _("Thank you. Your report is %(code)s: keep this page to follow it.")
-                         % {"code": report.code})
-    return redirect(report.get_private_url())
+    return redirect(filed_url(report) if created else report.get_private_url())
+
+
+# ?terkirim=1 on the private link: the reporter has just filed, so the page thanks them and says what comes next.
+JUST_FILED = "terkirim"
+
+
+def filed_url(report):
+    return f"{report.get_private_url()}?{JUST_FILED}=1"
 
 
 def _report(code):
@@ -93,9 +102,34 @@ def private(request, code, token):
     # As bytes: compare_digest refuses a str with characters beyond ASCII (a 500 for /ikuti/%C3%A9/).
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())
-    response = render(request, "reports/detail.html", {"report": report, "is_reporter": True})
+    context = {"report": report, "is_reporter": True, "just_filed": JUST_FILED in request.GET,
+               "keep": ways_to_keep(report, request.build_absolute_uri(report.get_private_url()))}
+    response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response
+
+
+def ways_to_keep(report, link):
+    """The private link, and links that send it to WhatsApp or to the reporter's own e-mail."""
+    text = _("My report %(code)s to the city of Padang Panjang: %(link)s") % {"code": report.code, "link": link}
+    subject = _("My report %(code)s") % {"code": report.code}
+    to, subject, text = quote(report.reporter_email, safe="@"), quote(subject, safe=""), quote(text, safe="")
+    return {"link": link, "whatsapp": f"https://wa.me/?text={text}",
+            "mailto": f"mailto:{to}?subject={subject}&body={text}"}
+
+
+def check(request):
+    """"Cek laporan": a tracking code typed on the home page leads to its report, or says it is not known."""
+    code = "".join(request.GET.get("kode", "").split()).upper()
+    error, status = "", 200
+    if code:
+        if Report.objects.public().filter(code=code).exists():
+            return redirect("report-detail", code)
+        error, status = _("There is no report with the tracking code %(code)s. Check the code and try again.") % {
+            "code": code}, 404
+    elif "kode" in request.GET:
+        error, status = _("Type the tracking code, such as PP-260001."), 400
+    return render(request, "reports/check.html", {"code": code, "error": error}, status=status)
 
 
 def staff_only(view):
@@ -131,9 +165,7 @@ def crew_report(request, code):
         .prefetch_related("photos", "history__by"),
         code=code.upper(),
     )
-    allowed = workflow.allowed_moves(report, request.user)
-    moves = [(value, label) for value, label in Status.choices if value in allowed]
-    context = {"report": report, "moves": moves, "texts": crew_texts()}
+    context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts()}
     return render(request, "reports/crew_report.html", context)
 
 
@@ -143,7 +175,8 @@ def crew_texts():
         "none": _("No reports here with these filters."),
         "queued": _("No connection: the change is kept on this phone and sent when the connection returns."),
         "conflict": _("Someone else changed this report meanwhile. It is now:"),
-        "sent": _("Saved."),
+        "changed": _("Saved: “%(action)s”. The report is now: %(status)s."),
+        "choose": _("Choose what you did."),
         "error": _("Something went wrong; please try again."),
         "metres": _("m"),
         "overdue": _("overdue"),

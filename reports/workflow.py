@@ -10,11 +10,12 @@ from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jobs.queue import enqueue
 from reports import roles
 from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
+from reports.signals import status_changed
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -26,6 +27,19 @@ FINAL = {Status.DITOLAK, Status.DUPLIKAT, Status.DITUTUP}
 # What a crew member may do on their own crew's reports: start, finish, hand back to the dispatcher.
 CREW_MOVES = {(Status.DIVERIFIKASI, Status.DIKERJAKAN), (Status.DIKERJAKAN, Status.SELESAI),
               (Status.DIKERJAKAN, Status.DIVERIFIKASI)}
+# Each move as the action a person takes, in the order the forms offer them (the usual next step first): people
+# choose what they did, not a status name. A final report goes back to verified through "Reopen".
+ACTIONS = {
+    (Status.BARU, Status.DIVERIFIKASI): gettext_lazy("Verify"),
+    (Status.DIVERIFIKASI, Status.DIKERJAKAN): gettext_lazy("Start work"),
+    (Status.DIKERJAKAN, Status.SELESAI): gettext_lazy("Mark fixed"),
+    (Status.DIKERJAKAN, Status.DIVERIFIKASI): gettext_lazy("Hand back to the dispatcher"),
+    (Status.SELESAI, Status.DITUTUP): gettext_lazy("Close the report"),
+    (Status.SELESAI, Status.DIKERJAKAN): gettext_lazy("Reopen: not fixed yet"),
+    (None, Status.DITOLAK): gettext_lazy("Reject"),
+    (None, Status.DUPLIKAT): gettext_lazy("Mark as a duplicate"),
+    (None, Status.DIVERIFIKASI): gettext_lazy("Reopen"),
+}
 
 
 class Refused(Exception):
@@ -62,6 +76,15 @@ def allowed_moves(report, user):
     return set()
 
 
+def actions(report, user):
+    """What `user` may do to `report` now: (the status it leads to, what the action is called), usual step first."""
+    allowed = allowed_moves(report, user)
+    offered = [(to, label) for (start, to), label in ACTIONS.items() if start == report.status and to in allowed]
+    offered += [(to, label) for (start, to), label in ACTIONS.items()
+                if start is None and to in allowed and to not in dict(offered)]
+    return offered
+
+
 def change_status(report, to_status, user, *, version, note="", photo=None, duplicate_of=None):
     """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
     if not roles.can_change(user, report):
@@ -96,8 +119,27 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
                                              note=note, by=user, photo=stored)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
-        if report.reporter_email:
-            enqueue("reports.tell_reporter", change_id=change.pk)  # reports/tasks.py
+        status_changed.send(sender=Report, change=change)
+    report.refresh_from_db()
+    return change
+
+
+def reopen_by_resident(report, note, photo=None):
+    """A resident says a fixed (or since closed) report is not fixed: it goes back to the dispatcher as verified,
+    with their note and photo in one history row by nobody on the staff. Returns the StatusChange, or None when
+    the report is not fixed or closed any more (someone reopened it first)."""
+    with files_removed_on_failure(), transaction.atomic():
+        current = Report.objects.select_for_update().get(pk=report.pk)
+        if current.status not in (Status.SELESAI, Status.DITUTUP):
+            return None
+        Report.objects.filter(pk=report.pk).update(status=Status.DIVERIFIKASI, version=F("version") + 1,
+                                                   updated=timezone.now())
+        stored = store_photo(current, photo, current.photos.count()) if photo else None
+        change = StatusChange.objects.create(
+            report=current, from_status=current.status, to_status=Status.DIVERIFIKASI, photo=stored,
+            note=_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
+            else _("A resident says it is not fixed."))
+        status_changed.send(sender=Report, change=change)
     report.refresh_from_db()
     return change
 

@@ -5,14 +5,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
-    """Subclasses answer each GET in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's root.
-    With `tls` (an ssl.SSLContext with its certificate loaded), the server speaks HTTPS."""
+    """Subclasses answer each GET and POST in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's
+    root. With `tls` (an ssl.SSLContext with its certificate loaded), the server speaks HTTPS."""
 
     def __init__(self, tls=None):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                server.handle(self)
+
+            def do_POST(self):
                 server.handle(self)
 
             def log_message(self, *args):

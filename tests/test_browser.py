@@ -4,6 +4,7 @@ A crew member: nearby issues, a fix with its photo, a change made offline meetin
 Playwright drives Debian's Chromium (/usr/bin/chromium) against the production server (tests/deployed.py).
 """
 
+import re
 
 import pytest
 from django.db import connections
@@ -45,7 +46,7 @@ def place_pin_and_fill(page):
     return page.inner_text("#place")
 
 
-def test_a_resident_reports_from_a_phone(phone):
+def test_a_resident_reports_from_a_phone(phones, phone):
     page, _ = phone
     # With few reports the map is GeoJSON: the vector-tile code is not even downloaded.
     assert "vector-tile" not in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
@@ -55,9 +56,18 @@ def test_a_resident_reports_from_a_phone(phone):
     # The 3000 x 2000 photo was shrunk in the browser before upload.
     assert "KB" in page.inner_text("#photo-list")
     page.click("#send")
-    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
     report = Report.objects.get()
     assert report.code in page.inner_text("h1, .code")
+    # The confirmation: thanks (focused, so a screen reader starts there), the tracking code, what comes next and
+    # by when, and three ways to keep the private link.
+    assert page.evaluate("document.activeElement.id") == "filed-title"
+    filed = page.inner_text(".filed")
+    assert "Kode pelacakan: " + report.code in filed and "Apa selanjutnya" in filed
+    assert re.search(rf"menanganinya paling lambat \w+, {report.due_date.day} \w+ {report.due_date.year}\.", filed)
+    assert page.input_value("#private-link") == phones.url + report.get_private_url()
+    assert page.get_attribute("#share-whatsapp", "href").startswith("https://wa.me/?text=Laporan%20saya%20PP-")
+    assert page.get_attribute("#share-email", "href").startswith("mailto:?subject=Laporan%20saya%20PP-")
     assert page.locator(".photos img").count() == 1
     # The small map is centred on the report (coordinates unlocalized): its marker, an image that loads,
     # stands inside the map.
@@ -82,7 +92,7 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
     assert "Tidak ada koneksi" in page.inner_text("#send-state")
     assert Report.objects.count() == 0
     context.set_offline(False)
-    page.wait_for_url("**/laporan/PP-*/ikuti/*/")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
     assert Report.objects.count() == 1
     waiting = page.evaluate("""new Promise(function (done) {
         indexedDB.open("lapor-padangpanjang").onsuccess = function (event) {
@@ -91,6 +101,111 @@ def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_retur
         };
     })""")
     assert waiting == 0  # sent, so no longer kept on the phone
+
+
+EVERY_DESCRIBEDBY_EXISTS = """() => [...document.querySelectorAll('[aria-describedby]')].every(
+    e => e.getAttribute('aria-describedby').split(' ').every(id => document.getElementById(id)))"""
+
+
+def test_form_errors_are_tied_to_their_fields_focus_the_first_and_go_when_fixed(phones, phone):
+    page, _ = phone
+    phones.allow("/api/v1/reports")  # the refusal (400), which the page shows
+    assert page.evaluate(EVERY_DESCRIBEDBY_EXISTS)
+    page.fill("#id_description", "pendek")
+    page.click("#send")
+    page.wait_for_selector("#id_description_error p")
+    assert page.inner_text("#id_lat_error").startswith("Tandai lokasi di peta")
+    assert page.evaluate("document.activeElement.id") == "map"  # the first error: the pin is missing
+    assert page.get_attribute("#id_description", "aria-invalid") == "true"
+    assert "id_description_error" in page.get_attribute("#id_description", "aria-describedby").split()
+    assert page.get_attribute("#id_category", "aria-invalid") == "true"
+    assert page.evaluate(EVERY_DESCRIBEDBY_EXISTS)
+    # Fixed fields lose their errors at once; the others keep theirs.
+    page.fill("#id_description", "Lubang besar di tengah jalan dekat pasar.")
+    assert page.inner_text("#id_description_error") == ""
+    assert page.get_attribute("#id_description", "aria-invalid") is None
+    assert page.get_attribute("#id_description", "aria-describedby") == "id_description_helptext"
+    page.select_option("#id_category", "lampu-mati")
+    assert page.inner_text("#id_category_error") == "" and page.get_attribute("#id_category", "aria-invalid") is None
+    page.locator("#map").scroll_into_view_if_needed()
+    map_box = page.locator("#map").bounding_box()
+    page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
+    page.wait_for_selector("#place.ok")
+    assert page.inner_text("#id_lat_error") == ""
+
+
+def test_photos_are_added_from_camera_and_gallery_up_to_five_removable_and_their_upload_shown(phones, phone):
+    page, context = phone
+    place_pin_and_fill(page)  # one photo from the gallery
+    jpeg = {"mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000)}
+    page.set_input_files("#camera", files=[{"name": "kamera.jpg", **jpeg}])
+    # An iPhone's HEIC: the browser cannot draw it, so it goes as it is and the server reads it.
+    heic = {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": photo_bytes(1200, 900, fmt="HEIF")}
+    page.set_input_files("#id_photos", files=[heic, {"name": "galeri-2.jpg", **jpeg}])
+    page.wait_for_function("() => document.querySelectorAll('#photo-list li').length == 4")
+    # A pick past five: the fifth is added, the sixth refused with a message.
+    page.set_input_files("#id_photos", files=[{"name": "lima.jpg", **jpeg}, {"name": "enam.jpg", **jpeg}])
+    page.wait_for_function("() => document.querySelectorAll('#photo-list li').length == 5")
+    assert page.inner_text("#id_photos_error") == "Paling banyak 5 foto: foto lainnya tidak ditambahkan."
+    assert page.inner_text("#photo-count") == "5 dari 5 foto"
+    assert "enam.jpg" not in page.inner_text("#photo-list")
+    shown = page.evaluate("[...document.querySelectorAll('#photo-list img')].filter(i => i.naturalWidth).length")
+    assert shown == 4  # thumbnails of the four JPEGs
+    page.click("#photo-list li:nth-child(2) .remove")  # the camera's photo
+    assert page.locator("#photo-list .remove").all_inner_texts() == [f"Hapus foto {n}" for n in range(1, 5)]
+    assert "kamera.jpg" not in page.inner_text("#photo-list")
+    # A slow upload (20 KB/s): each photo's progress and the share sent are shown.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": 20 * 1024})
+    page.click("#send")
+    page.wait_for_function("() => /Mengirim… [1-9][0-9]?%/.test(document.querySelector('#send-state').textContent)")
+    page.wait_for_function("() => document.querySelector('#photo-list progress:not([hidden])').value > 0")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    report = Report.objects.get()
+    assert report.photos.count() == 4
+    assert sorted(max(photo.width, photo.height) for photo in report.photos.all()) == [1200, 1600, 1600, 1600]
+
+
+def test_a_report_saved_on_an_earlier_visit_is_announced_with_its_link_when_sent(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
+    page, context = phone
+    place_pin_and_fill(page)
+    context.set_offline(True)
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    page.close()  # the resident leaves; the report waits on the phone
+    context.set_offline(False)
+    later = context.new_page()
+    later.goto(phones.url + "/")
+    later.wait_for_selector("#sent-later:not([hidden]) a")
+    report = Report.objects.get()
+    assert later.inner_text("#sent-later") == (
+        f"Laporan yang tersimpan di ponsel ini sudah terkirim. Kode pelacakannya: {report.code}. "
+        "Buka dan simpan tautannya")
+    assert later.evaluate("document.activeElement.id") == "sent-later"  # at the top, not below the fold
+    later.click("#sent-later a")
+    later.wait_for_selector(".filed")
+    assert report.code in later.inner_text(".filed")
+
+
+def test_a_resident_checks_a_report_by_its_tracking_code(phones, phone):
+    page, _ = phone
+    report = make_report()
+    connections.close_all()
+    phones.allow("404 GET")
+    phones.allow("status of 404")  # the unknown code, which the form says plainly
+    page.fill("#id_kode", "PP-999999")
+    page.click(".check-form button")
+    page.wait_for_selector("#kode-error")
+    assert page.inner_text("#kode-error") == \
+        "Tidak ada laporan dengan kode pelacakan PP-999999. Periksa kodenya lalu coba lagi."
+    assert page.evaluate("document.activeElement.id") == "id_kode"
+    page.fill("#id_kode", report.code.lower())
+    page.click(".check-form button")
+    page.wait_for_url(f"**/laporan/{report.code}/")
+    assert report.code in page.inner_text(".code")
 
 
 def test_with_many_reports_the_map_draws_the_vector_tiles_with_clusters(many_reports, phone):
@@ -137,12 +252,28 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
     # The navigation link carries plain decimal coordinates, whatever the language's number format.
     assert page.get_attribute(".navigate a[href^='geo:']", "href").startswith(
         f"geo:{report.location.y},{report.location.x}?q=")
-    page.select_option("#id_status", "selesai")
+    # Actions, not statuses, and none chosen: only what a crew may do to a report in progress.
+    assert page.locator("#action label.choice").all_inner_texts() == ["Tandai selesai", "Kembalikan ke dispatcher"]
+    assert page.locator("#action [name=status]:checked").count() == 0
+    page.click("#action button[type=submit]")
+    assert page.inner_text("#action-state[role=alert].error") == "Pilih apa yang Anda kerjakan."
+    page.check("text=Tandai selesai")
+    phones.allow("/status")  # the refusal (400), which the page shows
+    page.click("#action button[type=submit]")  # no photo yet: refused, in a box that looks like an error
+    page.wait_for_selector("#action-state.error:has-text('foto')")
+    assert page.get_attribute("#id_photo", "aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "id_photo"
+    assert page.evaluate("getComputedStyle(document.querySelector('#action-state')).backgroundColor") \
+        == "rgb(253, 232, 232)"
     page.set_input_files("#id_photo", files=[{"name": "tambal.jpg", "mimeType": "image/jpeg",
                                              "buffer": photo_bytes(colour=(40, 160, 40))}])
     page.fill("#id_note", "Sudah ditambal aspal.")
     page.click("#action button[type=submit]")
     page.wait_for_selector("#status.status-selesai")
+    # What changed, said plainly after the page reloads, and read out (role=status, focused).
+    assert page.inner_text("#changed[role=status]") == \
+        "Tersimpan: “Tandai selesai”. Status laporan sekarang: selesai."
+    assert page.evaluate("document.activeElement.id") == "changed"
     page.goto(phones.url + report.get_absolute_url())
     # Both photos are served, as images, by the production server.
     page.wait_for_function("() => [...document.querySelectorAll('.photos img')]"
@@ -166,7 +297,7 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     page.click("main button.primary")
     page.wait_for_selector("#action")
     context.set_offline(True)
-    page.select_option("#id_status", "diverifikasi")
+    page.check("text=Kembalikan ke dispatcher")
     page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
     page.click("#action button[type=submit]")
     page.wait_for_selector("#action-state.waiting")

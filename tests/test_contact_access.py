@@ -113,6 +113,6 @@ def test_no_contact_detail_reaches_the_logs_while_filing_notifying_and_retaining
     enqueue("privacy.retention")
     run_jobs()
     text = logged_text(caplog)
-    assert "email_failed" in text and "retention" in text  # the logs did record these events
+    assert "message_failed" in text and "retention" in text  # the logs did record these events
     for private in (PHONE, PHONE.replace(" ", ""), EMAIL, "Budi Santoso"):
         assert private not in text, private

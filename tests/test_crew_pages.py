@@ -1,8 +1,10 @@
 """The crew's pages and signing in: who gets in, what they may do, lock-out after repeated failures."""
 
-
 import pytest
+from django.utils import translation
 
+from reports import workflow
+from reports.models import Report
 from reports.roles import CREW, DISPATCHER, PLANNER
 from tests.conftest import REPORTER_PHONE, make_report, staff_user, verified_login
 
@@ -43,6 +45,39 @@ def test_a_dispatcher_sees_every_move_the_workflow_allows(client, django_user_mo
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
     for move in ("dikerjakan", "ditolak", "duplikat"):
         assert f'value="{move}"' in page
+
+
+def test_the_actions_offered_are_named_as_actions_usual_step_first_and_none_is_chosen(client, django_user_model,
+                                                                                      report):
+    Report.objects.filter(pk=report.pk).update(status="dikerjakan")
+    crew = staff_user(django_user_model, "andi", CREW, "Tim Jalan Padang Panjang Timur")
+    report.refresh_from_db()
+    with translation.override("en"):
+        offered = [(to, str(label)) for to, label in workflow.actions(report, crew)]
+    assert offered == [
+        ("selesai", "Mark fixed"), ("diverifikasi", "Hand back to the dispatcher")]
+    client.force_login(crew)
+    page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
+    assert "Tandai selesai" in page and "Kembalikan ke dispatcher" in page
+    assert 'type="radio"' in page and "checked" not in page  # nothing chosen for them
+
+
+def test_a_dispatcher_is_offered_verify_reject_duplicate_and_reopen_of_a_final_report(django_user_model, report):
+    dispatcher = staff_user(django_user_model, "dewi", DISPATCHER)
+    Report.objects.filter(pk=report.pk).update(status="baru")
+    report.refresh_from_db()
+    assert [to for to, _ in workflow.actions(report, dispatcher)] == ["diverifikasi", "ditolak", "duplikat"]
+    Report.objects.filter(pk=report.pk).update(status="ditolak")
+    report.refresh_from_db()
+    with translation.override("en"):
+        assert [(to, str(label)) for to, label in workflow.actions(report, dispatcher)] == [("diverifikasi", "Reopen")]
+
+
+def test_every_move_of_the_workflow_has_an_action_name():
+    named = {to for (start, to) in workflow.ACTIONS}
+    for start, targets in workflow.TRANSITIONS.items():
+        for to in targets:
+            assert (start, to) in workflow.ACTIONS or to in named, (start, to)
 
 
 def test_the_crew_home_lists_their_crews_and_filters(client, django_user_model):

@@ -135,3 +135,17 @@ def test_a_polyglot_photo_is_stored_as_pixels_only():
     stored = photos.process(upload(polyglot), "Foto 1")
     for kept in (stored.image, stored.thumbnail):
         assert b"<script" not in kept and b"PK\x03\x04" not in kept and kept.endswith(b"\xff\xd9")
+
+
+def test_an_iphone_heic_photo_is_accepted_upright_without_metadata_and_its_gps_read_first():
+    heic = photo_bytes(640, 480, fmt="HEIF", gps=GANTING_GPS)  # written by pillow-heif, as an iPhone writes one
+    assert heic[4:12] == b"ftypheic"
+    stored = photos.process(upload(heic, name="IMG_0001.HEIC", content_type="image/heic"), "Foto 1")
+    assert stored.gps == pytest.approx(GANTING_GPS, abs=1e-5)
+    with Image.open(io.BytesIO(stored.image)) as image:
+        assert image.format == "JPEG" and image.size == (640, 480)
+        assert not image.getexif()
+        left, right = image.getpixel((10, 240)), image.getpixel((630, 240))
+        assert left[0] > 150 and right[2] > 150
+    for marker in (b"Samsung", b"Budi Santoso", b"Exif"):
+        assert marker not in stored.image and marker not in stored.thumbnail

@@ -4,6 +4,7 @@ import datetime
 import io
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -233,14 +234,25 @@ def test_the_html_form_keeps_what_was_typed_when_it_refuses(client):
     page = response.content.decode()
     assert "at least 10 characters" in page and "pendek" in page and PHONE in page
     assert Report.objects.count() == 0
+    # Each error is tied to its field, through ids the page holds.
+    assert 'aria-invalid="true" aria-describedby="id_description_helptext id_description_error"' in page
+    described = {id for ids in re.findall(r'aria-describedby="([^"]+)"', page) for id in ids.split()}
+    assert described and all(f'id="{id}"' in page for id in described)
 
 
 def test_the_html_form_files_and_lands_on_the_private_page(client):
     response = client.post("/lapor/", report_data(), follow=True, HTTP_ACCEPT_LANGUAGE="en")
     report = Report.objects.get()
-    assert response.redirect_chain[-1][0] == report.get_private_url()
+    assert response.redirect_chain[-1][0] == report.get_private_url() + "?terkirim=1"
     page = response.content.decode()
     assert report.code in page and "This is your private link" in page and PHONE in page
+    # The confirmation: thanks, the tracking code, what comes next and by when, and ways to keep the link.
+    assert "your report has been received" in page and "Tracking code" in page
+    assert f"handles it by <strong>{report.due_date:%A, %-d %B %Y}</strong>" in page
+    link = f"http://testserver{report.get_private_url()}"
+    assert f'value="{link}"' in page
+    assert f'href="https://wa.me/?text=My%20report%20{report.code}%20' in page and quote(link, safe="") in page
+    assert f'href="mailto:{EMAIL}?subject=My%20report%20{report.code}&amp;body=' in page  # the address they gave
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     # Without the token the same page holds none of it.
     public = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -293,3 +305,22 @@ def test_a_nul_in_the_category_or_control_characters_in_the_description_are_a_40
     refused = file(client, description="Lubang besar\x0c di depan masjid.")
     assert refused.status_code == 400 and list(refused.json()) == ["description"]
     assert not Report.objects.exists()
+
+
+def test_a_tracking_code_typed_on_the_home_page_leads_to_its_report(client):
+    report = Report.objects.get(code=file(client).json()["code"])
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'action="/cek/"' in home and 'name="kode"' in home
+    found = client.get("/cek/", {"kode": f" {report.code.lower()} "})
+    assert found.status_code == 302 and found.url == report.get_absolute_url()
+
+
+def test_an_unknown_tracking_code_is_said_plainly_on_the_form(client):
+    response = client.get("/cek/", {"kode": "PP-999999"}, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "There is no report with the tracking code PP-999999" in page
+    assert 'aria-invalid="true"' in page and 'aria-describedby="kode-hint kode-error"' in page
+    assert 'id="kode-error"' in page and 'value="PP-999999"' in page
+    empty = client.get("/cek/", {"kode": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert empty.status_code == 400 and "Type the tracking code" in empty.content.decode()

@@ -20,7 +20,7 @@ STAFF = {"other_crew", "crew", "dispatcher", "planner", "admin"}
 ADMIN = {"admin"}
 
 # The admin pages (models) dispatchers and planners may read; the administrators read every one.
-DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew",
+DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew", "geo.place",
                "reports.category", "reports.report", "reports.photo", "reports.holiday"}
 
 # Every admin action and who is offered it (the administrators are offered every one).
@@ -44,12 +44,16 @@ ACTIONS = {
     ("geo.kecamatan", "delete_selected"): ADMIN,
     ("geo.kelurahan", "delete_selected"): ADMIN,
     ("geo.crew", "delete_selected"): ADMIN,
+    ("geo.place", "delete_selected"): {"dispatcher", "admin"},  # dispatchers keep the search's places
     ("auth.user", "disable"): ADMIN,
     ("auth.user", "delete_selected"): ADMIN,
     ("auth.group", "delete_selected"): ADMIN,
     ("otp_totp.totpdevice", "delete_selected"): ADMIN,
     ("jobs.job", "retry"): ADMIN,
     ("jobs.job", "delete_selected"): ADMIN,
+    ("notify.subscription", "delete_selected"): ADMIN,
+    ("notify.message", "delete_selected"): ADMIN,
+    ("notify.fixanswer", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
     ("axes.accessattempt", "delete_selected"): ADMIN,
     ("axes.accesslog", "delete_selected"): ADMIN,
@@ -65,7 +69,7 @@ ROUTES = {
     "masuk/otp/": STAFF,
     "masuk/otp/baru/": STAFF,
     **dict.fromkeys([
-        "", "lapor/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
+        "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
         "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson", "api/v1/geocode",
         "api/v1/reports", "api/v1/reports.geojson", "api/v1/reports.csv", "api/v1/reports/duplicates",
@@ -80,7 +84,14 @@ ROUTES = {
         "api/docs/", "privasi/", "laporan/<str:code>/ikuti/<str:token>/data/",
         "laporan/<str:code>/ikuti/<str:token>/hapus/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
-        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
+        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
+        "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
+        "media/<path:path>",
+        # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature)
+        "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
+        "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
+        "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
+        "feed/kelurahan/<str:code>.atom", "sw.js",
     ], None),
 }
 

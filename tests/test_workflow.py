@@ -48,12 +48,15 @@ def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, peop
                        ("dikerjakan", "selesai", "andi"), ("selesai", "ditutup", "dewi")]
     fix = report.history.get(to_status="selesai").photo
     assert fix.kind == Photo.Kind.COMPLETION and b"Exif" not in fix.image.read()
-    # The resident hears of each change by e-mail, with the private link, in Bahasa Indonesia, from the worker.
+    # The resident hears of the changes by e-mail, with the private link, in Bahasa Indonesia, from the worker:
+    # made within minutes, they go as one message (notify/).
     assert mail.outbox == []
     run_jobs()
-    assert [m.subject for m in mail.outbox] == [f"Laporan {report.code} sekarang: {status}" for status in
-                                                ("diverifikasi", "dikerjakan", "selesai", "ditutup")]
-    assert mail.outbox[-1].to == ["warga@example.org"] and report.private_token in mail.outbox[-1].body
+    [message] = mail.outbox
+    assert message.subject == "4 kabar dari Lapor Padangpanjang"
+    for status in ("diverifikasi", "dikerjakan", "selesai", "ditutup"):
+        assert f"{report.code} (Berlubang) sekarang: {status}." in message.body
+    assert message.to == ["warga@example.org"] and report.private_token in message.body
 
 
 def test_the_public_page_shows_the_fix_beside_the_residents_photo(client, people):
@@ -159,9 +162,9 @@ def test_a_mail_server_that_refuses_leaves_the_change_standing_a_log_line_and_a_
     assert move(client, people["dispatcher"], report, "diverifikasi").status_code == 200
     run_jobs()
     assert Report.objects.get(pk=report.pk).status == "diverifikasi"
-    [failed] = [r for r in caplog.records if getattr(r, "event", "") == "email_failed"]
-    assert failed.report == report.code and "warga@example.org" not in failed.getMessage()
-    job = Job.objects.get(task="reports.tell_reporter")
+    [failed] = [r for r in caplog.records if getattr(r, "event", "") == "message_failed"]
+    assert failed.channel == "email" and "warga@example.org" not in failed.getMessage()
+    job = Job.objects.get(task="notify.deliver")
     assert (job.state, job.attempts, mail.outbox) == (Job.State.QUEUED, 1, [])
 
     settings.EMAIL_BACKEND = smtp  # the mail server is back: the retry sends it

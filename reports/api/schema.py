@@ -38,6 +38,9 @@ class ReportUpload(serializers.Serializer):
     phone = serializers.CharField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
     email = serializers.EmailField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
     show_name = serializers.BooleanField(required=False)
+    channel = serializers.ChoiceField(["email", "whatsapp", "sms"], required=False,
+                                      help_text="How the reporter hears back: e-mail (the default), or WhatsApp or "
+                                                "SMS where the city runs that gateway, with contact_consent.")
     contact_consent = serializers.BooleanField(required=False, help_text="Required with a phone or e-mail: the "
                                                "reporter agrees to status updates there (see /privasi/).")
     photos_show_people = serializers.BooleanField(required=False, help_text="The photos wait for a dispatcher "

@@ -21,10 +21,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.openapi import ERROR
-from geo import geocoding, lookup
+from geo import lookup
 from geo.functions import ForcePolygonCCW
-from geo.models import Generation, KelurahanBoundary
-from reports import filing, ratelimit, representation, roles, services, stats, workflow
+from geo.models import KelurahanBoundary
+from reports import filing, ratelimit, representation, roles, search, services, stats, workflow
 from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, SupportQuery
 from reports.api.schema import (
     ERRORS,
@@ -114,7 +114,7 @@ class ReportListView(APIView):
         query.is_valid(raise_exception=True)
         reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
-            reports = reports.filter(location__intersects=query.validated_data["bbox"])
+            reports = reports.in_box(query.validated_data["bbox"])
         features = representation.feature(representation.MAP, request.build_absolute_uri)
         return json_response(representation.feature_collection(
             representation.json_array(reports[: query.validated_data["limit"]], features)))
@@ -210,7 +210,7 @@ class DuplicatesView(APIView):
 
 
 class GeocodeView(APIView):
-    """GET /api/v1/geocode?q=...: places in the city matching an address."""
+    """GET /api/v1/geocode?q=...: a report code, kelurahan, streets and places, then the geocoder's addresses."""
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True, description="An address, at least 3 characters.")],
@@ -221,10 +221,8 @@ class GeocodeView(APIView):
         text = request.query_params.get("q", "").strip()
         if len(text) < 3:
             return Response({"q": [_("Type at least 3 characters.")]}, status=status.HTTP_400_BAD_REQUEST)
-        generation = Generation.objects.current()
-        west, south, east, north = generation.outline.extent
-        places = geocoding.search(text, ((south, west), (north, east)))
-        return Response([{"name": name, "lat": lat, "lon": lon} for name, lat, lon in places])
+        found = search.find_on_map(text)
+        return Response([{"name": name, "lat": lat, "lon": lon} for name, lat, lon in found])
 
 
 def kelurahan_collection(properties=None):

@@ -67,7 +67,7 @@ class ExportFilter(forms.Form):
     def filter(self, reports):
         data = self.cleaned_data
         if data["bbox"] is not None:
-            reports = reports.filter(location__intersects=data["bbox"])
+            reports = reports.in_box(data["bbox"])
         if data["kelurahan"]:
             reports = reports.filter(kelurahan__in=data["kelurahan"])
         if data["kecamatan"]:

@@ -312,7 +312,7 @@ def matching_reports(query):
     """The public reports the query's filters select, whatever the page."""
     reports = Report.objects.public()
     if "bbox" in query:
-        reports = reports.filter(location__intersects=query["bbox"])
+        reports = reports.in_box(query["bbox"])
     if "datetime" in query:
         reports = reports.filed_between(*query["datetime"])
     if "status" in query:

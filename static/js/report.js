@@ -9,7 +9,9 @@
   var placeText = document.getElementById("place");
   var sendState = document.getElementById("send-state");
   var photoInput = document.getElementById("id_photos");
-  var photos = [];                // shrunk Blobs, in the order chosen
+  var MAX_PHOTOS = 5;             // reports.forms.MAX_PHOTOS
+  var photos = [];                // {blob, name}: shrunk photos, in the order chosen
+  var adding = 0;                 // photos still being shrunk
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
   // The API's most markers per answer (MAP_LIMIT): a full answer means more than a GeoJSON layer shows well.
   var MAP_LIMIT = 2000;
@@ -31,15 +33,53 @@
     return id;
   }
 
-  function showErrors(errors) {
-    form.querySelectorAll(".field-errors").forEach(function (box) {
-      var messages = errors[box.dataset.for] || [];
-      box.innerHTML = "";
-      messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+  /* Errors beside their fields (boxes id_<name>_error, Django's ids), tied to them with aria-invalid and
+     aria-describedby, focus on the first; an error goes as soon as its field is changed. */
+  function fieldsNamed(name) { return form.querySelectorAll("[name='" + name + "']"); }
+
+  function markField(name, invalid) {
+    var errorId = "id_" + name + "_error";
+    fieldsNamed(name).forEach(function (field) {
+      if (field.type === "hidden") return;
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== errorId;
+      });
+      if (invalid) { described.push(errorId); field.setAttribute("aria-invalid", "true"); }
+      else field.removeAttribute("aria-invalid");
+      if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+      else field.removeAttribute("aria-describedby");
     });
-    var first = form.querySelector(".field-errors p");
-    if (first) first.scrollIntoView({ block: "center" });
   }
+
+  // The pin has no field of its own: its errors point at the map, which takes the keyboard.
+  function focusTarget(name) {
+    if (name === "lat" || name === "lon") return document.getElementById("map");
+    var field = fieldsNamed(name)[0];
+    return field && field.type !== "hidden" ? field : null;
+  }
+
+  function showErrors(errors) {
+    var first = null;
+    if (errors.lon && !errors.lat) errors.lat = errors.lon;
+    form.querySelectorAll(".field-errors").forEach(function (box) {
+      var name = box.dataset.for, messages = errors[name] || [];
+      box.textContent = "";
+      messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+      markField(name, messages.length > 0);
+      if (messages.length && !first) first = focusTarget(name);
+    });
+    if (first) { first.focus(); first.scrollIntoView({ block: "center" }); }
+  }
+
+  function clearError(name) {
+    var box = document.getElementById("id_" + name + "_error");
+    if (box && box.firstChild) { box.textContent = ""; markField(name, false); }
+  }
+  function fieldChanged(event) {  // the photo picker says itself what is wrong with a pick
+    if (event.target.name && event.target.name !== "photos") clearError(event.target.name);
+  }
+  form.addEventListener("input", fieldChanged);
+  form.addEventListener("change", fieldChanged);
 
   function getJson(url) {
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
@@ -57,6 +97,7 @@
         form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
         placeText.textContent = "Kelurahan " + answer.body.kelurahan.name + ", Kecamatan " + answer.body.kecamatan.name;
         placeText.className = "place ok";
+        clearError("lat");
         checkDuplicates();
       } else {
         placeText.textContent = answer.body.error || TEXT.error;
@@ -66,6 +107,7 @@
       // Offline: keep the point; the server checks it when the report is sent.
       form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
       placeText.textContent = TEXT.offline_place; placeText.className = "place";
+      clearError("lat");
     });
   }
 
@@ -110,29 +152,89 @@
     }).catch(function () { return file; }); // not decodable here: let the server say what is wrong
   }
 
-  photoInput.addEventListener("change", function () {
-    var files = Array.prototype.slice.call(photoInput.files, 0, 5);
-    var list = document.getElementById("photo-list");
-    list.innerHTML = "";
-    photoPlace = null;
-    document.getElementById("photo-place").hidden = true;
-    if (files[0] && window.exifr) {
-      exifr.gps(files[0]).then(function (gps) {
-        if (gps && !form.lat.value) {
-          photoPlace = [gps.latitude, gps.longitude];
-          document.getElementById("photo-place").hidden = false;
-        }
-      }).catch(function () {});
-    }
-    Promise.all(files.map(shrink)).then(function (blobs) {
-      photos = blobs;
-      blobs.forEach(function (blob, i) {
-        var item = document.createElement("li");
-        item.textContent = files[i].name + " · " + Math.round(blob.size / 1024) + " KB";
-        list.appendChild(item);
-      });
+  /* The picker adds: each pick (camera or gallery) joins the earlier ones, up to MAX_PHOTOS, each with its
+     thumbnail and a remove button. */
+  function photoError(text) {
+    var box = document.getElementById("id_photos_error");
+    box.textContent = "";
+    if (text) { var p = document.createElement("p"); p.textContent = text; box.appendChild(p); }
+  }
+
+  function offerPhotoPlace(file) {
+    if (!window.exifr || form.lat.value) return;
+    exifr.gps(file).then(function (gps) {
+      if (gps && !form.lat.value) {
+        photoPlace = [gps.latitude, gps.longitude];
+        document.getElementById("photo-place").hidden = false;
+      }
+    }).catch(function () {});
+  }
+
+  function photoItem(photo) {
+    var item = document.createElement("li"), image = document.createElement("img");
+    var label = document.createElement("span"), bar = document.createElement("progress");
+    var remove = document.createElement("button");
+    image.alt = ""; image.width = 64; image.height = 64;
+    image.src = URL.createObjectURL(photo.blob);
+    image.onerror = function () { image.hidden = true; };  // e.g. HEIC: the browser cannot show it; the server reads it
+    label.textContent = photo.name + " · " + Math.round(photo.blob.size / 1024) + " KB";
+    bar.max = 100; bar.value = 0; bar.hidden = true;
+    remove.type = "button"; remove.className = "remove";
+    remove.addEventListener("click", function () {
+      photos.splice(photos.indexOf(photo), 1);
+      URL.revokeObjectURL(image.src);
+      showPhotos();
+      photoError("");
+      (photos.length ? document.querySelector("#photo-list .remove") : photoInput).focus();
     });
-  });
+    item.append(image, label, bar, remove);
+    photo.bar = bar;
+    return item;
+  }
+
+  function showPhotos() {
+    var list = document.getElementById("photo-list");
+    list.textContent = "";
+    photos.forEach(function (photo, i) {
+      var item = photo.item = photo.item || photoItem(photo);
+      item.querySelector(".remove").textContent = TEXT.remove_photo.replace("%(number)s", i + 1);
+      list.appendChild(item);
+    });
+    document.getElementById("photo-count").textContent = TEXT.photo_count.replace("%(count)s", photos.length);
+  }
+
+  function addPhotos(input) {
+    var files = Array.prototype.slice.call(input.files), room = MAX_PHOTOS - photos.length - adding;
+    input.value = "";  // the same photo can be picked again; the form itself sends only the shrunk copies
+    photoError(files.length > room ? TEXT.too_many_photos : "");
+    files = files.slice(0, Math.max(room, 0));
+    if (files.length && !photos.length) offerPhotoPlace(files[0]);
+    adding += files.length;
+    files.reduce(function (previous, file) {  // one at a time, in the order picked: a phone has little memory
+      return previous.then(function () { return shrink(file); }).then(function (blob) {
+        adding -= 1;
+        photos.push({ blob: blob, name: file.name });
+        showPhotos();
+      });
+    }, Promise.resolve());
+  }
+
+  document.getElementById("camera-field").hidden = false;
+  photoInput.addEventListener("change", function () { addPhotos(photoInput); });
+  document.getElementById("camera").addEventListener("change", function (event) { addPhotos(event.target); });
+
+  // Upload progress of each photo, from how far the request body has gone (photos are its last parts, in order).
+  function showProgress(entry, loaded, total) {
+    var sizes = entry.photos.map(function (blob) { return blob.size; });
+    var offset = total - sizes.reduce(function (a, b) { return a + b; }, 0);
+    photos.forEach(function (photo, i) {
+      if (!photo.bar) return;
+      photo.bar.hidden = false;
+      photo.bar.value = Math.max(0, Math.min(100, 100 * (loaded - offset) / sizes[i]));
+      offset += sizes[i];
+    });
+    showState(TEXT.sending + " " + Math.round(100 * loaded / total) + "%");
+  }
 
   document.getElementById("use-photo-place").addEventListener("click", function () {
     if (!photoPlace) return;
@@ -150,29 +252,52 @@
     return fields;
   }
 
-  function post(entry) {
+  /* XMLHttpRequest rather than fetch: it tells how far the upload has gone. */
+  function post(entry, onProgress) {
     var body = new FormData();
     Object.keys(entry.fields).forEach(function (name) {
       [].concat(entry.fields[name]).forEach(function (value) { body.append(name, value); });
     });
-    entry.photos.forEach(function (blob, i) { body.append("photos", blob, "foto-" + (i + 1) + ".jpg"); });
-    return fetch("/api/v1/reports", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
-      .then(function (r) {
+    entry.photos.forEach(function (blob, i) { body.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    return new Promise(function (resolve, reject) {
+      var request = new XMLHttpRequest();
+      request.open("POST", "/api/v1/reports");
+      request.setRequestHeader("X-CSRFToken", csrfToken());
+      request.setRequestHeader("Accept", "application/json");
+      if (onProgress) request.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+      request.onload = function () {
         // The server is down or overloaded (503 with Retry-After): like no network, the report waits on the phone.
-        if (r.status >= 500) throw new Error("server unavailable");
-        return r.json().then(function (answer) { return { status: r.status, body: answer }; });
-      });
+        if (request.status >= 500) { reject(new Error("server unavailable")); return; }
+        try { resolve({ status: request.status, body: JSON.parse(request.responseText) }); } catch (e) { reject(e); }
+      };
+      request.onerror = request.ontimeout = function () { reject(new Error("no connection")); };
+      request.send(body);
+    });
+  }
+
+  // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
+  function filedUrl(filed) { return filed.private_url + "?terkirim=1"; }
+
+  /* A report that waited on the phone from an earlier visit was sent: say so at the top, with its link. */
+  function showSentLater(filed) {
+    var box = document.getElementById("sent-later"), line = document.createElement("p");
+    var code = document.createElement("strong"), link = document.createElement("a");
+    code.textContent = filed.code;
+    link.href = filedUrl(filed); link.textContent = TEXT.open_sent;
+    line.append(TEXT.sent_later + " ", code, ". ", link);
+    box.appendChild(line); box.hidden = false; box.focus();
   }
 
   function showState(text) { sendState.hidden = false; sendState.textContent = text; }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), photos: photos };
+    var entry = { client_uuid: form.client_uuid.value, fields: formFields(),
+                  photos: photos.map(function (photo) { return photo.blob; }) };
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
-    post(entry).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { window.location.href = answer.body.private_url; return; }
+    post(entry, function (loaded, total) { showProgress(entry, loaded, total); }).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) { window.location.href = filedUrl(answer.body); return; }
       document.getElementById("send").disabled = false;
       if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
@@ -191,8 +316,8 @@
         post(entry).then(function (answer) {
           if (answer.status === 200 || answer.status === 201) {
             outbox.remove(entry.client_uuid).then(function () {
-              if (entry.client_uuid === form.client_uuid.value) { window.location.href = answer.body.private_url; return; }
-              showState(TEXT.sent_later + " " + answer.body.code);
+              if (entry.client_uuid === form.client_uuid.value) { window.location.href = filedUrl(answer.body); return; }
+              showSentLater(answer.body);
             });
           } else if (answer.status === 400) {
             // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
@@ -247,6 +372,7 @@
 
   window.reportMap = function (leafletMap) {
     map = leafletMap;
+    map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
     reportLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
     getJson("/api/v1/kelurahan.geojson").then(function (answer) {
       L.geoJSON(answer.body, {
@@ -326,7 +452,7 @@
         box.appendChild(label); box.appendChild(input);
       }
       var errors = document.createElement("div");
-      errors.className = "field-errors"; errors.dataset.for = name;
+      errors.className = "field-errors"; errors.dataset.for = name; errors.id = "id_" + name + "_error";
       box.appendChild(errors);
     });
   }
@@ -334,5 +460,8 @@
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  // The page came back from the server with errors (no JavaScript was used to send): start at the first.
+  var firstError = form.querySelector(".field-errors p");
+  if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }
   if (navigator.onLine) flushOutbox();
 })();

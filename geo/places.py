@@ -1,0 +1,127 @@
+"""The city's own gazetteer: kelurahan names and the Place table, searched before any outside geocoder.
+
+A default installation has no geocoder (GEOCODER_URL empty), and a resident who types "Ganting" or a street
+name must still find it. The Place table is read from the city's files with GDAL (any CRS, any format GDAL
+reads), edited in the admin, and grows with the addresses the geocoder gave to reports.
+"""
+
+from collections import defaultdict
+
+from django.contrib.gis.db.models.functions import PointOnSurface
+from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
+from django.contrib.gis.geos import GEOSGeometry, MultiPoint
+from django.db import transaction
+from django.db.models import Q
+
+from geo.models import Generation, KelurahanBoundary, Place
+
+WGS84 = SpatialReference(4326)
+NAME_MAX_LENGTH = Place._meta.get_field("name").max_length
+PROGRESS_EVERY = 1000
+
+
+class PlaceFileError(Exception):
+    """A file that cannot be read as places; the message names the file and what is wrong."""
+
+
+def search(text, limit=5):
+    """Kelurahan and places whose names hold every word of `text`, as [(name, lat, lon)]: kelurahan first.
+
+    A plain ILIKE per word: the table holds a city's streets (thousands of rows), which PostgreSQL scans in
+    well under a millisecond each.
+    """
+    words = text.split()
+    if not words:
+        return []
+    found = []
+    generation = Generation.objects.current()
+    if generation is not None:
+        boundaries = (KelurahanBoundary.objects.filter(generation=generation)
+                      .filter(_all_words("kelurahan__name", words))
+                      .annotate(point=PointOnSurface("boundary")).select_related("kelurahan__kecamatan")
+                      .order_by("kelurahan__name")[:limit])
+        found += [(f"Kelurahan {b.kelurahan.name}, Kecamatan {b.kelurahan.kecamatan.name}", b.point.y, b.point.x)
+                  for b in boundaries]
+    places = Place.objects.filter(_all_words("name", words)).order_by("name")[: limit - len(found)]
+    return found + [(place.name, place.location.y, place.location.x) for place in places]
+
+
+def _all_words(field, words):
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__icontains": word})
+    return condition
+
+
+def remember_address(address, point):
+    """Keep an address the geocoder gave for `point`; an imported or hand-made place of that name stays as it is."""
+    Place.objects.get_or_create(name=address[:NAME_MAX_LENGTH],
+                                defaults={"location": point, "source": Place.Source.GEOCODER})
+
+
+def read_places(path, name_field="name", progress=None, every=PROGRESS_EVERY):
+    """{name: MultiPoint of where the file has it} from any file GDAL reads, in WGS 84; unnamed features skipped.
+
+    A street drawn as many segments becomes one place, at the middle of its segment nearest their centre.
+    Returns (places, counts) with counts of features read, unnamed and without geometry; `progress` is called
+    with the count read so far every `every` features.
+    """
+    try:
+        source = DataSource(str(path))
+    except GDALException as error:
+        raise PlaceFileError(f"{path}: GDAL cannot read it ({error})")
+    found, counts = defaultdict(list), {"features": 0, "unnamed": 0, "no_geometry": 0}
+    for layer in source:
+        if name_field not in layer.fields:
+            raise PlaceFileError(f"{path}: layer {layer.name} has no field '{name_field}' (it has: "
+                                 f"{', '.join(layer.fields)})")
+        to_wgs84 = CoordTransform(layer.srs, WGS84) if layer.srs else None
+        for feature in layer:
+            counts["features"] += 1
+            if progress and counts["features"] % every == 0:
+                progress(counts["features"])
+            name = " ".join(str(feature.get(name_field) or "").split())[:NAME_MAX_LENGTH]
+            if not name:
+                counts["unnamed"] += 1
+                continue
+            if feature.geom is None:
+                counts["no_geometry"] += 1
+                continue
+            geom = feature.geom.clone()
+            if to_wgs84:
+                geom.transform(to_wgs84)
+            found[name].append(_representative(GEOSGeometry(geom.wkb, srid=4326)))
+    return {name: MultiPoint(points, srid=4326) for name, points in found.items()}, counts
+
+
+def _representative(geom):
+    """A point of a feature for the map to centre on: a line's middle, a polygon's inside, a point itself."""
+    if geom.geom_type == "MultiLineString":
+        geom = max(geom, key=lambda line: line.length)
+    if geom.geom_type == "LineString":
+        return geom.interpolate_normalized(0.5)
+    return geom.point_on_surface
+
+
+def save_places(places):
+    """Store what read_places found: new names added, imported ones moved; returns (added, updated)."""
+    added = updated = 0
+    with transaction.atomic():
+        existing = {p.name: p for p in Place.objects.filter(name__in=list(places))}
+        for name, points in places.items():
+            location = _middle(points)
+            if name in existing:
+                place = existing[name]
+                place.location, place.source = location, Place.Source.IMPORT
+                place.save(update_fields=["location", "source", "updated"])
+                updated += 1
+            else:
+                Place.objects.create(name=name, location=location, source=Place.Source.IMPORT)
+                added += 1
+    return added, updated
+
+
+def _middle(points):
+    """The point of a place's features nearest their centre: on the street, not in a block beside it."""
+    centre = points.centroid
+    return min(points, key=lambda point: point.distance(centre))

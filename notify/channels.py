@@ -1,0 +1,148 @@
+"""The channels a message goes by: e-mail, web push, and one phone gateway (WhatsApp Cloud API or a plain-HTTP SMS
+gateway) chosen by settings. A channel whose settings are empty is off.
+
+`send` raises Temporary when trying again later may work (the job is retried with backoff) and Permanent when it
+never will (a number the gateway refuses, a browser that dropped its push subscription).
+"""
+
+import base64
+import json
+import logging
+import re
+
+import urllib3
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from notify.models import PHONE_CHANNELS, Channel
+
+logger = logging.getLogger(__name__)
+http = urllib3.PoolManager(retries=False)
+
+
+class Temporary(Exception):
+    pass
+
+
+class Permanent(Exception):
+    pass
+
+
+def phone_number(text):
+    """A phone number as gateways take it: digits with the country code (0812 3456 7890 -> 6281234567890)."""
+    digits = re.sub(r"\D", "", text or "")
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
+def available():
+    """The channels that are on."""
+    found = {Channel.EMAIL}
+    if settings.PHONE_GATEWAY in PHONE_CHANNELS:
+        found.add(Channel(settings.PHONE_GATEWAY))
+    if settings.WEBPUSH_VAPID_PRIVATE_KEY and settings.WEBPUSH_VAPID_PUBLIC_KEY:
+        found.add(Channel.PUSH)
+    return found
+
+
+def destination(subscription):
+    """Where the message goes: the subscription's address, or for the reporter the report's own contact."""
+    if subscription.address:
+        return subscription.address
+    report = subscription.report
+    if subscription.channel == Channel.EMAIL:
+        return report.reporter_email
+    return phone_number(report.reporter_phone) if subscription.consent_at else ""
+
+
+def send(subscription, letter):
+    """Send `letter` to `subscription`; returns the gateway's id of the message ("" when it gives none)."""
+    to = destination(subscription)
+    if not to or subscription.channel not in available():
+        raise Permanent("no address, or the channel is off")
+    if subscription.channel == Channel.EMAIL:
+        return send_email(to, letter)
+    if subscription.channel == Channel.PUSH:
+        return send_push(subscription, letter)
+    if subscription.channel == Channel.WHATSAPP:
+        return send_whatsapp(to, subscription.language, letter)
+    return send_sms(to, letter)
+
+
+def send_email(to, letter):
+    """With RFC 8058's one-click unsubscribe: mail apps show a button that stops the messages."""
+    EmailMessage(letter.subject, letter.text(), to=[to], headers={
+        "List-Unsubscribe": f"<{letter.stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}).send()
+    return ""
+
+
+def post_json(url, payload, token):
+    """POST JSON with a bearer token; the answer's JSON. 5xx, 429 and no answer are Temporary, other 4xx
+    Permanent."""
+    try:
+        response = http.request("POST", url, body=json.dumps(payload).encode(), timeout=settings.NOTIFY_HTTP_TIMEOUT_S,
+                                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    except urllib3.exceptions.HTTPError as error:
+        raise Temporary(type(error).__name__) from error
+    if response.status == 429 or response.status >= 500:
+        raise Temporary(f"HTTP {response.status}")
+    if response.status >= 400:
+        raise Permanent(f"HTTP {response.status}: {response.data[:300].decode(errors='replace')}")
+    try:
+        return json.loads(response.data or b"{}")
+    except ValueError:
+        return {}
+
+
+def send_whatsapp(to, language, letter):
+    """A template message (the only kind a business may start a conversation with) through the Cloud API."""
+    answer = post_json(f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
+        "template": {"name": settings.WHATSAPP_TEMPLATE, "language": {"code": language}, "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": letter.one_line()[:1024]}]}]},
+    }, settings.WHATSAPP_TOKEN)
+    return ((answer.get("messages") or [{}])[0].get("id") or "")[:200]
+
+
+def send_sms(to, letter):
+    answer = post_json(settings.SMS_GATEWAY_URL, {"to": to, "from": settings.SMS_SENDER, "text": letter.text()},
+                       settings.SMS_GATEWAY_TOKEN)
+    return str(answer.get("id") or "")[:200]
+
+
+def new_vapid_keys():
+    """A VAPID key pair, (public, private), base64url as WEBPUSH_VAPID_PUBLIC_KEY and _PRIVATE_KEY take them: the
+    public key as the browser's applicationServerKey (an uncompressed P-256 point), the private as its number."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64url(public), base64url(private)
+
+
+def base64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def send_push(subscription, letter):
+    """Encrypted for the browser (RFC 8291) and signed with our VAPID key (RFC 8292); a push service that says
+    the subscription is gone (404, 410) is Permanent."""
+    from pywebpush import WebPushException, webpush
+
+    try:
+        response = webpush(
+            {"endpoint": subscription.address, "keys": subscription.push_keys},
+            json.dumps({"title": letter.subject, "body": letter.paragraphs[0], "url": letter.link}),
+            vapid_private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY, vapid_claims={"sub": settings.WEBPUSH_CONTACT},
+            timeout=settings.NOTIFY_HTTP_TIMEOUT_S, ttl=86400)
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        if status in (404, 410):
+            raise Permanent(f"push subscription gone (HTTP {status})") from error
+        if status is not None and 400 <= status < 500 and status != 429:
+            raise Permanent(f"HTTP {status}") from error
+        raise Temporary(f"HTTP {status}") from error
+    except Exception as error:  # requests' connection errors
+        raise Temporary(type(error).__name__) from error
+    return response.headers.get("Location", "")[:200]

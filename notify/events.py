@@ -1,0 +1,52 @@
+"""What reports announce, turned into notices: one per subscription and change, sent by notify.deliver."""
+
+from django.utils import timezone
+
+from jobs.models import Job
+from jobs.queue import enqueue
+from notify import subscriptions, timing
+from notify.models import Notice, Subscription
+
+
+def report_filed(sender, report, channel="", consent=False, **kwargs):
+    """The reporter's own subscription, as the form recorded it; and area alerts covering the new report."""
+    subscriptions.for_reporter(report, channel, consent)
+    for subscription in Subscription.objects.active().for_area_of(report):
+        add(subscription, f"filed:{report.pk}", Notice.Kind.FILED, report.created, report=report)
+
+
+def status_changed(sender, change, **kwargs):
+    """Everyone following the report hears of the change; of a hidden report, only its reporter."""
+    report = change.report
+    followers = Subscription.objects.active().filter(report=report)
+    if report.hidden:
+        followers = followers.filter(role=Subscription.Role.REPORTER)
+    for subscription in followers:
+        add(subscription, f"change:{change.pk}", Notice.Kind.CHANGE, change.created, report=report, change=change)
+
+
+def add(subscription, key, kind, moment, asked=False, **about):
+    """A notice for `subscription`, once per `key`, and its subscription's delivery job: one waiting job per
+    subscription, so notices of the next minutes join the same message. Returns the notice, None if known."""
+    when = timing.send_at(moment, asked)
+    notice, created = Notice.objects.get_or_create(subscription=subscription, key=key,
+                                                   defaults={"kind": kind, "send_after": when, **about})
+    if not created:
+        return None
+    job = enqueue("notify.deliver", key=f"notify.deliver:{subscription.pk}", run_at=when,
+                  subscription_id=subscription.pk)
+    if job.run_at > when:  # a batch waits for the morning, and this was asked for now
+        Job.objects.filter(pk=job.pk).update(run_at=when)
+    return notice
+
+
+def ask_to_confirm(subscription):
+    """Send the confirmation link now, whatever the hour: the resident just asked for it."""
+    count = subscription.notices.filter(kind=Notice.Kind.CONFIRM).count()
+    return add(subscription, f"confirm:{count + 1}", Notice.Kind.CONFIRM, timezone.now(), asked=True)
+
+
+def pending_between(start, end):
+    """Subscriptions with notices pending that were due from `start` to `end`."""
+    return (Notice.objects.filter(state=Notice.State.PENDING, send_after__gte=start, send_after__lt=end)
+            .values_list("subscription_id", flat=True).distinct())

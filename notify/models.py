@@ -1,0 +1,199 @@
+"""Who hears of what, on which channel, and what was sent: subscriptions, notices, messages, fix answers."""
+
+import secrets
+
+from django.contrib.gis.db import models as gis_models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    PUSH = "push", _("browser notification")
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+
+
+PHONE_CHANNELS = {Channel.WHATSAPP, Channel.SMS}
+
+
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
+class SubscriptionQuerySet(gis_models.QuerySet):
+    def active(self):
+        """Confirmed and not stopped: the subscriptions that are written to."""
+        return self.filter(confirmed_at__isnull=False, stopped_at__isnull=True)
+
+    def for_area_of(self, report):
+        """Area alerts that cover `report`: its kelurahan, or a point within the alert's radius (true metres)."""
+        near = RawSQL("ST_DWithin(notify_subscription.point::geography, ST_GeogFromWKB(%s), "
+                      "notify_subscription.radius_m)", (bytes(report.location.wkb),),
+                      output_field=models.BooleanField())
+        return self.filter(role=Subscription.Role.AREA).filter(Q(kelurahan_id=report.kelurahan_id) | Q(near))
+
+
+class Subscription(gis_models.Model):
+    """One person's wish to hear, on one channel: of a report (reporter, supporter, follower), or of new reports
+    in a kelurahan or near a point. The token is the secret in its links: confirm, stop, answer "is it fixed?"."""
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", _("reporter")
+        SUPPORTER = "supporter", _("supporter")
+        FOLLOWER = "follower", _("follower")
+        AREA = "area", _("area alert")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    report = models.ForeignKey("reports.Report", models.CASCADE, null=True, blank=True,
+                               related_name="subscriptions", verbose_name=_("report"))
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, null=True, blank=True, related_name="+",
+                                  verbose_name=_("kelurahan"))
+    point = gis_models.PointField(_("point"), srid=4326, null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius (m)"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # The e-mail address, phone number (digits, with the country code) or web push endpoint. Empty for the
+    # reporter: theirs are the report's own contact details, so erasing those stops the messages too.
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    push_keys = models.JSONField(default=dict, blank=True)  # the browser's p256dh and auth keys
+    language = models.CharField(_("language"), max_length=8, default="id")
+    token = models.CharField(max_length=43, unique=True, default=new_token, editable=False)
+    # When the person agreed that their phone number be used for these messages (WhatsApp, SMS).
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            # What it is about: a report, or (an area alert) a kelurahan or a point with its radius.
+            models.CheckConstraint(
+                condition=(~Q(role="area") & Q(report__isnull=False, kelurahan__isnull=True, point__isnull=True))
+                | (Q(role="area", report__isnull=True) & (Q(kelurahan__isnull=False, point__isnull=True)
+                                                         | Q(kelurahan__isnull=True, point__isnull=False))),
+                name="notify_subscription_about_one_thing"),
+            # Following twice with the same address finds the first subscription.
+            models.UniqueConstraint(fields=["report", "channel", "address"], condition=~Q(address=""),
+                                    name="notify_follow_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.get_channel_display()} #{self.pk}"
+
+    @property
+    def active(self):
+        return self.confirmed_at is not None and self.stopped_at is None
+
+    def confirm_url(self):
+        return reverse("notify-confirm", args=[self.token])
+
+    def stop_url(self):
+        return reverse("notify-stop", args=[self.token])
+
+    def fixed_url(self):
+        return reverse("notify-fixed", args=[self.token])
+
+
+class Notice(models.Model):
+    """One thing to tell one subscription, once: its key (a status change, a new report, a question) is unique
+    per subscription. Pending notices are sent together, as one message, when the subscription's job runs."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("confirmation link")
+        CHANGE = "change", _("status change")
+        FILED = "filed", _("new report nearby")
+        ASK = "ask", _("is it fixed?")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENT = "sent", _("sent")
+        DROPPED = "dropped", _("not sent")
+
+    subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=60)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    report = models.ForeignKey("reports.Report", models.CASCADE, null=True, blank=True, related_name="+")
+    change = models.ForeignKey("reports.StatusChange", models.CASCADE, null=True, blank=True, related_name="+")
+    # Not before: after the batching window, and out of the night's quiet hours (notify.timing).
+    send_after = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    message = models.ForeignKey("Message", models.SET_NULL, null=True, blank=True, related_name="notices")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "key"], name="notify_notice_once")]
+        indexes = [
+            # The sweep (notify.tasks.send_pending) finds pending notices by time; sent ones, most rows, stay out.
+            models.Index(fields=["send_after"], condition=Q(state="pending"), name="notify_notice_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} for #{self.subscription_id}"
+
+
+class Message(models.Model):
+    """One message sent on a channel (one or more notices), and what its gateway said of it."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        READ = "read", _("read")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
+    # The gateway's id of the message: WhatsApp's delivery statuses name it.
+    external_id = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            # The WhatsApp webhook finds a message by the id the gateway gave it.
+            models.Index(fields=["external_id"], condition=~Q(external_id=""), name="notify_message_external"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} #{self.pk} {self.state}"
+
+
+class FixAnswer(models.Model):
+    """A resident's answer to "is it fixed?" about one fix (the history row that marked it fixed), and their
+    rating of it: the statistics per crew, category and kelurahan (notify.ratings)."""
+
+    report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+")
+    change = models.ForeignKey("reports.StatusChange", models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(Subscription, models.SET_NULL, null=True, related_name="answers")
+    fixed = models.BooleanField(_("fixed"))
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
+                                              validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("answer to 'is it fixed?'")
+        verbose_name_plural = _("answers to 'is it fixed?'")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "change"], name="notify_answer_once"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5) | Q(rating__isnull=True),
+                                   name="notify_rating_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id}: {'fixed' if self.fixed else 'not fixed'} {self.rating or ''}"

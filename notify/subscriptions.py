@@ -1,0 +1,88 @@
+"""Making, confirming and stopping subscriptions: the one path the pages, the filing form and the tests take."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from notify import channels, events
+from notify.channels import phone_number
+from notify.models import PHONE_CHANNELS, Channel, Notice, Subscription
+from reports.services import add_support
+
+
+def language():
+    """The resident's language as the request has it: Bahasa Indonesia unless English."""
+    return "en" if (get_language() or settings.LANGUAGE_CODE).startswith("en") else "id"
+
+
+def for_reporter(report, channel="", consent=False):
+    """The reporter's subscription to their own report, confirmed by the filing itself. Their contact details
+    stay on the report: a phone channel needs the consent the form recorded, and falls back to e-mail."""
+    if channel in PHONE_CHANNELS and not (consent and report.reporter_phone and channel in channels.available()):
+        channel = ""
+    if not channel or channel == Channel.PUSH:
+        channel = Channel.EMAIL if report.reporter_email else ""
+    if not channel:
+        return None
+    now = timezone.now()
+    return Subscription.objects.create(
+        role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(), confirmed_at=now,
+        consent_at=now if channel in PHONE_CHANNELS else None)
+
+
+def follow(report, channel, address, supports=False):
+    """Anyone follows a report by e-mail or phone: a confirmation link goes there first. Following again with the
+    same address finds the same subscription (and sends the link again while it is not confirmed)."""
+    address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
+    role = Subscription.Role.SUPPORTER if supports else Subscription.Role.FOLLOWER
+    with transaction.atomic():
+        subscription, created = Subscription.objects.get_or_create(
+            report=report, channel=channel, address=address,
+            defaults={"role": role, "language": language(),
+                      "consent_at": timezone.now() if channel in PHONE_CHANNELS else None})
+        if not created and supports and subscription.role == Subscription.Role.FOLLOWER:
+            subscription.role = role
+            subscription.save(update_fields=["role"])
+        if not subscription.active:
+            events.ask_to_confirm(subscription)
+    return subscription
+
+
+def follow_by_push(report, endpoint, keys):
+    """A browser's push subscription follows a report: the browser's own permission prompt was the consent."""
+    subscription, _ = Subscription.objects.update_or_create(
+        report=report, channel=Channel.PUSH, address=endpoint,
+        defaults={"role": Subscription.Role.FOLLOWER, "push_keys": keys, "language": language(),
+                  "confirmed_at": timezone.now(), "stopped_at": None})
+    return subscription
+
+
+def alert(channel, address, *, kelurahan=None, point=None):
+    """An area alert (a kelurahan, or ALERT_RADIUS_M around a point), written to once its link is followed."""
+    address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
+    with transaction.atomic():
+        subscription = Subscription.objects.create(
+            role=Subscription.Role.AREA, kelurahan=kelurahan, point=point,
+            radius_m=settings.ALERT_RADIUS_M if point else 0, channel=channel, address=address,
+            language=language(), consent_at=timezone.now() if channel in PHONE_CHANNELS else None)
+        events.ask_to_confirm(subscription)
+    return subscription
+
+
+def confirm(subscription):
+    """The link was followed: messages start (again). A supporter's support is counted now, once."""
+    with transaction.atomic():
+        subscription.confirmed_at = subscription.confirmed_at or timezone.now()
+        subscription.stopped_at = None
+        subscription.save(update_fields=["confirmed_at", "stopped_at"])
+        if subscription.role == Subscription.Role.SUPPORTER:
+            add_support(subscription.report, f"notify:{subscription.pk}")
+
+
+def stop(subscription):
+    """No more messages; what was waiting is not sent."""
+    with transaction.atomic():
+        subscription.stopped_at = subscription.stopped_at or timezone.now()
+        subscription.save(update_fields=["stopped_at"])
+        subscription.notices.filter(state=Notice.State.PENDING).update(state=Notice.State.DROPPED)

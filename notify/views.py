@@ -1,0 +1,181 @@
+"""The residents' pages for messages: follow a report, area alerts, confirm, stop, and "is it fixed?"; the
+service worker of browser notifications, and the WhatsApp webhook."""
+
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from geo import lookup
+from notify import channels, fixes, subscriptions
+from notify.forms import AlertForm, FixAnswerForm, FollowForm
+from notify.models import Channel, Message, Subscription
+from reports import ratelimit
+from reports.models import Report
+
+# What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
+MESSAGE_STATES = {"sent": [], "delivered": [Message.State.SENT], "read": [Message.State.SENT, Message.State.DELIVERED],
+                  "failed": [Message.State.SENT, Message.State.DELIVERED]}
+
+
+def allow(request):
+    """Every form here sends a message to an address anyone can type: SUPPORTS_PER_HOUR per client."""
+    return ratelimit.allow(request, "notify", ratelimit.client(request), settings.SUPPORTS_PER_HOUR)
+
+
+def private(response):
+    """A page reached by a subscription's secret link is nobody else's: no cache keeps it."""
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def subscription_of(token):
+    return get_object_or_404(Subscription.objects.select_related("report__category", "kelurahan"), token=token)
+
+
+@require_POST
+def follow(request, code):
+    """Follow a public report by e-mail or phone: the confirmation link goes there first."""
+    report = get_object_or_404(Report.objects.public(), code=code.upper())
+    form = FollowForm(request.POST)
+    if not allow(request):
+        form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
+    if not form.is_valid():
+        return render(request, "notify/follow_page.html", {"report": report, "form": form}, status=400)
+    subscription = subscriptions.follow(report, form.cleaned_data["channel"], form.address,
+                                        supports=form.cleaned_data["supports"])
+    if subscription.active:
+        messages.success(request, _("You already follow this report."))
+    else:
+        messages.success(request, _("Almost done: open the link we just sent you to confirm."))
+    return redirect(report.get_absolute_url())
+
+
+@require_POST
+def follow_by_push(request, code):
+    """The page's script sends the browser's push subscription (JSON: endpoint, keys.p256dh, keys.auth)."""
+    report = get_object_or_404(Report.objects.public(), code=code.upper())
+    if Channel.PUSH not in channels.available():
+        return JsonResponse({"error": _("Browser notifications are not available.")}, status=404)
+    try:
+        data = json.loads(request.body)
+        endpoint, keys = data["endpoint"], data["keys"]
+        keys = {"p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])}
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"endpoint": [_("Send the browser's push subscription: endpoint and keys.")]}, status=400)
+    if not isinstance(endpoint, str) or not endpoint.startswith("https://") or len(endpoint) > 500:
+        return JsonResponse({"endpoint": [_("The endpoint must be an https URL.")]}, status=400)
+    if not allow(request):
+        return JsonResponse({"error": _("Too many requests from this connection; please try again in an hour.")},
+                            status=429)
+    subscriptions.follow_by_push(report, endpoint, keys)
+    return JsonResponse({"following": report.code}, status=201)
+
+
+def alerts(request):
+    """Area alerts: new reports in a kelurahan or near a point, by e-mail or phone, once confirmed."""
+    form = AlertForm(request.POST or None, initial={"lat": request.GET.get("lat"), "lon": request.GET.get("lon")})
+    if request.method == "POST":
+        if not allow(request):
+            form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
+        if form.is_valid():
+            data, point = form.cleaned_data, None
+            if data["kelurahan"] is None:
+                point = lookup.point(data["lat"], data["lon"])
+                try:
+                    lookup.locate(point)
+                except lookup.OutsideCity as outside:
+                    form.add_error("lat", str(outside))
+        if form.is_valid():
+            subscriptions.alert(data["channel"], form.address, kelurahan=data["kelurahan"], point=point)
+            messages.success(request, _("Almost done: open the link we just sent you to confirm."))
+            return redirect("notify-alerts")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "notify/alerts.html", {"form": form, "radius": settings.ALERT_RADIUS_M}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """The link in the confirmation message: messages start (and start again after a stop)."""
+    subscription = subscription_of(token)
+    subscriptions.confirm(subscription)
+    return private(render(request, "notify/confirmed.html", {"subscription": subscription}))
+
+
+@csrf_exempt  # RFC 8058: a mail app POSTs the one-click stop with no cookie or token of ours; the link's secret is
+@require_http_methods(["GET", "POST"])  # the check
+def stop(request, token):
+    """One click stops the messages; the page offers to start them again."""
+    subscription = subscription_of(token)
+    subscriptions.stop(subscription)
+    return private(render(request, "notify/stopped.html", {"subscription": subscription}))
+
+
+@require_http_methods(["GET", "POST"])
+def fixed(request, token):
+    """"Sudah diperbaiki?": the answer and rating of one resident about the fix they were asked about."""
+    subscription = subscription_of(token)
+    fix = fixes.asked_fix(subscription)
+    if fix is None:
+        return redirect(subscription.report.get_absolute_url() if subscription.report_id else "home")
+    form = FixAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            fixes.answer(subscription, fix, fixed=data["fixed"], rating=data["rating"], comment=data["comment"],
+                         photo=data["photo"])
+        except fixes.AlreadyAnswered:
+            messages.info(request, _("You have answered this already. Thank you."))
+        else:
+            messages.success(request, _("Thank you. The city's dispatcher will look at it again.") if not data["fixed"]
+                             else _("Thank you for your answer."))
+        return redirect(fix.report.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return private(render(request, "notify/fixed.html", {"form": form, "fix": fix, "report": fix.report},
+                          status=status))
+
+
+def service_worker(request):
+    """/sw.js: served from the root so that it may show the notifications of every page."""
+    response = render(request, "notify/sw.js", content_type="application/javascript")
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@csrf_exempt  # Meta's servers call it; the signature of the body with the app secret is the check
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request):
+    """GET: Meta's verification (hub.verify_token). POST: delivery statuses, signed (X-Hub-Signature-256)."""
+    if not settings.WHATSAPP_VERIFY_TOKEN or not settings.WHATSAPP_APP_SECRET:
+        return HttpResponse(status=404)
+    if request.method == "GET":
+        given = request.GET.get("hub.verify_token", "")
+        if request.GET.get("hub.mode") == "subscribe" and hmac.compare_digest(
+                given.encode(), settings.WHATSAPP_VERIFY_TOKEN.encode()):
+            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+        return HttpResponseForbidden()
+    expected = "sha256=" + hmac.new(settings.WHATSAPP_APP_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", "").encode(), expected.encode()):
+        return HttpResponseForbidden()
+    try:
+        statuses = [status for entry in json.loads(request.body).get("entry", [])
+                    for change in entry.get("changes", []) for status in change.get("value", {}).get("statuses", [])]
+    except (ValueError, AttributeError, TypeError):
+        return JsonResponse({"entry": ["Not a WhatsApp webhook body."]}, status=400)
+    for status in statuses:
+        if isinstance(status, dict) and status.get("status") in MESSAGE_STATES and status.get("id"):
+            errors = status.get("errors") or [{}]
+            Message.objects.filter(external_id=str(status["id"])[:200], channel=Channel.WHATSAPP,
+                                   state__in=MESSAGE_STATES[status["status"]]).update(
+                state=status["status"], updated=timezone.now(),
+                error=str(errors[0].get("title", ""))[:500] if status["status"] == "failed" else "")
+    return HttpResponse(status=200)

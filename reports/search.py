@@ -1,0 +1,23 @@
+"""What the map's search box finds: a report by its code, the city's own kelurahan, streets and places
+(geo.places, which work with no geocoder configured), then the geocoder's addresses as a second source."""
+
+from geo import geocoding, places
+from geo.models import Generation
+from reports.models import Report
+
+LIMIT = 5
+
+
+def find_on_map(text):
+    """[(name, lat, lon)], best first, at most LIMIT; the geocoder is asked only when ours are not enough."""
+    code = "".join(text.split()).upper()
+    found = [(f"{report.code} · {report.category.name}", report.location.y, report.location.x)
+             for report in Report.objects.public().select_related("category").filter(code=code)]
+    found += places.search(text, LIMIT - len(found))
+    if len(found) < LIMIT:
+        generation = Generation.objects.current()
+        west, south, east, north = generation.outline.extent
+        known = {name for name, _, _ in found}
+        found += [place for place in geocoding.search(text, ((south, west), (north, east)), limit=LIMIT - len(found))
+                  if place[0] not in known]
+    return found[:LIMIT]

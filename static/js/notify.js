@@ -1,0 +1,44 @@
+/* Messages to residents (notify/): browser notifications for a report, and "use my position" for area alerts. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return match ? decodeURIComponent(match[1]) : field ? field.value : "";
+  }
+
+  function keyBytes(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((base64url.length + 3) % 4));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  }
+
+  var push = document.getElementById("follow-push");
+  if (push && "serviceWorker" in navigator && "PushManager" in window) {
+    var state = document.getElementById("follow-push-state");
+    push.hidden = false;
+    push.addEventListener("click", function () {
+      navigator.serviceWorker.register("/sw.js").then(function (registration) {
+        return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(push.dataset.key) });
+      }).then(function (subscription) {
+        return fetch(push.dataset.url, { method: "POST", body: JSON.stringify(subscription.toJSON()),
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } });
+      }).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        state.textContent = push.dataset.done; push.hidden = true;
+      }).catch(function () { state.textContent = push.dataset.failed; });
+    });
+  }
+
+  var position = document.getElementById("use-position");
+  if (position && "geolocation" in navigator) {
+    position.hidden = false;
+    position.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (where) {
+        document.getElementById("id_lat").value = where.coords.latitude.toFixed(6);
+        document.getElementById("id_lon").value = where.coords.longitude.toFixed(6);
+        document.getElementById("id_kelurahan").value = "";
+      }, function () { position.textContent = position.dataset.failed; }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  }
+})();

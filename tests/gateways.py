@@ -1,0 +1,128 @@
+"""Stand-ins on 127.0.0.1 for the message gateways: WhatsApp's Cloud API and a plain-HTTP SMS gateway.
+
+Each checks what a real one would refuse (the path, the bearer token, the payload's shape), records every request
+with the moment it arrived, and fails on demand: the statuses in `failures` answer the next requests.
+"""
+
+import json
+import time
+
+from tests.localserver import LocalServer
+
+
+class FakeGateway(LocalServer):
+    def __init__(self, token="gateway-token"):
+        self.token, self.received, self.failures = token, [], []
+        super().__init__()
+
+    def problem(self, request, payload):
+        """What a real gateway would refuse in this request: (status, error) or None."""
+        raise NotImplementedError
+
+    def answer(self, number):
+        raise NotImplementedError
+
+    def handle(self, request):
+        arrived = time.time()
+        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        self.received.append({"path": request.path, "method": request.command, "json": payload, "at": arrived,
+                              "authorization": request.headers.get("Authorization", "")})
+        found = self.problem(request, payload)
+        if found is None and self.failures:
+            found = (self.failures.pop(0), "failing on demand")
+        if found is not None:
+            status, error = found
+            return self.reply(request, status, json.dumps({"error": {"message": error}}).encode(), "application/json")
+        self.reply(request, 200, json.dumps(self.answer(len(self.received))).encode(), "application/json")
+
+    def check_common(self, request, payload):
+        if request.command != "POST":
+            return 405, "POST only"
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, "bad token"
+        if not isinstance(payload, dict):
+            return 400, "not JSON"
+        return None
+
+
+class FakeWhatsApp(FakeGateway):
+    """POST /v21.0/{phone_number_id}/messages with a template message, as the Cloud API takes it."""
+
+    phone_number_id = "1234567890"
+
+    def problem(self, request, payload):
+        if request.path != f"/v21.0/{self.phone_number_id}/messages":
+            return 404, "unknown path"
+        if common := self.check_common(request, payload):
+            return common
+        template = payload.get("template") or {}
+        parameters = [p for c in template.get("components", []) for p in c.get("parameters", [])]
+        if (payload.get("messaging_product") != "whatsapp" or payload.get("type") != "template"
+                or not str(payload.get("to", "")).isdigit() or not template.get("name")
+                or template.get("language", {}).get("code") not in ("id", "en")
+                or any("\n" in p.get("text", "") for p in parameters)):
+            return 400, "(#100) Invalid parameter"
+        return None
+
+    def answer(self, number):
+        return {"messaging_product": "whatsapp", "contacts": [{"input": "x", "wa_id": "x"}],
+                "messages": [{"id": f"wamid.TEST{number}"}]}
+
+
+class FakeSms(FakeGateway):
+    """POST /send with {to, from, text}."""
+
+    def problem(self, request, payload):
+        if request.path != "/send":
+            return 404, "unknown path"
+        if common := self.check_common(request, payload):
+            return common
+        if not str(payload.get("to", "")).isdigit() or not payload.get("text") or not payload.get("from"):
+            return 400, "to, from and text are required"
+        return None
+
+    def answer(self, number):
+        return {"id": f"sms-{number}", "status": "queued"}
+
+
+class FakePushService(LocalServer):
+    """A browser's push service: takes the encrypted POST of a push message (RFC 8030), checks the VAPID
+    signature's key (RFC 8292), decrypts the body with the browser's keys (RFC 8291) and keeps what it read."""
+
+    def __init__(self, vapid_public_key):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.vapid_public_key, self.received, self.failures = vapid_public_key, [], []
+        self.browser_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = b"0123456789abcdef"  # the browser's auth secret: any 16 bytes
+        super().__init__()
+
+    def subscription(self, name="device-1"):
+        """What the browser's pushManager.subscribe() gives the page: endpoint and keys."""
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        from notify.channels import base64url
+
+        point = self.browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        return {"endpoint": f"{self.url}/push/{name}", "keys": {"p256dh": base64url(point),
+                                                                "auth": base64url(self.auth)}}
+
+    def handle(self, request):
+        import http_ece
+
+        arrived = time.time()
+        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("vapid t=") or f"k={self.vapid_public_key}" not in authorization:
+            return self.reply(request, 401, b"no VAPID signature of the expected key")
+        if request.headers.get("Content-Encoding") != "aes128gcm" or not request.headers.get("TTL"):
+            return self.reply(request, 400, b"aes128gcm and TTL expected")
+        if self.failures:
+            return self.reply(request, self.failures.pop(0), b"failing on demand")
+        plain = http_ece.decrypt(body, private_key=self.browser_key, auth_secret=self.auth, version="aes128gcm")
+        self.received.append({"path": request.path, "json": json.loads(plain), "at": arrived})
+        self.reply(request, 201, headers=[("Location", f"{self.url}/message/{len(self.received)}")])

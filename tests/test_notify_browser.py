@@ -1,0 +1,88 @@
+"""A resident on a 360 x 740 phone, against the production server: follows a report by e-mail, subscribes to
+the alerts of a kelurahan, and answers "Sudah diperbaiki?" with "no", a rating, a note and a photo."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from notify.tasks import ask_if_fixed
+from reports import photos, workflow
+from reports.models import Report
+from tests.conftest import make_report, run_jobs, staff_user
+from tests.images import photo_bytes, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(deployed, settings):
+    """Links in the messages lead to the production server."""
+    settings.SITE_URL = deployed.url
+    return deployed
+
+
+def link(message, part):
+    return [found for found in re.findall(r"https?://\S+", message.body) if part in found][0]
+
+
+def test_a_resident_follows_a_report_by_email_and_confirms(site, phones):
+    report = make_report()
+    page, _ = phones.open(report.get_absolute_url())
+    page.fill("#follow input[name=email]", "tetangga@example.org")
+    page.check("#follow input[name=supports]")
+    page.click("#follow button[type=submit]")
+    page.wait_for_selector(".messages")
+    assert "Hampir selesai" in page.inner_text(".messages")
+    run_jobs()
+    [confirmation] = mail.outbox
+    page.goto(link(confirmation, "/konfirmasi/"))
+    assert f"laporan {report.code}" in page.inner_text("#confirmed")
+    assert Report.objects.get(pk=report.pk).support_count == 1
+
+
+def test_a_resident_subscribes_to_the_alerts_of_a_kelurahan(site, phones):
+    page, _ = phones.open("/pemberitahuan/")
+    page.select_option("#id_kelurahan", label="Ganting")
+    page.fill("#id_email", "rt05@example.org")
+    page.click("button.primary")
+    page.wait_for_selector(".messages")
+    run_jobs()
+    [confirmation] = mail.outbox
+    page.goto(link(confirmation, "/konfirmasi/"))
+    assert "Kelurahan Ganting" in page.inner_text("#confirmed")
+    mail.outbox.clear()
+    report = make_report()
+    run_jobs()
+    assert report.code in mail.outbox[0].body
+    page.goto(link(mail.outbox[0], "/berhenti/"))
+    assert "Tidak ada lagi pesan" in page.inner_text("#stopped")
+
+
+def test_a_reporter_answers_that_it_is_not_fixed(site, phones, django_user_model, settings):
+    dispatcher = staff_user(django_user_model, "dewi", "dispatcher")
+    report = make_report()
+    for to in ("diverifikasi", "dikerjakan", "selesai"):
+        report.refresh_from_db()
+        photo = photos.process(upload(photo_bytes()), "fix") if to == "selesai" else None
+        workflow.change_status(report, to, dispatcher, version=report.version, photo=photo)
+    run_jobs()
+    fix = report.history.get(to_status="selesai")
+    ask_if_fixed(now=fix.created + timedelta(days=settings.FIX_QUESTION_DAYS, hours=1))
+    run_jobs()
+    asked = [m for m in mail.outbox if "diperbaiki?" in m.subject][0]
+    page, _ = phones.open(link(asked, "/diperbaiki/").removeprefix(site.url))
+    page.check("input[name=fixed][value=no]")
+    page.check("input[name=rating][value='2']")
+    page.fill("#id_comment", "Lubangnya muncul lagi setelah hujan.")
+    page.set_input_files("#id_photo", files=[{"name": "lagi.jpg", "mimeType": "image/jpeg",
+                                              "buffer": photo_bytes(1200, 900)}])
+    page.click("button.primary")
+    page.wait_for_selector(".messages")
+    assert "akan memeriksanya lagi" in page.inner_text(".messages")
+    assert "Lubangnya muncul lagi setelah hujan." in page.inner_text(".timeline")
+    report.refresh_from_db()
+    assert report.status == "diverifikasi"
+    page.goto(site.url + "/statistik/")
+    assert "Penilaian warga atas perbaikan" in page.inner_text("#ratings")
