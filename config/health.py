@@ -10,7 +10,9 @@ import logging
 import os
 import tempfile
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django_redis import get_redis_connection
@@ -50,7 +52,14 @@ def queue_moving():
 
 
 def storage_writable():
-    """Can this node store a photo? A file is made and removed in MEDIA_ROOT."""
+    """Can this node store a photo? On disk a file is made and removed in MEDIA_ROOT; a bucket is asked whether
+    it is there for these keys (HEAD: nothing written)."""
+    if settings.MEDIA_STORAGE == "s3":
+        try:
+            default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+            return True
+        except (BotoCoreError, ClientError):  # no route, bad keys, no such bucket
+            return False
     try:
         os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-"):

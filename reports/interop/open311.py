@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from config.db_router import replica_alias
 from geo import geocoding, lookup
 from geo.models import Generation
 from reports import filing, ratelimit, remote_media, representation
@@ -228,10 +229,11 @@ def listed(text):
 
 
 def filtered_requests(params):
-    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000."""
-    reports = Report.objects.public()
+    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000. Lists come from the
+    replica, if any; requests asked for by id from the primary (a client asks after those it has just filed)."""
     if params.get("service_request_id"):
-        return reports.filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+        return Report.objects.public().filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+    reports = Report.objects.using(replica_alias()).public()
     if params.get("service_code"):
         reports = reports.of_category(*listed(params["service_code"]))
     if params.get("status"):
