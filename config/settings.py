@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "accounts",
     "jobs",
     "notify",
+    "forwarding",
     "privacy",
 ]
 
@@ -377,6 +378,20 @@ SPECTACULAR_SETTINGS = {
 # due first has waited longer than JOBS_MAX_WAIT_S (no worker running, or far too much work).
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
+# LAPOR!-SP4N (forwarding/, docs/lapor.md): off while LAPOR_URL is empty. Complaints it hands the city are
+# pulled every LAPOR_PULL_SECONDS (the first pull looks LAPOR_FIRST_PULL_DAYS back); a LAPOR! topic no category
+# maps to files its complaint in LAPOR_DEFAULT_CATEGORY (flagged "check the category"); a category without a
+# LAPOR! topic is forwarded with LAPOR_DEFAULT_TOPIC (empty: not forwarded).
+LAPOR_URL = env_str("LAPOR_URL", "")
+LAPOR_TOKEN = env_str("LAPOR_TOKEN", "")
+LAPOR_PULL_SECONDS = env_int("LAPOR_PULL_SECONDS", 300)
+LAPOR_FIRST_PULL_DAYS = env_int("LAPOR_FIRST_PULL_DAYS", 7)
+LAPOR_DEFAULT_CATEGORY = env_str("LAPOR_DEFAULT_CATEGORY", "jalan-berlubang")
+LAPOR_DEFAULT_TOPIC = env_str("LAPOR_DEFAULT_TOPIC", "")
+# Each call to LAPOR! or a partner's Open311 endpoint waits at most this long for an answer.
+FORWARDING_TIMEOUT_S = env_int("FORWARDING_TIMEOUT_S", 10)
+# How often the partners' Open311 status of forwarded reports is read back.
+OPEN311_PARTNER_POLL_SECONDS = env_int("OPEN311_PARTNER_POLL_SECONDS", 300)
 # When the morning digest of overdue and due reports goes to dispatchers and crew members (local time).
 DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.

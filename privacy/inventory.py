@@ -73,9 +73,11 @@ def inventory():
          "kept": _("Until rotated out (at most 12 months): something erased here leaves the backups as they "
                    "age.")},
         {"what": _("Copies sent to LAPOR!-SP4N or other systems, and staff exports"),
-         "where": "Open311, /api/v1/reports.csv",
-         "why": _("Nothing is sent to LAPOR!-SP4N by itself; other systems read public reports only. A "
-                  "dispatcher's export holds reporters' names, and each report in it is logged."),
-         "who": _("Whoever received the copy."),
+         "where": "forwarding_forwarding, forwarding_followup, /api/v1/reports.csv",
+         "why": _("A verified report goes to LAPOR!-SP4N, the national complaint system (and to partner systems "
+                  "the city set up): place, description, published photos, status changes and public notes; "
+                  "your name only if you chose to show it, never your phone or e-mail. A dispatcher's export "
+                  "holds reporters' names, and each report in it is logged."),
+         "who": _("LAPOR!-SP4N, partner systems, whoever received an export."),
          "kept": _("Out of our hands once sent: erasing here does not reach those copies.")},
     ]

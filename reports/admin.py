@@ -14,7 +14,7 @@ from geo import lookup
 from jobs.queue import enqueue
 from privacy import access, desk
 from reports import photos as photo_rules
-from reports import services, workflow
+from reports import services, signals, workflow
 from reports.interop import open311
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
 
@@ -244,8 +244,14 @@ class PhotoAdmin(Audited, admin.ModelAdmin):
     @admin.action(description=_("Publish the selected photos (after blurring faces and plates)"),
                   permissions=["change"])
     def publish(self, request, queryset):
-        record(request.user, Action.PUBLISH, queryset)
-        self.message_user(request, _("%(count)s photos published.") % {"count": queryset.update(published=True)})
+        """Published, each announced (reports.signals.photo_published): systems holding the report get it now."""
+        waiting = list(queryset.filter(published=False))
+        record(request.user, Action.PUBLISH, waiting)
+        for photo in waiting:
+            photo.published = True
+            photo.save(update_fields=["published"])
+            signals.photo_published.send(Photo, photo=photo)
+        self.message_user(request, _("%(count)s photos published.") % {"count": len(waiting)})
 
 
 @admin.register(Holiday)

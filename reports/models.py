@@ -351,6 +351,8 @@ class StatusChange(models.Model):
     note = models.TextField(blank=True)
     by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+")
     photo = models.ForeignKey(Photo, models.SET_NULL, null=True, blank=True, related_name="+")
+    # A public note is shown on the public page, in Open311 and sent to LAPOR!; an internal one only to staff.
+    public = models.BooleanField(_("public note"), default=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -358,6 +360,10 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+    @property
+    def public_note(self):
+        return self.note if self.public else ""
 
 
 class Support(models.Model):

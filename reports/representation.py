@@ -176,7 +176,7 @@ def properties(absolute):
         "url": Concat(Value(before), F("code"), Value(after)),
         "crew_name": Coalesce(F("crew__name"), Value("")),
         "status_notes": Coalesce(RawSQL(
-            "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' "
+            "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' AND public "
             "ORDER BY h.created DESC, h.id DESC LIMIT 1)", ()), status_label()),
         "lat": Degrees("location", function="ST_Y"), "lon": Degrees("location", function="ST_X"),
         "blank": Value(""),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('reports', '0013_privacy'),
+        ('reports', '0014_privacy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -333,7 +333,7 @@ class StatusView(APIView):
         data = form.cleaned_data
         try:
             workflow.change_status(report, data["status"], request.user, version=data["version"], note=data["note"],
-                                   photo=data["photo"], duplicate_of=data["duplicate_of"])
+                                   public=data["public"], photo=data["photo"], duplicate_of=data["duplicate_of"])
         except workflow.Forbidden as refusal:
             return Response({"error": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
         except workflow.Refused as refusal:
