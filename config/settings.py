@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "jobs",
     "notify",
     "forwarding",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -396,6 +397,14 @@ DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.
 API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
 
+# Personal data (privacy/, docs/privacy.md): how long it is kept. A reporter's name, phone and e-mail are erased
+# this many days after the report is closed (selesai, ditutup, ditolak, duplikat); IP addresses in the API call
+# log and the sign-in records after IP_RETENTION_DAYS; the photos of a report rejected or hidden from the public
+# after HIDDEN_PHOTO_RETENTION_DAYS. A nightly job (privacy.retention) erases them.
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
+IP_RETENTION_DAYS = env_int("IP_RETENTION_DAYS", 30)
+HIDDEN_PHOTO_RETENTION_DAYS = env_int("HIDDEN_PHOTO_RETENTION_DAYS", 90)
+
 # Messages to residents (notify/, docs/notify.md). Changes within NOTIFY_BATCH_SECONDS of the first go as one
 # message; none is sent in the quiet hours (local time) but what the resident asked for (a confirmation link).
 NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 180)
@@ -483,4 +492,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Pillow writes a photo's EXIF tags (the camera owner's name, the GPS position) into DEBUG lines while
+    # re-encoding it: never, even with LOG_LEVEL=DEBUG.
+    "loggers": {"PIL": {"level": "INFO"}},
 }

@@ -2,7 +2,8 @@
 
 The JSON API, nearby, duplicates, exports, OGC API items and Open311 take their fields from `properties()`;
 an interface's own field names (Open311's, the exports' flat ones) are mapped in the shapes below, nowhere
-else. Never the reporter's phone or e-mail; their name only when they chose to show it.
+else. Never the reporter's phone or e-mail; their name only when they chose to show it, and in a dispatcher's
+export (EXPORT_CONTACT), whose every report read is logged (privacy.access).
 """
 
 import io
@@ -112,10 +113,11 @@ class AsDigit(Func):
 
 
 def photo_array(item, where=""):
-    """An array of `item` over the report's photos, in their order (ARRAY(subquery): cheaper per report than an
-    aggregate over a sorted subquery, and the ORM has no ordered json_agg)."""
-    return (f"ARRAY(SELECT {item} FROM reports_photo p WHERE p.report_id = reports_report.id {where} "
-            f"ORDER BY p.position)")
+    """An array of `item` over the report's published photos, in their order (ARRAY(subquery): cheaper per report
+    than an aggregate over a sorted subquery, and the ORM has no ordered json_agg). A photo waiting for a
+    dispatcher's review (Photo.published) is in no interface."""
+    return (f"ARRAY(SELECT {item} FROM reports_photo p WHERE p.report_id = reports_report.id AND p.published "
+            f"{where} ORDER BY p.position)")
 
 
 def status_label():
@@ -191,7 +193,7 @@ def properties(absolute):
 # Each interface's fields, in its order: `name`, or `name=property` where it calls a property otherwise.
 PUBLIC = ["code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
           "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url"]
-STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version", "reporter_name"]
+STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version"]
 MAP = ["code", "category", "status", "support_count"]
 # What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
@@ -200,7 +202,8 @@ FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "du
 EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
           "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
           "support_count", "photos=photo_list"]
-EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem", "reporter_name"]
+EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
+EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [
     "service_request_id=code", "status=open311_status", "status_notes", "service_name=category_name",
     "service_code=category", "description", "agency_responsible=crew_name", "service_notice=blank",

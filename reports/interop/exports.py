@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from config.db_router import replica_alias
 from geo.models import Kecamatan, Kelurahan
+from privacy import access
+from privacy.models import ContactAccess
 from reports import representation, roles
 from reports.api.params import parse_bbox, parse_moment
 from reports.api.schema import ERRORS, GEOJSON
@@ -145,7 +147,8 @@ class ExportView(APIView):
     """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
 
     Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
-    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Nobody gets the
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Dispatchers and admins
+    get the reporter's name too, and each report whose name they get is a row of the access log. Nobody gets the
     reporter's phone or e-mail.
     """
 
@@ -160,6 +163,10 @@ class ExportView(APIView):
             return JsonResponse(query.errors_by_parameter(), status=400)
         shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
         reports = query.filter(Report.objects.using(replica_alias()).visible_to(request.user)).order_by("pk")
+        if access.sees_contact(request.user):
+            # The log is written on the primary (privacy.access): the same filter, whatever the replica lags.
+            shape = representation.EXPORT_CONTACT
+            access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
             body = geojson_stream(reports, representation.feature(shape, absolute))
