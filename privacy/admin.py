@@ -1,7 +1,5 @@
 """The access log of contact details in the admin: administrators read and export it; nobody edits it."""
 
-import csv
-
 from django.contrib import admin
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -10,13 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import BoundedCountPaginator
 from config.admin import ReadOnly
 from privacy.models import ContactAccess
-
-
-class Echo:
-    """A file-like object whose write hands back the line: csv.writer into a streamed response."""
-
-    def write(self, value):
-        return value
+from reports.interop.exports import spreadsheet_stream
 
 
 @admin.register(ContactAccess)
@@ -38,14 +30,12 @@ class ContactAccessAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        """when, who, report, how: one line each, oldest first (select all to export a filtered period)."""
-        writer = csv.writer(Echo())
+        """when (WIB), who, report, how: one line each, oldest first (select all to export a filtered period), by
+        the rules of every CSV we serve (reports.interop.exports)."""
         rows = queryset.order_by("created", "pk").values_list("created", "actor", "report_code", "channel")
-        lines = (writer.writerow([timezone.localtime(when).isoformat(timespec="seconds"), *rest])
-                 for when, *rest in rows.iterator(2000))
-        header = writer.writerow(["time", "user", "report", "channel"])
-        response = StreamingHttpResponse(
-            (line for part in ([header], lines) for line in part), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(spreadsheet_stream(["time_wib", "user", "report", "channel"],
+                                                            rows.iterator(2000)),
+                                         content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="akses-kontak-{timezone.localdate().isoformat()}.csv"')
         return response

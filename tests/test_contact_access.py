@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from jobs.queue import enqueue
 from privacy.models import ContactAccess
@@ -79,8 +80,11 @@ def test_administrators_alone_read_and_export_the_log(desk_clients):
     assert desk_clients["planner"].get("/admin/privacy/contactaccess/").status_code == 403
     response = desk_clients["admin"].post("/admin/privacy/contactaccess/", {"action": "export_csv",
                                                                             "_selected_action": [row.pk]})
-    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())  # the rules of every CSV we serve (tests/test_exports.py)
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [(line["user"], line["report"], line["channel"]) for line in table] == [("dewi", report.code, "admin")]
+    assert table[0]["time_wib"] == timezone.localtime(row.created).strftime("%Y-%m-%d %H:%M:%S")
     assert response["Content-Disposition"].startswith('attachment; filename="akses-kontak-')
 
 

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from reports import representation
+from reports.interop import exports
 from reports.models import Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user, verified_login
 from tests.conftest import make_report as report
@@ -181,3 +182,10 @@ def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
     first, _, third, fourth = (f.code.encode() for f in filed)
     assert filed[3].pk - filed[0].pk == 3  # ranges from the first id: [0, 2) holds the hidden one, [2, 4) two
     assert chunks == [first + b"\n", third + b"\n" + fourth + b"\n"]
+
+
+def test_a_csv_python_writes_follows_the_same_rules():
+    moment = datetime.datetime(2026, 11, 28, 1, 5, 9, 500000, tzinfo=datetime.UTC)
+    body = b"".join(exports.spreadsheet_stream(["when", "who", "yes", "n"], [
+        (moment, "=HYPERLINK(1)", True, 3), (moment, "Siti", False, -2)])).decode("utf-8")
+    assert body == "\ufeffwhen,who,yes,n\n2026-11-28 08:05:09,'=HYPERLINK(1),1,3\n2026-11-28 08:05:09,Siti,0,-2\n"
