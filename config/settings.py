@@ -9,7 +9,6 @@ from datetime import time
 from pathlib import Path
 
 import dj_database_url
-from botocore.config import Config as BotoConfig
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -264,17 +263,14 @@ S3_STORAGE_OPTIONS = {
     "location": env_str("S3_PREFIX", ""),  # a folder in a bucket shared with other uses
     "querystring_auth": False,
     "default_acl": None,  # the bucket's own policy decides who reads it
-    # A bucket that does not answer fails a filing in seconds, not after boto3's minute-long defaults.
-    "client_config": BotoConfig(connect_timeout=env_float("S3_TIMEOUT_S", 5), read_timeout=env_float("S3_TIMEOUT_S", 5),
-                                retries={"max_attempts": 2},
-                                # `path` for servers reached by address, not by a name per bucket (MinIO's default)
-                                s3={"addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None}),
+    "timeout_s": env_float("S3_TIMEOUT_S", 5),  # config.bucket.BucketStorage
+    "addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None,
 }
 if MEDIA_STORAGE == "s3" and not S3_STORAGE_OPTIONS["bucket_name"]:
     raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 STORAGES = {
     "default": (
-        {"BACKEND": "config.storage.BucketStorage", "OPTIONS": S3_STORAGE_OPTIONS}
+        {"BACKEND": "config.bucket.BucketStorage", "OPTIONS": S3_STORAGE_OPTIONS}
         if MEDIA_STORAGE == "s3"
         else {"BACKEND": "config.storage.DiskStorage"}
     ),

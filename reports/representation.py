@@ -320,7 +320,7 @@ def csv_columns(shape, absolute):
 JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
-def copied(reports, expressions, options, ids_per_copy=10_000):
+def copied(reports, expressions, options, ids_per_copy=5_000):
     """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
     as bytes: one COPY per range of ids, so memory stays flat and a client that goes away stops the work within
     a range. Each report is in one range only, as it was when its range was read."""
