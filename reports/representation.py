@@ -320,10 +320,11 @@ def csv_columns(shape, absolute):
 JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
-def copied(reports, expressions, options, ids_per_copy=5_000):
+def copied(reports, expressions, options, ids_per_copy):
     """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
-    as bytes: one COPY per range of ids, so memory stays flat and a client that goes away stops the work within
-    a range. Each report is in one range only, as it was when its range was read."""
+    as bytes: one COPY per range of `ids_per_copy` ids, so memory stays flat (a range of a few megabytes) and a
+    client that goes away stops the work within a range. Each report is in one range only, as it was when its
+    range was read."""
     named = {f"column_{n}": expression for n, expression in enumerate(expressions)}
     try:
         sql, params = reports.order_by().annotate(**named).values("pk", *named).query.sql_with_params()

@@ -169,7 +169,7 @@ def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client,
 def test_an_export_is_one_query_however_many_reports_and_photos(client, django_assert_num_queries, path):
     for offset in range(4):
         report(lat=GANTING_GPS[0] - offset * 0.0001, with_photo=offset < 2)
-    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range (5,000 ids).
+    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range of ids.
     with django_assert_num_queries(2):
         body = b"".join(client.get(path).streaming_content)
     assert body.count(b"PP-") == (8 if path.endswith(".geojson") else 4)  # a feature's id is its code too
