@@ -10,6 +10,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 
+from notify.models import Subscription
 from reports.models import CLOSED_STATUSES, ApiCall, Photo, Report, Status, StatusChange
 
 ERASED_CONTACT = {"reporter_name": "", "reporter_phone": "", "reporter_email": "", "show_name": False}
@@ -54,3 +55,15 @@ def remove_hidden_photos(now):
     rejected = in_status_since([Status.DITOLAK], before)
     gone = Q(report__in=rejected) | Q(report__hidden=True, report__hidden_at__lt=before)
     return Photo.objects.filter(gone).delete()[1].get(Photo._meta.label, 0)
+
+
+# A subscription never confirmed holds an address nobody agreed to: after a year it goes.
+UNCONFIRMED_DAYS = 365
+
+
+def end_unconfirmed_subscriptions(now):
+    """Follows and area alerts (notify/) asked for but never confirmed within UNCONFIRMED_DAYS: removed with their
+    address. Returns how many."""
+    before = now - timedelta(days=UNCONFIRMED_DAYS)
+    return Subscription.objects.filter(confirmed_at__isnull=True, created__lt=before).delete()[1].get(
+        Subscription._meta.label, 0)

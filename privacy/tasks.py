@@ -16,6 +16,7 @@ def apply_retention():
     """Erase what has been kept long enough (privacy.retention); the log says how much, never whose."""
     now = timezone.now()
     counts = {"contacts": retention.erase_closed_contacts(now), "ip_addresses": retention.forget_ip_addresses(now),
-              "photos": retention.remove_hidden_photos(now)}
+              "photos": retention.remove_hidden_photos(now),
+              "subscriptions": retention.end_unconfirmed_subscriptions(now)}
     logger.info("Retention applied", extra={"event": "retention", **counts})
     return counts

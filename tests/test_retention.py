@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from jobs.queue import TASKS, enqueue
+from notify.models import Subscription
 from reports.models import ApiCall, ApiClient, Photo, Report, ReportCount, StatusChange
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs
 
@@ -123,3 +124,18 @@ def test_ip_addresses_go_after_30_days_and_the_records_stay():
     assert dict(AccessLog.objects.values_list("pk", "ip_address")) == {old_login.pk: None,
                                                                        new_login.pk: "198.51.100.4"}
     assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [new_lock.pk]
+
+
+def test_a_subscription_never_confirmed_goes_after_a_year_and_a_confirmed_one_stays():
+    report = make_report()
+    asked_long_ago, asked_lately, confirmed_long_ago = (
+        Subscription.objects.create(role="follower", report=report, channel="email", address=address,
+                                    confirmed_at=confirmed)
+        for address, confirmed in (("a@example.org", None), ("b@example.org", None),
+                                   ("c@example.org", timezone.now())))
+    Subscription.objects.filter(pk__in=[asked_long_ago.pk, confirmed_long_ago.pk]).update(created=ago(366))
+
+    retention_job()
+
+    assert set(Subscription.objects.filter(report=report, role="follower").values_list("address", flat=True)) == {
+        "b@example.org", "c@example.org"}
