@@ -313,3 +313,49 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     assert changed.status == "diverifikasi"
     assert list(changed.history.values_list("by__username", flat=True)) == [None, "dewi"]  # andi's did not land
     connections.close_all()
+
+
+def tab_to(page, selector, most=40):
+    """Press Tab until the element is focused, as a keyboard user would."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab")
+
+
+def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
+    page, _ = phone
+    make_report(status="ditolak")  # a rejected report: grey, and the legend says so
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    assert "ditolak" in page.inner_text(".legend")
+    # The reports on the map, as links.
+    tab_to(page, "#map-list summary")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#map-list li a")
+    assert " · Berlubang · ditolak" in page.inner_text("#map-list")
+    page.reload()
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
+    # The map takes the keyboard: a cross at its centre, and what to do is said in a live region.
+    tab_to(page, "#map")
+    assert page.is_visible(".crosshair")
+    assert "tombol panah" in page.inner_text("#map-says")
+    assert page.get_attribute("#map-says", "aria-live") == "polite"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.getElementById('map-says').textContent"
+                           ".startsWith('Tanda silang ada di Kelurahan')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#place.ok")
+    pin = [float(page.input_value(f"#id_{name}")) for name in ("lat", "lon")]
+    tab_to(page, "#id_category")
+    page.keyboard.type("Lampu mati")
+    assert page.input_value("#id_category") == "lampu-mati"
+    tab_to(page, "#id_description")
+    page.keyboard.type("Lampu jalan di depan masjid mati sejak tiga malam.")
+    tab_to(page, "#send")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    report = Report.objects.exclude(status="ditolak").get()
+    assert report.category.slug == "lampu-mati"
+    assert [round(report.location.y, 6), round(report.location.x, 6)] == pin  # where the cross was

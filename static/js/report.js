@@ -349,6 +349,68 @@
     reportLayer.addLayer(L.geoJSON(collection, { pointToLayer: markerFor }));
   }
 
+  /* A cluster takes the colour of its most pressing report, so green means every report in it is fixed. */
+  var URGENCY = ["baru", "proses", "selesai", "lain"];
+  function clusterIcon(cluster) {
+    var classes = cluster.getAllChildMarkers().map(function (m) { return m.options.className; }).join(" ");
+    var status = URGENCY.filter(function (s) { return classes.indexOf(s) >= 0; })[0] || "lain";
+    return L.divIcon({ html: "<div><span>" + cluster.getChildCount() + "</span></div>",
+                       className: "marker-cluster cluster-" + status, iconSize: L.point(40, 40) });
+  }
+
+  /* The reports on the map as a list of links, for a screen reader or a keyboard (the markers are drawings). */
+  var MAP_LIST_MAX = 50;
+  var mapList = document.getElementById("map-list");
+  function listReports(features) {
+    var list = mapList.querySelector("ul"), names = {};
+    Array.prototype.forEach.call(form.category.options, function (o) { names[o.value] = o.textContent; });
+    list.textContent = "";
+    features.slice(0, MAP_LIST_MAX).forEach(function (f) {
+      var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+      link.href = "/laporan/" + p.code + "/";
+      link.textContent = p.code + " · " + (names[p.category] || p.category) + " · " + (TEXT.statuses[p.status] || p.status);
+      item.appendChild(link); list.appendChild(item);
+    });
+    if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.no_reports_here; list.appendChild(none); }
+    document.getElementById("map-list-more").hidden = features.length <= MAP_LIST_MAX;
+  }
+  mapList.addEventListener("toggle", function () { if (mapList.open && tilesOn) loadReports(); });
+
+  /* Keyboard: with the map focused from the keyboard a cross marks its centre; the arrow keys move the map
+     (Leaflet's own keys), Enter puts the pin under the cross. What is under it is said in a live region. */
+  var mapSays = document.getElementById("map-says"), crosshair, keyboardMode = false, centreAsked = 0;
+  function say(text) { mapSays.textContent = text; }
+
+  function sayCentre() {
+    var asked = ++centreAsked, c = map.getCenter();
+    getJson("/api/v1/locate?lat=" + c.lat + "&lon=" + c.lng).then(function (answer) {
+      if (asked !== centreAsked || !keyboardMode) return;
+      say(answer.status === 200 ? TEXT.cross_at.replace("%(place)s", "Kelurahan " + answer.body.kelurahan.name)
+                                : answer.body.error || TEXT.error);
+    }).catch(function () { say(TEXT.cross_moved); });
+  }
+
+  function startKeyboardMode(container) {
+    crosshair = crosshair || L.DomUtil.create("div", "crosshair", container);
+    container.addEventListener("focus", function () {
+      if (!container.matches(":focus-visible")) return;  // a tap or a click: no cross
+      keyboardMode = true; crosshair.hidden = false; mapSays.className = "map-says";
+      say(TEXT.keyboard_help);
+    });
+    container.addEventListener("blur", function () {
+      keyboardMode = false; crosshair.hidden = true; mapSays.className = "visually-hidden";
+    });
+    container.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target !== container) return;  // Enter on a marker opens it
+      event.preventDefault();
+      var c = map.getCenter();
+      keyboardMode = true; crosshair.hidden = false;
+      setPin(c.lat, c.lng);
+    });
+    crosshair.hidden = true;
+    map.on("moveend", function () { if (keyboardMode) sayCentre(); });
+  }
+
   /* More reports than GeoJSON shows well: vector tiles instead, their code fetched only now. A browser without
      import maps keeps the GeoJSON layer. */
   function switchToTiles(collection) {
@@ -361,10 +423,12 @@
   }
 
   function loadReports() {
-    if (tilesOn) return; // the tiles hold every report at every zoom
+    if (tilesOn && !mapList.open) return; // the tiles hold every report at every zoom; the list asks if open
     var b = map.getBounds();
     getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
       .then(function (answer) {
+        listReports(answer.body.features);
+        if (tilesOn) return;
         if (answer.body.features.length >= MAP_LIMIT && !tilesAsked) switchToTiles(answer.body);
         else showGeoJSON(answer.body);
       }).catch(function () {});
@@ -373,7 +437,8 @@
   window.reportMap = function (leafletMap) {
     map = leafletMap;
     map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
-    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40, iconCreateFunction: clusterIcon }).addTo(map);
+    startKeyboardMode(map.getContainer());
     getJson("/api/v1/kelurahan.geojson").then(function (answer) {
       L.geoJSON(answer.body, {
         style: { color: "#0b5e3c", weight: 1.5, fill: false },
