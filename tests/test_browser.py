@@ -359,3 +359,45 @@ def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
     report = Report.objects.exclude(status="ditolak").get()
     assert report.category.slug == "lampu-mati"
     assert [round(report.location.y, 6), round(report.location.x, 6)] == pin  # where the cross was
+
+
+def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_page(phones, phone):
+    page, _ = phone
+    centre = (-0.4665, 100.405)  # LEAFLET_CONFIG's DEFAULT_CENTER: where the map opens
+    nearby = make_report(lat=centre[0], lon=centre[1], with_photo=True)
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    zoom = page.evaluate("document.querySelector('#map .leaflet-proxy').style.transform")
+    box = page.locator("#map").bounding_box()
+    # Two taps on the report's marker: the pin goes there (no popup-only, no zoom), and the duplicate check
+    # shows the report with its photo and a button big enough for a thumb.
+    page.mouse.dblclick(box["x"] + 60, box["y"] + box["height"] / 2)  # the map's background
+    page.wait_for_selector("#place.ok")
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"() => document.getElementById('id_lon').value === '{centre[1]:.6f}'")
+    assert page.evaluate("document.querySelector('#map .leaflet-proxy').style.transform") == zoom
+    page.select_option("#id_category", "jalan-berlubang")
+    page.wait_for_selector("#duplicates:not([hidden]) li")
+    thumbnail = page.locator("#duplicates li img")
+    assert thumbnail.get_attribute("src").endswith(nearby.photos.get().thumbnail.name)
+    page.wait_for_function("() => document.querySelector('#duplicates li img').naturalWidth > 0")
+    button = page.locator("#duplicates .support-button")
+    assert button.bounding_box()["height"] >= 44
+    assert button.inner_text() == "Dukung laporan ini (0)"
+    button.click()
+    page.wait_for_selector("#duplicates .support-button[aria-pressed=true]")
+    assert button.inner_text() == "Dukungan Anda tercatat (1)"
+    # On the report's page, after a reload, this phone's support is remembered.
+    page.goto(phones.url + f"/laporan/{nearby.code}/")
+    given = page.locator("#support button")
+    assert given.get_attribute("aria-pressed") == "true" and given.is_disabled()
+    assert given.inner_text() == "Dukungan Anda tercatat (1)"
+    # Another phone supports it from the report's page.
+    other, _ = phones.open(f"/laporan/{nearby.code}/")
+    other.click("#support button")
+    other.wait_for_selector("#support button[aria-pressed=true]")
+    assert other.inner_text("#support button") == "Dukungan Anda tercatat (2)"
+    other.reload()
+    assert other.inner_text("#support button") == "Dukungan Anda tercatat (2)"
+    nearby.refresh_from_db()
+    assert nearby.support_count == 2

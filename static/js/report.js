@@ -19,20 +19,6 @@
 
   function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function deviceId() {
-    var id = localStorage.getItem("lapor-device");
-    if (!id) { id = newUuid(); localStorage.setItem("lapor-device", id); }
-    return id;
-  }
-
   /* Errors beside their fields (boxes id_<name>_error, Django's ids), tied to them with aria-invalid and
      aria-describedby, focus on the first; an error goes as soon as its field is changed. */
   function fieldsNamed(name) { return form.querySelectorAll("[name='" + name + "']"); }
@@ -121,23 +107,21 @@
         list.innerHTML = "";
         features.forEach(function (f) {
           var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+          var photo = p.photos.filter(function (ph) { return ph.kind === "resident"; })[0];
+          if (photo) {
+            var image = document.createElement("img");
+            image.src = photo.thumbnail; image.alt = ""; image.width = 72; image.height = 72; image.loading = "lazy";
+            item.appendChild(image);
+          }
           link.href = p.url; link.textContent = p.code + " · " + p.category_name + " · " + Math.round(p.distance_m) + " m";
           var detail = document.createElement("p"); detail.textContent = p.description;
           var button = document.createElement("button");
-          button.type = "button"; button.textContent = TEXT.support + " (" + p.support_count + ")";
-          button.addEventListener("click", function () { support(p.code, button); });
+          button.type = "button"; button.className = "support-button";
+          support.wire(button, p.code, p.support_count, TEXT, csrfToken());
           item.append(link, detail, button); list.appendChild(item);
         });
         box.hidden = features.length === 0;
       }).catch(function () { box.hidden = true; });
-  }
-
-  function support(code, button) {
-    var body = new FormData(); body.append("device_id", deviceId());
-    fetch("/api/v1/reports/" + code + "/support", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken() } })
-      .then(function (r) { return r.json(); })
-      .then(function (answer) { button.disabled = true; button.textContent = TEXT.supported + " (" + answer.support_count + ")"; })
-      .catch(function () { button.textContent = TEXT.error; });
   }
 
   /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
@@ -340,8 +324,11 @@
 
   /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
   function markerFor(feature, latlng) {
+    // A tap on a report puts the pin there too: who taps beside a problem's marker is most likely reporting it,
+    // and the duplicate check then offers that report to support.
     return L.circleMarker(latlng, { radius: 8, weight: 2, className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
-      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>");
+      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>")
+      .on("click", function () { setPin(latlng.lat, latlng.lng); });
   }
 
   function showGeoJSON(collection) {
@@ -437,7 +424,11 @@
   window.reportMap = function (leafletMap) {
     map = leafletMap;
     map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
-    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40, iconCreateFunction: clusterIcon }).addTo(map);
+    // At street level no clusters, which would swallow taps meant for the map; a second tap to correct the pin
+    // must not zoom.
+    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 17,
+                                         iconCreateFunction: clusterIcon }).addTo(map);
+    map.doubleClickZoom.disable();
     startKeyboardMode(map.getContainer());
     getJson("/api/v1/kelurahan.geojson").then(function (answer) {
       L.geoJSON(answer.body, {
@@ -524,7 +515,7 @@
 
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
-  if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  if (!form.client_uuid.value) form.client_uuid.value = support.newUuid();
   // The page came back from the server with errors (no JavaScript was used to send): start at the first.
   var firstError = form.querySelector(".field-errors p");
   if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }
