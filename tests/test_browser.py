@@ -401,3 +401,39 @@ def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_pag
     assert other.inner_text("#support button") == "Dukungan Anda tercatat (2)"
     nearby.refresh_from_db()
     assert nearby.support_count == 2
+
+
+def test_the_edges_description_font_password_box_legend_open_data_staff_links_and_error_pages(
+        phones, phone, django_user_model):
+    page, _ = phone
+    assert "monospace" not in page.evaluate("getComputedStyle(document.getElementById('id_description')).fontFamily")
+    assert page.get_attribute("footer a[href='/data/']", "href") == "/data/"
+    page.goto(phones.url + "/statistik/")
+    page.wait_for_selector("#choropleth-legend:not([hidden]) li")
+    assert page.locator("#choropleth-legend li").count() == 6
+    assert page.inner_text("#choropleth-legend p") == "Laporan terbuka"
+    assert page.is_visible("main a[href='/data/']")
+    # Signed in, each role finds its pages in the header; a resident sees none of them.
+    assert page.locator(".staff-nav").count() == 0
+    staff_user(django_user_model, "bima", "planner")
+    staff_user(django_user_model, "andi", "crew", "Tim Jalan Padang Panjang Barat")
+    connections.close_all()
+    for user, links in (("bima", ["Statistik", "Data terbuka"]), ("andi", ["Masalah di sekitar"])):
+        staff, _ = phones.open("/masuk/?next=/")
+        password = staff.locator("#id_password")
+        assert password.evaluate("e => getComputedStyle(e).borderRadius") == "4px"
+        assert password.bounding_box()["width"] > 300  # the column's width, as the other boxes
+        staff.fill("#id_username", user)
+        staff.fill("#id_password", "sandi-rahasia-123")
+        staff.click("main button.primary")
+        staff.wait_for_selector(".staff-nav")
+        assert staff.locator(".staff-nav a").all_inner_texts() == links
+        assert staff.is_visible(".staff-nav button:has-text('Keluar')")
+    # Pages that are not there, and the page shown when there is no connection: in Indonesian, with the way back.
+    phones.allow("404")
+    missing = page.goto(phones.url + "/tidak-ada/")
+    assert missing.status == 404
+    assert page.inner_text("h1") == "Halaman tidak ditemukan" and page.is_visible("#id_kode")
+    page.goto(phones.url + "/luring/")
+    assert page.inner_text("h1") == "Tidak ada koneksi"
+    assert page.get_attribute("main a.button", "href") == "/"
