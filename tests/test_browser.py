@@ -31,11 +31,11 @@ def phone(phones):
     return page, context
 
 
-def place_pin_and_fill(page):
+def place_pin_and_fill(page, placed="#place.ok"):
     map_box = page.locator("#map").bounding_box()
     # The map opens on the city centre: tap its middle.
     page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
-    page.wait_for_selector("#place.ok")
+    page.wait_for_selector(placed)
     page.select_option("#id_category", "jalan-berlubang")
     page.select_option("[name='attribute[ukuran]']", "sedang")  # the category's own question appears
     page.fill("#id_description", "Saluran di depan sekolah tersumbat sampah, air meluap ke jalan.")
@@ -437,3 +437,61 @@ def test_the_edges_description_font_password_box_legend_open_data_staff_links_an
     page.goto(phones.url + "/luring/")
     assert page.inner_text("h1") == "Tidak ada koneksi"
     assert page.get_attribute("main a.button", "href") == "/"
+
+
+SENT_BY_WORKER = """() => new Promise(function (done) {
+    indexedDB.open("lapor-padangpanjang", 3).onsuccess = function (event) {
+        event.target.result.transaction("sent").objectStore("sent").count().onsuccess =
+            function (count) { done(count.target.result); };
+    };
+})"""
+
+
+def test_without_signal_the_map_opens_as_last_seen_and_the_service_worker_sends_what_waits(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
+    page, context = phone
+    make_report(north=0.001)
+    page.wait_for_function("() => navigator.serviceWorker.controller")
+    page.reload()  # now through the service worker, which keeps the outlines and the reports it sees
+    page.wait_for_function("() => document.querySelectorAll('#map path.report').length === 1")
+    context.set_offline(True)
+    page.reload()
+    # The map page from the worker's cache: the form, the kelurahan outlines and the last reports seen.
+    page.wait_for_function("() => window.reportMap && document.querySelectorAll('#map path.report').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#map path:not(.report)').length > 0")
+    assert page.is_visible("#report-form")
+    # Another page without signal: the offline page, not the browser's error.
+    page.goto(phones.url + "/statistik/")
+    assert page.inner_text("h1") == "Tidak ada koneksi"
+    page.goto(phones.url + "/")
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
+    place_pin_and_fill(page, placed="#place:has-text('diperiksa saat laporan dikirim.')")
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    # The page is closed, the connection returns, and the browser wakes the worker for its Background Sync (here
+    # through DevTools: when Chromium does it on its own is its business). Another page, which sends nothing
+    # itself, waits for the answer the worker keeps.
+    waiting = context.new_page()
+    waiting.goto(phones.url + "/luring/")
+    page.close()
+    cdp = context.new_cdp_session(waiting)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    waiting.evaluate("""() => navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data === "sent") window.sentByWorker = true;
+    })""")
+    context.set_offline(False)
+    assert Report.objects.count() == 1
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": phones.url, "registrationId": registrations[0]["registrationId"], "tag": "outbox",
+        "lastChance": False})
+    waiting.wait_for_function("() => window.sentByWorker")
+    assert waiting.evaluate(SENT_BY_WORKER) == 1  # its answer, kept for the map page
+    assert Report.objects.count() == 2
+    filed = Report.objects.latest("pk")
+    # The next visit says it was sent, with its link, once.
+    waiting.goto(phones.url + "/")
+    waiting.wait_for_selector("#sent-later:not([hidden])")
+    assert filed.code in waiting.inner_text("#sent-later")
+    assert waiting.evaluate(SENT_BY_WORKER) == 0

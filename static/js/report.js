@@ -238,11 +238,7 @@
 
   /* XMLHttpRequest rather than fetch: it tells how far the upload has gone. */
   function post(entry, onProgress) {
-    var body = new FormData();
-    Object.keys(entry.fields).forEach(function (name) {
-      [].concat(entry.fields[name]).forEach(function (value) { body.append(name, value); });
-    });
-    entry.photos.forEach(function (blob, i) { body.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    var body = outbox.body(entry);
     return new Promise(function (resolve, reject) {
       var request = new XMLHttpRequest();
       request.open("POST", "/api/v1/reports");
@@ -276,7 +272,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var entry = { client_uuid: form.client_uuid.value, fields: formFields(),
+    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), csrf: csrfToken(),
                   photos: photos.map(function (photo) { return photo.blob; }) };
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
@@ -290,34 +286,48 @@
       outbox.put(entry).then(function () {
         showState(TEXT.queued);
         sendState.className = "send-state waiting";
+        // Where the browser has Background Sync, the service worker sends it even if this page is closed.
+        if ("serviceWorker" in navigator) {
+          navigator.serviceWorker.ready.then(function (worker) { if (worker.sync) return worker.sync.register("outbox"); })
+            .catch(function () {});
+        }
       });
     });
   });
 
+  /* A waiting report's answer, from this page's sending or the service worker's. */
+  function delivered(clientUuid, status, body) {
+    if (status !== 200 && status !== 201 && status !== 400) return;  // e.g. too many reports: it waits
+    Promise.all([outbox.remove(clientUuid), sentReports.remove(clientUuid)]).then(function () {
+      if (status !== 400) {
+        if (clientUuid === form.client_uuid.value) window.location.href = filedUrl(body);
+        else showSentLater(body);
+      } else if (clientUuid === form.client_uuid.value) {
+        // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
+        sendState.hidden = true;
+        document.getElementById("send").disabled = false;
+        showErrors(body);
+      } else {
+        showState(TEXT.queued_refused);
+      }
+    });
+  }
+
   function flushOutbox() {
     outbox.all().then(function (entries) {
       entries.forEach(function (entry) {
-        post(entry).then(function (answer) {
-          if (answer.status === 200 || answer.status === 201) {
-            outbox.remove(entry.client_uuid).then(function () {
-              if (entry.client_uuid === form.client_uuid.value) { window.location.href = filedUrl(answer.body); return; }
-              showSentLater(answer.body);
-            });
-          } else if (answer.status === 400) {
-            // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
-            outbox.remove(entry.client_uuid);
-            if (entry.client_uuid === form.client_uuid.value) {
-              sendState.hidden = true;
-              document.getElementById("send").disabled = false;
-              showErrors(answer.body);
-            } else {
-              showState(TEXT.queued_refused);
-            }
-          }
-        }).catch(function () { /* still offline: try again at the next "online" */ });
+        post(entry).then(function (answer) { delivered(entry.client_uuid, answer.status, answer.body); })
+          .catch(function () { /* still offline: try again at the next "online" */ });
       });
     });
   }
+
+  function showSentByWorker() {
+    sentReports.all().then(function (answers) {
+      answers.forEach(function (sent) { delivered(sent.client_uuid, sent.status, sent.answer); });
+    });
+  }
+
   window.addEventListener("online", flushOutbox);
   // The "online" event is not reliable on every phone: while something waits, try again now and then.
   setInterval(function () { if (navigator.onLine) flushOutbox(); }, 10000);
@@ -520,4 +530,9 @@
   var firstError = form.querySelector(".field-errors p");
   if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }
   if (navigator.onLine) flushOutbox();
+  showSentByWorker();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) { if (event.data === "sent") showSentByWorker(); });
+  }
 })();
