@@ -80,7 +80,8 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-# Browser libraries (Leaflet.markercluster, exifr, @mapbox/vector-tile, pbf) from the npm registry, exactly as locked.
+# Browser libraries (Leaflet.markercluster, exifr, @mapbox/vector-tile, pbf, MapLibre GL JS) from the npm registry,
+# exactly as locked.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

@@ -1,7 +1,7 @@
 """GET /healthz: can this node serve? 503 only when the database does not answer.
 
 A load balancer takes a node with a 503 out. Parts every node shares (the cache, the photo storage, the job
-queue) answer
+queue, the outside systems reports are forwarded to) answer
 200 with `"status": "degraded"` and the failing parts named: one shared Redis going down must not take
 every node out at once, and each node still files reports without it.
 """
@@ -10,11 +10,14 @@ import logging
 import os
 import tempfile
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django_redis import get_redis_connection
 
+from forwarding import delivery
 from jobs import queue
 
 logger = logging.getLogger(__name__)
@@ -30,7 +33,8 @@ def healthz(request):
         logger.exception("Health check: the database does not answer", extra={"event": "health_database_down"})
         return JsonResponse({"status": "error", "error": "database unavailable"}, status=503)
     failing = [part for part, works in (("cache", cache_answers), ("storage", storage_writable),
-                                        ("queue", queue_moving)) if not works()]
+                                        ("queue", queue_moving), ("forwarding", forwarding_accepted))
+               if not works()]
     if failing:
         logger.warning("Health check: degraded", extra={"event": "health_degraded", "parts": failing})
     return JsonResponse({"status": "degraded" if failing else "ok", "degraded": failing,
@@ -49,8 +53,20 @@ def queue_moving():
     return queue.oldest_wait_seconds() <= settings.JOBS_MAX_WAIT_S
 
 
+def forwarding_accepted():
+    """Does every outside system (LAPOR!, a partner) accept our credentials? A 401 pauses one until it does."""
+    return not delivery.paused_links().exists()
+
+
 def storage_writable():
-    """Can this node store a photo? A file is made and removed in MEDIA_ROOT."""
+    """Can this node store a photo? On disk a file is made and removed in MEDIA_ROOT; a bucket is asked whether
+    it is there for these keys (HEAD: nothing written)."""
+    if settings.MEDIA_STORAGE == "s3":
+        try:
+            default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+            return True
+        except (BotoCoreError, ClientError):  # no route, bad keys, no such bucket
+            return False
     try:
         os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-"):

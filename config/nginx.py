@@ -29,6 +29,8 @@ def defaults(values):
 def render(values):
     """The site with every placeholder replaced; KeyError names the first one `values` lacks."""
     values = {**defaults(values), **values}
+    servers = values["UPSTREAM"].split(",")  # one app server, or several
+    values["UPSTREAM_SERVERS"] = "\n    ".join(f"server {address.strip()};" for address in servers)
     return PLACEHOLDER.sub(lambda match: values[match[1]], TEMPLATE.read_text())
 
 

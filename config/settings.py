@@ -9,6 +9,7 @@ from datetime import time
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "leaflet",
@@ -97,10 +99,13 @@ INSTALLED_APPS = [
     "accounts",
     "jobs",
     "notify",
+    "forwarding",
 ]
 
 MIDDLEWARE = [
     "config.middleware.client_address",
+    # Before anything that answers: its refusals of public reads carry the CORS headers too (config/cors.py).
+    "config.cors.PublicReadsOnly",
     "config.middleware.refuse_large_bodies",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -139,6 +144,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# CORS for the public read APIs (config.cors.PublicReadsOnly decides which requests): any origin, as they serve
+# public data only; no credentials, and no Authorization header, so no cookie or token ever crosses.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Sign-in: Django's users and passwords, locked for a while after repeated failures (django-axes).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -190,6 +204,18 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # compiles them first and costs more than it saves (148 ms of 590 on a 10,000-report range of an export).
 # DateStyle ISO: a date cast to text is YYYY-MM-DD whatever the server's default (reports.representation).
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO"}
+# A PostgreSQL streaming replica for heavy reads that may be a little stale (config/db_router.py): exports,
+# statistics, the OGC API's and Open311's lists, backups' dumps. One that does not answer, or lags more than
+# REPLICA_MAX_LAG_S, is skipped (looked at again every REPLICA_CHECK_S in each process) and the primary answers.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    DATABASES["replica"].update(ENGINE=DATABASES["default"]["ENGINE"], TEST={"MIRROR": "default"})
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"],
+                                       "connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT_S", 2)}
+DATABASE_ROUTERS = ["config.db_router.PrimaryRouter"]
+REPLICA_MAX_LAG_S = env_float("REPLICA_MAX_LAG_S", 30)
+REPLICA_CHECK_S = env_float("REPLICA_CHECK_S", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -219,9 +245,38 @@ STATICFILES_DIRS = [
     ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
     ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),
     ("vendor/point-geometry", BASE_DIR / "node_modules" / "@mapbox" / "point-geometry"),
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
 ]
+# Uploaded photos: on this machine's disk under MEDIA_ROOT, or (MEDIA_STORAGE=s3) in an S3-compatible bucket that
+# every app server shares (docs/scaleout.md). Either way their addresses are /media/<name>, served by the app
+# (reports.media); a public bucket can be linked directly instead with MEDIA_PUBLIC_URL. Never presigned URLs,
+# which expire: links sent to other systems must keep working. `manage.py move_media` moves the files over.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "disk")
+if MEDIA_STORAGE not in {"disk", "s3"}:
+    raise ImproperlyConfigured("MEDIA_STORAGE is `disk` or `s3`.")
+S3_STORAGE_OPTIONS = {
+    "bucket_name": env_str("S3_BUCKET", ""),
+    "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,  # empty: AWS itself
+    "region_name": env_str("S3_REGION", "") or None,
+    "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,  # empty: boto3's own lookup (instance role, ~/.aws)
+    "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+    "location": env_str("S3_PREFIX", ""),  # a folder in a bucket shared with other uses
+    "querystring_auth": False,
+    "default_acl": None,  # the bucket's own policy decides who reads it
+    # A bucket that does not answer fails a filing in seconds, not after boto3's minute-long defaults.
+    "client_config": BotoConfig(connect_timeout=env_float("S3_TIMEOUT_S", 5), read_timeout=env_float("S3_TIMEOUT_S", 5),
+                                retries={"max_attempts": 2},
+                                # `path` for servers reached by address, not by a name per bucket (MinIO's default)
+                                s3={"addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None}),
+}
+if MEDIA_STORAGE == "s3" and not S3_STORAGE_OPTIONS["bucket_name"]:
+    raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "config.storage.BucketStorage", "OPTIONS": S3_STORAGE_OPTIONS}
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "config.storage.DiskStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -230,7 +285,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_URL = "media/"
+MEDIA_URL = env_str("MEDIA_PUBLIC_URL", "") or "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # With nginx in front: the `internal` location that serves MEDIA_ROOT (e.g. /_media/); the app then answers
 # /media/ with X-Accel-Redirect and nginx sends the file. Empty: the app sends the files itself.
@@ -322,6 +377,20 @@ SPECTACULAR_SETTINGS = {
 # due first has waited longer than JOBS_MAX_WAIT_S (no worker running, or far too much work).
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
+# LAPOR!-SP4N (forwarding/, docs/lapor.md): off while LAPOR_URL is empty. Complaints it hands the city are
+# pulled every LAPOR_PULL_SECONDS (the first pull looks LAPOR_FIRST_PULL_DAYS back); a LAPOR! topic no category
+# maps to files its complaint in LAPOR_DEFAULT_CATEGORY (flagged "check the category"); a category without a
+# LAPOR! topic is forwarded with LAPOR_DEFAULT_TOPIC (empty: not forwarded).
+LAPOR_URL = env_str("LAPOR_URL", "")
+LAPOR_TOKEN = env_str("LAPOR_TOKEN", "")
+LAPOR_PULL_SECONDS = env_int("LAPOR_PULL_SECONDS", 300)
+LAPOR_FIRST_PULL_DAYS = env_int("LAPOR_FIRST_PULL_DAYS", 7)
+LAPOR_DEFAULT_CATEGORY = env_str("LAPOR_DEFAULT_CATEGORY", "jalan-berlubang")
+LAPOR_DEFAULT_TOPIC = env_str("LAPOR_DEFAULT_TOPIC", "")
+# Each call to LAPOR! or a partner's Open311 endpoint waits at most this long for an answer.
+FORWARDING_TIMEOUT_S = env_int("FORWARDING_TIMEOUT_S", 10)
+# How often the partners' Open311 status of forwarded reports is read back.
+OPEN311_PARTNER_POLL_SECONDS = env_int("OPEN311_PARTNER_POLL_SECONDS", 300)
 # When the morning digest of overdue and due reports goes to dispatchers and crew members (local time).
 DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.

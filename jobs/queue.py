@@ -39,16 +39,18 @@ class Task:
     max_attempts: int = MAX_ATTEMPTS
     every: timedelta = None  # periodic: this long after the last run finished
     daily_at: time = None  # periodic: each day at this local time
+    longest_retry: int = LONGEST_RETRY_SECONDS  # the backoff's ceiling, in seconds
 
 
 TASKS = {}
 
 
-def task(name, max_attempts=MAX_ATTEMPTS, every=None, daily_at=None):
-    """Register a function as the task `name`; `every` or `daily_at` make it periodic."""
+def task(name, max_attempts=MAX_ATTEMPTS, every=None, daily_at=None, longest_retry=LONGEST_RETRY_SECONDS):
+    """Register a function as the task `name`; `every` or `daily_at` make it periodic; `longest_retry` caps the
+    wait between tries (a call to another system that must go out soon after it is back)."""
 
     def register(function):
-        TASKS[name] = Task(name, function, max_attempts, every, daily_at)
+        TASKS[name] = Task(name, function, max_attempts, every, daily_at, longest_retry)
         return function
 
     return register
@@ -71,9 +73,9 @@ def enqueue(name, /, *, key="", run_at=None, **args):
         return Job.objects.get(key=key, state=Job.State.QUEUED)
 
 
-def backoff(attempts):
-    """Seconds before the next try after `attempts` failed ones: 15, 30, 60, ... at most an hour."""
-    return min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1))
+def backoff(attempts, longest=LONGEST_RETRY_SECONDS):
+    """Seconds before the next try after `attempts` failed ones: 15, 30, 60, ... at most an hour (`longest`)."""
+    return min(longest, FIRST_RETRY_SECONDS * 2 ** min(attempts - 1, 20))
 
 
 def run_one():
@@ -96,7 +98,8 @@ def run_one():
             if failed_for_good:
                 job.state, job.finished = Job.State.FAILED, timezone.now()
             else:
-                job.run_at = timezone.now() + timedelta(seconds=backoff(job.attempts))
+                longest = spec.longest_retry if spec else LONGEST_RETRY_SECONDS
+                job.run_at = timezone.now() + timedelta(seconds=backoff(job.attempts, longest))
             logger.warning("Job %s failed (attempt %d): %s", job, job.attempts, type(error).__name__,
                            extra={"event": "job_failed", "task": job.task, "job": job.pk, "attempt": job.attempts,
                                   "final": failed_for_good})

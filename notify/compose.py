@@ -57,7 +57,7 @@ def paragraph(subscription, notice):
     if notice.kind == Notice.Kind.CHANGE:
         status = Status(notice.change.to_status).label
         text = _("%(code)s (%(category)s) is now: %(status)s.") % {**facts, "status": status}
-        if notice.change.note:
+        if notice.change.note and notice.change.public:  # a crew's internal note stays with the staff
             text += " " + notice.change.note
         return (_("Report %(code)s is now: %(status)s") % {"code": report.code, "status": status},
                 text + " " + _("Follow it here: %(link)s") % facts, link)

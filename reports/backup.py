@@ -4,8 +4,10 @@ A backup is a folder, not one archive: pg_restore reads the dump where it lies, 
 the manifest's sha256 without unpacking anything, and one part can be copied or inspected alone. It is written
 under a `.partial` name and renamed when complete, so a folder with a timestamp for a name is a whole backup.
 
-The media part is the whole MEDIA_ROOT, whatever its layout. It is taken after the dump: every photo the dump
-names is in it (unless deleted meanwhile); a photo uploaded meanwhile may be there too, unused.
+The media part is every stored file (MEDIA_ROOT, or the bucket: config.storage), whatever its layout. It is
+taken after the dump: every photo the dump names is in it (unless deleted meanwhile); a photo uploaded meanwhile
+may be there too, unused. The dump is taken from the replica when one is configured and keeps up
+(config.db_router), so the primary only serves its usual work.
 """
 
 import hashlib
@@ -16,18 +18,22 @@ import subprocess
 import tarfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import dj_database_url
 import django
 import psycopg2
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from config.db_router import replica_alias
 from config.ensure_database import ensure, server_keywords
+from config.storage import DiskStorage
 from reports.models import Photo, Report
 
 FORMAT = 1
@@ -42,7 +48,8 @@ class BackupError(Exception):
 
 def backup(output, say=print):
     """Write a backup folder under `output`; return its path and manifest."""
-    params = settings.DATABASES["default"]
+    alias = replica_alias()
+    params = settings.DATABASES[alias]
     created = datetime.now(UTC)
     folder = Path(output) / created.strftime("%Y%m%dT%H%M%SZ")
     partial = folder.with_name(folder.name + ".partial")
@@ -52,8 +59,8 @@ def backup(output, say=print):
     try:
         manifest = {"format": FORMAT, "created": created.isoformat(), "database": params["NAME"],
                     "django": django.get_version()}
-        manifest.update(dump_database(params, partial / DUMP, say))
-        manifest["media_files"] = archive_media(Path(settings.MEDIA_ROOT), partial / MEDIA, say)
+        manifest.update(dump_database(alias, partial / DUMP, say))
+        manifest["media_files"] = archive_media(default_storage, partial / MEDIA, say)
         manifest["parts"] = {name: describe(partial / name) for name in (DUMP, MEDIA)}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     except BaseException:
@@ -63,19 +70,20 @@ def backup(output, say=print):
     return folder, manifest
 
 
-def dump_database(params, path, say):
-    """pg_dump -Fc, and the counts and migrations of the very snapshot it dumps."""
-    say(f"Dumping database {params['NAME']} ...")
+def dump_database(alias, path, say):
+    """pg_dump -Fc of the database `alias`, and the counts and migrations of the very snapshot it dumps."""
+    params = settings.DATABASES[alias]
+    say(f"Dumping database {params['NAME']} ({'the replica' if alias != 'default' else 'the primary'}) ...")
     started = time.monotonic()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # pg_dump reads this transaction's snapshot: the manifest's counts are exactly what the dump holds.
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         facts = {
-            "reports": Report.objects.count(),
-            "photos": Photo.objects.count(),
-            "migrations": latest_migrations(),
+            "reports": Report.objects.using(alias).count(),
+            "photos": Photo.objects.using(alias).count(),
+            "migrations": latest_migrations(connections[alias]),
         }
         postgres(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={path}"], params)
     say(f"{DUMP}: {facts['reports']} reports, {facts['photos']} photos, "
@@ -83,7 +91,7 @@ def dump_database(params, path, say):
     return facts
 
 
-def latest_migrations():
+def latest_migrations(connection):
     """{app: its last applied migration}: which code a restored database needs at least."""
     latest = {}
     for app, name in MigrationRecorder(connection).applied_migrations():
@@ -91,18 +99,17 @@ def latest_migrations():
     return dict(sorted(latest.items()))
 
 
-def archive_media(root, path, say):
-    """Tar every file under `root`, file by file from disk; a missing root (no photos yet) gives an empty tar."""
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if not p.is_dir())
-    else:
-        files = []
-        say(f"No media folder at {root} (no uploads yet): {MEDIA} is empty")
+def archive_media(storage, path, say):
+    """Tar every file of `storage` (config.storage: a folder or a bucket, listed then copied one by one)."""
+    files = sorted(storage.walk())
     written = 0
     with tarfile.open(path, "w") as tar:
-        for count, file in enumerate(files, 1):
-            tar.add(file, arcname=str(file.relative_to(root)), recursive=False)
-            written += file.lstat().st_size
+        for count, (name, modified, size) in enumerate(files, 1):
+            member = tarfile.TarInfo(name)
+            member.size, member.mtime, member.mode = size, modified.timestamp(), 0o644
+            with storage.open(name) as content:
+                tar.addfile(member, content)
+            written += size
             if count % PROGRESS_EVERY == 0:
                 say(f"  media: {count}/{len(files)} files, {megabytes(written)}")
     say(f"{MEDIA}: {len(files)} files, {megabytes(path.stat().st_size)}")
@@ -110,7 +117,8 @@ def archive_media(root, path, say):
 
 
 def restore(source, database_url=None, media_root=None, say=print):
-    """Restore the backup folder `source` into an empty or missing database and an empty media folder.
+    """Restore the backup folder `source` into an empty or missing database and an empty media storage (the
+    configured one, folder or bucket, or the folder `media_root`).
 
     Everything is checked first (the parts' sha256, the tar's member names, the targets being empty);
     nothing is written before all of it passes.
@@ -127,11 +135,12 @@ def restore(source, database_url=None, media_root=None, say=print):
             raise BackupError(f"{source / name} does not match the manifest (damaged or changed): "
                               "restore another backup.")
     params = dj_database_url.parse(database_url) if database_url else settings.DATABASES["default"]
-    media = Path(media_root or settings.MEDIA_ROOT)
-    check_media(source / MEDIA, media)
+    media = DiskStorage(location=media_root) if media_root else default_storage
+    check_media(source / MEDIA)
     check_database_empty(params)
-    if media.exists() and any(media.iterdir()):
-        raise BackupError(f"{media} is not empty: move it aside, or give --media-root an empty or new folder.")
+    if next(iter(media.walk()), None):
+        raise BackupError(f"The media storage ({where(media)}) is not empty: move its files aside, or give "
+                          "--media-root an empty or new folder.")
 
     ensure(params)
     say(f"Restoring {DUMP} into database {params['NAME']} ...")
@@ -171,12 +180,12 @@ def read_manifest(source):
     return manifest
 
 
-def check_media(path, media):
-    """Refuse the tar if any member would land outside `media` (absolute paths, `..`, links out)."""
+def check_media(path):
+    """Refuse the tar if any member would land outside the media storage (absolute paths, `..`, links out)."""
     with tarfile.open(path) as tar:
         for member in tar:
             try:
-                tarfile.data_filter(member, str(media))
+                tarfile.data_filter(member, "/media")
             except tarfile.FilterError as error:
                 raise BackupError(f"{path} holds an unsafe entry, nothing restored: {error}")
 
@@ -207,17 +216,26 @@ def check_database_empty(params):
 
 
 def extract_media(path, media, say):
-    media.mkdir(parents=True, exist_ok=True)
+    """Store each file of the tar in `media` under its own name (folders come with the names)."""
     files = 0
     with tarfile.open(path) as tar:
         for member in tar:
-            tar.extract(member, media, filter="data")
-            if member.isfile():
-                files += 1
-                if files % PROGRESS_EVERY == 0:
-                    say(f"  media: {files} files")
-    say(f"Media restored into {media}: {files} files")
+            if not member.isfile():
+                continue
+            name = str(PurePosixPath(member.name))
+            with tar.extractfile(member) as content:  # a photo: a few MB at most
+                if media.save(name, ContentFile(content.read())) != name:
+                    raise BackupError(f"The media storage stored {name} under another name: it was not empty.")
+            files += 1
+            if files % PROGRESS_EVERY == 0:
+                say(f"  media: {files} files")
+    say(f"Media restored into {where(media)}: {files} files")
     return files
+
+
+def where(storage):
+    """A folder's path or a bucket's name, for messages."""
+    return f"bucket {storage.bucket_name}" if hasattr(storage, "bucket_name") else str(storage.location)
 
 
 def count_reports(params):

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from geo import lookup
 from jobs.queue import enqueue
+from reports import signals
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, TrackingCounter, delete_photo_files
-from reports.signals import report_filed
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +55,13 @@ def file_report_from_form(data, address=""):
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, attributes=None, address="", channel="", contact_consent=False):
+                show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked. An `address` given (Open311's address_string)
     is kept as it is; without one the geocoder is asked later. `channel` and `contact_consent` say how the
-    reporter hears back (reports.signals.report_filed). Raises
+    reporter hears back (reports.signals.report_filed). `filed_at` is when it was filed elsewhere (a complaint
+    LAPOR! hands over): its filing time, and the start of its due date. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -72,7 +73,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
         logger.info("Report refused: outside the city", extra={"event": "report_refused", "reason": "outside_city",
                                                                "distance_m": round(outside.distance_m)})
         raise
-    today = timezone.localdate()
+    today = timezone.localdate(filed_at) if filed_at else timezone.localdate()
     try:
         with files_removed_on_failure(), transaction.atomic():
             report = Report.objects.create(
@@ -95,10 +96,13 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position)
+            if filed_at:  # auto_now_add wrote the present
+                Report.objects.filter(pk=report.pk).update(created=filed_at)
+                report.created = filed_at
             StatusChange.objects.create(report=report, to_status=Status.BARU)
             if not address:
                 geocode_later(report.pk)
-            report_filed.send(sender=Report, report=report, channel=channel, consent=contact_consent)
+            signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:
         # The same submission arrived twice at once: the other attempt made the report.
         existing = existing_submission(client_uuid)

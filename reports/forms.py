@@ -154,6 +154,8 @@ class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
     version = forms.IntegerField(min_value=1)
     note = forms.CharField(max_length=2000, required=False)
+    # Empty: the workflow's default (public for a dispatcher, internal for a crew member).
+    public = forms.NullBooleanField(required=False)
     photo = forms.FileField(required=False)
     duplicate_of = forms.CharField(max_length=12, required=False)
 

@@ -159,6 +159,11 @@ class ReportQuerySet(gis_models.QuerySet):
         crews = roles.crew_ids(user)
         return self.filter(Q(hidden=False) | Q(crew__in=crews)) if crews else self.public()
 
+    def in_box(self, box):
+        """Reports inside (or on the edge of) an axis-aligned box, a Polygon.from_bbox: for a point the spatial
+        index's bounding-box test (&&) is already the exact answer, so no geometry test follows it."""
+        return self.filter(location__bboverlaps=box)
+
     def within(self, where, metres):
         """Reports at most `metres` (true metres, on the spheroid) from the point `where`.
 
@@ -337,6 +342,8 @@ class StatusChange(models.Model):
     note = models.TextField(blank=True)
     by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+")
     photo = models.ForeignKey(Photo, models.SET_NULL, null=True, blank=True, related_name="+")
+    # A public note is shown on the public page, in Open311 and sent to LAPOR!; an internal one only to staff.
+    public = models.BooleanField(_("public note"), default=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -344,6 +351,10 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+    @property
+    def public_note(self):
+        return self.note if self.public else ""
 
 
 class Support(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from reports import signals
 from reports.models import delete_photo_files
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -124,3 +125,4 @@ def blur(photo):
     photo.write_files(*blurred)
     photo.save(update_fields=["image", "thumbnail"])
     transaction.on_commit(lambda: delete_photo_files(old))
+    signals.photo_replaced.send(type(photo), photo=photo)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, Max, Min, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -174,7 +174,7 @@ def properties(absolute):
         "url": Concat(Value(before), F("code"), Value(after)),
         "crew_name": Coalesce(F("crew__name"), Value("")),
         "status_notes": Coalesce(RawSQL(
-            "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' "
+            "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' AND public "
             "ORDER BY h.created DESC, h.id DESC LIMIT 1)", ()), status_label()),
         "lat": Degrees("location", function="ST_Y"), "lon": Degrees("location", function="ST_X"),
         "blank": Value(""),
@@ -244,7 +244,8 @@ JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name
 
 
 class Compiled(Func):
-    """A representation's JSON, compiled to SQL once per shape, language, site address and day, then reused.
+    """A representation's JSON, compiled to SQL once per shape, language, site and photo address and day, then
+    reused.
 
     Building and compiling its thirty-odd expressions cost Django several times what PostgreSQL takes to run a
     page of them. The SQL is compiled on a plain query of reports, where each joined table goes by its own
@@ -257,7 +258,7 @@ class Compiled(Func):
 
     def __init__(self, key, build, absolute, extra):
         super().__init__(*JOINED, *extra.values())
-        self.key = (*key, get_language(), absolute("/"), timezone.localdate().isoformat())
+        self.key = (*key, get_language(), absolute("/"), default_storage.url(""), timezone.localdate().isoformat())
         self.build, self.names = build, list(extra)
 
     def as_sql(self, compiler, connection, **extra_context):
@@ -329,7 +330,7 @@ def copied(reports, expressions, options, ids_per_copy=10_000):
     if bounds["first"] is None:
         return
     first, last = bounds["first"], bounds["last"]
-    with connection.cursor() as cursor:
+    with connections[reports.db].cursor() as cursor:
         rows = cursor.mogrify(sql, params).decode()
         select = ", ".join(named)
         for start in range(first, last + 1, ids_per_copy):
@@ -352,7 +353,7 @@ def json_array(reports, expression, keep=(), where="", order="", params=()):
         sql, inner = reports.annotate(item=expression).values("item", *keep).query.sql_with_params()
     except EmptyResultSet:  # a filter no report can pass (crew__in=[])
         return "[]"
-    with connection.cursor() as cursor:
+    with connections[reports.db].cursor() as cursor:
         cursor.execute(f"SELECT coalesce(json_agg(page.item {order and 'ORDER BY ' + order}), '[]')::text "
                        f"FROM ({sql}) page {where and 'WHERE ' + where}", (*inner, *params))
         return cursor.fetchone()[0]

@@ -3,14 +3,16 @@
 Public reports only (hidden ones are abuse or personal data), and nothing personal in
 any figure. Read from the counts the database keeps as reports change (ReportCount and
 FixTime, kept by triggers: migration 0012), a few thousand rows however many reports
-there are, so the figures are always those of the moment and nothing is cached.
+there are, so the figures are always those of the moment and nothing is cached. From the replica, if one is
+configured and keeps up (config.db_router): figures a few seconds old are still the figures.
 """
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.db_router import replica_alias
 from geo.models import Kelurahan
 from reports.models import OPEN_STATUSES, ReportCount, Status, in_language
 
@@ -38,7 +40,8 @@ GROUP BY k.code, main.slug, fixed ORDER BY k.code, main.slug
 
 def figures():
     """The figures of the moment, in the current language."""
-    counts = ReportCount.objects.all()
+    database = replica_alias()
+    counts = ReportCount.objects.using(database)
     main_name = in_language("category__parent__name_id", "category__parent__name_en")
     own_name = in_language("category__name_id", "category__name_en")
     main = {"main": Coalesce("category__parent__slug", "category__slug"),
@@ -50,7 +53,7 @@ def figures():
             "total": k.total, "open": k.open,
             "open_per_1000": round(k.open * 1000 / k.population, 2) if k.population else None,
         }
-        for k in Kelurahan.objects.select_related("kecamatan").annotate(
+        for k in Kelurahan.objects.using(database).select_related("kecamatan").annotate(
             total=Coalesce(Sum("report_counts__count"), 0),
             open=Coalesce(Sum("report_counts__count", filter=Q(report_counts__status__in=OPEN_STATUSES)), 0),
         ).order_by("code")
@@ -65,7 +68,7 @@ def figures():
         {"month": row["month"].strftime("%Y-%m"), "count": row["count"]}
         for row in counts.values("month").annotate(count=Sum("count")).filter(count__gt=0).order_by("month")
     ]
-    with connection.cursor() as cursor:
+    with connections[database].cursor() as cursor:
         cursor.execute(MEDIANS_SQL)
         median_days = [{"kelurahan": code, "category": main, "median_days": round(median, 1), "fixed": fixed}
                        for code, main, fixed, median in cursor.fetchall()]

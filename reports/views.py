@@ -92,7 +92,7 @@ def _report(code):
     return get_object_or_404(
         Report.objects.public()
         .select_related("category__parent", "kelurahan__kecamatan")
-        .prefetch_related("photos", "history"),
+        .prefetch_related("photos", "history", "forwardings__link"),
         code=code.upper(),
     )
 
@@ -167,10 +167,11 @@ def crew_report(request, code):
     """One report for staff: photos, history, navigation, and the actions this user may take."""
     report = get_object_or_404(
         Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew")
-        .prefetch_related("photos", "history__by"),
+        .prefetch_related("photos", "history__by", "forwardings__link"),
         code=code.upper(),
     )
-    context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts()}
+    context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts(),
+               "note_public": roles.is_dispatcher(request.user)}
     return render(request, "reports/crew_report.html", context)
 
 

@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports import roles
+from reports import roles, signals
 from reports.filing import files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
-from reports.signals import status_changed
 
 TRANSITIONS = {
     Status.BARU: {Status.DIVERIFIKASI, Status.DITOLAK, Status.DUPLIKAT},
@@ -85,8 +84,12 @@ def actions(report, user):
     return offered
 
 
-def change_status(report, to_status, user, *, version, note="", photo=None, duplicate_of=None):
-    """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict."""
+def change_status(report, to_status, user, *, version, note="", public=None, photo=None, duplicate_of=None):
+    """Move `report` to `to_status`; returns the StatusChange. Raises Forbidden, Refused or Conflict.
+
+    The note is public (the public page, Open311, LAPOR!) when `public` says so; left unsaid, a dispatcher's
+    note is public and a crew member's internal.
+    """
     if not roles.can_change(user, report):
         raise Forbidden(_("You may not change this report."))
     if version != report.version:
@@ -105,6 +108,20 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
     if to_status == Status.DUPLIKAT:
         if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
             raise Refused(_("Give the code of the original report."), "duplicate_of")
+    return _move(report, to_status, user, version=version, note=note, photo=photo, duplicate_of=duplicate_of,
+                 public=roles.is_dispatcher(user) if public is None else public)
+
+
+def partner_move(report, to_status, note):
+    """A partner system moved the request we forwarded it, and the report's category lets that move ours
+    (forwarding/): along the workflow's own graph, by nobody, without the photo a crew member must take.
+    Returns the StatusChange, or None when the workflow does not lead there from the report's status."""
+    if to_status not in workflow_moves(report) or report.status in FINAL:
+        return None
+    return _move(report, to_status, None, version=report.version, note=note, public=True)
+
+
+def _move(report, to_status, user, *, version, note, public, photo=None, duplicate_of=None):
     with files_removed_on_failure(), transaction.atomic():
         now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
@@ -116,10 +133,10 @@ def change_status(report, to_status, user, *, version, note="", photo=None, dupl
             raise Conflict(Report.objects.get(pk=report.pk))
         stored = store_photo(report, photo, report.photos.count(), Photo.Kind.COMPLETION) if photo else None
         change = StatusChange.objects.create(report=report, from_status=report.status, to_status=to_status,
-                                             note=note, by=user, photo=stored)
+                                             note=note, by=user, photo=stored, public=public)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
-        status_changed.send(sender=Report, change=change)
+        signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
 
@@ -139,7 +156,7 @@ def reopen_by_resident(report, note, photo=None):
             report=current, from_status=current.status, to_status=Status.DIVERIFIKASI, photo=stored,
             note=_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
             else _("A resident says it is not fixed."))
-        status_changed.send(sender=Report, change=change)
+        signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
 

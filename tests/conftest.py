@@ -28,6 +28,7 @@ from reports.filing import file_report
 from reports.models import Category, Report
 from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.s3server import S3Server
 from tiles import area
 
 SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
@@ -115,6 +116,24 @@ def basemap_offline(settings, tmp_path):
     settings.BASEMAP_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
     settings.BASEMAP_CACHE_DIR = str(tmp_path / "basemap")
     settings.BASEMAP_MBTILES = ""
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server, settings):
+    """Photos go to an empty bucket on the S3 server on 127.0.0.1, as MEDIA_STORAGE=s3 sends them."""
+    s3_server.fresh_bucket()
+    settings.MEDIA_STORAGE = "s3"
+    settings.S3_STORAGE_OPTIONS = s3_server.options()
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.storage.BucketStorage",
+                                                          "OPTIONS": settings.S3_STORAGE_OPTIONS}}
+    return s3_server
 
 
 @pytest.fixture(autouse=True)

@@ -102,6 +102,27 @@ def test_it_restores_a_backup_into_a_fresh_database_and_media_folder(city, tmp_p
         assert (media / name).read_bytes() == (settings.MEDIA_ROOT / name).read_bytes()
 
 
+def test_with_photos_in_a_bucket_it_backs_up_the_bucket_and_restores_into_an_empty_one(city, tmp_path, restored,
+                                                                                       bucket):
+    url, params = restored
+    photo = make_report(with_photo=True).photos.get()
+    stored = {name: bucket.read(name) for name in photo.file_names}
+
+    folder, manifest = backup.backup(tmp_path / "backups", say=quiet)
+    assert manifest["media_files"] == 2
+    with tarfile.open(folder / "media.tar") as tar:
+        assert {member.name: tar.extractfile(member).read() for member in tar} == stored
+
+    with pytest.raises(backup.BackupError, match="media storage .bucket lapor-photos. is not empty"):
+        backup.restore(folder, url, say=quiet)
+    assert not database_exists(params)
+    bucket.fresh_bucket()  # the bucket lost
+    printed = run("restore", str(folder), database_url=url)
+    assert "Media restored into bucket lapor-photos: 2 files" in printed
+    assert {name: bucket.read(name) for name in bucket.keys()} == stored
+    assert fetch(params, "SELECT image, thumbnail FROM reports_photo") == [(photo.image.name, photo.thumbnail.name)]
+
+
 @pytest.mark.parametrize("part", ["database.dump", "media.tar"])
 def test_it_refuses_a_damaged_part_before_restoring_anything(city, tmp_path, restored, part):
     url, params = restored

@@ -75,6 +75,14 @@ def test_the_reporter_hears_of_changes_in_minutes_as_one_message_once_with_how_t
     assert Notice.objects.filter(state="sent").count() == 2
 
 
+def test_an_internal_note_stays_with_the_staff(dispatcher):
+    report = make_report()
+    move(report, "diverifikasi", dispatcher, note="Pak RT bilang lubangnya dalam.", public=False)
+    run_jobs()
+    [message] = mail.outbox
+    assert "sekarang: diverifikasi." in message.body and "Pak RT" not in message.body
+
+
 def test_one_change_reads_as_before_and_no_email_no_subscription(dispatcher):
     report = make_report()
     move(report, "diverifikasi", dispatcher)

@@ -21,6 +21,9 @@ ADMIN = {"admin"}
 # The admin pages (models) dispatchers and planners may read; the administrators read every one.
 DESK_MODELS = {"geo.kecamatan", "geo.kelurahan", "geo.kelurahanboundary", "geo.generation", "geo.crew", "geo.place",
                "reports.category", "reports.report", "reports.photo", "reports.holiday"}
+# The admin pages dispatchers (and administrators) alone read: reports forwarded to or received from other
+# systems, and LAPOR!'s complaints waiting for a pin.
+DISPATCHER_MODELS = {"forwarding.forwarding", "forwarding.disposition"}
 
 # Every admin action and who is offered it (the administrators are offered every one).
 ACTIONS = {
@@ -45,6 +48,9 @@ ACTIONS = {
     ("auth.group", "delete_selected"): ADMIN,
     ("otp_totp.totpdevice", "delete_selected"): ADMIN,
     ("jobs.job", "retry"): ADMIN,
+    ("forwarding.link", "resume"): ADMIN,
+    ("forwarding.link", "delete_selected"): ADMIN,
+    ("forwarding.route", "delete_selected"): ADMIN,
     ("jobs.job", "delete_selected"): ADMIN,
     ("notify.subscription", "delete_selected"): ADMIN,
     ("notify.message", "delete_selected"): ADMIN,
@@ -72,12 +78,15 @@ ROUTES = {
         "open311/discovery.<format:fmt>", "open311/v2/services.<format:fmt>",
         "open311/v2/services/<str:code>.<format:fmt>", "open311/v2/requests.<format:fmt>",
         "open311/v2/requests/<str:code>.<format:fmt>", "open311/v2/tokens/<str:token>.<format:fmt>",
+        "open311/v2/servicerequestupdates.<format:fmt>",
         "open311/<path:rest>",
         "ogcapi/", "ogcapi/api", "ogcapi/conformance", "ogcapi/collections", "ogcapi/collections/<str:collectionId>",
         "ogcapi/collections/<str:collectionId>/items",
         "ogcapi/collections/<str:collectionId>/items/<str:featureId>", "data/", "data/peta/", "api/schema/",
         "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
-        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "i18n/setlang/", "media/<path:path>",
+        "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
+        "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
+        "media/<path:path>",
         # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature)
         "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
@@ -135,7 +144,7 @@ def test_each_role_reads_and_acts_in_the_admin_as_the_table_says(people, role):
     request.user = users[role]
     for model, model_admin in admin.site._registry.items():
         label = model._meta.label_lower
-        may_read = role == "admin" or label in DESK_MODELS
+        may_read = role == "admin" or label in DESK_MODELS or (role == "dispatcher" and label in DISPATCHER_MODELS)
         assert model_admin.has_view_or_change_permission(request) == may_read, label
         offered = set(model_admin.get_actions(request)) if may_read else set()
         assert offered == {action for (on, action), who in ACTIONS.items() if on == label and role in who}, label

@@ -9,12 +9,14 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
 from geo.models import Generation
-from tiles import area, basemap, grid, invalidate, mvt
+from tiles import area, basemap, grid, invalidate, mvt, tilejson
 from tiles.forms import TileFilter
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 # Boundaries change when another generation is activated or a name is edited; their ETag says which.
 KELURAHAN_MAX_AGE = 3600
+# TileJSON, metadata and style: they change with the city's outline, which is rare.
+DESCRIPTION_MAX_AGE = 3600
 # A tile away from the city is empty, made and kept by nobody; a browser may keep it a day.
 ELSEWHERE_MAX_AGE = 86400
 
@@ -31,6 +33,41 @@ def report_tile(request, z, x, y):
     key = version and f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{version}:{query.key()}"
     return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
                          settings.TILES_MAX_AGE)
+
+
+def report_filters(request):
+    """The report tiles' filters of the request, checked: ({parameter: value}, None) or (None, a 400)."""
+    query = TileFilter(request.GET)
+    if not query.is_valid():
+        return None, JsonResponse(query.errors, status=400)
+    return {name: request.GET[name] for name in ("category", "status") if request.GET.get(name)}, None
+
+
+def description(body):
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=DESCRIPTION_MAX_AGE)
+    return response
+
+
+def report_tilejson(request):
+    """TileJSON 3.0.0 of the report tiles, their filters (?category=, ?status=) carried into the tiles' URL."""
+    filters, refusal = report_filters(request)
+    return refusal or description(tilejson.tilejson(request.build_absolute_uri, mvt.REPORTS_LAYER, filters))
+
+
+def kelurahan_tilejson(request):
+    return description(tilejson.tilejson(request.build_absolute_uri, mvt.KELURAHAN_LAYER))
+
+
+def gdal_metadata(request, layer):
+    """/tiles/{layer}/metadata.json, which GDAL's MVT driver reads before the tiles beside it."""
+    return description(tilejson.gdal_metadata(layer))
+
+
+def report_style(request):
+    """A MapLibre style of the report tiles in the site's status colours, with the same filters."""
+    filters, refusal = report_filters(request)
+    return refusal or description(tilejson.reports_style(request.build_absolute_uri, filters))
 
 
 def kelurahan_tile(request, z, x, y):

@@ -67,5 +67,8 @@ class StatusUpload(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     version = serializers.IntegerField(help_text="The report's version this change was made against.")
     note = serializers.CharField(required=False)
+    public = serializers.BooleanField(required=False, allow_null=True, help_text=(
+        "Whether the note is public (the public page, Open311, LAPOR!); left out: public for a dispatcher, "
+        "internal for a crew member."))
     photo = serializers.ImageField(required=False, help_text="The completion photo (needed to mark it fixed).")
     duplicate_of = serializers.CharField(required=False, help_text="The original's code, to merge a duplicate.")

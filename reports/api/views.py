@@ -114,7 +114,7 @@ class ReportListView(APIView):
         query.is_valid(raise_exception=True)
         reports = Report.objects.public().order_by("-created")
         if "bbox" in query.validated_data:
-            reports = reports.filter(location__intersects=query.validated_data["bbox"])
+            reports = reports.in_box(query.validated_data["bbox"])
         features = representation.feature(representation.MAP, request.build_absolute_uri)
         return json_response(representation.feature_collection(
             representation.json_array(reports[: query.validated_data["limit"]], features)))
@@ -333,7 +333,7 @@ class StatusView(APIView):
         data = form.cleaned_data
         try:
             workflow.change_status(report, data["status"], request.user, version=data["version"], note=data["note"],
-                                   photo=data["photo"], duplicate_of=data["duplicate_of"])
+                                   public=data["public"], photo=data["photo"], duplicate_of=data["duplicate_of"])
         except workflow.Forbidden as refusal:
             return Response({"error": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
         except workflow.Refused as refusal:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from config.db_router import replica_alias
 from geo.models import Kecamatan, Kelurahan
 from reports import representation, roles
 from reports.api.params import parse_bbox, parse_moment
@@ -65,7 +66,7 @@ class ExportFilter(forms.Form):
     def filter(self, reports):
         data = self.cleaned_data
         if data["bbox"] is not None:
-            reports = reports.filter(location__intersects=data["bbox"])
+            reports = reports.in_box(data["bbox"])
         if data["kelurahan"]:
             reports = reports.filter(kelurahan__in=data["kelurahan"])
         if data["kecamatan"]:
@@ -155,7 +156,7 @@ class ExportView(APIView):
         if not query.is_valid():
             return JsonResponse(query.errors_by_parameter(), status=400)
         shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
-        reports = query.filter(Report.objects.visible_to(request.user)).order_by("pk")
+        reports = query.filter(Report.objects.using(replica_alias()).visible_to(request.user)).order_by("pk")
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
             body = geojson_stream(reports, representation.feature(shape, absolute))

@@ -32,6 +32,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from config.db_router import replica_alias
 from config.errors import ogc_exception
 from config.openapi import OGC_EXCEPTION
 from geo.functions import ForcePolygonCCW
@@ -312,7 +313,7 @@ def matching_reports(query):
     """The public reports the query's filters select, whatever the page."""
     reports = Report.objects.public()
     if "bbox" in query:
-        reports = reports.filter(location__intersects=query["bbox"])
+        reports = reports.in_box(query["bbox"])
     if "datetime" in query:
         reports = reports.filed_between(*query["datetime"])
     if "status" in query:
@@ -334,13 +335,16 @@ def report_count(query):
     """numberMatched: the whole collection from the counts the database keeps (reports.ReportCount, kept by
     triggers: one small sum), an exact count only when filters select."""
     if filtered(query):
-        return matching_reports(query).count()
-    return ReportCount.objects.aggregate(total=Sum("count"))["total"] or 0
+        return matching_reports(query).using(replica_alias()).count()
+    return ReportCount.objects.using(replica_alias()).aggregate(total=Sum("count"))["total"] or 0
 
 
 def report_features(request, query, code=None):
     """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON."""
-    reports = matching_reports(query).filter(pk__gt=query["after"], **({"code": code.upper()} if code else {}))
+    # A page of the list from the replica, if any; one report asked for by its code from the primary.
+    reports = matching_reports(query).filter(code=code.upper()) if code else \
+        matching_reports(query).using(replica_alias())
+    reports = reports.filter(pk__gt=query["after"])
     feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri), TextField())
     return list(reports.order_by("pk").annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
 

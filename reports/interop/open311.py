@@ -16,20 +16,24 @@ from functools import wraps
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from config.db_router import replica_alias
 from geo import geocoding, lookup
 from geo.models import Generation
 from reports import filing, ratelimit, remote_media, representation
 from reports.api.params import parse_moment
 from reports.forms import ReportForm
-from reports.models import ApiCall, ApiClient, Category, Report
+from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Report, StatusChange
 
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+UPDATES_SPECIFICATION = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
+DEFAULT_UPDATES_WINDOW = timedelta(days=1)
 CHANGESET = "2026-11-30T00:00:00+07:00"  # when this endpoint's behaviour last changed
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
@@ -156,6 +160,13 @@ def discovery(request, fmt, client):
             "changeset": CHANGESET,
             "type": "production",
             "formats": ["application/json", "text/xml"],
+        }, {
+            # FixMyStreet's extension: every status change with its public note, for partners following reports.
+            "specification": UPDATES_SPECIFICATION,
+            "url": request.build_absolute_uri("/open311/v2/servicerequestupdates"),
+            "changeset": CHANGESET,
+            "type": "production",
+            "formats": ["application/json", "text/xml"],
         }],
     }
     return render(fmt, "discovery", body)
@@ -228,10 +239,11 @@ def listed(text):
 
 
 def filtered_requests(params):
-    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000."""
-    reports = Report.objects.public()
+    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000. Lists come from the
+    replica, if any; requests asked for by id from the primary (a client asks after those it has just filed)."""
     if params.get("service_request_id"):
-        return reports.filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+        return Report.objects.public().filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+    reports = Report.objects.using(replica_alias()).public()
     if params.get("service_code"):
         reports = reports.of_category(*listed(params["service_code"]))
     if params.get("status"):
@@ -270,6 +282,31 @@ def token_detail(request, fmt, client, token):
     if call is None or call.report is None or call.report.hidden:
         raise Open311Error(404, f"token {token} is not found.")
     return render(fmt, "service_requests", [{"service_request_id": call.report.code, "token": token}], "request")
+
+
+@endpoint("GET")
+def service_request_updates(request, fmt, client):
+    """FixMyStreet's servicerequestupdates: one entry per status change of a public report, oldest first, with
+    its public note (an internal one is left out: description empty); without dates, the last day."""
+    start = date_parameter("start_date", request.GET["start_date"]) if request.GET.get("start_date") else None
+    end = (date_parameter("end_date", request.GET["end_date"], end=True) if request.GET.get("end_date")
+           else timezone.now())
+    if start and start > end:
+        raise Open311Error(400, "start_date: must not be after end_date.")
+    changes = (StatusChange.objects.filter(report__hidden=False, created__gte=start or end - DEFAULT_UPDATES_WINDOW,
+                                           created__lte=end)
+               .exclude(from_status=F("to_status"))  # a move or a reassignment is no status update
+               .select_related("report", "photo").order_by("created", "pk")[:MAX_REQUESTS])
+    updates = [{
+        "update_id": str(change.pk),
+        "service_request_id": change.report.code,
+        "status": "open" if change.to_status in OPEN_STATUSES else "closed",
+        "external_status_code": change.to_status,
+        "updated_datetime": timezone.localtime(change.created).isoformat(timespec="seconds"),
+        "description": change.public_note,
+        "media_url": request.build_absolute_uri(change.photo.image.url) if change.photo else "",
+    } for change in changes]
+    return render(fmt, "service_request_updates", updates, "request_update")
 
 
 # Filing.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("v2/requests.<format:fmt>", open311.service_requests, name="open311-requests"),
     path("v2/requests/<str:code>.<format:fmt>", open311.request_detail, name="open311-request"),
     path("v2/tokens/<str:token>.<format:fmt>", open311.token_detail, name="open311-token"),
+    path("v2/servicerequestupdates.<format:fmt>", open311.service_request_updates, name="open311-updates"),
     # Anything else (another format, a mistyped path): a GeoReport error, not an HTML page.
     path("<path:rest>", open311.unknown, name="open311-unknown"),
 ]

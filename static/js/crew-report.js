@@ -74,7 +74,8 @@
     event.preventDefault();
     if (!chosen()) { say(TEXT.choose, "error"); form.querySelector("[name=status]").focus(); return; }
     var change = {
-      fields: { status: chosen(), note: form.note.value, duplicate_of: form.duplicate_of.value,
+      fields: { status: chosen(), note: form.note.value, public: form.public.checked ? "true" : "false",
+                duplicate_of: form.duplicate_of.value,
                 version: form.dataset.version },
       photo: chosen() === "selesai" ? form.photo.files[0] || null : null,
       action: actionLabel(chosen()),

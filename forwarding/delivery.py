@@ -1,0 +1,162 @@
+"""Sending reports and their follow-ups to outside systems, the same way for every system (its adapter knows
+the wire format): through the job queue, in order, retried, never lost, never twice.
+
+- A forwarding and each follow-up are rows written in the transaction of the change that causes them, with
+  their job (`deliver_later`): a change rolled back sends nothing.
+- `deliver` (the job) locks the forwarding's row, sends what is unsent in order (the report first, then its
+  follow-ups) and marks each sent in the job's transaction. A call that fails raises, so the queue tries again
+  (15 s, 30 s, then each minute: `longest_retry`); what earlier calls of the same run sent stays sent (the run
+  ends there, its successor picks up the rest), so nothing is sent twice because a later call failed. A
+  repeated report is harmless: LAPOR! answers a known source_id with its tracking ID (409).
+- A system that answers again gets the deliveries waiting for it tried at once, not after their backoff.
+- A 401 or 403 pauses the system (`pause`): nothing is sent to it, /healthz says degraded, administrators see a
+  banner; `check_links` (each minute) tries one waiting delivery and resumes it when it goes through.
+"""
+
+import logging
+import urllib.parse
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from forwarding import clock, lapor, open311
+from forwarding.http import Unauthorized, Unavailable
+from forwarding.models import FollowUp, Forwarding, Link
+from jobs.models import Job
+from jobs.queue import enqueue
+
+logger = logging.getLogger(__name__)
+
+ADAPTERS = {Link.Kind.LAPOR: lapor, Link.Kind.OPEN311: open311}
+TASK = "forwarding.deliver"
+
+
+def lapor_link():
+    """LAPOR!'s row (its address and token are settings), made when first needed."""
+    link, _ = Link.objects.get_or_create(kind=Link.Kind.LAPOR, defaults={"name": "LAPOR!-SP4N"})
+    return link
+
+
+def forward(report, route):
+    """Send `report` to the route's system (once: a report already there is left alone)."""
+    forwarding, created = Forwarding.objects.get_or_create(report=report, link=route.link,
+                                                           defaults={"code": route.code})
+    if created:
+        deliver_later(forwarding)
+    return forwarding
+
+
+def photo_url(photo):
+    return urllib.parse.urljoin(settings.SITE_URL, photo.image.url)
+
+
+def follow_up(forwarding, status, note="", photos=(), change=None):
+    """Tell the forwarding's system a status change (its public note, its photo), after what came before."""
+    if not ADAPTERS[forwarding.link.kind].FOLLOW_UPS:
+        return None
+    item = FollowUp.objects.create(forwarding=forwarding, change=change, status=status, note=note,
+                                   photo_urls=[photo_url(photo) for photo in photos])
+    deliver_later(forwarding)
+    return item
+
+
+def deliver_later(forwarding, run_at=None, key=True):
+    """The forwarding's delivery job; one waits per forwarding (its key), the forwarding's row locked first so a
+    delivery under way has finished (and its job is no longer waiting) before a new follow-up relies on it."""
+    Forwarding.objects.select_for_update().filter(pk=forwarding.pk).first()
+    return enqueue(TASK, key=f"{TASK}:{forwarding.pk}" if key else "", run_at=run_at,
+                   forwarding_id=forwarding.pk, link_id=forwarding.link_id)
+
+
+def pending(link=None):
+    """Forwardings with something unsent: the report itself, or a follow-up."""
+    waiting = Forwarding.objects.filter(inbound=False, external_id="", token="") | Forwarding.objects.filter(
+        follow_ups__sent=None)
+    return (waiting.filter(link=link) if link else waiting).distinct()
+
+
+def deliver(forwarding_id, probe=False):
+    """Send what is unsent of one forwarding (the job `forwarding.deliver`); see the module's docstring."""
+    # Its own row only (`of`): locking the system's row too would hold up every transaction adding a forwarding.
+    forwarding = Forwarding.objects.select_for_update(of=("self",)).select_related("link").get(pk=forwarding_id)
+    link = forwarding.link
+    adapter = ADAPTERS[link.kind]
+    if (link.paused_since and not probe) or not adapter.enabled(link):
+        return  # check_links sends it once the system is back in use
+    sent = 0
+    try:
+        if not forwarding.delivered:
+            adapter.send_report(forwarding)
+            forwarding.received = timezone.now()
+            forwarding.save(update_fields=["external_id", "token", "received"])
+            sent += 1
+        for item in forwarding.follow_ups.filter(sent=None).order_by("pk"):
+            adapter.send_follow_up(forwarding, item)
+            item.sent = timezone.now()
+            item.save(update_fields=["sent"])
+            if forwarding.first_follow_up is None:
+                forwarding.first_follow_up = item.sent
+                forwarding.save(update_fields=["first_follow_up"])
+            sent += 1
+    except Unauthorized as refusal:
+        pause(link, str(refusal))
+        return
+    except Unavailable:
+        if not sent:
+            raise
+        # What went out stays recorded; the rest is for a new job, after the usual first wait.
+        deliver_later(forwarding, run_at=timezone.now() + timedelta(seconds=15), key=False)
+        return
+    if sent:
+        clock.bring_due_date_forward(forwarding)
+    answered(link)
+
+
+def answered(link):
+    """The system answered: it is in use again, and the deliveries waiting for it go now."""
+    now = timezone.now()
+    fields = {}
+    if link.last_success is None or now - link.last_success > timedelta(minutes=1):
+        fields["last_success"] = now  # once a minute: every delivery writing the one row would queue them up
+    if link.paused_since:
+        fields.update(paused_since=None, pause_reason="")
+        logger.warning("%s answers again: resumed", link, extra={"event": "forwarding_resumed", "link": link.pk})
+    if fields:
+        Link.objects.filter(pk=link.pk).update(**fields)
+    Job.objects.filter(task=TASK, state=Job.State.QUEUED, run_at__gt=now, args__link_id=link.pk).update(run_at=now)
+    if link.paused_since:
+        for forwarding in pending(link):
+            deliver_later(forwarding)
+
+
+def pause(link, reason):
+    """Refused credentials: stop sending to `link` until it answers again (kept when the job ends: no raise)."""
+    if not link.paused_since:
+        logger.error("%s refuses our credentials: paused", link,
+                     extra={"event": "forwarding_paused", "link": link.pk})
+        Link.objects.filter(pk=link.pk).update(paused_since=timezone.now(), pause_reason=reason[:300])
+
+
+def check_links():
+    """Each minute: a paused system gets one delivery tried (a success resumes it); any forwarding with
+    something unsent and no waiting job (a delivery that found a system switched off) gets one."""
+    for link in Link.objects.all():
+        if not ADAPTERS[link.kind].enabled(link):
+            continue  # switched off (LAPOR_URL empty): its forwardings wait, no job for them
+        waiting = pending(link).order_by("pk")
+        if link.paused_since:
+            if first := waiting.first():
+                enqueue(TASK, key=f"{TASK}:probe:{link.pk}", forwarding_id=first.pk, link_id=link.pk, probe=True)
+            continue
+        for forwarding in waiting:
+            deliver_later(forwarding)
+
+
+def paused_links():
+    return Link.objects.exclude(paused_since=None)
+
+
+def job_of(forwarding):
+    """The delivery job waiting for this forwarding, if any: its attempts and last error are what staff see."""
+    return Job.objects.filter(task=TASK, state=Job.State.QUEUED, args__forwarding_id=forwarding.pk).first()

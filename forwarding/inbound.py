@@ -1,0 +1,146 @@
+"""Complaints LAPOR! hands the city: pulled each LAPOR_PULL_SECONDS, each kept as it came (Disposition) and
+filed as a report by its own job, like any report (reports.filing), or left for a dispatcher to place.
+
+- `since` is LAPOR!'s own clock at the previous successful pull, minus a 15-minute overlap: a complaint
+  LAPOR! recorded late, or our clock's drift, is not missed; what the overlap brings twice is known by its
+  tracking ID and skipped.
+- A tracking ID is imported once: the Disposition's unique tracking_id, and the report's submission id made
+  from it (reports.filing finds the report a submission already made).
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from forwarding import clock, delivery, lapor, listeners
+from forwarding.http import Unauthorized
+from forwarding.models import Disposition, Forwarding, Route
+from geo import geocoding, lookup
+from geo.models import Generation
+from jobs.queue import enqueue
+from reports import filing, photos, remote_media
+from reports.models import Category
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = timedelta(minutes=15)
+IMPORT_TASK = "forwarding.lapor_import"
+NAMESPACE = uuid.UUID("0d3c1f3e-6a57-4c1b-9a38-4c6f1a2b7e10")  # a tracking ID's submission id
+
+
+def pull():
+    """One pull of the dispositions (the periodic job); a 401 pauses LAPOR! and ends the pull."""
+    if not lapor.enabled():
+        return 0
+    link = delivery.lapor_link()
+    since = (link.pulled_at or timezone.now() - timedelta(days=settings.LAPOR_FIRST_PULL_DAYS)) - OVERLAP
+    received, server_time = 0, None
+    try:
+        for answer, items in lapor.dispositions(since):
+            server_time = server_time or answer.date or timezone.now()
+            received += sum(receive(item) for item in items)
+    except Unauthorized as refusal:
+        delivery.pause(link, str(refusal))
+        return 0
+    link.pulled_at = server_time
+    link.save(update_fields=["pulled_at"])
+    delivery.answered(link)
+    logger.info("LAPOR! pulled: %d new", received, extra={"event": "lapor_pulled", "new": received})
+    return received
+
+
+def receive(item):
+    """Keep a new complaint and enqueue its import; one already known (by its tracking ID) is skipped."""
+    known = (Disposition.objects.filter(tracking_id=item["tracking_id"]).exists()
+             or Forwarding.objects.filter(link__kind="lapor", external_id=item["tracking_id"]).exists())
+    if known:
+        return False
+    disposition = Disposition.objects.create(tracking_id=item["tracking_id"], payload=item)
+    enqueue_import(disposition)
+    return True
+
+
+def enqueue_import(disposition):
+    enqueue(IMPORT_TASK, key=f"{IMPORT_TASK}:{disposition.pk}", disposition_id=disposition.pk)
+
+
+def category_for(topic_id):
+    """(category, unmapped): the category a LAPOR! topic maps to, else LAPOR_DEFAULT_CATEGORY."""
+    route = (Route.objects.filter(link__kind="lapor", code=topic_id).select_related("category")
+             .order_by("category__parent", "pk").first()) if topic_id else None
+    if route is not None:
+        category = route.category
+        if category.parent_id is None:  # a main category: reports are filed in its first sub-category
+            category = category.children.order_by("sort_order", "slug").first() or category
+        return category, False
+    return Category.objects.get(slug=settings.LAPOR_DEFAULT_CATEGORY), True
+
+
+def import_disposition(disposition_id):
+    """File the complaint as a report where its coordinates, or its location text geocoded within the city,
+    put it; otherwise it waits for a dispatcher's pin (state "needs a location")."""
+    disposition = Disposition.objects.select_for_update().get(pk=disposition_id)
+    if disposition.state != Disposition.State.WAITING:
+        return
+    item = disposition.payload
+    where = (item["lat"], item["lon"]) if item["lat"] is not None else geocode(item["location_text"])
+    if where is None:
+        return needs_location(disposition, "The location text was not found in the city.")
+    try:
+        file_disposition(disposition, *where)
+    except lookup.OutsideCity:
+        needs_location(disposition, "The point is outside the city.")
+
+
+def needs_location(disposition, problem):
+    disposition.state, disposition.problem = Disposition.State.NEEDS_LOCATION, problem
+    disposition.save(update_fields=["state", "problem"])
+
+
+def geocode(text):
+    """A point for LAPOR!'s location text, searched within the city's bounds; None when not found."""
+    if not text.strip():
+        return None
+    west, south, east, north = Generation.objects.current().outline.extent
+    found = geocoding.search(f"{text}, Padang Panjang", ((south, west), (north, east)), limit=1)
+    return (found[0][1], found[0][2]) if found else None
+
+
+def file_disposition(disposition, lat, lon):
+    """File the report (created at LAPOR!'s created_at, no photo needed), its Forwarding inbound. Raises
+    OutsideCity."""
+    item = disposition.payload
+    category, unmapped = category_for(item["topic_id"])
+    link = delivery.lapor_link()
+    description = "\n\n".join(part for part in (item["title"], item["content"]) if part) or item["tracking_id"]
+    with transaction.atomic(), listeners.receiving(link):
+        report, _ = filing.file_report(
+            client_uuid=uuid.uuid5(NAMESPACE, item["tracking_id"]), category=category, lat=lat, lon=lon,
+            description=description, photos=attachments(item["attachments"]),
+            filed_at=datetime.fromisoformat(item["created_at"]))
+        forwarding, _ = Forwarding.objects.get_or_create(
+            report=report, link=link, defaults={"inbound": True, "external_id": item["tracking_id"],
+                                                "code": item["topic_id"], "check_category": unmapped,
+                                                "received": datetime.fromisoformat(item["created_at"])})
+        disposition.state, disposition.report, disposition.problem = Disposition.State.IMPORTED, report, ""
+        disposition.location = report.location
+        disposition.save(update_fields=["state", "report", "problem", "location"])
+        clock.bring_due_date_forward(forwarding)
+    return report
+
+
+def attachments(urls):
+    """LAPOR!'s attachments, fetched and checked as any photo sent by URL; one that fails is left out (logged),
+    not a reason to leave the complaint out."""
+    found = []
+    for number, url in enumerate(urls[:5], start=1):
+        try:
+            found.append(photos.process(remote_media.fetch(url), f"attachment {number}"))
+        except (remote_media.Refused, ValidationError) as refusal:
+            logger.warning("LAPOR! attachment left out: %s", refusal, extra={"event": "lapor_attachment_refused"})
+    return found

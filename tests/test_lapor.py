@@ -1,0 +1,345 @@
+"""LAPOR!-SP4N both ways (forwarding/, docs/lapor.md), against a fake LAPOR! on 127.0.0.1 that checks every
+request against the contract and fails on demand."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from forwarding import delivery, inbound
+from forwarding.models import Disposition, Forwarding, Link, Route
+from jobs import queue
+from jobs.models import Job
+from reports import photos, workflow
+from reports.calendar import add_working_days
+from reports.models import Category, Report, Status
+from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs, staff_user
+from tests.fake_lapor import TOKEN, FakeLapor
+from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.nominatim import FakeNominatim
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lapor(settings):
+    server = FakeLapor()
+    settings.LAPOR_URL, settings.LAPOR_TOKEN, settings.FORWARDING_TIMEOUT_S = server.url, TOKEN, 1
+    settings.SITE_URL, settings.OPEN311_MEDIA_PRIVATE_OK = "https://lapor.padangpanjang.go.id", True
+    Route.objects.create(category=Category.objects.get(slug="jalan"), link=delivery.lapor_link(), code="T-JALAN")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def dispatcher(django_user_model):
+    return staff_user(django_user_model, "dewi", "dispatcher")
+
+
+def verify(report, user, **kwargs):
+    report.refresh_from_db()
+    return workflow.change_status(report, Status.DIVERIFIKASI, user, version=report.version, **kwargs)
+
+
+def move(report, to, user, **kwargs):
+    report.refresh_from_db()
+    return workflow.change_status(report, to, user, version=report.version, **kwargs)
+
+
+def test_a_verified_report_goes_to_lapor_once_without_phone_or_email(lapor, dispatcher, client):
+    report = make_report(with_photo=True)
+    run_jobs()
+    assert lapor.received == 0  # filed, not yet verified
+    verify(report, dispatcher)
+    run_jobs()
+    run_jobs()
+    assert lapor.violations == [] and lapor.received == 1
+    sent = lapor.complaints[report.code]
+    assert sent["topic_id"] == "T-JALAN" and sent["anonymous"] is True and sent["reporter_name"] == ""
+    assert sent["created_at"].endswith("+07:00") and sent["kelurahan_code"] == report.kelurahan.code
+    assert sent["attachments"][0].startswith("https://lapor.padangpanjang.go.id/media/photos/")
+    text = json.dumps(sent)
+    assert REPORTER_PHONE not in text and REPORTER_EMAIL not in text and REPORTER_NAME not in text
+    forwarding = Forwarding.objects.get(report=report)
+    assert forwarding.external_id == sent["tracking_id"] and forwarding.received is not None
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "Tracking ID LAPOR!" in page or "ID Pelacakan LAPOR!" in page
+    assert sent["tracking_id"] in page
+
+
+def test_the_name_goes_only_when_the_reporter_shows_it(lapor, dispatcher):
+    report = make_report(show_name=True)
+    verify(report, dispatcher)
+    run_jobs()
+    assert lapor.complaints[report.code]["reporter_name"] == REPORTER_NAME
+    assert lapor.complaints[report.code]["anonymous"] is False
+
+
+def test_nothing_leaves_while_lapor_url_is_empty(lapor, dispatcher, settings):
+    settings.LAPOR_URL = ""
+    verify(make_report(), dispatcher)
+    run_jobs()
+    assert lapor.requests == [] and not Forwarding.objects.exists()
+
+
+def test_a_category_can_be_forwarded_at_filing(lapor):
+    Route.objects.filter(link__kind="lapor").update(when=Route.When.FILED)
+    report = make_report()
+    run_jobs()
+    assert report.code in lapor.complaints
+
+
+def test_a_repeated_complaint_counts_as_sent_with_lapors_tracking_id(lapor, dispatcher):
+    """A worker killed after LAPOR! took the complaint sends it again: LAPOR!'s 409 gives the same tracking ID."""
+    report = make_report()
+    lapor.complaints[report.code] = {"tracking_id": "LAPOR-77777"}
+    verify(report, dispatcher)
+    run_jobs()
+    assert Forwarding.objects.get(report=report).external_id == "LAPOR-77777"
+    assert lapor.violations == []
+
+
+def test_every_status_change_follows_in_order_with_its_public_note_and_proof_photo(
+        lapor, dispatcher, django_user_model):
+    report = make_report()
+    crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
+    verify(report, dispatcher, note="Diteruskan ke tim jalan.")
+    run_jobs()
+    move(report, Status.DIKERJAKAN, crew, note="Aspal habis, menunggu kiriman.")  # a crew's note: internal
+    move(report, Status.SELESAI, crew, note="Lubang sudah ditambal.", public=True,
+         photo=photos.process(upload(photo_bytes()), "fix"))
+    move(report, Status.DITUTUP, dispatcher, note="Selesai.")
+    run_jobs()
+    tracking_id = lapor.complaints[report.code]["tracking_id"]
+    assert [(t, body["status"], body["note"]) for t, body in lapor.follow_ups] == [
+        (tracking_id, "dikerjakan", ""), (tracking_id, "selesai", "Lubang sudah ditambal."),
+        (tracking_id, "ditutup", "Selesai.")]
+    proof = lapor.follow_ups[1][1]["attachments"]
+    assert len(proof) == 1 and proof[0].startswith("https://lapor.padangpanjang.go.id/media/photos/")
+    photo = report.photos.get(kind="completion")
+    photos.blur(photo)  # a face in the photo: sent again under its new URL
+    run_jobs()
+    assert lapor.follow_ups[-1][1]["status"] == "selesai"
+    assert lapor.follow_ups[-1][1]["attachments"] == [delivery.photo_url(photo)] != proof
+    assert lapor.violations == [] and len(lapor.follow_ups) == 4
+
+
+def test_a_failure_halfway_keeps_what_went_out_and_sends_nothing_twice(lapor, dispatcher, django_user_model):
+    report = make_report()
+    crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
+    lapor.fail = 500
+    verify(report, dispatcher)
+    move(report, Status.DIKERJAKAN, crew)
+    move(report, Status.DIVERIFIKASI, crew)
+    run_jobs()
+    lapor.fail, lapor.accept = None, 2  # the complaint and the first follow-up go, then LAPOR! fails
+    run_jobs()
+    assert lapor.received == 1 and [body["status"] for _, body in lapor.follow_ups] == ["dikerjakan"]
+    lapor.accept = None
+    run_jobs()
+    run_jobs()
+    assert lapor.received == 1 and [body["status"] for _, body in lapor.follow_ups] == ["dikerjakan", "diverifikasi"]
+
+
+def test_only_public_notes_reach_the_public_page_and_open311(lapor, dispatcher, client, django_user_model):
+    report = make_report()
+    crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
+    verify(report, dispatcher, note="Catatan untuk umum.")
+    move(report, Status.DIKERJAKAN, crew, note="Catatan internal tim.")
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "Catatan untuk umum." in page and "Catatan internal tim." not in page
+    found = client.get(f"/open311/v2/requests/{report.code}.json").json()
+    assert found[0]["status_notes"] == "Catatan untuk umum."
+
+
+@pytest.mark.parametrize("failure", [500, 503, "garbage", "hangup", "slow"])
+def test_lapor_down_slow_or_garbled_is_retried_within_30_s_and_sent_once(lapor, dispatcher, failure):
+    report = make_report()
+    lapor.fail = failure
+    verify(report, dispatcher)
+    run_jobs()
+    job = Job.objects.get(task="forwarding.deliver", state="queued")
+    assert job.attempts == 1 and job.run_at <= timezone.now() + timedelta(seconds=30) and job.last_error
+    assert not Forwarding.objects.get(report=report).external_id
+    lapor.fail = None
+    lapor.release.clear()
+    run_jobs()
+    run_jobs()
+    assert lapor.received == 1 and Forwarding.objects.get(report=report).external_id
+    assert Job.objects.get(pk=job.pk).state == "done"
+
+
+def test_when_lapor_answers_again_the_deliveries_waiting_go_at_once(lapor, dispatcher):
+    first, second = make_report(), make_report()
+    lapor.fail = 500
+    verify(first, dispatcher)
+    run_jobs()
+    waiting = Job.objects.get(task="forwarding.deliver", state="queued")
+    assert waiting.run_at > timezone.now()
+    lapor.fail = None
+    verify(second, dispatcher)
+    while queue.run_one():
+        pass
+    assert set(lapor.complaints) == {first.code, second.code}
+
+
+def test_a_401_pauses_lapor_until_its_token_works_again(lapor, dispatcher, client, admin_client, settings):
+    settings.LAPOR_TOKEN = "old-token"
+    report = make_report()
+    verify(report, dispatcher)
+    run_jobs()
+    link = Link.objects.get(kind="lapor")
+    assert link.paused_since is not None and "401" in link.pause_reason
+    assert client.get("/healthz").json()["degraded"] == ["forwarding"]
+    assert "forwarding-paused" in admin_client.get("/admin/").content.decode()
+    verify(make_report(), dispatcher)
+    run_jobs()
+    assert lapor.received == 0 and lapor.requests[-1][1] == "/complaints" and len(lapor.requests) == 1
+    settings.LAPOR_TOKEN = TOKEN  # fixed, the worker restarted with it
+    Job.objects.create(task="forwarding.check_links")
+    run_jobs()
+    run_jobs()
+    assert Link.objects.get(kind="lapor").paused_since is None and lapor.received == 2
+    assert client.get("/healthz").json()["degraded"] == []
+    assert "forwarding-paused" not in admin_client.get("/admin/").content.decode()
+
+
+def test_lapors_clock_is_shown_to_staff_and_brings_the_due_date_forward(lapor, dispatcher):
+    report = make_report()
+    assert report.due_date == add_working_days(timezone.localdate(), 10)  # the road category's own time
+    verify(report, dispatcher)
+    run_jobs()
+    report.refresh_from_db()
+    follow_up_by = add_working_days(timezone.localdate(), 5)
+    assert report.due_date == follow_up_by
+    assert Report.objects.overdue(today=follow_up_by + timedelta(days=1)).filter(pk=report.pk).exists()
+    client = staff_client(dispatcher)
+    page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
+    assert "LAPOR!" in page and lapor.complaints[report.code]["tracking_id"] in page
+
+
+def staff_client(user):
+    from django.test import Client
+
+    from tests.conftest import verified_login
+
+    user.is_staff = True
+    user.save()
+    return verified_login(Client(), user)
+
+
+# Inbound: complaints LAPOR! hands the city.
+
+def disposition(tracking_id, lat=GANTING_GPS[0], lon=GANTING_GPS[1], **fields):
+    return {"tracking_id": tracking_id, "title": "Jalan rusak", "content": "Lubang besar di depan sekolah.",
+            "topic_id": "T-JALAN", "lat": lat, "lon": lon, "location_text": "", "attachments": [],
+            "created_at": "2026-11-27T09:30:00+07:00", **fields}
+
+
+@pytest.fixture
+def geocoder(settings):
+    server = FakeNominatim()
+    settings.GEOCODER_URL, settings.GEOCODER_TIMEOUT_S = server.url, 1
+    yield server
+    server.close()
+
+
+def test_complaints_handed_over_become_reports_once(lapor, geocoder):
+    lapor.files["/files/a.jpg"] = photo_bytes()
+    lapor.dispositions = [
+        [disposition("LP-1", attachments=[f"{lapor.url}/files/a.jpg"]),
+         disposition("LP-2", lat=None, lon=None, location_text="Masjid Ganting")],
+        [disposition("LP-3", topic_id="T-TIDAK-ADA")],
+    ]
+    assert inbound.pull() == 3
+    run_jobs()
+    first = Forwarding.objects.get(external_id="LP-1").report
+    assert first.created == datetime.fromisoformat("2026-11-27T09:30:00+07:00")
+    assert first.photos.count() == 1 and first.category.slug == "jalan-berlubang"
+    assert Forwarding.objects.get(external_id="LP-2").report.location.y == pytest.approx(-0.4607)
+    unmapped = Forwarding.objects.get(external_id="LP-3")
+    assert unmapped.check_category and unmapped.report.category.slug == "jalan-berlubang"
+    since = datetime.fromisoformat(lapor.requests[0][2]["since"][0])
+    assert timezone.now() - since > timedelta(days=7, minutes=14)
+    # The next pull: since = LAPOR!'s clock at the last one, less 15 minutes; what comes again is skipped.
+    assert inbound.pull() == 0
+    run_jobs()
+    last = [request for request in lapor.requests if request[1] == "/dispositions"][-2]
+    assert datetime.fromisoformat(last[2]["since"][0]) == lapor.clock - timedelta(minutes=15)
+    assert Report.objects.count() == 3 and lapor.violations == []
+    assert Forwarding.objects.filter(inbound=True).count() == 3
+
+
+def test_a_status_change_of_a_handed_over_complaint_goes_back_to_lapor(lapor, dispatcher):
+    lapor.dispositions = [[disposition("LP-9")]]
+    inbound.pull()
+    run_jobs()
+    report = Forwarding.objects.get(external_id="LP-9").report
+    verify(report, dispatcher, note="Sudah dicek.")
+    run_jobs()
+    assert lapor.received == 0 and lapor.follow_ups == [("LP-9", lapor.follow_ups[0][1])]
+    assert lapor.follow_ups[0][1]["note"] == "Sudah dicek."
+
+
+def test_next_is_followed_only_on_lapors_host(lapor):
+    elsewhere = FakeLapor()
+    lapor.dispositions = [[disposition("LP-1")]]
+    original = lapor.route
+
+    def route_elsewhere(request, url):
+        if url.path == "/dispositions":
+            return lapor.answer(request, 200, {"items": [disposition("LP-1")], "next": f"{elsewhere.url}/steal"})
+        return original(request, url)
+
+    lapor.route = route_elsewhere
+    Job.objects.filter(task="forwarding.lapor_pull").delete()
+    queue.enqueue("forwarding.lapor_pull")
+    run_jobs()
+    assert elsewhere.requests == [] and not Disposition.objects.exists()
+    assert Job.objects.get(task="forwarding.lapor_pull", state="queued").attempts == 1
+    elsewhere.close()
+
+
+def test_a_complaint_without_a_place_waits_for_a_dispatchers_pin(lapor, geocoder, desk):
+    geocoder.address = None
+    lapor.dispositions = [[disposition("LP-5", lat=None, lon=None, location_text="")]]
+    inbound.pull()
+    run_jobs()
+    waiting = Disposition.objects.get(tracking_id="LP-5")
+    assert waiting.state == Disposition.State.NEEDS_LOCATION and not Report.objects.exists()
+    url = f"/admin/forwarding/disposition/{waiting.pk}/change/"
+    assert desk.get(url).status_code == 200
+    outside = desk.post(url, {"location": '{"type": "Point", "coordinates": [101.5, -1.0]}'})
+    assert outside.status_code == 200 and not Report.objects.exists()
+    desk.post(url, {"location": json.dumps({"type": "Point", "coordinates": [GANTING_GPS[1], GANTING_GPS[0]]})})
+    waiting.refresh_from_db()
+    assert waiting.state == Disposition.State.IMPORTED and waiting.report.description.startswith("Jalan rusak")
+    assert Forwarding.objects.get(external_id="LP-5").report == waiting.report
+
+
+def test_a_pull_refused_with_401_pauses_lapor(lapor, settings):
+    settings.LAPOR_TOKEN = "salah"
+    assert inbound.pull() == 0
+    assert Link.objects.get(kind="lapor").paused_since is not None
+
+
+def test_dispatchers_see_forwardings_and_the_inbox_but_not_the_systems(desk, django_user_model):
+    assert desk.get("/admin/forwarding/forwarding/").status_code == 200
+    assert desk.get("/admin/forwarding/disposition/").status_code == 200
+    assert desk.get("/admin/forwarding/link/").status_code == 403
+    assert desk.get("/admin/forwarding/route/").status_code == 403
+    assert Group.objects.get(name="dispatcher")  # (the desk fixture's user)
+
+
+def test_the_clock_counts_working_days_from_receipt_forwarding_and_follow_up(lapor):
+    from forwarding import clock
+
+    forwarding = Forwarding(link=delivery.lapor_link(), received=datetime.fromisoformat("2026-12-04T10:00:00+07:00"),
+                            created=datetime.fromisoformat("2026-12-04T10:00:00+07:00"),
+                            first_follow_up=datetime.fromisoformat("2026-12-07T10:00:00+07:00"))
+    due = clock.deadlines(forwarding)
+    assert due["verify"] == add_working_days(date(2026, 12, 4), 3)
+    assert due["follow_up"] == add_working_days(date(2026, 12, 4), 5)
+    assert due["close"] == add_working_days(date(2026, 12, 7), 10)

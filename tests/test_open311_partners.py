@@ -1,0 +1,154 @@
+"""Reports forwarded to partners' Open311 endpoints, their status read back (forwarding/), and our own
+servicerequestupdates feed for partners following ours (reports/interop/open311.py)."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from forwarding import partners
+from forwarding.models import Forwarding, Link, Route
+from jobs.models import Job
+from reports import workflow
+from reports.models import Category, Report, Status, StatusChange
+from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs, staff_user
+from tests.fake_georeport import KEY, FakeGeoReport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def partner(settings):
+    server = FakeGeoReport()
+    settings.FORWARDING_TIMEOUT_S, settings.SITE_URL = 1, "https://lapor.padangpanjang.go.id"
+    link = Link.objects.create(kind=Link.Kind.OPEN311, name="PLN UP3 Bukittinggi", url=f"{server.url}/v2",
+                               api_key=KEY, jurisdiction_id="pln.co.id")
+    Route.objects.create(category=Category.objects.get(slug="lampu-mati"), link=link, code="PJU-MATI")
+    server.link = link
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def dispatcher(django_user_model):
+    return staff_user(django_user_model, "dewi", "dispatcher")
+
+
+def verify(report, user):
+    report.refresh_from_db()
+    return workflow.change_status(report, Status.DIVERIFIKASI, user, version=report.version)
+
+
+def test_a_verified_report_goes_to_its_categorys_partner_without_personal_data(partner, dispatcher):
+    report = make_report("lampu-mati", show_name=True)
+    make_report("jalan-berlubang")  # another category: not the partner's
+    verify(report, dispatcher)
+    run_jobs()
+    run_jobs()
+    assert len(partner.posted) == 1 and partner.violations == []
+    sent = partner.posted[0]
+    assert sent["service_code"] == "PJU-MATI" and sent["jurisdiction_id"] == "pln.co.id"
+    assert float(sent["lat"]) == pytest.approx(report.location.y) and sent["description"] == report.description
+    assert not {"first_name", "last_name", "email", "phone"} & set(sent)
+    assert Forwarding.objects.get(report=report).external_id == "P-1"
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_personal_data_goes_only_where_the_endpoint_asks_and_the_reporter_agreed(partner, dispatcher, consent):
+    Link.objects.filter(pk=partner.link.pk).update(personal_data=Link.PersonalData.CONTACT)
+    report = make_report("lampu-mati", show_name=consent)
+    verify(report, dispatcher)
+    run_jobs()
+    sent = partner.posted[0]
+    if consent:
+        assert (sent["first_name"], sent["email"], sent["phone"]) == (REPORTER_NAME, REPORTER_EMAIL, REPORTER_PHONE)
+    else:
+        assert not {"first_name", "last_name", "email", "phone"} & set(sent)
+
+
+def test_a_token_is_resolved_later_and_the_partners_status_shown_as_theirs(partner, dispatcher):
+    partner.with_token = True
+    report = make_report("lampu-mati")
+    verify(report, dispatcher)
+    run_jobs()
+    forwarding = Forwarding.objects.get(report=report)
+    assert (forwarding.token, forwarding.external_id) == ("T-1", "")
+    partners.poll()  # the partner has no id yet
+    assert Forwarding.objects.get(pk=forwarding.pk).external_id == ""
+    partner.resolved = True
+    partner.status, partner.notes = "closed", "Lampu diganti."
+    partners.poll()
+    forwarding.refresh_from_db()
+    assert forwarding.external_id == "P-1" and forwarding.partner_status == "closed"
+    report.refresh_from_db()
+    assert report.status == Status.DIVERIFIKASI  # our workflow does not move on its own
+    assert report.history.last().note == "PLN UP3 Bukittinggi: closed — Lampu diganti."
+    partners.poll()  # nothing new: no second row
+    assert report.history.filter(note__startswith="PLN").count() == 1
+
+
+def test_a_category_can_let_the_partner_close_ours(partner, dispatcher):
+    Route.objects.filter(link=partner.link).update(follow_partner=True)
+    report = make_report("lampu-mati")
+    verify(report, dispatcher)
+    run_jobs()
+    partner.status = "closed"
+    partners.poll()
+    report.refresh_from_db()
+    assert report.status == Status.SELESAI and report.history.last().by is None
+
+
+@pytest.mark.parametrize("failure", [500, "hangup", "slow"])
+def test_a_partner_down_slow_or_failing_is_retried_and_sent_once(partner, dispatcher, failure):
+    report = make_report("lampu-mati")
+    partner.fail = failure
+    verify(report, dispatcher)
+    run_jobs()
+    job = Job.objects.get(task="forwarding.deliver", state="queued")
+    assert job.attempts == 1 and job.run_at <= timezone.now() + timedelta(seconds=30)
+    partners.poll()  # a partner down does not stop the poll
+    partner.fail = None
+    run_jobs()
+    run_jobs()
+    assert len(partner.posted) == 1 and Forwarding.objects.get(report=report).external_id == "P-1"
+
+
+def test_a_refused_key_pauses_the_partner(partner, dispatcher, client):
+    Link.objects.filter(pk=partner.link.pk).update(api_key="salah")
+    verify(make_report("lampu-mati"), dispatcher)
+    run_jobs()
+    assert Link.objects.get(pk=partner.link.pk).paused_since is not None
+    assert client.get("/healthz").json()["degraded"] == ["forwarding"]
+
+
+# Our own feed of status changes, for the partners following our reports.
+
+def test_the_updates_feed_lists_each_status_change_with_its_public_note(client, dispatcher, django_user_model,
+                                                                       django_assert_num_queries):
+    report = make_report()
+    crew = staff_user(django_user_model, "andi", "crew", report.crew.name)
+    verify(report, dispatcher)
+    report.refresh_from_db()
+    workflow.change_status(report, Status.DIKERJAKAN, crew, version=report.version, note="Internal.")
+    report.refresh_from_db()
+    workflow.change_status(report, Status.DIVERIFIKASI, dispatcher, version=report.version, note="Untuk umum.")
+    hidden = make_report(hidden=True)
+    verify(hidden, dispatcher)
+    with django_assert_num_queries(1):
+        found = client.get("/open311/v2/servicerequestupdates.json").json()
+    mine = [entry for entry in found if entry["service_request_id"] == report.code]
+    assert [(e["external_status_code"], e["status"], e["description"]) for e in mine] == [
+        ("baru", "open", ""), ("diverifikasi", "open", ""), ("dikerjakan", "open", ""),
+        ("diverifikasi", "open", "Untuk umum.")]
+    assert hidden.code not in {entry["service_request_id"] for entry in found}
+    xml = ElementTree.fromstring(client.get("/open311/v2/servicerequestupdates.xml").content)
+    assert xml.tag == "service_request_updates" and len(xml.findall("request_update")) == len(found)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    window = f"start_date={yesterday}&end_date={yesterday}"
+    assert client.get(f"/open311/v2/servicerequestupdates.json?{window}").json() == []
+    wrong = client.get("/open311/v2/servicerequestupdates.json?start_date=kemarin")
+    assert wrong.status_code == 400 and "start_date" in wrong.json()[0]["description"]
+    discovery = client.get("/open311/discovery.json").json()
+    assert any(e["url"].endswith("/open311/v2/servicerequestupdates") for e in discovery["endpoints"])
+    assert StatusChange.objects.filter(report=report).count() == 4 and Report.objects.count() == 2
