@@ -300,8 +300,11 @@
   });
 
   /* A waiting report's answer, from this page's sending or the service worker's. */
+  var handled = {};  // the page and the service worker may both deliver a report when the connection returns
   function delivered(clientUuid, status, body) {
     if (status !== 200 && status !== 201 && status !== 400) return;  // e.g. too many reports: it waits
+    if (handled[clientUuid]) return;
+    handled[clientUuid] = true;
     Promise.all([outbox.remove(clientUuid), sentReports.remove(clientUuid)]).then(function () {
       if (status !== 400) {
         if (clientUuid === form.client_uuid.value) window.location.href = filedUrl(body);
