@@ -29,6 +29,8 @@ class Action(models.TextChoices):
     IMPORT = "import", _("boundaries imported")
     ACTIVATE = "activate", _("boundary generation activated")
     DISABLE = "disable", _("account disabled")
+    REDACT = "redact", _("personal data removed from text")
+    PUBLISH = "publish", _("photo published")
 
 
 class AuditEntry(models.Model):

@@ -10,7 +10,6 @@ import logging
 import os
 import tempfile
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
@@ -62,6 +61,8 @@ def storage_writable():
     """Can this node store a photo? On disk a file is made and removed in MEDIA_ROOT; a bucket is asked whether
     it is there for these keys (HEAD: nothing written)."""
     if settings.MEDIA_STORAGE == "s3":
+        from botocore.exceptions import BotoCoreError, ClientError  # loaded where a bucket is used
+
         try:
             default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
             return True

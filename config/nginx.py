@@ -17,12 +17,13 @@ PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 
 
 def defaults(values):
-    """Standard ports, and certbot's folders for SERVER_NAME."""
+    """Standard ports, certbot's folders for SERVER_NAME, and the access log beside Debian's own."""
     name = values.get("SERVER_NAME", "")
     return {
         "HTTP_LISTEN": "80", "HTTPS_LISTEN": "443", "ACME_ROOT": "/var/www/letsencrypt",
         "TLS_CERT": f"/etc/letsencrypt/live/{name}/fullchain.pem",
         "TLS_KEY": f"/etc/letsencrypt/live/{name}/privkey.pem",
+        "ACCESS_LOG": "/var/log/nginx/lapor.access.log",
     }
 
 

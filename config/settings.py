@@ -9,7 +9,6 @@ from datetime import time
 from pathlib import Path
 
 import dj_database_url
-from botocore.config import Config as BotoConfig
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +99,7 @@ INSTALLED_APPS = [
     "jobs",
     "notify",
     "forwarding",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -263,17 +263,14 @@ S3_STORAGE_OPTIONS = {
     "location": env_str("S3_PREFIX", ""),  # a folder in a bucket shared with other uses
     "querystring_auth": False,
     "default_acl": None,  # the bucket's own policy decides who reads it
-    # A bucket that does not answer fails a filing in seconds, not after boto3's minute-long defaults.
-    "client_config": BotoConfig(connect_timeout=env_float("S3_TIMEOUT_S", 5), read_timeout=env_float("S3_TIMEOUT_S", 5),
-                                retries={"max_attempts": 2},
-                                # `path` for servers reached by address, not by a name per bucket (MinIO's default)
-                                s3={"addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None}),
+    "timeout_s": env_float("S3_TIMEOUT_S", 5),  # config.bucket.BucketStorage
+    "addressing_style": env_str("S3_ADDRESSING_STYLE", "") or None,
 }
 if MEDIA_STORAGE == "s3" and not S3_STORAGE_OPTIONS["bucket_name"]:
     raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
 STORAGES = {
     "default": (
-        {"BACKEND": "config.storage.BucketStorage", "OPTIONS": S3_STORAGE_OPTIONS}
+        {"BACKEND": "config.bucket.BucketStorage", "OPTIONS": S3_STORAGE_OPTIONS}
         if MEDIA_STORAGE == "s3"
         else {"BACKEND": "config.storage.DiskStorage"}
     ),
@@ -396,6 +393,14 @@ DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.
 API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
 
+# Personal data (privacy/, docs/privacy.md): how long it is kept. A reporter's name, phone and e-mail are erased
+# this many days after the report is closed (selesai, ditutup, ditolak, duplikat); IP addresses in the API call
+# log and the sign-in records after IP_RETENTION_DAYS; the photos of a report rejected or hidden from the public
+# after HIDDEN_PHOTO_RETENTION_DAYS. A nightly job (privacy.retention) erases them.
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
+IP_RETENTION_DAYS = env_int("IP_RETENTION_DAYS", 30)
+HIDDEN_PHOTO_RETENTION_DAYS = env_int("HIDDEN_PHOTO_RETENTION_DAYS", 90)
+
 # Messages to residents (notify/, docs/notify.md). Changes within NOTIFY_BATCH_SECONDS of the first go as one
 # message; none is sent in the quiet hours (local time) but what the resident asked for (a confirmation link).
 NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 180)
@@ -483,4 +488,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Pillow writes a photo's EXIF tags (the camera owner's name, the GPS position) into DEBUG lines while
+    # re-encoding it: never, even with LOG_LEVEL=DEBUG.
+    "loggers": {"PIL": {"level": "INFO"}},
 }

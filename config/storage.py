@@ -8,12 +8,9 @@ sent to other systems must keep working.
 
 import os
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.utils.encoding import filepath_to_uri
-from storages.backends.s3 import S3Storage
 
 
 class DiskStorage(FileSystemStorage):
@@ -29,22 +26,6 @@ class DiskStorage(FileSystemStorage):
                 yield name, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size
 
 
-class BucketStorage(S3Storage):
-    """Objects in an S3-compatible bucket (AWS, MinIO, Ceph, Garage ...), under `location` if one is given."""
-
-    def url(self, name, parameters=None, expire=None, http_method=None):
-        return urljoin(settings.MEDIA_URL, filepath_to_uri(name))
-
-    def walk(self):
-        """(name, modified, bytes) of every object, a listing page (1,000 objects) per request."""
-        prefix = f"{self.location}/" if self.location else ""
-        pages = self.connection.meta.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket_name, Prefix=prefix)
-        for page in pages:
-            for item in page.get("Contents", ()):
-                yield item["Key"][len(prefix):], item["LastModified"], item["Size"]
-
-
 def disk():
     """The disk storage under MEDIA_ROOT, whichever storage is the default."""
     return DiskStorage(location=settings.MEDIA_ROOT)
@@ -52,4 +33,6 @@ def disk():
 
 def bucket():
     """The bucket that S3_BUCKET and its companions name, whichever storage is the default."""
+    from config.bucket import BucketStorage  # boto3 is loaded only where a bucket is used
+
     return BucketStorage(**settings.S3_STORAGE_OPTIONS)

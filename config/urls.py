@@ -21,6 +21,7 @@ admin.site.site_title = _("Lapor Padangpanjang")
 
 urlpatterns = [
     path("", include("reports.urls")),
+    path("", include("privacy.urls")),
     path("masuk/otp/", include("accounts.urls")),
     path("masuk/", auth_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from forwarding import delivery, lapor
 from forwarding.models import Forwarding, Link, Route
 from reports.models import Photo, Status, StatusChange
-from reports.signals import photo_replaced, report_filed, status_changed
+from reports.signals import photo_published, photo_replaced, report_filed, status_changed
 
 # Set while a complaint LAPOR! handed over is filed: it is not sent back to LAPOR!.
 _receiving_from = ContextVar("receiving_from", default=None)
@@ -59,8 +59,12 @@ def status_was_changed(sender, change, **kwargs):
 
 
 @receiver(photo_replaced, sender=Photo, dispatch_uid="forwarding-photo")
+@receiver(photo_published, sender=Photo, dispatch_uid="forwarding-photo-published")
 def photo_was_replaced(sender, photo, **kwargs):
-    """A blurred photo goes again under its new URL (the old one no longer serves it), with its change's note."""
+    """A blurred photo goes again under its new URL (the old one no longer serves it), a photo published after
+    review for the first time, with its change's note; one still waiting for review goes nowhere (privacy/)."""
+    if not photo.published:
+        return
     change = StatusChange.objects.filter(photo=photo).first()
     for forwarding in Forwarding.objects.filter(report_id=photo.report_id).exclude(
             external_id="", token="", inbound=False).select_related("link", "report"):

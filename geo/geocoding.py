@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from geopy.exc import GeopyError
-from geopy.geocoders import Nominatim
 
 from geo.models import Throttle
 
@@ -21,8 +19,12 @@ logger = logging.getLogger(__name__)
 
 
 def _geocoder():
+    """geopy's Nominatim client, None without GEOCODER_URL. geopy is imported here, not with the module: it loads
+    aiohttp when that is installed (web push needs it), 25 MiB that only a process that geocodes should pay."""
     if not settings.GEOCODER_URL:
         return None
+    from geopy.geocoders import Nominatim
+
     url = urlsplit(settings.GEOCODER_URL)
     return Nominatim(
         domain=url.netloc + url.path.rstrip("/"),
@@ -66,6 +68,8 @@ def reverse(lat, lon):
     geocoder = _geocoder()
     if geocoder is None:
         return None
+    from geopy.exc import GeopyError
+
     with turn():
         try:
             found = geocoder.reverse((lat, lon), language="id", zoom=18)
@@ -81,6 +85,8 @@ def search(query, bounds, limit=5):
     geocoder = _geocoder()
     if geocoder is None:
         return []
+    from geopy.exc import GeopyError
+
     try:
         found = geocoder.geocode(
             query, exactly_one=False, limit=limit, language="id", viewbox=bounds, bounded=True, country_codes="id"

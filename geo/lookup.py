@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from geo import routing
-from geo.models import Generation, KelurahanBoundary
+from geo.models import Generation, Kecamatan, Kelurahan
 
 INSIDE = "inside"
 NEAREST = "nearest"
@@ -61,23 +61,21 @@ def locate(where, category=None):
     Anything farther out raises OutsideCity with the distance in metres.
     With a category, the crew is chosen too (geo.routing.crew_for).
     """
-    # The polygons stay in the database: reading one into Python (GEOS) costs more than the whole query.
-    boundaries = (KelurahanBoundary.objects.filter(generation__active=True).select_related("kelurahan__kecamatan")
-                  .defer("boundary"))
-    inside = boundaries.filter(boundary__covers=where).order_by("kelurahan__code").first()
-    if inside is not None:
-        location = Location(inside.kelurahan, INSIDE, 0.0)
-    else:
-        # On the spheroid: a sphere is 0.5 % off for north-south distances near the equator.
-        nearest_first = boundaries.annotate(distance=Distance("boundary", where, spheroid=True))
-        candidates = list(nearest_first.order_by(GeometryDistance("boundary", where))[:NEAREST_CANDIDATES])
-        if not candidates:
-            raise NoBoundaries("No kelurahan boundaries are loaded: run `python manage.py setup_city`.")
-        nearest = min(candidates, key=lambda b: (b.distance.m, b.kelurahan.code))
-        distance_m = nearest.distance.m
-        if distance_m > settings.LOOKUP_TOLERANCE_M and not _in_outline(where):
-            raise OutsideCity(distance_m)
-        location = Location(nearest.kelurahan, NEAREST, distance_m)
+    with connection.cursor() as cursor:
+        cursor.execute(COVERS_SQL, {"lon": where.x, "lat": where.y})
+        inside = cursor.fetchone()
+        if inside is not None:
+            location = Location(_kelurahan(inside), INSIDE, 0.0)
+        else:
+            cursor.execute(NEAREST_SQL, {"lon": where.x, "lat": where.y, "candidates": NEAREST_CANDIDATES})
+            candidates = cursor.fetchall()
+            if not candidates:
+                raise NoBoundaries("No kelurahan boundaries are loaded: run `python manage.py setup_city`.")
+            nearest = min(candidates, key=lambda row: (row[-1], row[1]))  # metres, then the lower code
+            distance_m = nearest[-1]
+            if distance_m > settings.LOOKUP_TOLERANCE_M and not _in_outline(where):
+                raise OutsideCity(distance_m)
+            location = Location(_kelurahan(nearest), NEAREST, distance_m)
     if category is not None:
         try:
             location.crew = routing.crew_for(location.kelurahan, category)
@@ -89,6 +87,32 @@ def locate(where, category=None):
                 "kelurahan": location.kelurahan,
             }
     return location
+
+
+# The lookup's two queries, written out: it runs on every tap on the map and every filing, and the ORM's
+# building of them cost twice what PostgreSQL takes to answer (bench/lookup_bench.py). The polygons stay in the
+# database; each row is the kelurahan and its kecamatan.
+KELURAHAN_ROW = """
+SELECT k.id, k.code, k.name, k.population, kc.id, kc.code, kc.name{extra}
+FROM geo_kelurahanboundary b
+JOIN geo_generation g ON g.id = b.generation_id AND g.active
+JOIN geo_kelurahan k ON k.id = b.kelurahan_id
+JOIN geo_kecamatan kc ON kc.id = k.kecamatan_id
+"""
+HERE = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+COVERS_SQL = KELURAHAN_ROW.format(extra="") + f"WHERE ST_Covers(b.boundary, {HERE}) ORDER BY k.code LIMIT 1"
+# On the spheroid: a sphere is 0.5 % off for north-south distances near the equator.
+NEAREST_SQL = KELURAHAN_ROW.format(
+    extra=f", ST_DistanceSpheroid(b.boundary, {HERE}, 'SPHEROID[\"WGS 84\",6378137,298.257223563]')"
+) + f"ORDER BY b.boundary <-> {HERE} LIMIT %(candidates)s"
+
+
+def _kelurahan(row):
+    kecamatan = Kecamatan.from_db(connection.alias, ["id", "code", "name"], row[4:7])
+    kelurahan = Kelurahan.from_db(connection.alias, ["id", "code", "name", "population", "kecamatan_id"],
+                                  [*row[0:4], kecamatan.pk])
+    kelurahan.kecamatan = kecamatan
+    return kelurahan
 
 
 def _in_outline(where):

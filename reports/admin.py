@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
@@ -11,8 +12,9 @@ from audit.models import Action, record
 from config.admin import AdministratorsOnly
 from geo import lookup
 from jobs.queue import enqueue
+from privacy import access, desk
 from reports import photos as photo_rules
-from reports import services, workflow
+from reports import services, signals, workflow
 from reports.interop import open311
 from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
 
@@ -34,7 +36,7 @@ class CategoryAdmin(Audited, admin.ModelAdmin):
 
 class PhotoInline(admin.TabularInline):
     model = Photo
-    fields = ["preview", "kind", "width", "height"]
+    fields = ["preview", "kind", "published", "width", "height"]
     readonly_fields = fields
     show_change_link = True  # blur or remove one photo from its own page
     extra = max_num = 0
@@ -115,7 +117,11 @@ class ReportForm(forms.ModelForm):
 
 @admin.register(Report)
 class ReportAdmin(Audited, LeafletGeoAdmin):
-    """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow."""
+    """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow.
+
+    The reporter's contact details are on no page: a dispatcher asks for them (the logged `show_contact`). The
+    description changes only by redaction (privacy.desk.redact), which keeps no copy of the old text.
+    """
 
     list_display = ["code", "category", "kelurahan", "crew", "status", "due_date", "is_overdue", "has_photo",
                     "support_count", "hidden", "created"]
@@ -124,13 +130,24 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
     list_select_related = ["category", "kelurahan", "crew"]
     search_fields = ["code", "description", "address"]
     fields = ["code", "status", "staff_page", "category", "crew", "routing_problem", "hidden", "location", "address",
-              "description", "kelurahan", "due_date", "reporter_name", "reporter_phone", "reporter_email",
-              "show_name", "support_count", "duplicate_of", "created", "updated"]
-    readonly_fields = ["code", "status", "staff_page", "routing_problem", "kelurahan", "due_date", "support_count",
-                       "duplicate_of", "created", "updated"]
+              "description", "kelurahan", "due_date", "contact", "show_name", "support_count", "duplicate_of",
+              "created", "updated"]
+    readonly_fields = ["code", "status", "staff_page", "routing_problem", "description", "kelurahan", "due_date",
+                       "contact", "show_name", "support_count", "duplicate_of", "created", "updated"]
     form = ReportForm
     inlines = [PhotoInline, HistoryInline]
-    actions = ["merge_duplicates", "hide", "show"]
+    actions = ["merge_duplicates", "hide", "show", desk.show_contact, desk.redact]
+
+    def has_contact_permission(self, request):
+        return access.sees_contact(request.user)
+
+    @admin.display(description=_("contact details"))
+    def contact(self, report):
+        """A button for the logged show_contact action on this report (the change form's fields go along)."""
+        return format_html(
+            '<input type="hidden" name="_selected_action" value="{}">'
+            '<button type="submit" formaction="{}" name="action" value="show_contact">{}</button>',
+            report.pk, reverse("admin:reports_report_changelist"), _("Show (the reading is logged)"))
 
     @admin.display(boolean=True, description=_("overdue"))
     def is_overdue(self, report):
@@ -148,8 +165,19 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
         return format_html('<a href="{}">{}</a>', reverse("crew-report", args=[report.code]),
                            _("on the staff page of this report"))
 
+    def get_readonly_fields(self, request, obj=None):
+        # The button is for those who may read the details; for the others the row says nothing.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if self.has_contact_permission(request) else [f for f in readonly if f != "contact"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_contact_permission(request) else [f for f in fields if f != "contact"]
+
     def save_model(self, request, obj, form, change):
         """A move or a new crew is one row of history (same status), so it is on record."""
+        if "hidden" in form.changed_data:
+            obj.hidden_at = timezone.now() if obj.hidden else None
         super().save_model(request, obj, form, change)
         if change and form.relocated:
             services.record_unchanged_status(obj, request.user, form.relocated)
@@ -179,23 +207,25 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
         record(request.user, Action.HIDE, queryset)
-        queryset.update(hidden=True)
+        queryset.filter(hidden=False).update(hidden=True, hidden_at=timezone.now())
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
         record(request.user, Action.SHOW, queryset)
-        queryset.update(hidden=False)
+        queryset.update(hidden=False, hidden_at=None)
 
 
 @admin.register(Photo)
 class PhotoAdmin(Audited, admin.ModelAdmin):
-    """One photo: blur it (a face, a number plate) or remove it, without touching the report."""
+    """One photo: blur it (a face, a number plate) or remove it, without touching the report. Photos the resident
+    said show people or vehicles wait here (filter: not published) until a dispatcher publishes them."""
 
-    list_display = ["report", "kind", "position"]
+    list_display = ["report", "kind", "position", "published"]
+    list_filter = ["published"]
     list_select_related = ["report"]
-    fields = ["report", "kind", "preview"]
+    fields = ["report", "kind", "published", "preview"]
     readonly_fields = fields
-    actions = ["blur"]
+    actions = ["blur", "publish"]
 
     def has_add_permission(self, request):
         return False
@@ -210,6 +240,18 @@ class PhotoAdmin(Audited, admin.ModelAdmin):
             photo_rules.blur(photo)
         record(request.user, Action.BLUR, queryset)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
+
+    @admin.action(description=_("Publish the selected photos (after blurring faces and plates)"),
+                  permissions=["change"])
+    def publish(self, request, queryset):
+        """Published, each announced (reports.signals.photo_published): systems holding the report get it now."""
+        waiting = list(queryset.filter(published=False))
+        record(request.user, Action.PUBLISH, waiting)
+        for photo in waiting:
+            photo.published = True
+            photo.save(update_fields=["published"])
+            signals.photo_published.send(Photo, photo=photo)
+        self.message_user(request, _("%(count)s photos published.") % {"count": len(waiting)})
 
 
 @admin.register(Holiday)

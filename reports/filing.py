@@ -50,18 +50,20 @@ def existing_submission(client_uuid):
 def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
-              "attributes", "channel", "contact_consent")
+              "attributes", "channel", "contact_consent", "photos_show_people")
     return file_report(**{field: data[field] for field in fields}, address=address)
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
-                show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None):
+                show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
+                photos_show_people=False):
     """File a report, or return the one this submission already made (a retried POST).
 
-    `photos` are reports.photos.ProcessedPhoto, already checked. An `address` given (Open311's address_string)
-    is kept as it is; without one the geocoder is asked later. `channel` and `contact_consent` say how the
-    reporter hears back (reports.signals.report_filed). `filed_at` is when it was filed elsewhere (a complaint
-    LAPOR! hands over): its filing time, and the start of its due date. Raises
+    `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
+    dispatcher before they are published. An `address` given (Open311's address_string) is kept as it is;
+    without one the geocoder is asked later. `channel` and `contact_consent` say how the reporter hears back
+    (reports.signals.report_filed); the consent is kept with the report, with its time. `filed_at` is when it
+    was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date. Raises
     geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -93,9 +95,11 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 reporter_phone=phone,
                 reporter_email=email,
                 show_name=show_name,
+                contact_consent=contact_consent,
+                contact_consent_at=timezone.now() if contact_consent else None,
             )
             for position, photo in enumerate(photos):
-                store_photo(report, photo, position)
+                store_photo(report, photo, position, published=not photos_show_people)
             if filed_at:  # auto_now_add wrote the present
                 Report.objects.filter(pk=report.pk).update(created=filed_at)
                 report.created = filed_at
@@ -112,12 +116,13 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     return report, True
 
 
-def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT):
+def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT, published=True):
     """Save a checked reports.photos.ProcessedPhoto of `report` (its image and thumbnail files, and the row).
 
     Call it inside `files_removed_on_failure()`: the files are written before the transaction commits.
     """
-    stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind)
+    stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind,
+                   published=published)
     stored.write_files(photo.image, photo.thumbnail)
     if (written := _written.get()) is not None:
         written.extend(stored.file_names)

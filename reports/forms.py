@@ -44,13 +44,37 @@ def question_field(question):
     return forms.CharField(max_length=200, **common)
 
 
+class ContactForm(forms.Form):
+    """The reporter's optional contact details, and their consent to be told about the report there: the filing
+    form's, and the private link's for correcting them (privacy/)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    phone = forms.RegexField(
+        label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
+        error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
+    contact_consent = forms.BooleanField(
+        label=_("Use my phone or e-mail to tell me how this report goes"), required=False,
+        help_text=_("Only for this report's status updates; erased once it has been closed a while."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("phone") or data.get("email")) and not data.get("contact_consent"):
+            self.add_error("contact_consent", _("Tick this box to let us use your phone or e-mail, or leave them "
+                                                "empty."))
+        return data
+
+
 def reply_channels():
     """The ways a reporter may hear back: e-mail, and WhatsApp or SMS when the city runs that gateway."""
     phone = {"whatsapp": [("whatsapp", "WhatsApp")], "sms": [("sms", "SMS")]}.get(settings.PHONE_GATEWAY, [])
     return [("email", _("E-mail")), *phone]
 
 
-class ReportForm(forms.Form):
+class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
         queryset=Category.objects.exclude(parent=None).select_related("parent"),
@@ -67,20 +91,14 @@ class ReportForm(forms.Form):
         help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
     )
     photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    phone = forms.RegexField(
-        label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
-        error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
+    photos_show_people = forms.BooleanField(
+        label=_("These photos show people or vehicles"), required=False,
+        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
     )
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
-    # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY), which
-    # only with their consent to use the phone number for it.
+    # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY); either
+    # only with their consent (ContactForm.contact_consent).
     channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
                                 widget=forms.RadioSelect)
-    contact_consent = forms.BooleanField(
-        label=_("I agree that the city sends updates on this report to my phone number, by the channel I chose"),
-        required=False)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, photo_optional=False, **kwargs):
@@ -117,11 +135,9 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("channel") in ("whatsapp", "sms"):
-            if not data.get("phone") and "phone" not in self.errors:
-                self.add_error("phone", _("Give the phone number to send the updates to."))
-            if not data.get("contact_consent"):
-                self.add_error("contact_consent", _("Tick this to get the updates on your phone, or choose e-mail."))
+        # The consent a phone or e-mail needs is ContactForm's rule; a phone channel needs the phone.
+        if data.get("channel") in ("whatsapp", "sms") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Give the phone number to send the updates to."))
         category = data.get("category")
         photo_wanted = category and category.photo_required and not self.photo_optional
         if photo_wanted and not data.get("photos") and "photos" not in self.errors:

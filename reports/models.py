@@ -220,6 +220,10 @@ class Report(gis_models.Model):
     reporter_phone = models.CharField(_("phone"), max_length=30, blank=True)
     reporter_email = models.EmailField(_("e-mail"), blank=True)
     show_name = models.BooleanField(_("show my name publicly"), default=False)
+    # The reporter's consent to be told about the report at their phone or e-mail, and when it was given
+    # (privacy/: the lawful basis of keeping them). The details are erased after the report closes.
+    contact_consent = models.BooleanField(_("consent to status updates"), default=False, db_default=False)
+    contact_consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     support_count = models.PositiveIntegerField(_("supports"), default=0)
     duplicate_of = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("duplicate of")
@@ -229,6 +233,8 @@ class Report(gis_models.Model):
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
     version = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)
+    # Since when it is hidden: the photos of a report hidden this long are removed (privacy.retention).
+    hidden_at = models.DateTimeField(_("hidden since"), null=True, blank=True)
     created = models.DateTimeField(_("filed"), auto_now_add=True, db_index=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -304,6 +310,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
+    # False while a photo the resident said shows people or vehicles waits for a dispatcher to look at it
+    # (and blur it): no public page, API or export shows it until then.
+    published = models.BooleanField(_("published"), default=True, db_default=True)
 
     class Meta:
         ordering = ["report", "position"]

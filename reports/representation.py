@@ -2,7 +2,8 @@
 
 The JSON API, nearby, duplicates, exports, OGC API items and Open311 take their fields from `properties()`;
 an interface's own field names (Open311's, the exports' flat ones) are mapped in the shapes below, nowhere
-else. Never the reporter's phone or e-mail; their name only when they chose to show it.
+else. Never the reporter's phone or e-mail; their name only when they chose to show it, and in a dispatcher's
+export (EXPORT_CONTACT), whose every report read is logged (privacy.access).
 """
 
 import io
@@ -48,21 +49,21 @@ def city_offset():
 
 
 class CityTime(Func):
-    """A timestamp on the city's clock (settings.TIME_ZONE), whole seconds, with its offset:
-    2026-11-28T08:05:00+07:00."""
+    """A timestamp on the city's clock, whole seconds, with its offset: 2026-11-28T08:05:00+07:00. The offset is a
+    fixed interval (city_offset): a time zone looked up by name for every row cost more than the rest of a row."""
 
-    arg_joiner = " AT TIME ZONE "
-    template = "to_char(%(expressions)s, 'YYYY-MM-DD\"T\"HH24:MI:SS') || %(offset)s"
+    template = ("replace(date_trunc('second', %(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text, ' ', 'T') "
+                "|| %(offset)s")
     output_field = TextField()
 
     def __init__(self, field):
-        super().__init__(F(field), Value(settings.TIME_ZONE), offset=f"'{city_offset()}'")
+        super().__init__(F(field), offset=f"'{city_offset()}'")
 
 
 class DayEnd(Func):
     """A date's last second on the city's clock: Open311's expected_datetime (the crew has the whole day)."""
 
-    template = "to_char(%(expressions)s, 'YYYY-MM-DD\"T23:59:59\"') || %(offset)s"
+    template = "%(expressions)s::text || 'T23:59:59' || %(offset)s"
     output_field = TextField()
 
     def __init__(self, field):
@@ -70,9 +71,10 @@ class DayEnd(Func):
 
 
 class Degrees(Func):
-    """A coordinate of the point, to six decimals (about 0.1 m)."""
+    """A coordinate of the point, to six decimals (about 0.1 m), as a number (rounded in floating point: a
+    conversion to numeric for every row cost several times the rest of it)."""
 
-    template = "round(%(function)s(%(expressions)s)::numeric, 6)"
+    template = "round(%(function)s(%(expressions)s) * 1000000) / 1000000"
     output_field = TextField()
 
 
@@ -84,12 +86,11 @@ class Metres(Func):
 class LocalTime(Func):
     """A timestamp as a spreadsheet reads it, 2026-11-28 08:05:00, on the city's clock (the header says WIB)."""
 
-    arg_joiner = " AT TIME ZONE "
-    template = "to_char(%(expressions)s, 'YYYY-MM-DD HH24:MI:SS')"
+    template = "date_trunc('second', %(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text"
     output_field = TextField()
 
     def __init__(self, field):
-        super().__init__(F(field), Value(settings.TIME_ZONE))
+        super().__init__(F(field), offset=f"'{city_offset()}'")
 
 
 class CsvText(Func):
@@ -112,10 +113,11 @@ class AsDigit(Func):
 
 
 def photo_array(item, where=""):
-    """An array of `item` over the report's photos, in their order (ARRAY(subquery): cheaper per report than an
-    aggregate over a sorted subquery, and the ORM has no ordered json_agg)."""
-    return (f"ARRAY(SELECT {item} FROM reports_photo p WHERE p.report_id = reports_report.id {where} "
-            f"ORDER BY p.position)")
+    """An array of `item` over the report's published photos, in their order (ARRAY(subquery): cheaper per report
+    than an aggregate over a sorted subquery, and the ORM has no ordered json_agg). A photo waiting for a
+    dispatcher's review (Photo.published) is in no interface."""
+    return (f"ARRAY(SELECT {item} FROM reports_photo p WHERE p.report_id = reports_report.id AND p.published "
+            f"{where} ORDER BY p.position)")
 
 
 def status_label():
@@ -191,7 +193,7 @@ def properties(absolute):
 # Each interface's fields, in its order: `name`, or `name=property` where it calls a property otherwise.
 PUBLIC = ["code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
           "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url"]
-STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version", "reporter_name"]
+STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version"]
 MAP = ["code", "category", "status", "support_count"]
 # What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
@@ -200,7 +202,8 @@ FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "du
 EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
           "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
           "support_count", "photos=photo_list"]
-EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem", "reporter_name"]
+EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
+EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [
     "service_request_id=code", "status=open311_status", "status_notes", "service_name=category_name",
     "service_code=category", "description", "agency_responsible=crew_name", "service_notice=blank",
@@ -289,10 +292,10 @@ def compiled_sql(key, build):
     return found
 
 
-# CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock; the
-# photos' addresses are ours (they start with http).
+# CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock. Our own
+# words (codes, slugs, statuses, dates) and the photos' addresses (http...) never start like a formula.
 CSV_NUMBERS, CSV_YES_NO, CSV_TIMES = {"support_count", "version"}, {"overdue", "hidden"}, {"created", "updated"}
-CSV_OUR_ADDRESSES = {"photo_list"}
+CSV_OURS = {"code", "category", "status", "due_date", "kelurahan_code", "kecamatan_code", "photo_list"}
 
 
 def csv_columns(shape, absolute):
@@ -301,7 +304,7 @@ def csv_columns(shape, absolute):
     found = properties(absolute)
     columns = [("lon", found["lon"]), ("lat", found["lat"])]
     for name, column in names(shape):
-        if column in CSV_NUMBERS or column in CSV_OUR_ADDRESSES:
+        if column in CSV_NUMBERS or column in CSV_OURS:
             columns.append((name, found[column]))
         elif column in CSV_YES_NO:
             columns.append((name, AsDigit(found[column])))
@@ -317,10 +320,11 @@ def csv_columns(shape, absolute):
 JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
-def copied(reports, expressions, options, ids_per_copy=10_000):
+def copied(reports, expressions, options, ids_per_copy):
     """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
-    as bytes: one COPY per range of ids, so memory stays flat and a client that goes away stops the work within
-    a range. Each report is in one range only, as it was when its range was read."""
+    as bytes: one COPY per range of `ids_per_copy` ids, so memory stays flat (a range of a few megabytes) and a
+    client that goes away stops the work within a range. Each report is in one range only, as it was when its
+    range was read."""
     named = {f"column_{n}": expression for n, expression in enumerate(expressions)}
     try:
         sql, params = reports.order_by().annotate(**named).values("pk", *named).query.sql_with_params()

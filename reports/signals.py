@@ -14,3 +14,5 @@ report_filed = Signal()
 status_changed = Signal()
 # A stored photo got new files (reports.photos.blur): `photo`; its old URL no longer serves it.
 photo_replaced = Signal()
+# A photo that waited for a dispatcher's review (Photo.published) is published: `photo`.
+photo_published = Signal()

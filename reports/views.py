@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -17,7 +18,7 @@ from geo.models import Crew
 from reports import filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm
-from reports.models import Category, Report, Status
+from reports.models import Category, Photo, Report, Status
 
 
 def page_texts():
@@ -92,7 +93,7 @@ def _report(code):
     return get_object_or_404(
         Report.objects.public()
         .select_related("category__parent", "kelurahan__kecamatan")
-        .prefetch_related("photos", "history", "forwardings__link"),
+        .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history", "forwardings__link"),
         code=code.upper(),
     )
 

@@ -131,7 +131,7 @@ def bucket(s3_server, settings):
     s3_server.fresh_bucket()
     settings.MEDIA_STORAGE = "s3"
     settings.S3_STORAGE_OPTIONS = s3_server.options()
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.storage.BucketStorage",
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.bucket.BucketStorage",
                                                           "OPTIONS": settings.S3_STORAGE_OPTIONS}}
     return s3_server
 

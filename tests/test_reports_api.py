@@ -29,6 +29,7 @@ def report_data(**overrides):
         "name": "Budi Santoso",
         "phone": PHONE,
         "email": EMAIL,
+        "contact_consent": "on",
         "photos": [upload(photo_bytes(gps=GANTING_GPS))],
     }
     data.update(overrides)

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
 
+from privacy.models import ContactAccess
 from reports.models import Report
 from tests.conftest import make_report, staff_user, verified_login
 
@@ -32,7 +33,11 @@ ACTIONS = {
     ("reports.report", "merge_duplicates"): {"dispatcher", "admin"},
     ("reports.report", "delete_selected"): ADMIN,  # reports are hidden, not deleted
     ("reports.photo", "blur"): {"dispatcher", "admin"},
+    ("reports.report", "show_contact"): {"dispatcher", "admin"},  # logged: privacy.ContactAccess
+    ("reports.report", "redact"): {"dispatcher", "admin"},
     ("reports.photo", "delete_selected"): {"dispatcher", "admin"},  # a photo may be removed
+    ("reports.photo", "publish"): {"dispatcher", "admin"},
+    ("privacy.contactaccess", "export_csv"): ADMIN,
     ("reports.category", "delete_selected"): ADMIN,
     ("reports.holiday", "delete_selected"): ADMIN,
     ("reports.apiclient", "new_keys"): ADMIN,
@@ -83,7 +88,9 @@ ROUTES = {
         "ogcapi/", "ogcapi/api", "ogcapi/conformance", "ogcapi/collections", "ogcapi/collections/<str:collectionId>",
         "ogcapi/collections/<str:collectionId>/items",
         "ogcapi/collections/<str:collectionId>/items/<str:featureId>", "data/", "data/peta/", "api/schema/",
-        "api/docs/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf", "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
+        "api/docs/", "privasi/", "laporan/<str:code>/ikuti/<str:token>/data/",
+        "laporan/<str:code>/ikuti/<str:token>/hapus/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf",
+        "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
         "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
         "media/<path:path>",
@@ -175,5 +182,9 @@ def test_staff_fields_in_exports_and_nearby_go_to_the_roles_the_table_names(peop
     client = signed_in(users, role)
     export = b"".join(client.get("/api/v1/reports.csv").streaming_content).decode()
     nearby = client.get("/api/v1/reports/nearby", {"lat": report.location.y, "lon": report.location.x}).json()
-    assert ("reporter_name" in export.splitlines()[0]) == (role in {"dispatcher", "planner", "admin"})
+    assert ("reporter_name" in export.splitlines()[0]) == (role in {"dispatcher", "admin"})
+    assert ("hidden" in export.splitlines()[0]) == (role in {"dispatcher", "planner", "admin"})
     assert ("routing_problem" in nearby["features"][0]["properties"]) == (role in STAFF)
+    assert "reporter_name" not in nearby["features"][0]["properties"]  # crews never see it
+    # Each report whose name went out is a row of the access log: none for the others.
+    assert ContactAccess.objects.filter(report=report, channel="export").count() == (role in {"dispatcher", "admin"})

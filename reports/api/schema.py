@@ -35,13 +35,16 @@ class ReportUpload(serializers.Serializer):
     description = serializers.CharField(min_length=10, max_length=2000)
     photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
     name = serializers.CharField(required=False)
-    phone = serializers.CharField(required=False, help_text="Seen by staff only.")
-    email = serializers.EmailField(required=False, help_text="Seen by staff only.")
+    phone = serializers.CharField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
+    email = serializers.EmailField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
     show_name = serializers.BooleanField(required=False)
     channel = serializers.ChoiceField(["email", "whatsapp", "sms"], required=False,
                                       help_text="How the reporter hears back: e-mail (the default), or WhatsApp or "
                                                 "SMS where the city runs that gateway, with contact_consent.")
-    contact_consent = serializers.BooleanField(required=False, help_text="Consent to updates on the phone number.")
+    contact_consent = serializers.BooleanField(required=False, help_text="Required with a phone or e-mail: the "
+                                               "reporter agrees to status updates there (see /privasi/).")
+    photos_show_people = serializers.BooleanField(required=False, help_text="The photos wait for a dispatcher "
+                                                  "(who may blur faces and plates) before they are published.")
 
 
 FILED = inline_serializer("Filed", {

@@ -4,7 +4,11 @@ PostgreSQL writes each report's feature or CSV line (reports.representation) and
 a range of reports at a time: Python only passes bytes on.
 """
 
+import csv
+from datetime import datetime
+
 from django import forms
+from django.db.models import Func, TextField
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +19,8 @@ from rest_framework.views import APIView
 
 from config.db_router import replica_alias
 from geo.models import Kecamatan, Kelurahan
+from privacy import access
+from privacy.models import ContactAccess
 from reports import representation, roles
 from reports.api.params import parse_bbox, parse_moment
 from reports.api.schema import ERRORS, GEOJSON
@@ -94,12 +100,14 @@ class ExportFilter(forms.Form):
 
 def geojson_stream(reports, feature):
     """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of `feature` over `reports`: PostgreSQL
-    writes every feature and COPY hands them over a range at a time; Python only puts commas between them."""
+    writes every feature, each after a comma and ending its line (JSON allows the line breaks), and COPY hands
+    them over a range at a time; Python passes the bytes on, and drops the comma before the first one only."""
     yield b'{"type":"FeatureCollection","features":['
-    separator = b""
-    for lines in representation.copied(reports, [feature], representation.JSON_LINES):
-        yield separator + lines[:-1].replace(b"\n", b",")
-        separator = b","
+    first = True
+    after_comma = Func(feature, template="',' || (%(expressions)s)::text", output_field=TextField())
+    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES, ids_per_copy=5_000):
+        yield lines[1:] if first else lines
+        first = False
     yield b"]}\n"
 
 
@@ -107,12 +115,37 @@ def geojson_stream(reports, feature):
 BOM = "\ufeff".encode()
 
 
+def spreadsheet_cell(value):
+    """A value by the CSV rules of csv_columns, for a CSV Python writes: times on the city's clock, yes/no as 1/0,
+    numbers as they are, text that would run as a formula after an apostrophe."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def spreadsheet_stream(header, rows):
+    """A CSV of `rows` (sequences of values) under `header`, by the same rules as the exports: bytes to stream."""
+    class Line:
+        def write(self, text):
+            return text.encode()
+
+    writer = csv.writer(Line(), lineterminator="\n")
+    yield BOM + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([spreadsheet_cell(value) for value in row])
+
+
 def csv_stream(reports, columns, separator=","):
     """A header, then the CSV PostgreSQL's COPY writes of `columns` ((header, expression) pairs,
     representation.csv_columns) over `reports`."""
     yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
     options = f"FORMAT csv, DELIMITER '{separator}'"
-    yield from representation.copied(reports, [expression for _, expression in columns], options)
+    # A CSV line is a third of a feature: three times the reports make a range of the same few megabytes.
+    yield from representation.copied(reports, [expression for _, expression in columns], options, ids_per_copy=15_000)
 
 
 EXPORT_PARAMETERS = [
@@ -142,7 +175,8 @@ class ExportView(APIView):
     """GET /api/v1/reports.geojson and .csv: filtered, streamed, named after the filters and the day.
 
     Visitors get public reports and fields; planners, dispatchers and admins hidden reports and staff fields
-    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Nobody gets the
+    too; a crew member, the hidden reports of their crews (Report.objects.visible_to). Dispatchers and admins
+    get the reporter's name too, and each report whose name they get is a row of the access log. Nobody gets the
     reporter's phone or e-mail.
     """
 
@@ -157,6 +191,10 @@ class ExportView(APIView):
             return JsonResponse(query.errors_by_parameter(), status=400)
         shape = representation.EXPORT_STAFF if roles.sees_hidden(request.user) else representation.EXPORT
         reports = query.filter(Report.objects.using(replica_alias()).visible_to(request.user)).order_by("pk")
+        if access.sees_contact(request.user):
+            # The log is written on the primary (privacy.access): the same filter, whatever the replica lags.
+            shape = representation.EXPORT_CONTACT
+            access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
             body = geojson_stream(reports, representation.feature(shape, absolute))

@@ -330,6 +330,8 @@ def file_request(request, fmt, client):
         "client_uuid": str(uuid.uuid4()), "category": params.get("service_code", ""), "lat": lat, "lon": lon,
         "description": params.get("description", ""), "name": name[:100], "phone": params.get("phone", ""),
         "email": params.get("email", ""),
+        # A client system passes contact details on with the consent it asked for (docs/privacy.md).
+        "contact_consent": "on" if params.get("phone") or params.get("email") else "",
     })
     for key in params:
         if key.startswith("attribute["):  # attribute[code], or attribute[code][] for several values

@@ -1,0 +1,43 @@
+"""What a reporter does with their own data through their private link: correct it, withdraw their name, erase
+it all. Each is one UPDATE of the report, and erasing what is already gone changes nothing."""
+
+import secrets
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from privacy.retention import ERASED_CONTACT, with_contact
+from reports.models import Report
+
+
+def own_report(code, token):
+    """The report whose private link this is (hidden or not: the data is still theirs); 404 for a wrong token."""
+    report = get_object_or_404(Report.objects.select_related("category", "kelurahan"), code=code.upper())
+    # As bytes: compare_digest refuses a str with characters beyond ASCII.
+    if not secrets.compare_digest(token.encode(), report.private_token.encode()):
+        raise Http404("No such report.")
+    return report
+
+
+def correct(report, *, name, phone, email, show_name, contact_consent):
+    """The reporter's contact details as they now give them (reports.forms.ContactForm's data), and their
+    consent as now chosen, with its time."""
+    consent = bool(contact_consent and (phone or email))
+    Report.objects.filter(pk=report.pk).update(
+        reporter_name=name, reporter_phone=phone, reporter_email=email, show_name=bool(show_name and name),
+        contact_consent=consent, contact_consent_at=timezone.now())
+
+
+def withdraw_name(report):
+    """The name erased and no longer shown; False when there was none."""
+    named = Report.objects.filter(pk=report.pk).exclude(reporter_name="", show_name=False)
+    return bool(named.update(reporter_name="", show_name=False))
+
+
+def erase(report):
+    """Name, phone and e-mail erased, the consent withdrawn now; False when nothing was left (a second erase
+    changes nothing, not even the time of the withdrawal). A queued e-mail reads the address when it is sent,
+    so it is not sent."""
+    holding = with_contact(Report.objects.filter(pk=report.pk))
+    return bool(holding.update(**ERASED_CONTACT, contact_consent=False, contact_consent_at=timezone.now()))
