@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -23,6 +24,8 @@ from reports import ratelimit
 from reports.models import Report
 
 # What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
+# The map page's own files: when one changes, the service worker's cache gets a new name and the old one goes.
+OWN_FILES = ("css/app.css", "js/report.js", "js/support.js")
 MESSAGE_STATES = {"sent": [], "delivered": [Message.State.SENT], "read": [Message.State.SENT, Message.State.DELIVERED],
                   "failed": [Message.State.SENT, Message.State.DELIVERED]}
 
@@ -145,8 +148,12 @@ def fixed(request, token):
 
 
 def service_worker(request):
-    """/sw.js: served from the root so that it may show the notifications of every page."""
-    response = render(request, "notify/sw.js", content_type="application/javascript")
+    """/sw.js: served from the root so that it may show the notifications of every page and keep the map page for
+    offline use. Its cache is named after the hashed names of our own files: a new deployment, a new worker."""
+    outbox_js = static("js/outbox.js")
+    version = hashlib.sha256(" ".join([outbox_js, *(static(f) for f in OWN_FILES)]).encode()).hexdigest()[:12]
+    response = render(request, "notify/sw.js", {"outbox_js": outbox_js, "version": version},
+                      content_type="application/javascript")
     patch_cache_control(response, no_cache=True)
     return response
 

@@ -35,6 +35,10 @@ def is_dispatcher(user):
     return user.is_authenticated and (user.is_superuser or DISPATCHER in _groups(user))
 
 
+def is_crew(user):
+    return CREW in _groups(user)
+
+
 def is_staff_reader(user):
     """Crews, dispatchers and planners see the staff view of reports."""
     return is_dispatcher(user) or bool(_groups(user) & {CREW, PLANNER})

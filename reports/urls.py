@@ -1,6 +1,7 @@
 """The resident's and the crew's pages (the JSON API's routes are reports.api.urls)."""
 
 from django.urls import path
+from django.views.generic import TemplateView
 
 from reports import views
 
@@ -14,4 +15,6 @@ urlpatterns = [
     path("petugas/", views.crew_home, name="crew-home"),
     path("petugas/laporan/<str:code>/", views.crew_report, name="crew-report"),
     path("favicon.ico", views.favicon),
+    # What the service worker (notify/views.py) shows when a page cannot be opened without a connection.
+    path("luring/", TemplateView.as_view(template_name="offline.html"), name="offline"),
 ]

@@ -40,6 +40,12 @@ def page_texts():
         "no_results": _("Nothing found in Padang Panjang."),
         "gps_failed": _("Your position is not available; tap the map instead."),
         "error": _("Something went wrong; please try again."),
+        "statuses": dict(Status.choices),
+        "no_reports_here": _("No reports on this part of the map."),
+        "keyboard_help": _("Move the map with the arrow keys until the cross is on the place, then press Enter "
+                           "to put the pin there."),
+        "cross_at": _("The cross is in %(place)s. Press Enter to put the pin there."),
+        "cross_moved": _("The map moved. Press Enter to put the pin under the cross."),
     }
 
 

@@ -31,11 +31,11 @@ def phone(phones):
     return page, context
 
 
-def place_pin_and_fill(page):
+def place_pin_and_fill(page, placed="#place.ok"):
     map_box = page.locator("#map").bounding_box()
     # The map opens on the city centre: tap its middle.
     page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
-    page.wait_for_selector("#place.ok")
+    page.wait_for_selector(placed)
     page.select_option("#id_category", "jalan-berlubang")
     page.select_option("[name='attribute[ukuran]']", "sedang")  # the category's own question appears
     page.fill("#id_description", "Saluran di depan sekolah tersumbat sampah, air meluap ke jalan.")
@@ -313,3 +313,185 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     assert changed.status == "diverifikasi"
     assert list(changed.history.values_list("by__username", flat=True)) == [None, "dewi"]  # andi's did not land
     connections.close_all()
+
+
+def tab_to(page, selector, most=40):
+    """Press Tab until the element is focused, as a keyboard user would."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab")
+
+
+def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
+    page, _ = phone
+    make_report(status="ditolak")  # a rejected report: grey, and the legend says so
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    assert "ditolak" in page.inner_text(".legend")
+    # The reports on the map, as links.
+    tab_to(page, "#map-list summary")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#map-list li a")
+    assert " · Berlubang · ditolak" in page.inner_text("#map-list")
+    page.reload()
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
+    # The map takes the keyboard: a cross at its centre, and what to do is said in a live region.
+    tab_to(page, "#map")
+    assert page.is_visible(".crosshair")
+    assert "tombol panah" in page.inner_text("#map-says")
+    assert page.get_attribute("#map-says", "aria-live") == "polite"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.getElementById('map-says').textContent"
+                           ".startsWith('Tanda silang ada di Kelurahan')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#place.ok")
+    pin = [float(page.input_value(f"#id_{name}")) for name in ("lat", "lon")]
+    tab_to(page, "#id_category")
+    page.keyboard.type("Lampu mati")
+    assert page.input_value("#id_category") == "lampu-mati"
+    tab_to(page, "#id_description")
+    page.keyboard.type("Lampu jalan di depan masjid mati sejak tiga malam.")
+    tab_to(page, "#send")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    report = Report.objects.exclude(status="ditolak").get()
+    assert report.category.slug == "lampu-mati"
+    assert [round(report.location.y, 6), round(report.location.x, 6)] == pin  # where the cross was
+
+
+def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_page(phones, phone):
+    page, _ = phone
+    centre = (-0.4665, 100.405)  # LEAFLET_CONFIG's DEFAULT_CENTER: where the map opens
+    nearby = make_report(lat=centre[0], lon=centre[1], with_photo=True)
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    zoom = page.evaluate("document.querySelector('#map .leaflet-proxy').style.transform")
+    box = page.locator("#map").bounding_box()
+    # Two taps on the report's marker: the pin goes there (no popup-only, no zoom), and the duplicate check
+    # shows the report with its photo and a button big enough for a thumb.
+    page.mouse.dblclick(box["x"] + 60, box["y"] + box["height"] / 2)  # the map's background
+    page.wait_for_selector("#place.ok")
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"() => document.getElementById('id_lon').value === '{centre[1]:.6f}'")
+    assert page.evaluate("document.querySelector('#map .leaflet-proxy').style.transform") == zoom
+    page.select_option("#id_category", "jalan-berlubang")
+    page.wait_for_selector("#duplicates:not([hidden]) li")
+    thumbnail = page.locator("#duplicates li img")
+    assert thumbnail.get_attribute("src").endswith(nearby.photos.get().thumbnail.name)
+    page.wait_for_function("() => document.querySelector('#duplicates li img').naturalWidth > 0")
+    button = page.locator("#duplicates .support-button")
+    assert button.bounding_box()["height"] >= 44
+    assert button.inner_text() == "Dukung laporan ini (0)"
+    button.click()
+    page.wait_for_selector("#duplicates .support-button[aria-pressed=true]")
+    assert button.inner_text() == "Dukungan Anda tercatat (1)"
+    # On the report's page, after a reload, this phone's support is remembered.
+    page.goto(phones.url + f"/laporan/{nearby.code}/")
+    given = page.locator("#support button")
+    assert given.get_attribute("aria-pressed") == "true" and given.is_disabled()
+    assert given.inner_text() == "Dukungan Anda tercatat (1)"
+    # Another phone supports it from the report's page.
+    other, _ = phones.open(f"/laporan/{nearby.code}/")
+    other.click("#support button")
+    other.wait_for_selector("#support button[aria-pressed=true]")
+    assert other.inner_text("#support button") == "Dukungan Anda tercatat (2)"
+    other.reload()
+    assert other.inner_text("#support button") == "Dukungan Anda tercatat (2)"
+    nearby.refresh_from_db()
+    assert nearby.support_count == 2
+
+
+def test_the_edges_description_font_password_box_legend_open_data_staff_links_and_error_pages(
+        phones, phone, django_user_model):
+    page, _ = phone
+    assert "monospace" not in page.evaluate("getComputedStyle(document.getElementById('id_description')).fontFamily")
+    assert page.get_attribute("footer a[href='/data/']", "href") == "/data/"
+    page.goto(phones.url + "/statistik/")
+    page.wait_for_selector("#choropleth-legend:not([hidden]) li")
+    assert page.locator("#choropleth-legend li").count() == 6
+    assert page.inner_text("#choropleth-legend p") == "Laporan terbuka"
+    assert page.is_visible("main a[href='/data/']")
+    # Signed in, each role finds its pages in the header; a resident sees none of them.
+    assert page.locator(".staff-nav").count() == 0
+    staff_user(django_user_model, "bima", "planner")
+    staff_user(django_user_model, "andi", "crew", "Tim Jalan Padang Panjang Barat")
+    connections.close_all()
+    for user, links in (("bima", ["Statistik", "Data terbuka"]), ("andi", ["Masalah di sekitar"])):
+        staff, _ = phones.open("/masuk/?next=/")
+        password = staff.locator("#id_password")
+        assert password.evaluate("e => getComputedStyle(e).borderRadius") == "4px"
+        assert password.bounding_box()["width"] > 300  # the column's width, as the other boxes
+        staff.fill("#id_username", user)
+        staff.fill("#id_password", "sandi-rahasia-123")
+        staff.click("main button.primary")
+        staff.wait_for_selector(".staff-nav")
+        assert staff.locator(".staff-nav a").all_inner_texts() == links
+        assert staff.is_visible(".staff-nav button:has-text('Keluar')")
+    # Pages that are not there, and the page shown when there is no connection: in Indonesian, with the way back.
+    phones.allow("404")
+    missing = page.goto(phones.url + "/tidak-ada/")
+    assert missing.status == 404
+    assert page.inner_text("h1") == "Halaman tidak ditemukan" and page.is_visible("#id_kode")
+    page.goto(phones.url + "/luring/")
+    assert page.inner_text("h1") == "Tidak ada koneksi"
+    assert page.get_attribute("main a.button", "href") == "/"
+
+
+SENT_BY_WORKER = """() => new Promise(function (done) {
+    indexedDB.open("lapor-padangpanjang", 3).onsuccess = function (event) {
+        event.target.result.transaction("sent").objectStore("sent").count().onsuccess =
+            function (count) { done(count.target.result); };
+    };
+})"""
+
+
+def test_without_signal_the_map_opens_as_last_seen_and_the_service_worker_sends_what_waits(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
+    page, context = phone
+    make_report(north=0.001)
+    page.wait_for_function("() => navigator.serviceWorker.controller")
+    page.reload()  # now through the service worker, which keeps the outlines and the reports it sees
+    page.wait_for_function("() => document.querySelectorAll('#map path.report').length === 1")
+    context.set_offline(True)
+    page.reload()
+    # The map page from the worker's cache: the form, the kelurahan outlines and the last reports seen.
+    page.wait_for_function("() => window.reportMap && document.querySelectorAll('#map path.report').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#map path:not(.report)').length > 0")
+    assert page.is_visible("#report-form")
+    # Another page without signal: the offline page, not the browser's error.
+    page.goto(phones.url + "/statistik/")
+    assert page.inner_text("h1") == "Tidak ada koneksi"
+    page.goto(phones.url + "/")
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
+    place_pin_and_fill(page, placed="#place:has-text('diperiksa saat laporan dikirim.')")
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    # The page is closed, the connection returns, and the browser wakes the worker for its Background Sync (here
+    # through DevTools: when Chromium does it on its own is its business). Another page, which sends nothing
+    # itself, waits for the answer the worker keeps.
+    waiting = context.new_page()
+    waiting.goto(phones.url + "/luring/")
+    page.close()
+    cdp = context.new_cdp_session(waiting)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    waiting.evaluate("""() => navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data === "sent") window.sentByWorker = true;
+    })""")
+    context.set_offline(False)
+    assert Report.objects.count() == 1
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": phones.url, "registrationId": registrations[0]["registrationId"], "tag": "outbox",
+        "lastChance": False})
+    waiting.wait_for_function("() => window.sentByWorker")
+    assert waiting.evaluate(SENT_BY_WORKER) == 1  # its answer, kept for the map page
+    assert Report.objects.count() == 2
+    filed = Report.objects.latest("pk")
+    # The next visit says it was sent, with its link, once.
+    waiting.goto(phones.url + "/")
+    waiting.wait_for_selector("#sent-later:not([hidden])")
+    assert filed.code in waiting.inner_text("#sent-later")
+    assert waiting.evaluate(SENT_BY_WORKER) == 0

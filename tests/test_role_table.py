@@ -98,7 +98,7 @@ ROUTES = {
         "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
         "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
-        "feed/kelurahan/<str:code>.atom", "sw.js",
+        "feed/kelurahan/<str:code>.atom", "sw.js", "luring/",
     ], None),
 }
 

@@ -4,7 +4,7 @@
 (function () {
   var input = document.getElementById("private-link"), state = document.getElementById("copy-state");
   var thanks = document.getElementById("filed-title");
-  if (thanks) thanks.focus();
+  if (thanks) { thanks.focus(); performance.mark("lapor:confirmation-shown"); }
   document.getElementById("copy-link").addEventListener("click", function () {
     function selected() { input.select(); state.textContent = state.dataset.select; }
     if (!navigator.clipboard) { selected(); return; }

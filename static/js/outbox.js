@@ -1,13 +1,15 @@
 /* What waits for a connection, kept in IndexedDB (photos as Blobs) so a closed tab or a dead network loses nothing:
-   new reports in "outbox" (by client_uuid), crews' status changes in "actions" (by report code). */
+   new reports in "outbox" (by client_uuid), crews' status changes in "actions" (by report code), and the answers
+   to reports the service worker sent while no page was there to show them in "sent" (by client_uuid).
+   Loaded by the pages and by the service worker (self is the window in one, the worker in the other). */
 "use strict";
 
 (function () {
-  var DB = "lapor-padangpanjang", STORES = { outbox: "client_uuid", actions: "code" };
+  var DB = "lapor-padangpanjang", STORES = { outbox: "client_uuid", actions: "code", sent: "client_uuid" };
 
   function open() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB, 2);
+      var request = indexedDB.open(DB, 3);
       request.onupgradeneeded = function () {
         Object.keys(STORES).forEach(function (name) {
           if (!request.result.objectStoreNames.contains(name)) {
@@ -38,6 +40,18 @@
     };
   }
 
-  window.outbox = store("outbox");
-  window.actionOutbox = store("actions");
+  /* The API's request body for a waiting report: its form fields, then its shrunk photos. */
+  function body(entry) {
+    var data = new FormData();
+    Object.keys(entry.fields).forEach(function (name) {
+      [].concat(entry.fields[name]).forEach(function (value) { data.append(name, value); });
+    });
+    entry.photos.forEach(function (blob, i) { data.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    return data;
+  }
+
+  self.outbox = store("outbox");
+  self.outbox.body = body;
+  self.actionOutbox = store("actions");
+  self.sentReports = store("sent");
 })();

@@ -19,20 +19,6 @@
 
   function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function deviceId() {
-    var id = localStorage.getItem("lapor-device");
-    if (!id) { id = newUuid(); localStorage.setItem("lapor-device", id); }
-    return id;
-  }
-
   /* Errors beside their fields (boxes id_<name>_error, Django's ids), tied to them with aria-invalid and
      aria-describedby, focus on the first; an error goes as soon as its field is changed. */
   function fieldsNamed(name) { return form.querySelectorAll("[name='" + name + "']"); }
@@ -97,6 +83,7 @@
         form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
         placeText.textContent = "Kelurahan " + answer.body.kelurahan.name + ", Kecamatan " + answer.body.kecamatan.name;
         placeText.className = "place ok";
+        performance.mark("lapor:kelurahan-shown");
         clearError("lat");
         checkDuplicates();
       } else {
@@ -121,23 +108,21 @@
         list.innerHTML = "";
         features.forEach(function (f) {
           var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+          var photo = p.photos.filter(function (ph) { return ph.kind === "resident"; })[0];
+          if (photo) {
+            var image = document.createElement("img");
+            image.src = photo.thumbnail; image.alt = ""; image.width = 72; image.height = 72; image.loading = "lazy";
+            item.appendChild(image);
+          }
           link.href = p.url; link.textContent = p.code + " · " + p.category_name + " · " + Math.round(p.distance_m) + " m";
           var detail = document.createElement("p"); detail.textContent = p.description;
           var button = document.createElement("button");
-          button.type = "button"; button.textContent = TEXT.support + " (" + p.support_count + ")";
-          button.addEventListener("click", function () { support(p.code, button); });
+          button.type = "button"; button.className = "support-button";
+          support.wire(button, p.code, p.support_count, TEXT, csrfToken());
           item.append(link, detail, button); list.appendChild(item);
         });
         box.hidden = features.length === 0;
       }).catch(function () { box.hidden = true; });
-  }
-
-  function support(code, button) {
-    var body = new FormData(); body.append("device_id", deviceId());
-    fetch("/api/v1/reports/" + code + "/support", { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken() } })
-      .then(function (r) { return r.json(); })
-      .then(function (answer) { button.disabled = true; button.textContent = TEXT.supported + " (" + answer.support_count + ")"; })
-      .catch(function () { button.textContent = TEXT.error; });
   }
 
   /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
@@ -208,6 +193,7 @@
     input.value = "";  // the same photo can be picked again; the form itself sends only the shrunk copies
     photoError(files.length > room ? TEXT.too_many_photos : "");
     files = files.slice(0, Math.max(room, 0));
+    if (files.length) performance.mark("lapor:photo-picked");
     if (files.length && !photos.length) offerPhotoPlace(files[0]);
     adding += files.length;
     files.reduce(function (previous, file) {  // one at a time, in the order picked: a phone has little memory
@@ -215,6 +201,7 @@
         adding -= 1;
         photos.push({ blob: blob, name: file.name });
         showPhotos();
+        performance.mark("lapor:photo-ready");
       });
     }, Promise.resolve());
   }
@@ -254,11 +241,7 @@
 
   /* XMLHttpRequest rather than fetch: it tells how far the upload has gone. */
   function post(entry, onProgress) {
-    var body = new FormData();
-    Object.keys(entry.fields).forEach(function (name) {
-      [].concat(entry.fields[name]).forEach(function (value) { body.append(name, value); });
-    });
-    entry.photos.forEach(function (blob, i) { body.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    var body = outbox.body(entry);
     return new Promise(function (resolve, reject) {
       var request = new XMLHttpRequest();
       request.open("POST", "/api/v1/reports");
@@ -292,8 +275,9 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var entry = { client_uuid: form.client_uuid.value, fields: formFields(),
+    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), csrf: csrfToken(),
                   photos: photos.map(function (photo) { return photo.blob; }) };
+    performance.mark("lapor:send");
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
     post(entry, function (loaded, total) { showProgress(entry, loaded, total); }).then(function (answer) {
@@ -306,47 +290,129 @@
       outbox.put(entry).then(function () {
         showState(TEXT.queued);
         sendState.className = "send-state waiting";
+        // Where the browser has Background Sync, the service worker sends it even if this page is closed.
+        if ("serviceWorker" in navigator) {
+          navigator.serviceWorker.ready.then(function (worker) { if (worker.sync) return worker.sync.register("outbox"); })
+            .catch(function () {});
+        }
       });
     });
   });
 
+  /* A waiting report's answer, from this page's sending or the service worker's. */
+  var handled = {};  // the page and the service worker may both deliver a report when the connection returns
+  function delivered(clientUuid, status, body) {
+    if (status !== 200 && status !== 201 && status !== 400) return;  // e.g. too many reports: it waits
+    if (handled[clientUuid]) return;
+    handled[clientUuid] = true;
+    Promise.all([outbox.remove(clientUuid), sentReports.remove(clientUuid)]).then(function () {
+      if (status !== 400) {
+        if (clientUuid === form.client_uuid.value) window.location.href = filedUrl(body);
+        else showSentLater(body);
+      } else if (clientUuid === form.client_uuid.value) {
+        // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
+        sendState.hidden = true;
+        document.getElementById("send").disabled = false;
+        showErrors(body);
+      } else {
+        showState(TEXT.queued_refused);
+      }
+    });
+  }
+
   function flushOutbox() {
     outbox.all().then(function (entries) {
       entries.forEach(function (entry) {
-        post(entry).then(function (answer) {
-          if (answer.status === 200 || answer.status === 201) {
-            outbox.remove(entry.client_uuid).then(function () {
-              if (entry.client_uuid === form.client_uuid.value) { window.location.href = filedUrl(answer.body); return; }
-              showSentLater(answer.body);
-            });
-          } else if (answer.status === 400) {
-            // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
-            outbox.remove(entry.client_uuid);
-            if (entry.client_uuid === form.client_uuid.value) {
-              sendState.hidden = true;
-              document.getElementById("send").disabled = false;
-              showErrors(answer.body);
-            } else {
-              showState(TEXT.queued_refused);
-            }
-          }
-        }).catch(function () { /* still offline: try again at the next "online" */ });
+        post(entry).then(function (answer) { delivered(entry.client_uuid, answer.status, answer.body); })
+          .catch(function () { /* still offline: try again at the next "online" */ });
       });
     });
   }
+
+  function showSentByWorker() {
+    sentReports.all().then(function (answers) {
+      answers.forEach(function (sent) { delivered(sent.client_uuid, sent.status, sent.answer); });
+    });
+  }
+
   window.addEventListener("online", flushOutbox);
   // The "online" event is not reliable on every phone: while something waits, try again now and then.
   setInterval(function () { if (navigator.onLine) flushOutbox(); }, 10000);
 
   /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
   function markerFor(feature, latlng) {
+    // A tap on a report puts the pin there too: who taps beside a problem's marker is most likely reporting it,
+    // and the duplicate check then offers that report to support.
     return L.circleMarker(latlng, { radius: 8, weight: 2, className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
-      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>");
+      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>")
+      .on("click", function () { setPin(latlng.lat, latlng.lng); });
   }
 
   function showGeoJSON(collection) {
     reportLayer.clearLayers();
     reportLayer.addLayer(L.geoJSON(collection, { pointToLayer: markerFor }));
+  }
+
+  /* A cluster takes the colour of its most pressing report, so green means every report in it is fixed. */
+  var URGENCY = ["baru", "proses", "selesai", "lain"];
+  function clusterIcon(cluster) {
+    var classes = cluster.getAllChildMarkers().map(function (m) { return m.options.className; }).join(" ");
+    var status = URGENCY.filter(function (s) { return classes.indexOf(s) >= 0; })[0] || "lain";
+    return L.divIcon({ html: "<div><span>" + cluster.getChildCount() + "</span></div>",
+                       className: "marker-cluster cluster-" + status, iconSize: L.point(40, 40) });
+  }
+
+  /* The reports on the map as a list of links, for a screen reader or a keyboard (the markers are drawings). */
+  var MAP_LIST_MAX = 50;
+  var mapList = document.getElementById("map-list");
+  function listReports(features) {
+    var list = mapList.querySelector("ul"), names = {};
+    Array.prototype.forEach.call(form.category.options, function (o) { names[o.value] = o.textContent; });
+    list.textContent = "";
+    features.slice(0, MAP_LIST_MAX).forEach(function (f) {
+      var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
+      link.href = "/laporan/" + p.code + "/";
+      link.textContent = p.code + " · " + (names[p.category] || p.category) + " · " + (TEXT.statuses[p.status] || p.status);
+      item.appendChild(link); list.appendChild(item);
+    });
+    if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.no_reports_here; list.appendChild(none); }
+    document.getElementById("map-list-more").hidden = features.length <= MAP_LIST_MAX;
+  }
+  mapList.addEventListener("toggle", function () { if (mapList.open && tilesOn) loadReports(); });
+
+  /* Keyboard: with the map focused from the keyboard a cross marks its centre; the arrow keys move the map
+     (Leaflet's own keys), Enter puts the pin under the cross. What is under it is said in a live region. */
+  var mapSays = document.getElementById("map-says"), crosshair, keyboardMode = false, centreAsked = 0;
+  function say(text) { mapSays.textContent = text; }
+
+  function sayCentre() {
+    var asked = ++centreAsked, c = map.getCenter();
+    getJson("/api/v1/locate?lat=" + c.lat + "&lon=" + c.lng).then(function (answer) {
+      if (asked !== centreAsked || !keyboardMode) return;
+      say(answer.status === 200 ? TEXT.cross_at.replace("%(place)s", "Kelurahan " + answer.body.kelurahan.name)
+                                : answer.body.error || TEXT.error);
+    }).catch(function () { say(TEXT.cross_moved); });
+  }
+
+  function startKeyboardMode(container) {
+    crosshair = crosshair || L.DomUtil.create("div", "crosshair", container);
+    container.addEventListener("focus", function () {
+      if (!container.matches(":focus-visible")) return;  // a tap or a click: no cross
+      keyboardMode = true; crosshair.hidden = false; mapSays.className = "map-says";
+      say(TEXT.keyboard_help);
+    });
+    container.addEventListener("blur", function () {
+      keyboardMode = false; crosshair.hidden = true; mapSays.className = "visually-hidden";
+    });
+    container.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target !== container) return;  // Enter on a marker opens it
+      event.preventDefault();
+      var c = map.getCenter();
+      keyboardMode = true; crosshair.hidden = false;
+      setPin(c.lat, c.lng);
+    });
+    crosshair.hidden = true;
+    map.on("moveend", function () { if (keyboardMode) sayCentre(); });
   }
 
   /* More reports than GeoJSON shows well: vector tiles instead, their code fetched only now. A browser without
@@ -361,26 +427,40 @@
   }
 
   function loadReports() {
-    if (tilesOn) return; // the tiles hold every report at every zoom
+    if (tilesOn && !mapList.open) return; // the tiles hold every report at every zoom; the list asks if open
     var b = map.getBounds();
     getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
       .then(function (answer) {
+        listReports(answer.body.features);
+        if (tilesOn) return;
         if (answer.body.features.length >= MAP_LIMIT && !tilesAsked) switchToTiles(answer.body);
         else showGeoJSON(answer.body);
       }).catch(function () {});
   }
 
+  // Asked for now, not when the map is drawn (on the window's load): on 3G that is a second sooner.
+  var outlines = getJson("/api/v1/kelurahan.geojson");
+
   window.reportMap = function (leafletMap) {
     map = leafletMap;
     map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
-    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
-    getJson("/api/v1/kelurahan.geojson").then(function (answer) {
+    // At street level no clusters, which would swallow taps meant for the map; a second tap to correct the pin
+    // must not zoom.
+    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 17,
+                                         iconCreateFunction: clusterIcon }).addTo(map);
+    map.doubleClickZoom.disable();
+    startKeyboardMode(map.getContainer());
+    outlines.then(function (answer) {
       L.geoJSON(answer.body, {
         style: { color: "#0b5e3c", weight: 1.5, fill: false },
         interactive: false,
       }).addTo(map);
+      performance.mark("lapor:outlines-drawn");  // bench/journeys_bench.py measures the first load to here
     }).catch(function () {});
-    map.on("click", function (e) { setPin(e.latlng.lat, e.latlng.lng); });
+    map.on("click", function (e) {
+      performance.mark("lapor:tap", { startTime: e.originalEvent.timeStamp });
+      setPin(e.latlng.lat, e.latlng.lng);
+    });
     map.on("moveend", loadReports);
     loadReports();
     if (form.lat.value && form.lon.value) setPin(parseFloat(form.lat.value), parseFloat(form.lon.value));
@@ -459,9 +539,14 @@
 
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
-  if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  if (!form.client_uuid.value) form.client_uuid.value = support.newUuid();
   // The page came back from the server with errors (no JavaScript was used to send): start at the first.
   var firstError = form.querySelector(".field-errors p");
   if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }
   if (navigator.onLine) flushOutbox();
+  showSentByWorker();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) { if (event.data === "sent") showSentByWorker(); });
+  }
 })();

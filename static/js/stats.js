@@ -1,6 +1,20 @@
 /* The statistics map: kelurahan shaded by open reports (per 1,000 residents where population is known). */
 "use strict";
 
+/* Each shade's range of values, as the map's style picks them (step = value / highest × 5, rounded down). */
+function showLegend(shades, highest, perThousand) {
+  var box = document.getElementById("choropleth-legend"), list = box.querySelector("ul"), last = shades.length - 1;
+  var number = function (x) { return x.toLocaleString(document.documentElement.lang, { maximumFractionDigits: perThousand ? 1 : 0 }); };
+  shades.forEach(function (shade, step) {
+    var item = document.createElement("li"), dot = document.createElement("span");
+    dot.className = "dot"; dot.style.background = shade;
+    var from = highest * step / last, to = highest * (step + 1) / last;
+    item.append(dot, step === last ? number(highest) : number(from) + " – " + number(to));
+    list.appendChild(item);
+  });
+  box.hidden = false;
+}
+
 window.statsMap = function (map) {
   var SHADES = ["#f1f8f4", "#c7e9d0", "#8fd0a3", "#4fb072", "#1f7a45", "#0b4d2a"];
   fetch("/api/v1/stats/kelurahan.geojson").then(function (r) { return r.json(); }).then(function (collection) {
@@ -19,5 +33,6 @@ window.statsMap = function (map) {
       },
     }).addTo(map);
     map.fitBounds(layer.getBounds());
+    showLegend(SHADES, highest, perThousand);
   });
 };

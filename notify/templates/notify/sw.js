@@ -1,4 +1,19 @@
-/* The service worker of browser notifications (notify/): shows what the server pushes, opens its page on a tap. */
+/* The site's one service worker (scope /).
+   Notifications (notify/): shows what the server pushes, opens its page on a tap.
+   Offline: keeps the map page, the static files it names (hashed names: cache first), the kelurahan outlines and
+   the last reports seen, and answers a page that cannot load with the offline page. Background Sync: sends the
+   reports waiting in the outbox (static/js/outbox.js) even when no page is open; the page's own sending stays. */
+{% load static %}"use strict";
+importScripts("{{ outbox_js }}");
+
+var CACHE = "lapor-{{ version }}", HOME = "{% url 'home' %}", OFFLINE = "{% url 'offline' %}";
+// The pin's images, which Leaflet names itself (unhashed, under its image path).
+var PIN = ["marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"].map(function (name) {
+  return "{% get_static_prefix %}leaflet/images/" + name;
+});
+// Kept by path: the last answer stands in for any other bounding box while offline.
+var LAST_SEEN = ["/api/v1/kelurahan.geojson", "/api/v1/reports"];
+
 self.addEventListener("push", function (event) {
   var data = {};
   try { data = event.data ? event.data.json() : {}; } catch (error) { data = { title: "Lapor Padangpanjang", body: event.data.text() }; }
@@ -10,4 +25,76 @@ self.addEventListener("push", function (event) {
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   event.waitUntil(self.clients.openWindow(event.notification.data.url));
+});
+
+/* Installing: the map page, the static files it names, the outlines and the offline page. */
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return fetch(HOME).then(function (page) {
+      if (!page.ok) throw new Error("HTTP " + page.status);
+      return page.clone().text().then(function (html) {
+        var files = (html.match(/\/static\/[\w.@/-]+/g) || []).filter(function (url, i, all) {
+          return url.slice(-1) !== "/" && all.indexOf(url) === i;
+        });
+        return Promise.all([cache.put(HOME, page), cache.addAll(files.concat(PIN, [OFFLINE, LAST_SEEN[0]]))]);
+      });
+    });
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return name !== CACHE; }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function keep(key, response) {
+  if (response.ok) { var copy = response.clone(); caches.open(CACHE).then(function (cache) { cache.put(key, copy); }); }
+  return response;
+}
+
+function cached(key) {
+  return caches.match(key).then(function (response) { return response || Response.error(); });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request, url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(fetch(request).then(function (response) {
+      return url.pathname === HOME ? keep(HOME, response) : response;
+    }).catch(function () { return cached(url.pathname === HOME ? HOME : OFFLINE); }));
+  } else if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) { return keep(request, response); });
+    }));
+  } else if (LAST_SEEN.indexOf(url.pathname) >= 0) {
+    event.respondWith(fetch(request).then(function (response) { return keep(url.pathname, response); })
+      .catch(function () { return cached(url.pathname); }));
+  }
+});
+
+/* Background Sync: each waiting report posted as the page posts it; the answer kept for the page to show. A
+   failure (no network, server unavailable) leaves it waiting and the browser tries the sync again later. */
+function sendWaiting() {
+  return self.outbox.all().then(function (entries) {
+    return Promise.all(entries.map(function (entry) {
+      return fetch("/api/v1/reports", { method: "POST", body: self.outbox.body(entry), credentials: "same-origin",
+                                        headers: { Accept: "application/json", "X-CSRFToken": entry.csrf || "" } })
+        .then(function (response) {
+          if (response.status >= 500) throw new Error("server unavailable");
+          return response.json().then(function (answer) {
+            return self.sentReports.put({ client_uuid: entry.client_uuid, status: response.status, answer: answer });
+          }).then(function () { return self.outbox.remove(entry.client_uuid); });
+        });
+    }));
+  }).then(function () {
+    return self.clients.matchAll({ type: "window" }).then(function (pages) {
+      pages.forEach(function (page) { page.postMessage("sent"); });
+    });
+  });
+}
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "outbox") event.waitUntil(sendWaiting());
 });

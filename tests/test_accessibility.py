@@ -1,0 +1,58 @@
+"""axe-core (from npm, node_modules/axe-core) on every page a resident, a crew member or a planner opens, at 360 x
+740 against the production server: no violations of any rule axe runs by default (WCAG 2 A and AA, and its
+best practices)."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from tests.conftest import make_report, staff_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = (Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js").read_text()
+
+
+def violations(page):
+    """axe's findings on the page as it is now: (rule, the elements it found) pairs."""
+    page.evaluate(AXE)  # through DevTools, which the page's CSP does not govern
+    passed, found = page.evaluate("""() => axe.run().then(r => [
+        r.passes.length, r.violations.map(v => [v.id, v.nodes.map(n => n.target)])])""")
+    assert passed >= 10  # axe did look at the page
+    return [(rule, nodes) for rule, nodes in found]
+
+
+def test_no_page_has_an_accessibility_violation(phones, django_user_model):
+    report = make_report(with_photo=True, status="dikerjakan")
+    staff_user(django_user_model, "andi", "crew", report.crew.name)
+    connections.close_all()
+    phones.allow("404")  # the not-found page, on purpose
+    pages = {
+        "/": "() => document.querySelector('#map path')",
+        f"/laporan/{report.code}/": "() => document.querySelector('#report-map .leaflet-marker-icon')",
+        report.get_private_url() + "?terkirim=1": "() => document.querySelector('#report-map .leaflet-marker-icon')",
+        "/cek/?kode=PP-000000": None, "/statistik/": "() => document.querySelector('#choropleth-legend li')",
+        "/data/": None, "/pemberitahuan/": None, "/privasi/": None, "/luring/": None, "/tidak-ada/": None,
+    }
+    found = {}
+    for path, drawn in pages.items():
+        page, context = phones.open(path)
+        if drawn:
+            page.wait_for_function(drawn)
+        found[path] = violations(page)
+        context.close()
+    # The sign-in page, then the crew's pages.
+    page, _ = phones.open("/petugas/", geolocation={"latitude": report.location.y, "longitude": report.location.x},
+                          permissions=["geolocation"])
+    found["/masuk/"] = violations(page)
+    page.fill("#id_username", "andi")
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("main button.primary")
+    page.wait_for_selector(f"#nearby a:has-text('{report.code}')")
+    found["/petugas/"] = violations(page)
+    page.click(f"#nearby a:has-text('{report.code}')")
+    page.wait_for_selector("#action")
+    found["/petugas/laporan/"] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
