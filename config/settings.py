@@ -1,7 +1,7 @@
 """Settings for the Padangpanjang infrastructure-reporting map.
 
 Every deployment option is an environment variable with a default that makes a
-fresh checkout work on a development machine (see README.md, "Configuration").
+fresh checkout work on a development machine (docs/setup.md, "Configuration", lists them all).
 """
 
 import hashlib

@@ -19,7 +19,7 @@ ROOT = Path(settings.BASE_DIR)
 # What `migrate` and `setup_city` read: a change to any of these builds the template again.
 SHAPING = [
     "*/migrations/*.py", "fixtures/kelurahan/*", "requirements.txt",
-    "geo/management/commands/setup_city.py", "geo/boundaries.py", "geo/crews.py",
+    "reports/management/commands/setup_city.py", "geo/boundaries.py", "geo/crews.py",
     "reports/calendar.py", "reports/categories.py", "reports/roles.py",
 ]
 
