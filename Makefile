@@ -35,7 +35,7 @@ run: setup var/secret-key
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)
 
-test: setup test-packages lint checks
+test: setup $(VENV)/.dev-installed test-packages lint checks
 	$(VENV)/bin/pytest
 
 # The Debian packages of the list $(1) that are not installed: shell code for a recipe.
@@ -52,7 +52,7 @@ test-packages:
 		if echo "$$missing" | grep -qx nginx && [ -d /run/systemd/system ]; then systemctl disable --now nginx; fi; \
 	fi
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 
 # No model change without its migration; the production settings pass Django's deployment checks.
@@ -75,9 +75,14 @@ apt:
 postgres:
 	@bash config/setup-postgres.sh
 
+# What a server needs (requirements.txt); the tests' and tools' pins (requirements-dev.txt) only for `make test`.
 $(VENV)/.installed: requirements.txt
 	@[ -x $(VENV)/bin/pip ] || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 # Browser libraries (Leaflet.markercluster, exifr, @mapbox/vector-tile, pbf, MapLibre GL JS) from the npm registry,

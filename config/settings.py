@@ -1,9 +1,10 @@
 """Settings for the Padangpanjang infrastructure-reporting map.
 
 Every deployment option is an environment variable with a default that makes a
-fresh checkout work on a development machine (see README.md, "Configuration").
+fresh checkout work on a development machine (docs/setup.md, "Configuration", lists them all).
 """
 
+import hashlib
 import os
 from datetime import time
 from pathlib import Path
@@ -81,7 +82,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework_gis",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -204,6 +204,10 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # compiles them first and costs more than it saves (148 ms of 590 on a 10,000-report range of an export).
 # DateStyle ISO: a date cast to text is YYYY-MM-DD whatever the server's default (reports.representation).
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO"}
+# The tests' database is named after this checkout's folder: `make test` beside `make run`, or beside another
+# checkout's tests, never drops or fills a database that is not its own (tests/conftest.py names the cache too).
+CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_ID}"}
 # A PostgreSQL streaming replica for heavy reads that may be a little stale (config/db_router.py): exports,
 # statistics, the OGC API's and Open311's lists, backups' dumps. One that does not answer, or lags more than
 # REPLICA_MAX_LAG_S, is skipped (looked at again every REPLICA_CHECK_S in each process) and the primary answers.

@@ -1,10 +1,12 @@
 """Shared test set-up: a real PostGIS test database loaded as `setup_city` loads it."""
 
 import json
+import tempfile
 import time
 import uuid
 from io import StringIO
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.conf import global_settings, settings
@@ -13,7 +15,7 @@ from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
-from django.test import Client
+from django.test import Client, TransactionTestCase
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -26,31 +28,52 @@ from jobs.models import Job
 from reports import photos
 from reports.filing import file_report
 from reports.models import Category, Report
+from tests import testdb
 from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tests.s3server import S3Server
 from tiles import area
 
-SHARED_KELURAHAN = Path(settings.BASE_DIR).parent / "shared" / "data" / "kelurahan"
-CLEAN = SHARED_KELURAHAN / "padang_panjang_kelurahan_clean.geojson"
-CITY = SHARED_KELURAHAN / "padang_panjang_kota.geojson"
+# The lookup's independent oracle (tests/data/README.md): the cleaned boundaries, the city's outline, the list.
+ORACLE = Path(settings.BASE_DIR) / "tests" / "data" / "kelurahan"
+CLEAN = ORACLE / "padang_panjang_kelurahan_clean.geojson"
+CITY = ORACLE / "padang_panjang_kota.geojson"
 # The published boundaries as the project ships them, the default KELURAHAN_FILE: what the test database holds.
 PUBLISHED = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padang_panjang_kelurahan.geojson"
-# The cleaned boundaries and the official list are in shared/ only.
-needs_shared = pytest.mark.skipif(not CLEAN.exists(), reason=f"{CLEAN} is not here")
+
+
+def pytest_configure(config):
+    """This checkout's own temporary folder (photos, collected static files, logs of the servers the tests start)
+    and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's."""
+    if not config.option.basetemp:
+        config.option.basetemp = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}"
+    settings.CACHES["default"]["KEY_PREFIX"] = settings.DATABASES["default"]["TEST"]["NAME"]
+
+
+def load_city():
+    """The shipped boundaries, the categories, the crews and the holidays, as `make setup` loads them."""
+    call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the shipped boundaries, the categories and the crews, as `make setup` does."""
+def django_db_setup(django_test_environment, django_db_blocker):
+    """A copy of the template database, migrated and loaded once per change of what shapes it (tests/testdb.py)."""
     with django_db_blocker.unblock():
-        call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
+        testdb.prepare(load_city)
+        city_as_loaded = testdb.Snapshot()
+    # A transactional test ends by putting the city back as it was loaded, where Django's own flush would empty
+    # every table and then recreate content types and permissions (seconds per test): the next test, of either
+    # kind, starts from the loaded city.
+    with patch.object(TransactionTestCase, "_fixture_teardown", lambda test: city_as_loaded.restore()):
+        yield
+    with django_db_blocker.unblock():
+        testdb.drop()
 
 
 @pytest.fixture
 def city(transactional_db):
-    """A transactional test (one with a live server) starts from an emptied database: load the city again."""
-    call_command("setup_city", kelurahan=str(PUBLISHED), stdout=StringIO())
+    """A transactional test (one with a live server) that needs the city: every such test puts it back at its end
+    (django_db_setup), so it is there."""
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +128,9 @@ def admin_client(admin_user):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters and tiles live in Redis, the city's box in each process: every test starts afresh."""
-    cache.clear()
+    """Rate-limit counters and tiles live in Redis, the city's box in each process: every test starts afresh.
+    Only this checkout's keys go (their prefix): the Redis database may serve a running site too."""
+    cache.delete_pattern("*")
     area.forget()
 
 

@@ -1,18 +1,16 @@
-"""The official OGC API - Features Part 1 schemas (shared/data/ogcapi-features/, see its README) as JSON Schema
+"""The official OGC API - Features Part 1 schemas (tests/data/ogcapi-features/, see tests/data/README.md) as JSON Schema
 validators: each YAML file a resource, its relative $refs resolved by `referencing`."""
 
 from functools import cache
 from pathlib import Path
 
-import pytest
 import yaml
 from django.conf import settings
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMAS = Path(settings.BASE_DIR).parent / "shared" / "data" / "ogcapi-features" / "core"
-needs_schemas = pytest.mark.skipif(not SCHEMAS.exists(), reason=f"{SCHEMAS} is not here")
+SCHEMAS = Path(settings.BASE_DIR) / "tests" / "data" / "ogcapi-features" / "core"
 
 
 def as_json_schema(node):

@@ -365,10 +365,6 @@ def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
 TILE_ZOOMS = "[...new Set([...document.querySelectorAll('#map img.leaflet-tile')].map(i => i.src.split('/').at(-3)))]"
 
 
-# Known to fail from the second run on one database name and Redis db (the first run passes; the tap at the map's
-# centre then lands beside the report's marker): under investigation, see the closing note of issue 16.
-@pytest.mark.xfail(reason="fails after a first run on the same database and cache: the tap misses the marker",
-                   strict=False)
 def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_page(phones, phone):
     page, _ = phone
     centre = (-0.4665, 100.405)  # LEAFLET_CONFIG's DEFAULT_CENTER: where the map opens

@@ -1,6 +1,6 @@
 """geo.lookup.locate on the published boundaries: interior, border, overlap, gap, just outside, far outside.
 
-The expected answers come from shapely over the shared files, not from the code under test.
+The expected answers come from shapely over the files in tests/data/kelurahan/, not from the code under test.
 """
 
 import csv
@@ -14,9 +14,9 @@ from shapely.geometry import shape
 
 from geo import lookup
 from geo.boundaries import read_boundary_file, save_generation, survey
-from tests.conftest import CITY, CLEAN, PUBLISHED, SHARED_KELURAHAN, needs_shared, read_geojson
+from tests.conftest import CITY, CLEAN, ORACLE, PUBLISHED, read_geojson
 
-pytestmark = [pytest.mark.django_db, needs_shared]
+pytestmark = pytest.mark.django_db
 
 WGS84, UTM = SpatialReference(4326), SpatialReference(32747)
 
@@ -46,7 +46,7 @@ def city_outline():
 
 
 def test_it_places_each_official_label_point_inside_its_kelurahan():
-    with open(SHARED_KELURAHAN / "padang_panjang_kelurahan_list.csv") as rows:
+    with open(ORACLE / "padang_panjang_kelurahan_list.csv") as rows:
         for row in csv.DictReader(rows):
             found = lookup.locate(lookup.point(row["label_point_lat"], row["label_point_lon"]))
             assert (found.kelurahan.code, found.match, found.distance_m) == (row["code"], "inside", 0.0)

@@ -13,7 +13,7 @@ from reports.models import Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report
 from tests.geojson_check import check_geojson
 from tests.images import GANTING_GPS
-from tests.ogc_schemas import check, needs_schemas
+from tests.ogc_schemas import check
 
 pytestmark = pytest.mark.django_db
 GEOJSON = "application/geo+json"
@@ -180,7 +180,6 @@ def documents(code):
     ]
 
 
-@needs_schemas
 def test_every_document_follows_the_official_ogc_schemas(client):
     code = make_report().code
     make_report(lat=GANTING_GPS[0] + 0.0002)

@@ -74,11 +74,16 @@
   }
 
   /* The place: a pin, its kelurahan from /api/v1/locate, and the duplicate check. */
+  var pinsPlaced = 0;  // only the answer for the latest pin counts: a second tap's may come back first
   function setPin(lat, lon) {
-    if (pin) pin.setLatLng([lat, lon]); else pin = L.marker([lat, lon]).addTo(map);
+    var placed = ++pinsPlaced;
+    // The pin takes no taps: a second tap on the same spot reaches what lies under it (the map, or a report's
+    // marker, which puts the pin exactly on that report), not the pin's own icon a few pixels off.
+    if (pin) pin.setLatLng([lat, lon]); else pin = L.marker([lat, lon], { interactive: false, keyboard: false }).addTo(map);
     form.lat.value = ""; form.lon.value = "";
     placeText.className = "place"; placeText.textContent = TEXT.locating;
     getJson("/api/v1/locate?lat=" + lat + "&lon=" + lon).then(function (answer) {
+      if (placed !== pinsPlaced) return;
       if (answer.status === 200) {
         form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
         placeText.textContent = "Kelurahan " + answer.body.kelurahan.name + ", Kecamatan " + answer.body.kecamatan.name;
@@ -91,6 +96,7 @@
         placeText.className = "place refused";
       }
     }).catch(function () {
+      if (placed !== pinsPlaced) return;
       // Offline: keep the point; the server checks it when the report is sent.
       form.lat.value = lat.toFixed(6); form.lon.value = lon.toFixed(6);
       placeText.textContent = TEXT.offline_place; placeText.className = "place";
@@ -342,8 +348,10 @@
   /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
   function markerFor(feature, latlng) {
     // A tap on a report puts the pin there too: who taps beside a problem's marker is most likely reporting it,
-    // and the duplicate check then offers that report to support.
-    return L.circleMarker(latlng, { radius: 8, weight: 2, className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
+    // and the duplicate check then offers that report to support. The tap stops at the marker: the map's own
+    // click would put the pin under the finger instead, a few pixels away.
+    return L.circleMarker(latlng, { radius: 8, weight: 2, bubblingMouseEvents: false,
+                                    className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
       .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>")
       .on("click", function () { setPin(latlng.lat, latlng.lng); });
   }

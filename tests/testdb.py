@@ -1,0 +1,118 @@
+"""The test database: a copy of a template database that holds the migrated schema and the loaded city.
+
+Migrating and loading the city takes seconds; PostgreSQL copies a database in a fraction of that. The template is
+named after this checkout (settings.CHECKOUT_ID) and a fingerprint of everything that shapes it (the migrations,
+the boundary file, the modules `setup_city` runs, the pinned packages, the year whose holidays it loads), so it
+is built again exactly when one of them changes, and never shared with another checkout or a running site.
+"""
+
+import hashlib
+from io import BytesIO, StringIO
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+ROOT = Path(settings.BASE_DIR)
+# What `migrate` and `setup_city` read: a change to any of these builds the template again.
+SHAPING = [
+    "*/migrations/*.py", "fixtures/kelurahan/*", "requirements.txt",
+    "reports/management/commands/setup_city.py", "geo/boundaries.py", "geo/crews.py",
+    "reports/calendar.py", "reports/categories.py", "reports/roles.py",
+]
+
+
+def fingerprint():
+    digest = hashlib.sha1(str(timezone.localdate().year).encode())
+    for path in sorted({path for pattern in SHAPING for path in ROOT.glob(pattern)}):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def prepare(load_city):
+    """Make this checkout's test database a fresh copy of the current template (building that first if needed),
+    and point the connection at it. `load_city` fills a freshly migrated database."""
+    name = connection.settings_dict["TEST"]["NAME"]
+    template = f"{name}_tpl_{fingerprint()}"
+    if not _exists(template):
+        _build(template, load_city)
+    _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _use(name)
+
+
+class Snapshot:
+    """Every table's rows and every sequence's position, as the copy of the template holds them: a transactional
+    test (which commits, and leaves the database emptied by pytest-django's flush) starts from them again in
+    milliseconds, where loading the city again took seconds. Triggers' own rows (the kept statistics) are among
+    them, so nothing is recomputed while they go back in."""
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            self.tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            self.rows = {}
+            for table in self.tables:
+                cursor.execute(f'SELECT EXISTS (SELECT FROM "{table}")')
+                if not cursor.fetchone()[0]:
+                    continue
+                buffer = BytesIO()
+                cursor.copy_expert(f'COPY "{table}" TO STDOUT (FORMAT binary)', buffer)
+                self.rows[table] = buffer.getvalue()
+            cursor.execute("SELECT schemaname, sequencename, last_value FROM pg_sequences")
+            self.sequences = cursor.fetchall()
+
+    def restore(self):
+        with connection.cursor() as cursor:
+            # Rows go back as they were taken: no foreign key checked, no trigger run (superuser, as in the tests).
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("TRUNCATE {} CASCADE".format(", ".join(f'"{table}"' for table in self.tables)))
+            for table, rows in self.rows.items():
+                cursor.copy_expert(f'COPY "{table}" FROM STDIN (FORMAT binary)', BytesIO(rows))
+            cursor.execute("SET session_replication_role = DEFAULT")
+            for schema, sequence, last_value in self.sequences:
+                cursor.execute("SELECT setval(%s, %s, %s)", [f'"{schema}"."{sequence}"', last_value or 1,
+                                                             last_value is not None])
+
+
+def drop():
+    connection.close()
+    _execute(f'DROP DATABASE IF EXISTS "{connection.settings_dict["NAME"]}" WITH (FORCE)')
+
+
+def _build(template, load_city):
+    """Migrate and load a database under a temporary name, then give it the template's name: a run stopped halfway
+    leaves no template that looks ready. Templates of earlier fingerprints go."""
+    name = connection.settings_dict["TEST"]["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}\\_tpl\\_%"])
+        stale = [row[0] for row in cursor.fetchall()]
+    for database in stale:
+        _execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    building = f"{name}_building"
+    _execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+    _execute(f'CREATE DATABASE "{building}"')
+    _use(building)
+    call_command("migrate", interactive=False, verbosity=0, stdout=StringIO())
+    load_city()
+    connection.close()
+    _execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+
+
+def _use(name):
+    """As Django's own test set-up does: the connection and the settings name the test database from now on."""
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def _exists(name):
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def _execute(statement):
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(statement)
