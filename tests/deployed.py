@@ -39,7 +39,7 @@ def production_env(workdir, **extra):
         os.environ, DEBUG="false", SECRET_KEY="test-only-" + "k" * 50, DATABASE_URL=url.replace("//@", "//"),
         ALLOWED_HOSTS="127.0.0.1,localhost", CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
         MEDIA_ROOT=str(workdir / "media"), STATIC_ROOT=str(workdir / "static"),
-        BASEMAP_CACHE_DIR=str(workdir / "basemap"), LOG_LEVEL="WARNING",
+        BASEMAP_CACHE_DIR=str(workdir / "basemap"), EMAIL_FILE_PATH=str(workdir / "mail"), LOG_LEVEL="WARNING",
     )
     env.update(extra)
     return env
@@ -62,8 +62,9 @@ def gunicorn(env, workdir, workers=2):
     log = workdir / f"gunicorn-{port}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"fd://{listener.fileno()}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--no-control-socket"],
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi",
+             "--bind", f"fd://{listener.fileno()}", "--workers", str(workers), "--worker-class", "gthread",
+             "--threads", "4", "--no-control-socket", "--access-logfile", "-"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()],
         )
     listener.close()  # gunicorn holds its own copy
