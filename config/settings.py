@@ -5,8 +5,10 @@ fresh checkout work on a development machine (see README.md, "Configuration").
 """
 
 import os
+import pwd
 from datetime import time
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -196,8 +198,19 @@ TEMPLATES = [
     },
 ]
 
+
+def local_database_url():
+    """The local cluster's database, as the current user; with the password config/setup-postgres.sh generated
+    for that role on a fresh machine, when it did (var/database-password, readable by its owner only)."""
+    password_file = BASE_DIR / "var" / "database-password"
+    if not password_file.exists():
+        return "postgis://127.0.0.1:5432/padangpanjang"
+    user = quote(pwd.getpwuid(os.geteuid()).pw_name)
+    return f"postgis://{user}:{quote(password_file.read_text().strip())}@127.0.0.1:5432/padangpanjang"
+
+
 # The current OS user on 127.0.0.1, as on the development and CI machines.
-DATABASE_URL = env_str("DATABASE_URL", "postgis://127.0.0.1:5432/padangpanjang")
+DATABASE_URL = env_str("DATABASE_URL", "") or local_database_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Our statements are short passes over indexed rows (a tile, a page, a range of an export): PostgreSQL's JIT

@@ -13,6 +13,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -33,8 +34,9 @@ class Server:
 def production_env(workdir, **extra):
     """The environment of a production process on the test database, its cache prefix and its own folders."""
     database = connection.settings_dict
-    url = f"postgis://{database['USER'] or ''}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/" \
-          f"{database['NAME']}"
+    password = f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    url = f"postgis://{quote(database['USER'] or '')}{password}@{database['HOST'] or '127.0.0.1'}:" \
+          f"{database['PORT'] or 5432}/{database['NAME']}"
     env = dict(
         os.environ, DEBUG="false", SECRET_KEY="test-only-" + "k" * 50, DATABASE_URL=url.replace("//@", "//"),
         ALLOWED_HOSTS="127.0.0.1,localhost", CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
