@@ -25,12 +25,15 @@ def without_secrets(text):
 
 
 class WithoutSecrets(logging.Filter):
-    """The app's log lines without secrets: the message, the request django.request names, every text field."""
+    """The app's log lines without secrets: the message, the request django.request names, the traceback (a
+    Resolver404 names the path), every text field. Both formatters print exc_text when exc_info is gone."""
 
     def filter(self, record):
         record.msg, record.args = record.getMessage(), ()
         if hasattr(record, "request"):
             record.request = repr(record.request)
+        if record.exc_info:
+            record.exc_text, record.exc_info = logging.Formatter().formatException(record.exc_info), None
         for key, value in list(vars(record).items()):
             if isinstance(value, str):
                 setattr(record, key, without_secrets(value))

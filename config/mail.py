@@ -8,7 +8,8 @@ import os
 from django.core.mail.backends import filebased
 
 
-def private(path, flags):
+def owner_only(path, flags):
+    """open()'s opener for a new file only its owner reads and writes."""
     return os.open(path, flags, 0o600)
 
 
@@ -22,7 +23,6 @@ class PrivateFileBackend(filebased.EmailBackend):
 
     def open(self):
         if self.stream is None:
-            self.stream = open(self._get_filename(), "ab", opener=private)
+            self.stream = open(self._get_filename(), "ab", opener=owner_only)
             return True
         return False
-

@@ -281,6 +281,10 @@ def test_the_apps_own_log_lines_name_no_secret(client):
     console.setFormatter(_json_formatter())  # as deployed: every extra field is in the line
     try:
         client.get(f"/laporan/PP-260001/ikuti/{SECRET}/")
+        try:
+            raise ValueError(f"while rendering /pemberitahuan/{SECRET}/berhenti/")
+        except ValueError:
+            logging.getLogger("reports").exception("failed")  # a traceback naming the path, as a 500's may
         logging.getLogger("reports").warning("seen %s", f"/pemberitahuan/{SECRET}/berhenti/",
                                              extra={"path": f"/laporan/PP-260001/ikuti/{SECRET}/data/"})
     finally:
@@ -290,4 +294,5 @@ def test_the_apps_own_log_lines_name_no_secret(client):
     assert {"Not Found: /laporan/PP-260001/ikuti/-/", "seen /pemberitahuan/-/berhenti/"} <= {
         line["message"] for line in lines}
     assert "/laporan/PP-260001/ikuti/-/data/" in [line.get("path") for line in lines]
+    assert any("while rendering /pemberitahuan/-/berhenti/" in line.get("exc_info", "") for line in lines)
     assert SECRET not in written.getvalue()
