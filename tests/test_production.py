@@ -242,7 +242,7 @@ def test_every_url_carrying_a_secret_loses_it_in_the_access_log():
         assert logsafe.without_secrets(public) == public
 
 
-def test_a_journey_through_the_production_server_leaves_no_secret_in_its_access_log(deployed, settings):
+def test_a_journey_through_the_production_server_leaves_no_secret_in_its_access_log(deployed):
     """File a report, open its private link and pages, follow it, confirm, answer and stop: gunicorn's access log
     (make run's --access-logfile -) names each request and none of the secrets."""
     web = requests.Session()
