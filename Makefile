@@ -28,8 +28,8 @@ run: setup var/secret-key
 	@export DEBUG=$${DEBUG:-false} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
 	{ $(PY) manage.py run_worker & worker=$$!; \
-	  $(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads 4 --access-logfile - & server=$$!; \
+	  $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) \
+		--worker-class gthread --threads 4 --access-logfile - & server=$$!; \
 	  trap 'kill $$worker $$server 2>/dev/null' INT TERM EXIT; wait -n $$worker $$server; }
 
 var/secret-key:

@@ -6,8 +6,10 @@ fresh checkout work on a development machine (docs/setup.md, "Configuration", li
 
 import hashlib
 import os
+import pwd
 from datetime import time
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -196,8 +198,19 @@ TEMPLATES = [
     },
 ]
 
+
+def local_database_url():
+    """The local cluster's database, as the current user; with the password config/setup-postgres.sh generated
+    for that role on a fresh machine, when it did (var/database-password, readable by its owner only)."""
+    password_file = BASE_DIR / "var" / "database-password"
+    if not password_file.exists():
+        return "postgis://127.0.0.1:5432/padangpanjang"
+    user = quote(pwd.getpwuid(os.geteuid()).pw_name)
+    return f"postgis://{user}:{quote(password_file.read_text().strip())}@127.0.0.1:5432/padangpanjang"
+
+
 # The current OS user on 127.0.0.1, as on the development and CI machines.
-DATABASE_URL = env_str("DATABASE_URL", "postgis://127.0.0.1:5432/padangpanjang")
+DATABASE_URL = env_str("DATABASE_URL", "") or local_database_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Our statements are short passes over indexed rows (a tile, a page, a range of an export): PostgreSQL's JIT
@@ -306,13 +319,20 @@ GEOCODER_URL = env_str("GEOCODER_URL", "")
 GEOCODER_TIMEOUT_S = env_int("GEOCODER_TIMEOUT_S", 3)
 GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "lapor-padangpanjang/1.0 (e-complain Kota Padang Panjang)")
 
-# Links in e-mails to reporters; e-mail goes to the console in development.
+# Links in e-mails to reporters.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail goes to the SMTP server EMAIL_HOST names; without one, to the console in development and, with DEBUG off,
+# to files under EMAIL_FILE_PATH that their owner only reads (config/mail.py; gunicorn warns at start-up): never
+# into the log, which would keep reporters' addresses and private links.
+_smtp_host = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if _smtp_host
+                        else "django.core.mail.backends.console.EmailBackend" if DEBUG
+                        else "config.mail.PrivateFileBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "e-complain@padangpanjang.go.id")
 # The SMTP server for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend. A bounded timeout: a mail
 # server that does not answer must not hold a crew member's request.
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_HOST = _smtp_host or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -490,7 +510,10 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # No secret path segment in a line (config/logsafe.py): django.request names the path of every 4xx and 5xx.
+    "filters": {"without_secrets": {"()": "config.logsafe.WithoutSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["without_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Pillow writes a photo's EXIF tags (the camera owner's name, the GPS position) into DEBUG lines while
     # re-encoding it: never, even with LOG_LEVEL=DEBUG.

@@ -3,15 +3,46 @@
 from django.contrib.gis.feeds import Feed, GeoAtom1Feed
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from geo.models import Kelurahan
+from reports.interop.xmltext import xml_text
 from reports.models import Report
 
 LATEST = 50
 
 
+class XMLTextGenerator(SimplerXMLGenerator):
+    """Writes text and attributes without the characters XML 1.0 forbids, where Django's raises (an answer 500)."""
+
+    def characters(self, content):
+        super().characters(xml_text(content) if content else content)
+
+    def startElement(self, name, attrs):
+        super().startElement(name, {key: xml_text(value) for key, value in (attrs or {}).items()})
+
+
+class ReportAtomFeed(GeoAtom1Feed):
+    """GeoRSS Atom whose every field passes through XMLTextGenerator, and whose summaries are plain text: a
+    report's words are the resident's, which a feed reader must not render as HTML (Django writes type="html")."""
+
+    def write(self, outfile, encoding):
+        # Atom1Feed.write, with our handler.
+        handler = XMLTextGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class CityFeed(Feed):
-    feed_type = GeoAtom1Feed
+    feed_type = ReportAtomFeed
+    author_name = "Lapor Padangpanjang"  # RFC 4287: a feed names its author unless every entry does
 
     def title(self, obj=None):
         return _("New reports in Padang Panjang")

@@ -4,7 +4,9 @@ more, and moving them between this machine's disk and a bucket.
 In production the app serves /media/ itself (so `make run` alone shows every photo, and every app server shows
 every photo of a shared bucket), or, with MEDIA_ACCEL_REDIRECT set and photos on disk, answers with an
 X-Accel-Redirect header and nginx sends the file from an `internal` location. Names are random and never
-reused, so a file may be cached for a year.
+reused, so a file may be cached for a year: a published photo of a public report only. A photo waiting for a
+dispatcher's review, any photo of a hidden report, and a file no photo names (a blurred photo's original) are a
+404 for the public and `private, no-store` for the staff who see its report.
 """
 
 import mimetypes
@@ -19,15 +21,32 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from reports.models import Photo
+from reports import roles
+from reports.models import Photo, Report
 
 CACHE_SECONDS = 365 * 86400
 PROGRESS_EVERY = 100  # files between two progress lines
 
 
+def audience(path, user):
+    """Who may have the file at `path`: "public" (a published photo of a public report), "staff" (another photo,
+    for a staff member who sees its report: Report.objects.visible_to), or None."""
+    photo = Photo.objects.filter(Q(image=path) | Q(thumbnail=path)).select_related("report").first()
+    if photo is None:
+        return None
+    if photo.published and not photo.report.hidden:
+        return "public"
+    if roles.is_staff_reader(user) and Report.objects.visible_to(user).filter(pk=photo.report_id).exists():
+        return "staff"
+    return None
+
+
 @require_safe
 def serve(request, path):
-    """GET /media/<path>: one stored file; never a directory listing."""
+    """GET /media/<path>: one photo's file, to whoever may see it (audience); never a directory listing."""
+    shown_to = audience(path, request.user)
+    if shown_to is None:
+        raise Http404("No such file.")
     try:
         stored = default_storage.open(path)
     except (FileNotFoundError, IsADirectoryError, SuspiciousOperation):  # also a path outside the storage
@@ -38,7 +57,10 @@ def serve(request, path):
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(path)
     else:
         response = FileResponse(stored, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
-    patch_cache_control(response, public=True, max_age=CACHE_SECONDS, immutable=True)
+    if shown_to == "public":
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS, immutable=True)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
     return response
 
 

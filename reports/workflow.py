@@ -105,9 +105,8 @@ def change_status(report, to_status, user, *, version, note="", public=None, pho
         raise Refused(_("Marking a report fixed needs a photo of the fix, taken on the spot."), "photo")
     if to_status == Status.DITOLAK and not note:
         raise Refused(_("Say why the report is rejected."), "note")
-    if to_status == Status.DUPLIKAT:
-        if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.status == Status.DUPLIKAT:
-            raise Refused(_("Give the code of the original report."), "duplicate_of")
+    if to_status == Status.DUPLIKAT and (duplicate_of is None or duplicate_of.pk == report.pk):
+        raise Refused(_("Give the code of the original report."), "duplicate_of")
     return _move(report, to_status, user, version=version, note=note, photo=photo, duplicate_of=duplicate_of,
                  public=roles.is_dispatcher(user) if public is None else public)
 
@@ -123,6 +122,8 @@ def partner_move(report, to_status, note):
 
 def _move(report, to_status, user, *, version, note, public, photo=None, duplicate_of=None):
     with files_removed_on_failure(), transaction.atomic():
+        if to_status == Status.DUPLIKAT:
+            _lock_for_merge(report, duplicate_of)
         now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
             status=to_status, version=F("version") + 1, updated=now,
@@ -159,6 +160,16 @@ def reopen_by_resident(report, note, photo=None):
         signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
+
+
+def _lock_for_merge(duplicate, original):
+    """Lock both reports in the order of their ids, then check the original as it is now: two dispatchers merging
+    A into B and B into A at once wait for each other instead of deadlocking, and the second finds its original
+    already a duplicate (no cycle, never both closed)."""
+    locked = Report.objects.select_for_update().filter(pk__in=[duplicate.pk, original.pk]).order_by("pk")
+    if {report.pk: report.status for report in locked}[original.pk] == Status.DUPLIKAT:
+        raise Refused(_("%(code)s is itself a duplicate: give the code of the original report.")
+                      % {"code": original.code}, "duplicate_of")
 
 
 def _move_supports(duplicate, original):

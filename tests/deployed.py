@@ -13,6 +13,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -33,13 +34,14 @@ class Server:
 def production_env(workdir, **extra):
     """The environment of a production process on the test database, its cache prefix and its own folders."""
     database = connection.settings_dict
-    url = f"postgis://{database['USER'] or ''}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/" \
-          f"{database['NAME']}"
+    password = f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    url = f"postgis://{quote(database['USER'] or '')}{password}@{database['HOST'] or '127.0.0.1'}:" \
+          f"{database['PORT'] or 5432}/{database['NAME']}"
     env = dict(
         os.environ, DEBUG="false", SECRET_KEY="test-only-" + "k" * 50, DATABASE_URL=url.replace("//@", "//"),
         ALLOWED_HOSTS="127.0.0.1,localhost", CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
         MEDIA_ROOT=str(workdir / "media"), STATIC_ROOT=str(workdir / "static"),
-        BASEMAP_CACHE_DIR=str(workdir / "basemap"), LOG_LEVEL="WARNING",
+        BASEMAP_CACHE_DIR=str(workdir / "basemap"), EMAIL_FILE_PATH=str(workdir / "mail"), LOG_LEVEL="WARNING",
     )
     env.update(extra)
     return env
@@ -62,8 +64,9 @@ def gunicorn(env, workdir, workers=2):
     log = workdir / f"gunicorn-{port}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"fd://{listener.fileno()}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--no-control-socket"],
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi",
+             "--bind", f"fd://{listener.fileno()}", "--workers", str(workers), "--worker-class", "gthread",
+             "--threads", "4", "--no-control-socket", "--access-logfile", "-"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()],
         )
     listener.close()  # gunicorn holds its own copy

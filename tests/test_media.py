@@ -8,11 +8,12 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from reports import photos
 from reports.filing import file_report
 from reports.models import Category, Photo, Report
-from tests.conftest import make_report, run
+from tests.conftest import make_report, run, staff_user, verified_login
 from tests.images import GANTING_GPS, photo_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,32 @@ def test_the_app_serves_a_photo_with_a_long_cache_and_never_a_listing(client):
     assert client.get("/media/../config/settings.py").status_code == 404
     assert client.get("/media/photos/2026/01/nothing.jpg").status_code == 404
     assert client.post(photo.image.url).status_code == 405
+
+
+def test_photos_the_public_may_not_see_are_a_404_and_staff_get_them_uncached(client, django_user_model, settings):
+    """A hidden report's photos and a photo waiting for review stay on disk for staff, never in a shared cache."""
+    settings.MEDIA_ACCEL_REDIRECT = "/_media/"  # as behind nginx: the app's answer decides, nginx only sends
+    hidden = make_report(with_photo=True, hidden=True).photos.get()
+    waiting = make_report(with_photo=True).photos.get()
+    Photo.objects.filter(pk=waiting.pk).update(published=False)
+    shown = make_report(with_photo=True).photos.get()
+    blurred_away = shown.image.name.replace(".jpg", "-asli.jpg")  # a file no photo names any more
+    settings.MEDIA_ROOT.joinpath(blurred_away).write_bytes(shown.image.read())
+    urls = [hidden.image.url, hidden.thumbnail.url, waiting.image.url, waiting.thumbnail.url]
+    for url in [*urls, f"/media/{blurred_away}"]:
+        assert client.get(url).status_code == 404, url
+    assert client.get(shown.image.url)["Cache-Control"] == "public, max-age=31536000, immutable"
+
+    other_crew = staff_user(django_user_model, "rina", "crew", "Tim Jalan Padang Panjang Barat")
+    for user in (staff_user(django_user_model, "dewi", "dispatcher"), staff_user(django_user_model, "bima", "planner"),
+                 staff_user(django_user_model, "andi", "crew", hidden.report.crew.name)):
+        staff = verified_login(Client(), user)
+        for url in urls:
+            answer = staff.get(url)
+            assert answer.status_code == 200 and answer["Cache-Control"] == "private, no-store", (user, url)
+        assert staff.get(f"/media/{blurred_away}").status_code == 404
+        assert staff.get(shown.image.url)["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert verified_login(Client(), other_crew).get(hidden.image.url).status_code == 404
 
 
 def test_with_nginx_in_front_the_app_names_the_file_for_it(client, settings):

@@ -214,19 +214,22 @@ def test_the_client_is_the_address_nginx_saw_not_the_one_it_claims(site):
 
 
 def test_the_access_log_keeps_no_private_token_nor_query(site):
-    """docs/privacy.md: a private link's token and a query (an Open311 api_key, a searched address) would sit in
-    the proxy's log for weeks; the log has the path, the private link's token replaced by a dash."""
+    """docs/privacy.md: a private link's token, a subscription's and a query (an Open311 api_key, a searched
+    address) would sit in the proxy's log for weeks; the log has the path, each token replaced by a dash."""
     site.get(f"{site.https}/laporan/PP-260001/ikuti/token-rahasia-123/data/")
     site.get(f"{site.http}/laporan/PP-260001/ikuti/token-rahasia-456/")
     site.get(f"{site.https}/open311/discovery.json?api_key=kunci-rahasia-789")
+    site.get(f"{site.https}/pemberitahuan/langganan-rahasia-321/berhenti/")
+    site.get(f"{site.https}/pemberitahuan/whatsapp/")
     expected = ['"GET /laporan/PP-260001/ikuti/-/data/" 404', '"GET /laporan/PP-260001/ikuti/-/" 301',
-                '"GET /open311/discovery.json" 403']
+                '"GET /open311/discovery.json" 403', '"GET /pemberitahuan/-/berhenti/"',
+                '"GET /pemberitahuan/whatsapp/"']
     # nginx writes a line once the answer is sent, so on a busy machine just after the client has it: read again
     # until the three are there.
     deadline = time.monotonic() + 30
     while not all(line in (logged := (site.folder / "site-access.log").read_text()) for line in expected):
         assert time.monotonic() < deadline, logged
-    for secret in ("token-rahasia-123", "token-rahasia-456", "kunci-rahasia-789"):
+    for secret in ("token-rahasia-123", "token-rahasia-456", "kunci-rahasia-789", "langganan-rahasia-321"):
         assert secret not in logged
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from geo.models import Kelurahan
 from jobs.models import Job
 from notify import events, timing
+from notify.feeds import ReportAtomFeed
 from notify.models import FixAnswer, Notice, Subscription
 from notify.tasks import ask_if_fixed
 from reports import photos, workflow
@@ -221,6 +222,43 @@ def test_atom_feeds_of_the_city_and_a_kelurahan_show_public_reports_only(client)
     kelurahan = client.get(f"/feed/kelurahan/{ganting.kelurahan.code}.atom").content.decode()
     assert ganting.code in kelurahan and (other.code in kelurahan) == (other.kelurahan_id == ganting.kelurahan_id)
     assert client.get("/feed/kelurahan/99.99.atom").status_code == 404
+
+
+# Every C0 and C1 control character; PostgreSQL keeps all but NUL, which the generator test below adds.
+CONTROLS = "".join(map(chr, [*range(0x01, 0x20), *range(0x7F, 0xA0)]))
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_feeds_carry_every_control_character_as_plain_text_xml_can_parse(client):
+    description = f"Lubang <b>besar</b> & dalam{CONTROLS}."
+    address = f"Jl. Sutan Syahrir{CONTROLS} No. 5"
+    report = make_report(description=description, address=address)
+    for url in ("/feed/laporan.atom", f"/feed/kelurahan/{report.kelurahan.code}.atom"):
+        response = client.get(url)
+        assert response.status_code == 200
+        feed = ElementTree.fromstring(response.content)
+        assert feed.find(f"{ATOM}author/{ATOM}name").text == "Lapor Padangpanjang"
+        [entry] = [e for e in feed.iter(f"{ATOM}entry") if report.code in e.find(f"{ATOM}title").text]
+        summary = entry.find(f"{ATOM}summary")
+        assert summary.get("type") == "text"
+        # (an XML parser reads a carriage return as a line feed)
+        assert summary.text == XML_FORBIDDEN.sub("", f"{address}. {description}").replace("\r", "\n")
+        assert "\x7f\x80" in summary.text and "\x9f" in summary.text  # XML 1.0 allows these
+
+
+def test_the_feed_generator_drops_what_xml_forbids_from_every_field():
+    forbidden = "\x00\x01\x0b\x0c\x1f\ud800\udfff\ufffe\uffff"
+    feed = ReportAtomFeed(title=f"Kota{forbidden}", link="http://testserver/", description="",
+                          author_name=f"Lapor{forbidden}")
+    feed.add_item(title=f"PP-1{forbidden}", link="http://testserver/laporan/PP-1/",
+                  description=f"Lubang{forbidden}\tdalam\n", categories=[f"Jalan{forbidden}"])
+    parsed = ElementTree.fromstring(feed.writeString("utf-8"))
+    entry = parsed.find(f"{ATOM}entry")
+    assert parsed.find(f"{ATOM}title").text == "Kota" and parsed.find(f"{ATOM}author/{ATOM}name").text == "Lapor"
+    assert entry.find(f"{ATOM}title").text == "PP-1"
+    assert entry.find(f"{ATOM}summary").text == "Lubang\tdalam\n"
+    assert entry.find(f"{ATOM}category").get("term") == "Jalan"
 
 
 def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_note_and_photo(client, dispatcher,

@@ -1,19 +1,26 @@
 """As deployed: the client behind a proxy, the TLS switch, a Redis outage, log lines, unlocalized values."""
 
+import io
 import json
 import logging
 import re
 import subprocess
 import sys
+import time
 
 import pytest
+import requests
 from django.conf import settings as project_settings
 from django.test import Client
 
+from config import logsafe
+from notify.models import Subscription
+from reports.models import Report
 from tests.conftest import make_report, staff_user
 from tests.deployed import production_env
-from tests.images import GANTING_GPS
-from tests.test_reports_api import file
+from tests.images import GANTING_GPS, photo_bytes
+from tests.test_reports_api import file, report_data
+from tests.test_role_table import routes
 from tests.test_tiles import features, get_tile, tile_of
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +192,107 @@ def test_pages_carry_a_content_security_policy_and_their_inline_scripts_its_nonc
     page = response.content.decode()
     inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", page)
     assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline)
+
+
+# E-mail with DEBUG off and no SMTP server: files their owner reads, never the log.
+
+def test_without_an_smtp_server_mail_goes_to_files_only_their_owner_reads(tmp_path):
+    answers = production_process("""
+import os, stat
+from django.conf import settings
+from django.core.mail import send_mail
+send_mail("Laporan PP-260001", "Tautan pribadi: /laporan/PP-260001/ikuti/tautan-rahasia/", None, ["budi@example.org"])
+folder = settings.EMAIL_FILE_PATH
+[name] = os.listdir(folder)
+modes = [stat.S_IMODE(os.stat(path).st_mode) for path in (folder, os.path.join(folder, name))]
+print(json.dumps({"backend": settings.EMAIL_BACKEND, "modes": modes,
+                  "text": open(os.path.join(folder, name)).read()}))
+""", tmp_path, EMAIL_HOST="")
+    assert answers["backend"] == "config.mail.PrivateFileBackend"
+    assert answers["modes"] == [0o700, 0o600]
+    assert "budi@example.org" in answers["text"] and "tautan-rahasia" in answers["text"]
+    with_server = production_process("""
+from django.conf import settings
+print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_HOST]))
+""", tmp_path, EMAIL_HOST="mail.padangpanjang.go.id")
+    assert with_server == ["django.core.mail.backends.smtp.EmailBackend", "mail.padangpanjang.go.id"]
+
+
+def test_gunicorn_warns_at_start_up_that_mail_is_written_to_files(deployed):
+    assert requests.get(f"{deployed.url}/healthz").status_code == 200  # a worker answers: the arbiter was ready
+    assert "No SMTP server is configured (EMAIL_HOST)" in deployed.log.read_text()
+
+
+# Access logs: no secret path segment, whichever the URL.
+
+SECRET = "RahasiaSekali_123-abc"
+
+
+def test_every_url_carrying_a_secret_loses_it_in_the_access_log():
+    # (Open311's tokens/<token> only names the public code a partner's POST made: no secret.)
+    carrying = [route for route in routes() if "<str:token>" in route and not route.startswith("open311/")]
+    assert len(carrying) >= 6  # a private link, its data and erasure pages; confirm, stop, "is it fixed?"
+    for route in carrying:
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SECRET if m[1] == "token" else "PP-260001", route)
+        for line in (url, f"GET {url}?lang=id HTTP/1.1", f"https://lapor.example.org{url}"):
+            assert SECRET not in logsafe.without_secrets(line), line
+            assert "/-/" in logsafe.without_secrets(line)
+    assert logsafe.without_secrets("/open311/requests.json?api_key=kunci&a=1") == "/open311/requests.json?api_key=-&a=1"
+    for public in ("/laporan/PP-260001/", "/pemberitahuan/", "/pemberitahuan/whatsapp/", "/feed/laporan.atom"):
+        assert logsafe.without_secrets(public) == public
+
+
+def test_a_journey_through_the_production_server_leaves_no_secret_in_its_access_log(deployed):
+    """File a report, open its private link and pages, follow it, confirm, answer and stop: gunicorn's access log
+    (make run's --access-logfile -) names each request and none of the secrets."""
+    web = requests.Session()
+    filed = web.post(f"{deployed.url}/api/v1/reports", data=report_data(photos=None),
+                     files={"photos": ("foto.jpg", photo_bytes(gps=GANTING_GPS), "image/jpeg")})
+    assert filed.status_code == 201, filed.text
+    report = Report.objects.get(code=filed.json()["code"])
+    private = f"/laporan/{report.code}/ikuti/{report.private_token}/"
+    for path in (private, f"{private}data/"):
+        assert web.get(deployed.url + path).status_code == 200
+    page = web.get(f"{deployed.url}/laporan/{report.code}/").text
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    web.post(f"{deployed.url}/laporan/{report.code}/langganan/",
+             data={"csrfmiddlewaretoken": csrf, "channel": "email", "email": "ikut@example.org"})
+    subscription = Subscription.objects.get(report=report, address="ikut@example.org")
+    for path in (subscription.confirm_url(), subscription.fixed_url(), subscription.stop_url()):
+        web.get(deployed.url + path)
+    web.get(f"{deployed.url}/open311/discovery.json?api_key=kunci-rahasia-789")
+    secrets = [report.private_token, subscription.token, "kunci-rahasia-789"]
+    expected = [f'"GET /laporan/{report.code}/ikuti/-/data/" 200', f'"POST /laporan/{report.code}/langganan/"',
+                '"GET /pemberitahuan/-/konfirmasi/"', '"GET /pemberitahuan/-/berhenti/"',
+                '"GET /open311/discovery.json"']
+    # gunicorn writes a line once the answer is sent: read again until the last ones are there.
+    deadline = time.monotonic() + 30
+    while not all(line in (logged := deployed.log.read_text()) for line in expected):
+        assert time.monotonic() < deadline, logged
+    for secret in secrets:
+        assert secret not in logged
+
+
+def test_the_apps_own_log_lines_name_no_secret(client):
+    """django.request logs the path of every 4xx and 5xx; an extra field may hold a path too."""
+    [console] = [handler for handler in logging.getLogger().handlers if handler.name == "console"]
+    stream, formatter, written = console.stream, console.formatter, io.StringIO()
+    console.setStream(written)
+    console.setFormatter(_json_formatter())  # as deployed: every extra field is in the line
+    try:
+        client.get(f"/laporan/PP-260001/ikuti/{SECRET}/")
+        try:
+            raise ValueError(f"while rendering /pemberitahuan/{SECRET}/berhenti/")
+        except ValueError:
+            logging.getLogger("reports").exception("failed")  # a traceback naming the path, as a 500's may
+        logging.getLogger("reports").warning("seen %s", f"/pemberitahuan/{SECRET}/berhenti/",
+                                             extra={"path": f"/laporan/PP-260001/ikuti/{SECRET}/data/"})
+    finally:
+        console.setStream(stream)
+        console.setFormatter(formatter)
+    lines = [json.loads(line) for line in written.getvalue().splitlines()]
+    assert {"Not Found: /laporan/PP-260001/ikuti/-/", "seen /pemberitahuan/-/berhenti/"} <= {
+        line["message"] for line in lines}
+    assert "/laporan/PP-260001/ikuti/-/data/" in [line.get("path") for line in lines]
+    assert any("while rendering /pemberitahuan/-/berhenti/" in line.get("exc_info", "") for line in lines)
+    assert SECRET not in written.getvalue()

@@ -1,11 +1,14 @@
 """The status workflow through POST /api/v1/reports/<code>/status: roles, transitions, proof of the fix, conflicts."""
 
+import threading
 
 import pytest
 from django.core import mail
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
+from reports import workflow
 from reports.models import Photo, Report, Status
 from reports.roles import CREW, DISPATCHER, PLANNER
 from reports.services import add_support
@@ -141,6 +144,53 @@ def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
     assert (original.support_count, copy.support_count) == (2, 0)
     bad = move(client, people["dispatcher"], make_report(email=WARGA), "duplikat", duplicate_of="PP-999999")
     assert bad.status_code == 400 and "no report PP-999999" in bad.json()["duplicate_of"][0]
+
+
+def merge_at_once(dispatcher, pairs):
+    """Each (duplicate, original) merged by its own thread on its own connection, all let go at the same moment;
+    what each caller got: "merged", or the field a refusal names, or the error itself."""
+    barrier, outcomes = threading.Barrier(len(pairs)), {}
+
+    def merge(duplicate, original):
+        try:
+            barrier.wait()
+            workflow.change_status(duplicate, Status.DUPLIKAT, dispatcher, version=duplicate.version,
+                                   duplicate_of=original)
+            outcomes[duplicate.code] = "merged"
+        except workflow.Refused as refusal:
+            outcomes[duplicate.code] = refusal.field
+        except Exception as error:  # a deadlock or anything else that would reach the dispatcher as a 5xx
+            outcomes[duplicate.code] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_merged_into_each_other_at_once_one_merge_wins_without_a_deadlock(city, people):
+    for _ in range(4):  # the race was lost 3 times in 8
+        first, second = make_report(email=WARGA), make_report(email=WARGA, north=0.00005)
+        outcomes = merge_at_once(people["dispatcher"], [(first, second), (second, first)])
+        assert sorted(outcomes.values()) == ["duplicate_of", "merged"], outcomes
+        statuses = dict(Report.objects.filter(pk__in=[first.pk, second.pk]).values_list("code", "status"))
+        assert sorted(statuses.values()) == [Status.BARU, Status.DUPLIKAT]
+        merged = Report.objects.get(status=Status.DUPLIKAT, pk__in=[first.pk, second.pk])
+        assert merged.duplicate_of.status == Status.BARU and merged.history.filter(to_status="duplikat").count() == 1
+
+
+def test_a_report_is_not_merged_into_a_duplicate(people):
+    original, copy, third = make_report(), make_report(north=0.00005), make_report(north=0.0001)
+    workflow.change_status(copy, Status.DUPLIKAT, people["dispatcher"], version=copy.version, duplicate_of=original)
+    with pytest.raises(workflow.Refused, match=f"{copy.code} is itself a duplicate"):
+        workflow.change_status(third, Status.DUPLIKAT, people["dispatcher"], version=third.version,
+                               duplicate_of=copy)
+    assert Report.objects.get(pk=third.pk).status == Status.BARU
 
 
 def test_the_api_takes_a_token(client, people):

@@ -8,7 +8,6 @@ a request filed here goes through the same form, lookup and rate limit as one fr
 import hashlib
 import json
 import logging
-import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -27,6 +26,7 @@ from geo.models import Generation
 from reports import filing, ratelimit, remote_media, representation
 from reports.api.params import parse_moment
 from reports.forms import ReportForm
+from reports.interop.xmltext import xml_text
 from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Report, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 # Our form's field names as Open311 calls them, for error messages a client can act on.
 FIELD_NAMES = {"category": "service_code", "lon": "long", "photos": "media_url", "name": "first_name"}
-# Characters XML 1.0 cannot carry at all (control characters but tab and line breaks, lone surrogates).
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # XML list elements and the name of each item in them.
 XML_ITEMS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
 
@@ -93,7 +91,7 @@ def _xml_append(parent, tag, value):
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = NOT_IN_XML.sub("", str(value))
+        element.text = xml_text(value)
 
 
 def error_response(fmt, code, description):

@@ -1,0 +1,34 @@
+"""gunicorn's settings for this app: `gunicorn -c config/gunicorn.conf.py config.wsgi --bind …` (`make run`, the
+systemd unit in docs/production.md, tests/deployed.py)."""
+
+import os
+
+from gunicorn import glogging
+
+from config.logsafe import without_secrets
+
+
+class AccessLogger(glogging.Logger):
+    """gunicorn's logger whose access lines hold no secret in any field a log format can name: the request line,
+    the path, the query, the referer, any header (config/logsafe.py)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: without_secrets(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+
+logger_class = AccessLogger
+# The access log as nginx keeps it (config/nginx.conf.template): the path without its query (an Open311 api_key,
+# an address searched for) nor a secret segment; no referer (a private page's address).
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s "%(a)s"'
+
+
+def when_ready(server):
+    """Say so at start-up when e-mail is written to files, not sent: nobody would hear back (config/mail.py)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    if settings.EMAIL_BACKEND == "config.mail.PrivateFileBackend":
+        server.log.warning("No SMTP server is configured (EMAIL_HOST): e-mail is not sent but written to files "
+                           "in %s, readable by their owner only (docs/production.md, \"Environment\").",
+                           settings.EMAIL_FILE_PATH)
