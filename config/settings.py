@@ -317,7 +317,6 @@ LOOKUP_TOLERANCE_M = env_int("LOOKUP_TOLERANCE_M", 50)
 # Geocoding (Nominatim protocol). Empty: addresses fall back to "Kelurahan X, Kecamatan Y".
 GEOCODER_URL = env_str("GEOCODER_URL", "")
 GEOCODER_TIMEOUT_S = env_int("GEOCODER_TIMEOUT_S", 3)
-GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "lapor-padangpanjang/1.0 (e-complain Kota Padang Panjang)")
 
 # Links in e-mails to reporters.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
@@ -346,12 +345,18 @@ OPEN311_KEY_PER_HOUR = env_int("OPEN311_KEY_PER_HOUR", 600)
 OPEN311_SENDER_PER_HOUR = env_int("OPEN311_SENDER_PER_HOUR", 10)
 SUPPORTS_PER_HOUR = env_int("SUPPORTS_PER_HOUR", 30)
 
-# Open311 GeoReport v2: who we are to other systems. A media_url is fetched only from public
-# addresses unless OPEN311_MEDIA_PRIVATE_OK (tests, or a client inside the city's own network).
+# Open311 GeoReport v2: who we are to other systems; how long fetching a media_url may take, all of it.
 OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "padangpanjang.go.id")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "e-complain@padangpanjang.go.id")
-OPEN311_MEDIA_PRIVATE_OK = env_bool("OPEN311_MEDIA_PRIVATE_OK", False)
 OPEN311_MEDIA_TIMEOUT_S = env_int("OPEN311_MEDIA_TIMEOUT_S", 10)
+
+# Calls to other systems (config/outbound.py). Who we say we are: tile servers' and Nominatim's usage policies ask
+# for an application that names itself and how to reach it (each call adds its purpose). URLs that come from
+# outside (a media_url, LAPOR!'s attachments, browsers' push endpoints) reach public addresses only, unless
+# OUTSIDE_URLS_ALLOW_PRIVATE (tests, or partners inside the city's own network; formerly OPEN311_MEDIA_PRIVATE_OK,
+# still read).
+OUTBOUND_USER_AGENT = env_str("OUTBOUND_USER_AGENT", f"LaporPadangpanjang/1.0 (+{SITE_URL})")
+OUTSIDE_URLS_ALLOW_PRIVATE = env_bool("OUTSIDE_URLS_ALLOW_PRIVATE", env_bool("OPEN311_MEDIA_PRIVATE_OK", False))
 # Redis is a cache, not a single point of failure: when it does not answer, reads miss and writes are dropped
 # (logged by the `cache` logger), so filing goes on, limits let requests through, tiles and figures are computed.
 CACHES = {
@@ -408,7 +413,7 @@ LAPOR_PULL_SECONDS = env_int("LAPOR_PULL_SECONDS", 300)
 LAPOR_FIRST_PULL_DAYS = env_int("LAPOR_FIRST_PULL_DAYS", 7)
 LAPOR_DEFAULT_CATEGORY = env_str("LAPOR_DEFAULT_CATEGORY", "jalan-berlubang")
 LAPOR_DEFAULT_TOPIC = env_str("LAPOR_DEFAULT_TOPIC", "")
-# Each call to LAPOR! or a partner's Open311 endpoint waits at most this long for an answer.
+# Each call to LAPOR! or a partner's Open311 endpoint takes at most this long, all of it.
 FORWARDING_TIMEOUT_S = env_int("FORWARDING_TIMEOUT_S", 10)
 # How often the partners' Open311 status of forwarded reports is read back.
 OPEN311_PARTNER_POLL_SECONDS = env_int("OPEN311_PARTNER_POLL_SECONDS", 300)
@@ -435,7 +440,7 @@ ALERT_RADIUS_M = env_int("ALERT_RADIUS_M", 500)
 # "Sudah diperbaiki?": this many days after a report is marked fixed, asked each day at FIX_QUESTION_AT.
 FIX_QUESTION_DAYS = env_int("FIX_QUESTION_DAYS", 14)
 FIX_QUESTION_AT = time.fromisoformat(env_str("FIX_QUESTION_AT", "09:00"))
-# Timeout of a call to a message gateway (WhatsApp, SMS, web push).
+# How long a call to a message gateway (WhatsApp, SMS, web push) may take, all of it.
 NOTIFY_HTTP_TIMEOUT_S = env_int("NOTIFY_HTTP_TIMEOUT_S", 10)
 # Messages to phones: "whatsapp" (the WhatsApp Business Platform's Cloud API), "sms" (a plain-HTTP SMS gateway),
 # or empty: off, and the report form offers e-mail only.
@@ -474,8 +479,6 @@ BASEMAP_CACHE_MB = env_int("BASEMAP_CACHE_MB", 1024)
 # How long a tile is kept when the upstream's answer carries no Cache-Control or Expires.
 BASEMAP_DEFAULT_MAX_AGE = env_int("BASEMAP_DEFAULT_MAX_AGE", 7 * 86400)
 BASEMAP_TIMEOUT_S = env_int("BASEMAP_TIMEOUT_S", 5)
-# Tile servers' usage policies ask for an application that says who it is and how to reach it.
-BASEMAP_USER_AGENT = env_str("BASEMAP_USER_AGENT", f"LaporPadangpanjang/1.0 (+{SITE_URL})")
 
 # Padangpanjang: the admin maps open on the city.
 LEAFLET_CONFIG = {

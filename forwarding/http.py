@@ -1,29 +1,27 @@
-"""JSON (or form) requests to an outside system, and the three ways one goes wrong, for the adapters.
+"""JSON (or form) requests to an outside system, through the one HTTP client (config/outbound.py), and the three
+ways one goes wrong, for the adapters.
 
-- `Unavailable`: down, too slow (FORWARDING_TIMEOUT_S), a 5xx, an answer that is not what the contract says:
-  the job fails and the queue tries again later.
+- `Unavailable`: down, too slow (FORWARDING_TIMEOUT_S, the whole call), a 5xx, an answer that is not what the
+  contract says, or one that came from another host than the one called (a redirect elsewhere: the token is not
+  sent there, and what that host says is not the system's word): the job fails and the queue tries again later.
 - `Unauthorized`: a 401 or 403: the token or key is wrong; the system is paused (forwarding.delivery).
 - any other answer is given back for the adapter to read (LAPOR!'s 409 is a success).
 """
 
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from django.conf import settings
+from config import outbound
 
 logger = logging.getLogger(__name__)
 
 
-class Unavailable(Exception):
+class Unavailable(outbound.Error):
     pass
 
 
-class Unauthorized(Exception):
+class Unauthorized(outbound.Error):
     pass
 
 
@@ -34,37 +32,33 @@ class Answer:
     date: object  # the server's clock (its Date header), or None
 
 
-def call(method, url, *, headers=(), json_body=None, form=None, upstream="partner"):
-    """One request; the answer's JSON read. Raises Unavailable or Unauthorized."""
-    headers = {"Accept": "application/json", "User-Agent": settings.GEOCODER_USER_AGENT, **dict(headers)}
-    body = None
-    if json_body is not None:
-        body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
-    elif form is not None:
-        body = urllib.parse.urlencode(form, doseq=True).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+def call(method, url, *, upstream, headers=(), json_body=None, form=None):
+    """One request for `upstream` ("lapor" or "open311_partner", its purpose in config.outbound); the answer's
+    JSON read. Raises Unavailable or Unauthorized."""
     try:
-        with urllib.request.urlopen(request, timeout=settings.FORWARDING_TIMEOUT_S) as response:
-            status, raw, date = response.status, response.read(), response.headers.get("Date")
-    except urllib.error.HTTPError as error:
-        status, raw, date = error.code, error.read(), error.headers.get("Date")
-    except (urllib.error.URLError, OSError, ValueError) as error:
+        answer = outbound.request(method, url, upstream, headers={"Accept": "application/json", **dict(headers)},
+                                  json=json_body, form=form)
+    except outbound.Error as error:
         logger.warning("%s does not answer: %s", upstream, type(error).__name__,
                        extra={"event": "upstream_error", "upstream": upstream})
         raise Unavailable(f"{method} {url}: {type(error).__name__}: {error}") from None
-    if status in (401, 403):
-        logger.error("%s refuses our credentials (%s)", upstream, status,
+    if not outbound.same_host(url, answer.url):
+        logger.warning("%s redirects to another host", upstream, extra={"event": "upstream_error",
+                                                                         "upstream": upstream})
+        raise Unavailable(f"{method} {url}: answered from another host ({answer.url})")
+    if answer.status in (401, 403):
+        logger.error("%s refuses our credentials (%s)", upstream, answer.status,
                      extra={"event": "upstream_unauthorized", "upstream": upstream})
-        raise Unauthorized(f"{method} {url}: HTTP {status}")
-    if status >= 500:
-        logger.warning("%s answers %s", upstream, status, extra={"event": "upstream_error", "upstream": upstream})
-        raise Unavailable(f"{method} {url}: HTTP {status}")
+        raise Unauthorized(f"{method} {url}: HTTP {answer.status}")
+    if answer.status >= 500:
+        logger.warning("%s answers %s", upstream, answer.status,
+                       extra={"event": "upstream_error", "upstream": upstream})
+        raise Unavailable(f"{method} {url}: HTTP {answer.status}")
     try:
-        data = json.loads(raw) if raw.strip() else None
+        data = answer.json()
     except ValueError:
-        raise Unavailable(f"{method} {url}: HTTP {status}, not JSON") from None
-    return Answer(status, data, _date(date))
+        raise Unavailable(f"{method} {url}: HTTP {answer.status}, not JSON") from None
+    return Answer(answer.status, data, _date(answer.headers.get("Date")))
 
 
 def _date(header):

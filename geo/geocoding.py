@@ -1,8 +1,9 @@
 """Addresses from coordinates and coordinates from addresses, through geopy (Nominatim protocol).
 
-GEOCODER_URL names the service (empty: no geocoding). Every call has a short
-timeout. A search that fails finds nothing (a resident is waiting for it); a
-reverse lookup that fails raises Unavailable, so the job asking it is retried.
+GEOCODER_URL names the service (empty: no geocoding). geopy builds the requests; the one HTTP client
+(config/outbound.py) sends them (geo/geopy_adapter.py), each within GEOCODER_TIMEOUT_S, all of it. A search that
+fails finds nothing (a resident is waiting for it); a reverse lookup that fails raises Unavailable, so the job
+asking it is retried.
 """
 
 import logging
@@ -25,12 +26,15 @@ def _geocoder():
         return None
     from geopy.geocoders import Nominatim
 
+    from geo.geopy_adapter import OutboundAdapter
+
     url = urlsplit(settings.GEOCODER_URL)
     return Nominatim(
         domain=url.netloc + url.path.rstrip("/"),
         scheme=url.scheme or "https",
-        user_agent=settings.GEOCODER_USER_AGENT,
+        user_agent=settings.OUTBOUND_USER_AGENT,  # the client sends its own, with the purpose
         timeout=settings.GEOCODER_TIMEOUT_S,
+        adapter_factory=OutboundAdapter,
     )
 
 

@@ -9,15 +9,16 @@ import base64
 import json
 import logging
 import re
+import time
+import urllib.parse
 
-import urllib3
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from config import outbound
 from notify.models import PHONE_CHANNELS, Channel
 
 logger = logging.getLogger(__name__)
-http = urllib3.PoolManager(retries=False)
 
 
 class Temporary(Exception):
@@ -75,20 +76,19 @@ def send_email(to, letter):
     return ""
 
 
-def post_json(url, payload, token):
-    """POST JSON with a bearer token; the answer's JSON. 5xx, 429 and no answer are Temporary, other 4xx
-    Permanent."""
+def post_json(url, payload, token, purpose):
+    """POST JSON with a bearer token (config/outbound.py, `purpose` "whatsapp" or "sms"); the answer's JSON. 5xx,
+    429 and no answer are Temporary, other 4xx Permanent."""
     try:
-        response = http.request("POST", url, body=json.dumps(payload).encode(), timeout=settings.NOTIFY_HTTP_TIMEOUT_S,
-                                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    except urllib3.exceptions.HTTPError as error:
-        raise Temporary(type(error).__name__) from error
+        response = outbound.request("POST", url, purpose, json=payload, headers={"Authorization": f"Bearer {token}"})
+    except outbound.Error as error:
+        raise Temporary(f"{type(error).__name__}: {error}") from error
     if response.status == 429 or response.status >= 500:
         raise Temporary(f"HTTP {response.status}")
     if response.status >= 400:
-        raise Permanent(f"HTTP {response.status}: {response.data[:300].decode(errors='replace')}")
+        raise Permanent(f"HTTP {response.status}: {response.content[:300].decode(errors='replace')}")
     try:
-        return json.loads(response.data or b"{}")
+        return response.json() or {}
     except ValueError:
         return {}
 
@@ -99,13 +99,13 @@ def send_whatsapp(to, language, letter):
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
         "template": {"name": settings.WHATSAPP_TEMPLATE, "language": {"code": language}, "components": [
             {"type": "body", "parameters": [{"type": "text", "text": letter.one_line()[:1024]}]}]},
-    }, settings.WHATSAPP_TOKEN)
+    }, settings.WHATSAPP_TOKEN, "whatsapp")
     return ((answer.get("messages") or [{}])[0].get("id") or "")[:200]
 
 
 def send_sms(to, letter):
     answer = post_json(settings.SMS_GATEWAY_URL, {"to": to, "from": settings.SMS_SENDER, "text": letter.text()},
-                       settings.SMS_GATEWAY_TOKEN)
+                       settings.SMS_GATEWAY_TOKEN, "sms")
     return str(answer.get("id") or "")[:200]
 
 
@@ -126,23 +126,35 @@ def base64url(data):
 
 
 def send_push(subscription, letter):
-    """Encrypted for the browser (RFC 8291) and signed with our VAPID key (RFC 8292); a push service that says
-    the subscription is gone (404, 410) is Permanent."""
-    from pywebpush import WebPushException, webpush
+    """Encrypted for the browser (RFC 8291, pywebpush's encoding) and signed with our VAPID key (RFC 8292), sent
+    through the one HTTP client as a URL from outside: the endpoint must still be a public address, and a push
+    service slower than NOTIFY_HTTP_TIMEOUT_S is given up. A push service that says the subscription is gone (404,
+    410), or an endpoint we do not call, is Permanent."""
+    from py_vapid import Vapid
+    from pywebpush import WebPusher, WebPushException
 
+    endpoint = subscription.address
+    text = json.dumps({"title": letter.subject, "body": letter.paragraphs[0], "url": letter.link})
     try:
-        response = webpush(
-            {"endpoint": subscription.address, "keys": subscription.push_keys},
-            json.dumps({"title": letter.subject, "body": letter.paragraphs[0], "url": letter.link}),
-            vapid_private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY, vapid_claims={"sub": settings.WEBPUSH_CONTACT},
-            timeout=settings.NOTIFY_HTTP_TIMEOUT_S, ttl=86400)
-    except WebPushException as error:
-        status = error.response.status_code if error.response is not None else None
-        if status in (404, 410):
-            raise Permanent(f"push subscription gone (HTTP {status})") from error
-        if status is not None and 400 <= status < 500 and status != 429:
-            raise Permanent(f"HTTP {status}") from error
-        raise Temporary(f"HTTP {status}") from error
-    except Exception as error:  # requests' connection errors
-        raise Temporary(type(error).__name__) from error
+        body = WebPusher({"endpoint": endpoint, "keys": subscription.push_keys}).encode(text.encode())["body"]
+    except (WebPushException, ValueError) as error:
+        raise Permanent(f"the browser's keys do not work: {error}") from error
+    parts = urllib.parse.urlsplit(endpoint)
+    headers = Vapid.from_string(private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY).sign({
+        "aud": f"{parts.scheme}://{parts.netloc}", "sub": settings.WEBPUSH_CONTACT,
+        "exp": int(time.time()) + 12 * 3600})
+    headers.update({"Content-Encoding": "aes128gcm", "TTL": "86400"})
+    try:
+        response = outbound.request("POST", endpoint, "push", headers=headers, body=body)
+    except outbound.Refused as refusal:
+        raise Permanent(f"push endpoint refused: {refusal}") from refusal
+    except outbound.Error as error:
+        raise Temporary(f"{type(error).__name__}: {error}") from error
+    status = response.status
+    if status in (404, 410):
+        raise Permanent(f"push subscription gone (HTTP {status})")
+    if 400 <= status < 500 and status != 429:
+        raise Permanent(f"HTTP {status}")
+    if not 200 <= status < 300:
+        raise Temporary(f"HTTP {status}")
     return response.headers.get("Location", "")[:200]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config import outbound
 from geo import lookup
 from notify import channels, fixes, subscriptions
 from notify.forms import AlertForm, FixAnswerForm, FollowForm
@@ -80,6 +81,11 @@ def follow_by_push(request, code):
     if not allow(request):
         return JsonResponse({"error": _("Too many requests from this connection; please try again in an hour.")},
                             status=429)
+    try:
+        outbound.check_outside_url(endpoint)  # sending checks again: the name may point elsewhere by then
+    except outbound.Refused:
+        return JsonResponse({"endpoint": [_("The endpoint must be a public address on the internet, not one in a "
+                                            "private or local network.")]}, status=400)
     subscriptions.follow_by_push(report, endpoint, keys)
     return JsonResponse({"following": report.code}, status=201)
 

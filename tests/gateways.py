@@ -91,12 +91,14 @@ class FakeSms(FakeGateway):
 
 class FakePushService(LocalServer):
     """A browser's push service: takes the encrypted POST of a push message (RFC 8030), checks the VAPID
-    signature's key (RFC 8292), decrypts the body with the browser's keys (RFC 8291) and keeps what it read."""
+    signature's key (RFC 8292), decrypts the body with the browser's keys (RFC 8291) and keeps what it read.
+    `arrivals` counts every request that reached it; with `trickle` set, it answers a byte every 0.1 s (10 s)."""
 
     def __init__(self, vapid_public_key):
         from cryptography.hazmat.primitives.asymmetric import ec
 
         self.vapid_public_key, self.received, self.failures = vapid_public_key, [], []
+        self.arrivals, self.trickle = 0, False
         self.browser_key = ec.generate_private_key(ec.SECP256R1())
         self.auth = b"0123456789abcdef"  # the browser's auth secret: any 16 bytes
         super().__init__()
@@ -115,7 +117,10 @@ class FakePushService(LocalServer):
         import http_ece
 
         arrived = time.time()
+        self.arrivals += 1
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        if self.trickle:
+            return self.answer_slowly(request)
         authorization = request.headers.get("Authorization", "")
         if not authorization.startswith("vapid t=") or f"k={self.vapid_public_key}" not in authorization:
             return self.reply(request, 401, b"no VAPID signature of the expected key")
@@ -126,3 +131,14 @@ class FakePushService(LocalServer):
         plain = http_ece.decrypt(body, private_key=self.browser_key, auth_secret=self.auth, version="aes128gcm")
         self.received.append({"path": request.path, "json": json.loads(plain), "at": arrived})
         self.reply(request, 201, headers=[("Location", f"{self.url}/message/{len(self.received)}")])
+
+    def answer_slowly(self, request):
+        try:
+            for byte in b"HTTP/1.0 201 Created\r\n" + b"X-Slow: 1\r\n" * 10:
+                if not self.trickle:
+                    return
+                request.wfile.write(bytes([byte]))
+                request.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the client gave up

@@ -1,4 +1,5 @@
-"""An HTTP server on 127.0.0.1 in a thread: the outside service a test talks to (geocoder, photo host, tiles)."""
+"""An HTTP server on 127.0.0.1 in a thread: the outside service a test talks to (geocoder, photo host, tiles).
+Another loopback address (`host="127.0.0.2"`) stands for another host."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,7 +9,7 @@ class LocalServer:
     """Subclasses answer each GET and POST in `handle(request)`, a BaseHTTPRequestHandler; `url` is the server's
     root. With `tls` (an ssl.SSLContext with its certificate loaded), the server speaks HTTPS."""
 
-    def __init__(self, tls=None):
+    def __init__(self, tls=None, host="127.0.0.1"):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -21,10 +22,10 @@ class LocalServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle(self, request):

@@ -13,12 +13,12 @@ ADDRESS = "Jalan Sutan Syahrir, Ganting, Padang Panjang, Sumatera Barat"
 class FakeNominatim(LocalServer):
     """Answers /reverse and /search like Nominatim's JSON API; `release` holds answers until it is set.
 
-    `times` holds when each request arrived (time.monotonic()); `address` None answers /reverse as Nominatim does
-    where it knows no address.
+    `times` holds when each request arrived (time.monotonic()), `agents` its User-Agent; `address` None answers
+    /reverse as Nominatim does where it knows no address.
     """
 
     def __init__(self):
-        self.requests = []
+        self.requests, self.agents = [], []
         self.times = []
         self.address = ADDRESS
         self.release = threading.Event()
@@ -30,6 +30,7 @@ class FakeNominatim(LocalServer):
         url = urlsplit(request.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.requests.append((url.path, query))
+        self.agents.append(request.headers.get("User-Agent"))
         self.release.wait(10)
         if url.path == "/reverse" and self.address is None:
             body = {"error": "Unable to geocode"}

@@ -21,7 +21,7 @@ def upstream(settings):
     server = FakeTileServer()
     settings.BASEMAP_URL = server.url
     settings.BASEMAP_TIMEOUT_S = 2
-    settings.BASEMAP_USER_AGENT = "LaporPadangpanjang/1.0 (+https://lapor.example)"
+    settings.OUTBOUND_USER_AGENT = "LaporPadangpanjang/1.0 (+https://lapor.example)"
     yield server
     server.close()
 
@@ -33,7 +33,7 @@ def test_a_tile_is_fetched_once_then_served_from_the_disk(client, upstream):
     again = client.get("/tiles/basemap/14/12761/8213.png")
     assert again.content == first.content and again["X-Basemap"] == "cache"
     assert upstream.paths() == ["/14/12761/8213.png"]
-    assert upstream.requests[0][1]["User-Agent"] == "LaporPadangpanjang/1.0 (+https://lapor.example)"
+    assert upstream.requests[0][1]["User-Agent"] == "LaporPadangpanjang/1.0 (+https://lapor.example) basemap"
     assert "public" in again["Cache-Control"] and 3500 < int(again["Cache-Control"].split("max-age=")[1]) <= 3600
 
 

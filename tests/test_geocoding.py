@@ -49,6 +49,7 @@ def test_a_job_gives_the_report_its_street_address(client, nominatim):
     assert report.address == ADDRESS
     path, query = nominatim.requests[-1]
     assert path == "/reverse" and float(query["lat"]) == pytest.approx(GANTING_GPS[0])
+    assert nominatim.agents[-1].endswith(") geocoder")  # sent by the one HTTP client (config/outbound.py)
 
 
 def test_without_a_geocoder_no_job_is_enqueued(client, settings):

@@ -18,6 +18,7 @@ from reports.models import Category, Photo, Report, Status
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs, staff_user
 from tests.fake_lapor import TOKEN, FakeLapor
 from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.localserver import LocalServer
 from tests.nominatim import FakeNominatim
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def lapor(settings):
     server = FakeLapor()
     settings.LAPOR_URL, settings.LAPOR_TOKEN, settings.FORWARDING_TIMEOUT_S = server.url, TOKEN, 1
-    settings.SITE_URL, settings.OPEN311_MEDIA_PRIVATE_OK = "https://lapor.padangpanjang.go.id", True
+    settings.SITE_URL, settings.OUTSIDE_URLS_ALLOW_PRIVATE = "https://lapor.padangpanjang.go.id", True
     Route.objects.create(category=Category.objects.get(slug="jalan"), link=delivery.lapor_link(), code="T-JALAN")
     yield server
     server.close()
@@ -300,6 +301,56 @@ def test_next_is_followed_only_on_lapors_host(lapor):
     assert elsewhere.requests == [] and not Disposition.objects.exists()
     assert Job.objects.get(task="forwarding.lapor_pull", state="queued").attempts == 1
     elsewhere.close()
+
+
+class Elsewhere(LocalServer):
+    """Another host (127.0.0.2) that answers anything with a page of complaints; `authorization` keeps the header
+    of each request that reached it."""
+
+    def __init__(self):
+        self.authorization = []
+        super().__init__(host="127.0.0.2")
+
+    def handle(self, request):
+        self.authorization.append(request.headers.get("Authorization", ""))
+        page = {"items": [disposition("LP-ASING")], "next": None}
+        self.reply(request, 200, json.dumps(page).encode(), "application/json")
+
+
+@pytest.fixture
+def elsewhere(lapor):
+    server = Elsewhere()
+    original = lapor.route
+
+    def redirect_elsewhere(request, url):
+        if url.path in ("/dispositions", "/complaints"):
+            return lapor.reply(request, 307, headers=[("Location", f"{server.url}{url.path}")])
+        return original(request, url)
+
+    lapor.route = redirect_elsewhere
+    yield server
+    server.close()
+
+
+def test_a_redirect_to_another_host_gets_no_token_and_is_not_taken_as_lapors_answer(lapor, elsewhere):
+    """A redirect cannot get round the `next` check: the token stays home, and what another host says is not
+    LAPOR!'s word (the pull fails and is tried again; LAPOR! is not paused)."""
+    Job.objects.filter(task="forwarding.lapor_pull").delete()
+    queue.enqueue("forwarding.lapor_pull")
+    run_jobs()
+    assert elsewhere.authorization == [""]
+    assert not Disposition.objects.exists() and Link.objects.get(kind="lapor").paused_since is None
+    job = Job.objects.get(task="forwarding.lapor_pull", state="queued")
+    assert job.attempts == 1 and "another host" in job.last_error
+
+
+def test_a_complaint_is_never_posted_on_to_another_host(lapor, elsewhere, dispatcher):
+    report = make_report()
+    verify(report, dispatcher)
+    run_jobs()
+    assert elsewhere.authorization == []  # the body (and the token) would have gone there: not followed
+    job = Job.objects.get(task="forwarding.deliver", state="queued")
+    assert "body to another host" in job.last_error and not Forwarding.objects.get(report=report).external_id
 
 
 def test_a_complaint_without_a_place_waits_for_a_dispatchers_pin(lapor, geocoder, desk):

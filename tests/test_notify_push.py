@@ -1,6 +1,8 @@
 """Browser notifications: a report followed with the browser's push subscription, the message encrypted for it and
 signed with our VAPID key, received by a push service stand-in on 127.0.0.1 (tests/gateways.py)."""
 
+import time
+
 import pytest
 
 from jobs.models import Job
@@ -19,6 +21,7 @@ def push(settings):
     public, private = new_vapid_keys()
     settings.WEBPUSH_VAPID_PUBLIC_KEY, settings.WEBPUSH_VAPID_PRIVATE_KEY = public, private
     settings.SITE_URL = "https://lapor.example.org"
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = True  # the push service of these tests is on 127.0.0.1
     service = FakePushService(public)
     yield service
     service.close()
@@ -70,6 +73,49 @@ def test_the_page_sends_the_subscription_as_json_and_bad_ones_are_refused_by_fie
     assert client.post(url, good, content_type="application/json").status_code == 201
     assert client.post(url, good, content_type="application/json").status_code == 201  # the same browser again
     assert Subscription.objects.filter(channel="push").count() == 1
+
+
+@pytest.mark.parametrize("endpoint", ["https://127.0.0.1/push/x", "https://[::1]/push/x", "https://localhost/push/x",
+                                      "https://169.254.169.254/latest", "https://10.0.0.8/push/x",
+                                      "https://[fe80::1]/push/x"])
+def test_an_endpoint_in_a_private_or_local_network_is_refused_when_given(push, client, settings, endpoint):
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = False
+    report = make_report()
+    answer = client.post(f"/laporan/{report.code}/langganan/push/",
+                         {"endpoint": endpoint, "keys": {"p256dh": "a", "auth": "b"}}, content_type="application/json")
+    assert answer.status_code == 400 and list(answer.json()) == ["endpoint"]
+    assert "jaringan privat" in answer.json()["endpoint"][0]
+    assert not Subscription.objects.filter(channel="push").exists()
+
+
+def test_an_endpoint_is_checked_again_when_a_message_is_sent(push, django_user_model, settings):
+    """Its name may point into our own network by then: the message fails for good, nothing is sent."""
+    report = make_report()
+    subscription = subscriptions.follow_by_push(report, **push.subscription())  # the push service is on 127.0.0.1
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = False
+    workflow.change_status(report, "diverifikasi", staff_user(django_user_model, "dewi", "dispatcher"),
+                           version=report.version)
+    run_jobs()
+    assert push.arrivals == 0
+    message = Message.objects.get(subscription=subscription)
+    assert message.state == "failed" and "not a public one" in message.error
+    assert not Job.objects.filter(state="queued", task="notify.deliver").exists()
+
+
+def test_a_push_service_that_trickles_is_given_up_at_the_deadline_and_tried_again(push, django_user_model,
+                                                                                 settings):
+    settings.NOTIFY_HTTP_TIMEOUT_S = 1
+    report = make_report()
+    subscription = subscriptions.follow_by_push(report, **push.subscription())
+    push.trickle = True
+    workflow.change_status(report, "diverifikasi", staff_user(django_user_model, "dewi", "dispatcher"),
+                           version=report.version)
+    started = time.monotonic()
+    run_jobs()
+    assert time.monotonic() - started < 3  # a byte each 0.1 s would take 12 s
+    push.trickle = False
+    job = Job.objects.get(key=f"notify.deliver:{subscription.pk}")
+    assert job.state == "queued" and "Timeout" in job.last_error
 
 
 def test_browser_notifications_are_off_without_keys(client, settings):

@@ -146,7 +146,7 @@ def test_filing_needs_a_valid_api_key(client, api_key):
 
 
 def test_filing_with_a_media_url_assigns_the_report_and_records_the_call(client, api_key, photo_server, settings):
-    settings.OPEN311_MEDIA_PRIVATE_OK = True  # the photo host of this test is on 127.0.0.1
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = True  # the photo host of this test is on 127.0.0.1
     response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=f"{photo_server.url}/pindah"))
     assert response.status_code == 200, response.content
     [filed] = response.json()
@@ -192,7 +192,7 @@ def test_a_media_url_in_our_own_network_is_not_fetched(client, api_key, photo_se
 
 
 def test_a_media_url_sent_slowly_is_given_up_after_the_whole_fetch_deadline(client, api_key, photo_server, settings):
-    settings.OPEN311_MEDIA_PRIVATE_OK = True
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = True
     settings.OPEN311_MEDIA_TIMEOUT_S = 1  # each byte comes in time; the whole photo does not
     response = client.post(f"{V2}/requests.json", request_data(api_key, media_url=f"{photo_server.url}/pelan.jpg"))
     assert response.status_code == 400 and response.json()[0]["description"] == "media_url: it could not be read."

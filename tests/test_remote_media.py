@@ -50,7 +50,7 @@ def tls_server(certificates):
 
 
 def test_a_photo_is_fetched_over_https_from_a_trusted_certificate(tls_server, certificates, settings, monkeypatch):
-    settings.OPEN311_MEDIA_PRIVATE_OK = True  # the host of this test is on 127.0.0.1
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = True  # the host of this test is on 127.0.0.1
     (cert, _), _ = certificates
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # OpenSSL's default trust store, read when a context is made
     fetched = remote_media.fetch(f"{tls_server.url}/foto.jpg")
@@ -59,7 +59,7 @@ def test_a_photo_is_fetched_over_https_from_a_trusted_certificate(tls_server, ce
 
 
 def test_a_certificate_nobody_vouches_for_is_refused(tls_server, certificates, settings, monkeypatch):
-    settings.OPEN311_MEDIA_PRIVATE_OK = True
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = True
     _, (other, _) = certificates
     monkeypatch.setenv("SSL_CERT_FILE", str(other))  # trusts another certificate, not the server's
     with pytest.raises(remote_media.Refused, match="it could not be read"):
@@ -69,7 +69,7 @@ def test_a_certificate_nobody_vouches_for_is_refused(tls_server, certificates, s
 
 def test_an_https_address_in_our_own_network_is_refused_before_connecting(tls_server, certificates, settings,
                                                                            monkeypatch):
-    settings.OPEN311_MEDIA_PRIVATE_OK = False
+    settings.OUTSIDE_URLS_ALLOW_PRIVATE = False
     (cert, _), _ = certificates
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     for url in (f"{tls_server.url}/foto.jpg", tls_server.url.replace("127.0.0.1", "localhost") + "/foto.jpg"):

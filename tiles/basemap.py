@@ -20,9 +20,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import urllib3
 from django.conf import settings
 from django.core.cache import cache
+
+from config import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ MBTILES_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", 
 SIZE_KEY = "tiles:basemap:bytes"
 # Eviction leaves this share of the bound, so that it does not run again at the next tile.
 EVICT_TO = 0.9
-
-_http = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)
 
 
 class NotFound(Exception):
@@ -71,15 +70,15 @@ def _get(z, x, y):
     if meta and meta["expires"] > now:
         os.utime(path)  # served now: the last to be evicted
         return Tile(path.read_bytes(), meta["content_type"], int(meta["expires"] - now), "cache")
-    headers = {"User-Agent": settings.BASEMAP_USER_AGENT}
+    headers = {}
     if meta and meta.get("etag"):
         headers["If-None-Match"] = meta["etag"]
     if meta and meta.get("last_modified"):
         headers["If-Modified-Since"] = meta["last_modified"]
     url = settings.BASEMAP_URL.format(z=z, x=x, y=y)
     try:
-        response = _http.request("GET", url, headers=headers, timeout=settings.BASEMAP_TIMEOUT_S)
-    except urllib3.exceptions.HTTPError as error:
+        response = outbound.request("GET", url, "basemap", headers=headers)  # within BASEMAP_TIMEOUT_S
+    except outbound.Error as error:
         return _stale(path, meta, error)
     lifetime = freshness(response.headers, now)
     if response.status == 304 and meta:
@@ -94,7 +93,7 @@ def _get(z, x, y):
     content_type = response.headers.get("Content-Type", "image/png")
     if not content_type.startswith("image/"):  # an error page is not a tile, and is not served from our domain
         return _stale(path, meta, f"{url}: {content_type}, not an image")
-    tile = Tile(response.data, content_type, lifetime, "upstream")
+    tile = Tile(response.content, content_type, lifetime, "upstream")
     if "no-store" not in response.headers.get("Cache-Control", ""):
         _store(path, tile, now + lifetime, response.headers)
     return tile
