@@ -35,7 +35,7 @@ def environment_variables():
 
 
 def our_commands():
-    ours = {config.name for config in apps.get_app_configs() if Path(config.path).is_relative_to(ROOT)}
+    ours = {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}  # not .venv's
     return sorted(name for name, app in get_commands().items() if app in ours)
 
 
