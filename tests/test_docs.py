@@ -52,8 +52,9 @@ def test_every_environment_variable_is_in_the_configuration_table(name):
 
 
 def test_the_job_table_names_every_registered_task_and_no_other():
-    assert {"missing from docs/operations.md": sorted(set(TASKS) - JOB_TABLE),
-            "no longer registered": sorted(JOB_TABLE - set(TASKS))} == {
+    registered = {name for name, task in TASKS.items() if not task.function.__module__.startswith("tests.")}
+    assert {"missing from docs/operations.md": sorted(registered - JOB_TABLE),
+            "no longer registered": sorted(JOB_TABLE - registered)} == {
         "missing from docs/operations.md": [], "no longer registered": []}
 
 
