@@ -3,6 +3,7 @@
 
 import pytest
 from django.core import mail
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
@@ -145,6 +146,7 @@ def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
 
 def test_the_api_takes_a_token(client, people):
     report = make_report(email=WARGA)
+    TOTPDevice.objects.create(user=people["dispatcher"], name="HP")  # a dispatcher's token needs the app set up
     token = Token.objects.create(user=people["dispatcher"])
     response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "diverifikasi", "version": 1},
                            HTTP_AUTHORIZATION=f"Token {token.key}")
