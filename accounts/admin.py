@@ -78,7 +78,8 @@ class ApiTokenAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, TokenAdmin
 
     @admin.display(description=_("expires"))
     def expires(self, token):
-        return getattr(token, "expiry", None) and token.expiry.expires
+        expiry = getattr(token, "expiry", None)  # none: made around the signal, and refused (accounts.tokens)
+        return expiry.expires if expiry else None
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -11,8 +11,8 @@ from django.utils import timezone
 def give_grace(apps, schema_editor):
     Token, TokenExpiry = apps.get_model("authtoken", "Token"), apps.get_model("accounts", "TokenExpiry")
     expires = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
-    TokenExpiry.objects.bulk_create(
-        [TokenExpiry(token_id=key, expires=expires) for key in Token.objects.filter(expiry=None).values_list("pk", flat=True)])
+    keys = Token.objects.filter(expiry=None).values_list("pk", flat=True)
+    TokenExpiry.objects.bulk_create([TokenExpiry(token_id=key, expires=expires) for key in keys])
 
 
 class Migration(migrations.Migration):
