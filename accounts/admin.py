@@ -95,6 +95,7 @@ class AuthenticatorAdmin(DeclaredLookupsOnly, Audited, TOTPDeviceAdmin):
     """django-otp's devices: deleting a lost phone's (or adding one) is in the audit trail, never its key."""
 
     search_fields = ["user__username"]
+    search_help_text = None  # django-otp's says "or e-mail address"
 
 
 class AxesAudited(DeclaredLookupsOnly, Audited):
