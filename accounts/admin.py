@@ -1,23 +1,36 @@
-from django.contrib import admin
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_otp import devices_for_user
-from rest_framework.authtoken.models import Token
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import Token, TokenProxy
 
+from accounts.middleware import code_required
+from accounts.models import ApiToken
 from audit.admin import Audited
 from audit.models import Action, record
+from config.admin import AdministratorsOnly, DeclaredLookupsOnly
 
 User = get_user_model()
-admin.site.unregister(User)
+# Django's, DRF's, django-otp's and django-axes' own admins, each again with our rules: lookups on declared filters
+# only, every change in the audit trail.
+for model in (User, TokenProxy, TOTPDevice, AccessAttempt, AccessLog, AccessFailureLog):
+    admin.site.unregister(model)
 
 
 @admin.register(User)
-class StaffAdmin(Audited, UserAdmin):
+class StaffAdmin(DeclaredLookupsOnly, Audited, UserAdmin):
     """Django's user admin, audited (a user's groups and is_staff, is_superuser and is_active are their roles),
-    with one step for a departing staff member."""
+    with one step for a departing staff member. Found by user name or name, never searched or sorted by e-mail."""
 
+    search_fields = ["username", "first_name", "last_name"]
+    sortable_by = ["username", "first_name", "last_name", "is_staff"]
     actions = ["disable"]
 
     def has_disable_permission(self, request):
@@ -46,3 +59,59 @@ class StaffAdmin(Audited, UserAdmin):
         if request.method == "POST" and user is not None and response.status_code == 302:
             record(request.user, Action.CHANGE, [user], {"fields": ["password"]})
         return response
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, TokenAdmin):
+    """DRF's token admin, for the administrators alone: a token is made for one user (audited, its key shown once)
+    and deleted (audited); it is never moved to another user, and no page shows a key again."""
+
+    list_display = ["user", "created", "expires"]
+    list_select_related = ["user", "expiry"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def to_field_allowed(self, request, to_field):
+        """No relation picks a token in a popup: `?_to_field=key` would list every key."""
+        return False
+
+    @admin.display(description=_("expires"))
+    def expires(self, token):
+        expiry = getattr(token, "expiry", None)  # none: made around the signal, and refused (accounts.tokens)
+        return expiry.expires if expiry else None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        messages.warning(request, _("The API token of %(user)s is %(key)s. Copy it now: it is not shown again.")
+                         % {"user": obj.user, "key": obj.key})
+        if code_required(obj.user) and not user_has_device(obj.user):
+            messages.warning(request, _("%(user)s has no authenticator app yet: the token works once they have "
+                                        "set one up (signing in at /masuk/).") % {"user": obj.user})
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(DeclaredLookupsOnly, Audited, TOTPDeviceAdmin):
+    """django-otp's devices: deleting a lost phone's (or adding one) is in the audit trail, never its key."""
+
+    search_fields = ["user__username"]
+    search_help_text = None  # django-otp's says "or e-mail address"
+
+
+class AxesAudited(DeclaredLookupsOnly, Audited):
+    """Deleting a sign-in record lifts a lock-out: in the audit trail."""
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAudited, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(AxesAudited, axes_admin.AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(AxesAudited, axes_admin.AccessFailureLogAdmin):
+    pass

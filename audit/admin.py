@@ -10,11 +10,12 @@ from django.db import connection
 from django.utils.functional import cached_property
 
 from audit.models import Action, AuditEntry, record
-from config.admin import ReadOnly
+from config.admin import DeclaredLookupsOnly, ReadOnly
 
-# Fields whose values never enter the trail, only their names: people's contact details, and secrets.
+# Fields whose values never enter the trail, only their names: people's contact details, and secrets (an
+# authenticator app's key, a partner's API key).
 PERSONAL = {"reporter_name", "reporter_phone", "reporter_email", "contact", "email", "first_name", "last_name",
-            "password", "password1", "password2"}
+            "password", "password1", "password2", "key", "api_key"}
 
 
 def changes(form, formsets=()):
@@ -72,7 +73,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(Audited, auth_admin.GroupAdmin):
+class GroupAdmin(DeclaredLookupsOnly, Audited, auth_admin.GroupAdmin):
     pass
 
 
@@ -97,7 +98,7 @@ class BoundedCountPaginator(Paginator):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
+class AuditEntryAdmin(DeclaredLookupsOnly, ReadOnly, admin.ModelAdmin):
     """Administrators only, whatever permissions a group was given; nobody edits or deletes an entry."""
 
     list_display = ["created", "actor", "action", "content_type", "object_id", "object_repr", "details"]

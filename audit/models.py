@@ -65,8 +65,10 @@ class AuditEntry(models.Model):
 def record(actor, action, objects, details=None):
     """One entry per object of `objects`; `actor` is the user who acted or the name of a command."""
     user, name = (None, actor) if isinstance(actor, str) else (actor, actor.get_username())
+    # A proxy's own kind: an API token (accounts.ApiToken) is named by its user's id, which its model's is not.
     return AuditEntry.objects.bulk_create(
-        AuditEntry(user=user, actor=name, action=action, content_type=ContentType.objects.get_for_model(obj),
+        AuditEntry(user=user, actor=name, action=action,
+                   content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
                    object_id=str(obj.pk), object_repr=str(obj)[:200], details=details or {})
         for obj in objects
     )

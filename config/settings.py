@@ -375,11 +375,14 @@ CACHES = {
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "cache"
 
-# The API takes the browser's session (with CSRF) or `Authorization: Token <key>` (manage.py drf_create_token).
+# The API takes the browser's session (with CSRF) or `Authorization: Token <key>` (made in the admin's API tokens,
+# or manage.py drf_create_token), which works API_TOKEN_DAYS after it is made and, for administrators and
+# dispatchers, only once they have set up their authenticator app (accounts/tokens.py).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

@@ -4,7 +4,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from config.admin import AdministratorsOnly, ReadOnly
+from audit.admin import Audited
+from audit.models import Action, record
+from config.admin import AdministratorsOnly, DeclaredLookupsOnly, ReadOnly
 from forwarding import clock, delivery, inbound
 from forwarding.models import Disposition, FollowUp, Forwarding, Link, Route
 from geo import lookup
@@ -25,8 +27,9 @@ class DispatchersOnly:
 
 
 @admin.register(Link)
-class LinkAdmin(AdministratorsOnly, admin.ModelAdmin):
-    """The outside systems; a paused one resumes by itself once it accepts our credentials again."""
+class LinkAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
+    """The outside systems; a paused one resumes by itself once it accepts our credentials again. A partner is
+    sent no contact details: at most the reporter's name, when they chose to show it (docs/privacy.md)."""
 
     list_display = ["name", "kind", "url", "paused_since", "last_success", "pulled_at"]
     fields = ["name", "kind", "url", "api_key", "jurisdiction_id", "personal_data", "paused_since", "pause_reason",
@@ -38,11 +41,12 @@ class LinkAdmin(AdministratorsOnly, admin.ModelAdmin):
     def resume(self, request, queryset):
         for link in queryset:
             delivery.answered(link)
+        record(request.user, Action.CHANGE, queryset, {"admin_action": "resume"})
         self.message_user(request, _("Sending resumed; a refused token pauses it again."), messages.SUCCESS)
 
 
 @admin.register(Route)
-class RouteAdmin(AdministratorsOnly, admin.ModelAdmin):
+class RouteAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """Which LAPOR! topic (or partner's service) each category's reports go to, and when."""
 
     list_display = ["category", "link", "code", "when", "follow_partner"]
@@ -59,7 +63,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(Forwarding)
-class ForwardingAdmin(DispatchersOnly, ReadOnly, admin.ModelAdmin):
+class ForwardingAdmin(DeclaredLookupsOnly, DispatchersOnly, ReadOnly, Audited, admin.ModelAdmin):
     """Every report sent to or received from another system: their ID, whether all went out, the last error."""
 
     list_display = ["report", "link", "external_id", "inbound", "check_category", "created", "received",
@@ -105,7 +109,7 @@ class DispositionForm(forms.ModelForm):
 
 
 @admin.register(Disposition)
-class DispositionAdmin(DispatchersOnly, LeafletGeoAdmin):
+class DispositionAdmin(DeclaredLookupsOnly, DispatchersOnly, Audited, LeafletGeoAdmin):
     """LAPOR!'s complaints; one that "needs a location" is filed as a report when a dispatcher drops its pin."""
 
     form = DispositionForm

@@ -15,9 +15,11 @@ class Link(models.Model):
         OPEN311 = "open311", "Open311 GeoReport v2"
 
     class PersonalData(models.TextChoices):
+        """What a partner is told of the reporter. Never a phone or e-mail: no contact leaves the city but to
+        LAPOR! (docs/privacy.md); "contact", which sent them, became "none" in migration 0002."""
+
         NONE = "none", _("none")
         NAME = "name", _("the name, when the reporter shows it")
-        CONTACT = "contact", _("name, phone and e-mail, when the reporter agreed to show their name")
 
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, unique=True)

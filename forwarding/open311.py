@@ -32,15 +32,12 @@ def absolute(path):
 
 
 def personal_data(link, report):
-    """What the partner is told of the reporter: nothing unless the endpoint is set to, and never without the
-    reporter's consent as the form records it (they chose to show their name)."""
-    if link.personal_data == link.PersonalData.NONE or not report.show_name:
+    """What the partner is told of the reporter: their name when the endpoint is set to and the reporter chose to
+    show it, the name the public page shows too; never a phone or e-mail."""
+    if link.personal_data != link.PersonalData.NAME or not report.show_name:
         return {}
     first, _, last = report.reporter_name.partition(" ")
-    found = {"first_name": first, "last_name": last}
-    if link.personal_data == link.PersonalData.CONTACT:
-        found.update(email=report.reporter_email, phone=report.reporter_phone)
-    return {key: value for key, value in found.items() if value}
+    return {key: value for key, value in {"first_name": first, "last_name": last}.items() if value}
 
 
 def send_report(forwarding):

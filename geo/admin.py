@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletAdminWidget, LeafletGeoAdmin, LeafletGeoAdminMixin
 
 from audit.admin import Audited
-from config.admin import ReadOnly
+from config.admin import DeclaredLookupsOnly, ReadOnly
 from geo import routing
 from geo.boundaries import activate_generation
 from geo.models import Crew, Generation, Kecamatan, Kelurahan, KelurahanBoundary, Place
@@ -21,7 +21,7 @@ def read_only_map(name, geom):
 
 
 @admin.register(Kecamatan)
-class KecamatanAdmin(Audited, admin.ModelAdmin):
+class KecamatanAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -42,7 +42,7 @@ class ActiveBoundaryInline(LeafletGeoAdminMixin, admin.StackedInline):
 
 
 @admin.register(Kelurahan)
-class KelurahanAdmin(Audited, admin.ModelAdmin):
+class KelurahanAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     list_display = ["code", "name", "kecamatan"]
     list_filter = ["kecamatan"]
     search_fields = ["code", "name"]
@@ -51,7 +51,7 @@ class KelurahanAdmin(Audited, admin.ModelAdmin):
 
 
 @admin.register(KelurahanBoundary)
-class KelurahanBoundaryAdmin(ReadOnly, LeafletGeoAdmin):
+class KelurahanBoundaryAdmin(DeclaredLookupsOnly, ReadOnly, LeafletGeoAdmin):
     """Boundaries are read-only here: a new drawing is a new generation (manage.py import_kelurahan)."""
 
     modifiable = False
@@ -62,7 +62,7 @@ class KelurahanBoundaryAdmin(ReadOnly, LeafletGeoAdmin):
 
 
 @admin.register(Generation)
-class GenerationAdmin(Audited, LeafletGeoAdmin):
+class GenerationAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
     modifiable = False
     list_display = ["id", "created", "source", "active"]
     readonly_fields = ["created", "source", "source_sha256", "active"]
@@ -120,7 +120,7 @@ class CrewForm(forms.ModelForm):
 
 
 @admin.register(Crew)
-class CrewAdmin(Audited, admin.ModelAdmin):
+class CrewAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     form = CrewForm
     list_display = ["name", "area", "kecamatan", "category_list"]
     list_filter = ["area", "kecamatan", "categories"]
@@ -163,7 +163,7 @@ class CrewAdmin(Audited, admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(Audited, LeafletGeoAdmin):
+class PlaceAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
     """The streets and places the map's search finds (also filled by manage.py import_places and the geocoder)."""
 
     list_display = ["name", "source", "updated"]

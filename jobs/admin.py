@@ -2,12 +2,14 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import AdministratorsOnly
+from audit.admin import Audited
+from audit.models import Action, record
+from config.admin import AdministratorsOnly, DeclaredLookupsOnly
 from jobs.models import Job
 
 
 @admin.register(Job)
-class JobAdmin(AdministratorsOnly, admin.ModelAdmin):
+class JobAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """Waiting, failed and done jobs: read-only, with a retry for the failed ones (administrators only)."""
 
     list_display = ["task", "state", "attempts", "run_at", "created", "finished"]
@@ -22,6 +24,7 @@ class JobAdmin(AdministratorsOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Run again now"), permissions=["change"])
     def retry(self, request, queryset):
-        count = queryset.filter(state=Job.State.FAILED).update(state=Job.State.QUEUED, run_at=timezone.now(),
-                                                                finished=None)
+        failed = queryset.filter(state=Job.State.FAILED)
+        record(request.user, Action.CHANGE, failed, {"admin_action": "retry"})
+        count = failed.update(state=Job.State.QUEUED, run_at=timezone.now(), finished=None)
         self.message_user(request, _("%(count)s jobs queued again.") % {"count": count}, messages.SUCCESS)

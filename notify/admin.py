@@ -1,11 +1,13 @@
 from django.contrib import admin
 
-from config.admin import AdministratorsOnly
+from audit.admin import Audited
+from config.admin import AdministratorsOnly, DeclaredLookupsOnly
 from notify.models import FixAnswer, Message, Subscription
 
 
-class ReadAndDelete(AdministratorsOnly, admin.ModelAdmin):
-    """Residents' subscriptions hold their addresses: administrators only, to read and delete, never to add."""
+class ReadAndDelete(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
+    """Residents' subscriptions hold their addresses: administrators only, to read and delete (each deletion in the
+    audit trail), never to add."""
 
     def has_add_permission(self, request):
         return False
@@ -16,9 +18,13 @@ class ReadAndDelete(AdministratorsOnly, admin.ModelAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadAndDelete):
+    """The address (e-mail, phone number, push endpoint) and the browser's keys are on no admin page: the pages
+    a resident's own links open show and end a subscription, and nothing here would log a reading."""
+
     list_display = ["pk", "role", "channel", "report", "kelurahan", "language", "confirmed_at", "stopped_at",
                     "created"]
     list_filter = ["role", "channel", "language"]
+    exclude = ["address", "push_keys"]
     raw_id_fields = ["report"]
 
 

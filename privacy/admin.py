@@ -6,13 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import BoundedCountPaginator
-from config.admin import ReadOnly
+from config.admin import DeclaredLookupsOnly, ReadOnly
 from privacy.models import ContactAccess
 from reports.interop.exports import spreadsheet_stream
 
 
 @admin.register(ContactAccess)
-class ContactAccessAdmin(ReadOnly, admin.ModelAdmin):
+class ContactAccessAdmin(DeclaredLookupsOnly, ReadOnly, admin.ModelAdmin):
     """Administrators only, whatever permissions a group was given."""
 
     list_display = ["created", "actor", "report_code", "channel"]

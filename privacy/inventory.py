@@ -9,7 +9,7 @@ def inventory():
     """[{what, where, why, who, kept}] in the request's language, with the configured retention periods."""
     days = {"contact": settings.CONTACT_RETENTION_DAYS, "ip": settings.IP_RETENTION_DAYS,
             "photos": settings.HIDDEN_PHOTO_RETENTION_DAYS, "calls": settings.API_CALLS_KEEP_DAYS,
-            "jobs": settings.JOBS_KEEP_DAYS}
+            "jobs": settings.JOBS_KEEP_DAYS, "tokens": settings.API_TOKEN_DAYS}
     contact_kept = _("Until you erase them, or %(contact)s days after the report is closed (fixed, closed, "
                      "rejected or a duplicate).") % days
     return [
@@ -38,7 +38,7 @@ def inventory():
          "who": _("Nobody; only the count is shown."), "kept": _("As long as the report.")},
         {"what": _("Alert and push subscriptions, WhatsApp and SMS numbers"), "where": "notify_subscription.address",
          "why": _("To send the alerts you asked for. Basis: your consent."),
-         "who": _("Administrators."),
+         "who": _("No staff page shows it: administrators can only delete a subscription."),
          "kept": _("Until you end the subscription (one click in every message), or a year without your "
                    "confirmation.")},
         {"what": _("IP addresses of systems calling the API"), "where": "reports_apicall.remote_addr",
@@ -65,9 +65,10 @@ def inventory():
         {"what": _("Audit trail of staff actions"), "where": "audit_auditentry",
          "why": _("Accountability: who hid, merged, blurred or redacted what. Field names only for personal "
                   "data, never its values."), "who": _("Administrators."), "kept": _("As the city's record.")},
-        {"what": _("Staff accounts: name, e-mail, authenticator app"), "where": "auth_user, otp_totp_totpdevice",
+        {"what": _("Staff accounts: name, e-mail, authenticator app, API token"),
+         "where": "auth_user, otp_totp_totpdevice, authtoken_token",
          "why": _("Signing in, and the morning e-mail of reports due."), "who": _("Administrators."),
-         "kept": _("While the person works for the city.")},
+         "kept": _("While the person works for the city; an API token %(tokens)s days.") % days},
         {"what": _("Backups of all the above"), "where": "BACKUP_DIR (manage.py backup)",
          "why": _("Restoring the service after a failure."), "who": _("The operators (encrypted copies)."),
          "kept": _("Until rotated out (at most 12 months): something erased here leaves the backups as they "

@@ -9,7 +9,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from audit.admin import Audited
 from audit.models import Action, record
-from config.admin import AdministratorsOnly
+from config.admin import AdministratorsOnly, DeclaredLookupsOnly
 from geo import lookup
 from jobs.queue import enqueue
 from privacy import access, desk
@@ -25,7 +25,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(Audited, admin.ModelAdmin):
+class CategoryAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     inlines = [QuestionInline]
     list_display = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
     list_filter = ["parent"]
@@ -116,7 +116,7 @@ class ReportForm(forms.ModelForm):
 
 
 @admin.register(Report)
-class ReportAdmin(Audited, LeafletGeoAdmin):
+class ReportAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
     """The dispatcher's desk: filter, reassign, hide, merge duplicates. Status changes go through the workflow.
 
     The reporter's contact details are on no page: a dispatcher asks for them (the logged `show_contact`). The
@@ -216,7 +216,7 @@ class ReportAdmin(Audited, LeafletGeoAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(Audited, admin.ModelAdmin):
+class PhotoAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     """One photo: blur it (a face, a number plate) or remove it, without touching the report. Photos the resident
     said show people or vehicles wait here (filter: not published) until a dispatcher publishes them."""
 
@@ -255,7 +255,7 @@ class PhotoAdmin(Audited, admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(Audited, admin.ModelAdmin):
+class HolidayAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     """The days deadlines skip. A holiday added, moved or removed here gives the open reports whose window holds
     its date their new due dates at once."""
 
@@ -286,10 +286,11 @@ class HolidayAdmin(Audited, admin.ModelAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(AdministratorsOnly, Audited, admin.ModelAdmin):
+class ApiClientAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """One key per client system; the key is shown once, when it is made."""
 
     list_display = ["name", "contact", "key_prefix", "active", "created", "calls_link"]
+    sortable_by = ["name", "key_prefix", "active", "created"]  # not by the contact's e-mail
     fields = ["name", "contact", "active", "key_prefix", "created"]
     readonly_fields = ["key_prefix", "created"]
     actions = ["new_keys"]
@@ -318,7 +319,7 @@ class ApiClientAdmin(AdministratorsOnly, Audited, admin.ModelAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(AdministratorsOnly, admin.ModelAdmin):
+class ApiCallAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """The record of every call made with an API key; written by the API only."""
 
     list_display = ["created", "client", "method", "path", "status_code", "report", "remote_addr"]

@@ -7,9 +7,14 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
+from forwarding.models import Link
 from geo.models import Crew, Generation, Kecamatan
+from jobs.models import Job
+from notify.models import Subscription
 from reports import workflow
 from reports.models import ApiClient, Category, Photo, Report, Status
 from tests.conftest import PUBLISHED, REPORTER_EMAIL, REPORTER_PHONE, make_report, run
@@ -199,3 +204,50 @@ def test_the_trail_list_takes_a_bounded_number_of_queries_and_no_full_count(
         assert counts and all("LIMIT 10001" in sql for sql in counts), counts
     assert len(admin.get("/admin/audit/auditentry/").context["cl"].result_list) == 30
     assert Report.objects.filter(hidden=True).count() == 30
+
+
+def test_partner_links_and_routes_made_changed_and_resumed_are_recorded_without_the_api_key(desk_clients):
+    admin = desk_clients["admin"]
+    admin.post("/admin/forwarding/link/add/", {"name": "PLN", "kind": "open311", "url": "https://pln.example/v2",
+                                               "api_key": "kunci-mitra-rahasia", "personal_data": "none"})
+    link = Link.objects.get()
+    category = Category.objects.get(slug="lampu-mati")
+    admin.post("/admin/forwarding/route/add/", {"category": category.pk, "link": link.pk, "code": "PJU",
+                                                "when": "verified"})
+    post_change_form(admin, f"/admin/forwarding/link/{link.pk}/change/", personal_data="name")
+    Link.objects.filter(pk=link.pk).update(paused_since=timezone.now())
+    admin.post("/admin/forwarding/link/", {"action": "resume", "_selected_action": [link.pk]})
+    assert [(e.action, e.content_type.model, e.actor) for e in trail()] == [
+        ("add", "link", "admin"), ("add", "route", "admin"), ("change", "link", "admin"), ("change", "link", "admin")]
+    assert trail()[2].details["values"] == {"personal_data": ["none", "name"]}
+    assert trail()[3].details == {"admin_action": "resume"}
+    assert "kunci-mitra-rahasia" not in json.dumps([e.details for e in trail()])
+
+
+def test_deleting_an_authenticator_app_or_a_subscription_and_retrying_a_job_are_recorded(desk_clients,
+                                                                                          django_user_model):
+    admin = desk_clients["admin"]
+    device = TOTPDevice.objects.get(user__username="dewi")
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    subscription = Subscription.objects.create(role="follower", report=make_report(), channel="email",
+                                               address="kontak@example.org")
+    admin.post("/admin/notify/subscription/", {"action": "delete_selected", "_selected_action": [subscription.pk],
+                                                "post": "yes"})
+    job = Job.objects.create(task="reports.recompute_due_dates", args={}, state=Job.State.FAILED)
+    admin.post("/admin/jobs/job/", {"action": "retry", "_selected_action": [job.pk]})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not Subscription.objects.filter(pk=subscription.pk).exists()
+    assert [(e.action, e.content_type.model, e.object_id) for e in trail()] == [
+        ("delete", "totpdevice", str(device.pk)), ("delete", "subscription", str(subscription.pk)),
+        ("change", "job", str(job.pk))]
+
+
+def test_an_authenticator_app_added_in_the_admin_is_recorded_without_its_key(desk_clients, django_user_model):
+    rina = django_user_model.objects.get(username="rina")
+    key = "3132333435363738393031323334353637383930"
+    desk_clients["admin"].post("/admin/otp_totp/totpdevice/add/", {
+        "user": rina.pk, "name": "HP", "confirmed": "on", "key": key, "step": 30, "t0": 0, "digits": 6,
+        "tolerance": 1, "drift": 0, "throttling_failure_count": 0})
+    [entry] = trail()
+    assert (entry.action, entry.object_repr) == ("add", "HP (rina)")
+    assert "key" in entry.details["fields"] and key not in json.dumps(entry.details)

@@ -1,10 +1,12 @@
 """Reports forwarded to partners' Open311 endpoints, their status read back (forwarding/), and our own
 servicerequestupdates feed for partners following ours (reports/interop/open311.py)."""
 
+import importlib
 from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from forwarding import partners
@@ -55,16 +57,28 @@ def test_a_verified_report_goes_to_its_categorys_partner_without_personal_data(p
 
 
 @pytest.mark.parametrize("consent", [True, False])
-def test_personal_data_goes_only_where_the_endpoint_asks_and_the_reporter_agreed(partner, dispatcher, consent):
-    Link.objects.filter(pk=partner.link.pk).update(personal_data=Link.PersonalData.CONTACT)
+def test_the_name_goes_only_where_the_endpoint_asks_and_the_reporter_shows_it_and_never_a_contact(
+        partner, dispatcher, consent):
+    Link.objects.filter(pk=partner.link.pk).update(personal_data=Link.PersonalData.NAME)
     report = make_report("lampu-mati", show_name=consent)
     verify(report, dispatcher)
     run_jobs()
     sent = partner.posted[0]
-    if consent:
-        assert (sent["first_name"], sent["email"], sent["phone"]) == (REPORTER_NAME, REPORTER_EMAIL, REPORTER_PHONE)
-    else:
-        assert not {"first_name", "last_name", "email", "phone"} & set(sent)
+    assert (sent.get("first_name"), sent.get("last_name")) == ((REPORTER_NAME, None) if consent else (None, None))
+    assert not {"email", "phone"} & set(sent)
+    assert not {REPORTER_EMAIL, REPORTER_PHONE} & set(sent.values())
+
+
+def test_a_link_that_sent_contact_details_sends_nothing_of_the_reporter_after_the_migration(partner, dispatcher):
+    """Existing data: "contact" (name, phone and e-mail) is no choice any more; migration 0002 makes it "none"."""
+    Link.objects.filter(pk=partner.link.pk).update(personal_data="contact")
+    migration = importlib.import_module("forwarding.migrations.0002_partners_get_no_contact")
+    migration.contact_to_none(django_apps, None)
+    assert Link.objects.get(pk=partner.link.pk).personal_data == Link.PersonalData.NONE
+    assert [choice for choice, _ in Link.PersonalData.choices] == ["none", "name"]
+    verify(make_report("lampu-mati", show_name=True), dispatcher)
+    run_jobs()
+    assert not {"first_name", "last_name", "email", "phone"} & set(partner.posted[0])
 
 
 def test_a_token_is_resolved_later_and_the_partners_status_shown_as_theirs(partner, dispatcher):

@@ -136,14 +136,6 @@ def test_a_session_lasts_a_working_day(dispatcher):
     assert response.cookies["sessionid"]["max-age"] == 12 * 3600
 
 
-def test_api_tokens_are_left_as_an_administrator_issued_them(dispatcher):
-    """A token is made by an administrator for one crew app: it needs no code."""
-    make_report()
-    token = Token.objects.create(user=dispatcher)
-    response = Client().get(STAFF_PAGES[-1], HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert response.status_code == 200 and "crew" in response.json()["features"][0]["properties"]
-
-
 def disable(client, user):
     return client.post("/admin/auth/user/", {"action": "disable", "_selected_action": [user.pk]})
 

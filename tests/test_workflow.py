@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
@@ -195,6 +196,7 @@ def test_a_report_is_not_merged_into_a_duplicate(people):
 
 def test_the_api_takes_a_token(client, people):
     report = make_report(email=WARGA)
+    TOTPDevice.objects.create(user=people["dispatcher"], name="HP")  # a dispatcher's token needs the app set up
     token = Token.objects.create(user=people["dispatcher"])
     response = client.post(f"/api/v1/reports/{report.code}/status", {"status": "diverifikasi", "version": 1},
                            HTTP_AUTHORIZATION=f"Token {token.key}")
