@@ -17,23 +17,38 @@ def language():
 
 
 def for_reporter(report, channel="", consent=False):
-    """The reporter's subscription to their own report, confirmed by the filing itself. Their contact details
-    stay on the report: a phone channel needs the consent the form recorded, and falls back to e-mail."""
+    """The reporter's subscription to their own report. Their contact details stay on the report: a phone channel
+    needs the consent the form recorded, and falls back to e-mail. By e-mail it is confirmed by the filing itself;
+    a phone, whose number anyone could have typed, first gets a confirmation link and nothing else until that
+    link is opened."""
     if channel in PHONE_CHANNELS and not (consent and report.reporter_phone and channel in channels.available()):
         channel = ""
     if not channel or channel == Channel.PUSH:
         channel = Channel.EMAIL if report.reporter_email else ""
     if not channel:
         return None
-    now = timezone.now()
-    return Subscription.objects.create(
-        role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(), confirmed_at=now,
-        consent_at=now if channel in PHONE_CHANNELS else None)
+    now, phone = timezone.now(), channel in PHONE_CHANNELS
+    subscription = Subscription.objects.create(
+        role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(),
+        confirmed_at=None if phone else now, consent_at=now if phone else None)
+    if phone:
+        events.ask_to_confirm(subscription)
+    return subscription
+
+
+def reporter_phone_changed(report):
+    """The reporter gave another phone number (privacy: correcting their details): their phone subscription waits
+    for a confirmation link to the new number, and gets nothing else until it is opened."""
+    for subscription in report.subscriptions.filter(role=Subscription.Role.REPORTER, channel__in=PHONE_CHANNELS):
+        subscription.confirmed_at = None
+        subscription.save(update_fields=["confirmed_at"])
+        events.ask_to_confirm(subscription, new_address=True)
 
 
 def follow(report, channel, address, supports=False):
     """Anyone follows a report by e-mail or phone: a confirmation link goes there first. Following again with the
-    same address finds the same subscription (and sends the link again while it is not confirmed)."""
+    same address finds the same subscription, and sends the link again while it is not confirmed (at most once an
+    hour, and within the address's daily limit: events.ask_to_confirm)."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     role = Subscription.Role.SUPPORTER if supports else Subscription.Role.FOLLOWER
     with transaction.atomic():
