@@ -48,7 +48,8 @@ def reporter_phone_changed(report):
 def follow(report, channel, address, supports=False):
     """Anyone follows a report by e-mail or phone: a confirmation link goes there first. Following again with the
     same address finds the same subscription, and sends the link again while it is not confirmed (at most once an
-    hour, and within the address's daily limit: events.ask_to_confirm)."""
+    hour, and within the address's daily limit: events.ask_to_confirm). A new subscription whose link cannot go
+    (the address had its links for the day) is not kept: nobody could confirm it. Returns it, or None."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     role = Subscription.Role.SUPPORTER if supports else Subscription.Role.FOLLOWER
     with transaction.atomic():
@@ -59,8 +60,9 @@ def follow(report, channel, address, supports=False):
         if not created and supports and subscription.role == Subscription.Role.FOLLOWER:
             subscription.role = role
             subscription.save(update_fields=["role"])
-        if not subscription.active:
-            events.ask_to_confirm(subscription)
+        if not subscription.active and events.ask_to_confirm(subscription) is None and created:
+            subscription.delete()
+            return None
     return subscription
 
 
@@ -74,14 +76,17 @@ def follow_by_push(report, endpoint, keys):
 
 
 def alert(channel, address, *, kelurahan=None, point=None):
-    """An area alert (a kelurahan, or ALERT_RADIUS_M around a point), written to once its link is followed."""
+    """An area alert (a kelurahan, or ALERT_RADIUS_M around a point), written to once its link is followed; not
+    kept when its link cannot go (the address had its links for the day). Returns it, or None."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     with transaction.atomic():
         subscription = Subscription.objects.create(
             role=Subscription.Role.AREA, kelurahan=kelurahan, point=point,
             radius_m=settings.ALERT_RADIUS_M if point else 0, channel=channel, address=address,
             language=language(), consent_at=timezone.now() if channel in PHONE_CHANNELS else None)
-        events.ask_to_confirm(subscription)
+        if events.ask_to_confirm(subscription) is None:
+            subscription.delete()
+            return None
     return subscription
 
 

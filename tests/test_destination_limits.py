@@ -55,6 +55,7 @@ def test_an_address_gets_at_most_three_confirmations_a_day_whoever_asks_and_from
     run_jobs()
     assert [m.to for m in mail.outbox] == [[ADDRESS]] * 3
     assert Notice.objects.filter(kind="confirm").count() == 3
+    assert Subscription.objects.count() == 3  # no address kept that no link went to
     assert not Allowance.objects.filter(digest__contains="korban").exists()  # a digest, not the address
 
 
