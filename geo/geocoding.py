@@ -45,7 +45,7 @@ class Unavailable(Exception):
 
 
 class Busy(Exception):
-    """Not the geocoder's turn for a request that does not wait: another is being made, or one began less than
+    """Not the geocoder's turn for a request that does not wait: another is being made, or one ended less than
     SECONDS_BETWEEN_REQUESTS ago."""
 
 

@@ -15,7 +15,8 @@ def find_on_map(text):
              for report in Report.objects.public().select_related("category").filter(code=code)]
     found += places.search(text, LIMIT - len(found))
     if len(found) < LIMIT:
-        found += [place for place in from_geocoder(text, LIMIT - len(found)) if place[0] not in {f[0] for f in found}]
+        known = {name for name, _, _ in found}
+        found += [place for place in from_geocoder(text, LIMIT - len(found)) if place[0] not in known]
     return found[:LIMIT]
 
 
