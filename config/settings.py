@@ -344,6 +344,9 @@ REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
 OPEN311_KEY_PER_HOUR = env_int("OPEN311_KEY_PER_HOUR", 600)
 OPEN311_SENDER_PER_HOUR = env_int("OPEN311_SENDER_PER_HOUR", 10)
 SUPPORTS_PER_HOUR = env_int("SUPPORTS_PER_HOUR", 30)
+# Address searches (/api/v1/geocode, the map's search box) per client and hour; the geocoder itself is asked at
+# most once a second by all of us together (geo.geocoding), whatever this allows.
+SEARCHES_PER_HOUR = env_int("SEARCHES_PER_HOUR", 120)
 
 # Open311 GeoReport v2: who we are to other systems; how long fetching a media_url may take, all of it.
 OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "padangpanjang.go.id")
@@ -416,6 +419,9 @@ LAPOR_PULL_SECONDS = env_int("LAPOR_PULL_SECONDS", 300)
 LAPOR_FIRST_PULL_DAYS = env_int("LAPOR_FIRST_PULL_DAYS", 7)
 LAPOR_DEFAULT_CATEGORY = env_str("LAPOR_DEFAULT_CATEGORY", "jalan-berlubang")
 LAPOR_DEFAULT_TOPIC = env_str("LAPOR_DEFAULT_TOPIC", "")
+# A report filed elsewhere (LAPOR!'s created_at) keeps its own filing time only when that lies at most this many
+# days back and not in the future; otherwise the time we received it counts (the history keeps the other).
+IMPORT_MAX_AGE_DAYS = env_int("IMPORT_MAX_AGE_DAYS", 365)
 # Each call to LAPOR! or a partner's Open311 endpoint takes at most this long, all of it.
 FORWARDING_TIMEOUT_S = env_int("FORWARDING_TIMEOUT_S", 10)
 # How often the partners' Open311 status of forwarded reports is read back.
@@ -438,6 +444,9 @@ HIDDEN_PHOTO_RETENTION_DAYS = env_int("HIDDEN_PHOTO_RETENTION_DAYS", 90)
 NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 180)
 NOTIFY_QUIET_FROM = time.fromisoformat(env_str("NOTIFY_QUIET_FROM", "21:00"))
 NOTIFY_QUIET_UNTIL = time.fromisoformat(env_str("NOTIFY_QUIET_UNTIL", "06:00"))
+# Confirmation links and "send my links again" messages one phone number or e-mail address gets in any 24 hours,
+# whoever asks (notify.limits); a confirmation still pending is sent again at most once an hour.
+CONFIRMATIONS_PER_DAY = env_int("CONFIRMATIONS_PER_DAY", 3)
 # Area alerts "near a point": this far around it.
 ALERT_RADIUS_M = env_int("ALERT_RADIUS_M", 500)
 # "Sudah diperbaiki?": this many days after a report is marked fixed, asked each day at FIX_QUESTION_AT.

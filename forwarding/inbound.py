@@ -4,8 +4,11 @@ filed as a report by its own job, like any report (reports.filing), or left for 
 - `since` is LAPOR!'s own clock at the previous successful pull, minus a 15-minute overlap: a complaint
   LAPOR! recorded late, or our clock's drift, is not missed; what the overlap brings twice is known by its
   tracking ID and skipped.
-- A tracking ID is imported once: the Disposition's unique tracking_id, and the report's submission id made
-  from it (reports.filing finds the report a submission already made).
+- A tracking ID is imported once: the Disposition's unique tracking_id, locked while its report is filed. The
+  report's submission id and private link are random: nothing about them follows from the public tracking ID.
+- Nothing LAPOR! sends is lost, and nothing is taken unbounded: a text longer than a report holds is cut there
+  with a note saying so (the Disposition keeps the complaint as it came), and a created_at in the future or older
+  than IMPORT_MAX_AGE_DAYS gives way to the time of receipt (reports.filing; the history keeps it).
 """
 
 import logging
@@ -15,7 +18,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from forwarding import clock, delivery, lapor, listeners
 from forwarding.http import Unauthorized
@@ -30,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=15)
 IMPORT_TASK = "forwarding.lapor_import"
-NAMESPACE = uuid.UUID("0d3c1f3e-6a57-4c1b-9a38-4c6f1a2b7e10")  # a tracking ID's submission id
 
 
 def pull():
@@ -107,31 +110,45 @@ def geocode(text):
     if not text.strip():
         return None
     west, south, east, north = Generation.objects.current().outline.extent
-    found = geocoding.search(f"{text}, Padang Panjang", ((south, west), (north, east)), limit=1)
+    found = geocoding.search(f"{text[:filing.ADDRESS_MAX]}, Padang Panjang", ((south, west), (north, east)), limit=1)
     return (found[0][1], found[0][2]) if found else None
 
 
 def file_disposition(disposition, lat, lon):
-    """File the report (created at LAPOR!'s created_at, no photo needed), its Forwarding inbound. Raises
+    """File the report (created at LAPOR!'s created_at when that is plausible, no photo needed), its Forwarding
+    inbound; a complaint filed already (a second save of the dispatcher's pin) gives its report. Raises
     OutsideCity."""
     item = disposition.payload
     category, unmapped = category_for(item["topic_id"])
     link = delivery.lapor_link()
-    description = "\n\n".join(part for part in (item["title"], item["content"]) if part) or item["tracking_id"]
     with transaction.atomic(), listeners.receiving(link):
+        filed = Disposition.objects.select_for_update().get(pk=disposition.pk).report
+        if filed is not None:
+            return filed
         report, _ = filing.file_report(
-            client_uuid=uuid.uuid5(NAMESPACE, item["tracking_id"]), category=category, lat=lat, lon=lon,
-            description=description, photos=attachments(item["attachments"]),
-            filed_at=datetime.fromisoformat(item["created_at"]))
+            client_uuid=uuid.uuid4(), category=category, lat=lat, lon=lon, description=description(item),
+            photos=attachments(item["attachments"]), filed_at=datetime.fromisoformat(item["created_at"]))
         forwarding, _ = Forwarding.objects.get_or_create(
             report=report, link=link, defaults={"inbound": True, "external_id": item["tracking_id"],
                                                 "code": item["topic_id"], "check_category": unmapped,
-                                                "received": datetime.fromisoformat(item["created_at"])})
+                                                "received": report.created})
         disposition.state, disposition.report, disposition.problem = Disposition.State.IMPORTED, report, ""
         disposition.location = report.location
         disposition.save(update_fields=["state", "report", "problem", "location"])
         clock.bring_due_date_forward(forwarding)
     return report
+
+
+def description(item):
+    """The report's description: the complaint's title and text, cut to filing.DESCRIPTION_MAX with a note that
+    says so (the whole text stays in the Disposition)."""
+    text = "\n\n".join(part for part in (item["title"], item["content"]) if part) or item["tracking_id"]
+    if len(text) <= filing.DESCRIPTION_MAX:
+        return text
+    with translation.override(settings.LANGUAGE_CODE):
+        note = "\n\n" + _("[Cut: the complaint has %(length)d characters; LAPOR! has it whole as %(tracking_id)s.]") % {
+            "length": len(text), "tracking_id": item["tracking_id"]}
+    return text[:filing.DESCRIPTION_MAX - len(note)].rstrip() + note
 
 
 def attachments(urls):

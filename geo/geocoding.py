@@ -1,9 +1,9 @@
 """Addresses from coordinates and coordinates from addresses, through geopy (Nominatim protocol).
 
 GEOCODER_URL names the service (empty: no geocoding). geopy builds the requests; the one HTTP client
-(config/outbound.py) sends them (geo/geopy_adapter.py), each within GEOCODER_TIMEOUT_S, all of it. A search that
-fails finds nothing (a resident is waiting for it); a reverse lookup that fails raises Unavailable, so the job
-asking it is retried.
+(config/outbound.py) sends them (geo/geopy_adapter.py), each within GEOCODER_TIMEOUT_S, all of it, and all of them
+together are at most one a second (turn()). A search that fails finds nothing (a resident is waiting for it); a
+reverse lookup that fails raises Unavailable, so the job asking it is retried.
 """
 
 import logging
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from geo.models import Throttle
 
@@ -46,22 +47,41 @@ class Unavailable(Exception):
     """The geocoder did not answer (down, past its timeout, an error): ask again later."""
 
 
-@contextmanager
-def turn():
-    """The geocoder's turn, across every worker process: one request at a time, a second apart.
+class Busy(Exception):
+    """Not the geocoder's turn for a request that does not wait: another is being made, or one ended less than
+    SECONDS_BETWEEN_REQUESTS ago."""
 
-    It locks the Throttle row "geocoder" FOR UPDATE, so other workers wait for the lock, and holds it at least
-    a second after the request started. The lock lasts until the caller's transaction ends (a job's runs until
-    the job is marked done); a request that fails holds its turn the full second too, before its savepoint's
-    rollback releases the lock.
+
+@contextmanager
+def turn(wait=True):
+    """The geocoder's turn, across every process and every caller (a job's reverse lookup, a resident's search,
+    an Open311 address, LAPOR!'s location text): one request at a time, a second apart.
+
+    It locks the Throttle row "geocoder" FOR UPDATE for the request, and the row keeps when the last request
+    ended. With `wait` (a job) it waits for the lock and for that second, and holds the lock at least a second
+    after its request started, so a request that fails (its savepoint's rollback forgets `last_at`) keeps the
+    pace too; the lock lasts until the caller's transaction ends (a job's runs until the job is marked done).
+    Without `wait` (a person waiting for a page) it raises Busy at once instead of waiting.
     """
+    Throttle.objects.get_or_create(name="geocoder")
     with transaction.atomic():
-        Throttle.objects.select_for_update().get_or_create(name="geocoder")
+        throttle = Throttle.objects.select_for_update(skip_locked=not wait).filter(name="geocoder").first()
+        if throttle is None:
+            raise Busy("another request is being made")
+        since = (timezone.now() - throttle.last_at).total_seconds() if throttle.last_at else None
+        if since is not None and since < SECONDS_BETWEEN_REQUESTS:
+            if not wait:
+                raise Busy("asked less than a second ago")
+            time.sleep(SECONDS_BETWEEN_REQUESTS - since)
         started = time.monotonic()
         try:
             yield
         finally:
-            time.sleep(max(0.0, SECONDS_BETWEEN_REQUESTS - (time.monotonic() - started)))
+            if wait:
+                time.sleep(max(0.0, SECONDS_BETWEEN_REQUESTS - (time.monotonic() - started)))
+            # From the answer, not the question: the geocoder sees the next request a full second after this one.
+            throttle.last_at = timezone.now()
+            throttle.save(update_fields=["last_at"])
 
 
 def reverse(lat, lon):
@@ -84,17 +104,22 @@ def reverse(lat, lon):
     return found.address if found else None
 
 
-def search(query, bounds, limit=5):
-    """Places matching `query` inside `bounds` ((south, west), (north, east)), as [(name, lat, lon)]."""
+def search(query, bounds, limit=5, wait=True):
+    """Places matching `query` inside `bounds` ((south, west), (north, east)), as [(name, lat, lon)].
+
+    In the geocoder's turn(): a job waits for it; a request a person waits on (`wait` False) raises Busy when it is
+    not its turn.
+    """
     geocoder = _geocoder()
     if geocoder is None:
         return []
     from geopy.exc import GeopyError
 
     try:
-        found = geocoder.geocode(
-            query, exactly_one=False, limit=limit, language="id", viewbox=bounds, bounded=True, country_codes="id"
-        )
+        with turn(wait):
+            found = geocoder.geocode(
+                query, exactly_one=False, limit=limit, language="id", viewbox=bounds, bounded=True,
+                country_codes="id")
     except GeopyError as error:
         # Not the query: what a resident typed may be their own address.
         logger.warning("Geocoding failed: %s", error, extra={"event": "upstream_error", "upstream": "geocoder"})

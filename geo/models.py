@@ -139,6 +139,9 @@ class Throttle(models.Model):
     usage policy). Whoever asks locks the row FOR UPDATE first: see geo.geocoding.turn."""
 
     name = models.CharField(max_length=40, primary_key=True)
+    # When the last request ended: the next one waits (a job) or is not made (a person's search) until a second
+    # after it.
+    last_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return self.name

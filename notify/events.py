@@ -1,11 +1,17 @@
 """What reports announce, turned into notices: one per subscription and change, sent by notify.deliver."""
 
+from datetime import timedelta
+
+from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import Job
 from jobs.queue import enqueue
-from notify import subscriptions, timing
+from notify import channels, limits, subscriptions, timing
 from notify.models import Notice, Subscription
+
+# A confirmation link still pending is sent again at most this often, however often it is asked for.
+RESEND_AFTER = timedelta(hours=1)
 
 
 def report_filed(sender, report, channel="", consent=False, **kwargs):
@@ -40,10 +46,21 @@ def add(subscription, key, kind, moment, asked=False, **about):
     return notice
 
 
-def ask_to_confirm(subscription):
-    """Send the confirmation link now, whatever the hour: the resident just asked for it."""
-    count = subscription.notices.filter(kind=Notice.Kind.CONFIRM).count()
-    return add(subscription, f"confirm:{count + 1}", Notice.Kind.CONFIRM, timezone.now(), asked=True)
+def ask_to_confirm(subscription, new_address=False):
+    """Send the confirmation link now, whatever the hour: the resident just asked for it. Not again within
+    RESEND_AFTER of the last one to this subscription (its row is locked while that is checked) unless it goes to
+    a `new_address`, and not past the address's daily limit (notify.limits.allow_message), whoever asks. Returns
+    the notice, or None when nothing is sent: the pages answer the same either way."""
+    with transaction.atomic():
+        Subscription.objects.select_for_update().filter(pk=subscription.pk).exists()
+        asked = subscription.notices.filter(kind=Notice.Kind.CONFIRM)
+        last = asked.order_by("-created").values_list("created", flat=True).first()
+        if last is not None and timezone.now() - last < RESEND_AFTER and not new_address:
+            return None
+        address = channels.destination(subscription)
+        if not address or not limits.allow_message(address):
+            return None
+        return add(subscription, f"confirm:{asked.count() + 1}", Notice.Kind.CONFIRM, timezone.now(), asked=True)
 
 
 def pending_between(start, end):

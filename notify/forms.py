@@ -7,7 +7,7 @@ from geo.models import Kelurahan
 from notify import channels
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
-from reports.forms import CONTROL_CHARACTERS
+from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX
 
 
 def channel_choices():
@@ -20,7 +20,7 @@ class ContactForm(forms.Form):
     """A channel and the address on it; a phone number only with the resident's consent."""
 
     channel = forms.ChoiceField(label=_("Send me messages by"), initial="email", widget=forms.RadioSelect)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_MAX, required=False)
     phone = forms.RegexField(
         label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
         error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")})

@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -197,3 +198,17 @@ class FixAnswer(models.Model):
 
     def __str__(self):
         return f"{self.report_id}: {'fixed' if self.fixed else 'not fixed'} {self.rating or ''}"
+
+
+class Allowance(models.Model):
+    """The confirmation links and "send my links again" messages one phone number or e-mail address was sent in
+    the last day, whoever asked (notify.limits). Keyed by a keyed digest of the address, never the address: the
+    count needs no contact detail, and a row unused for a day is deleted (privacy.retention)."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    sent = ArrayField(models.DateTimeField(), default=list)
+    # The last one counted: the retention job deletes rows of addresses nothing was sent to for a day.
+    last_sent = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"{self.digest[:8]}…: {len(self.sent)}"

@@ -17,23 +17,39 @@ def language():
 
 
 def for_reporter(report, channel="", consent=False):
-    """The reporter's subscription to their own report, confirmed by the filing itself. Their contact details
-    stay on the report: a phone channel needs the consent the form recorded, and falls back to e-mail."""
+    """The reporter's subscription to their own report. Their contact details stay on the report: a phone channel
+    needs the consent the form recorded, and falls back to e-mail. By e-mail it is confirmed by the filing itself;
+    a phone, whose number anyone could have typed, first gets a confirmation link and nothing else until that
+    link is opened."""
     if channel in PHONE_CHANNELS and not (consent and report.reporter_phone and channel in channels.available()):
         channel = ""
     if not channel or channel == Channel.PUSH:
         channel = Channel.EMAIL if report.reporter_email else ""
     if not channel:
         return None
-    now = timezone.now()
-    return Subscription.objects.create(
-        role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(), confirmed_at=now,
-        consent_at=now if channel in PHONE_CHANNELS else None)
+    now, phone = timezone.now(), channel in PHONE_CHANNELS
+    subscription = Subscription.objects.create(
+        role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(),
+        confirmed_at=None if phone else now, consent_at=now if phone else None)
+    if phone:
+        events.ask_to_confirm(subscription)
+    return subscription
+
+
+def reporter_phone_changed(report):
+    """The reporter gave another phone number (privacy: correcting their details): their phone subscription waits
+    for a confirmation link to the new number, and gets nothing else until it is opened."""
+    for subscription in report.subscriptions.filter(role=Subscription.Role.REPORTER, channel__in=PHONE_CHANNELS):
+        subscription.confirmed_at = None
+        subscription.save(update_fields=["confirmed_at"])
+        events.ask_to_confirm(subscription, new_address=True)
 
 
 def follow(report, channel, address, supports=False):
     """Anyone follows a report by e-mail or phone: a confirmation link goes there first. Following again with the
-    same address finds the same subscription (and sends the link again while it is not confirmed)."""
+    same address finds the same subscription, and sends the link again while it is not confirmed (at most once an
+    hour, and within the address's daily limit: events.ask_to_confirm). A new subscription whose link cannot go
+    (the address had its links for the day) is not kept: nobody could confirm it. Returns it, or None."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     role = Subscription.Role.SUPPORTER if supports else Subscription.Role.FOLLOWER
     with transaction.atomic():
@@ -44,8 +60,9 @@ def follow(report, channel, address, supports=False):
         if not created and supports and subscription.role == Subscription.Role.FOLLOWER:
             subscription.role = role
             subscription.save(update_fields=["role"])
-        if not subscription.active:
-            events.ask_to_confirm(subscription)
+        if not subscription.active and events.ask_to_confirm(subscription) is None and created:
+            subscription.delete()
+            return None
     return subscription
 
 
@@ -59,14 +76,17 @@ def follow_by_push(report, endpoint, keys):
 
 
 def alert(channel, address, *, kelurahan=None, point=None):
-    """An area alert (a kelurahan, or ALERT_RADIUS_M around a point), written to once its link is followed."""
+    """An area alert (a kelurahan, or ALERT_RADIUS_M around a point), written to once its link is followed; not
+    kept when its link cannot go (the address had its links for the day). Returns it, or None."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     with transaction.atomic():
         subscription = Subscription.objects.create(
             role=Subscription.Role.AREA, kelurahan=kelurahan, point=point,
             radius_m=settings.ALERT_RADIUS_M if point else 0, channel=channel, address=address,
             language=language(), consent_at=timezone.now() if channel in PHONE_CHANNELS else None)
-        events.ask_to_confirm(subscription)
+        if events.ask_to_confirm(subscription) is None:
+            subscription.delete()
+            return None
     return subscription
 
 

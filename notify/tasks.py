@@ -16,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def wanted(subscription, notice):
-    """Whether `notice` still goes: not after a stop; before confirmation only the confirmation link; of a report
-    hidden since, only to its reporter."""
+    """Whether `notice` still goes: not after a stop; before confirmation only the confirmation link (so nothing
+    but that link ever goes to a phone whose owner has not opened it, the reporter's own phone included); of a
+    report hidden since, only to its reporter."""
     if subscription.stopped_at:
         return False
     if notice.kind == Notice.Kind.CONFIRM:

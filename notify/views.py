@@ -55,12 +55,12 @@ def follow(request, code):
         form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
     if not form.is_valid():
         return render(request, "notify/follow_page.html", {"report": report, "form": form}, status=400)
-    subscription = subscriptions.follow(report, form.cleaned_data["channel"], form.address,
-                                        supports=form.cleaned_data["supports"])
-    if subscription.active:
-        messages.success(request, _("You already follow this report."))
-    else:
-        messages.success(request, _("Almost done: open the link we just sent you to confirm."))
+    subscriptions.follow(report, form.cleaned_data["channel"], form.address, supports=form.cleaned_data["supports"])
+    # The same words whether the address follows already, waits for its link, or had its links for the day: the
+    # page tells nobody who follows what.
+    messages.success(request, _("Almost done: unless this address follows the report already, a link to confirm "
+                                "is on its way there (at most %(count)d a day to one address). Open it to start "
+                                "the messages.") % {"count": settings.CONFIRMATIONS_PER_DAY})
     return redirect(report.get_absolute_url())
 
 
@@ -106,7 +106,9 @@ def alerts(request):
                     form.add_error("lat", str(outside))
         if form.is_valid():
             subscriptions.alert(data["channel"], form.address, kelurahan=data["kelurahan"], point=point)
-            messages.success(request, _("Almost done: open the link we just sent you to confirm."))
+            messages.success(request, _("Almost done: a link to confirm is on its way to this address (at most "
+                                        "%(count)d a day to one address). Open it to start the alerts.")
+                             % {"count": settings.CONFIRMATIONS_PER_DAY})
             return redirect("notify-alerts")
     status = 400 if request.method == "POST" else 200
     return render(request, "notify/alerts.html", {"form": form, "radius": settings.ALERT_RADIUS_M}, status=status)
@@ -114,8 +116,11 @@ def alerts(request):
 
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
-    """The link in the confirmation message: messages start (and start again after a stop)."""
+    """The link in the confirmation message: a GET shows a button, its POST starts the messages (and starts them
+    again after a stop). A GET changes nothing: mail scanners and link previews open links unasked."""
     subscription = subscription_of(token)
+    if request.method == "GET":
+        return private(render(request, "notify/confirm.html", {"subscription": subscription}))
     subscriptions.confirm(subscription)
     return private(render(request, "notify/confirmed.html", {"subscription": subscription}))
 
@@ -123,8 +128,11 @@ def confirm(request, token):
 @csrf_exempt  # RFC 8058: a mail app POSTs the one-click stop with no cookie or token of ours; the link's secret is
 @require_http_methods(["GET", "POST"])  # the check
 def stop(request, token):
-    """One click stops the messages; the page offers to start them again."""
+    """The stop link in every message: a GET shows a button, a POST (that button, or a mail app's one-click
+    List-Unsubscribe-Post) stops the messages; the page then offers to start them again."""
     subscription = subscription_of(token)
+    if request.method == "GET":
+        return private(render(request, "notify/stop.html", {"subscription": subscription}))
     subscriptions.stop(subscription)
     return private(render(request, "notify/stopped.html", {"subscription": subscription}))
 

@@ -9,7 +9,8 @@ def inventory():
     """[{what, where, why, who, kept}] in the request's language, with the configured retention periods."""
     days = {"contact": settings.CONTACT_RETENTION_DAYS, "ip": settings.IP_RETENTION_DAYS,
             "photos": settings.HIDDEN_PHOTO_RETENTION_DAYS, "calls": settings.API_CALLS_KEEP_DAYS,
-            "jobs": settings.JOBS_KEEP_DAYS, "tokens": settings.API_TOKEN_DAYS}
+            "jobs": settings.JOBS_KEEP_DAYS, "tokens": settings.API_TOKEN_DAYS,
+            "confirmations": settings.CONFIRMATIONS_PER_DAY}
     contact_kept = _("Until you erase them, or %(contact)s days after the report is closed (fixed, closed, "
                      "rejected or a duplicate).") % days
     return [
@@ -37,10 +38,16 @@ def inventory():
                   "number. No name, phone or e-mail."),
          "who": _("Nobody; only the count is shown."), "kept": _("As long as the report.")},
         {"what": _("Alert and push subscriptions, WhatsApp and SMS numbers"), "where": "notify_subscription.address",
-         "why": _("To send the alerts you asked for. Basis: your consent."),
+         "why": _("To send the alerts you asked for. Basis: your consent. A phone number gets nothing but the link "
+                  "to confirm until you open it."),
          "who": _("No staff page shows it: administrators can only delete a subscription."),
          "kept": _("Until you end the subscription (one click in every message), or a year without your "
                    "confirmation.")},
+        {"what": _("Counts of messages to one phone number or e-mail address"), "where": "notify_allowance",
+         "why": _("Stopping anyone from flooding a phone or a mailbox: at most %(confirmations)s links to confirm a "
+                  "day go to one address, whoever asks. It keeps a keyed digest of the address and the times of "
+                  "that day's messages, never the address itself.") % days,
+         "who": _("Nobody (counters only)."), "kept": _("One day after the last message.")},
         {"what": _("IP addresses of systems calling the API"), "where": "reports_apicall.remote_addr",
          "why": _("Security: finding misuse of an API key."), "who": _("Administrators."),
          "kept": _("The address %(ip)s days; the record of the call %(calls)s days.") % days},
@@ -50,7 +57,8 @@ def inventory():
          "who": _("Administrators."),
          "kept": _("IP addresses %(ip)s days; lock-out counters are then deleted.") % days},
         {"what": _("IP addresses in the rate limits"), "where": "Redis (reports.ratelimit)",
-         "why": _("Stopping floods of reports from one connection."), "who": _("Nobody (counters only)."),
+         "why": _("Stopping floods of reports, supports, messages and searches from one connection."),
+         "who": _("Nobody (counters only)."),
          "kept": _("One hour.")},
         {"what": _("The web server's (proxy's) logs: IP address, time, page"), "where": "nginx access log",
          "why": _("Operating and securing the service."), "who": _("The operators."),

@@ -3,10 +3,13 @@ it all. Each is one UPDATE of the report, and erasing what is already gone chang
 
 import secrets
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from notify import subscriptions
+from notify.channels import phone_number
 from privacy.retention import ERASED_CONTACT, with_contact
 from reports.models import Report
 
@@ -22,11 +25,16 @@ def own_report(code, token):
 
 def correct(report, *, name, phone, email, show_name, contact_consent):
     """The reporter's contact details as they now give them (reports.forms.ContactForm's data), and their
-    consent as now chosen, with its time."""
+    consent as now chosen, with its time. A new phone number gets nothing but a link to confirm it until that
+    link is opened (notify)."""
     consent = bool(contact_consent and (phone or email))
-    Report.objects.filter(pk=report.pk).update(
-        reporter_name=name, reporter_phone=phone, reporter_email=email, show_name=bool(show_name and name),
-        contact_consent=consent, contact_consent_at=timezone.now())
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(
+            reporter_name=name, reporter_phone=phone, reporter_email=email, show_name=bool(show_name and name),
+            contact_consent=consent, contact_consent_at=timezone.now())
+        if phone and phone_number(phone) != phone_number(report.reporter_phone):
+            report.reporter_phone = phone
+            subscriptions.reporter_phone_changed(report)
 
 
 def withdraw_name(report):

@@ -5,13 +5,15 @@ import logging
 import secrets
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from geo import lookup
 from jobs.queue import enqueue
@@ -22,13 +24,55 @@ from reports.models import Photo, Report, Status, StatusChange, TrackingCounter,
 logger = logging.getLogger(__name__)
 
 
+# The longest text a report takes from anyone: the form, the API, Open311 and LAPOR!'s complaints (cut there, with
+# a note). Checked here and in the forms, not by the database: text stored before these bounds stays whole.
+DESCRIPTION_MAX = 2000
+ADDRESS_MAX = 300
+NAME_MAX = 100
+
+
 def next_tracking_code(year):
-    """PP-YYNNNN: short, digits only (easy to read aloud), unique; 10,000 a year before it grows a digit."""
+    """PP-YYNNNN: short, digits only (easy to read aloud), unique; 10,000 a year before it grows a digit.
+
+    Numbered by the counter of `year`, the year the code is given, whose last two digits are its prefix. A code
+    already taken (an import once dated a century back took PP-27…) is passed over for the next number: the
+    counter's row lock makes the check and the count one step for every filing of that year.
+    """
     counter, _ = TrackingCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last = F("last") + 1
+    while True:
+        counter.last += 1
+        code = f"PP-{year % 100:02d}{counter.last:04d}"
+        if not Report.objects.filter(code=code).exists():
+            break
     counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"PP-{year % 100:02d}{counter.last:04d}"
+    return code
+
+
+def check_lengths(**texts):
+    """ValidationError naming each field longer than its bound (DESCRIPTION_MAX, ADDRESS_MAX, NAME_MAX)."""
+    bounds = {"description": DESCRIPTION_MAX, "address": ADDRESS_MAX, "name": NAME_MAX}
+    errors = {field: _("At most %(max)d characters (this has %(length)d).") % {"max": bounds[field],
+                                                                               "length": len(text)}
+              for field, text in texts.items() if len(text) > bounds[field]}
+    if errors:
+        raise ValidationError(errors)
+
+
+# Another system's clock may run a little ahead of ours: a filing time this far in the future counts as now.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def plausible(filed_at, now):
+    """Whether a filing time from elsewhere stands: neither in the future (beyond CLOCK_SKEW) nor more than
+    IMPORT_MAX_AGE_DAYS back. Anything else is a wrong clock, a typing error or a hostile system."""
+    return now - timedelta(days=settings.IMPORT_MAX_AGE_DAYS) <= filed_at <= now + CLOCK_SKEW
+
+
+def filed_elsewhere_note(filed_at):
+    """The history's internal note keeping the filing time a report came with, as it came, when it was not used."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Filed elsewhere at %(time)s according to the sending system: outside the accepted range, so the "
+                 "time of receipt counts.") % {"time": filed_at.isoformat(timespec="seconds")}
 
 
 def fallback_address(location):
@@ -63,23 +107,31 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     dispatcher before they are published. An `address` given (Open311's address_string) is kept as it is;
     without one the geocoder is asked later. `channel` and `contact_consent` say how the reporter hears back
     (reports.signals.report_filed); the consent is kept with the report, with its time. `filed_at` is when it
-    was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date. Raises
-    geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
+    was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date, when it
+    lies within IMPORT_MAX_AGE_DAYS before now (else the receipt counts and the history keeps `filed_at`). The code
+    is always of the year it is given. Raises ValidationError for text longer than its bound (the forms say so
+    first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
     if existing is not None:
         return existing, False
+    check_lengths(description=description, address=address, name=name)
+    now = timezone.now()
+    refused = filed_at is not None and not plausible(filed_at, now)
+    if refused:
+        logger.warning("Filing time out of range: the time of receipt counts", extra={"event": "filed_at_refused"})
+    counted = None if filed_at is None else now if refused else min(filed_at, now)
     try:
         location = lookup.locate(lookup.point(lat, lon), category)
     except lookup.OutsideCity as outside:
         logger.info("Report refused: outside the city", extra={"event": "report_refused", "reason": "outside_city",
                                                                "distance_m": round(outside.distance_m)})
         raise
-    today = timezone.localdate(filed_at) if filed_at else timezone.localdate()
+    today = timezone.localdate(counted or now)
     try:
         with files_removed_on_failure(), transaction.atomic():
             report = Report.objects.create(
-                code=next_tracking_code(today.year),
+                code=next_tracking_code(timezone.localdate(now).year),
                 client_uuid=client_uuid,
                 private_token=secrets.token_urlsafe(32),
                 category=category,
@@ -87,7 +139,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 kelurahan=location.kelurahan,
                 crew=location.crew,
                 routing_problem=location.crew_problem[:300],
-                address=address[:300] or fallback_address(location),
+                address=address or fallback_address(location),
                 description=description,
                 attributes=attributes or {},
                 due_date=add_working_days(today, category.response_days),
@@ -96,14 +148,15 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 reporter_email=email,
                 show_name=show_name,
                 contact_consent=contact_consent,
-                contact_consent_at=timezone.now() if contact_consent else None,
+                contact_consent_at=now if contact_consent else None,
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)
-            if filed_at:  # auto_now_add wrote the present
-                Report.objects.filter(pk=report.pk).update(created=filed_at)
-                report.created = filed_at
-            StatusChange.objects.create(report=report, to_status=Status.BARU)
+            if counted:  # auto_now_add wrote the present
+                Report.objects.filter(pk=report.pk).update(created=counted)
+                report.created = counted
+            StatusChange.objects.create(report=report, to_status=Status.BARU, public=not refused,
+                                        note=filed_elsewhere_note(filed_at) if refused else "")
             if not address:
                 geocode_later(report.pk)
             signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)

@@ -8,9 +8,12 @@ from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
+from reports.filing import DESCRIPTION_MAX, NAME_MAX
 from reports.models import Category, CategoryAttribute, Report, Status
 
 MAX_PHOTOS = 5
+# The longest e-mail address kept (reports_report.reporter_email; RFC 5321's path limit, less its brackets).
+EMAIL_MAX = 254
 # Characters no page, CSV or XML shows (all control characters but tab and line breaks).
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -48,12 +51,12 @@ class ContactForm(forms.Form):
     """The reporter's optional contact details, and their consent to be told about the report there: the filing
     form's, and the private link's for correcting them (privacy/)."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX, required=False)
     phone = forms.RegexField(
         label=_("Phone"), regex=r"^\+?[0-9 ()-]{6,20}$", max_length=30, required=False,
         error_messages={"invalid": _("Enter a phone number such as 0812 3456 7890.")},
     )
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_MAX, required=False)
     show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
     contact_consent = forms.BooleanField(
         label=_("Use my phone or e-mail to tell me how this report goes"), required=False,
@@ -86,7 +89,7 @@ class ReportForm(ContactForm):
     description = forms.CharField(
         label=_("Description"),
         min_length=10,
-        max_length=2000,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
     )

@@ -61,3 +61,8 @@ def allow_open311_filing(request, api_client, sender):
 def allow_support(request):
     """A "me too": SUPPORTS_PER_HOUR per client, whatever device ids it sends."""
     return allow(request, "support", client(request), settings.SUPPORTS_PER_HOUR)
+
+
+def allow_search(request):
+    """An address search (/api/v1/geocode): SEARCHES_PER_HOUR per client."""
+    return allow(request, "search", client(request), settings.SEARCHES_PER_HOUR)

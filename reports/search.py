@@ -15,9 +15,16 @@ def find_on_map(text):
              for report in Report.objects.public().select_related("category").filter(code=code)]
     found += places.search(text, LIMIT - len(found))
     if len(found) < LIMIT:
-        generation = Generation.objects.current()
-        west, south, east, north = generation.outline.extent
         known = {name for name, _, _ in found}
-        found += [place for place in geocoding.search(text, ((south, west), (north, east)), limit=LIMIT - len(found))
-                  if place[0] not in known]
+        found += [place for place in from_geocoder(text, LIMIT - len(found)) if place[0] not in known]
     return found[:LIMIT]
+
+
+def from_geocoder(text, limit):
+    """The geocoder's places within the city; none when it is not this search's turn (geocoding.turn): the
+    resident still gets ours, and the geocoder is asked at most once a second however fast the box is used."""
+    west, south, east, north = Generation.objects.current().outline.extent
+    try:
+        return geocoding.search(text, ((south, west), (north, east)), limit=limit, wait=False)
+    except geocoding.Busy:
+        return []

@@ -2,17 +2,21 @@
 the backfill after an outage, search."""
 
 import signal
+import time
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from geo import geocoding
+from geo.models import Throttle
 from jobs.models import Job
 from reports.models import Report
 from tests.conftest import make_report, run, run_jobs
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tests.nominatim import ADDRESS, FakeNominatim
 from tests.test_jobs import wait_until, worker
+from tests.test_open311 import V2, api_key, request_data  # noqa: F401 (the API key fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +125,41 @@ def test_address_search_is_bounded_to_the_city(client, nominatim):
 
 def test_a_too_short_search_is_a_400_naming_q(client):
     assert client.get("/api/v1/geocode", {"q": "a"}).status_code == 400
+
+
+def test_a_burst_of_searches_asks_the_geocoder_once_a_second_and_each_client_has_its_hourly_limit(client, nominatim,
+                                                                                                  settings):
+    settings.SEARCHES_PER_HOUR = 30
+    started = time.monotonic()
+    answers = [client.get("/api/v1/geocode", {"q": "ganting"}) for _ in range(40)]
+    took = time.monotonic() - started
+    assert [a.status_code for a in answers] == [200] * 30 + [429] * 10
+    assert "Terlalu banyak pencarian" in answers[-1].json()["error"]
+    assert all(a.json() for a in answers[:30])  # the city's own kelurahan answer while the geocoder is not asked
+    assert {path for path, _ in nominatim.requests} == {"/search"}
+    assert 1 <= len(nominatim.times) <= 1 + took / geocoding.SECONDS_BETWEEN_REQUESTS
+    gaps = [later - earlier for earlier, later in zip(nominatim.times, nominatim.times[1:], strict=False)]
+    assert all(gap >= geocoding.SECONDS_BETWEEN_REQUESTS for gap in gaps), gaps
+
+
+def test_a_search_too_long_is_refused_before_anything_is_asked(client, nominatim):
+    answer = client.get("/api/v1/geocode", {"q": "jalan " * 100})
+    assert answer.status_code == 400 and list(answer.json()) == ["q"] and nominatim.requests == []
+
+
+def test_a_job_waits_for_the_geocoders_turn_and_a_page_does_not(nominatim):
+    bounds = ((-0.50, 100.36), (-0.44, 100.45))
+    geocoding.search("masjid", bounds, wait=False)  # a page's search
+    with pytest.raises(geocoding.Busy):
+        geocoding.search("masjid", bounds, wait=False)
+    assert geocoding.search("masjid", bounds)  # a job: it waited
+    first, second = nominatim.times
+    assert second - first >= geocoding.SECONDS_BETWEEN_REQUESTS
+
+
+def test_an_open311_address_while_the_geocoder_is_busy_is_a_503_that_says_what_to_do(client, nominatim, api_key):  # noqa: F811
+    Throttle.objects.update_or_create(name="geocoder", defaults={"last_at": timezone.now()})  # asked just now
+    data = request_data(api_key, lat=None, long=None, address_string="Masjid Ganting", service_code="lampu-mati")
+    answer = client.post(f"{V2}/requests.json", data)
+    assert answer.status_code == 503 and "send lat and long" in answer.json()[0]["description"]
+    assert nominatim.requests == [] and not Report.objects.exists()

@@ -233,10 +233,14 @@ def staff_client(user):
 
 # Inbound: complaints LAPOR! hands the city.
 
+# When the complaints were filed in LAPOR!: days back from whatever today is, well within IMPORT_MAX_AGE_DAYS.
+CREATED_AT = (timezone.localtime() - timedelta(days=9)).replace(hour=9, minute=30, second=0, microsecond=0).isoformat()
+
+
 def disposition(tracking_id, lat=GANTING_GPS[0], lon=GANTING_GPS[1], **fields):
     return {"tracking_id": tracking_id, "title": "Jalan rusak", "content": "Lubang besar di depan sekolah.",
             "topic_id": "T-JALAN", "lat": lat, "lon": lon, "location_text": "", "attachments": [],
-            "created_at": "2026-11-27T09:30:00+07:00", **fields}
+            "created_at": CREATED_AT, **fields}
 
 
 @pytest.fixture
@@ -257,7 +261,7 @@ def test_complaints_handed_over_become_reports_once(lapor, geocoder):
     assert inbound.pull() == 3
     run_jobs()
     first = Forwarding.objects.get(external_id="LP-1").report
-    assert first.created == datetime.fromisoformat("2026-11-27T09:30:00+07:00")
+    assert first.created == datetime.fromisoformat(CREATED_AT)
     assert first.photos.count() == 1 and first.category.slug == "jalan-berlubang"
     assert Forwarding.objects.get(external_id="LP-2").report.location.y == pytest.approx(-0.4607)
     unmapped = Forwarding.objects.get(external_id="LP-3")

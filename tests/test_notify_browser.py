@@ -1,5 +1,6 @@
-"""A resident on a 360 x 740 phone, against the production server: follows a report by e-mail, subscribes to
-the alerts of a kelurahan, and answers "Sudah diperbaiki?" with "no", a rating, a note and a photo."""
+"""A resident on a 360 x 740 phone, against the production server: follows a report by e-mail and confirms with
+the button the link opens, subscribes to the alerts of a kelurahan and stops them, and answers "Sudah
+diperbaiki?" with "no", a rating, a note and a photo."""
 
 import re
 from datetime import timedelta
@@ -38,6 +39,9 @@ def test_a_resident_follows_a_report_by_email_and_confirms(site, phones):
     run_jobs()
     [confirmation] = mail.outbox
     page.goto(link(confirmation, "/konfirmasi/"))
+    assert f"laporan {report.code}" in page.inner_text("#confirm")  # opening the link only asks
+    assert Report.objects.get(pk=report.pk).support_count == 0
+    page.click("button.primary")
     assert f"laporan {report.code}" in page.inner_text("#confirmed")
     assert Report.objects.get(pk=report.pk).support_count == 1
 
@@ -51,12 +55,14 @@ def test_a_resident_subscribes_to_the_alerts_of_a_kelurahan(site, phones):
     run_jobs()
     [confirmation] = mail.outbox
     page.goto(link(confirmation, "/konfirmasi/"))
+    page.click("button.primary")
     assert "Kelurahan Ganting" in page.inner_text("#confirmed")
     mail.outbox.clear()
     report = make_report()
     run_jobs()
     assert report.code in mail.outbox[0].body
     page.goto(link(mail.outbox[0], "/berhenti/"))
+    page.click("button.primary")
     assert "Tidak ada lagi pesan" in page.inner_text("#stopped")
 
 

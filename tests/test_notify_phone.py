@@ -58,10 +58,23 @@ def verify(report, dispatcher):
     return workflow.change_status(report, "diverifikasi", dispatcher, version=report.version)
 
 
-def test_the_reporter_who_chose_whatsapp_gets_a_template_message_with_how_to_stop(whatsapp, dispatcher):
+def confirmed_by_phone(client, subscription):
+    """The phone's owner opens the confirmation link sent to it and presses its button."""
+    client.post(subscription.confirm_url())
+    subscription.refresh_from_db()
+    assert subscription.active
+
+
+def test_the_reporter_who_chose_whatsapp_gets_a_template_message_with_how_to_stop(whatsapp, dispatcher, client):
     report = file_with("whatsapp")
     subscription = Subscription.objects.get(report=report)
     assert subscription.channel == "whatsapp" and subscription.consent_at is not None
+    run_jobs()
+    [asked] = whatsapp.received  # a number anyone could have typed: first the link to confirm it
+    [text] = [p["text"] for c in asked["json"]["template"]["components"] for p in c["parameters"]]
+    assert subscription.confirm_url() in text
+    confirmed_by_phone(client, subscription)
+    whatsapp.received.clear()
     verify(report, dispatcher)
     run_jobs()
     [request] = whatsapp.received
@@ -71,7 +84,7 @@ def test_the_reporter_who_chose_whatsapp_gets_a_template_message_with_how_to_sto
     [text] = [p["text"] for c in payload["template"]["components"] for p in c["parameters"]]
     assert f"{report.code} (Berlubang) sekarang: diverifikasi." in text
     assert f"Untuk berhenti menerima pesan ini: https://lapor.example.org{subscription.stop_url()}" in text
-    assert Message.objects.get().external_id == "wamid.TEST1"
+    assert Message.objects.latest("pk").external_id == "wamid.TEST1"
 
 
 def test_no_phone_message_without_consent_and_the_form_says_which_field(whatsapp, client, dispatcher):
@@ -89,8 +102,14 @@ def test_no_phone_message_without_consent_and_the_form_says_which_field(whatsapp
     assert not Subscription.objects.filter(report=none).exists()
 
 
-def test_a_failing_gateway_is_retried_by_the_queue_and_a_refusal_is_not(whatsapp, dispatcher):
+def test_a_failing_gateway_is_retried_by_the_queue_and_a_refusal_is_not(whatsapp, dispatcher, client):
     report = file_with("whatsapp")
+    run_jobs()
+    confirmed_by_phone(client, Subscription.objects.get(report=report))
+    whatsapp.received.clear()
+    Message.objects.all().delete()
+    Notice.objects.all().delete()
+    Job.objects.filter(task="notify.deliver").delete()
     whatsapp.failures = [503]
     verify(report, dispatcher)
     run_jobs()
@@ -160,7 +179,7 @@ def test_anyone_follows_by_sms_with_consent_and_the_confirmation_goes_at_once(sm
     subscription = Subscription.objects.get(channel="sms")
     assert subscription.confirm_url() in confirmation["json"]["text"]
     assert subscription.stop_url() in confirmation["json"]["text"]
-    client.get(subscription.confirm_url())
+    client.post(subscription.confirm_url())
     verify(report, dispatcher)
     run_jobs()
     assert "sekarang: diverifikasi." in sms.received[-1]["json"]["text"]

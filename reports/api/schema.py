@@ -9,6 +9,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from reports.filing import DESCRIPTION_MAX, NAME_MAX
+from reports.forms import EMAIL_MAX
 from reports.models import Status
 
 # For the OpenAPI document: the shapes of answers that are not one serializer.
@@ -32,11 +34,13 @@ class ReportUpload(serializers.Serializer):
     category = serializers.SlugField(help_text="A sub-category's slug (see /api/v1/categories).")
     lat = serializers.FloatField()
     lon = serializers.FloatField()
-    description = serializers.CharField(min_length=10, max_length=2000)
+    description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX)
     photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
-    name = serializers.CharField(required=False)
-    phone = serializers.CharField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
-    email = serializers.EmailField(required=False, help_text="Seen by dispatchers only, on demand (logged).")
+    name = serializers.CharField(required=False, max_length=NAME_MAX)
+    phone = serializers.CharField(required=False, max_length=30,
+                                  help_text="Seen by dispatchers only, on demand (logged).")
+    email = serializers.EmailField(required=False, max_length=EMAIL_MAX,
+                                   help_text="Seen by dispatchers only, on demand (logged).")
     show_name = serializers.BooleanField(required=False)
     channel = serializers.ChoiceField(["email", "whatsapp", "sms"], required=False,
                                       help_text="How the reporter hears back: e-mail (the default), or WhatsApp or "

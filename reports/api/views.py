@@ -41,6 +41,9 @@ from reports.api.serializers import CategorySerializer
 from reports.forms import ReportForm, StatusChangeForm
 from reports.models import Category, Report
 
+# The longest address search taken: more is no address, and it would go to the geocoder as it is.
+SEARCH_MAX = 200
+
 
 class SimplifyPreserveTopology(GeoFunc):
     """For display only: a tolerance in degrees is fine here, it measures nothing."""
@@ -216,11 +219,18 @@ class GeocodeView(APIView):
         parameters=[OpenApiParameter("q", str, required=True, description="An address, at least 3 characters.")],
         responses={200: inline_serializer("PlaceFound", {
             "name": serializers.CharField(), "lat": serializers.FloatField(), "lon": serializers.FloatField()},
-            many=True), 400: ERRORS})
+            many=True), 400: ERRORS,
+            429: OpenApiResponse(ERROR, description="Too many searches from this connection.")})
     def get(self, request):
         text = request.query_params.get("q", "").strip()
         if len(text) < 3:
             return Response({"q": [_("Type at least 3 characters.")]}, status=status.HTTP_400_BAD_REQUEST)
+        if len(text) > SEARCH_MAX:
+            return Response({"q": [_("Type at most %(max)d characters.") % {"max": SEARCH_MAX}]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if not ratelimit.allow_search(request):
+            return Response({"error": _("Too many searches from this connection; please try again in an hour.")},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
         found = search.find_on_map(text)
         return Response([{"name": name, "lat": lat, "lon": lon} for name, lat, lon in found])
 

@@ -25,7 +25,7 @@ from geo import geocoding, lookup
 from geo.models import Generation
 from reports import filing, ratelimit, remote_media, representation
 from reports.api.params import parse_moment
-from reports.forms import ReportForm
+from reports.forms import CONTROL_CHARACTERS, ReportForm
 from reports.interop.xmltext import xml_text
 from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Report, StatusChange
 
@@ -319,14 +319,14 @@ def file_request(request, fmt, client):
     if not ratelimit.allow_open311_filing(request, client, sender):
         raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
     lat, lon = params.get("lat", ""), params.get("long", "")
-    address = params.get("address_string", "").strip()
+    address = checked_address(params.get("address_string", "").strip())
     if not (lat or lon):
         lat, lon = locate_address(address)
     name = " ".join(part for part in (params.get("first_name", ""), params.get("last_name", "")) if part).strip()
     data = QueryDict(mutable=True)
     data.update({
         "client_uuid": str(uuid.uuid4()), "category": params.get("service_code", ""), "lat": lat, "lon": lon,
-        "description": params.get("description", ""), "name": name[:100], "phone": params.get("phone", ""),
+        "description": params.get("description", ""), "name": name, "phone": params.get("phone", ""),
         "email": params.get("email", ""),
         # A client system passes contact details on with the consent it asked for (docs/privacy.md).
         "contact_consent": "on" if params.get("phone") or params.get("email") else "",
@@ -356,12 +356,25 @@ def file_request(request, fmt, client):
     return response
 
 
+def checked_address(text):
+    """address_string as kept with the report: at most filing.ADDRESS_MAX characters, none a page cannot show."""
+    if len(text) > filing.ADDRESS_MAX:
+        raise Open311Error(400, f"address_string: at most {filing.ADDRESS_MAX} characters (this has {len(text)}).")
+    if CONTROL_CHARACTERS.search(text):
+        raise Open311Error(400, "address_string: holds control characters; send it as plain text.")
+    return text
+
+
 def locate_address(text):
     """lat and long for an address_string, through the geocoder, inside the city."""
     if not text:
         raise Open311Error(400, "lat: lat and long, or address_string, are required.")
     west, south, east, north = Generation.objects.current().outline.extent
-    places = geocoding.search(text, ((south, west), (north, east)), limit=1)
+    try:
+        places = geocoding.search(text, ((south, west), (north, east)), limit=1, wait=False)
+    except geocoding.Busy:
+        raise Open311Error(503, "address_string: the geocoder is busy (one address a second); try again in a "
+                                "second, or send lat and long.") from None
     if not places:
         raise Open311Error(400, "address_string: this address is not found in Padang Panjang; send lat and long.")
     _, lat, lon = places[0]

@@ -489,7 +489,12 @@
       .then(function (answer) {
         results.innerHTML = "";
         var places = answer.status === 200 ? answer.body : [];
-        if (!places.length) { var none = document.createElement("li"); none.textContent = TEXT.no_results; results.appendChild(none); }
+        if (!places.length) {
+          /* Too many searches (429) or a word too long (400): the server's own words. */
+          var none = document.createElement("li"), said = answer.body && (answer.body.error || (answer.body.q || [])[0]);
+          none.textContent = answer.status === 200 || !said ? TEXT.no_results : said;
+          results.appendChild(none);
+        }
         places.forEach(function (place) {
           var item = document.createElement("li"), button = document.createElement("button");
           button.type = "button"; button.textContent = place.name;
