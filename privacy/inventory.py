@@ -48,6 +48,17 @@ def inventory():
                   "day go to one address, whoever asks. It keeps a keyed digest of the address and the times of "
                   "that day's messages, never the address itself.") % days,
          "who": _("Nobody (counters only)."), "kept": _("One day after the last message.")},
+        {"what": _("Your answers to “Sudah diperbaiki?”"), "where": "notify_fixanswer.comment",
+         "why": _("To know whether a fix holds and how residents rate it; a “no” reopens the report. Basis: your "
+                  "consent (answering is up to you)."),
+         "who": _("Dispatchers and administrators read your words; the public sees only counts and ratings per "
+                  "crew, category and kelurahan."),
+         "kept": _("As long as the report; personal data written in it is removed by a dispatcher on request.")},
+        {"what": _("Complaints handed over by LAPOR!-SP4N, as they came"), "where": "forwarding_disposition.payload",
+         "why": _("The city's record of what LAPOR! handed over; the report made from it is public like any "
+                  "other, without your contact details."),
+         "who": _("Dispatchers and administrators."),
+         "kept": _("The city's record; personal data written in it is removed with the report's on request.")},
         {"what": _("IP addresses of systems calling the API"), "where": "reports_apicall.remote_addr",
          "why": _("Security: finding misuse of an API key."), "who": _("Administrators."),
          "kept": _("The address %(ip)s days; the record of the call %(calls)s days.") % days},
