@@ -15,7 +15,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint checks apt postgres database test-packages backup restore
+.PHONY: setup run test lint checks apt postgres database test-packages backup restore lock
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -76,14 +76,26 @@ postgres:
 	@bash config/setup-postgres.sh
 
 # What a server needs (requirements.txt); the tests' and tools' pins (requirements-dev.txt) only for `make test`.
-$(VENV)/.installed: requirements.txt
+# Installed from their locks, every file checked against its hash (`make lock` writes them from the two lists).
+$(VENV)/.installed: requirements.lock
 	@[ -x $(VENV)/bin/pip ] || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
+
+# After a change to requirements.txt or requirements-dev.txt: the same pins with the hashes of their files, by
+# pip-tools in a virtualenv of its own (tests/test_requirements.py checks the locks hold exactly the listed pins).
+PIP_TOOLS := pip-tools==7.7.0
+PIP_COMPILE := var/pip-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	@[ -x var/pip-tools/bin/pip-compile ] || { $(PYTHON) -m venv var/pip-tools && \
+		var/pip-tools/bin/pip install --quiet --disable-pip-version-check $(PIP_TOOLS); }
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements.txt requirements-dev.txt
 
 # Browser libraries (Leaflet.markercluster, exifr, @mapbox/vector-tile, pbf, MapLibre GL JS) from the npm registry,
 # exactly as locked.
