@@ -170,7 +170,7 @@ def my_links(request):
     if request.method == "POST" and form.is_valid():
         address = form.cleaned_data["address"]
         links.send_links(links.channel_of(address), address, subscriptions.language())
-        return private(render(request, "notify/links_sent.html"))
+        return private(render(request, "notify/links.html", {"sent": True}))
     return private(render(request, "notify/links.html", {"form": form}, status=400 if form.is_bound else 200))
 
 
