@@ -60,19 +60,24 @@ def send(subscription, letter):
     to = destination(subscription)
     if not to or subscription.channel not in available():
         raise Permanent("no address, or the channel is off")
-    if subscription.channel == Channel.EMAIL:
-        return send_email(to, letter)
     if subscription.channel == Channel.PUSH:
         return send_push(subscription, letter)
-    if subscription.channel == Channel.WHATSAPP:
-        return send_whatsapp(to, subscription.language, letter)
+    return send_to(subscription.channel, to, subscription.language, letter)
+
+
+def send_to(channel, to, language, letter):
+    """Send `letter` to the e-mail address or phone number `to` by `channel` (e-mail, WhatsApp or SMS)."""
+    if channel == Channel.EMAIL:
+        return send_email(to, letter)
+    if channel == Channel.WHATSAPP:
+        return send_whatsapp(to, language, letter)
     return send_sms(to, letter)
 
 
 def send_email(to, letter):
-    """With RFC 8058's one-click unsubscribe: mail apps show a button that stops the messages."""
-    EmailMessage(letter.subject, letter.text(), to=[to], headers={
-        "List-Unsubscribe": f"<{letter.stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}).send()
+    """With RFC 8058's one-click unsubscribe when there is something to stop: mail apps show a button for it."""
+    headers = {"List-Unsubscribe": f"<{letter.stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    EmailMessage(letter.subject, letter.text(), to=[to], headers=headers if letter.stop else {}).send()
     return ""
 
 

@@ -8,17 +8,30 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.queue import enqueue
 from notify import channels, limits, subscriptions, timing
-from notify.models import Notice, Subscription
+from notify.models import Channel, Notice, Subscription
 
 # A confirmation link still pending is sent again at most this often, however often it is asked for.
 RESEND_AFTER = timedelta(hours=1)
 
 
 def report_filed(sender, report, channel="", consent=False, **kwargs):
-    """The reporter's own subscription, as the form recorded it; and area alerts covering the new report."""
-    subscriptions.for_reporter(report, channel, consent)
+    """The reporter's own subscription, as the form recorded it, with its acknowledgement by e-mail (a phone's is
+    its confirmation request); and area alerts covering the new report."""
+    subscription = subscriptions.for_reporter(report, channel, consent)
+    if subscription is not None and subscription.channel == Channel.EMAIL:
+        acknowledge(subscription)
     for subscription in Subscription.objects.active().for_area_of(report):
         add(subscription, f"filed:{report.pk}", Notice.Kind.FILED, report.created, report=report)
+
+
+def acknowledge(subscription):
+    """The reporter hears that their report arrived, with its public and private links, at once whatever the hour:
+    they just asked. Once per report (its key). Not counted against the address's daily limit
+    (notify.limits), being asked for; what bounds it is filing itself: one per report, reports per connection
+    limited (reports.ratelimit), and every report public before a dispatcher. A phone's acknowledgement is its
+    confirmation request (counted), and this, with the private link, follows the confirmation."""
+    report = subscription.report
+    return add(subscription, f"ack:{report.pk}", Notice.Kind.ACK, timezone.now(), asked=True, report=report)
 
 
 def status_changed(sender, change, **kwargs):

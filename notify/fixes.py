@@ -18,13 +18,19 @@ def asked_fix(subscription):
 
 
 def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None):
-    """Record the answer and rating; "not fixed" sends the report back to the dispatcher with the comment and
-    photo (reports.workflow.reopen_by_resident). Returns the reopening StatusChange, or None."""
+    """Record the answer, and the rating of a fix that holds (a "not fixed" has none); "not fixed" sends the report
+    back to the dispatcher with the comment and photo (reports.workflow.reopen_by_resident). Returns the reopening
+    StatusChange, or None."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 FixAnswer.objects.create(report=fix.report, change=fix, subscription=subscription, fixed=fixed,
-                                         rating=rating, comment=comment)
+                                         rating=rating if fixed else None, comment=comment)
         except IntegrityError:
             raise AlreadyAnswered from None
-        return None if fixed else workflow.reopen_by_resident(fix.report, comment, photo)
+        if fixed:
+            return None
+        change = workflow.reopen_by_resident(fix.report, comment, photo)
+        if change is not None:  # their own words are not news to them; everyone else following hears of it
+            subscription.notices.filter(key=f"change:{change.pk}").update(state=Notice.State.DROPPED)
+        return change

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Kelurahan
-from notify import channels
+from notify import channels, links
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
 from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX
@@ -75,8 +75,8 @@ class FixAnswerForm(forms.Form):
     fixed = forms.TypedChoiceField(label=_("Is it really fixed?"), widget=forms.RadioSelect,
                                    coerce=lambda answer: answer == "yes",
                                    choices=[("yes", _("Yes, it is fixed")), ("no", _("No, it is not fixed"))])
-    rating = forms.TypedChoiceField(label=_("How good was the work? (1 poor, 5 very good)"), required=False,
-                                    widget=forms.RadioSelect, coerce=int, empty_value=None,
+    rating = forms.TypedChoiceField(label=_("If it is fixed: how good was the work? (1 poor, 5 very good)"),
+                                    required=False, widget=forms.RadioSelect, coerce=int, empty_value=None,
                                     choices=[(n, str(n)) for n in range(1, 6)])
     comment = forms.CharField(label=_("What is still wrong, or a comment"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
@@ -92,3 +92,24 @@ class FixAnswerForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data["photo"]
         return photo_rules.process(upload, _("The photo")) if upload else None
+
+
+class LinksForm(forms.Form):
+    """"Send my links again": the e-mail address (or, with a phone gateway on, the phone number) given at filing."""
+
+    address = forms.CharField(label=_("The e-mail address or phone number you gave"), max_length=EMAIL_MAX)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not channels.available() & PHONE_CHANNELS:
+            self.fields["address"].label = _("The e-mail address you gave")
+
+    def clean_address(self):
+        address = self.cleaned_data["address"].strip()
+        if "@" in address:
+            forms.EmailField().clean(address)
+        elif not links.channel_of(address):
+            raise forms.ValidationError(_("Type the e-mail address you gave with your report."))
+        else:
+            ContactForm.base_fields["phone"].clean(address)
+        return address

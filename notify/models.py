@@ -113,6 +113,7 @@ class Notice(models.Model):
         CHANGE = "change", _("status change")
         FILED = "filed", _("new report nearby")
         ASK = "ask", _("is it fixed?")
+        ACK = "ack", _("acknowledgement of a report")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting")

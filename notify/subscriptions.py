@@ -91,13 +91,16 @@ def alert(channel, address, *, kelurahan=None, point=None):
 
 
 def confirm(subscription):
-    """The link was followed: messages start (again). A supporter's support is counted now, once."""
+    """The link was followed: messages start (again). A supporter's support is counted now, once; a reporter's
+    phone now gets its acknowledgement with the private link (once per report)."""
     with transaction.atomic():
         subscription.confirmed_at = subscription.confirmed_at or timezone.now()
         subscription.stopped_at = None
         subscription.save(update_fields=["confirmed_at", "stopped_at"])
         if subscription.role == Subscription.Role.SUPPORTER:
             add_support(subscription.report, f"notify:{subscription.pk}")
+        if subscription.role == Subscription.Role.REPORTER:
+            events.acknowledge(subscription)
 
 
 def stop(subscription):

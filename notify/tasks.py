@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jobs.queue import enqueue, task
-from notify import channels, compose, events
+from notify import channels, compose, events, links
 from notify.models import Message, Notice, Subscription
-from reports.models import Status, StatusChange
+from reports.models import Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def deliver(subscription_id):
     if subscription is None:
         return
     pending = list(subscription.notices.filter(state=Notice.State.PENDING)
-                   .select_related("report__category", "report__kelurahan", "change"))
+                   .select_related("report__category", "report__kelurahan", "report__crew", "change__photo"))
     notices = [notice for notice in pending if wanted(subscription, notice)]
     Notice.objects.filter(pk__in=[n.pk for n in pending if n not in notices]).update(state=Notice.State.DROPPED)
     if not notices:
@@ -57,6 +57,22 @@ def deliver(subscription_id):
         raise
     message = Message.objects.create(subscription=subscription, channel=subscription.channel, external_id=external_id)
     Notice.objects.filter(pk__in=[n.pk for n in notices]).update(state=Notice.State.SENT, message=message)
+
+
+@task("notify.send_links")
+def send_links(channel, report_ids, language):
+    """"Send my links again" (notify.links): one message listing the reports, to the address they were found by.
+    A gateway that may work later fails the job, which is retried; one that never will is logged."""
+    reports = list(Report.objects.public().filter(pk__in=report_ids).select_related("category").order_by("-created"))
+    to = links.destination(channel, reports[0]) if reports else ""
+    if not to or channel not in channels.available():
+        return
+    with translation.override(language):
+        letter = links.letter(reports)
+    try:
+        channels.send_to(channel, to, language, letter)
+    except channels.Permanent as error:
+        logger.warning("Links not sent: %s", error, extra={"event": "message_refused", "channel": channel})
 
 
 @task("notify.send_pending", every=timedelta(minutes=5))

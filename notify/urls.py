@@ -5,6 +5,7 @@ from notify import feeds, views
 urlpatterns = [
     path("laporan/<str:code>/langganan/", views.follow, name="notify-follow"),
     path("laporan/<str:code>/langganan/push/", views.follow_by_push, name="notify-follow-push"),
+    path("tautan-saya/", views.my_links, name="notify-my-links"),
     path("pemberitahuan/", views.alerts, name="notify-alerts"),
     path("pemberitahuan/<str:token>/konfirmasi/", views.confirm, name="notify-confirm"),
     path("pemberitahuan/<str:token>/berhenti/", views.stop, name="notify-stop"),

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config import outbound
 from geo import lookup
-from notify import channels, fixes, subscriptions
-from notify.forms import AlertForm, FixAnswerForm, FollowForm
+from notify import channels, fixes, links, subscriptions
+from notify.forms import AlertForm, FixAnswerForm, FollowForm, LinksForm
 from notify.models import Channel, Message, Subscription
 from reports import ratelimit
 from reports.models import Report
@@ -159,6 +159,19 @@ def fixed(request, token):
     status = 400 if request.method == "POST" else 200
     return private(render(request, "notify/fixed.html", {"form": form, "fix": fix, "report": fix.report},
                           status=status))
+
+
+def my_links(request):
+    """"Kirim ulang tautan saya": one message listing the reports of the address typed. The same answer whether
+    the address is known, unknown or past its daily limit: the page tells nobody who filed what."""
+    form = LinksForm(request.POST or None)
+    if request.method == "POST" and not allow(request):
+        form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
+    if request.method == "POST" and form.is_valid():
+        address = form.cleaned_data["address"]
+        links.send_links(links.channel_of(address), address, subscriptions.language())
+        return private(render(request, "notify/links.html", {"sent": True}))
+    return private(render(request, "notify/links.html", {"form": form}, status=400 if form.is_bound else 200))
 
 
 def service_worker(request):

@@ -112,6 +112,8 @@ class ReportForm(ContactForm):
         self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["channel"].choices = reply_channels()
+        if len(self.fields["channel"].choices) == 1:  # no phone gateway: the page asks no phone (the API keeps one)
+            self.fields["contact_consent"].label = _("Use my e-mail to tell me how this report goes")
         # The chosen category's own questions, as fields named attribute[code] (Open311's names).
         slug = self.data.get("category") if self.is_bound else None
         category = (Category.objects.filter(slug=slug).prefetch_related("attributes").first()

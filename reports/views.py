@@ -109,19 +109,18 @@ def private(request, code, token):
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())
     context = {"report": report, "is_reporter": True, "just_filed": JUST_FILED in request.GET,
-               "keep": ways_to_keep(report, request.build_absolute_uri(report.get_private_url()))}
+               "link": request.build_absolute_uri(report.get_private_url()),
+               "share": ways_to_share(report, request.build_absolute_uri(report.get_absolute_url()))}
     response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response
 
 
-def ways_to_keep(report, link):
-    """The private link, and links that send it to WhatsApp or to the reporter's own e-mail."""
-    text = _("My report %(code)s to the city of Padang Panjang: %(link)s") % {"code": report.code, "link": link}
-    subject = _("My report %(code)s") % {"code": report.code}
-    to, subject, text = quote(report.reporter_email, safe="@"), quote(subject, safe=""), quote(text, safe="")
-    return {"link": link, "whatsapp": f"https://wa.me/?text={text}",
-            "mailto": f"mailto:{to}?subject={subject}&body={text}"}
+def ways_to_share(report, public):
+    """Links that send the report's public page (never the private one) to WhatsApp or by e-mail."""
+    text = _("A report %(code)s to the city of Padang Panjang: %(link)s") % {"code": report.code, "link": public}
+    subject, text = quote(_("Report %(code)s") % {"code": report.code}, safe=""), quote(text, safe="")
+    return {"whatsapp": f"https://wa.me/?text={text}", "mailto": f"mailto:?subject={subject}&body={text}"}
 
 
 def check(request):

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client, TransactionTestCase
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,6 +25,7 @@ from playwright import sync_api as playwright
 from geo.models import Crew, Kelurahan
 from jobs import queue
 from jobs.models import Job
+from notify.models import Notice
 from reports import photos
 from reports.filing import file_report
 from reports.models import Category, Report
@@ -229,16 +230,28 @@ def make_report(slug="jalan-berlubang", *, lat=GANTING_GPS[0], lon=GANTING_GPS[1
                 description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE,
                 email=REPORTER_EMAIL, show_name=False, **fields):
     """The tests' one way to make a report: filed the way every report is (filing.file_report), `north` degrees
-    of latitude from (`lat`, `lon`), then given `fields` directly (status, hidden, due_date...)."""
-    filed, _ = file_report(
-        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
-        description=description, name=name, phone=phone, email=email, show_name=show_name,
-        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
-    )
+    of latitude from (`lat`, `lon`), its acknowledgement taken as sent (tests of the acknowledgement file through
+    the form or the API), then given `fields` directly (status, hidden, due_date...)."""
+    with translation.override(settings.LANGUAGE_CODE):  # no request's language: an earlier test's may linger
+        filed, _ = file_report(
+            client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
+            description=description, name=name, phone=phone, email=email, show_name=show_name,
+            photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
+        )
+    acknowledged(filed)
     if not fields:
         return filed
     Report.objects.filter(pk=filed.pk).update(**fields)
     return Report.objects.get(pk=filed.pk)
+
+
+def acknowledged(report):
+    """The reporter's acknowledgement as if sent already (notify.events.acknowledge), and its job gone: a test of
+    later messages starts where the resident would."""
+    sent = Notice.objects.filter(key=f"ack:{report.pk}", state=Notice.State.PENDING)
+    keys = [f"notify.deliver:{pk}" for pk in sent.values_list("subscription_id", flat=True)]
+    sent.update(state=Notice.State.SENT)
+    Job.objects.filter(key__in=keys, state=Job.State.QUEUED).delete()
 
 
 def bulk_reports(count, spread=0.01, slug="jalan-berlubang", prefix="T"):

@@ -5,6 +5,7 @@ Playwright drives Debian's Chromium (/usr/bin/chromium) against the production s
 """
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.db import connections
@@ -66,8 +67,14 @@ def test_a_resident_reports_from_a_phone(phones, phone):
     assert "Kode pelacakan: " + report.code in filed and "Apa selanjutnya" in filed
     assert re.search(rf"menanganinya paling lambat \w+, {report.due_date.day} \w+ {report.due_date.year}\.", filed)
     assert page.input_value("#private-link") == phones.url + report.get_private_url()
-    assert page.get_attribute("#share-whatsapp", "href").startswith("https://wa.me/?text=Laporan%20saya%20PP-")
-    assert page.get_attribute("#share-email", "href").startswith("mailto:?subject=Laporan%20saya%20PP-")
+    # Sharing shares the public page, never the private one; the private page says it is personal.
+    public = quote(phones.url + report.get_absolute_url(), safe="")
+    assert page.get_attribute("#share-whatsapp", "href").startswith("https://wa.me/?text=Laporan%20PP-")
+    assert page.get_attribute("#share-email", "href").startswith("mailto:?subject=Laporan%20PP-")
+    for share in ("#share-whatsapp", "#share-email"):
+        href = page.get_attribute(share, "href")
+        assert public in href and report.private_token not in href
+    assert "Halaman ini pribadi: jangan bagikan tautannya." in page.inner_text("#personal")
     assert page.locator(".photos img").count() == 1
     # The small map is centred on the report (coordinates unlocalized): its marker, an image that loads,
     # stands inside the map.

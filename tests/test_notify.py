@@ -60,9 +60,9 @@ def test_the_reporter_hears_of_changes_in_minutes_as_one_message_once_with_how_t
     assert job.run_at >= timezone.now() + timedelta(seconds=170) or timing.is_quiet(job.run_at)
     run_jobs()
     [message] = mail.outbox
-    assert message.to == [REPORTER_EMAIL] and message.subject == "2 kabar dari Lapor Padangpanjang"
+    assert message.to == [REPORTER_EMAIL] and message.subject == f"{report.code}: 2 kabar dari Lapor Padangpanjang"
     assert f"{report.code} (Berlubang) sekarang: diverifikasi." in message.body
-    assert "sekarang: dikerjakan. Tim berangkat besok pagi." in message.body
+    assert "sekarang: dikerjakan. Regu perbaikan sedang mengerjakannya. Tim berangkat besok pagi." in message.body
     assert report.private_token in message.body  # the reporter's own link
     stop = Subscription.objects.get(report=report).stop_url()
     assert f"Untuk berhenti menerima pesan ini: http://testserver{stop}" in message.body
@@ -73,7 +73,7 @@ def test_the_reporter_hears_of_changes_in_minutes_as_one_message_once_with_how_t
         events.status_changed(Report, change)
     run_jobs()
     assert len(mail.outbox) == 1
-    assert Notice.objects.filter(state="sent").count() == 2
+    assert Notice.objects.filter(state="sent", kind="change").count() == 2
 
 
 def test_an_internal_note_stays_with_the_staff(dispatcher):
@@ -88,7 +88,7 @@ def test_one_change_reads_as_before_and_no_email_no_subscription(dispatcher):
     report = make_report()
     move(report, "diverifikasi", dispatcher)
     run_jobs()
-    assert [m.subject for m in mail.outbox] == [f"Laporan {report.code} sekarang: diverifikasi"]
+    assert [m.subject for m in mail.outbox] == [f"{report.code} sekarang: diverifikasi"]
     silent = make_report(slug="lampu-mati")
     Report.objects.filter(pk=silent.pk).update(reporter_email="")
     assert Subscription.objects.filter(report=silent).count() == 1  # made at filing, with the e-mail then given
@@ -132,7 +132,7 @@ def test_anyone_follows_by_email_once_confirmed_and_stops_with_one_click(client,
     run_jobs()
     [confirmation] = mail.outbox
     assert confirmation.to == ["tetangga@example.org"]
-    assert confirmation.subject == "Konfirmasi pesan dari Lapor Padangpanjang"
+    assert confirmation.subject == f"{report.code}: konfirmasikan pesan Anda"
     move(report, "diverifikasi", dispatcher)  # not confirmed yet: nothing for them
     run_jobs()
     assert [m.to for m in mail.outbox] == [["tetangga@example.org"], [REPORTER_EMAIL]]
@@ -205,7 +205,7 @@ def test_area_alerts_by_kelurahan_and_near_a_point_confirmed_first(client, setti
     alerts = {m.to[0]: m for m in mail.outbox}
     assert near.code in alerts["rt05@example.org"].body and near.code in alerts["dekat@example.org"].body
     assert far.code not in alerts["dekat@example.org"].body
-    assert alerts["dekat@example.org"].subject == f"New report {near.code} near you"
+    assert alerts["dekat@example.org"].subject == f"{near.code}: a new report near you"
     assert "To stop these messages:" in alerts["dekat@example.org"].body
     assert REPORTER_EMAIL not in alerts["rt05@example.org"].body
     assert REPORTER_NAME not in alerts["rt05@example.org"].body
@@ -283,9 +283,11 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     ask_if_fixed(now=fix.created + timedelta(days=15, hours=1))  # asked once per fix
     run_jobs()
     asked = {m.to[0]: m for m in mail.outbox}
+    mail.outbox.clear()
     assert sorted(asked) == ["s@example.org", REPORTER_EMAIL]
-    assert asked["s@example.org"].subject == f"Is {report.code} really fixed?"
-    assert asked[REPORTER_EMAIL].subject == f"Apakah {report.code} benar-benar sudah diperbaiki?"
+    assert "Tell us here" in asked["s@example.org"].body and "rate" not in asked["s@example.org"].body
+    assert asked["s@example.org"].subject == f"{report.code}: is it really fixed?"
+    assert asked[REPORTER_EMAIL].subject == f"{report.code}: benarkah sudah diperbaiki?"
     answer_link = [link for link in links(asked[REPORTER_EMAIL]) if "/diperbaiki/" in link][0]
     form = client.get(answer_link)
     assert form.status_code == 200 and "Sudah benar-benar diperbaiki?" in form.content.decode()
@@ -300,6 +302,7 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     reopened = report.history.last()
     assert (reopened.from_status, reopened.to_status, reopened.by) == ("selesai", "diverifikasi", None)
     assert "Lubangnya muncul lagi." in reopened.note and reopened.photo.kind == "resident"
+    assert FixAnswer.objects.get().rating is None  # a rating only of a fix that holds
     again = client.post(answer_link, {"fixed": "yes", "rating": "5"})
     assert again.status_code == 302 and FixAnswer.objects.count() == 1
     supporter_link = [link for link in links(asked["s@example.org"]) if "/diperbaiki/" in link][0]
@@ -308,10 +311,13 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
 
     stats = client.get("/statistik/").content.decode()
     assert "Penilaian warga atas perbaikan" in stats and report.crew.name in stats
-    assert "<td>3,0</td>" in stats or "<td>3</td>" in stats  # the mean of 2 and 4, in Indonesian digits
-    # The follower was not asked, and everyone following hears of the reopening.
+    assert "<td>4,0</td>" in stats or "<td>4</td>" in stats  # the supporter's 4 alone, in Indonesian digits
+    # The follower was not asked, and everyone following hears of the reopening but the reporter who answered "no":
+    # their own words are not news to them.
     run_jobs()
-    assert "f@example.org" in [m.to[0] for m in mail.outbox]
+    told = sorted(m.to[0] for m in mail.outbox)
+    assert told == ["f@example.org", "s@example.org"]
+    assert Notice.objects.get(subscription__role="reporter", change=reopened).state == "dropped"
 
 
 def test_a_link_of_a_subscription_never_asked_goes_to_the_report(client):
@@ -329,7 +335,7 @@ def test_a_mail_server_that_refuses_leaves_the_notices_pending_and_the_job_retri
     move(report, "diverifikasi", dispatcher)
     run_jobs()
     job = Job.objects.get(task="notify.deliver")
-    assert (job.state, job.attempts) == ("queued", 1) and Notice.objects.get().state == "pending"
+    assert (job.state, job.attempts) == ("queued", 1) and Notice.objects.get(kind="change").state == "pending"
     [failed] = [r for r in caplog.records if getattr(r, "event", "") == "message_failed"]
     assert REPORTER_EMAIL not in failed.getMessage() and failed.channel == "email"
     settings.EMAIL_BACKEND = smtp

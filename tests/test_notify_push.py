@@ -37,7 +37,7 @@ def test_a_browser_that_follows_a_report_is_pushed_each_change(push, django_user
     run_jobs()
     [received] = push.received
     assert received["path"] == "/push/device-1"
-    assert received["json"] == {"title": f"Laporan {report.code} sekarang: diverifikasi",
+    assert received["json"] == {"title": f"{report.code} sekarang: diverifikasi",
                                 "body": received["json"]["body"], "url": f"https://lapor.example.org/laporan/{report.code}/"}
     assert "sekarang: diverifikasi." in received["json"]["body"]
     assert Message.objects.get(subscription=subscription).external_id.endswith("/message/1")

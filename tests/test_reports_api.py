@@ -232,7 +232,7 @@ def test_the_html_form_keeps_what_was_typed_when_it_refuses(client):
     response = client.post("/lapor/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     page = response.content.decode()
-    assert "at least 10 characters" in page and "pendek" in page and PHONE in page
+    assert "at least 10 characters" in page and "pendek" in page and EMAIL in page  # (no phone field without a gateway)
     assert Report.objects.count() == 0
     # Each error is tied to its field, through ids the page holds.
     assert 'aria-invalid="true" aria-describedby="id_description_helptext id_description_error"' in page
@@ -245,18 +245,20 @@ def test_the_html_form_files_and_lands_on_the_private_page(client):
     report = Report.objects.get()
     assert response.redirect_chain[-1][0] == report.get_private_url() + "?terkirim=1"
     page = response.content.decode()
-    assert report.code in page and "This is your private link" in page and PHONE in page
-    # The confirmation: thanks, the tracking code, what comes next and by when, and ways to keep the link.
+    assert report.code in page and "This page is personal: do not share its link." in page and PHONE in page
+    # The confirmation: thanks, the tracking code, what comes next and by when, the link to keep, and ways to share
+    # the public page (never the private one).
     assert "your report has been received" in page and "Tracking code" in page
     assert f"handles it by <strong>{report.due_date:%A, %-d %B %Y}</strong>" in page
     link = f"http://testserver{report.get_private_url()}"
     assert f'value="{link}"' in page
-    assert f'href="https://wa.me/?text=My%20report%20{report.code}%20' in page and quote(link, safe="") in page
-    assert f'href="mailto:{EMAIL}?subject=My%20report%20{report.code}&amp;body=' in page  # the address they gave
+    public = quote(f"http://testserver{report.get_absolute_url()}", safe="")
+    assert f'href="https://wa.me/?text=A%20report%20{report.code}%20' in page and public in page
+    assert f'href="mailto:?subject=Report%20{report.code}&amp;body=' in page and quote(link, safe="") not in page
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     # Without the token the same page holds none of it.
     public = client.get(report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "This is your private link" not in public and PHONE not in public
+    assert "This page is personal" not in public and PHONE not in public
 
 
 def test_a_wrong_private_token_of_any_characters_leads_to_the_public_page(client):

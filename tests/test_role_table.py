@@ -94,8 +94,9 @@ ROUTES = {
         "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
         "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
         "media/<path:path>",
-        # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature)
-        "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
+        # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature); "send my
+        # links again", which sends only to the address the reports were filed with
+        "tautan-saya/", "laporan/<str:code>/langganan/", "laporan/<str:code>/langganan/push/", "pemberitahuan/",
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
         "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
         "feed/kelurahan/<str:code>.atom", "sw.js", "luring/",

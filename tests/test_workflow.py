@@ -57,7 +57,7 @@ def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, peop
     assert mail.outbox == []
     run_jobs()
     [message] = mail.outbox
-    assert message.subject == "4 kabar dari Lapor Padangpanjang"
+    assert message.subject == f"{report.code}: 4 kabar dari Lapor Padangpanjang"
     for status in ("diverifikasi", "dikerjakan", "selesai", "ditutup"):
         assert f"{report.code} (Berlubang) sekarang: {status}." in message.body
     assert message.to == ["warga@example.org"] and report.private_token in message.body
