@@ -128,6 +128,14 @@ def admin_client(admin_user):
 
 
 @pytest.fixture(autouse=True)
+def city_language():
+    """Every test starts in the city's language, as a process does: a request's language (the test client's
+    LocaleMiddleware) stays active in the thread after it, so an earlier test's English would otherwise linger."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters and tiles live in Redis, the city's box in each process: every test starts afresh.
     Only this checkout's keys go (their prefix): the Redis database may serve a running site too."""
@@ -232,12 +240,11 @@ def make_report(slug="jalan-berlubang", *, lat=GANTING_GPS[0], lon=GANTING_GPS[1
     """The tests' one way to make a report: filed the way every report is (filing.file_report), `north` degrees
     of latitude from (`lat`, `lon`), its acknowledgement taken as sent (tests of the acknowledgement file through
     the form or the API), then given `fields` directly (status, hidden, due_date...)."""
-    with translation.override(settings.LANGUAGE_CODE):  # no request's language: an earlier test's may linger
-        filed, _ = file_report(
-            client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
-            description=description, name=name, phone=phone, email=email, show_name=show_name,
-            photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
-        )
+    filed, _ = file_report(
+        client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
+        description=description, name=name, phone=phone, email=email, show_name=show_name,
+        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
+    )
     acknowledged(filed)
     if not fields:
         return filed

@@ -188,7 +188,7 @@ def test_two_reports_merged_into_each_other_at_once_one_merge_wins_without_a_dea
 def test_a_report_is_not_merged_into_a_duplicate(people):
     original, copy, third = make_report(), make_report(north=0.00005), make_report(north=0.0001)
     workflow.change_status(copy, Status.DUPLIKAT, people["dispatcher"], version=copy.version, duplicate_of=original)
-    with pytest.raises(workflow.Refused, match=f"{copy.code} is itself a duplicate"):
+    with pytest.raises(workflow.Refused, match=f"{copy.code} sendiri adalah duplikat"):
         workflow.change_status(third, Status.DUPLIKAT, people["dispatcher"], version=third.version,
                                duplicate_of=copy)
     assert Report.objects.get(pk=third.pk).status == Status.BARU
