@@ -1,0 +1,58 @@
+"""What waits for the dispatchers: one count per queue, each one query served by an index that holds only the rows
+it counts (named beside each), so the counts stay fast however many closed reports the city keeps."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from forwarding.delivery import TASK as DELIVERY
+from forwarding.models import Disposition, Link
+from jobs.models import Job
+from reports.calendar import add_working_days
+from reports.models import OPEN_STATUSES, Photo, Report, Status, StatusChange, overdue_q
+
+REOPENED = Q(by=None, to_status=Status.DIVERIFIKASI, from_status__in=[Status.SELESAI, Status.DITUTUP])
+
+
+def new():
+    """New public reports to verify (a hidden one waits for nobody). Index: reports_new_public."""
+    return Report.objects.filter(status=Status.BARU, hidden=False)
+
+
+def reopened():
+    """Reports a resident said are not fixed, and nobody on the staff touched since: the resident's reopening is
+    still their last history row. Index: reports_history_reopened."""
+    later = StatusChange.objects.filter(report=OuterRef("report"), pk__gt=OuterRef("pk"))
+    reopenings = StatusChange.objects.filter(REOPENED, report__status=Status.DIVERIFIKASI).exclude(Exists(later))
+    return Report.objects.filter(pk__in=reopenings.values("report"))
+
+
+def overdue(today):
+    """Index: reports_open_due_date."""
+    return Report.objects.filter(overdue_q(today))
+
+
+def due_soon(today):
+    """Open, due today or by the next working day. Index: reports_open_due_date."""
+    return Report.objects.filter(status__in=OPEN_STATUSES, due_date__range=(today, add_working_days(today, 1)))
+
+
+def queues(today):
+    """The desk's queues of reports, by the word in the queue's URL (?antrean=)."""
+    return {"baru": new(), "dibuka-lagi": reopened(), "terlambat": overdue(today), "jatuh-tempo": due_soon(today)}
+
+
+def waiting():
+    """Every count of the desk's home, by name (the queues' words with underscores, for templates and scripts)."""
+    today = timezone.localdate()
+    counted = {name.replace("-", "_"): rows.count() for name, rows in queues(today).items()}
+    return {
+        **counted,
+        # Index: reports_photo_unreviewed.
+        "foto": Photo.objects.filter(published=False).count(),
+        # A few rows a month: LAPOR! complaints no point was found for.
+        "lokasi": Disposition.objects.filter(state=Disposition.State.NEEDS_LOCATION).count(),
+        # A handful of rows: the connected systems.
+        "dijeda": Link.objects.exclude(paused_since=None).count(),
+        # Index: jobs_due (queued jobs only): deliveries that failed at least once and wait for their retry.
+        "gagal_kirim": Job.objects.filter(state=Job.State.QUEUED, task=DELIVERY, attempts__gt=0).count(),
+    }
