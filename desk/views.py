@@ -4,11 +4,7 @@ Thin views: each action calls the one function that makes that change (reports.w
 privacy), which records its history, audit entry and signal; a change made against an old version of the report
 is refused with the report as it is now (409)."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,22 +20,14 @@ from privacy import access, redaction, rights
 from privacy.models import ContactAccess
 from reports import roles, services, workflow
 from reports.models import Category, Photo, Report, ResponseTemplate, Status
+from reports.views import role_required
 
 QUEUE_LENGTH = 50
 REFUSALS = (workflow.Refused, workflow.Forbidden, lookup.OutsideCity)
 
 
-def desk_only(view):
-    """Dispatchers and administrators; crews and planners are refused (their own pages stay theirs)."""
-
-    @login_required
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not roles.is_dispatcher(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return checked
+# Dispatchers and administrators; crews and planners are refused (their own pages stay theirs).
+desk_only = role_required(roles.is_dispatcher)
 
 
 @desk_only
@@ -154,8 +142,7 @@ def _status(request, report):
     original = None
     if to == Status.DUPLIKAT:
         original = Report.objects.filter(code=request.POST.get("duplicate_of", "").strip().upper()).first()
-    workflow.change_status(report, to, request.user, version=_version(request), note=note, duplicate_of=original,
-                           public=request.POST.get("public", "1") == "1")
+    workflow.change_status(report, to, request.user, version=_version(request), note=note, duplicate_of=original)
     if to == Status.DUPLIKAT:
         return _("%(code)s merged into %(original)s.") % {"code": report.code, "original": original.code}
     return _("%(code)s is now: %(status)s.") % {"code": report.code, "status": report.get_status_display()}

@@ -38,16 +38,18 @@ def test_a_visitor_is_sent_to_sign_in(client):
     assert client.get("/meja/").url.startswith("/masuk/")
 
 
+@time_machine.travel("2026-03-04 09:00 +07:00")
 def test_the_home_counts_what_waits_and_the_endpoint_says_the_same(desk):
     make_report()
     make_report(north=0.0001, hidden=True)  # hidden: waits for nobody
-    make_report(north=0.0002, status="diverifikasi", due_date="2020-01-01")
+    make_report(north=0.0002, status="diverifikasi", due_date="2026-03-03")
+    make_report(north=0.0003, status="dikerjakan", due_date="2026-03-05")  # the next working day
     Link.objects.create(kind="open311", name="Mitra", url="https://mitra.example/v2",
                         paused_since="2026-01-01T00:00Z")
     page = desk.get("/meja/")
     assert page.status_code == 200
     assert page.context["waiting"] == desk.get("/meja/jumlah/").json()
-    assert page.context["waiting"] | {} == {"baru": 1, "dibuka_lagi": 0, "terlambat": 1, "jatuh_tempo": 0,
+    assert page.context["waiting"] | {} == {"baru": 1, "dibuka_lagi": 0, "terlambat": 1, "jatuh_tempo": 1,
                                            "foto": 0, "lokasi": 0, "dijeda": 1, "gagal_kirim": 0}
 
 

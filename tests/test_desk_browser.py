@@ -1,5 +1,5 @@
 """A dispatcher at the desk, at 360 x 740 and 1280 x 800 against the production server: verifying from the queue
-takes one page load, merging two."""
+takes one page load, merging two; the counts of what waits refresh without a reload."""
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,11 +12,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SIZES = [{"width": 360, "height": 740}, {"width": 1280, "height": 800}]
 
 
-def at_the_desk(phones, django_user_model, size, path):
-    """A dispatcher's browser signed in (password, then the code from their app) on `path`."""
+def at_the_desk(phones, django_user_model, size, path, fake_clock=False):
+    """A dispatcher's browser signed in (password, then the code from their app) on `path`; with `fake_clock`, its
+    pages' timers run only when the test moves Playwright's clock."""
     dewi = staff_user(django_user_model, "dewi", "dispatcher")
     app = TOTPDevice.objects.create(user=dewi, name="HP", confirmed=True)
     page, _ = phones.open(f"/masuk/?next={path}")
+    if fake_clock:
+        page.clock.install()  # for the pages loaded from now on
     page.set_viewport_size(size)
     page.fill("#id_username", "dewi")
     page.fill("#id_password", "sandi-rahasia-123")
@@ -67,3 +70,14 @@ def test_merge_from_the_queue_is_two_page_loads(phones, django_user_model, size)
     assert len(loaded) == 2
     merged = Report.objects.get(pk=duplicate.pk)
     assert (merged.status, merged.duplicate_of_id) == ("duplikat", original.pk)
+
+
+def test_the_counts_refresh_every_minute_without_a_reload(phones, django_user_model):
+    make_report()
+    page = at_the_desk(phones, django_user_model, SIZES[0], "/meja/", fake_clock=True)
+    assert page.inner_text("[data-count=baru]") == "1"
+    loaded = loads(page)
+    make_report(north=0.0001)
+    page.clock.run_for(60_000)
+    page.wait_for_function("() => document.querySelector('[data-count=baru]').textContent === '2'")
+    assert loaded == []
