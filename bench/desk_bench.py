@@ -33,18 +33,17 @@ FROM reports_report r JOIN reports_category c ON c.id = r.category_id JOIN geo_k
 WHERE r.status = 'baru' AND NOT r.hidden ORDER BY r.created, r.id LIMIT 50
 """
 PHOTOS_SQL = "SELECT id, thumbnail FROM reports_photo WHERE kind = 'resident' AND report_id = ANY(%s)"
-# Each count of the desk's home by hand (desk.counts), with the index it should use.
+# Each count of the desk's home by hand (desk.counts): the kept counts, the partial indexes.
 COUNTS_SQL = {
-    "baru": "SELECT count(*) FROM reports_report WHERE status = 'baru' AND NOT hidden",
+    "baru": "SELECT sum(count) FROM reports_reportcount WHERE status = 'baru'",
     "dibuka_lagi": """SELECT count(*) FROM reports_report WHERE id IN (
         SELECT c.report_id FROM reports_statuschange c JOIN reports_report r ON r.id = c.report_id
         WHERE c.by_id IS NULL AND c.to_status = 'diverifikasi' AND c.from_status IN ('selesai', 'ditutup')
         AND r.status = 'diverifikasi' AND NOT EXISTS (
             SELECT 1 FROM reports_statuschange l WHERE l.report_id = c.report_id AND l.id > c.id))""",
-    "terlambat": "SELECT count(*) FROM reports_report WHERE status IN ('baru', 'diverifikasi', 'dikerjakan') "
-                 "AND due_date < current_date",
-    "jatuh_tempo": "SELECT count(*) FROM reports_report WHERE status IN ('baru', 'diverifikasi', 'dikerjakan') "
-                   "AND due_date BETWEEN current_date AND current_date + 3",
+    "terlambat": "SELECT sum(count) FROM reports_openduecount WHERE due_date < current_date",
+    "jatuh_tempo": "SELECT sum(count) FROM reports_openduecount WHERE due_date BETWEEN current_date AND "
+                   "current_date + 3",
     "foto": "SELECT count(*) FROM reports_photo WHERE NOT published",
     "lokasi": "SELECT count(*) FROM forwarding_disposition WHERE state = 'location'",
     "dijeda": "SELECT count(*) FROM forwarding_link WHERE paused_since IS NOT NULL",

@@ -1,20 +1,23 @@
-"""What waits for the dispatchers: one count per queue, each one query served by an index that holds only the rows
-it counts (named beside each), so the counts stay fast however many closed reports the city keeps."""
+"""What waits for the dispatchers: one count per queue, each one query that reads a few rows however many reports
+the city keeps: counts the database keeps by triggers (reports.ReportCount, reports.OpenDueCount), or an index
+that holds only the rows it counts (named beside each).
 
-from django.db.models import Exists, OuterRef, Q
+The queues themselves (`queues`) list the reports, a page at a time, by their own indexes."""
+
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from forwarding.delivery import TASK as DELIVERY
 from forwarding.models import Disposition, Link
 from jobs.models import Job
 from reports.calendar import add_working_days
-from reports.models import OPEN_STATUSES, Photo, Report, Status, StatusChange, overdue_q
+from reports.models import OPEN_STATUSES, OpenDueCount, Photo, Report, ReportCount, Status, StatusChange, overdue_q
 
 REOPENED = Q(by=None, to_status=Status.DIVERIFIKASI, from_status__in=[Status.SELESAI, Status.DITUTUP])
 
 
 def new():
-    """New public reports to verify (a hidden one waits for nobody). Index: reports_new_public."""
+    """New public reports to verify (a hidden one waits for nobody), oldest first by reports_new_public."""
     return Report.objects.filter(status=Status.BARU, hidden=False)
 
 
@@ -27,13 +30,22 @@ def reopened():
 
 
 def overdue(today):
-    """Index: reports_open_due_date."""
+    """By due date: reports_open_due_date."""
     return Report.objects.filter(overdue_q(today))
 
 
+def due_soon_dates(today):
+    return today, add_working_days(today, 1)
+
+
 def due_soon(today):
-    """Open, due today or by the next working day. Index: reports_open_due_date."""
-    return Report.objects.filter(status__in=OPEN_STATUSES, due_date__range=(today, add_working_days(today, 1)))
+    """Open, due today or by the next working day; by due date: reports_open_due_date."""
+    return Report.objects.filter(status__in=OPEN_STATUSES, due_date__range=due_soon_dates(today))
+
+
+def kept(rows):
+    """The sum of a kept count's rows: one query."""
+    return rows.aggregate(total=Sum("count"))["total"] or 0
 
 
 def queues(today):
@@ -44,9 +56,12 @@ def queues(today):
 def waiting():
     """Every count of the desk's home, by name (the queues' words with underscores, for templates and scripts)."""
     today = timezone.localdate()
-    counted = {name.replace("-", "_"): rows.count() for name, rows in queues(today).items()}
     return {
-        **counted,
+        "baru": kept(ReportCount.objects.filter(status=Status.BARU)),  # public reports only, as the queue
+        # Index: reports_history_reopened.
+        "dibuka_lagi": reopened().count(),
+        "terlambat": kept(OpenDueCount.objects.filter(due_date__lt=today)),  # overdue_q, counted by due date
+        "jatuh_tempo": kept(OpenDueCount.objects.filter(due_date__range=due_soon_dates(today))),
         # Index: reports_photo_unreviewed.
         "foto": Photo.objects.filter(published=False).count(),
         # A few rows a month: LAPOR! complaints no point was found for.

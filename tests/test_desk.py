@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from audit.models import Action, AuditEntry
 from desk import counts
@@ -12,7 +13,7 @@ from forwarding.models import Link
 from geo.models import Crew
 from privacy.models import ContactAccess
 from reports import workflow
-from reports.models import Category, Photo, Report, ResponseTemplate, StatusChange
+from reports.models import Category, OpenDueCount, Photo, Report, ResponseTemplate, StatusChange
 from tests.conftest import REPORTER_PHONE, make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,22 @@ def test_each_count_is_one_query(desk):
     with CaptureQueriesContext(connection) as queries:
         counted = counts.waiting()
     assert len(queries) == len(counted) + 1  # and the holidays that decide the next working day
+
+
+def test_the_open_reports_per_due_date_follow_every_change(desk):
+    """reports.OpenDueCount, kept by triggers, against the open reports counted by hand."""
+    first = make_report(due_date="2026-03-03")
+    second = make_report(north=0.0001, due_date="2026-03-03", hidden=True)  # hidden reports are counted too
+    make_report(north=0.0002, due_date="2026-03-05", status="selesai")  # not open
+    Report.objects.filter(pk=first.pk).update(due_date="2026-03-09")
+    Report.objects.filter(pk=second.pk).update(status="ditolak")
+    make_report(north=0.0003, due_date="2026-03-09").delete()
+    by_hand = {}
+    for report in Report.objects.open():
+        by_hand[report.due_date] = by_hand.get(report.due_date, 0) + 1
+    assert {row.due_date: row.count for row in OpenDueCount.objects.exclude(count=0)} == by_hand
+    with time_machine.travel("2026-03-10 09:00 +07:00"):
+        assert counts.waiting()["terlambat"] == counts.overdue(timezone.localdate()).count() == 1
 
 
 def test_a_report_reopened_by_a_resident_waits_until_the_staff_touch_it(desk, django_user_model):
