@@ -58,8 +58,7 @@ def queue(request):
                 .prefetch_related(Prefetch("photos", Photo.objects.filter(kind=Photo.Kind.RESIDENT)))
                 .order_by("created" if name == "baru" else "due_date", "pk")[:QUEUE_LENGTH])
     points = [{"n": n, "code": r.code, "lat": r.location.y, "lon": r.location.x} for n, r in enumerate(rows, 1)]
-    return render(request, "desk/queue.html", {"form": form, "rows": rows, "points": points, "name": name,
-                                               "now": timezone.now()})
+    return render(request, "desk/queue.html", {"form": form, "rows": rows, "points": points, "now": timezone.now()})
 
 
 @require_POST
