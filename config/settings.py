@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "notify",
     "forwarding",
     "privacy",
+    "desk",
 ]
 
 MIDDLEWARE = [

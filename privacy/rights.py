@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from audit.models import Action, record
 from notify import subscriptions
 from notify.channels import phone_number
 from privacy.retention import ERASED_CONTACT, with_contact
@@ -37,15 +38,22 @@ def correct(report, *, name, phone, email, show_name, contact_consent):
             subscriptions.reporter_phone_changed(report)
 
 
-def withdraw_name(report):
-    """The name erased and no longer shown; False when there was none."""
+def withdraw_name(report, by=None):
+    """The name erased and no longer shown; False when there was none. `by`: the dispatcher who did it for the
+    reporter (a request by telephone or letter), in the audit trail."""
     named = Report.objects.filter(pk=report.pk).exclude(reporter_name="", show_name=False)
-    return bool(named.update(reporter_name="", show_name=False))
+    done = bool(named.update(reporter_name="", show_name=False))
+    if done and by is not None:
+        record(by, Action.CHANGE, [report], {"rights": "withdraw name"})
+    return done
 
 
-def erase(report):
+def erase(report, by=None):
     """Name, phone and e-mail erased, the consent withdrawn now; False when nothing was left (a second erase
     changes nothing, not even the time of the withdrawal). A queued e-mail reads the address when it is sent,
-    so it is not sent."""
+    so it is not sent. `by`: as for withdraw_name."""
     holding = with_contact(Report.objects.filter(pk=report.pk))
-    return bool(holding.update(**ERASED_CONTACT, contact_consent=False, contact_consent_at=timezone.now()))
+    done = bool(holding.update(**ERASED_CONTACT, contact_consent=False, contact_consent_at=timezone.now()))
+    if done and by is not None:
+        record(by, Action.CHANGE, [report], {"rights": "erase contact"})
+    return done

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
@@ -16,7 +15,18 @@ from privacy import access, desk
 from reports import photos as photo_rules
 from reports import services, signals, workflow
 from reports.interop import open311
-from reports.models import ApiCall, ApiClient, Category, CategoryAttribute, Holiday, Photo, Report, Status, StatusChange
+from reports.models import (
+    ApiCall,
+    ApiClient,
+    Category,
+    CategoryAttribute,
+    Holiday,
+    Photo,
+    Report,
+    ResponseTemplate,
+    Status,
+    StatusChange,
+)
 
 
 class QuestionInline(admin.StackedInline):
@@ -175,15 +185,17 @@ class ReportAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
         return fields if self.has_contact_permission(request) else [f for f in fields if f != "contact"]
 
     def save_model(self, request, obj, form, change):
-        """A move or a new crew is one row of history (same status), so it is on record."""
-        if "hidden" in form.changed_data:
-            obj.hidden_at = timezone.now() if obj.hidden else None
+        """A move, a new crew, hiding: each through its one function (reports.services), which records it."""
+        hidden = obj.hidden
+        if change and "hidden" in form.changed_data:
+            obj.hidden = not hidden  # saved by services.set_hidden below, with its history and audit entry
         super().save_model(request, obj, form, change)
         if change and form.relocated:
             services.record_unchanged_status(obj, request.user, form.relocated)
         elif change and "crew" in form.changed_data:
-            services.record_unchanged_status(obj, request.user,
-                                             _("Reassigned to %(crew)s.") % {"crew": obj.crew or _("no crew")})
+            services.reassign(obj, obj.crew, by=request.user)
+        if change and "hidden" in form.changed_data:
+            services.set_hidden(obj, hidden, by=request.user)
 
     @admin.action(description=_("Merge: mark the selected reports duplicates of the oldest one"),
                   permissions=["change"])
@@ -206,13 +218,13 @@ class ReportAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
 
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request, queryset):
-        record(request.user, Action.HIDE, queryset)
-        queryset.filter(hidden=False).update(hidden=True, hidden_at=timezone.now())
+        for report in queryset:
+            services.set_hidden(report, True, by=request.user)
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def show(self, request, queryset):
-        record(request.user, Action.SHOW, queryset)
-        queryset.update(hidden=False, hidden_at=None)
+        for report in queryset:
+            services.set_hidden(report, False, by=request.user)
 
 
 @admin.register(Photo)
@@ -252,6 +264,24 @@ class PhotoAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
             photo.save(update_fields=["published"])
             signals.photo_published.send(Photo, photo=photo)
         self.message_user(request, _("%(count)s photos published.") % {"count": len(waiting)})
+
+
+class ResponseTemplateForm(forms.ModelForm):
+    statuses = forms.TypedMultipleChoiceField(label=_("suits the statuses"), choices=Status.choices,
+                                              widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ResponseTemplate
+        fields = ["title", "text", "statuses", "order"]
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
+    """The city's ready answers, chosen on the desk (desk.views): administrators write them."""
+
+    form = ResponseTemplateForm
+    list_display = ["title", "statuses", "order"]
+    search_fields = ["title", "text"]
 
 
 @admin.register(Holiday)

@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
@@ -250,6 +251,9 @@ class Report(gis_models.Model):
             # Overdue filters, and the due dates a holiday change recomputes (reports.calendar), read open
             # reports by due date; closed reports, most of the table, are left out.
             models.Index(fields=["due_date"], condition=Q(status__in=OPEN_STATUSES), name="reports_open_due_date"),
+            # The desk's queue of new reports to verify, oldest first (desk.counts.new, desk.views.queue).
+            # Partial: new and public reports are a small part of the table at any time.
+            models.Index(fields=["created"], condition=Q(status=Status.BARU, hidden=False), name="reports_new_public"),
         ]
 
     def __str__(self):
@@ -317,6 +321,8 @@ class Photo(models.Model):
     class Meta:
         ordering = ["report", "position"]
         indexes = [
+            # The desk's count of photos waiting for review (desk.counts): the few unpublished ones only.
+            models.Index(fields=["id"], condition=Q(published=False), name="reports_photo_unreviewed"),
             # clean_media asks, a batch of file names at a time, which files on disk a row still names.
             models.Index(fields=["image"], name="reports_photo_image"),
             models.Index(fields=["thumbnail"], name="reports_photo_thumbnail"),
@@ -357,6 +363,12 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["report", "created", "pk"]
+        indexes = [
+            # The desk's "reopened by residents" (desk.counts): rows of reports.workflow.reopen_by_resident, by
+            # nobody on the staff, from fixed or closed back to verified; a small part of the history.
+            models.Index(fields=["report", "id"], name="reports_history_reopened", condition=Q(
+                by=None, to_status=Status.DIVERIFIKASI, from_status__in=[Status.SELESAI, Status.DITUTUP])),
+        ]
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"
@@ -479,6 +491,11 @@ class ReportCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kelurahan", "category", "status", "month"], name="reports_count_once"),
         ]
+        indexes = [
+            # The desk's count of new public reports (desk.counts.waiting) sums one status's rows from the index
+            # alone, not the whole table (every kelurahan, category, status and month of years).
+            models.Index(fields=["status"], include=["count"], name="reports_count_status"),
+        ]
 
     def __str__(self):
         return f"{self.kelurahan_id} {self.category_id} {self.status} {self.month:%Y-%m}: {self.count}"
@@ -505,3 +522,36 @@ class FixTime(models.Model):
 
     def __str__(self):
         return f"{self.kelurahan_id} {self.category_id} {self.tenths / 10} days: {self.count}"
+
+
+class ResponseTemplate(models.Model):
+    """A text the city wrote once for a frequent answer (why a report is rejected, what more is needed), chosen on
+    the desk instead of typed each time; administrators edit them in the admin."""
+
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"), help_text=_("Shown to the reporter and the public as the note."))
+    statuses = ArrayField(
+        models.CharField(max_length=12, choices=Status.choices), verbose_name=_("suits the statuses"),
+        help_text=_("Offered for a report moving to one of these statuses (rejected: the reasons for rejecting), and "
+                    "for a note on a report in one of them (new: asking the reporter for more)."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+
+    def __str__(self):
+        return self.title
+
+
+class OpenDueCount(models.Model):
+    """How many open reports, hidden or not, are due on one date: the desk's "overdue" and "due by the next working
+    day" add up a few of these rows (desk.counts) instead of reading every open report's index entry, which at a
+    million reports took over 100 ms. Kept by triggers on reports_report (migration 0016), as ReportCount is."""
+
+    due_date = models.DateField(unique=True)
+    count = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.due_date}: {self.count}"

@@ -8,9 +8,12 @@ from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action, record
 from geo import lookup
+from reports import signals
 from reports.calendar import add_working_days
 from reports.models import Report, StatusChange, Support
+from reports.workflow import Conflict
 
 # relocate(crew=ROUTE): the crew is the one the routing picks for the new place and category.
 ROUTE = object()
@@ -43,19 +46,70 @@ def relocation(report, *, location=None, category=None, crew=ROUTE):
     return " ".join(notes)
 
 
-def relocate(report, *, by, location=None, category=None, crew=ROUTE):
-    """Move `report` to another point and/or category (see relocation), saved with one history row by `by`."""
-    note = relocation(report, location=location, category=category, crew=crew)
+def relocate(report, *, by, location=None, category=None, crew=ROUTE, version=None):
+    """Move `report` to another point and/or category (see relocation), saved with one history row by `by`.
+    With `version`, a report someone else changed since raises workflow.Conflict."""
     with transaction.atomic():
+        if version is not None:
+            _lock_at(report, version)
+        note = relocation(report, location=location, category=category, crew=crew)
         report.save()
         record_unchanged_status(report, by, note)
 
 
-def record_unchanged_status(report, by, note):
-    """A change that keeps the status (a move, a reassignment): one row of history and a new version."""
-    StatusChange.objects.create(report=report, from_status=report.status, to_status=report.status, by=by, note=note)
+def reassign(report, crew, *, by, version=None):
+    """Give `report` to `crew` (None: to no crew), the dispatcher's choice over the routing's; one history row."""
+    with transaction.atomic():
+        if version is not None:
+            _lock_at(report, version)
+        Report.objects.filter(pk=report.pk).update(crew=crew, routing_problem="")
+        report.crew, report.routing_problem = crew, ""
+        record_unchanged_status(report, by, _("Reassigned to %(crew)s.") % {"crew": crew or _("no crew")})
+
+
+def set_hidden(report, hidden, *, by, reason="", version=None):
+    """Hide `report` from the public (or show it again) with the reason as an internal note, in the audit trail
+    too. Returns False when it already was so."""
+    with transaction.atomic():
+        if version is not None:
+            _lock_at(report, version)
+        changed = Report.objects.filter(pk=report.pk, hidden=not hidden).update(
+            hidden=hidden, hidden_at=timezone.now() if hidden else None)
+        if not changed:
+            return False
+        record(by, Action.HIDE if hidden else Action.SHOW, [report], {"reason": reason} if reason else None)
+        said = _("Hidden from the public.") if hidden else _("Shown to the public again.")
+        record_unchanged_status(report, by, f"{said} {reason}".strip(), public=False)
+    report.refresh_from_db(fields=["hidden", "hidden_at"])
+    return True
+
+
+def add_note(report, note, *, by, public, version=None):
+    """A note in the history without a change of status. A public one is announced like a status change: the
+    reporter and followers hear of it, LAPOR! and partners get it (asking the reporter for more goes this way)."""
+    with transaction.atomic():
+        if version is not None:
+            _lock_at(report, version)
+        change = record_unchanged_status(report, by, note.strip(), public=public)
+        if public:
+            signals.status_changed.send(StatusChange, change=change)
+    return change
+
+
+def _lock_at(report, version):
+    """Lock the report's row; workflow.Conflict when it is no longer at `version` (someone changed it)."""
+    current = Report.objects.select_for_update().get(pk=report.pk)
+    if current.version != version:
+        raise Conflict(current)
+
+
+def record_unchanged_status(report, by, note, public=True):
+    """A change that keeps the status (a move, a reassignment, a note): one row of history and a new version."""
+    change = StatusChange.objects.create(report=report, from_status=report.status, to_status=report.status, by=by,
+                                         note=note, public=public)
     Report.objects.filter(pk=report.pk).update(version=F("version") + 1)
     report.refresh_from_db(fields=["version"])
+    return change
 
 
 def add_support(report, supporter):
@@ -69,13 +123,13 @@ def add_support(report, supporter):
     return True
 
 
-def possible_duplicates(category, lat, lon, limit=5):
+def possible_duplicates(category, lat, lon, limit=5, excluding=None):
     """Open public reports of the same main category within its duplicate radius, nearest first, each with
-    its `distance`."""
+    its `distance`; not the report `excluding` (the desk asks for the candidates of a report)."""
     main = category.parent or category
     where = lookup.point(lat, lon)
     return (
-        Report.objects.public().open().of_category(main)
+        Report.objects.public().open().of_category(main).exclude(pk=getattr(excluding, "pk", None))
         .within(where, main.duplicate_radius_m)
         .annotate(distance=Distance("location", where, spheroid=True))
         .order_by(GeometryDistance("location", where))[:limit]

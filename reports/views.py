@@ -137,17 +137,24 @@ def check(request):
     return render(request, "reports/check.html", {"code": code, "error": error}, status=status)
 
 
-def staff_only(view):
-    """Signed-in crews, dispatchers and planners; others are sent to sign in, or refused."""
+def role_required(allowed):
+    """A view for the signed-in users `allowed(user)` lets in; others are sent to sign in, or refused (403)."""
 
-    @login_required
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not roles.is_staff_reader(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return checked
+        return checked
+
+    return decorator
+
+
+# Signed-in crews, dispatchers and planners.
+staff_only = role_required(roles.is_staff_reader)
 
 
 @staff_only

@@ -1,6 +1,6 @@
-"""axe-core (from npm, node_modules/axe-core) on every page a resident, a crew member or a planner opens, at 360 x
-740 against the production server: no violations of any rule axe runs by default (WCAG 2 A and AA, and its
-best practices)."""
+"""axe-core (from npm, node_modules/axe-core) on every page a resident, a crew member, a planner or a dispatcher at
+the desk opens, at 360 x 740 against the production server: no violations of any rule axe runs by default (WCAG 2
+A and AA, and its best practices)."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connections
 
 from tests.conftest import make_report, staff_user
+from tests.test_desk_browser import at_the_desk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,4 +57,18 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
     page.click(f"#nearby a:has-text('{report.code}')")
     page.wait_for_selector("#action")
     found["/petugas/laporan/"] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def test_no_desk_page_has_an_accessibility_violation(phones, django_user_model):
+    report = make_report(with_photo=True)
+    make_report(north=0.0001, with_photo=True)
+    connections.close_all()
+    page = at_the_desk(phones, django_user_model, {"width": 360, "height": 740}, "/meja/")
+    found = {"/meja/": violations(page)}
+    for path, drawn in (("/meja/antrean/", "() => document.querySelector('.queue-marker')"),
+                        (f"/meja/laporan/{report.code}/", "() => document.querySelector('#gabung .candidates img')")):
+        page.goto(phones.url + path)
+        page.wait_for_function(drawn)
+        found[path] = violations(page)
     assert {path: rules for path, rules in found.items() if rules} == {}

@@ -40,6 +40,7 @@ ACTIONS = {
     ("privacy.contactaccess", "export_csv"): ADMIN,
     ("reports.category", "delete_selected"): ADMIN,
     ("reports.holiday", "delete_selected"): ADMIN,
+    ("reports.responsetemplate", "delete_selected"): ADMIN,
     ("reports.apiclient", "new_keys"): ADMIN,
     ("reports.apiclient", "delete_selected"): ADMIN,
     ("reports.apicall", "delete_selected"): ADMIN,
@@ -74,6 +75,9 @@ ROUTES = {
     "api/v1/reports/<str:code>/status": {"crew", "dispatcher", "admin"},
     "masuk/otp/": STAFF,
     "masuk/otp/baru/": STAFF,
+    # The staff desk (desk/): dispatchers and administrators.
+    **dict.fromkeys(["meja/", "meja/jumlah/", "meja/antrean/", "meja/antrean/verifikasi/", "meja/laporan/<str:code>/",
+                     "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "admin"}),
     **dict.fromkeys([
         "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
@@ -169,10 +173,19 @@ def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role
                                                         {"status": "dikerjakan", "version": report.version}),
         "masuk/otp/": client.get("/masuk/otp/"),
         "masuk/otp/baru/": client.get("/masuk/otp/baru/"),
+        "meja/": client.get("/meja/"),
+        "meja/jumlah/": client.get("/meja/jumlah/"),
+        "meja/antrean/": client.get("/meja/antrean/"),
+        "meja/laporan/<str:code>/": client.get(f"/meja/laporan/{report.code}/"),
+        # A note (same status), then the verification from the queue: each a redirect once through.
+        "meja/laporan/<str:code>/<slug:action>/": client.post(f"/meja/laporan/{report.code}/catatan/",
+                                                               {"note": "Dicek.", "public": "0",
+                                                                "version": Report.objects.get().version}),
+        "meja/antrean/verifikasi/": client.post("/meja/antrean/verifikasi/", {"code": report.code, "version": 0}),
     }
     for route, response in answers.items():
-        through = response.status_code == 200 or (route.startswith("masuk/otp/") and response.status_code == 302
-                                                  and not response.url.startswith("/masuk/?"))
+        through = response.status_code == 200 or (route.startswith(("masuk/otp/", "meja/")) and response.status_code
+                                                  == 302 and not response.url.startswith("/masuk/?"))
         assert through == (role in ROUTES[route]), (route, response.status_code)
         Report.objects.filter(pk=report.pk).update(status="diverifikasi", version=report.version)
 

@@ -12,14 +12,16 @@ register = template.Library()
 @register.simple_tag
 def staff_links(user):
     """(url, label) pairs for the user's roles: crews their nearby reports, dispatchers and administrators the
-    admin desk, planners the statistics and the open data; nothing for residents."""
+    desk (administrators the admin too), planners the statistics and the open data; nothing for residents."""
     if not user.is_authenticated:
         return []
     links = []
     if roles.is_crew(user) or roles.is_dispatcher(user):
         links.append((reverse("crew-home"), _("Nearby issues")))
     if roles.is_dispatcher(user):
-        links.append((reverse("admin:index"), _("Dispatcher desk")))
+        links.append((reverse("desk-home"), _("Dispatcher desk")))
+    if user.is_superuser:
+        links.append((reverse("admin:index"), _("Administration")))
     if roles.sees_hidden(user):
         links += [(reverse("statistics"), _("Statistics")), (reverse("open-data"), _("Open data"))]
     return links

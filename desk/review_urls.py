@@ -1,0 +1,3 @@
+"""The photo review and the LAPOR! inbox's routes (part B of the desk); none yet."""
+
+urlpatterns = []

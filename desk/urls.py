@@ -1,0 +1,15 @@
+"""The staff desk under /meja/ (its photo review and LAPOR! inbox: desk.review_urls)."""
+
+from django.urls import include, path
+
+from desk import views
+
+urlpatterns = [
+    path("", views.home, name="desk-home"),
+    path("jumlah/", views.counts_json, name="desk-counts"),
+    path("antrean/", views.queue, name="desk-queue"),
+    path("antrean/verifikasi/", views.verify_from_queue, name="desk-verify"),
+    path("laporan/<str:code>/", views.report, name="desk-report"),
+    path("laporan/<str:code>/<slug:action>/", views.act, name="desk-act"),
+    path("", include("desk.review_urls")),
+]

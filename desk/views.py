@@ -1,0 +1,218 @@
+"""The dispatchers' desk: what waits, the triage queue, and one screen per report with every action on it.
+
+Thin views: each action calls the one function that makes that change (reports.workflow, reports.services,
+privacy), which records its history, audit entry and signal; a change made against an old version of the report
+is refused with the report as it is now (409)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from desk import counts, forms
+from geo import lookup
+from privacy import access, redaction, rights
+from privacy.models import ContactAccess
+from reports import roles, services, workflow
+from reports.models import Category, Photo, Report, ResponseTemplate, Status
+from reports.views import role_required
+
+QUEUE_LENGTH = 50
+REFUSALS = (workflow.Refused, workflow.Forbidden, lookup.OutsideCity)
+
+
+# Dispatchers and administrators; crews and planners are refused (their own pages stay theirs).
+desk_only = role_required(roles.is_dispatcher)
+
+
+@desk_only
+def home(request):
+    return render(request, "desk/home.html", {"waiting": counts.waiting()})
+
+
+@desk_only
+def counts_json(request):
+    """The home's counts, which its script asks for again every minute."""
+    response = JsonResponse(counts.waiting())
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@desk_only
+def queue(request):
+    """A queue of reports (new ones unless ?antrean= names another), oldest or most urgent first, with filters."""
+    form = forms.QueueFilter(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    name = chosen.get("antrean") or "baru"
+    rows = counts.queues(timezone.localdate())[name]
+    if chosen.get("kategori"):
+        rows = rows.of_category(chosen["kategori"])
+    if chosen.get("kelurahan"):
+        rows = rows.filter(kelurahan=chosen["kelurahan"])
+    rows = list(rows.select_related("category__parent", "kelurahan")
+                .prefetch_related(Prefetch("photos", Photo.objects.filter(kind=Photo.Kind.RESIDENT)))
+                .order_by("created" if name == "baru" else "due_date", "pk")[:QUEUE_LENGTH])
+    points = [{"n": n, "code": r.code, "lat": r.location.y, "lon": r.location.x} for n, r in enumerate(rows, 1)]
+    return render(request, "desk/queue.html", {"form": form, "rows": rows, "points": points, "now": timezone.now()})
+
+
+@require_POST
+@desk_only
+def verify_from_queue(request):
+    """Verify one report of the queue and return to the queue where it was: one page load."""
+    report = get_object_or_404(Report, code=request.POST.get("code", "").upper())
+    try:
+        workflow.change_status(report, Status.DIVERIFIKASI, request.user, version=_version(request))
+    except (workflow.Conflict, *REFUSALS) as refusal:
+        messages.error(request, f"{report.code}: {refusal}")
+    else:
+        messages.success(request, _("%(code)s verified.") % {"code": report.code})
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+    return redirect(back if safe else "desk-queue")
+
+
+def _report(code):
+    return get_object_or_404(
+        Report.objects.select_related("category__parent", "kelurahan__kecamatan", "crew", "duplicate_of")
+        .prefetch_related("photos", "history__by", "forwardings__link"),
+        code=code.upper())
+
+
+def _version(request):
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        raise workflow.Refused(_("The page was incomplete; open the report again."), "version") from None
+
+
+@desk_only
+def report(request, code, status=200, contact=False):
+    """One report with every action a dispatcher takes on it."""
+    shown = _report(code)
+    main = shown.category.parent or shown.category
+    candidates = services.possible_duplicates(main, shown.location.y, shown.location.x, excluding=shown)
+    templates = ResponseTemplate.objects.all()
+    context = {
+        "report": shown, "actions": workflow.actions(shown, request.user), "contact": contact,
+        "candidates": candidates.prefetch_related(Prefetch("photos", Photo.objects.filter(kind=Photo.Kind.RESIDENT))),
+        "rejections": [t for t in templates if Status.DITOLAK in t.statuses],
+        "notes": [t for t in templates if shown.status in t.statuses],
+        "crews": forms.crews(), "categories": Category.objects.exclude(parent=None).select_related("parent"),
+        "sees_contact": access.sees_contact(request.user),
+    }
+    response = render(request, "desk/report.html", context, status=status)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@require_POST
+@desk_only
+def act(request, code, action):
+    """One action on the report screen, then the screen again (after a redirect, or with the refusal)."""
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    target = _report(code)
+    try:
+        said = ACTIONS[action](request, target)
+    except workflow.Conflict as conflict:
+        messages.error(request, str(conflict))
+        return report(request, code, status=409)
+    except REFUSALS as refusal:
+        messages.error(request, str(refusal))
+        return report(request, code, status=403 if isinstance(refusal, workflow.Forbidden) else 400)
+    if action == "kontak":
+        return report(request, code, contact=True)
+    messages.success(request, said)
+    return redirect("desk-report", target.code)
+
+
+def _status(request, report):
+    """A move along the workflow: verify, reject (with a reason from a response template), merge, reopen."""
+    to = request.POST.get("status", "")
+    if to not in dict(workflow.actions(report, request.user)):
+        raise workflow.Refused(_("Choose what to do."))
+    note = request.POST.get("note", "").strip() or _template_text(request)
+    original = None
+    if to == Status.DUPLIKAT:
+        original = Report.objects.filter(code=request.POST.get("duplicate_of", "").strip().upper()).first()
+    workflow.change_status(report, to, request.user, version=_version(request), note=note, duplicate_of=original)
+    if to == Status.DUPLIKAT:
+        return _("%(code)s merged into %(original)s.") % {"code": report.code, "original": original.code}
+    return _("%(code)s is now: %(status)s.") % {"code": report.code, "status": report.get_status_display()}
+
+
+def _template_text(request):
+    chosen = ResponseTemplate.objects.filter(pk=request.POST.get("template") or None).first()
+    return chosen.text if chosen else ""
+
+
+def _assign(request, report):
+    crew = forms.crews().filter(pk=request.POST.get("crew") or None).first()
+    services.reassign(report, crew, by=request.user, version=_version(request))
+    return _("Reassigned to %(crew)s.") % {"crew": crew or _("no crew")}
+
+
+def _category(request, report):
+    category = Category.objects.exclude(parent=None).filter(pk=request.POST.get("category") or None).first()
+    if category is None:
+        raise workflow.Refused(_("Choose a category."), "category")
+    services.relocate(report, by=request.user, category=category, version=_version(request))
+    return _("Category changed: %(category)s.") % {"category": category}
+
+
+def _hide(request, report):
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        raise workflow.Refused(_("Say why the report is hidden."), "reason")
+    services.set_hidden(report, True, by=request.user, reason=reason, version=_version(request))
+    return _("%(code)s is hidden from the public.") % {"code": report.code}
+
+
+def _show(request, report):
+    services.set_hidden(report, False, by=request.user, version=_version(request))
+    return _("%(code)s is shown to the public again.") % {"code": report.code}
+
+
+def _note(request, report):
+    note = request.POST.get("note", "").strip() or _template_text(request)
+    if not note:
+        raise workflow.Refused(_("Write the note."), "note")
+    public = request.POST.get("public") == "1"
+    services.add_note(report, note, by=request.user, public=public, version=_version(request))
+    return _("Public note added: the reporter hears of it.") if public else _("Internal note added.")
+
+
+def _contact(request, report):
+    if not access.sees_contact(request.user):
+        raise workflow.Forbidden(_("You may not read contact details."))
+    access.record_reads(request.user, Report.objects.filter(pk=report.pk), ContactAccess.Channel.DESK)
+    return ""
+
+
+def _redact(request, report):
+    changed = redaction.redact(report, request.POST.get("words", "").splitlines(), request.user)
+    if not changed:
+        raise workflow.Refused(_("None of these words was found."), "words")
+    return _("Removed from %(count)s texts.") % {"count": len(changed)}
+
+
+def _withdraw_name(request, report):
+    if not rights.withdraw_name(report, by=request.user):
+        raise workflow.Refused(_("There is no name to withdraw."))
+    return _("The reporter's name is erased.")
+
+
+def _erase(request, report):
+    if not rights.erase(report, by=request.user):
+        raise workflow.Refused(_("There are no contact details left to erase."))
+    return _("The reporter's name, phone and e-mail are erased.")
+
+
+ACTIONS = {"status": _status, "petugas": _assign, "kategori": _category, "sembunyikan": _hide, "tampilkan": _show,
+           "catatan": _note, "kontak": _contact, "redaksi": _redact, "tarik-nama": _withdraw_name, "hapus": _erase}

@@ -1,0 +1,206 @@
+"""The staff desk (/meja/): who may use it, its counts, the queue, and each action on a report's screen through
+the one function that makes the change (history, audit, 409 on a stale version)."""
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.models import Action, AuditEntry
+from desk import counts
+from forwarding.models import Link
+from geo.models import Crew
+from privacy.models import ContactAccess
+from reports import workflow
+from reports.models import Category, OpenDueCount, Photo, Report, ResponseTemplate, StatusChange
+from tests.conftest import REPORTER_PHONE, make_report, staff_user, verified_login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def crew_client(client, django_user_model):
+    return verified_login(client, staff_user(django_user_model, "andi", "crew", Crew.objects.first().name))
+
+
+@pytest.mark.parametrize("role", ["crew", "planner"])
+def test_crews_and_planners_are_refused(client, django_user_model, role):
+    verified_login(client, staff_user(django_user_model, "andi", role))
+    report = make_report()
+    for path in ["/meja/", "/meja/jumlah/", "/meja/antrean/", f"/meja/laporan/{report.code}/"]:
+        assert client.get(path).status_code == 403
+    assert client.post(f"/meja/laporan/{report.code}/status/", {"status": "diverifikasi", "version": 1}
+                       ).status_code == 403
+    assert Report.objects.get().status == "baru"
+
+
+def test_a_visitor_is_sent_to_sign_in(client):
+    assert client.get("/meja/").url.startswith("/masuk/")
+
+
+@time_machine.travel("2026-03-04 09:00 +07:00")
+def test_the_home_counts_what_waits_and_the_endpoint_says_the_same(desk):
+    make_report()
+    make_report(north=0.0001, hidden=True)  # hidden: waits for nobody
+    make_report(north=0.0002, status="diverifikasi", due_date="2026-03-03")
+    make_report(north=0.0003, status="dikerjakan", due_date="2026-03-05")  # the next working day
+    Link.objects.create(kind="open311", name="Mitra", url="https://mitra.example/v2",
+                        paused_since="2026-01-01T00:00Z")
+    page = desk.get("/meja/")
+    assert page.status_code == 200
+    assert page.context["waiting"] == desk.get("/meja/jumlah/").json()
+    assert page.context["waiting"] | {} == {"baru": 1, "dibuka_lagi": 0, "terlambat": 1, "jatuh_tempo": 1,
+                                           "foto": 0, "lokasi": 0, "dijeda": 1, "gagal_kirim": 0}
+
+
+def test_each_count_is_one_query(desk):
+    with CaptureQueriesContext(connection) as queries:
+        counted = counts.waiting()
+    assert len(queries) == len(counted) + 1  # and the holidays that decide the next working day
+
+
+def test_the_open_reports_per_due_date_follow_every_change(desk):
+    """reports.OpenDueCount, kept by triggers, against the open reports counted by hand."""
+    first = make_report(due_date="2026-03-03")
+    second = make_report(north=0.0001, due_date="2026-03-03", hidden=True)  # hidden reports are counted too
+    make_report(north=0.0002, due_date="2026-03-05", status="selesai")  # not open
+    Report.objects.filter(pk=first.pk).update(due_date="2026-03-09")
+    Report.objects.filter(pk=second.pk).update(status="ditolak")
+    make_report(north=0.0003, due_date="2026-03-09").delete()
+    by_hand = {}
+    for report in Report.objects.open():
+        by_hand[report.due_date] = by_hand.get(report.due_date, 0) + 1
+    assert {row.due_date: row.count for row in OpenDueCount.objects.exclude(count=0)} == by_hand
+    with time_machine.travel("2026-03-10 09:00 +07:00"):
+        assert counts.waiting()["terlambat"] == counts.overdue(timezone.localdate()).count() == 1
+
+
+def test_a_report_reopened_by_a_resident_waits_until_the_staff_touch_it(desk, django_user_model):
+    report = make_report(status="selesai")
+    workflow.reopen_by_resident(report, "Masih berlubang.")
+    assert counts.waiting()["dibuka_lagi"] == 1
+    assert [r.code for r in desk.get("/meja/antrean/", {"antrean": "dibuka-lagi"}).context["rows"]] == [report.code]
+    desk.post(f"/meja/laporan/{report.code}/catatan/", {"note": "Dicek besok.", "public": "0",
+                                                        "version": Report.objects.get().version})
+    assert counts.waiting()["dibuka_lagi"] == 0
+
+
+def test_the_queue_shows_new_public_reports_oldest_first_with_their_filters(desk):
+    with time_machine.travel("2026-03-02 09:00 +07:00"):
+        old = make_report(with_photo=True)
+    with time_machine.travel("2026-03-03 09:00 +07:00"):
+        young = make_report(north=0.0001)
+        make_report(north=0.0002, hidden=True)
+        drain = make_report("saluran-tersumbat", north=0.0003)
+    with time_machine.travel("2026-03-04 09:00 +07:00"):
+        page = desk.get("/meja/antrean/")
+        assert [r.code for r in page.context["rows"]] == [old.code, young.code, drain.code]
+        assert [p["n"] for p in page.context["points"]] == [1, 2, 3]
+        assert 'aria-keyshortcuts="v"' in page.content.decode()
+        roads = desk.get("/meja/antrean/", {"kategori": "jalan"}).context["rows"]
+    assert [r.code for r in roads] == [old.code, young.code]
+
+
+def test_the_queue_reads_a_fixed_number_of_queries(desk, django_assert_max_num_queries):
+    for n in range(5):
+        make_report(north=n * 0.0001, with_photo=True)
+    with django_assert_max_num_queries(12):
+        assert len(desk.get("/meja/antrean/").context["rows"]) == 5
+
+
+def test_verify_from_the_queue_returns_to_the_queue_with_a_message(desk):
+    report = make_report()
+    answer = desk.post("/meja/antrean/verifikasi/", {"code": report.code, "version": report.version,
+                                                     "next": "/meja/antrean/?antrean=baru"}, follow=True)
+    assert answer.redirect_chain == [("/meja/antrean/?antrean=baru", 302)]
+    assert Report.objects.get().status == "diverifikasi"
+    assert StatusChange.objects.get(to_status="diverifikasi").by.username == "dewi"
+    assert f"{report.code} telah diverifikasi." in answer.content.decode()
+
+
+def test_a_stale_version_is_refused_with_a_message(desk):
+    report = make_report()
+    answer = desk.post("/meja/antrean/verifikasi/", {"code": report.code, "version": report.version + 1,
+                                                     "next": "https://elsewhere.example/"}, follow=True)
+    assert answer.redirect_chain == [("/meja/antrean/", 302)]
+    assert "Orang lain sudah mengubah laporan ini" in answer.content.decode()
+    for action, data in [("status", {"status": "ditolak", "note": "Bukan jalan kota."}), ("petugas", {"crew": ""}),
+                         ("sembunyikan", {"reason": "Iklan."}), ("catatan", {"note": "x", "public": "1"}),
+                         ("kategori", {"category": Category.objects.get(slug="saluran-tersumbat").pk})]:
+        answer = desk.post(f"/meja/laporan/{report.code}/{action}/", {**data, "version": report.version + 1})
+        assert answer.status_code == 409, action
+        assert "Orang lain sudah mengubah laporan ini" in answer.content.decode()
+    assert (Report.objects.get().version, Report.objects.get().status) == (report.version, "baru")  # all refused
+
+
+def test_reject_with_a_response_template(desk):
+    template = ResponseTemplate.objects.create(title="Bukan wewenang kota", statuses=["ditolak"],
+                                               text="Jalan ini jalan provinsi; laporan diteruskan ke provinsi.")
+    report = make_report()
+    page = desk.get(f"/meja/laporan/{report.code}/")
+    assert list(page.context["rejections"]) == [template]
+    desk.post(f"/meja/laporan/{report.code}/status/", {"status": "ditolak", "template": template.pk,
+                                                       "version": report.version})
+    change = StatusChange.objects.get(to_status="ditolak")
+    assert change.note == template.text and change.public
+
+
+def test_merge_with_a_candidate_nearby(desk):
+    original = make_report(with_photo=True)
+    duplicate = make_report(north=0.0001)
+    page = desk.get(f"/meja/laporan/{duplicate.code}/")
+    assert [c.code for c in page.context["candidates"]] == [original.code]
+    answer = desk.post(f"/meja/laporan/{duplicate.code}/status/", {
+        "status": "duplikat", "duplicate_of": original.code, "version": duplicate.version})
+    assert answer.status_code == 302
+    merged = Report.objects.get(pk=duplicate.pk)
+    assert (merged.status, merged.duplicate_of_id) == ("duplikat", original.pk)
+
+
+def test_assign_change_category_hide_and_notes_each_leave_history(desk):
+    report = make_report()
+    other = Crew.objects.exclude(pk=report.crew_id).first()
+    desk.post(f"/meja/laporan/{report.code}/petugas/", {"crew": other.pk, "version": report.version})
+    report.refresh_from_db()
+    assert report.crew == other
+    drain = Category.objects.get(slug="saluran-tersumbat")
+    desk.post(f"/meja/laporan/{report.code}/kategori/", {"category": drain.pk, "version": report.version})
+    report.refresh_from_db()
+    assert report.category == drain and report.crew != other  # the routing ran again
+    answer = desk.post(f"/meja/laporan/{report.code}/sembunyikan/", {"reason": "", "version": report.version})
+    assert answer.status_code == 400 and not Report.objects.get().hidden  # a reason is needed
+    desk.post(f"/meja/laporan/{report.code}/sembunyikan/", {"reason": "Iklan.", "version": report.version})
+    report.refresh_from_db()
+    assert report.hidden and report.hidden_at
+    assert AuditEntry.objects.get(action=Action.HIDE).details == {"reason": "Iklan."}
+    assert "Disembunyikan dari publik" in desk.get(f"/meja/laporan/{report.code}/").content.decode()
+    desk.post(f"/meja/laporan/{report.code}/catatan/", {"note": "Mohon kirim foto dari dekat.", "public": "1",
+                                                        "version": report.version})
+    notes = list(StatusChange.objects.filter(report=report).values_list("note", "public"))
+    assert len(notes) == 5 and notes[-1] == ("Mohon kirim foto dari dekat.", True)  # filed, then four rows
+    assert notes[-2] == ("Disembunyikan dari publik. Iklan.", False)  # the hiding's reason is internal
+
+
+def test_show_contact_is_logged_and_rights_requests_are_audited(desk):
+    report = make_report()
+    page = desk.post(f"/meja/laporan/{report.code}/kontak/")
+    assert REPORTER_PHONE in page.content.decode() and page["Cache-Control"].startswith("no-store")
+    assert ContactAccess.objects.get().channel == "desk"
+    desk.post(f"/meja/laporan/{report.code}/redaksi/", {"words": "pengujian"})
+    assert "pengujian" not in Report.objects.get().description
+    desk.post(f"/meja/laporan/{report.code}/hapus/")
+    assert Report.objects.get().reporter_phone == ""
+    assert AuditEntry.objects.filter(action=Action.CHANGE, details={"rights": "erase contact"}).count() == 1
+
+
+def test_a_crew_member_cannot_reach_a_desk_action(crew_client):
+    report = make_report()
+    assert crew_client.post(f"/meja/laporan/{report.code}/kontak/").status_code == 403
+    assert not ContactAccess.objects.exists()
+
+
+def test_photos_waiting_for_review_are_counted(desk):
+    make_report(with_photo=True)
+    Photo.objects.update(published=False)
+    assert counts.waiting()["foto"] == 1

@@ -1,0 +1,83 @@
+"""A dispatcher at the desk, at 360 x 740 and 1280 x 800 against the production server: verifying from the queue
+takes one page load, merging two; the counts of what waits refresh without a reload."""
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from reports.models import Report
+from tests.conftest import current_code, make_report, staff_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = [{"width": 360, "height": 740}, {"width": 1280, "height": 800}]
+
+
+def at_the_desk(phones, django_user_model, size, path, fake_clock=False):
+    """A dispatcher's browser signed in (password, then the code from their app) on `path`; with `fake_clock`, its
+    pages' timers run only when the test moves Playwright's clock."""
+    dewi = staff_user(django_user_model, "dewi", "dispatcher")
+    app = TOTPDevice.objects.create(user=dewi, name="HP", confirmed=True)
+    page, _ = phones.open(f"/masuk/?next={path}")
+    if fake_clock:
+        page.clock.install()  # for the pages loaded from now on
+    page.set_viewport_size(size)
+    page.fill("#id_username", "dewi")
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("main [type=submit]")
+    page.wait_for_selector("#id_code")
+    page.fill("#id_code", current_code(app))
+    page.click("main [type=submit]")
+    page.wait_for_url(f"**{path}")
+    page.wait_for_load_state("load")
+    return page
+
+
+def loads(page):
+    """The pages the browser loads from now on."""
+    counted = []
+    page.on("load", lambda: counted.append(page.url))
+    return counted
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desk"])
+def test_verify_from_the_queue_is_one_page_load(phones, django_user_model, size):
+    first = make_report(with_photo=True)
+    make_report(north=0.0001)
+    page = at_the_desk(phones, django_user_model, size, "/meja/antrean/")
+    assert page.locator("#queue .row").count() == 2
+    assert page.locator(".queue-marker").count() == 2  # numbered markers matching the rows
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    loaded = loads(page)
+    page.keyboard.press("j")  # the first row, then v verifies it
+    page.keyboard.press("v")
+    page.wait_for_selector(f".messages:has-text('{first.code} telah diverifikasi')")
+    assert len(loaded) == 1
+    assert Report.objects.get(pk=first.pk).status == "diverifikasi"
+    assert page.locator("#queue .row").count() == 1  # back in the queue of new reports, without it
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desk"])
+def test_merge_from_the_queue_is_two_page_loads(phones, django_user_model, size):
+    original = make_report(with_photo=True, status="diverifikasi")
+    duplicate = make_report(north=0.0001, with_photo=True)
+    page = at_the_desk(phones, django_user_model, size, "/meja/antrean/")
+    loaded = loads(page)
+    page.keyboard.press("j")
+    page.keyboard.press("m")  # the report's screen, at its candidates
+    page.wait_for_selector("#gabung .candidates img")
+    page.click(f"#gabung button.merge:has-text('{original.code}')")
+    page.wait_for_selector(f".messages:has-text('{duplicate.code} digabungkan ke {original.code}')")
+    assert len(loaded) == 2
+    merged = Report.objects.get(pk=duplicate.pk)
+    assert (merged.status, merged.duplicate_of_id) == ("duplikat", original.pk)
+
+
+def test_the_counts_refresh_every_minute_without_a_reload(phones, django_user_model):
+    make_report()
+    page = at_the_desk(phones, django_user_model, SIZES[0], "/meja/", fake_clock=True)
+    assert page.inner_text("[data-count=baru]") == "1"
+    loaded = loads(page)
+    make_report(north=0.0001)
+    page.clock.run_for(60_000)
+    page.wait_for_function("() => document.querySelector('[data-count=baru]').textContent === '2'")
+    assert loaded == []
