@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection
 from django.test import Client
@@ -88,6 +89,33 @@ def test_a_filing_whose_commit_took_effect_keeps_its_photos_when_the_connection_
             with default_storage.open(name) as content:
                 assert content.read(2) == b"\xff\xd8"  # a JPEG, whole
     assert files_on_disk(settings) == sorted(name for photo in stored for name in photo.file_names)
+
+
+def test_a_full_disk_answers_503_with_retry_after_leaves_no_file_and_the_health_check_says_storage(settings):
+    """A disk of 200 kB (config.storage.SmallDiskStorage) filled up to its last 100 bytes: the photo's write fails
+    partway with ENOSPC. The phone is told to come back; once there is room again, its retry is filed."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.storage.SmallDiskStorage",
+                                                          "OPTIONS": {"capacity": 200_000,
+                                                                      "location": settings.MEDIA_ROOT}}}
+    settings.MEDIA_MIN_FREE_MB = 0.05
+    client = Client(raise_request_exception=False)
+    assert client.get("/healthz").json()["degraded"] == []
+    default_storage.save("filler.bin", ContentFile(b"x" * 199_900))
+    filing = {"category": "jalan-berlubang", "lat": str(GANTING_GPS[0]), "lon": str(GANTING_GPS[1]),
+              "description": "Lubang besar di depan masjid.", "client_uuid": str(uuid.uuid4())}
+
+    full = client.post("/api/v1/reports", {**filing, "photos": [upload(photo_bytes())]})
+    assert full.status_code == 503 and full["Retry-After"] == "30"
+    assert "error" in full.json()
+    assert files_on_disk(settings) == ["filler.bin"]  # no partial photo, no temporary file
+    assert Report.objects.count() == 0
+    health = client.get("/healthz").json()
+    assert health["status"] == "degraded" and health["degraded"] == ["storage"]
+
+    default_storage.delete("filler.bin")
+    assert client.post("/api/v1/reports", {**filing, "photos": [upload(photo_bytes())]}).status_code == 201
+    assert len(files_on_disk(settings)) == 2
+    assert client.get("/healthz").json()["degraded"] == []
 
 
 def test_photo_files_go_with_their_rows_one_by_one_in_bulk_and_with_the_report(
