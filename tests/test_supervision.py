@@ -31,14 +31,17 @@ class Supervised:
             env=production_env(workdir, PY=sys.executable), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=[listener.fileno()], text=True)
         listener.close()
-        self.lines = queue.Queue()
-        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+        self.started = {"gunicorn": queue.Queue(), "job worker": queue.Queue()}
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            if found := STARTED.match(line):
+                self.started[found[1]].put(int(found[2]))
 
     def next_start(self, which):
         """The pid of the next `which` ("gunicorn", "job worker") the script says it started."""
-        while True:
-            if (found := STARTED.match(self.lines.get(timeout=60))) and found[1] == which:
-                return int(found[2])
+        return self.started[which].get(timeout=60)
 
     def stop(self):
         self.process.terminate()
