@@ -63,8 +63,9 @@ class Site:
 
     def __init__(self, env):
         self.port = free_port()
-        self.process = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{self.port}", "2"], cwd=ROOT,
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = ["bash", "config/serve.sh", f"127.0.0.1:{self.port}", "2", "--no-control-socket"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
         self.workers = queue.Queue()
         threading.Thread(target=self.read, daemon=True).start()
         self.worker = self.workers.get(timeout=60)

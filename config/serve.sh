@@ -2,9 +2,11 @@
 # `make run`'s processes, supervised: gunicorn (which restarts its own workers) and the job worker, started again
 # whenever it stops (a crash, a kill, the OOM killer) without taking gunicorn down. TERM or INT stops both; so
 # does gunicorn stopping. On a server systemd does this instead (docs/production.md).
-# Usage: config/serve.sh BIND WORKERS, from the repository's root; PY names the Python (default .venv's).
+# Usage: config/serve.sh BIND WORKERS [GUNICORN_OPTION...], from the repository's root; PY names the Python
+# (default .venv's).
 set -u
 bind=$1 workers=$2
+shift 2
 py=${PY:-.venv/bin/python}
 
 supervise_worker() {
@@ -22,7 +24,7 @@ supervise_worker() {
 supervise_worker & supervisor=$!
 # Threaded workers: a long streamed export does not stop a worker answering gunicorn's heartbeat.
 "$(dirname "$py")/gunicorn" -c config/gunicorn.conf.py config.wsgi --bind "$bind" --workers "$workers" \
-    --worker-class gthread --threads 4 --access-logfile - & server=$!
+    --worker-class gthread --threads 4 --access-logfile - "$@" & server=$!
 echo "serve: gunicorn started (pid $server)"
 trap 'kill $server 2>/dev/null' TERM INT
 status=0

@@ -27,21 +27,29 @@ class Supervised:
         listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         self.process = subprocess.Popen(
-            ["bash", "config/serve.sh", f"fd://{listener.fileno()}", "1"], cwd=ROOT,
+            ["bash", "config/serve.sh", f"fd://{listener.fileno()}", "1", "--no-control-socket"], cwd=ROOT,
             env=production_env(workdir, PY=sys.executable), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=[listener.fileno()], text=True)
         listener.close()
-        self.started = {"gunicorn": queue.Queue(), "job worker": queue.Queue()}
+        self.started = {"gunicorn": queue.Queue(), "job worker": queue.Queue(), "ready": queue.Queue()}
+        self.output = []
         threading.Thread(target=self.read, daemon=True).start()
 
     def read(self):
         for line in self.process.stdout:
+            self.output.append(line)
             if found := STARTED.match(line):
                 self.started[found[1]].put(int(found[2]))
+            elif line.startswith("Worker started;"):  # manage.py run_worker's own first line: it runs
+                self.started["ready"].put(True)
 
     def next_start(self, which):
-        """The pid of the next `which` ("gunicorn", "job worker") the script says it started."""
-        return self.started[which].get(timeout=60)
+        """The pid of the next `which` ("gunicorn", "job worker") the script says it started; a job worker once
+        it says it runs."""
+        pid = self.started[which].get(timeout=60)
+        if which == "job worker":
+            self.started["ready"].get(timeout=60)
+        return pid
 
     def stop(self):
         self.process.terminate()
@@ -67,7 +75,7 @@ def test_a_killed_job_worker_is_started_again_and_gunicorn_serves_throughout(dja
             assert http.request("GET", f"{site.url}/healthz").status == 200  # the site without its worker
             again = site.next_start("job worker")
             assert again != first and running(again) and not running(first)
-            assert "run_worker" in Path(f"/proc/{again}/cmdline").read_text()
+            assert "run_worker" in Path(f"/proc/{again}/cmdline").read_text(), "".join(site.output)
             assert running(server) and http.request("GET", f"{site.url}/healthz").status == 200
             first = again
     finally:
