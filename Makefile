@@ -10,8 +10,8 @@ PORT ?= 8000
 WORKERS ?= 3
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
 # For the tests only: Chromium for the browser tests (Playwright drives it: no browser download), nginx and openssl
-# (its certificate) for tests/test_nginx.py.
-TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl
+# (its certificate) for tests/test_nginx.py, systemd for `systemd-analyze verify` of docs/production.md's units.
+TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl systemd
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -22,15 +22,12 @@ setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) datab
 # As a city runs it (DEBUG off, hashed static files, gunicorn), over plain HTTP: put nginx in front for TLS
 # (docs/production.md). DEBUG=true make run for a development server's error pages. The secret key is made
 # once per machine, readable by its owner only, unless SECRET_KEY is set.
-# Threaded workers: a long streamed export does not stop a worker answering gunicorn's heartbeat.
-# The background-job worker runs beside gunicorn; when either stops, so does the other.
+# gunicorn and the background-job worker, supervised by config/serve.sh: a worker that dies is started again,
+# and gunicorn goes on serving meanwhile.
 run: setup var/secret-key
 	@export DEBUG=$${DEBUG:-false} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret-key)} && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
-	{ $(PY) manage.py run_worker & worker=$$!; \
-	  $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi --bind 0.0.0.0:$(PORT) --workers $(WORKERS) \
-		--worker-class gthread --threads 4 --access-logfile - & server=$$!; \
-	  trap 'kill $$worker $$server 2>/dev/null' INT TERM EXIT; wait -n $$worker $$server; }
+	PY=$(PY) bash config/serve.sh 0.0.0.0:$(PORT) $(WORKERS)
 
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)

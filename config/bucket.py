@@ -3,10 +3,14 @@ memory) is loaded only on machines that use a bucket."""
 
 from urllib.parse import urljoin
 
+from boto3.exceptions import Boto3Error
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
+
+from config.storage import StorageUnavailable
 
 
 class BucketStorage(S3Storage):
@@ -18,6 +22,13 @@ class BucketStorage(S3Storage):
         config = Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"max_attempts": 2},
                         s3={"addressing_style": addressing_style})
         super().__init__(client_config=config, **options)
+
+    def _save(self, name, content):
+        """A bucket that does not answer or refuses the upload is unavailable for now (503 with Retry-After)."""
+        try:
+            return super()._save(name, content)
+        except (BotoCoreError, ClientError, Boto3Error) as error:
+            raise StorageUnavailable(f"The photo bucket did not take {name}: {error}") from error
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         return urljoin(settings.MEDIA_URL, filepath_to_uri(name))

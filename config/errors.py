@@ -1,4 +1,5 @@
-"""The answer to an error no view handled: a 503 with Retry-After while the database does not answer.
+"""The answer to an error no view handled: a 503 with Retry-After while the database does not answer or the
+photo storage cannot take a file (a full disk, a bucket out of reach).
 
 A resident's phone keeps the report in its offline queue and tries again; an API client knows to retry.
 Nothing here may touch the database, the session or the signed-in user: they may be what failed.
@@ -12,6 +13,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+
+from config.storage import StorageUnavailable
 
 RETRY_AFTER_SECONDS = 30
 JSON_PREFIXES = ("/api/", "/ogcapi/", "/open311/", "/tiles/", "/healthz")
@@ -37,7 +40,7 @@ def json_error(request, status, message):
 
 def server_error(request):
     """handler500: called while the exception is being handled, so sys.exc_info() names it."""
-    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError, StorageUnavailable))
     status = 503 if unavailable else 500
     message = (_("The service is briefly unavailable; please try again in a minute.") if unavailable
                else _("Something went wrong on our side; please try again later."))

@@ -18,6 +18,10 @@ class AccessLogger(glogging.Logger):
 
 
 logger_class = AccessLogger
+# Each worker is replaced after about this many requests (gunicorn starts the new one first): memory a worker
+# gathers is given back; the jitter keeps them from being replaced all at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
 # The access log as nginx keeps it (config/nginx.conf.template): the path without its query (an Open311 api_key,
 # an address searched for) nor a secret segment; no referer (a private page's address).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s "%(a)s"'

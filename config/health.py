@@ -58,8 +58,8 @@ def forwarding_accepted():
 
 
 def storage_writable():
-    """Can this node store a photo? On disk a file is made and removed in MEDIA_ROOT; a bucket is asked whether
-    it is there for these keys (HEAD: nothing written)."""
+    """Can this node store a photo? On disk a file is made and removed in MEDIA_ROOT and the disk has
+    MEDIA_MIN_FREE_MB left; a bucket is asked whether it is there for these keys (HEAD: nothing written)."""
     if settings.MEDIA_STORAGE == "s3":
         from botocore.exceptions import BotoCoreError, ClientError  # loaded where a bucket is used
 
@@ -71,6 +71,6 @@ def storage_writable():
     try:
         os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-"):
-            return True
+            return default_storage.free_bytes() >= settings.MEDIA_MIN_FREE_MB * 1e6
     except OSError:
         return False

@@ -5,9 +5,10 @@ the manifest's sha256 without unpacking anything, and one part can be copied or 
 under a `.partial` name and renamed when complete, so a folder with a timestamp for a name is a whole backup.
 
 The media part is every stored file (MEDIA_ROOT, or the bucket: config.storage), whatever its layout. It is
-taken after the dump: every photo the dump names is in it (unless deleted meanwhile); a photo uploaded meanwhile
-may be there too, unused. The dump is taken from the replica when one is configured and keeps up
-(config.db_router), so the primary only serves its usual work.
+taken after the dump: every photo the dump names is in it unless deleted meanwhile (a blurred photo's old files):
+those are skipped and named in the manifest's `media_skipped`; a photo uploaded meanwhile may be there too,
+unused. The dump is taken from the replica when one is configured and keeps up (config.db_router), so the
+primary only serves its usual work.
 """
 
 import hashlib
@@ -60,7 +61,7 @@ def backup(output, say=print):
         manifest = {"format": FORMAT, "created": created.isoformat(), "database": params["NAME"],
                     "django": django.get_version()}
         manifest.update(dump_database(alias, partial / DUMP, say))
-        manifest["media_files"] = archive_media(default_storage, partial / MEDIA, say)
+        manifest["media_files"], manifest["media_skipped"] = archive_media(default_storage, partial / MEDIA, say)
         manifest["parts"] = {name: describe(partial / name) for name in (DUMP, MEDIA)}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     except BaseException:
@@ -100,20 +101,28 @@ def latest_migrations(connection):
 
 
 def archive_media(storage, path, say):
-    """Tar every file of `storage` (config.storage: a folder or a bucket, listed then copied one by one)."""
+    """Tar every file of `storage` (config.storage: a folder or a bucket, listed then copied one by one); return
+    how many, and the names of those deleted after the listing (a blurred photo's old files, a deleted report's:
+    the dump may still name them, but they are gone for good), which are skipped and do not fail the backup."""
     files = sorted(storage.walk())
-    written = 0
+    written, skipped = 0, []
     with tarfile.open(path, "w") as tar:
         for count, (name, modified, size) in enumerate(files, 1):
+            try:
+                content = storage.open(name)
+            except FileNotFoundError:
+                skipped.append(name)
+                continue
             member = tarfile.TarInfo(name)
             member.size, member.mtime, member.mode = size, modified.timestamp(), 0o644
-            with storage.open(name) as content:
+            with content:
                 tar.addfile(member, content)
             written += size
             if count % PROGRESS_EVERY == 0:
                 say(f"  media: {count}/{len(files)} files, {megabytes(written)}")
-    say(f"{MEDIA}: {len(files)} files, {megabytes(path.stat().st_size)}")
-    return len(files)
+    gone = f" ({len(skipped)} deleted meanwhile, named in {MANIFEST})" if skipped else ""
+    say(f"{MEDIA}: {len(files) - len(skipped)} files{gone}, {megabytes(path.stat().st_size)}")
+    return len(files) - len(skipped), skipped
 
 
 def restore(source, database_url=None, media_root=None, say=print):

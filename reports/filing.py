@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
@@ -185,15 +185,37 @@ def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT, published=Tru
 
 @contextmanager
 def files_removed_on_failure():
-    """Photo files stored inside the block are deleted if the block fails: their rows were rolled back."""
+    """Photo files stored inside the block are deleted if the block fails and no photo row names them.
+
+    Decided after the outcome, on a new connection: a connection lost while COMMIT went out may have committed
+    the rows, and their files must stay. When that cannot be asked, the files stay for clean_media.
+    """
     token = _written.set([])
     try:
         yield
     except BaseException:
-        delete_photo_files(_written.get())
+        written = _written.get()
+        if written and (kept := photo_files_kept(written)) is not None:
+            delete_photo_files(set(written) - kept)
         raise
     finally:
         _written.reset(token)
+
+
+def photo_files_kept(names):
+    """The names among `names` that a committed photo row holds, or None when the database does not answer."""
+    database = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with database.cursor() as cursor:
+            cursor.execute(f'SELECT image, thumbnail FROM "{Photo._meta.db_table}" '
+                           "WHERE image = ANY(%s) OR thumbnail = ANY(%s)", [list(names), list(names)])
+            return {name for row in cursor.fetchall() for name in row}
+    except DatabaseError:
+        logger.warning("Filing failed and the database does not answer: its photo files stay for clean_media",
+                       extra={"event": "photo_files_unknown", "files": len(names)})
+        return None
+    finally:
+        database.close()
 
 
 # The files store_photo wrote inside the current files_removed_on_failure() block.

@@ -17,7 +17,7 @@ from psycopg2 import sql
 
 from config.ensure_database import server_keywords
 from geo.models import KelurahanBoundary
-from reports import backup
+from reports import backup, photos
 from tests.conftest import make_report, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -165,3 +165,24 @@ def test_it_refuses_a_tar_member_outside_the_media_folder(city, tmp_path, restor
         backup.restore(folder, url, media, say=quiet)
     assert not database_exists(params)
     assert not (tmp_path / "outside.jpg").exists()
+
+
+def test_files_deleted_while_it_runs_are_skipped_and_named_in_the_manifest(city, tmp_path, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    """A photo blurred after the listing (its old files go): the backup goes on and says which files it missed."""
+    first, second = (make_report(with_photo=True).photos.get() for _ in range(2))
+    listed = sorted(first.file_names + second.file_names)
+    blurred = second if listed[0] in first.file_names else first
+    monkeypatch.setattr(backup, "PROGRESS_EVERY", 1)  # a progress line after each file: the moment to blur
+
+    def blur_once(message):
+        if message.startswith("  media: 1/"):
+            with django_capture_on_commit_callbacks(execute=True):
+                photos.blur(blurred)
+
+    old = blurred.file_names
+    folder, manifest = backup.backup(tmp_path / "backups", say=blur_once)
+    assert not folder.name.endswith(".partial")
+    assert sorted(manifest["media_skipped"]) == sorted(old) and manifest["media_files"] == 2
+    with tarfile.open(folder / "media.tar") as tar:
+        assert sorted(tar.getnames()) == sorted(set(listed) - set(old))

@@ -7,7 +7,9 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import OperationalError, connection
 from django.test import Client
 
 from reports import photos
@@ -15,6 +17,7 @@ from reports.filing import file_report
 from reports.models import Category, Photo, Report
 from tests.conftest import make_report, run, staff_user, verified_login
 from tests.images import GANTING_GPS, photo_bytes, upload
+from tests.pgproxy import CommitCutter
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +49,73 @@ def test_a_filing_that_fails_after_its_photos_were_written_leaves_no_file(settin
                     photos=[photos.process(upload(photo_bytes()), "1"), photos.process(upload(photo_bytes()), "2")])
     assert Report.objects.count() == 0 and Photo.objects.count() == 0
     assert files_on_disk(settings) == []
+
+
+@pytest.fixture
+def commit_cutter(city):
+    """The test's connection goes through a tests.pgproxy.CommitCutter, which can lose it just after a COMMIT."""
+    params = connection.settings_dict
+    proxy = CommitCutter(params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432))
+    connection.close()
+    before = params["HOST"], params["PORT"]
+    params["HOST"], params["PORT"] = "127.0.0.1", str(proxy.port)
+    yield proxy
+    connection.close()
+    params["HOST"], params["PORT"] = before
+    proxy.close()
+
+
+def test_a_filing_whose_commit_took_effect_keeps_its_photos_when_the_connection_drops(settings, commit_cutter):
+    """The phone hears nothing (the connection went during COMMIT) and retries: the stored report it gets then
+    has every photo readable (test_a_filing_that_fails_after_its_photos_were_written_leaves_no_file: the other way)."""
+    category = Category.objects.get(slug="jalan-berlubang")
+    acknowledged = []
+    for attempt in range(3):
+        submission = uuid.uuid4()
+        filing = {"client_uuid": submission, "category": category, "lat": GANTING_GPS[0], "lon": GANTING_GPS[1],
+                  "description": f"Lubang {attempt}.",
+                  "photos": [photos.process(upload(photo_bytes()), "1"), photos.process(upload(photo_bytes()), "2")]}
+        commit_cutter.cut_after_commit()
+        with pytest.raises(OperationalError):
+            file_report(**filing)
+        assert commit_cutter.cut.is_set()
+        report, created = file_report(**filing)  # the phone's retry
+        assert not created
+        acknowledged.append(report)
+    stored = Photo.objects.filter(report__in=acknowledged)
+    assert stored.count() == 6
+    for photo in stored:
+        for name in photo.file_names:
+            with default_storage.open(name) as content:
+                assert content.read(2) == b"\xff\xd8"  # a JPEG, whole
+    assert files_on_disk(settings) == sorted(name for photo in stored for name in photo.file_names)
+
+
+def test_a_full_disk_answers_503_with_retry_after_leaves_no_file_and_the_health_check_says_storage(settings):
+    """A disk of 200 kB (config.storage.SmallDiskStorage) filled up to its last 100 bytes: the photo's write fails
+    partway with ENOSPC. The phone is told to come back; once there is room again, its retry is filed."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.storage.SmallDiskStorage",
+                                                          "OPTIONS": {"capacity": 200_000,
+                                                                      "location": settings.MEDIA_ROOT}}}
+    settings.MEDIA_MIN_FREE_MB = 0.05
+    client = Client(raise_request_exception=False)
+    assert client.get("/healthz").json()["degraded"] == []
+    default_storage.save("filler.bin", ContentFile(b"x" * 199_900))
+    filing = {"category": "jalan-berlubang", "lat": str(GANTING_GPS[0]), "lon": str(GANTING_GPS[1]),
+              "description": "Lubang besar di depan masjid.", "client_uuid": str(uuid.uuid4())}
+
+    full = client.post("/api/v1/reports", {**filing, "photos": [upload(photo_bytes())]})
+    assert full.status_code == 503 and full["Retry-After"] == "30"
+    assert "error" in full.json()
+    assert files_on_disk(settings) == ["filler.bin"]  # no partial photo, no temporary file
+    assert Report.objects.count() == 0
+    health = client.get("/healthz").json()
+    assert health["status"] == "degraded" and health["degraded"] == ["storage"]
+
+    default_storage.delete("filler.bin")
+    assert client.post("/api/v1/reports", {**filing, "photos": [upload(photo_bytes())]}).status_code == 201
+    assert len(files_on_disk(settings)) == 2
+    assert client.get("/healthz").json()["degraded"] == []
 
 
 def test_photo_files_go_with_their_rows_one_by_one_in_bulk_and_with_the_report(

@@ -3,9 +3,11 @@ stored there when a report is filed, served at the same /media/ address, gone wi
 clean_media, moved from disk to the bucket and back, and the health check's view of the bucket."""
 
 import os
+import uuid
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 
 from reports.models import Photo, Report
 from tests.conftest import make_report, run
@@ -91,3 +93,16 @@ def test_the_health_check_says_the_storage_is_degraded_when_the_bucket_is_gone(c
     bucket.client.delete_bucket(Bucket="lapor-photos")
     answer = client.get("/healthz")
     assert answer.status_code == 200 and "storage" in answer.json()["degraded"]
+
+
+def test_a_bucket_out_of_reach_answers_503_with_retry_after(bucket, settings):
+    """Nothing listens where the bucket should be: the filing is not lost, the phone is told to come back."""
+    unreachable = {**settings.S3_STORAGE_OPTIONS, "endpoint_url": "http://127.0.0.1:9", "timeout_s": 1}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "config.bucket.BucketStorage",
+                                                          "OPTIONS": unreachable}}
+    response = Client(raise_request_exception=False).post("/api/v1/reports", {
+        "category": "jalan-berlubang", "lat": str(GANTING_GPS[0]), "lon": str(GANTING_GPS[1]),
+        "description": "Lubang besar di depan masjid.", "client_uuid": str(uuid.uuid4()),
+        "photos": [upload(photo_bytes())]})
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert Report.objects.count() == 0

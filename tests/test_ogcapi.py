@@ -1,6 +1,7 @@
 """OGC API - Features at /ogcapi/ (landing, conformance, collections, items, paging), and the OpenAPI document."""
 
 import json
+import re
 import subprocess
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -9,8 +10,9 @@ import pytest
 import yaml
 from django.utils import timezone
 
+from reports.interop.ogcapi import DEFAULT_LIMIT, MAX_LIMIT
 from reports.models import Report
-from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report
+from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, bulk_reports, make_report
 from tests.geojson_check import check_geojson
 from tests.images import GANTING_GPS
 from tests.ogc_schemas import check
@@ -252,7 +254,8 @@ def test_the_api_definition_declares_the_filters_where_gdal_looks(client):
     definition = json.loads(response.content)
     assert definition["servers"] == [{"url": "/ogcapi"}]
     items = definition["paths"]["/collections/{collectionId}/items"]["get"]
-    queried = {p["name"] for p in items["parameters"] if p["in"] == "query"}
+    parameters = [definition["components"]["parameters"]["limit"] if "$ref" in p else p for p in items["parameters"]]
+    queried = {p["name"] for p in parameters if p["in"] == "query"}
     assert {"bbox", "limit", "datetime", "status", "category", "kelurahan_code", "f"} <= queried
     assert "/collections/{collectionId}/items/{featureId}" in definition["paths"]
 
@@ -271,3 +274,49 @@ def test_gdal_sends_an_attribute_filter_to_the_server(city, live_server):
     counted = subprocess.run(["ogrinfo", "-ro", "-so", f"OAPIF:{live_server.url}/ogcapi/", "reports"],
                              capture_output=True, text=True, timeout=60)
     assert "Feature Count: 4" in counted.stdout, counted.stdout + counted.stderr
+
+
+def gdal_page_size(definition, root, items_url):
+    """GDAL's page size for a collection (ogroapifdriver.cpp, DeterminePageSizeFromAPI, 3.8 on): 1000, or the
+    `limit` default if larger, at most its maximum; read only through a `$ref` naming limit, under the items
+    path as written. Found nothing, it stays at 1000 there, and at 10 before GDAL 3.8 whatever the document."""
+    path = definition.get("paths", {}).get(items_url[len(root):])
+    for parameter in (path or {}).get("get", {}).get("parameters", []):
+        reference = parameter.get("$ref", "")
+        if "limit" in reference and reference.startswith("#/"):
+            schema = definition
+            for part in reference[2:].split("/"):
+                schema = schema[part]
+            maximum, default = schema["schema"].get("maximum", -1), schema["schema"].get("default", -1)
+            if default > 0 and maximum > 0:
+                return min(max(1000, default), maximum)
+            return max(1000, default) if default > 0 else maximum if maximum > 0 else 1000
+    return None
+
+
+def test_the_api_definition_gives_gdal_a_default_and_a_maximum_for_limit(client):
+    definition = json.loads(client.get("/ogcapi/api", HTTP_ACCEPT="application/vnd.oai.openapi+json;version=3.0")
+                            .content)
+    limit = definition["components"]["parameters"]["limit"]
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+    for name in ("reports", "kelurahan"):
+        collection = get(client, f"/ogcapi/collections/{name}")
+        items = next(link["href"] for link in collection["links"]
+                     if link["rel"] == "items" and link["type"] == "application/geo+json")
+        assert gdal_page_size(definition, "http://testserver/ogcapi", items) == 1000
+    assert client.get("/ogcapi/collections/reports/items", {"limit": 1000}).status_code == 200
+
+
+# "GDAL 3.6.2, released 2023/01/02"
+GDAL_VERSION = tuple(int(part) for part in re.search(r"GDAL (\d+)\.(\d+)", subprocess.run(
+    ["ogrinfo", "--version"], capture_output=True, text=True).stdout).groups())
+
+
+@pytest.mark.skipif(GDAL_VERSION < (3, 8), reason="GDAL reads the page size from the API description from 3.8 "
+                    "(OSGeo/gdal#8522); before, it asks 10 features a page whatever the server says")
+def test_ogrinfo_reads_the_reports_in_few_requests(city, live_server):
+    bulk_reports(370)
+    read = subprocess.run(["ogrinfo", "-ro", "-al", "-q", "--config", "CPL_DEBUG", "ON",
+                           f"OAPIF:{live_server.url}/ogcapi", "reports"], capture_output=True, text=True, timeout=120)
+    pages = [line for line in read.stderr.splitlines() if "/ogcapi/collections/reports/items" in line]
+    assert read.stdout.count("OGRFeature(reports)") == 370 and len(pages) <= 3, read.stderr

@@ -2,11 +2,13 @@
 servicerequestupdates feed for partners following ours (reports/interop/open311.py)."""
 
 import importlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
+from django.db.models import F
 from django.utils import timezone
 
 from forwarding import partners
@@ -166,3 +168,55 @@ def test_the_updates_feed_lists_each_status_change_with_its_public_note(client, 
     discovery = client.get("/open311/discovery.json").json()
     assert any(e["url"].endswith("/open311/v2/servicerequestupdates") for e in discovery["endpoints"])
     assert StatusChange.objects.filter(report=report).count() == 4 and Report.objects.count() == 2
+
+
+# FixMyStreet's update client, as perllib/Open311/GetServiceRequestUpdates.pm, Open311.pm and UpdatesBase.pm run it.
+FIXMYSTREET_STATES = {"fixed": "fixed - council", "not councils responsibility": "not responsible",
+                      "no further action": "unable to fix", "open": "confirmed", "closed": "fixed - council"}
+
+
+def fixmystreet_fetch(client, now):
+    """One fetch as FixMyStreet's cron makes it: the last two hours in W3CDTF (UTC), one request, no paging;
+    every request_update whose time lies in the window is kept (check_date), in the state map_state gives it."""
+    def w3cdtf(moment):
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    start, end = w3cdtf(now - timedelta(hours=2)), w3cdtf(now)
+    answer = client.get("/open311/v2/servicerequestupdates.xml", {"api_key": "", "start_date": start,
+                                                                  "end_date": end})
+    assert answer.status_code == 200
+    kept = {}
+    for update in ElementTree.fromstring(answer.content).findall("request_update"):
+        if start <= w3cdtf(datetime.fromisoformat(update.findtext("updated_datetime"))) <= end:
+            status = update.findtext("status").lower().replace("_", " ")
+            kept[update.findtext("update_id")] = (update.findtext("service_request_id"),
+                                                  FIXMYSTREET_STATES.get(status, status))
+    return kept
+
+
+def test_fixmystreet_reads_every_update_of_its_two_hour_window_and_a_rejection_as_not_fixed(client, dispatcher):
+    """1,500 changes in the window (the feed once cut at the oldest 1,000); a rejected report reads as
+    "unable to fix" (FixMyStreet's "No further action"), a duplicate as a duplicate: never as fixed."""
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    with time_machine.travel(now - timedelta(hours=1), tick=False):
+        busy, rejected, duplicate = make_report(), make_report(), make_report()
+        StatusChange.objects.bulk_create(
+            StatusChange(report=busy, from_status=Status.BARU, to_status=Status.DIVERIFIKASI) for _ in range(1500))
+        workflow.change_status(rejected, Status.DITOLAK, dispatcher, version=rejected.version, note="Bukan jalan kota.")
+        workflow.change_status(duplicate, Status.DUPLIKAT, dispatcher, version=duplicate.version,
+                               duplicate_of=busy)
+    with time_machine.travel(now - timedelta(hours=3), tick=False):
+        make_report()  # before the window
+
+    with time_machine.travel(now, tick=False):
+        kept = fixmystreet_fetch(client, now)
+        in_window = StatusChange.objects.filter(created__gte=now - timedelta(hours=2)).exclude(
+            from_status=F("to_status"))
+        assert sorted(kept) == sorted(str(pk) for pk in in_window.values_list("pk", flat=True))
+        assert len(kept) == 1500 + 3 + 2  # the three filings, the rejection and the merge
+        states = {code: state for code, state in kept.values()}
+        assert states[rejected.code] == "unable to fix" and states[duplicate.code] == "duplicate"
+        assert states[busy.code] == "confirmed"
+        too_long = client.get("/open311/v2/servicerequestupdates.json", {"start_date": "2026-11-01",
+                                                                         "end_date": "2026-12-03"})
+        assert too_long.status_code == 400 and "start_date" in too_long.json()[0]["description"]

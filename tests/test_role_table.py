@@ -96,7 +96,8 @@ ROUTES = {
         "laporan/<str:code>/ikuti/<str:token>/hapus/", "tiles/reports/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/kelurahan/<int:z>/<int:x>/<int:y>.pbf",
         "tiles/basemap/<int:z>/<int:x>/<int:y>.png", "tiles/reports.json", "tiles/kelurahan.json",
-        "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "i18n/setlang/",
+        "tiles/reports/metadata.json", "tiles/kelurahan/metadata.json", "tiles/reports/style.json", "tiles/reports",
+        "i18n/setlang/",
         "media/<path:path>",
         # notify/: the resident's own secret links (a token each) and the WhatsApp webhook (its signature); "send my
         # links again", which sends only to the address the reports were filed with

@@ -11,6 +11,7 @@ from django.conf import settings
 from reports.models import Status
 from tests.conftest import make_report
 from tests.images import GANTING_GPS
+from tiles import area, grid
 from tiles.tilejson import OTHER_COLOUR, STATUS_COLOURS
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,18 @@ def test_maplibre_draws_the_reports_layer_on_the_embedding_page(phones):
                            timeout=30000)
     assert page.locator("canvas.maplibregl-canvas").count() == 1
     assert 'style: "http://127.0.0.1' in page.locator("pre code").inner_text()
+
+
+def test_gdal_opens_the_report_sets_root_as_its_overview_of_the_whole_city(city, live_server, client):
+    """Without a zoom GDAL reads the URL as one tile: the root sends it to the tile holding the whole city."""
+    make_report()
+    answer = client.get("/tiles/reports", {"status": "open"})
+    assert answer.status_code == 302
+    z, x, y = map(int, re.fullmatch(r"/tiles/reports/(\d+)/(\d+)/(\d+)\.pbf\?status=open", answer["Location"]).groups())
+    city = area.city_bounds()
+    assert list(grid.tiles_covering(*city, z)) == [(x, y)] and len(list(grid.tiles_covering(*city, z + 1))) > 1
+    opened = subprocess.run(["ogrinfo", "-ro", "-al", f"MVT:{live_server.url}/tiles/reports"],
+                            capture_output=True, text=True, timeout=120)
+    assert "Layer name: reports" in opened.stdout and "Feature Count: 1" in opened.stdout, opened.stdout + opened.stderr
+    assert "ERROR" not in opened.stderr
+    assert client.get("/tiles/reports", {"status": "nonsense"}).status_code == 400

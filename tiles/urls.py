@@ -9,6 +9,7 @@ urlpatterns = [
     path("reports/metadata.json", views.gdal_metadata, {"layer": mvt.REPORTS_LAYER}, name="reports-metadata"),
     path("kelurahan/metadata.json", views.gdal_metadata, {"layer": mvt.KELURAHAN_LAYER}, name="kelurahan-metadata"),
     path("reports/style.json", views.report_style, name="reports-style"),
+    path("reports", views.report_set, name="reports-set"),
     path("reports/<int:z>/<int:x>/<int:y>.pbf", views.report_tile, name="reports"),
     path("kelurahan/<int:z>/<int:x>/<int:y>.pbf", views.kelurahan_tile, name="kelurahan"),
     path("basemap/<int:z>/<int:x>/<int:y>.png", views.basemap_tile, name="basemap"),

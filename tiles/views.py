@@ -1,10 +1,12 @@
 """GET /tiles/...: vector tiles of the reports and the kelurahan, and the basemap through our cache."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
@@ -33,6 +35,24 @@ def report_tile(request, z, x, y):
     key = version and f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{version}:{query.key()}"
     return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
                          settings.TILES_MAX_AGE)
+
+
+def report_set(request):
+    """/tiles/reports, the set's root: its overview, the one tile (at the deepest zoom where one does) holding the
+    whole city, by a redirect keeping the filters. GDAL's MVT driver reads a root given without a zoom as a tile
+    (`ogrinfo MVT:https://…/tiles/reports`); with a zoom (`…/tiles/reports/14`) it reads the set, georeferenced."""
+    filters, refusal = report_filters(request)
+    if refusal:
+        return refusal
+    bounds = area.city_bounds()
+    if bounds is None:
+        return empty_tile()
+    z = max(z for z in range(grid.MAX_ZOOM + 1) if len(list(grid.tiles_covering(*bounds, z))) == 1)
+    (x, y), = grid.tiles_covering(*bounds, z)
+    query = f"?{urlencode(filters)}" if filters else ""
+    response = HttpResponseRedirect(reverse("tiles:reports", kwargs={"z": z, "x": x, "y": y}) + query)
+    patch_cache_control(response, public=True, max_age=DESCRIPTION_MAX_AGE)  # it moves with the city's outline
+    return response
 
 
 def report_filters(request):

@@ -7,9 +7,11 @@ what the first does. Every document comes as JSON (`f=json`) or HTML (`f=html`, 
 linking the other as `alternate`; errors are OGC exceptions (config.errors.ogc_exception).
 """
 
+import copy
 import json
 import urllib.parse
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
 from django.db.models import Sum, TextField
@@ -131,12 +133,35 @@ class OgcSchemaView(SchemaView):
     renderer_classes = [OpenApi30JsonRenderer, OpenApiJsonRenderer, OpenApiYamlRenderer]
     urlconf = "reports.interop.ogcapi_urls"
     custom_settings = {
+        "POSTPROCESSING_HOOKS": [*settings.SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"],
+                                 "reports.interop.ogcapi.limit_where_gdal_reads_it"],
         "TITLE": "Lapor Padangpanjang: OGC API - Features",
         "DESCRIPTION": "Public reports of broken roads, drainage and street lighting in Kota Padang Panjang, and its "
                        "kelurahan boundaries, as OGC API - Features (Part 1).",
         "SCHEMA_PATH_PREFIX": "",
         "SERVERS": [{"url": "/ogcapi"}],
     }
+
+
+def limit_where_gdal_reads_it(result, generator, request, public):
+    """`limit` with its default and maximum where GDAL (3.8 on) reads its page size from: a parameter referenced
+    as #/components/parameters/limit (OGC's own document names it so), under each collection's own items path,
+    which GDAL looks up as written (/collections/reports/items), not through the template. Else it asks 10 at a
+    time."""
+    result["components"].setdefault("parameters", {})["limit"] = {
+        "name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+        "description": f"Features per page, 1 to {MAX_LIMIT} (a larger limit is served as {MAX_LIMIT}).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}}
+    template = result["paths"]["/collections/{collectionId}/items"]["get"]
+    template["parameters"] = [{"$ref": "#/components/parameters/limit"} if parameter.get("name") == "limit"
+                              else parameter for parameter in template["parameters"]]
+    for name in COLLECTIONS:
+        operation = copy.deepcopy(template)
+        operation["operationId"] = f"getFeatures{name.title()}"
+        operation["parameters"] = [parameter for parameter in operation["parameters"]
+                                   if parameter.get("name") != "collectionId"]
+        result["paths"][f"/collections/{name}/items"] = {"get": operation}
+    return result
 
 
 class OgcView(APIView):

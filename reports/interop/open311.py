@@ -27,13 +27,20 @@ from reports import filing, ratelimit, remote_media, representation
 from reports.api.params import parse_moment
 from reports.forms import CONTROL_CHARACTERS, ReportForm
 from reports.interop.xmltext import xml_text
-from reports.models import OPEN_STATUSES, ApiCall, ApiClient, Category, Report, StatusChange
+from reports.models import ApiCall, ApiClient, Category, Report, Status, StatusChange
 
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 UPDATES_SPECIFICATION = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
 DEFAULT_UPDATES_WINDOW = timedelta(days=1)
+# FixMyStreet asks for a window (the last two hours) and takes the answer as all of it, with no paging: a window is
+# answered whole, so a longer one is refused (400 naming start_date) rather than cut.
+MAX_UPDATES_WINDOW = timedelta(days=7)
+# The status of an update in FixMyStreet's words (Open311.pm's map_state): "closed" alone reads there as fixed by
+# the council, so what closes a report without a fix says which: "no further action", "duplicate".
+UPDATE_STATUSES = {Status.SELESAI: "fixed", Status.DITUTUP: "closed", Status.DITOLAK: "no_further_action",
+                   Status.DUPLIKAT: "duplicate"}
 CHANGESET = "2026-11-30T00:00:00+07:00"  # when this endpoint's behaviour last changed
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
@@ -284,21 +291,25 @@ def token_detail(request, fmt, client, token):
 
 @endpoint("GET")
 def service_request_updates(request, fmt, client):
-    """FixMyStreet's servicerequestupdates: one entry per status change of a public report, oldest first, with
-    its public note (an internal one is left out: description empty); without dates, the last day."""
+    """FixMyStreet's servicerequestupdates: one entry per status change of a public report in the window, all of
+    them, oldest first, with its public note (an internal one is left out: description empty); without dates,
+    the last day; a window longer than MAX_UPDATES_WINDOW is refused."""
     start = date_parameter("start_date", request.GET["start_date"]) if request.GET.get("start_date") else None
     end = (date_parameter("end_date", request.GET["end_date"], end=True) if request.GET.get("end_date")
            else timezone.now())
-    if start and start > end:
+    start = start or end - DEFAULT_UPDATES_WINDOW
+    if start > end:
         raise Open311Error(400, "start_date: must not be after end_date.")
-    changes = (StatusChange.objects.filter(report__hidden=False, created__gte=start or end - DEFAULT_UPDATES_WINDOW,
-                                           created__lte=end)
+    if end - start > MAX_UPDATES_WINDOW:
+        raise Open311Error(400, f"start_date: at most {MAX_UPDATES_WINDOW.days} days before end_date; ask for "
+                                "longer periods window by window.")
+    changes = (StatusChange.objects.filter(report__hidden=False, created__gte=start, created__lte=end)
                .exclude(from_status=F("to_status"))  # a move or a reassignment is no status update
-               .select_related("report", "photo").order_by("created", "pk")[:MAX_REQUESTS])
+               .select_related("report", "photo").order_by("created", "pk"))
     updates = [{
         "update_id": str(change.pk),
         "service_request_id": change.report.code,
-        "status": "open" if change.to_status in OPEN_STATUSES else "closed",
+        "status": UPDATE_STATUSES.get(change.to_status, "open"),
         "external_status_code": change.to_status,
         "updated_datetime": timezone.localtime(change.created).isoformat(timespec="seconds"),
         "description": change.public_note,

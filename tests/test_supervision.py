@@ -1,0 +1,99 @@
+"""Processes supervised: under `make run` (config/serve.sh) a killed job worker is started again while gunicorn
+serves throughout; on a server, docs/production.md's systemd units do it, and they pass `systemd-analyze verify`."""
+
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import urllib3
+
+from tests.deployed import ROOT, production_env
+
+STARTED = re.compile(r"serve: (gunicorn|job worker) started \(pid (\d+)\)")
+
+
+class Supervised:
+    """config/serve.sh as `make run` runs it, on a listening socket the test hands over; its lines in a queue."""
+
+    def __init__(self, workdir):
+        listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self.process = subprocess.Popen(
+            ["bash", "config/serve.sh", f"fd://{listener.fileno()}", "1", "--no-control-socket"], cwd=ROOT,
+            env=production_env(workdir, PY=sys.executable), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=[listener.fileno()], text=True)
+        listener.close()
+        self.started = {"gunicorn": queue.Queue(), "job worker": queue.Queue(), "ready": queue.Queue()}
+        self.output = []
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.output.append(line)
+            if found := STARTED.match(line):
+                self.started[found[1]].put(int(found[2]))
+            elif line.startswith("Worker started;"):  # manage.py run_worker's own first line: it runs
+                self.started["ready"].put(True)
+
+    def next_start(self, which):
+        """The pid of the next `which` ("gunicorn", "job worker") the script says it started; a job worker once
+        it says it runs."""
+        pid = self.started[which].get(timeout=60)
+        if which == "job worker":
+            self.started["ready"].get(timeout=60)
+        return pid
+
+    def stop(self):
+        self.process.terminate()
+        return self.process.wait(timeout=60)
+
+
+def running(pid):
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_job_worker_is_started_again_and_gunicorn_serves_throughout(django_db_setup, tmp_path):
+    http = urllib3.PoolManager(retries=False, timeout=30)
+    site = Supervised(tmp_path)
+    try:
+        first = site.next_start("job worker")
+        server = site.next_start("gunicorn")
+        assert http.request("GET", f"{site.url}/healthz").status == 200
+        for _ in range(2):
+            os.kill(first, signal.SIGKILL)
+            assert http.request("GET", f"{site.url}/healthz").status == 200  # the site without its worker
+            again = site.next_start("job worker")
+            assert again != first and running(again) and not running(first)
+            assert "run_worker" in Path(f"/proc/{again}/cmdline").read_text(), "".join(site.output)
+            assert running(server) and http.request("GET", f"{site.url}/healthz").status == 200
+            first = again
+    finally:
+        assert site.stop() == 0
+    assert not running(server) and not running(first)
+
+
+UNIT = re.compile(r"`/etc/systemd/system/([\w-]+\.service)`[^`]*```ini\n(.*?)```", re.S)
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze: Debian's systemd (make test)")
+def test_the_systemd_units_of_the_production_guide_pass_systemd_analyze_verify(tmp_path):
+    """The units as docs/production.md gives them, /srv/lapor being this checkout (whose programs exist)."""
+    units = UNIT.findall((ROOT / "docs" / "production.md").read_text())
+    assert [name for name, _ in units] == ["lapor.service", "lapor-worker.service"]
+    for name, text in units:
+        assert "Restart=always" in text
+        (tmp_path / name).write_text(text.replace("/srv/lapor", str(ROOT)))
+    checked = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / name) for name, _ in units)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
