@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
     path("tiles/", include("tiles.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("meja/", include("desk.urls")),
     path("admin/", admin.site.urls),
     path("media/<path:path>", media.serve, name="media"),
 ]
