@@ -12,14 +12,16 @@ register = template.Library()
 @register.simple_tag
 def staff_links(user):
     """(url, label) pairs for the user's roles: crews their nearby reports, dispatchers and administrators the
-    admin desk, planners the statistics and the open data; nothing for residents."""
+    staff desk, planners the statistics and the open data, administrators the admin; nothing for residents."""
     if not user.is_authenticated:
         return []
     links = []
     if roles.is_crew(user) or roles.is_dispatcher(user):
         links.append((reverse("crew-home"), _("Nearby issues")))
     if roles.is_dispatcher(user):
-        links.append((reverse("admin:index"), _("Dispatcher desk")))
+        links += [(reverse("desk-photos"), _("Photos to review")), (reverse("desk-inbox"), _("LAPOR! inbox"))]
     if roles.sees_hidden(user):
         links += [(reverse("statistics"), _("Statistics")), (reverse("open-data"), _("Open data"))]
+    if user.is_superuser:
+        links.append((reverse("admin:index"), _("Administration")))
     return links
