@@ -192,6 +192,12 @@ class ReportQuerySet(gis_models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def crew_work(self, crew_ids):
+        """The crews' list: verified and in-progress reports (a dispatcher's "send to crew" is verifying), and the
+        fixed ones of the crews `crew_ids`; never a new report, never a hidden one."""
+        return self.public().filter(Q(status__in=[Status.DIVERIFIKASI, Status.DIKERJAKAN])
+                                    | Q(status=Status.SELESAI, crew_id__in=crew_ids))
+
     def overdue(self, today=None):
         return self.filter(overdue_q(today))
 
