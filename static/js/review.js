@@ -8,7 +8,7 @@
   var grid = document.getElementById("photo-grid");
   if (!grid) return;
   var reviewer = document.getElementById("reviewer"), title = document.getElementById("reviewer-title");
-  var image = document.getElementById("review-image"), canvas = document.getElementById("review-canvas");
+  var canvas = document.getElementById("review-canvas"), image = document.createElement("img");
   var form = document.getElementById("review-form"), button = document.getElementById("publish");
   var status = document.getElementById("review-status"), counter = document.getElementById("review-count");
   var regions = [], drawing = null, current = null;
@@ -64,7 +64,12 @@
     regions = [];
     title.textContent = thumb.dataset.label;
     image.alt = thumb.querySelector("img").alt;
-    image.onload = function () { reviewer.hidden = false; draw(); title.focus(); };
+    image.onload = function () {
+      if (!image.parentNode) canvas.parentNode.insertBefore(image, canvas);
+      reviewer.hidden = false;
+      draw();
+      title.focus();
+    };
     image.src = thumb.dataset.image;
   }
 
