@@ -5,10 +5,7 @@ One page load for the whole grid: each decision is a fetch that answers JSON, an
 """
 
 import json
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -16,21 +13,13 @@ from django.views.decorators.http import require_POST
 
 from reports import photos, roles
 from reports.models import Photo, Report
+from reports.views import role_required
 
 GRID_SIZE = 60
 
 
-def dispatchers_only(view):
-    """Signed-in dispatchers and administrators; others are sent to sign in, or refused."""
-
-    @login_required
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not roles.is_dispatcher(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return checked
+# Signed-in dispatchers and administrators.
+dispatchers_only = role_required(roles.is_dispatcher)
 
 
 def waiting(user):

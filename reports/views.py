@@ -138,17 +138,25 @@ def check(request):
     return render(request, "reports/check.html", {"code": code, "error": error}, status=status)
 
 
-def staff_only(view):
-    """Signed-in crews, dispatchers and planners; others are sent to sign in, or refused."""
+def role_required(allowed):
+    """A view for signed-in users of whom `allowed(user)` (a reports.roles check) holds; others are sent to sign
+    in, or refused."""
 
-    @login_required
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        if not roles.is_staff_reader(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return checked
+        return checked
+
+    return decorator
+
+
+# Signed-in crews, dispatchers and planners.
+staff_only = role_required(roles.is_staff_reader)
 
 
 @staff_only
