@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from forwarding import delivery
@@ -67,7 +68,8 @@ class Texts(HTMLParser):
 
 
 def texts(client, path, language):
-    response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
+    with translation.override(translation.get_language()):  # the request switches this thread's language: back
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200, (path, response.status_code)
     parser = Texts()
     parser.feed(response.content.decode())
