@@ -1,10 +1,11 @@
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -96,6 +97,42 @@ class AuthenticatorAdmin(DeclaredLookupsOnly, Audited, TOTPDeviceAdmin):
 
     search_fields = ["user__username"]
     search_help_text = None  # django-otp's says "or e-mail address"
+    # django-otp marks none of its labels for translation: the columns and the two times are ours, and the form's
+    # labels, help texts and section titles go through our catalogue (locale/id) by their English text.
+    list_display = ["owner", "device_name", "created", "last_used", "is_confirmed"]
+    readonly_fields = ["created", "last_used", "qrcode_link"]
+    OURS = {"created_at": "created", "last_used_at": "last_used"}
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def owner(self, device):
+        return device.user
+
+    @admin.display(description=_("name"), ordering="name")
+    def device_name(self, device):
+        return device.name
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, device):
+        return display_for_value(device.created_at, self.get_empty_value_display())
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, device):
+        return display_for_value(device.last_used_at, self.get_empty_value_display())
+
+    @admin.display(boolean=True, description=_("confirmed"), ordering="confirmed")
+    def is_confirmed(self, device):
+        return device.confirmed
+
+    def get_fieldsets(self, request, obj=None):
+        return [(title and gettext(title), {"fields": [self.OURS.get(name, name) for name in spec["fields"]]})
+                for title, spec in super().get_fieldsets(request, obj)]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for field in form.base_fields.values():
+            field.label = field.label and gettext(str(field.label))
+            field.help_text = field.help_text and gettext(str(field.help_text))
+        return form
 
 
 class AxesAudited(DeclaredLookupsOnly, Audited):

@@ -1,8 +1,9 @@
-"""What the admins of several apps share."""
+"""What the admins of several apps share, and the admin site itself: the administrators' tool."""
 
 from functools import cache
 
-from django.contrib.admin import FieldListFilter, SimpleListFilter, widgets
+from django.contrib.admin import AdminSite, FieldListFilter, SimpleListFilter, widgets
+from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import get_fields_from_path
 
 
@@ -103,3 +104,18 @@ class ReadOnly:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AdministratorsSite(AdminSite):
+    """The admin opens to administrators (superusers) alone. Dispatchers, crews and planners work on the staff
+    desk, the crew pages and the planners' pages, which check their group (reports.roles), never `is_staff` or a
+    Django permission: neither opens anything here, so a staff account given either by mistake gains nothing."""
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+class AdministratorsAdminConfig(AdminConfig):
+    """django.contrib.admin with AdministratorsSite as `admin.site` (INSTALLED_APPS names this)."""
+
+    default_site = "config.admin.AdministratorsSite"

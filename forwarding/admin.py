@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,23 +6,8 @@ from leaflet.admin import LeafletGeoAdmin
 from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly, DeclaredLookupsOnly, ReadOnly
-from forwarding import clock, delivery, inbound
+from forwarding import clock, delivery
 from forwarding.models import Disposition, FollowUp, Forwarding, Link, Route
-from geo import lookup
-from reports import roles
-
-
-class DispatchersOnly:
-    """Dispatchers and administrators (the forwarded reports, LAPOR!'s complaints waiting for a pin)."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and roles.is_dispatcher(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
 
 
 @admin.register(Link)
@@ -63,7 +47,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(Forwarding)
-class ForwardingAdmin(DeclaredLookupsOnly, DispatchersOnly, ReadOnly, Audited, admin.ModelAdmin):
+class ForwardingAdmin(DeclaredLookupsOnly, ReadOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """Every report sent to or received from another system: their ID, whether all went out, the last error."""
 
     list_display = ["report", "link", "external_id", "inbound", "check_category", "created", "received",
@@ -75,9 +59,6 @@ class ForwardingAdmin(DeclaredLookupsOnly, DispatchersOnly, ReadOnly, Audited, a
               "first_follow_up", "lapor_deadlines", "partner_status", "partner_updated", "delivery"]
     readonly_fields = fields
     inlines = [FollowUpInline]
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
 
     @admin.display(boolean=True, description=_("all sent"))
     def waiting(self, forwarding):
@@ -97,41 +78,25 @@ class ForwardingAdmin(DeclaredLookupsOnly, DispatchersOnly, ReadOnly, Audited, a
                            job.last_error.strip().splitlines()[-1] if job.last_error else "")
 
 
-class DispositionForm(forms.ModelForm):
-    def clean_location(self):
-        point = self.cleaned_data.get("location")
-        if point is not None:
-            try:
-                lookup.locate(point)
-            except lookup.OutsideCity as outside:
-                raise forms.ValidationError(str(outside)) from None
-        return point
-
-
 @admin.register(Disposition)
-class DispositionAdmin(DeclaredLookupsOnly, DispatchersOnly, Audited, LeafletGeoAdmin):
-    """LAPOR!'s complaints; one that "needs a location" is filed as a report when a dispatcher drops its pin."""
+class DispositionAdmin(DeclaredLookupsOnly, ReadOnly, AdministratorsOnly, Audited, LeafletGeoAdmin):
+    """LAPOR!'s complaints as they came. One that "needs a location" is placed, and its category chosen, in the
+    staff desk's inbox (/meja/lokasi/, desk.inbox), which files it as a report."""
 
-    form = DispositionForm
     list_display = ["tracking_id", "title", "state", "created", "report"]
     list_filter = ["state"]
     search_fields = ["tracking_id"]
     fields = ["tracking_id", "state", "problem", "title", "content", "location_text", "location", "report"]
-    readonly_fields = ["tracking_id", "state", "problem", "title", "content", "location_text", "report"]
+    readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("title"))
+    def title(self, disposition):
+        return disposition.title
 
     @admin.display(description=_("content"))
     def content(self, disposition):
         return disposition.payload.get("content", "")
 
-    def save_model(self, request, obj, form, change):
-        if obj.state == Disposition.State.NEEDS_LOCATION and obj.location is not None:
-            report = inbound.file_disposition(obj, obj.location.y, obj.location.x)
-            self.message_user(request, _("Filed as report %(code)s.") % {"code": report.code}, messages.SUCCESS)
-        else:
-            super().save_model(request, obj, form, change)
+    @admin.display(description=_("location as written"))
+    def location_text(self, disposition):
+        return disposition.location_text

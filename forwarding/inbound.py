@@ -114,12 +114,15 @@ def geocode(text):
     return (found[0][1], found[0][2]) if found else None
 
 
-def file_disposition(disposition, lat, lon):
+def file_disposition(disposition, lat, lon, category=None):
     """File the report (created at LAPOR!'s created_at when that is plausible, no photo needed), its Forwarding
     inbound; a complaint filed already (a second save of the dispatcher's pin) gives its report. Raises
-    OutsideCity."""
+    OutsideCity. `category`: the one a dispatcher chose (the staff desk's inbox); without it, the topic's."""
     item = disposition.payload
-    category, unmapped = category_for(item["topic_id"])
+    if category is None:
+        category, unmapped = category_for(item["topic_id"])
+    else:
+        unmapped = False  # a dispatcher read the complaint and chose
     link = delivery.lapor_link()
     with transaction.atomic(), listeners.receiving(link):
         filed = Disposition.objects.select_for_update().get(pk=disposition.pk).report

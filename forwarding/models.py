@@ -115,8 +115,10 @@ class Forwarding(models.Model):
 class FollowUp(models.Model):
     """A status change (or a photo under its new URL) to tell the outside system, sent in order."""
 
-    forwarding = models.ForeignKey(Forwarding, models.CASCADE, related_name="follow_ups")
-    change = models.ForeignKey("reports.StatusChange", models.SET_NULL, null=True, blank=True, related_name="+")
+    forwarding = models.ForeignKey(Forwarding, models.CASCADE, related_name="follow_ups",
+                                   verbose_name=_("forwarded report"))
+    change = models.ForeignKey("reports.StatusChange", models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("status change"))
     status = models.CharField(_("status"), max_length=12)
     note = models.TextField(_("public note"), blank=True)
     photo_urls = models.JSONField(_("photos"), default=list, blank=True)

@@ -74,7 +74,8 @@ class Generation(models.Model):
 
 class KelurahanBoundary(models.Model):
     kelurahan = models.ForeignKey(Kelurahan, models.CASCADE, related_name="boundaries", verbose_name=_("kelurahan"))
-    generation = models.ForeignKey(Generation, models.CASCADE, related_name="boundaries")
+    generation = models.ForeignKey(Generation, models.CASCADE, related_name="boundaries",
+                                   verbose_name=_("generation"))
     # The GiST index serves `ST_Covers(boundary, point)` and the `<->` nearest
     # search in geo.lookup.locate.
     boundary = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
@@ -83,7 +84,8 @@ class KelurahanBoundary(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kecamatan_name = models.CharField(_("kecamatan name"), max_length=100)
     repaired = models.CharField(
-        _("repair made on import"), max_length=200, blank=True, help_text="Why GEOS found the source geometry invalid."
+        _("repair made on import"), max_length=200, blank=True,
+        help_text=_("Why GEOS found the source geometry invalid."),
     )
 
     class Meta:

@@ -21,7 +21,7 @@ class SubscriptionAdmin(ReadAndDelete):
     """The address (e-mail, phone number, push endpoint) and the browser's keys are on no admin page: the pages
     a resident's own links open show and end a subscription, and nothing here would log a reading."""
 
-    list_display = ["pk", "role", "channel", "report", "kelurahan", "language", "confirmed_at", "stopped_at",
+    list_display = ["id", "role", "channel", "report", "kelurahan", "language", "confirmed_at", "stopped_at",
                     "created"]
     list_filter = ["role", "channel", "language"]
     exclude = ["address", "push_keys"]
@@ -30,7 +30,7 @@ class SubscriptionAdmin(ReadAndDelete):
 
 @admin.register(Message)
 class MessageAdmin(ReadAndDelete):
-    list_display = ["pk", "channel", "state", "subscription", "created", "updated", "error"]
+    list_display = ["id", "channel", "state", "subscription", "created", "updated", "error"]
     list_filter = ["channel", "state"]
     show_full_result_count = False
 

@@ -152,14 +152,15 @@ class Message(models.Model):
         READ = "read", _("read")
         FAILED = "failed", _("failed")
 
-    subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="messages")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
+    subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="messages",
+                                     verbose_name=_("subscription"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SENT)
     # The gateway's id of the message: WhatsApp's delivery statuses name it.
-    external_id = models.CharField(max_length=200, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("gateway's ID"), max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created"]
@@ -178,14 +179,16 @@ class FixAnswer(models.Model):
     """A resident's answer to "is it fixed?" about one fix (the history row that marked it fixed), and their
     rating of it: the statistics per crew, category and kelurahan (notify.ratings)."""
 
-    report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+")
-    change = models.ForeignKey("reports.StatusChange", models.CASCADE, related_name="+")
-    subscription = models.ForeignKey(Subscription, models.SET_NULL, null=True, related_name="answers")
+    report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+", verbose_name=_("report"))
+    change = models.ForeignKey("reports.StatusChange", models.CASCADE, related_name="+",
+                               verbose_name=_("status change"))
+    subscription = models.ForeignKey(Subscription, models.SET_NULL, null=True, related_name="answers",
+                                     verbose_name=_("subscription"))
     fixed = models.BooleanField(_("fixed"))
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
                                               validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created"]

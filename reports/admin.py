@@ -13,7 +13,7 @@ from geo import lookup
 from jobs.queue import enqueue
 from privacy import access, desk
 from reports import photos as photo_rules
-from reports import services, signals, workflow
+from reports import services, workflow
 from reports.interop import open311
 from reports.models import (
     ApiCall,
@@ -148,6 +148,9 @@ class ReportAdmin(DeclaredLookupsOnly, Audited, LeafletGeoAdmin):
     inlines = [PhotoInline, HistoryInline]
     actions = ["merge_duplicates", "hide", "show", desk.show_contact, desk.redact]
 
+    def has_add_permission(self, request):
+        return False  # a report is filed (reports.filing), never made here: its add page could not even render
+
     def has_contact_permission(self, request):
         return access.sees_contact(request.user)
 
@@ -249,21 +252,14 @@ class PhotoAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     @admin.action(description=_("Blur the selected photos"), permissions=["change"])
     def blur(self, request, queryset):
         for photo in queryset:
-            photo_rules.blur(photo)
-        record(request.user, Action.BLUR, queryset)
+            photo_rules.blur(photo, request.user)
         self.message_user(request, _("%(count)s photos blurred.") % {"count": len(queryset)})
 
     @admin.action(description=_("Publish the selected photos (after blurring faces and plates)"),
                   permissions=["change"])
     def publish(self, request, queryset):
-        """Published, each announced (reports.signals.photo_published): systems holding the report get it now."""
-        waiting = list(queryset.filter(published=False))
-        record(request.user, Action.PUBLISH, waiting)
-        for photo in waiting:
-            photo.published = True
-            photo.save(update_fields=["published"])
-            signals.photo_published.send(Photo, photo=photo)
-        self.message_user(request, _("%(count)s photos published.") % {"count": len(waiting)})
+        published = photo_rules.publish(queryset, request.user)
+        self.message_user(request, _("%(count)s photos published.") % {"count": len(published)})
 
 
 class ResponseTemplateForm(forms.ModelForm):

@@ -193,6 +193,12 @@ class ReportQuerySet(gis_models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def crew_work(self, crew_ids):
+        """The crews' list: verified and in-progress reports (a dispatcher's "send to crew" is verifying), and the
+        fixed ones of the crews `crew_ids`; never a new report, never a hidden one."""
+        return self.public().filter(Q(status__in=[Status.DIVERIFIKASI, Status.DIKERJAKAN])
+                                    | Q(status=Status.SELESAI, crew_id__in=crew_ids))
+
     def overdue(self, today=None):
         return self.filter(overdue_q(today))
 
@@ -202,7 +208,7 @@ class Report(gis_models.Model):
     # Sent by the resident's phone with every attempt: a retried POST finds the report it made.
     client_uuid = models.UUIDField(_("submission id"), unique=True)
     # The secret in the private link that lets the reporter follow the report.
-    private_token = models.CharField(max_length=43, editable=False)
+    private_token = models.CharField(_("private link's token"), max_length=43, editable=False)
     category = models.ForeignKey(Category, models.PROTECT, related_name="reports", verbose_name=_("category"))
     # GiST: the duplicate search (ST_DWithin) and the map's bounding-box queries.
     location = gis_models.PointField(_("location"), srid=4326, spatial_index=True)
@@ -232,7 +238,7 @@ class Report(gis_models.Model):
     # When it was first marked fixed: the statistics' days-to-fix without reading the history.
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)
     # Since when it is hidden: the photos of a report hidden this long are removed (privacy.retention).
     hidden_at = models.DateTimeField(_("hidden since"), null=True, blank=True)
@@ -307,19 +313,21 @@ class Photo(models.Model):
         RESIDENT = "resident", _("resident's photo")
         COMPLETION = "completion", _("photo of the fix")
 
-    report = models.ForeignKey(Report, models.CASCADE, related_name="photos")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESIDENT)
-    image = models.ImageField(upload_to=photo_path)
-    thumbnail = models.ImageField(upload_to=photo_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    position = models.PositiveSmallIntegerField(default=0)
+    report = models.ForeignKey(Report, models.CASCADE, related_name="photos", verbose_name=_("report"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RESIDENT)
+    image = models.ImageField(_("image"), upload_to=photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     # False while a photo the resident said shows people or vehicles waits for a dispatcher to look at it
     # (and blur it): no public page, API or export shows it until then.
     published = models.BooleanField(_("published"), default=True, db_default=True)
 
     class Meta:
         ordering = ["report", "position"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         indexes = [
             # The desk's count of photos waiting for review (desk.counts): the few unpublished ones only.
             models.Index(fields=["id"], condition=Q(published=False), name="reports_photo_unreviewed"),
@@ -351,15 +359,16 @@ class Photo(models.Model):
 class StatusChange(models.Model):
     """One row of a report's history: who changed what, when, and why."""
 
-    report = models.ForeignKey(Report, models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Status.choices)
-    note = models.TextField(blank=True)
-    by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+")
-    photo = models.ForeignKey(Photo, models.SET_NULL, null=True, blank=True, related_name="+")
+    report = models.ForeignKey(Report, models.CASCADE, related_name="history", verbose_name=_("report"))
+    from_status = models.CharField(_("from status"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    photo = models.ForeignKey(Photo, models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("photo"))
     # A public note is shown on the public page, in Open311 and sent to LAPOR!; an internal one only to staff.
     public = models.BooleanField(_("public note"), default=True)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         ordering = ["report", "created", "pk"]
@@ -369,6 +378,8 @@ class StatusChange(models.Model):
             models.Index(fields=["report", "id"], name="reports_history_reopened", condition=Q(
                 by=None, to_status=Status.DIVERIFIKASI, from_status__in=[Status.SELESAI, Status.DITUTUP])),
         ]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"

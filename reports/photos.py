@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from audit.models import Action, record
 from reports import signals
 from reports.models import delete_photo_files
 
@@ -109,20 +110,83 @@ def _degrees(dms, ref, negative_ref):
     return -value if str(ref).upper().startswith(negative_ref) else value
 
 
-def blur(photo):
-    """Blur a stored reports.models.Photo (image and thumbnail), for moderation.
+@dataclass(frozen=True)
+class Region:
+    """A rectangle to blur, in fractions of the photo's width and height (0 to 1), so one drawing fits the image
+    and its thumbnail alike."""
 
-    The blurred files get new names, so no browser or proxy cache can still serve the photo unblurred
-    under its old URL; the old files are deleted once the new names are committed.
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @classmethod
+    def parse(cls, item):
+        """A Region from {"left", "top", "width", "height"}; ValueError when a number is missing or off the photo."""
+        try:
+            region = cls(*(float(item[key]) for key in ("left", "top", "width", "height")))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("a region needs left, top, width and height") from None
+        inside = 0 <= region.left < 1 and 0 <= region.top < 1 and region.width > 0 and region.height > 0
+        if not inside or region.left + region.width > 1.0001 or region.top + region.height > 1.0001:
+            raise ValueError("a region lies outside the photo")
+        return region
+
+    def box(self, size):
+        """(left, upper, right, lower) in pixels of an image of `size`, at least one pixel each way."""
+        width, height = size
+        left, top = math.floor(self.left * width), math.floor(self.top * height)
+        return (left, top, max(left + 1, min(width, math.ceil((self.left + self.width) * width))),
+                max(top + 1, min(height, math.ceil((self.top + self.height) * height))))
+
+
+def _blurred(image, regions):
+    """`image` with `regions` blurred (the whole picture without regions); pixels outside them stay as they were."""
+    radius = max(image.size) / 40
+    if not regions:
+        return image.filter(ImageFilter.GaussianBlur(radius))
+    for region in regions:
+        box = region.box(image.size)
+        # Blurred with a margin around it, so the rectangle's edge pixels mix with their neighbours, not black.
+        margin = math.ceil(radius * 2)
+        outer = (max(0, box[0] - margin), max(0, box[1] - margin),
+                 min(image.width, box[2] + margin), min(image.height, box[3] + margin))
+        patch = image.crop(outer).filter(ImageFilter.GaussianBlur(radius))
+        inner = (box[0] - outer[0], box[1] - outer[1], box[2] - outer[0], box[3] - outer[1])
+        image.paste(patch.crop(inner), box[:2])
+    return image
+
+
+def blur(photo, by, regions=()):
+    """Blur a stored reports.models.Photo (image and thumbnail), for moderation: only `regions` (faces, number
+    plates the reviewer drew; Region), or the whole picture when none is given.
+
+    The blurred files get new names, so no browser or proxy cache can still serve the photo unblurred under its
+    old URL; the old files (the original included: nothing keeps it) are deleted once the new names are
+    committed. One audit entry by `by` (a user or a command's name), and reports.signals.photo_replaced.
     """
     blurred = []
     for field in (photo.image, photo.thumbnail):
         with field.open("rb") as stored:
             image = Image.open(io.BytesIO(stored.read())).convert("RGB")
-        radius = max(image.size) / 40
-        blurred.append(_jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=80))
+        blurred.append(_jpeg(_blurred(image, regions), quality=80))
     old = photo.file_names
-    photo.write_files(*blurred)
-    photo.save(update_fields=["image", "thumbnail"])
-    transaction.on_commit(lambda: delete_photo_files(old))
-    signals.photo_replaced.send(type(photo), photo=photo)
+    with transaction.atomic():
+        photo.write_files(*blurred)
+        photo.save(update_fields=["image", "thumbnail"])
+        record(by, Action.BLUR, [photo], {"regions": len(regions)} if regions else None)
+        transaction.on_commit(lambda: delete_photo_files(old))
+        signals.photo_replaced.send(type(photo), photo=photo)
+
+
+def publish(photos, by):
+    """Publish the photos of `photos` (a queryset) still waiting for review: one audit entry each by `by`, and
+    reports.signals.photo_published for each, so systems holding the report get it now. Returns those published."""
+    with transaction.atomic():
+        waiting = list(photos.select_for_update().filter(published=False))
+        record(by, Action.PUBLISH, waiting)
+        for photo in waiting:
+            photo.published = True
+            photo.save(update_fields=["published"])
+            signals.photo_published.send(type(photo), photo=photo)
+    return waiting

@@ -163,7 +163,9 @@ def crew_home(request):
     context = {
         "crews": Crew.objects.filter(pk__in=roles.crew_ids(request.user)),
         "main_categories": Category.objects.filter(parent=None),
-        "statuses": Status.choices,
+        # The crews' list is their work (Report.objects.crew_work): never a new report.
+        "statuses": [(value, label) for value, label in Status.choices
+                     if value in (Status.DIVERIFIKASI, Status.DIKERJAKAN, Status.SELESAI)],
         "texts": crew_texts(),
     }
     return render(request, "reports/crew.html", context)
@@ -192,6 +194,8 @@ def crew_texts():
         "choose": _("Choose what you did."),
         "error": _("Something went wrong; please try again."),
         "metres": _("m"),
+        "km": _("km"),
+        "due": _("Due %(date)s"),
         "overdue": _("overdue"),
     }
 

@@ -106,8 +106,10 @@ class Phones:
     def __init__(self, browser, url):
         self.browser, self.url, self.problems, self.allowed = browser, url, [], []
 
-    def open(self, path="/", **options):
-        context = self.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", **options)
+    def open(self, path="/", viewport=(360, 740), **options):
+        """A new page at `path`, on a phone unless `viewport` says another (width, height), such as a desk's."""
+        context = self.browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="id-ID",
+                                           **options)
         page = context.new_page()
         page.on("response", lambda r: r.status >= 400 and self.problem(f"HTTP {r.status} {r.request.method} {r.url}"))
         page.on("console", lambda m: m.type == "error" and self.problem(f"console: {m.text} ({m.location['url']})"))

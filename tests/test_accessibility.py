@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from forwarding.models import Disposition
 from tests.conftest import make_report, staff_user
 from tests.test_desk_browser import at_the_desk
 
@@ -71,4 +72,22 @@ def test_no_desk_page_has_an_accessibility_violation(phones, django_user_model):
         page.goto(phones.url + path)
         page.wait_for_function(drawn)
         found[path] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def test_the_desk_pages_part_b_have_no_accessibility_violation(phones, django_user_model):
+    """Photo review (a photo open for drawing) and the LAPOR! inbox, as a dispatcher sees them."""
+    from tests.test_desk_review_browser import dispatcher_at
+
+    make_report(with_photo=True).photos.update(published=False)
+    Disposition.objects.create(tracking_id="LP-5", state=Disposition.State.NEEDS_LOCATION, payload={
+        "tracking_id": "LP-5", "title": "Drainase tersumbat", "content": "Air meluap ke jalan.", "topic_id": "",
+        "lat": None, "lon": None, "location_text": "Ganting", "attachments": [], "created_at": "2026-12-01"})
+    page, _ = dispatcher_at(phones, django_user_model, "/meja/foto/", (360, 740))
+    page.click("#photo-grid .thumb")
+    page.wait_for_selector("#reviewer:not([hidden])")
+    found = {"/meja/foto/": violations(page)}
+    page.goto(phones.url + "/meja/lokasi/")
+    page.wait_for_selector("#inbox-map path.leaflet-interactive")
+    found["/meja/lokasi/"] = violations(page)
     assert {path: rules for path, rules in found.items() if rules} == {}

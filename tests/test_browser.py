@@ -255,12 +255,19 @@ def test_a_crew_member_signs_in_finds_the_report_nearby_and_marks_it_fixed_with_
     page.click("main button.primary")
     page.wait_for_selector(f"#nearby a:has-text('{report.code}')")
     assert " 111 m" in page.inner_text("#nearby")  # 0.001° south of it: 110.6 m on the spheroid
+    # The first item whole above the fold, with its photo, description and due date; its marker numbered 1.
+    first = page.locator("#nearby li").first.bounding_box()
+    assert first["y"] + first["height"] <= 740
+    assert "Lubang besar di jalan utama." in page.inner_text("#nearby li") and "Batas waktu" in page.inner_text(
+        "#nearby li")
+    page.wait_for_function("() => document.querySelector('#nearby li img.thumb').naturalWidth > 0")
+    assert page.inner_text(".leaflet-marker-icon.numbered.dikerjakan") == "1"
     page.click(f"#nearby a:has-text('{report.code}')")
     # The navigation link carries plain decimal coordinates, whatever the language's number format.
     assert page.get_attribute(".navigate a[href^='geo:']", "href").startswith(
         f"geo:{report.location.y},{report.location.x}?q=")
     # Actions, not statuses, and none chosen: only what a crew may do to a report in progress.
-    assert page.locator("#action label.choice").all_inner_texts() == ["Tandai selesai", "Kembalikan ke dispatcher"]
+    assert page.locator("#action label.choice").all_inner_texts() == ["Tandai selesai", "Kembalikan ke petugas meja"]
     assert page.locator("#action [name=status]:checked").count() == 0
     page.click("#action button[type=submit]")
     assert page.inner_text("#action-state[role=alert].error") == "Pilih apa yang Anda kerjakan."
@@ -304,7 +311,7 @@ def test_a_crew_change_made_offline_waits_and_a_conflict_is_shown_not_overwritte
     page.click("main button.primary")
     page.wait_for_selector("#action")
     context.set_offline(True)
-    page.check("text=Kembalikan ke dispatcher")
+    page.check("text=Kembalikan ke petugas meja")
     page.fill("#id_note", "Butuh tangga tinggi, kembalikan ke dispatcher.")
     page.click("#action button[type=submit]")
     page.wait_for_selector("#action-state.waiting")

@@ -58,7 +58,7 @@ def test_the_actions_offered_are_named_as_actions_usual_step_first_and_none_is_c
         ("selesai", "Mark fixed"), ("diverifikasi", "Hand back to the dispatcher")]
     client.force_login(crew)
     page = client.get(f"/petugas/laporan/{report.code}/").content.decode()
-    assert "Tandai selesai" in page and "Kembalikan ke dispatcher" in page
+    assert "Tandai selesai" in page and "Kembalikan ke petugas meja" in page
     assert 'type="radio"' in page and "checked" not in page  # nothing chosen for them
 
 

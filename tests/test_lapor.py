@@ -5,7 +5,6 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from forwarding import delivery, inbound
@@ -120,7 +119,7 @@ def test_every_status_change_follows_in_order_with_its_public_note_and_proof_pho
     proof = lapor.follow_ups[1][1]["attachments"]
     assert len(proof) == 1 and proof[0].startswith("https://lapor.padangpanjang.go.id/media/photos/")
     photo = report.photos.get(kind="completion")
-    photos.blur(photo)  # a face in the photo: sent again under its new URL
+    photos.blur(photo, dispatcher)  # a face in the photo: sent again under its new URL
     run_jobs()
     assert lapor.follow_ups[-1][1]["status"] == "selesai"
     assert lapor.follow_ups[-1][1]["attachments"] == [delivery.photo_url(photo)] != proof
@@ -357,18 +356,19 @@ def test_a_complaint_is_never_posted_on_to_another_host(lapor, elsewhere, dispat
     assert "body to another host" in job.last_error and not Forwarding.objects.get(report=report).external_id
 
 
-def test_a_complaint_without_a_place_waits_for_a_dispatchers_pin(lapor, geocoder, desk):
+def test_a_complaint_without_a_place_waits_for_a_dispatchers_pin(lapor, geocoder, dispatcher):
     geocoder.address = None
     lapor.dispositions = [[disposition("LP-5", lat=None, lon=None, location_text="")]]
     inbound.pull()
     run_jobs()
     waiting = Disposition.objects.get(tracking_id="LP-5")
     assert waiting.state == Disposition.State.NEEDS_LOCATION and not Report.objects.exists()
-    url = f"/admin/forwarding/disposition/{waiting.pk}/change/"
-    assert desk.get(url).status_code == 200
-    outside = desk.post(url, {"location": '{"type": "Point", "coordinates": [101.5, -1.0]}'})
-    assert outside.status_code == 200 and not Report.objects.exists()
-    desk.post(url, {"location": json.dumps({"type": "Point", "coordinates": [GANTING_GPS[1], GANTING_GPS[0]]})})
+    desk = staff_client(dispatcher)
+    assert waiting.tracking_id in desk.get("/meja/lokasi/").content.decode()  # the staff desk's inbox
+    pothole = Category.objects.get(slug="jalan-berlubang").pk
+    outside = desk.post(f"/meja/lokasi/{waiting.pk}/", {"category": pothole, "lat": -1.0, "lon": 101.5})
+    assert outside.status_code == 400 and not Report.objects.exists()
+    desk.post(f"/meja/lokasi/{waiting.pk}/", {"category": pothole, "lat": GANTING_GPS[0], "lon": GANTING_GPS[1]})
     waiting.refresh_from_db()
     assert waiting.state == Disposition.State.IMPORTED and waiting.report.description.startswith("Jalan rusak")
     assert Forwarding.objects.get(external_id="LP-5").report == waiting.report
@@ -380,12 +380,11 @@ def test_a_pull_refused_with_401_pauses_lapor(lapor, settings):
     assert Link.objects.get(kind="lapor").paused_since is not None
 
 
-def test_dispatchers_see_forwardings_and_the_inbox_but_not_the_systems(desk, django_user_model):
-    assert desk.get("/admin/forwarding/forwarding/").status_code == 200
-    assert desk.get("/admin/forwarding/disposition/").status_code == 200
-    assert desk.get("/admin/forwarding/link/").status_code == 403
-    assert desk.get("/admin/forwarding/route/").status_code == 403
-    assert Group.objects.get(name="dispatcher")  # (the desk fixture's user)
+def test_administrators_alone_read_forwardings_and_complaints_in_the_admin(admin_client, dispatcher):
+    """A complaint is placed on the staff desk (/meja/lokasi/), not in the admin."""
+    for path in ("/admin/forwarding/forwarding/", "/admin/forwarding/disposition/", "/admin/forwarding/link/"):
+        assert admin_client.get(path).status_code == 200
+    assert staff_client(dispatcher).get("/admin/forwarding/disposition/")["Location"].startswith("/admin/login/")
 
 
 def test_the_clock_counts_working_days_from_receipt_forwarding_and_follow_up(lapor):

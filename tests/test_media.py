@@ -145,7 +145,7 @@ def test_a_blurred_photo_gets_a_new_url_and_the_unblurred_files_go(settings, dja
     photo = make_report(with_photo=True).photos.get()
     before = photo.file_names
     with django_capture_on_commit_callbacks(execute=True):
-        photos.blur(photo)
+        photos.blur(photo, "test")
     photo.refresh_from_db()
     assert not set(photo.file_names) & set(before)
     assert files_on_disk(settings) == sorted(photo.file_names)

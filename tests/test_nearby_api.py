@@ -73,6 +73,23 @@ def test_visitors_get_public_fields_and_crews_the_staff_view(client, django_user
         assert "0812 0000 1111" not in str(feature) and "a@example.org" not in str(feature)
 
 
+def test_the_crews_list_is_verified_work_and_their_own_fixed_reports_never_new_or_hidden(client, django_user_model):
+    verified = make_report(north=south(10), status="diverifikasi")
+    working = make_report(north=south(20), status="dikerjakan")
+    fixed = make_report(north=south(30), status="selesai")
+    make_report(north=south(40))  # new: not yet verified ("send to crew" is verifying)
+    make_report(north=south(50), status="dikerjakan", hidden=True)  # hidden, even in their own crew
+    others = make_report(north=south(60), slug="lampu-mati", status="selesai")  # another crew's fixed report
+    member = django_user_model.objects.create_user("andi", password="x")
+    member.groups.add(Group.objects.get(name=CREW))
+    Crew.objects.get(pk=verified.crew_id).members.add(member)
+    assert others.crew_id != verified.crew_id
+    client.force_login(member)
+    work = nearby(client, work="true").json()["features"]
+    assert [f["properties"]["code"] for f in work] == [verified.code, working.code, fixed.code]
+    assert work[0]["properties"]["photos"] == [] and work[0]["properties"]["due_date"]
+
+
 def test_the_query_count_does_not_grow_with_the_results(client, django_assert_num_queries):
     for metres in (10, 20, 30, 40, 50):
         make_report(north=south(metres))

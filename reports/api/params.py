@@ -91,3 +91,6 @@ class NearbyQuery(LocateQuery):
     crew = serializers.IntegerField(min_value=1, required=False)
     mine = serializers.BooleanField(required=False, help_text="Only the signed-in crew member's crews.")
     overdue = serializers.BooleanField(required=False)
+    work = serializers.BooleanField(required=False, help_text=(
+        "The crews' list: verified and in-progress reports, and the signed-in member's crews' fixed ones; never a "
+        "new or hidden report."))

@@ -305,6 +305,8 @@ class NearbyView(APIView):
             reports = reports.filter(crew_id__in=roles.crew_ids(request.user))
         if params.get("overdue"):
             reports = reports.overdue()
+        if params.get("work"):
+            reports = reports.crew_work(roles.crew_ids(request.user))
         # Nearest first straight from the GiST index (KNN `<->`), which stops after `limit` rows however
         # many reports lie within the radius; then true metres on the spheroid decide who is inside it.
         nearest = (

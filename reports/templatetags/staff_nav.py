@@ -12,7 +12,8 @@ register = template.Library()
 @register.simple_tag
 def staff_links(user):
     """(url, label) pairs for the user's roles: crews their nearby reports, dispatchers and administrators the
-    desk (administrators the admin too), planners the statistics and the open data; nothing for residents."""
+    desk (its photo review and LAPOR! inbox inside), planners the statistics and the open data, administrators
+    the admin; nothing for residents."""
     if not user.is_authenticated:
         return []
     links = []
@@ -20,8 +21,8 @@ def staff_links(user):
         links.append((reverse("crew-home"), _("Nearby issues")))
     if roles.is_dispatcher(user):
         links.append((reverse("desk-home"), _("Dispatcher desk")))
-    if user.is_superuser:
-        links.append((reverse("admin:index"), _("Administration")))
     if roles.sees_hidden(user):
         links += [(reverse("statistics"), _("Statistics")), (reverse("open-data"), _("Open data"))]
+    if user.is_superuser:
+        links.append((reverse("admin:index"), _("Administration")))
     return links

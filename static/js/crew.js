@@ -33,26 +33,55 @@
     }).catch(function () { return false; });
   }
 
+  var LANG = document.documentElement.lang || "id";
+  var KM = new Intl.NumberFormat(LANG, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var DAY = new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric" });
+
+  /* Metres below 1 km, km with one decimal above, in the page's language ("2,5 km" in Indonesian). */
+  function distance(metres) {
+    return metres < 1000 ? Math.round(metres) + " " + TEXT.metres : KM.format(metres / 1000) + " " + TEXT.km;
+  }
+
+  function paragraph(text, className) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    if (className) p.className = className;
+    return p;
+  }
+
+  /* One item of the list: its number (the marker's), thumbnail, what and where, how far, and its due date. */
+  function item(p) {
+    var li = document.createElement("li"), link = document.createElement("a");
+    link.href = "/petugas/laporan/" + p.code + "/";
+    link.textContent = p.code + " · " + p.category_name + " · " + p.status_label + " · " + distance(p.distance_m);
+    if (p.photos && p.photos.length) {
+      var thumb = document.createElement("img");
+      thumb.src = p.photos[0].thumbnail; thumb.alt = ""; thumb.width = 64; thumb.height = 64; thumb.className = "thumb";
+      li.appendChild(thumb);
+    }
+    li.appendChild(link);
+    if (p.overdue) { var late = document.createElement("strong"); late.className = "overdue"; late.textContent = " " + TEXT.overdue; li.appendChild(late); }
+    li.appendChild(paragraph(p.description.length > 120 ? p.description.slice(0, 119) + "…" : p.description, "what"));
+    li.appendChild(paragraph(p.address + " · " + TEXT.due.replace("%(date)s", DAY.format(new Date(p.due_date + "T00:00:00")))));
+    return { li: li, link: link };
+  }
+
   function show(features) {
     list.innerHTML = "";
     layer.clearLayers();
     var links = [];
     if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.none; list.appendChild(none); }
     features.forEach(function (f) {
-      var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
-      link.href = "/petugas/laporan/" + p.code + "/";
-      link.textContent = p.code + " · " + p.category_name + " · " + p.status_label + " · " + Math.round(p.distance_m) + " " + TEXT.metres;
-      item.appendChild(link);
-      if (p.overdue) { var late = document.createElement("strong"); late.className = "overdue"; late.textContent = " " + TEXT.overdue; item.appendChild(late); }
-      var where = document.createElement("p"); where.textContent = p.address; item.appendChild(where);
-      list.appendChild(item);
-      links.push(link);
+      var made = item(f.properties);
+      list.appendChild(made.li);
+      links.push(made.link);
     });
     showTiles(features.length >= LIMIT).then(function (tiled) {
       if (tiled) return;
       features.forEach(function (f, i) {
         var c = f.geometry.coordinates;
-        L.circleMarker([c[1], c[0]], { radius: 8, className: "report " + f.properties.status }).bindPopup(links[i].cloneNode(true)).addTo(layer);
+        var icon = L.divIcon({ className: "numbered " + f.properties.status, html: String(i + 1), iconSize: [26, 26] });
+        L.marker([c[1], c[0]], { icon: icon, title: (i + 1) + ". " + f.properties.code }).bindPopup(links[i].cloneNode(true)).addTo(layer);
       });
     });
   }
@@ -69,7 +98,8 @@
     layer = L.layerGroup().addTo(map);
     function start(position) {
       here = position;
-      L.circleMarker(here, { radius: 6, color: "#0b5e3c", fillOpacity: 1 }).addTo(map);
+      /* Purple: a colour no status uses (static/css/app.css). */
+      L.circleMarker(here, { radius: 8, color: "#5f3dc4", weight: 3, fillColor: "#9775fa", fillOpacity: 1 }).addTo(map);
       map.setView(here, 16);
       load();
     }
