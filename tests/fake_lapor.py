@@ -14,19 +14,23 @@ TOKEN = "rahasia-lapor"
 COMPLAINT = {"source_id": str, "title": str, "content": str, "topic_id": str, "lat": float, "lon": float,
              "address": str, "kelurahan_code": str, "created_at": str, "attachments": list, "anonymous": bool,
              "reporter_name": str}
-FOLLOW_UP = {"status": str, "note": str, "created_at": str, "attachments": list}
+FOLLOW_UP = {"source_followup_id": str, "status": str, "note": str, "created_at": str, "attachments": list}
 
 
 class FakeLapor(LocalServer):
     """`complaints` by source_id (each with its tracking_id), `follow_ups` as (tracking_id, body) in arrival order,
-    `received` counts the complaints POSTed (a repeat too). `fail` makes every request answer: an HTTP status
+    `received` counts the complaints POSTed (a repeat too), `followups_received` the follow-ups (a repeat, which
+    answers 409 with nothing kept, too). `fail` makes every request answer: an HTTP status
     (401, 500), "garbage" (200 that is not JSON), "hangup" (the connection closed unanswered) or "slow" (no
-    answer until `release` is set). `dispositions` are the pages GET /dispositions serves, by page number;
+    answer until `release` is set); `late` keeps each follow-up, then waits for `release` before answering (an
+    answer that comes after the caller's timeout, or a caller killed before it reads the answer).
+    `dispositions` are the pages GET /dispositions serves, by page number;
     `clock` is the Date it answers with; with `accept` set, it answers that many more requests, then 503."""
 
     def __init__(self):
         self.complaints, self.follow_ups, self.violations, self.requests = {}, [], [], []
-        self.received = 0
+        self.received = self.followups_received = 0
+        self.late = False
         self.files = {}
         self.arrivals = {}  # source_id: when its complaint first arrived (time.time())
         self.fail = None
@@ -79,7 +83,17 @@ class FakeLapor(LocalServer):
             if body is None or parts[1] not in known:
                 self.violations.append(("unknown tracking_id", parts[1]))
                 return self.answer(request, 400 if body is None else 404, {"error": "contract"})
+            self.followups_received += 1
+            if (parts[1], body["source_followup_id"]) in {(tid, kept["source_followup_id"])
+                                                          for tid, kept in self.follow_ups}:
+                return self.answer(request, 409, {})
             self.follow_ups.append((parts[1], body))
+            if self.late:
+                self.lock.release()  # kept; the answer waits, other requests do not
+                try:
+                    self.release.wait(30)
+                finally:
+                    self.lock.acquire()
             return self.answer(request, 201, {})
         if request.command == "GET" and parts == ["dispositions"]:
             query = parse_qs(url.query)
