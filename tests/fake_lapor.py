@@ -45,7 +45,7 @@ class FakeLapor(LocalServer):
         url = urlsplit(request.path)
         self.requests.append((request.command, url.path, parse_qs(url.query)))
         if self.fail == "slow":
-            self.release.wait(10)
+            self.release.wait(30)
         if self.fail == "hangup":
             request.close_connection = True
             return

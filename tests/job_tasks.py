@@ -36,3 +36,9 @@ def append(path, line):
     """One line per run in a file outside the database: a job run twice would show twice."""
     with open(path, "a") as out:
         out.write(f"{line}\n")
+
+
+@task("tests.in_transaction")
+def in_transaction(path):
+    """Write whether a transaction is open around the task (a task that calls another system must see none)."""
+    Path(path).write_text(str(__import__("django.db").db.connection.in_atomic_block))
