@@ -22,7 +22,7 @@ class FakeLapor(LocalServer):
     `received` counts the complaints POSTed (a repeat too), `followups_received` the follow-ups (a repeat, which
     answers 409 with nothing kept, too). `fail` makes every request answer: an HTTP status
     (401, 500), "garbage" (200 that is not JSON), "hangup" (the connection closed unanswered) or "slow" (no
-    answer until `release` is set); `late` keeps each follow-up, then waits for `release` before answering (an
+    answer until `release` is set); `late` keeps each complaint and follow-up, then waits for `release` before answering (an
     answer that comes after the caller's timeout, or a caller killed before it reads the answer).
     `dispositions` are the pages GET /dispositions serves, by page number;
     `clock` is the Date it answers with; with `accept` set, it answers that many more requests, then 503."""
@@ -76,6 +76,7 @@ class FakeLapor(LocalServer):
             body["tracking_id"] = f"LAPOR-{len(self.complaints) + 1:05d}"
             self.complaints[body["source_id"]] = body
             self.arrivals[body["source_id"]] = time.time()
+            self.hold()
             return self.answer(request, 201, {"tracking_id": body["tracking_id"]})
         if request.command == "POST" and len(parts) == 3 and parts[0] == "complaints" and parts[2] == "followups":
             body = self.body(request, FOLLOW_UP)
@@ -88,12 +89,7 @@ class FakeLapor(LocalServer):
                                                           for tid, kept in self.follow_ups}:
                 return self.answer(request, 409, {})
             self.follow_ups.append((parts[1], body))
-            if self.late:
-                self.lock.release()  # kept; the answer waits, other requests do not
-                try:
-                    self.release.wait(30)
-                finally:
-                    self.lock.acquire()
+            self.hold()
             return self.answer(request, 201, {})
         if request.command == "GET" and parts == ["dispositions"]:
             query = parse_qs(url.query)
@@ -109,6 +105,15 @@ class FakeLapor(LocalServer):
             return self.answer(request, 200, {"items": self.dispositions[page], "next": next_url})
         self.violations.append(("route", request.command, url.path))
         return self.answer(request, 404, {"error": "no such route"})
+
+    def hold(self):
+        """With `late`: what came is kept, and its answer waits for `release` (other requests do not)."""
+        if self.late:
+            self.lock.release()
+            try:
+                self.release.wait(30)
+            finally:
+                self.lock.acquire()
 
     def handed_over(self):
         return {item["tracking_id"] for page in self.dispositions for item in page}
