@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -39,21 +38,7 @@ ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX="faults-bench", DEBU
 os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
-from config.ensure_database import ensure_database  # noqa: E402 (reads the settings: after the bench's are set)
-
-
-def prepare():
-    ensure_database(BENCH_URL)
-    for command in (["migrate", "-v0"], ["setup_city", "-v0"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=ENV, check=True,
-                       stdout=subprocess.DEVNULL)
-
-
-def start_worker(**env):
-    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=dict(ENV, **env),
-                              stdout=subprocess.PIPE, text=True)
-    worker.stdout.readline()
-    return worker
+from bench.common import file_reports, lapor_bench_start, prepare_city, start_worker  # noqa: E402
 
 
 def stop(worker):
@@ -68,14 +53,6 @@ def until(condition, limit_s, label):
             raise SystemExit(f"{label}: not within {limit_s} s")
         time.sleep(0.02)
 
-
-def file_reports(count):
-    from reports.filing import file_report
-    from reports.models import Category
-
-    category = Category.objects.get(slug="jalan-berlubang")
-    return [file_report(client_uuid=uuid.uuid4(), category=category, lat=-0.460738, lon=100.417659,
-                        description="Laporan bangku uji.", photos=[])[0] for _ in range(count)]
 
 
 def move(report, status, dispatcher):
@@ -118,7 +95,7 @@ def killed_rounds(reports, kills, dispatcher):
         report = reports[n // 2]
         kept = len(LAPOR.complaints) + len(LAPOR.follow_ups)
         move(report, "diverifikasi" if n % 2 == 0 else "dikerjakan", dispatcher)
-        worker = start_worker()
+        worker = start_worker(ENV)
         until(lambda kept=kept: len(LAPOR.complaints) + len(LAPOR.follow_ups) > kept, 60, f"kill {n + 1}")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
@@ -130,7 +107,7 @@ def killed_rounds(reports, kills, dispatcher):
 def drain(label):
     from forwarding.models import FollowUp, Forwarding
 
-    worker = start_worker()
+    worker = start_worker(ENV)
     until(lambda: not Forwarding.objects.filter(external_id="", inbound=False).exists()
           and not FollowUp.objects.filter(sent=None).exists(), 300, label)
     stop(worker)
@@ -143,32 +120,23 @@ def main():
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--late", type=int, default=20)
     args = parser.parse_args()
-    prepare()
+    prepare_city(BENCH_URL, ENV)
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
-
     from bench.common import percentiles
-    from forwarding.delivery import lapor_link
-    from forwarding.models import FollowUp, Forwarding, Route
+    from forwarding.models import FollowUp
     from jobs.models import Breaker, Job
-    from reports.models import Category, Report
 
-    Job.objects.all().delete()
+    dispatcher = lapor_bench_start()
     Breaker.objects.all().delete()
-    Forwarding.objects.all().delete()
-    Report.objects.all().delete()
-    Route.objects.get_or_create(category=Category.objects.get(slug="jalan"), link=lapor_link(),
-                                defaults={"code": "T-JALAN"})
-    dispatcher, _ = User.objects.get_or_create(username="bench-dispatcher", is_superuser=True)
     reports = file_reports(2 * args.deliveries + (args.kills + 1) // 2 + args.late)
     healthy_reports, hanging_reports = reports[:args.deliveries], reports[args.deliveries:2 * args.deliveries]
     kill_reports = reports[2 * args.deliveries:2 * args.deliveries + (args.kills + 1) // 2]
     late_reports = reports[2 * args.deliveries + (args.kills + 1) // 2:]
     results = {}
     try:
-        worker = start_worker()
+        worker = start_worker(ENV)
         print(f"Messages: {args.messages}, one each 0.1 s, while {args.deliveries} complaints go to LAPOR!",
               flush=True)
         healthy = percentiles(messages_while(healthy_reports, args.messages, dispatcher, "LAPOR! answering"))
@@ -200,7 +168,7 @@ def main():
         for report in late_reports:
             move(report, "dikerjakan", dispatcher)
         LAPOR.late = True
-        worker = start_worker(FORWARDING_TIMEOUT_S="1")
+        worker = start_worker(dict(ENV, FORWARDING_TIMEOUT_S="1"))
         until(lambda: Job.objects.filter(task="forwarding.deliver", attempts__gte=1,
                                          state="queued").count() >= args.late, 300, "late answers")
         LAPOR.late = False

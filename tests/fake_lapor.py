@@ -22,8 +22,8 @@ class FakeLapor(LocalServer):
     `received` counts the complaints POSTed (a repeat too), `followups_received` the follow-ups (a repeat, which
     answers 409 with nothing kept, too). `fail` makes every request answer: an HTTP status
     (401, 500), "garbage" (200 that is not JSON), "hangup" (the connection closed unanswered) or "slow" (no
-    answer until `release` is set); `late` keeps each complaint and follow-up, then waits for `release` before answering (an
-    answer that comes after the caller's timeout, or a caller killed before it reads the answer).
+    answer until `release` is set); `late` keeps each complaint and follow-up, then waits for `release` before
+    answering (an answer that comes after the caller's timeout, or a caller killed before it reads it).
     `dispositions` are the pages GET /dispositions serves, by page number;
     `clock` is the Date it answers with; with `accept` set, it answers that many more requests, then 503."""
 
