@@ -25,6 +25,7 @@ Django's can take the tasks over.
 import logging
 import traceback
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -185,8 +186,8 @@ def record(job, state, error, run_at=None, attempts=None):
         fields["attempts"] = attempts
     with transaction.atomic():
         mine = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, claim=job.claim)
-        try:
-            with transaction.atomic():
+        try:  # only a job queued again can meet its key's waiting one: a savepoint for that case alone
+            with transaction.atomic() if state == Job.State.QUEUED and job.key else nullcontext():
                 recorded = mine.update(**fields)
         except IntegrityError:
             Job.objects.filter(key=job.key, state=Job.State.QUEUED, run_at__gt=run_at).update(run_at=run_at)
@@ -203,10 +204,11 @@ def record(job, state, error, run_at=None, attempts=None):
 
 def recover():
     """Running jobs whose worker is gone (its connection, and so its lock, ended) are queued again now."""
-    for pk, token in Job.objects.filter(state=Job.State.RUNNING).values_list("pk", "claim"):
+    for pk in Job.objects.filter(state=Job.State.RUNNING).values_list("pk", flat=True):
         with locks.held(LOCK, pk) as free:
-            if free:
-                job = Job(pk=pk, claim=token, key=Job.objects.values_list("key", flat=True).get(pk=pk))
+            # A live worker holds the lock until its record is committed: free and still running, it is gone.
+            job = Job.objects.filter(pk=pk, state=Job.State.RUNNING).first() if free else None
+            if job is not None:
                 logger.warning("Job %s lost its worker: queued again", job,
                                extra={"event": "job_recovered", "job": pk})
                 record(job, Job.State.QUEUED, "Its worker stopped while it ran.", run_at=timezone.now())
