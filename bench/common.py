@@ -71,3 +71,54 @@ def gunicorn(port=None, workers=1, threads=2, log=None, **env):
     finally:
         server.terminate()
         server.wait()
+
+
+def prepare_city(url, env):
+    """The bench's own database at `url`, migrated, with the city set up (`env`: the bench's settings)."""
+    import sys
+
+    from config.ensure_database import ensure_database  # reads the settings: only once the bench's are set
+
+    ensure_database(url)
+    for command in (["migrate", "-v0"], ["setup_city", "-v0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def start_worker(env):
+    """A `run_worker` process with `env`, returned once it is up (it says so on its first line)."""
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              text=True)
+    worker.stdout.readline()
+    return worker
+
+
+def lapor_bench_start():
+    """No jobs, forwardings or reports; the route of "jalan" to LAPOR!; the dispatcher who verifies."""
+    from django.contrib.auth.models import User
+
+    from forwarding.delivery import lapor_link
+    from forwarding.models import Forwarding, Route
+    from jobs.models import Job
+    from reports.models import Category, Report
+
+    Job.objects.all().delete()
+    Forwarding.objects.all().delete()
+    Report.objects.all().delete()
+    Route.objects.get_or_create(category=Category.objects.get(slug="jalan"), link=lapor_link(),
+                                defaults={"code": "T-JALAN"})
+    return User.objects.get_or_create(username="bench-dispatcher", is_superuser=True)[0]
+
+
+def file_reports(count):
+    """`count` reports filed at one point in Ganting, the way every report is filed."""
+    import uuid
+
+    from reports.filing import file_report
+    from reports.models import Category
+
+    category = Category.objects.get(slug="jalan-berlubang")
+    return [file_report(client_uuid=uuid.uuid4(), category=category, lat=-0.460738, lon=100.417659,
+                        description="Laporan bangku uji.", photos=[])[0] for _ in range(count)]

@@ -31,8 +31,8 @@ ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX="jobs-bench", DEBUG=
            SECRET_KEY="bench-only-" + "x" * 50, LOG_LEVEL="WARNING")
 
 ENQUEUE_SQL = """
-INSERT INTO jobs_job (task, args, state, run_at, attempts, key, last_error, created)
-SELECT %s, jsonb_build_object('n', n), 'queued', now(), 0, '', '', now() FROM generate_series(1, %s) n
+INSERT INTO jobs_job (task, queue_name, args, state, run_at, attempts, key, last_error, created)
+SELECT %s, 'default', jsonb_build_object('n', n), 'queued', now(), 0, '', '', now() FROM generate_series(1, %s) n
 """
 # What the worker does per job, by hand: the reference.
 CLAIM_SQL = """

@@ -14,11 +14,9 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import dj_database_url
@@ -37,30 +35,7 @@ ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX="lapor-bench", DEBUG
 os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
-from config.ensure_database import ensure_database  # noqa: E402 (reads the settings: after the bench's are set)
-
-
-def prepare():
-    ensure_database(BENCH_URL)
-    for command in (["migrate", "-v0"], ["setup_city", "-v0"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=ENV, check=True,
-                       stdout=subprocess.DEVNULL)
-
-
-def start_worker():
-    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
-                              text=True)
-    worker.stdout.readline()
-    return worker
-
-
-def file_reports(count):
-    from reports.filing import file_report
-    from reports.models import Category
-
-    category = Category.objects.get(slug="jalan-berlubang")
-    return [file_report(client_uuid=uuid.uuid4(), category=category, lat=-0.460738, lon=100.417659,
-                        description="Laporan bangku uji.", photos=[])[0] for _ in range(count)]
+from bench.common import file_reports, lapor_bench_start, prepare_city, start_worker  # noqa: E402
 
 
 def verify_spread(reports, seconds, dispatcher, label):
@@ -111,28 +86,18 @@ def main():
     parser.add_argument("--outage-seconds", type=float, default=600)
     parser.add_argument("--outage-reports", type=int, default=200)
     args = parser.parse_args()
-    prepare()
+    prepare_city(BENCH_URL, ENV)
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
-
     from bench.common import percentiles
-    from forwarding.delivery import lapor_link
-    from forwarding.models import Forwarding, Route
     from jobs.models import Job
-    from reports.models import Category, Report
 
-    Job.objects.all().delete()
-    Forwarding.objects.all().delete()
-    Report.objects.all().delete()
-    Route.objects.get_or_create(category=Category.objects.get(slug="jalan"), link=lapor_link(),
-                                defaults={"code": "T-JALAN"})
-    dispatcher, _ = User.objects.get_or_create(username="bench-dispatcher", is_superuser=True)
+    dispatcher = lapor_bench_start()
     print(f"Filing {args.reports + args.outage_reports} reports", flush=True)
     reports = file_reports(args.reports + args.outage_reports)
     results = {}
-    worker = start_worker()
+    worker = start_worker(ENV)
     try:
         print(f"End to end: {args.reports} verifications over {args.spread_seconds:.0f} s, worker running", flush=True)
         verified = verify_spread(reports[:args.reports], args.spread_seconds, dispatcher, "verifying")

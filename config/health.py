@@ -1,7 +1,7 @@
 """GET /healthz: can this node serve? 503 only when the database does not answer.
 
 A load balancer takes a node with a 503 out. Parts every node shares (the cache, the photo storage, the job
-queue, the outside systems reports are forwarded to) answer
+queue, the outside systems reports are forwarded to, each by its breaker's name) answer
 200 with `"status": "degraded"` and the failing parts named: one shared Redis going down must not take
 every node out at once, and each node still files reports without it.
 """
@@ -17,7 +17,7 @@ from django.http import JsonResponse
 from django_redis import get_redis_connection
 
 from forwarding import delivery
-from jobs import queue
+from jobs import breakers, queue
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ def healthz(request):
     failing = [part for part, works in (("cache", cache_answers), ("storage", storage_writable),
                                         ("queue", queue_moving), ("forwarding", forwarding_accepted))
                if not works()]
+    failing += breakers.degraded()  # an outside system whose breaker stays open: "lapor", a partner's name
     if failing:
         logger.warning("Health check: degraded", extra={"event": "health_degraded", "parts": failing})
     return JsonResponse({"status": "degraded" if failing else "ok", "degraded": failing,

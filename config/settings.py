@@ -412,6 +412,11 @@ SPECTACULAR_SETTINGS = {
 # due first has waited longer than JOBS_MAX_WAIT_S (no worker running, or far too much work).
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_MAX_WAIT_S = env_int("JOBS_MAX_WAIT_S", 300)
+# Per outside system (jobs/breakers.py): after BREAKER_FAILURES failed calls in a row its jobs wait for one probe
+# each BREAKER_PROBE_S; /healthz names it degraded once open for BREAKER_DEGRADED_AFTER_S.
+BREAKER_FAILURES = env_int("BREAKER_FAILURES", 5)
+BREAKER_PROBE_S = env_int("BREAKER_PROBE_S", 60)
+BREAKER_DEGRADED_AFTER_S = env_int("BREAKER_DEGRADED_AFTER_S", 120)
 # LAPOR!-SP4N (forwarding/, docs/lapor.md): off while LAPOR_URL is empty. Complaints it hands the city are
 # pulled every LAPOR_PULL_SECONDS (the first pull looks LAPOR_FIRST_PULL_DAYS back); a LAPOR! topic no category
 # maps to files its complaint in LAPOR_DEFAULT_CATEGORY (flagged "check the category"); a category without a

@@ -1,14 +1,17 @@
 """Sending reports and their follow-ups to outside systems, the same way for every system (its adapter knows
-the wire format): through the job queue, in order, retried, never lost, never twice.
+the wire format): through the job queue (its `partners` queue), in order, retried, never lost, never twice.
 
 - A forwarding and each follow-up are rows written in the transaction of the change that causes them, with
   their job (`deliver_later`): a change rolled back sends nothing.
-- `deliver` (the job) locks the forwarding's row, sends what is unsent in order (the report first, then its
-  follow-ups) and marks each sent in the job's transaction. A call that fails raises, so the queue tries again
-  (15 s, 30 s, then each minute: `longest_retry`); what earlier calls of the same run sent stays sent (the run
-  ends there, its successor picks up the rest), so nothing is sent twice because a later call failed. A
-  repeated report is harmless: LAPOR! answers a known source_id with its tracking ID (409).
-- A system that answers again gets the deliveries waiting for it tried at once, not after their backoff.
+- `deliver` (the job) holds the forwarding's advisory lock (one delivery of it at a time, no transaction open
+  during the calls), sends what is unsent in order (the report first, then its follow-ups) and records each
+  as sent the moment its answer came. A call that fails raises, so the queue tries again (15 s, 30 s, then each
+  minute: `longest_retry`); what went out before stays recorded. Sent twice all the same (a worker killed
+  between the answer and our record, an answer that came after our timeout) is harmless: LAPOR! answers a known
+  source_id, and a known source_followup_id, with 409 (docs/lapor.md).
+- Each system has a breaker (jobs/breakers.py, named by `destination`): after failures in a row its deliveries
+  wait for one probe a minute instead of each retrying; a system that answers again gets the deliveries
+  waiting for it tried at once, not after their backoff.
 - A 401 or 403 pauses the system (`pause`): nothing is sent to it, /healthz says degraded, administrators see a
   banner; `check_links` (each minute) tries one waiting delivery and resumes it when it goes through.
 """
@@ -18,12 +21,14 @@ import urllib.parse
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from config import locks
 from forwarding import clock, lapor, open311
 from forwarding.http import Unauthorized, Unavailable
 from forwarding.models import FollowUp, Forwarding, Link
-from jobs.models import Job
+from jobs import breakers, queue
 from jobs.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -61,12 +66,15 @@ def follow_up(forwarding, status, note="", photos=(), change=None):
     return item
 
 
-def deliver_later(forwarding, run_at=None, key=True):
-    """The forwarding's delivery job; one waits per forwarding (its key), the forwarding's row locked first so a
-    delivery under way has finished (and its job is no longer waiting) before a new follow-up relies on it."""
-    Forwarding.objects.select_for_update().filter(pk=forwarding.pk).first()
-    return enqueue(TASK, key=f"{TASK}:{forwarding.pk}" if key else "", run_at=run_at,
-                   forwarding_id=forwarding.pk, link_id=forwarding.link_id)
+def destination(link):
+    """The system's name for its breaker and /healthz: "lapor", or the partner's name."""
+    return Link.Kind.LAPOR.value if link.kind == Link.Kind.LAPOR else link.name
+
+
+def deliver_later(forwarding):
+    """The forwarding's delivery job; one waits per forwarding (its key). A delivery under way is running, not
+    waiting, so a follow-up added meanwhile gets a job of its own that sends it after."""
+    return enqueue(TASK, key=f"{TASK}:{forwarding.pk}", forwarding_id=forwarding.pk, link_id=forwarding.link_id)
 
 
 def pending(link=None):
@@ -78,39 +86,43 @@ def pending(link=None):
 
 def deliver(forwarding_id, probe=False):
     """Send what is unsent of one forwarding (the job `forwarding.deliver`); see the module's docstring."""
-    # Its own row only (`of`): locking the system's row too would hold up every transaction adding a forwarding.
-    forwarding = Forwarding.objects.select_for_update(of=("self",)).select_related("link").get(pk=forwarding_id)
-    link = forwarding.link
-    adapter = ADAPTERS[link.kind]
-    if (link.paused_since and not probe) or not adapter.enabled(link):
-        return  # check_links sends it once the system is back in use
+    with locks.held(TASK, forwarding_id) as mine:
+        if not mine:  # another job of this forwarding is sending: after it
+            raise queue.Defer(timezone.now() + timedelta(seconds=5), "another delivery of it is under way")
+        forwarding = Forwarding.objects.select_related("link").get(pk=forwarding_id)
+        link = forwarding.link
+        adapter = ADAPTERS[link.kind]
+        if (link.paused_since and not probe) or not adapter.enabled(link):
+            return  # check_links sends it once the system is back in use
+        try:
+            with breakers.guard(destination(link), failures=(Unavailable,)):
+                sent = send_unsent(forwarding, adapter)
+        except Unauthorized as refusal:
+            pause(link, str(refusal))
+            return
+    if sent:
+        clock.bring_due_date_forward(forwarding)
+    answered(link)
+
+
+def send_unsent(forwarding, adapter):
+    """The report if unsent, then its unsent follow-ups in order, each recorded as soon as it is answered."""
     sent = 0
-    try:
-        if not forwarding.delivered:
-            adapter.send_report(forwarding)
-            forwarding.received = timezone.now()
-            forwarding.save(update_fields=["external_id", "token", "received"])
-            sent += 1
-        for item in forwarding.follow_ups.filter(sent=None).order_by("pk"):
-            adapter.send_follow_up(forwarding, item)
-            item.sent = timezone.now()
+    if not forwarding.delivered:
+        adapter.send_report(forwarding)
+        forwarding.received = timezone.now()
+        forwarding.save(update_fields=["external_id", "token", "received"])
+        sent += 1
+    for item in forwarding.follow_ups.filter(sent=None).order_by("pk"):
+        adapter.send_follow_up(forwarding, item)
+        item.sent = timezone.now()
+        with transaction.atomic():
             item.save(update_fields=["sent"])
             if forwarding.first_follow_up is None:
                 forwarding.first_follow_up = item.sent
                 forwarding.save(update_fields=["first_follow_up"])
-            sent += 1
-    except Unauthorized as refusal:
-        pause(link, str(refusal))
-        return
-    except Unavailable:
-        if not sent:
-            raise
-        # What went out stays recorded; the rest is for a new job, after the usual first wait.
-        deliver_later(forwarding, run_at=timezone.now() + timedelta(seconds=15), key=False)
-        return
-    if sent:
-        clock.bring_due_date_forward(forwarding)
-    answered(link)
+        sent += 1
+    return sent
 
 
 def answered(link):
@@ -124,7 +136,7 @@ def answered(link):
         logger.warning("%s answers again: resumed", link, extra={"event": "forwarding_resumed", "link": link.pk})
     if fields:
         Link.objects.filter(pk=link.pk).update(**fields)
-    Job.objects.filter(task=TASK, state=Job.State.QUEUED, run_at__gt=now, args__link_id=link.pk).update(run_at=now)
+    queue.reschedule(TASK, now, link_id=link.pk)
     if link.paused_since:
         for forwarding in pending(link):
             deliver_later(forwarding)
@@ -159,4 +171,4 @@ def paused_links():
 
 def job_of(forwarding):
     """The delivery job waiting for this forwarding, if any: its attempts and last error are what staff see."""
-    return Job.objects.filter(task=TASK, state=Job.State.QUEUED, args__forwarding_id=forwarding.pk).first()
+    return queue.waiting(TASK, forwarding_id=forwarding.pk)

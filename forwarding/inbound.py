@@ -22,10 +22,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from forwarding import clock, delivery, lapor, listeners
-from forwarding.http import Unauthorized
+from forwarding.http import Unauthorized, Unavailable
 from forwarding.models import Disposition, Forwarding, Route
 from geo import geocoding, lookup
 from geo.models import Generation
+from jobs import breakers
 from jobs.queue import enqueue
 from reports import filing, photos, remote_media
 from reports.models import Category
@@ -44,9 +45,10 @@ def pull():
     since = (link.pulled_at or timezone.now() - timedelta(days=settings.LAPOR_FIRST_PULL_DAYS)) - OVERLAP
     received, server_time = 0, None
     try:
-        for answer, items in lapor.dispositions(since):
-            server_time = server_time or answer.date or timezone.now()
-            received += sum(receive(item) for item in items)
+        with breakers.guard("lapor", failures=(Unavailable,)):
+            for answer, items in lapor.dispositions(since):
+                server_time = server_time or answer.date or timezone.now()
+                received += sum(receive(item) for item in items)
     except Unauthorized as refusal:
         delivery.pause(link, str(refusal))
         return 0
@@ -57,8 +59,10 @@ def pull():
     return received
 
 
+@transaction.atomic
 def receive(item):
-    """Keep a new complaint and enqueue its import; one already known (by its tracking ID) is skipped."""
+    """Keep a new complaint and enqueue its import, together; one already known (by its tracking ID) is
+    skipped."""
     known = (Disposition.objects.filter(tracking_id=item["tracking_id"]).exists()
              or Forwarding.objects.filter(link__kind="lapor", external_id=item["tracking_id"]).exists())
     if known:
@@ -87,8 +91,8 @@ def category_for(topic_id):
 def import_disposition(disposition_id):
     """File the complaint as a report where its coordinates, or its location text geocoded within the city,
     put it; otherwise it waits for a dispatcher's pin (state "needs a location")."""
-    disposition = Disposition.objects.select_for_update().get(pk=disposition_id)
-    if disposition.state != Disposition.State.WAITING:
+    disposition = Disposition.objects.get(pk=disposition_id)
+    if disposition.state != Disposition.State.WAITING:  # checked again under its lock when it is filed
         return
     item = disposition.payload
     where = (item["lat"], item["lon"]) if item["lat"] is not None else geocode(item["location_text"])
@@ -116,7 +120,8 @@ def geocode(text):
 
 def file_disposition(disposition, lat, lon, category=None):
     """File the report (created at LAPOR!'s created_at when that is plausible, no photo needed), its Forwarding
-    inbound; a complaint filed already (a second save of the dispatcher's pin) gives its report. Raises
+    inbound; a complaint filed already (a second save of the dispatcher's pin, an import run again) gives its
+    report. The attachments are fetched before the transaction: no lock waits on another system. Raises
     OutsideCity. `category`: the one a dispatcher chose (the staff desk's inbox); without it, the topic's."""
     item = disposition.payload
     if category is None:
@@ -124,13 +129,16 @@ def file_disposition(disposition, lat, lon, category=None):
     else:
         unmapped = False  # a dispatcher read the complaint and chose
     link = delivery.lapor_link()
+    if Disposition.objects.filter(pk=disposition.pk).exclude(report=None).exists():
+        return Disposition.objects.get(pk=disposition.pk).report
+    found = attachments(item["attachments"])
     with transaction.atomic(), listeners.receiving(link):
         filed = Disposition.objects.select_for_update().get(pk=disposition.pk).report
         if filed is not None:
             return filed
         report, _ = filing.file_report(
             client_uuid=uuid.uuid4(), category=category, lat=lat, lon=lon, description=description(item),
-            photos=attachments(item["attachments"]), filed_at=datetime.fromisoformat(item["created_at"]))
+            photos=found, filed_at=datetime.fromisoformat(item["created_at"]))
         forwarding, _ = Forwarding.objects.get_or_create(
             report=report, link=link, defaults={"inbound": True, "external_id": item["tracking_id"],
                                                 "code": item["topic_id"], "check_category": unmapped,

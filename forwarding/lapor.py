@@ -61,12 +61,14 @@ def send_report(forwarding):
 
 
 def send_follow_up(forwarding, follow_up):
-    body = {"status": follow_up.status, "note": follow_up.note,
+    """POST the follow-up with our key for it (source_followup_id): a repeat answers 409, a success too, so one
+    sent again after a worker was killed or an answer came after our timeout is not shown twice."""
+    body = {"source_followup_id": str(follow_up.pk), "status": follow_up.status, "note": follow_up.note,
             "created_at": timezone.localtime(follow_up.created).isoformat(timespec="seconds"),
             "attachments": follow_up.photo_urls}
     path = f"/complaints/{urllib.parse.quote(forwarding.external_id, safe='')}/followups"
     answer = call("POST", _url(path), headers=_headers(), json_body=body, upstream=UPSTREAM)
-    expect(answer.status in (200, 201), f"HTTP {answer.status} to POST followups")
+    expect(answer.status in (200, 201, 409), f"HTTP {answer.status} to POST followups")
 
 
 def dispositions(since):
@@ -81,11 +83,11 @@ def dispositions(since):
         data = answer.data
         expect(answer.status == 200 and isinstance(data, dict) and isinstance(data.get("items"), list),
                "a JSON object with items")
-        yield answer, [read_disposition(item) for item in data["items"]]
         url = data.get("next")
-        if url:
+        if url:  # checked before the page is used: a page pointing elsewhere is not LAPOR!'s word at all
             parts = urllib.parse.urlsplit(url)
             expect((parts.scheme, parts.netloc) == (home.scheme, home.netloc), "next on LAPOR_URL's host")
+        yield answer, [read_disposition(item) for item in data["items"]]
 
 
 def read_disposition(item):

@@ -13,39 +13,53 @@ from django.utils.translation import gettext as _
 from forwarding import delivery, open311
 from forwarding.http import Unauthorized, Unavailable
 from forwarding.models import Forwarding, Link, Route
+from jobs import breakers
+from jobs.queue import enqueue
 from reports import services, workflow
 from reports.models import Status
 
 logger = logging.getLogger(__name__)
 
+READ_TASK = "forwarding.open311_read"
+
 
 def poll():
-    """Each OPEN311_PARTNER_POLL_SECONDS: every request a partner has not closed; a partner that does not answer
-    is skipped until the next poll (and logged), one that refuses our key is paused."""
+    """Each OPEN311_PARTNER_POLL_SECONDS: one job (`READ_TASK`) per request a partner has not closed, so a
+    partner that does not answer holds up only its own reads (its breaker defers them)."""
     waiting = (Forwarding.objects.filter(link__kind=Link.Kind.OPEN311, link__paused_since=None, inbound=False)
-               .exclude(external_id="", token="").exclude(partner_status="closed")
-               .select_related("link", "report").order_by("link", "pk"))
-    down = set()
-    for forwarding in waiting:
-        if forwarding.link_id in down:
-            continue
-        try:
-            with transaction.atomic():
-                read_back(forwarding)
-        except Unavailable:
-            down.add(forwarding.link_id)
-        except Unauthorized as refusal:
-            delivery.pause(forwarding.link, str(refusal))
-            down.add(forwarding.link_id)
+               .exclude(external_id="", token="").exclude(partner_status="closed").values_list("pk", flat=True))
+    for forwarding_id in waiting:
+        enqueue(READ_TASK, key=f"{READ_TASK}:{forwarding_id}", forwarding_id=forwarding_id)
 
 
-def read_back(forwarding):
-    if not forwarding.external_id:
-        forwarding.external_id = open311.resolve_token(forwarding)
-        if not forwarding.external_id:
-            return
-        forwarding.save(update_fields=["external_id"])
-    status, notes, updated = open311.status(forwarding)
+def read_back(forwarding_id):
+    """Ask the partner (no transaction open), then record in one transaction what changed since: a read done
+    twice records it once."""
+    forwarding = Forwarding.objects.select_related("link").get(pk=forwarding_id)
+    if forwarding.link.paused_since:
+        return
+    try:
+        with breakers.guard(delivery.destination(forwarding.link), failures=(Unavailable,)):
+            external_id = forwarding.external_id or open311.resolve_token(forwarding)
+            if not external_id:
+                return
+            forwarding.external_id = external_id
+            status, notes, updated = open311.status(forwarding)
+    except Unavailable:
+        return  # counted by its breaker; the next poll asks again
+    except Unauthorized as refusal:
+        delivery.pause(forwarding.link, str(refusal))
+        return
+    with transaction.atomic():
+        forwarding = Forwarding.objects.select_for_update(of=("self",)).select_related("link", "report").get(
+            pk=forwarding_id)
+        if forwarding.external_id != external_id:
+            forwarding.external_id = external_id
+            forwarding.save(update_fields=["external_id"])
+        record(forwarding, status, notes, updated)
+
+
+def record(forwarding, status, notes, updated):
     if (status, updated) == (forwarding.partner_status, forwarding.partner_updated):
         return
     forwarding.partner_status, forwarding.partner_updated = status, updated

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from config import locks
 from geo.models import Throttle
 
 logger = logging.getLogger(__name__)
@@ -57,17 +57,17 @@ def turn(wait=True):
     """The geocoder's turn, across every process and every caller (a job's reverse lookup, a resident's search,
     an Open311 address, LAPOR!'s location text): one request at a time, a second apart.
 
-    It locks the Throttle row "geocoder" FOR UPDATE for the request, and the row keeps when the last request
-    ended. With `wait` (a job) it waits for the lock and for that second, and holds the lock at least a second
-    after its request started, so a request that fails (its savepoint's rollback forgets `last_at`) keeps the
-    pace too; the lock lasts until the caller's transaction ends (a job's runs until the job is marked done).
-    Without `wait` (a person waiting for a page) it raises Busy at once instead of waiting.
+    It holds the advisory lock "geo.geocoder" (config.locks: no transaction is kept open while the geocoder is
+    asked) for the request, and the Throttle row "geocoder" keeps when the last request ended. With `wait` (a
+    job) it waits for the lock and for that second, and holds the lock at least a second after its request
+    started, so a request that fails keeps the pace too. Without `wait` (a person waiting for a page) it raises
+    Busy at once instead of waiting.
     """
-    Throttle.objects.get_or_create(name="geocoder")
-    with transaction.atomic():
-        throttle = Throttle.objects.select_for_update(skip_locked=not wait).filter(name="geocoder").first()
-        if throttle is None:
+    throttle, _ = Throttle.objects.get_or_create(name="geocoder")
+    with locks.held("geo.geocoder", wait=wait) as mine:
+        if not mine:
             raise Busy("another request is being made")
+        throttle.refresh_from_db(fields=["last_at"])
         since = (timezone.now() - throttle.last_at).total_seconds() if throttle.last_at else None
         if since is not None and since < SECONDS_BETWEEN_REQUESTS:
             if not wait:
@@ -80,8 +80,7 @@ def turn(wait=True):
             if wait:
                 time.sleep(max(0.0, SECONDS_BETWEEN_REQUESTS - (time.monotonic() - started)))
             # From the answer, not the question: the geocoder sees the next request a full second after this one.
-            throttle.last_at = timezone.now()
-            throttle.save(update_fields=["last_at"])
+            Throttle.objects.filter(pk=throttle.pk).update(last_at=timezone.now())
 
 
 def reverse(lat, lon):

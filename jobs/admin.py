@@ -5,17 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly, DeclaredLookupsOnly
-from jobs.models import Job
+from jobs.models import Breaker, Job
 
 
 @admin.register(Job)
 class JobAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
     """Waiting, failed and done jobs: read-only, with a retry for the failed ones (administrators only)."""
 
-    list_display = ["task", "state", "attempts", "run_at", "created", "finished"]
-    list_filter = ["state", "task"]
+    list_display = ["task", "queue_name", "state", "attempts", "run_at", "created", "finished"]
+    list_filter = ["state", "queue_name", "task"]
     search_fields = ["task", "key"]
-    readonly_fields = ["task", "args", "state", "run_at", "attempts", "key", "last_error", "created", "finished"]
+    readonly_fields = ["task", "queue_name", "args", "state", "run_at", "attempts", "key", "claim", "started",
+                       "last_error", "created", "finished"]
     show_full_result_count = False  # done jobs pile up between prunings: no COUNT(*) on every page
     actions = ["retry"]
 
@@ -28,3 +29,17 @@ class JobAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmi
         record(request.user, Action.CHANGE, failed, {"admin_action": "retry"})
         count = failed.update(state=Job.State.QUEUED, run_at=timezone.now(), finished=None)
         self.message_user(request, _("%(count)s jobs queued again.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Breaker)
+class BreakerAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
+    """Each outside system's breaker (jobs/breakers.py): read-only; a success closes it, not a person."""
+
+    list_display = ["destination", "failures", "opened_at", "probe_at", "last_error"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

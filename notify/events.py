@@ -5,8 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from jobs.models import Job
-from jobs.queue import enqueue
+from jobs.queue import enqueue, reschedule
 from notify import channels, limits, subscriptions, timing
 from notify.models import Channel, Notice, Subscription
 
@@ -52,10 +51,8 @@ def add(subscription, key, kind, moment, asked=False, **about):
                                                    defaults={"kind": kind, "send_after": when, **about})
     if not created:
         return None
-    job = enqueue("notify.deliver", key=f"notify.deliver:{subscription.pk}", run_at=when,
-                  subscription_id=subscription.pk)
-    if job.run_at > when:  # a batch waits for the morning, and this was asked for now
-        Job.objects.filter(pk=job.pk).update(run_at=when)
+    enqueue("notify.deliver", key=f"notify.deliver:{subscription.pk}", run_at=when, subscription_id=subscription.pk)
+    reschedule("notify.deliver", when, subscription_id=subscription.pk)  # a batch waits for the morning: now
     return notice
 
 

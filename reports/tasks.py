@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from geo import geocoding, places
+from jobs import breakers
 from jobs.queue import enqueue, task
 from reports import calendar, digest
 from reports.models import ApiCall, Report
@@ -21,7 +22,9 @@ def fill_address(report_id):
     not answer fails the job, which is retried later (reports.filing.geocode_later enqueues it). The address
     also joins the search's places, so the map finds it without asking the geocoder."""
     point = Report.objects.values_list("location", flat=True).get(pk=report_id)
-    if address := geocoding.reverse(point.y, point.x):
+    with breakers.guard("geocoder", failures=(geocoding.Unavailable,)):
+        address = geocoding.reverse(point.y, point.x)
+    if address:
         Report.objects.filter(pk=report_id).update(address=address[:300])
         places.remember_address(address, point)
 
@@ -36,10 +39,11 @@ def prune_api_calls(batch=10_000):
         enqueue("reports.prune_api_calls", batch=batch)
 
 
-@task("reports.send_digests", daily_at=settings.DIGEST_AT)
+@task("reports.send_digests", daily_at=settings.DIGEST_AT, atomic=True)
 def send_digests():
     """Each morning, one job per staff member with an e-mail (reports.digest): a refused e-mail retries only
-    that one. The day goes with the job, so a retry sends the same lists."""
+    that one. The day goes with the job, so a retry sends the same lists; all of them in one transaction, so a
+    run cut short and run again queues no one's twice."""
     today = timezone.localdate().isoformat()
     for user_id in digest.recipients():
         enqueue("reports.send_digest", user_id=user_id, day=today)

@@ -14,19 +14,23 @@ TOKEN = "rahasia-lapor"
 COMPLAINT = {"source_id": str, "title": str, "content": str, "topic_id": str, "lat": float, "lon": float,
              "address": str, "kelurahan_code": str, "created_at": str, "attachments": list, "anonymous": bool,
              "reporter_name": str}
-FOLLOW_UP = {"status": str, "note": str, "created_at": str, "attachments": list}
+FOLLOW_UP = {"source_followup_id": str, "status": str, "note": str, "created_at": str, "attachments": list}
 
 
 class FakeLapor(LocalServer):
     """`complaints` by source_id (each with its tracking_id), `follow_ups` as (tracking_id, body) in arrival order,
-    `received` counts the complaints POSTed (a repeat too). `fail` makes every request answer: an HTTP status
+    `received` counts the complaints POSTed (a repeat too), `followups_received` the follow-ups (a repeat, which
+    answers 409 with nothing kept, too). `fail` makes every request answer: an HTTP status
     (401, 500), "garbage" (200 that is not JSON), "hangup" (the connection closed unanswered) or "slow" (no
-    answer until `release` is set). `dispositions` are the pages GET /dispositions serves, by page number;
+    answer until `release` is set); `late` keeps each complaint and follow-up, then waits for `release` before
+    answering (an answer that comes after the caller's timeout, or a caller killed before it reads it).
+    `dispositions` are the pages GET /dispositions serves, by page number;
     `clock` is the Date it answers with; with `accept` set, it answers that many more requests, then 503."""
 
     def __init__(self):
         self.complaints, self.follow_ups, self.violations, self.requests = {}, [], [], []
-        self.received = 0
+        self.received = self.followups_received = 0
+        self.late = False
         self.files = {}
         self.arrivals = {}  # source_id: when its complaint first arrived (time.time())
         self.fail = None
@@ -41,7 +45,7 @@ class FakeLapor(LocalServer):
         url = urlsplit(request.path)
         self.requests.append((request.command, url.path, parse_qs(url.query)))
         if self.fail == "slow":
-            self.release.wait(10)
+            self.release.wait(30)
         if self.fail == "hangup":
             request.close_connection = True
             return
@@ -72,6 +76,7 @@ class FakeLapor(LocalServer):
             body["tracking_id"] = f"LAPOR-{len(self.complaints) + 1:05d}"
             self.complaints[body["source_id"]] = body
             self.arrivals[body["source_id"]] = time.time()
+            self.hold()
             return self.answer(request, 201, {"tracking_id": body["tracking_id"]})
         if request.command == "POST" and len(parts) == 3 and parts[0] == "complaints" and parts[2] == "followups":
             body = self.body(request, FOLLOW_UP)
@@ -79,7 +84,12 @@ class FakeLapor(LocalServer):
             if body is None or parts[1] not in known:
                 self.violations.append(("unknown tracking_id", parts[1]))
                 return self.answer(request, 400 if body is None else 404, {"error": "contract"})
+            self.followups_received += 1
+            if (parts[1], body["source_followup_id"]) in {(tid, kept["source_followup_id"])
+                                                          for tid, kept in self.follow_ups}:
+                return self.answer(request, 409, {})
             self.follow_ups.append((parts[1], body))
+            self.hold()
             return self.answer(request, 201, {})
         if request.command == "GET" and parts == ["dispositions"]:
             query = parse_qs(url.query)
@@ -95,6 +105,15 @@ class FakeLapor(LocalServer):
             return self.answer(request, 200, {"items": self.dispositions[page], "next": next_url})
         self.violations.append(("route", request.command, url.path))
         return self.answer(request, 404, {"error": "no such route"})
+
+    def hold(self):
+        """With `late`: what came is kept, and its answer waits for `release` (other requests do not)."""
+        if self.late:
+            self.lock.release()
+            try:
+                self.release.wait(30)
+            finally:
+                self.lock.acquire()
 
     def handed_over(self):
         return {item["tracking_id"] for page in self.dispositions for item in page}

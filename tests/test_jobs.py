@@ -104,10 +104,10 @@ def test_a_worker_killed_in_the_middle_of_a_job_loses_nothing_and_the_effect_hap
     job = queue.enqueue("tests.record_then_wait", folder=str(tmp_path), name="one")
     first = worker(tmp_path)
     wait_until(lambda: (tmp_path / "one.started").exists())
-    os.kill(first.pid, signal.SIGKILL)  # mid-job: its transaction dies with its connection
+    os.kill(first.pid, signal.SIGKILL)  # mid-job: its transaction (an atomic task) and its lock die with it
     first.wait(timeout=30)
     job.refresh_from_db()
-    assert job.state == Job.State.QUEUED and not Job.objects.filter(task="tests.effect").exists()
+    assert job.state == Job.State.RUNNING and not Job.objects.filter(task="tests.effect").exists()
 
     (tmp_path / "one.started").unlink()
     (tmp_path / "release").touch()

@@ -90,17 +90,17 @@ def test_a_token_is_resolved_later_and_the_partners_status_shown_as_theirs(partn
     run_jobs()
     forwarding = Forwarding.objects.get(report=report)
     assert (forwarding.token, forwarding.external_id) == ("T-1", "")
-    partners.poll()  # the partner has no id yet
+    poll()  # the partner has no id yet
     assert Forwarding.objects.get(pk=forwarding.pk).external_id == ""
     partner.resolved = True
     partner.status, partner.notes = "closed", "Lampu diganti."
-    partners.poll()
+    poll()
     forwarding.refresh_from_db()
     assert forwarding.external_id == "P-1" and forwarding.partner_status == "closed"
     report.refresh_from_db()
     assert report.status == Status.DIVERIFIKASI  # our workflow does not move on its own
     assert report.history.last().note == "PLN UP3 Bukittinggi: closed — Lampu diganti."
-    partners.poll()  # nothing new: no second row
+    poll()  # nothing new: no second row
     assert report.history.filter(note__startswith="PLN").count() == 1
 
 
@@ -110,9 +110,15 @@ def test_a_category_can_let_the_partner_close_ours(partner, dispatcher):
     verify(report, dispatcher)
     run_jobs()
     partner.status = "closed"
-    partners.poll()
+    poll()
     report.refresh_from_db()
     assert report.status == Status.SELESAI and report.history.last().by is None
+
+
+def poll():
+    """The periodic poll and the one read job per request it queues."""
+    partners.poll()
+    run_jobs()
 
 
 @pytest.mark.parametrize("failure", [500, "hangup", "slow"])
@@ -123,7 +129,7 @@ def test_a_partner_down_slow_or_failing_is_retried_and_sent_once(partner, dispat
     run_jobs()
     job = Job.objects.get(task="forwarding.deliver", state="queued")
     assert job.attempts == 1 and job.run_at <= timezone.now() + timedelta(seconds=30)
-    partners.poll()  # a partner down does not stop the poll
+    poll()  # a partner down does not stop the poll
     partner.fail = None
     run_jobs()
     run_jobs()
