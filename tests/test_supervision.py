@@ -40,7 +40,7 @@ class Supervised:
             self.output.append(line)
             if found := STARTED.match(line):
                 self.started[found[1]].put(int(found[2]))
-            elif line.startswith("Worker started;"):  # manage.py run_worker's own first line: it runs
+            elif line.startswith("Worker started"):  # manage.py run_worker's own first line: it runs
                 self.started["ready"].put(True)
 
     def next_start(self, which):
