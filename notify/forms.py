@@ -8,6 +8,7 @@ from notify import channels
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
 from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX
+from reports.models import DEVICE_ID
 
 
 def channel_choices():
@@ -51,6 +52,8 @@ class ContactForm(forms.Form):
 
 class FollowForm(ContactForm):
     supports = forms.BooleanField(label=_("I have this problem too (count my support)"), required=False)
+    # The phone's random id, set by the page's script (static/js/outbox.js): the same person counts once.
+    device_id = forms.RegexField(regex=DEVICE_ID, required=False, widget=forms.HiddenInput)
 
 
 class AlertForm(ContactForm):

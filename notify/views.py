@@ -55,7 +55,8 @@ def follow(request, code):
         form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
     if not form.is_valid():
         return render(request, "notify/follow_page.html", {"report": report, "form": form}, status=400)
-    subscriptions.follow(report, form.cleaned_data["channel"], form.address, supports=form.cleaned_data["supports"])
+    subscriptions.follow(report, form.cleaned_data["channel"], form.address, supports=form.cleaned_data["supports"],
+                         device=form.cleaned_data["device_id"])
     # The same words whether the address follows already, waits for its link, or had its links for the day: the
     # page tells nobody who follows what.
     messages.success(request, _("Almost done: unless this address follows the report already, a link to confirm "

@@ -95,12 +95,12 @@ def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "attributes", "channel", "contact_consent", "photos_show_people")
-    return file_report(**{field: data[field] for field in fields}, address=address)
+    return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""))
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
                 show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
-                photos_show_people=False):
+                photos_show_people=False, device=""):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
@@ -109,7 +109,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     (reports.signals.report_filed); the consent is kept with the report, with its time. `filed_at` is when it
     was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date, when it
     lies within IMPORT_MAX_AGE_DAYS before now (else the receipt counts and the history keeps `filed_at`). The code
-    is always of the year it is given. Raises ValidationError for text longer than its bound (the forms say so
+    is always of the year it is given. `device` is the phone it came from (its random id), which cannot support
+    it. Raises ValidationError for text longer than its bound (the forms say so
     first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -149,6 +150,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 show_name=show_name,
                 contact_consent=contact_consent,
                 contact_consent_at=now if contact_consent else None,
+                reporter_device=device,
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
 from reports.filing import DESCRIPTION_MAX, NAME_MAX
-from reports.models import Category, CategoryAttribute, Report, Status
+from reports.models import DEVICE_ID, Category, CategoryAttribute, Report, Status
 
 MAX_PHOTOS = 5
 # The longest e-mail address kept (reports_report.reporter_email; RFC 5321's path limit, less its brackets).
@@ -103,6 +103,8 @@ class ReportForm(ContactForm):
     channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
                                 widget=forms.RadioSelect)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    # The phone's random id (static/js/outbox.js), set by the page's script: that phone cannot support the report.
+    device_id = forms.RegexField(regex=DEVICE_ID, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, photo_optional=False, **kwargs):
         """`photo_optional`: no photo is asked even where the category wants one (Open311, where media is

@@ -173,9 +173,13 @@ def _lock_for_merge(duplicate, original):
 
 
 def _move_supports(duplicate, original):
-    """The duplicate's supporters now support the original (once each); both counters are recounted."""
-    already = Support.objects.filter(report=original).values("supporter")
-    Support.objects.filter(report=duplicate).exclude(supporter__in=already).update(report=original)
+    """The duplicate's supporters now support the original (once each, by device and by contact; never its
+    reporter's device); both counters are recounted."""
+    there = Support.objects.filter(report=original)
+    devices = [*there.exclude(supporter="").values_list("supporter", flat=True), original.reporter_device]
+    contacts = there.exclude(contact="").values_list("contact", flat=True)
+    (Support.objects.filter(report=duplicate).exclude(supporter__in=[d for d in devices if d])
+     .exclude(contact__in=list(contacts)).update(report=original))
     Support.objects.filter(report=duplicate).delete()
     for report in (duplicate, original):
         count = Support.objects.filter(report=report).aggregate(n=Count("pk"))["n"]
