@@ -15,7 +15,8 @@ from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from geo import lookup
+from geo import lookup, places
+from geo.models import Place
 from jobs.queue import enqueue
 from reports import signals
 from reports.calendar import add_working_days
@@ -159,7 +160,9 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 report.created = counted
             StatusChange.objects.create(report=report, to_status=Status.BARU, public=not refused,
                                         note=filed_elsewhere_note(filed_at) if refused else "")
-            if not address:
+            if address:  # typed by the resident (Open311's address_string, LAPOR!'s location): the search learns it
+                places.remember_address(address, report.location, source=Place.Source.TYPED)
+            else:
                 geocode_later(report.pk)
             signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:
