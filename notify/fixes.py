@@ -17,9 +17,10 @@ def asked_fix(subscription):
     return notice.change if notice else None
 
 
-def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None):
+def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None, shows_people=False):
     """Record the answer and rating; "not fixed" sends the report back to the dispatcher with the comment and
-    photo (reports.workflow.reopen_by_resident). Returns the reopening StatusChange, or None."""
+    photo, which waits for their review (reports.workflow.reopen_by_resident). Returns the reopening StatusChange,
+    or None."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -27,4 +28,4 @@ def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None):
                                          rating=rating, comment=comment)
         except IntegrityError:
             raise AlreadyAnswered from None
-        return None if fixed else workflow.reopen_by_resident(fix.report, comment, photo)
+        return None if fixed else workflow.reopen_by_resident(fix.report, comment, photo, shows_people=shows_people)

@@ -7,7 +7,7 @@ from geo.models import Kelurahan
 from notify import channels
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
-from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX
+from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX, shows_people_field
 from reports.models import DEVICE_ID
 
 
@@ -85,6 +85,7 @@ class FixAnswerForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(label=_("A photo of how it is now (optional)"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    photo_shows_people = shows_people_field()
 
     def clean_comment(self):
         comment = self.cleaned_data["comment"].strip()

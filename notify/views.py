@@ -26,7 +26,7 @@ from reports.models import Report
 
 # What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
 # The map page's own files: when one changes, the service worker's cache gets a new name and the old one goes.
-OWN_FILES = ("css/app.css", "js/report.js", "js/support.js")
+OWN_FILES = ("css/app.css", "js/report.js", "js/support.js", "js/my-reports.js")
 MESSAGE_STATES = {"sent": [], "delivered": [Message.State.SENT], "read": [Message.State.SENT, Message.State.DELIVERED],
                   "failed": [Message.State.SENT, Message.State.DELIVERED]}
 
@@ -150,7 +150,7 @@ def fixed(request, token):
         data = form.cleaned_data
         try:
             fixes.answer(subscription, fix, fixed=data["fixed"], rating=data["rating"], comment=data["comment"],
-                         photo=data["photo"])
+                         photo=data["photo"], shows_people=data["photo_shows_people"])
         except fixes.AlreadyAnswered:
             messages.info(request, _("You have answered this already. Thank you."))
         else:

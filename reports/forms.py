@@ -77,6 +77,14 @@ def reply_channels():
     return [("email", _("E-mail")), *phone]
 
 
+def shows_people_field():
+    """The resident's "shows people" choice, the same on every form that takes a photo."""
+    return forms.BooleanField(
+        label=_("These photos show people or vehicles"), required=False,
+        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
+    )
+
+
 class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
@@ -94,10 +102,7 @@ class ReportForm(ContactForm):
         help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
     )
     photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
-    photos_show_people = forms.BooleanField(
-        label=_("These photos show people or vehicles"), required=False,
-        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
-    )
+    photos_show_people = shows_people_field()
     # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY); either
     # only with their consent (ContactForm.contact_consent).
     channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
