@@ -443,7 +443,7 @@ def test_the_edges_description_font_password_box_legend_open_data_staff_links_an
 
 
 SENT_BY_WORKER = """() => new Promise(function (done) {
-    indexedDB.open("lapor-padangpanjang", 3).onsuccess = function (event) {
+    indexedDB.open("lapor-padangpanjang").onsuccess = function (event) {
         event.target.result.transaction("sent").objectStore("sent").count().onsuccess =
             function (count) { done(count.target.result); };
     };
