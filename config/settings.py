@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",  # pg_trgm lookups: the map search's loose match (geo.places.search)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -217,7 +218,9 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Our statements are short passes over indexed rows (a tile, a page, a range of an export): PostgreSQL's JIT
 # compiles them first and costs more than it saves (148 ms of 590 on a 10,000-report range of an export).
 # DateStyle ISO: a date cast to text is YYYY-MM-DD whatever the server's default (reports.representation).
-DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO"}
+# pg_trgm's word similarity threshold: how alike a place's name must be to what was typed for the map's search
+# (search_name %> text, geo.places.search): low enough for a typo ("sudriman"), measured by bench/search_bench.py.
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c datestyle=ISO -c pg_trgm.word_similarity_threshold=0.4"}
 # The tests' database is named after this checkout's folder: `make test` beside `make run`, or beside another
 # checkout's tests, never drops or fills a database that is not its own (tests/conftest.py names the cache too).
 CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]

@@ -6,7 +6,11 @@ generation, and activating it switches every lookup at once. Reports point at th
 kelurahan, so a re-drawn boundary never silently moves an old report.
 """
 
+import re
+import unicodedata
+
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -149,19 +153,38 @@ class Throttle(models.Model):
         return self.name
 
 
+# Words typed for "street" (and a few others) in every form residents use: one form each for the search.
+SAME_WORDS = {"jl": "jalan", "jln": "jalan", "gg": "gang", "kel": "kelurahan", "kec": "kecamatan", "mesjid": "masjid",
+              "no": "", "nomor": ""}
+
+
+def search_form(text):
+    """A name as the search compares it: no diacritics, lower case, words only, "jl", "jln" and "Jalan" alike,
+    "No." dropped (a house number stays): "Jl. Soekarno–Hatta No. 5" and "jalan soekarno hatta 5" are the same."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = (SAME_WORDS.get(word, word) for word in re.findall(r"[a-z0-9]+", plain))
+    return " ".join(word for word in words if word)
+
+
 class Place(models.Model):
     """A street or place of the city by name, for the map's search when no geocoder is configured (and before it).
 
     Filled by `manage.py import_places` from the city's GeoJSON/GeoPackage/OSM extract, by hand in the admin, and
-    with the street addresses reverse geocoding gave to reports.
+    learnt from reports (geo.places.remember_address): the street addresses reverse geocoding gave them, the
+    addresses typed when filing, and those of reports a dispatcher verified.
     """
 
     class Source(models.TextChoices):
         IMPORT = "import", _("imported file")
         GEOCODER = "geocoder", _("address from the geocoder")
         ADMIN = "admin", _("entered in the admin")
+        TYPED = "typed", _("address typed at filing")
+        VERIFIED = "verified", _("address of a verified report")
 
     name = models.CharField(_("name"), max_length=300, unique=True)
+    # search_form(name), kept by save(). GIN trigram index (geo_place_search_trgm): the search's word-similarity
+    # match (search_name %> the typed text, geo.places.search) reads it instead of every row.
+    search_name = models.CharField(max_length=300, editable=False, default="")
     location = models.PointField(_("location"), srid=4326)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ADMIN)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -170,6 +193,13 @@ class Place(models.Model):
         ordering = ["name"]
         verbose_name = _("street or place")
         verbose_name_plural = _("streets and places")
+        indexes = [GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="geo_place_search_trgm")]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_form(self.name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)

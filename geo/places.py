@@ -2,7 +2,8 @@
 
 A default installation has no geocoder (GEOCODER_URL empty), and a resident who types "Ganting" or a street
 name must still find it. The Place table is read from the city's files with GDAL (any CRS, any format GDAL
-reads), edited in the admin, and grows with the addresses the geocoder gave to reports.
+reads), edited in the admin, and learns from reports (remember_address): the addresses the geocoder gave them, the
+addresses typed when filing, and those of verified reports. The one module that writes places.
 """
 
 from collections import defaultdict
@@ -10,10 +11,11 @@ from collections import defaultdict
 from django.contrib.gis.db.models.functions import PointOnSurface
 from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, MultiPoint
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import transaction
 from django.db.models import Q
 
-from geo.models import Generation, KelurahanBoundary, Place
+from geo.models import Generation, KelurahanBoundary, Place, search_form
 
 WGS84 = SpatialReference(4326)
 NAME_MAX_LENGTH = Place._meta.get_field("name").max_length
@@ -24,14 +26,20 @@ class PlaceFileError(Exception):
     """A file that cannot be read as places; the message names the file and what is wrong."""
 
 
-def search(text, limit=5):
-    """Kelurahan and places whose names hold every word of `text`, as [(name, lat, lon)]: kelurahan first.
+# Words every other street has: typed alone they find no place (a kelurahan still).
+GENERIC = {"jalan", "gang"}
 
-    A plain ILIKE per word: the table holds a city's streets (thousands of rows), which PostgreSQL scans in
-    well under a millisecond each.
+
+def search(text, limit=5):
+    """Kelurahan whose names hold every word of `text`, then places whose names are like it, as [(name, lat, lon)],
+    kelurahan first, places most alike first.
+
+    Places are matched loosely: both sides in search_form (no diacritics, "jl"/"jln"/"jalan" alike), and pg_trgm's
+    word similarity (a name holding something like the text) above the connection's threshold
+    (config/settings.py), served by the GIN trigram index on search_name.
     """
-    words = text.split()
-    if not words:
+    words, wanted = text.split(), search_form(text)
+    if not words or not wanted:
         return []
     found = []
     generation = Generation.objects.current()
@@ -42,7 +50,11 @@ def search(text, limit=5):
                       .order_by("kelurahan__name")[:limit])
         found += [(f"Kelurahan {b.kelurahan.name}, Kecamatan {b.kelurahan.kecamatan.name}", b.point.y, b.point.x)
                   for b in boundaries]
-    places = Place.objects.filter(_all_words("name", words)).order_by("name")[: limit - len(found)]
+    if set(wanted.split()) <= GENERIC:
+        return found
+    places = (Place.objects.filter(search_name__trigram_word_similar=wanted)
+              .annotate(alike=TrigramWordSimilarity(wanted, "search_name"))
+              .order_by("-alike", "name")[: limit - len(found)])
     return found + [(place.name, place.location.y, place.location.x) for place in places]
 
 
@@ -53,10 +65,12 @@ def _all_words(field, words):
     return condition
 
 
-def remember_address(address, point):
-    """Keep an address the geocoder gave for `point`; an imported or hand-made place of that name stays as it is."""
-    Place.objects.get_or_create(name=address[:NAME_MAX_LENGTH],
-                                defaults={"location": point, "source": Place.Source.GEOCODER})
+def remember_address(address, point, source=Place.Source.GEOCODER):
+    """Learn an address for the search: one the geocoder gave for `point`, one typed when filing, or a verified
+    report's (`source`). An imported, hand-made or already learnt place of that name stays as it is."""
+    name = " ".join(address.split())[:NAME_MAX_LENGTH]
+    if search_form(name):
+        Place.objects.get_or_create(name=name, defaults={"location": point, "source": source})
 
 
 def read_places(path, name_field="name", progress=None, every=PROGRESS_EVERY):

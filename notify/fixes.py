@@ -17,10 +17,10 @@ def asked_fix(subscription):
     return notice.change if notice else None
 
 
-def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None):
+def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None, shows_people=False):
     """Record the answer, and the rating of a fix that holds (a "not fixed" has none); "not fixed" sends the report
-    back to the dispatcher with the comment and photo (reports.workflow.reopen_by_resident). Returns the reopening
-    StatusChange, or None."""
+    back to the dispatcher with the comment and photo, which waits for their review
+    (reports.workflow.reopen_by_resident). Returns the reopening StatusChange, or None."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -30,7 +30,7 @@ def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None):
             raise AlreadyAnswered from None
         if fixed:
             return None
-        change = workflow.reopen_by_resident(fix.report, comment, photo)
+        change = workflow.reopen_by_resident(fix.report, comment, photo, shows_people=shows_people)
         if change is not None:  # their own words are not news to them; everyone else following hears of it
             subscription.notices.filter(key=f"change:{change.pk}").update(state=Notice.State.DROPPED)
         return change

@@ -7,7 +7,8 @@ from geo.models import Kelurahan
 from notify import channels, links
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
-from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX
+from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX, shows_people_field
+from reports.models import DEVICE_ID
 
 
 def channel_choices():
@@ -51,6 +52,8 @@ class ContactForm(forms.Form):
 
 class FollowForm(ContactForm):
     supports = forms.BooleanField(label=_("I have this problem too (count my support)"), required=False)
+    # The phone's random id, set by the page's script (static/js/outbox.js): the same person counts once.
+    device_id = forms.RegexField(regex=DEVICE_ID, required=False, widget=forms.HiddenInput)
 
 
 class AlertForm(ContactForm):
@@ -82,6 +85,7 @@ class FixAnswerForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(label=_("A photo of how it is now (optional)"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    photo_shows_people = shows_people_field()
 
     def clean_comment(self):
         comment = self.cleaned_data["comment"].strip()

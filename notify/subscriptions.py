@@ -45,21 +45,22 @@ def reporter_phone_changed(report):
         events.ask_to_confirm(subscription, new_address=True)
 
 
-def follow(report, channel, address, supports=False):
+def follow(report, channel, address, supports=False, device=""):
     """Anyone follows a report by e-mail or phone: a confirmation link goes there first. Following again with the
     same address finds the same subscription, and sends the link again while it is not confirmed (at most once an
     hour, and within the address's daily limit: events.ask_to_confirm). A new subscription whose link cannot go
-    (the address had its links for the day) is not kept: nobody could confirm it. Returns it, or None."""
+    (the address had its links for the day) is not kept: nobody could confirm it. `device` is the phone that asked
+    (its support and this follow's count once). Returns it, or None."""
     address = phone_number(address) if channel in PHONE_CHANNELS else address.strip().lower()
     role = Subscription.Role.SUPPORTER if supports else Subscription.Role.FOLLOWER
     with transaction.atomic():
         subscription, created = Subscription.objects.get_or_create(
             report=report, channel=channel, address=address,
-            defaults={"role": role, "language": language(),
+            defaults={"role": role, "language": language(), "device": device,
                       "consent_at": timezone.now() if channel in PHONE_CHANNELS else None})
         if not created and supports and subscription.role == Subscription.Role.FOLLOWER:
-            subscription.role = role
-            subscription.save(update_fields=["role"])
+            subscription.role, subscription.device = role, device or subscription.device
+            subscription.save(update_fields=["role", "device"])
         if not subscription.active and events.ask_to_confirm(subscription) is None and created:
             subscription.delete()
             return None
@@ -91,16 +92,30 @@ def alert(channel, address, *, kelurahan=None, point=None):
 
 
 def confirm(subscription):
-    """The link was followed: messages start (again). A supporter's support is counted now, once; a reporter's
-    phone now gets its acknowledgement with the private link (once per report)."""
+    """The link was followed: messages start (again). A supporter's support is counted now, once per person: by
+    the phone that asked and by this contact (reports.services.add_support), the reporter's own contact never; a
+    reporter's phone now gets its acknowledgement with the private link (once per report)."""
     with transaction.atomic():
         subscription.confirmed_at = subscription.confirmed_at or timezone.now()
         subscription.stopped_at = None
         subscription.save(update_fields=["confirmed_at", "stopped_at"])
-        if subscription.role == Subscription.Role.SUPPORTER:
-            add_support(subscription.report, f"notify:{subscription.pk}")
+        if subscription.role == Subscription.Role.SUPPORTER and not is_reporters_contact(subscription):
+            add_support(subscription.report, device=subscription.device, contact=support_contact(subscription))
         if subscription.role == Subscription.Role.REPORTER:
             events.acknowledge(subscription)
+
+
+def support_contact(subscription):
+    """The contact a support is counted by: the channel and the address."""
+    return f"{subscription.channel}:{subscription.address}"
+
+
+def is_reporters_contact(subscription):
+    """Whether the subscription's address is the one the reporter gave with the report."""
+    report = subscription.report
+    if subscription.channel in PHONE_CHANNELS:
+        return bool(report.reporter_phone) and phone_number(report.reporter_phone) == subscription.address
+    return bool(report.reporter_email) and report.reporter_email.strip().lower() == subscription.address
 
 
 def stop(subscription):

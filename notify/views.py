@@ -26,7 +26,7 @@ from reports.models import Report
 
 # What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
 # The map page's own files: when one changes, the service worker's cache gets a new name and the old one goes.
-OWN_FILES = ("css/app.css", "js/report.js", "js/support.js")
+OWN_FILES = ("css/app.css", "js/report.js", "js/support.js", "js/my-reports.js")
 MESSAGE_STATES = {"sent": [], "delivered": [Message.State.SENT], "read": [Message.State.SENT, Message.State.DELIVERED],
                   "failed": [Message.State.SENT, Message.State.DELIVERED]}
 
@@ -55,7 +55,8 @@ def follow(request, code):
         form.add_error(None, _("Too many requests from this connection; please try again in an hour."))
     if not form.is_valid():
         return render(request, "notify/follow_page.html", {"report": report, "form": form}, status=400)
-    subscriptions.follow(report, form.cleaned_data["channel"], form.address, supports=form.cleaned_data["supports"])
+    subscriptions.follow(report, form.cleaned_data["channel"], form.address, supports=form.cleaned_data["supports"],
+                         device=form.cleaned_data["device_id"])
     # The same words whether the address follows already, waits for its link, or had its links for the day: the
     # page tells nobody who follows what.
     messages.success(request, _("Almost done: unless this address follows the report already, a link to confirm "
@@ -149,7 +150,7 @@ def fixed(request, token):
         data = form.cleaned_data
         try:
             fixes.answer(subscription, fix, fixed=data["fixed"], rating=data["rating"], comment=data["comment"],
-                         photo=data["photo"])
+                         photo=data["photo"], shows_people=data["photo_shows_people"])
         except fixes.AlreadyAnswered:
             messages.info(request, _("You have answered this already. Thank you."))
         else:

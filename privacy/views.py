@@ -40,8 +40,13 @@ def my_data(request, code, token):
 
 @require_POST
 def erase(request, code, token):
-    """Erase all contact details and the name (`what=all`), or withdraw the name only (`what=name`)."""
+    """Erase all contact details and the name (`what=all`, once confirmed: it cannot be undone, and the messages
+    about the report stop), or withdraw the name only (`what=name`)."""
     report = rights.own_report(code, token)
+    if request.POST.get("what") != "name" and request.POST.get("confirmed") != "yes":
+        response = render(request, "privacy/erase_confirm.html", {"report": report})
+        patch_cache_control(response, no_store=True, private=True)
+        return response
     if request.POST.get("what") == "name":
         done = rights.withdraw_name(report)
         messages.success(request, _("Your name is erased.") if done else _("No name was kept."))

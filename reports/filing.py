@@ -15,7 +15,8 @@ from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from geo import lookup
+from geo import lookup, places
+from geo.models import Place
 from jobs.queue import enqueue
 from reports import signals
 from reports.calendar import add_working_days
@@ -95,12 +96,12 @@ def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "attributes", "channel", "contact_consent", "photos_show_people")
-    return file_report(**{field: data[field] for field in fields}, address=address)
+    return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""))
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
                 show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
-                photos_show_people=False):
+                photos_show_people=False, device=""):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
@@ -109,7 +110,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     (reports.signals.report_filed); the consent is kept with the report, with its time. `filed_at` is when it
     was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date, when it
     lies within IMPORT_MAX_AGE_DAYS before now (else the receipt counts and the history keeps `filed_at`). The code
-    is always of the year it is given. Raises ValidationError for text longer than its bound (the forms say so
+    is always of the year it is given. `device` is the phone it came from (its random id), which cannot support
+    it. Raises ValidationError for text longer than its bound (the forms say so
     first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
@@ -149,6 +151,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 show_name=show_name,
                 contact_consent=contact_consent,
                 contact_consent_at=now if contact_consent else None,
+                reporter_device=device,
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)
@@ -157,7 +160,9 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 report.created = counted
             StatusChange.objects.create(report=report, to_status=Status.BARU, public=not refused,
                                         note=filed_elsewhere_note(filed_at) if refused else "")
-            if not address:
+            if address:  # typed by the resident (Open311's address_string, LAPOR!'s location): the search learns it
+                places.remember_address(address, report.location, source=Place.Source.TYPED)
+            else:
                 geocode_later(report.pk)
             signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import photos as photo_rules
 from reports.filing import DESCRIPTION_MAX, NAME_MAX
-from reports.models import Category, CategoryAttribute, Report, Status
+from reports.models import DEVICE_ID, Category, CategoryAttribute, Report, Status
 
 MAX_PHOTOS = 5
 # The longest e-mail address kept (reports_report.reporter_email; RFC 5321's path limit, less its brackets).
@@ -77,6 +77,14 @@ def reply_channels():
     return [("email", _("E-mail")), *phone]
 
 
+def shows_people_field():
+    """The resident's "shows people" choice, the same on every form that takes a photo."""
+    return forms.BooleanField(
+        label=_("These photos show people or vehicles"), required=False,
+        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
+    )
+
+
 class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
@@ -94,15 +102,14 @@ class ReportForm(ContactForm):
         help_text=_("What is wrong, and where exactly (a landmark helps the crew)."),
     )
     photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
-    photos_show_people = forms.BooleanField(
-        label=_("These photos show people or vehicles"), required=False,
-        help_text=_("A city officer looks at them first, and blurs faces and number plates before they are shown."),
-    )
+    photos_show_people = shows_people_field()
     # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY); either
     # only with their consent (ContactForm.contact_consent).
     channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
                                 widget=forms.RadioSelect)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    # The phone's random id (static/js/outbox.js), set by the page's script: that phone cannot support the report.
+    device_id = forms.RegexField(regex=DEVICE_ID, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, photo_optional=False, **kwargs):
         """`photo_optional`: no photo is asked even where the category wants one (Open311, where media is

@@ -1,5 +1,6 @@
 """Reports and what they are about."""
 
+import re
 import secrets
 
 from django.contrib.gis.db import models as gis_models
@@ -143,6 +144,13 @@ class TrackingCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+def tracking_code(text):
+    """The code a resident typed, as we write it: "PP 260010", "pp-260010", "pp260010" and "260010" are all
+    PP-260010 (residents drop the prefix, or say it with a space); anything else is returned upper-cased."""
+    found = re.fullmatch(r"(?:PP)?[\s\-.]*(\d{6,})", text.strip().upper())
+    return f"PP-{found[1]}" if found else "".join(text.split()).upper()
+
+
 def overdue_q(today=None):
     """The one rule for "overdue": open, and its due date passed (the city's `today`)."""
     return Q(status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate())
@@ -232,6 +240,8 @@ class Report(gis_models.Model):
     contact_consent = models.BooleanField(_("consent to status updates"), default=False, db_default=False)
     contact_consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     support_count = models.PositiveIntegerField(_("supports"), default=0)
+    # The phone it was filed from (its random id, static/js/outbox.js): that phone cannot support it.
+    reporter_device = models.CharField(max_length=64, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("duplicate of")
     )
@@ -389,18 +399,31 @@ class StatusChange(models.Model):
         return self.note if self.public else ""
 
 
+# A phone's random id (static/js/outbox.js keeps it): what a device's support and filing are known by.
+DEVICE_ID = r"^[A-Za-z0-9-]{8,64}$"
+
+
 class Support(models.Model):
-    """'Me too' from one device or account; counted on Report.support_count."""
+    """'Me too', counted once per person on Report.support_count: a device (or account) counts once, and so does a
+    confirmed contact (the e-mail or phone of a supporter's subscription); a follow from a device that already
+    supported is the same person (reports.services.add_support)."""
 
     report = models.ForeignKey(Report, models.CASCADE, related_name="supports")
-    supporter = models.CharField(max_length=64, help_text="device id, or user:<id> for a signed-in account")
+    supporter = models.CharField(max_length=64, blank=True, help_text="device id, or user:<id> for a signed-in account")
+    contact = models.CharField(max_length=600, blank=True, help_text="<channel>:<address> of a confirmed follow")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["report", "supporter"], name="reports_one_support_each")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "supporter"], condition=~Q(supporter=""),
+                                    name="reports_one_support_per_device"),
+            models.UniqueConstraint(fields=["report", "contact"], condition=~Q(contact=""),
+                                    name="reports_one_support_per_contact"),
+            models.CheckConstraint(condition=~Q(supporter="", contact=""), name="reports_support_by_someone"),
+        ]
 
     def __str__(self):
-        return f"{self.report_id} by {self.supporter}"
+        return f"{self.report_id} by {self.supporter or self.contact}"
 
 
 class ApiClient(models.Model):

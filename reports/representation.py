@@ -195,6 +195,8 @@ PUBLIC = ["code", "category", "category_name", "status", "status_label", "kelura
           "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url"]
 STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version"]
 MAP = ["code", "category", "status", "support_count"]
+# "Laporan saya" on a phone: where each of its reports is now.
+MINE = ["code", "category_name", "status", "status_label", "updated", "url"]
 # What the reporter gets back on filing (with their private link, made in Python: it holds the secret).
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
 # The exports and OGC API items: flat, as a GIS table or a spreadsheet has them (photos: URLs separated by spaces,
@@ -374,7 +376,7 @@ SCHEMAS = {
     "code": TEXT, "category": TEXT, "category_name": TEXT, "status": {"type": "string", "enum": Status.values},
     "status_label": TEXT, "kelurahan": PLACE, "kecamatan": PLACE, "address": TEXT, "description": TEXT,
     "attributes": {"type": "object", "additionalProperties": True},
-    "created": {"type": "string", "format": "date-time"},
+    "created": {"type": "string", "format": "date-time"}, "updated": {"type": "string", "format": "date-time"},
     "due_date": {"type": "string", "format": "date"}, "overdue": YES_NO, "support_count": WHOLE, "name": TEXT,
     "photos": {"type": "array", "items": {"type": "object", "properties": {
         "url": TEXT, "thumbnail": TEXT, "kind": TEXT}}},

@@ -3,14 +3,14 @@
 
 from geo import geocoding, places
 from geo.models import Generation
-from reports.models import Report
+from reports.models import Report, tracking_code
 
 LIMIT = 5
 
 
 def find_on_map(text):
     """[(name, lat, lon)], best first, at most LIMIT; the geocoder is asked only when ours are not enough."""
-    code = "".join(text.split()).upper()
+    code = tracking_code(text)
     found = [(f"{report.code} · {report.category.name}", report.location.y, report.location.x)
              for report in Report.objects.public().select_related("category").filter(code=code)]
     found += places.search(text, LIMIT - len(found))

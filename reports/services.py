@@ -3,8 +3,8 @@ the reports it may repeat."""
 
 
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -112,14 +112,22 @@ def record_unchanged_status(report, by, note, public=True):
     return change
 
 
-def add_support(report, supporter):
-    """Count one supporter once; returns True when this support is new."""
-    try:
-        with transaction.atomic():
-            Support.objects.create(report=report, supporter=supporter)
-            Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
-    except IntegrityError:
+def add_support(report, *, device="", contact=""):
+    """Count a person's support once: by the `device` (or account) it came from and/or the `contact` (channel and
+    address) of their confirmed follow, whichever of them supported first. The reporter's own device never
+    counts. Returns True when this support is new."""
+    if not (device or contact) or (device and device == report.reporter_device):
         return False
+    same = (Q(supporter=device) if device else Q()) | (Q(contact=contact) if contact else Q())
+    with transaction.atomic():
+        Report.objects.select_for_update().filter(pk=report.pk).first()  # one support at a time per report
+        known = list(Support.objects.filter(report=report).filter(same))
+        if known:
+            if contact and not any(support.contact for support in known):
+                Support.objects.filter(pk=known[0].pk).update(contact=contact)  # the device's person, now by contact
+            return False
+        Support.objects.create(report=report, supporter=device, contact=contact)
+        Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
     return True
 
 

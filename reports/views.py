@@ -18,7 +18,7 @@ from geo.models import Crew
 from reports import filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm
-from reports.models import Category, Photo, Report, Status
+from reports.models import Category, Photo, Report, Status, tracking_code
 
 
 def page_texts():
@@ -125,7 +125,7 @@ def ways_to_share(report, public):
 
 def check(request):
     """"Cek laporan": a tracking code typed on the home page leads to its report, or says it is not known."""
-    code = "".join(request.GET.get("kode", "").split()).upper()
+    code = tracking_code(request.GET.get("kode", ""))
     error, status = "", 200
     if code:
         if Report.objects.public().filter(code=code).exists():

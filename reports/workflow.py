@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from geo import places
+from geo.models import Place
 from reports import roles, signals
-from reports.filing import files_removed_on_failure, store_photo
+from reports.filing import FALLBACK_ADDRESS, files_removed_on_failure, store_photo
 from reports.models import Photo, Report, Status, StatusChange, Support
 
 TRANSITIONS = {
@@ -137,26 +139,38 @@ def _move(report, to_status, user, *, version, note, public, photo=None, duplica
                                              note=note, by=user, photo=stored, public=public)
         if to_status == Status.DUPLIKAT:
             _move_supports(report, duplicate_of)
+        if to_status == Status.DIVERIFIKASI and report.status == Status.BARU:
+            learn_address(report)
         signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
 
 
-def reopen_by_resident(report, note, photo=None):
+def learn_address(report):
+    """A verified report's street address joins the map's search (not the kelurahan one it has until geocoded)."""
+    if not Report.objects.annotate(fallback=FALLBACK_ADDRESS).filter(pk=report.pk, address=F("fallback")).exists():
+        places.remember_address(report.address, report.location, source=Place.Source.VERIFIED)
+
+
+def reopen_by_resident(report, note, photo=None, shows_people=False):
     """A resident says a fixed (or since closed) report is not fixed: it goes back to the dispatcher as verified,
-    with their note and photo in one history row by nobody on the staff. Returns the StatusChange, or None when
-    the report is not fixed or closed any more (someone reopened it first)."""
+    with their note and photo in one history row by nobody on the staff. The photo waits for a dispatcher to
+    publish it, as any resident's photo may (the note says when the resident said it shows people or vehicles: blur
+    first). Returns the StatusChange, or None when the report is not fixed or closed any more (someone reopened it
+    first)."""
     with files_removed_on_failure(), transaction.atomic():
         current = Report.objects.select_for_update().get(pk=report.pk)
         if current.status not in (Status.SELESAI, Status.DITUTUP):
             return None
         Report.objects.filter(pk=report.pk).update(status=Status.DIVERIFIKASI, version=F("version") + 1,
                                                    updated=timezone.now())
-        stored = store_photo(current, photo, current.photos.count()) if photo else None
+        stored = store_photo(current, photo, current.photos.count(), published=False) if photo else None
+        said = (_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
+                else _("A resident says it is not fixed."))
+        if stored and shows_people:
+            said += " " + _("Their photo shows people or vehicles: blur them before publishing it.")
         change = StatusChange.objects.create(
-            report=current, from_status=current.status, to_status=Status.DIVERIFIKASI, photo=stored,
-            note=_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
-            else _("A resident says it is not fixed."))
+            report=current, from_status=current.status, to_status=Status.DIVERIFIKASI, photo=stored, note=said)
         signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
@@ -173,9 +187,13 @@ def _lock_for_merge(duplicate, original):
 
 
 def _move_supports(duplicate, original):
-    """The duplicate's supporters now support the original (once each); both counters are recounted."""
-    already = Support.objects.filter(report=original).values("supporter")
-    Support.objects.filter(report=duplicate).exclude(supporter__in=already).update(report=original)
+    """The duplicate's supporters now support the original (once each, by device and by contact; never its
+    reporter's device); both counters are recounted."""
+    there = Support.objects.filter(report=original)
+    devices = [*there.exclude(supporter="").values_list("supporter", flat=True), original.reporter_device]
+    contacts = there.exclude(contact="").values_list("contact", flat=True)
+    (Support.objects.filter(report=duplicate).exclude(supporter__in=[d for d in devices if d])
+     .exclude(contact__in=list(contacts)).update(report=original))
     Support.objects.filter(report=duplicate).delete()
     for report in (duplicate, original):
         count = Support.objects.filter(report=report).aggregate(n=Count("pk"))["n"]

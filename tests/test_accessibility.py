@@ -46,6 +46,19 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
             page.wait_for_function(drawn)
         found[path] = violations(page)
         context.close()
+    # "Laporan saya" once the phone keeps a report, the resident's data page and erase-all's confirmation.
+    page, context = phones.open(report.get_private_url())
+    page.wait_for_selector("#own-report")
+    page.goto(phones.url + "/")
+    page.wait_for_selector("#my-reports li")
+    page.wait_for_function("() => document.querySelector('#map path')")
+    found["/ (Laporan saya)"] = violations(page)
+    page.goto(phones.url + report.get_private_url() + "data/")
+    found["/laporan/…/data/"] = violations(page)
+    page.click("button[value=all]")
+    page.wait_for_selector("button[name=confirmed]")
+    found["/laporan/…/hapus/ (confirm)"] = violations(page)
+    context.close()
     # The sign-in page, then the crew's pages.
     page, _ = phones.open("/petugas/", geolocation={"latitude": report.location.y, "longitude": report.location.x},
                           permissions=["geolocation"])

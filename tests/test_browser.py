@@ -457,7 +457,7 @@ def test_the_edges_description_font_password_box_legend_open_data_staff_links_an
 
 
 SENT_BY_WORKER = """() => new Promise(function (done) {
-    indexedDB.open("lapor-padangpanjang", 3).onsuccess = function (event) {
+    indexedDB.open("lapor-padangpanjang").onsuccess = function (event) {
         event.target.result.transaction("sent").objectStore("sent").count().onsuccess =
             function (count) { done(count.target.result); };
     };
@@ -512,3 +512,65 @@ def test_without_signal_the_map_opens_as_last_seen_and_the_service_worker_sends_
     waiting.wait_for_selector("#sent-later:not([hidden])")
     assert filed.code in waiting.inner_text("#sent-later")
     assert waiting.evaluate(SENT_BY_WORKER) == 0
+
+
+def test_a_filed_report_is_found_again_in_laporan_saya_after_the_tab_is_closed(phones, phone, django_user_model):
+    page, context = phone
+    place_pin_and_fill(page)
+    page.click("#send")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    report = Report.objects.get()
+    page.close()  # the tab is gone, and with it the private link on screen
+    later = context.new_page()
+    map_drawn = "() => document.querySelector('#map path.report')"  # its call done before the page is left
+
+    later.goto(phones.url + "/")
+    later.wait_for_function(map_drawn)
+    item = later.locator("#my-reports li", has_text=report.code)
+    item.locator(".status:has-text('baru')").wait_for()
+    assert later.is_visible("#my-reports h2:has-text('Laporan saya')")
+    assert item.locator("a", has_text="Tautan pribadi saya").get_attribute("href") == \
+        phones.url + report.get_private_url()
+    box = item.locator("button.remove").bounding_box()
+    assert box["height"] >= 44 and later.evaluate("document.documentElement.scrollWidth") <= 360
+    # Its status as the city changes it: one call for all of this phone's reports.
+    workflow.change_status(report, "diverifikasi", staff_user(django_user_model, "dewi", "dispatcher"),
+                           version=report.version)
+    connections.close_all()
+    later.reload()
+    later.locator("#my-reports li .status-diverifikasi").wait_for()
+    later.wait_for_function(map_drawn)
+    item.locator("a", has_text="Tautan pribadi saya").click()
+    later.wait_for_selector("#own-report")
+    assert later.input_value("#private-link") == phones.url + report.get_private_url()
+    # A shared phone: removed from this phone, gone from the list (the report itself stays).
+    later.goto(phones.url + "/")
+    later.wait_for_function(map_drawn)
+    later.locator("#my-reports li button.remove").click()
+    later.wait_for_selector("#my-reports", state="hidden")
+    assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_a_report_filed_offline_still_waits_after_a_reload_without_signal(phones, phone):
+    phones.allow("ERR_INTERNET_DISCONNECTED")
+    page, context = phone
+    make_report(north=0.001)
+    page.wait_for_function("() => navigator.serviceWorker.controller")
+    page.reload()  # now through the service worker, which keeps the map page and the reports it sees
+    page.wait_for_function("() => document.querySelector('#map path.report')")
+    place_pin_and_fill(page)
+    context.set_offline(True)
+    page.click("#send")
+    page.wait_for_selector("#send-state.waiting")
+    page.reload()  # the map page from the service worker's cache
+    page.wait_for_selector("#my-reports li.waiting")
+    assert "Menunggu dikirim dari ponsel ini" in page.inner_text("#my-reports li.waiting")
+    assert "Saluran di depan sekolah" in page.inner_text("#my-reports li.waiting")
+    page.wait_for_selector("#send-state.waiting")
+    assert "disimpan di ponsel ini" in page.inner_text("#send-state")
+    assert Report.objects.count() == 1
+    context.set_offline(False)
+    page.wait_for_selector("#sent-later:not([hidden])")
+    report = Report.objects.latest("pk")
+    page.locator("#my-reports li", has_text=report.code).wait_for()
+    assert page.locator("#my-reports li.waiting").count() == 0

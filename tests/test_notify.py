@@ -291,11 +291,13 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     answer_link = [link for link in links(asked[REPORTER_EMAIL]) if "/diperbaiki/" in link][0]
     form = client.get(answer_link)
     assert form.status_code == 200 and "Sudah benar-benar diperbaiki?" in form.content.decode()
+    assert 'name="photo_shows_people"' in form.content.decode()  # the report form's choice, with its words
+    assert "Foto ini memperlihatkan orang atau kendaraan" in form.content.decode()
 
     refused = client.post(answer_link, {"rating": "9"})
     assert refused.status_code == 400 and Report.objects.get(pk=report.pk).status == "selesai"
     answer = client.post(answer_link, {"fixed": "no", "rating": "2", "comment": "Lubangnya muncul lagi.",
-                                       "photo": upload(photo_bytes(), name="lagi.jpg")})
+                                       "photo": upload(photo_bytes(), name="lagi.jpg"), "photo_shows_people": "on"})
     assert answer.status_code == 302
     report.refresh_from_db()
     assert report.status == "diverifikasi"
@@ -303,6 +305,9 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     assert (reopened.from_status, reopened.to_status, reopened.by) == ("selesai", "diverifikasi", None)
     assert "Lubangnya muncul lagi." in reopened.note and reopened.photo.kind == "resident"
     assert FixAnswer.objects.get().rating is None  # a rating only of a fix that holds
+    # The photo waits for a dispatcher's review, as any resident's photo may: not on the public page.
+    assert not reopened.photo.published and "samarkan" in reopened.note
+    assert reopened.photo.thumbnail.url not in client.get(report.get_absolute_url()).content.decode()
     again = client.post(answer_link, {"fixed": "yes", "rating": "5"})
     assert again.status_code == 302 and FixAnswer.objects.count() == 1
     supporter_link = [link for link in links(asked["s@example.org"]) if "/diperbaiki/" in link][0]

@@ -3,14 +3,18 @@ GDAL, kept in the admin, grown by the geocoder's addresses); the geocoder stays 
 
 import json
 import subprocess
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.utils import timezone
 
 from geo import geocoding, lookup, places
 from geo.models import Place, Throttle
+from reports.filing import file_report
+from reports.models import Category, Report
 from reports.search import find_on_map
 from tests.conftest import make_report, run, run_jobs
 from tests.images import GANTING_GPS
@@ -114,3 +118,47 @@ def test_the_geocoders_addresses_fill_the_places_and_it_stays_a_second_source(cl
         server.close()
     settings.GEOCODER_URL = ""
     assert [p["name"] for p in search(client, "sutan syahrir")] == [ADDRESS]
+
+
+def test_the_search_matches_loosely_abbreviations_typos_case_and_diacritics(client):
+    for name in ("Jalan Jenderal Sudirman", "Masjid Raya Asasi", "Gang Café Minang"):
+        Place.objects.create(name=name, location=Point(GANTING_GPS[1], GANTING_GPS[0], srid=4326))
+    assert Place.objects.get(name="Gang Café Minang").search_name == "gang cafe minang"
+    for typed, name in (("jl sudirman", "Jalan Jenderal Sudirman"), ("JLN. SUDIRMAN", "Jalan Jenderal Sudirman"),
+                        ("jalan sudriman", "Jalan Jenderal Sudirman"), ("mesjid raya", "Masjid Raya Asasi"),
+                        ("gg cafe minang", "Gang Café Minang")):
+        assert [found["name"] for found in search(client, typed)][:1] == [name], typed
+    assert search(client, "jalan") == []  # one common word alone is like every street: not a match
+
+
+def test_the_trigram_index_serves_the_loose_match():
+    Place.objects.bulk_create(Place(name=f"Jalan Nomor {n}", search_name=f"jalan nomor {n}",
+                                    location=Point(100.4, -0.46, srid=4326)) for n in range(2000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE geo_place")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM geo_place WHERE search_name %> 'jalan sudirman'")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "geo_place_search_trgm" in plan
+
+
+def test_the_search_learns_typed_and_verified_addresses(client, django_user_model):
+    from reports import workflow
+    from tests.conftest import staff_user
+
+    typed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
+                           lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu mati.", photos=[],
+                           address="Jl. Imam Bonjol No. 7, Balai-Balai")
+    assert Place.objects.get(name="Jl. Imam Bonjol No. 7, Balai-Balai").source == Place.Source.TYPED
+    assert typed.address == "Jl. Imam Bonjol No. 7, Balai-Balai"
+    verified = make_report(north=0.001)
+    Report.objects.filter(pk=verified.pk).update(address="Jalan Haji Agus Salim 3")
+    verified.refresh_from_db()
+    fallback = make_report(north=0.002)
+    dispatcher = staff_user(django_user_model, "dewi", "dispatcher")
+    for report in (verified, fallback):
+        workflow.change_status(report, "diverifikasi", dispatcher, version=report.version)
+    assert Place.objects.get(name="Jalan Haji Agus Salim 3").source == Place.Source.VERIFIED
+    assert not Place.objects.filter(name__startswith="Kelurahan").exists()  # the kelurahan are searched already
+    assert search(client, "jl agus salim")[0]["name"] == "Jalan Haji Agus Salim 3"
+    assert search(client, "imam bonjol 7")[0]["name"] == "Jl. Imam Bonjol No. 7, Balai-Balai"

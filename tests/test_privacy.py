@@ -102,13 +102,20 @@ def test_erasing_works_once_and_again_changes_nothing(client):
     client.post(own_link(report) + "/hapus/", {"what": "name"})
     report.refresh_from_db()
     assert (report.reporter_name, report.show_name, report.reporter_phone) == ("", False, REPORTER_PHONE)
-    first = client.post(own_link(report) + "/hapus/", {"what": "all"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    asked = client.post(own_link(report) + "/hapus/", {"what": "all"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert asked.status_code == 200 and "Erase my data?" in asked.content.decode()
+    assert 'name="confirmed" value="yes"' in asked.content.decode() and "no-store" in asked["Cache-Control"]
+    report.refresh_from_db()
+    assert report.reporter_phone == REPORTER_PHONE  # nothing erased before the resident confirms
+    first = client.post(own_link(report) + "/hapus/", {"what": "all", "confirmed": "yes"}, follow=True,
+                        HTTP_ACCEPT_LANGUAGE="en")
     assert "Your contact details and name are erased." in first.content.decode()
     report.refresh_from_db()
     assert (report.reporter_name, report.reporter_phone, report.reporter_email) == ("", "", "")
     assert not report.contact_consent
     withdrawn_at = report.contact_consent_at
-    again = client.post(own_link(report) + "/hapus/", {"what": "all"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    again = client.post(own_link(report) + "/hapus/", {"what": "all", "confirmed": "yes"}, follow=True,
+                        HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 200 and "Nothing was left to erase." in again.content.decode()
     report.refresh_from_db()
     assert report.contact_consent_at == withdrawn_at

@@ -135,8 +135,8 @@ def test_a_change_against_an_old_version_is_a_409_with_the_current_state(client,
 def test_marking_a_duplicate_links_both_and_moves_the_supports(client, people):
     original, copy = make_report(email=WARGA), make_report(email=WARGA, north=0.00005)
     for device in ("hp-aaaa-0001", "hp-bbbb-0002"):
-        add_support(copy, device)
-    add_support(original, "hp-aaaa-0001")  # supported both: counted once
+        add_support(copy, device=device)
+    add_support(original, device="hp-aaaa-0001")  # supported both: counted once
     response = move(client, people["dispatcher"], copy, "duplikat", duplicate_of=original.code.lower())
     assert response.status_code == 200
     copy.refresh_from_db()

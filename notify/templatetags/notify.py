@@ -14,6 +14,7 @@ register = template.Library()
 def follow_box(context, report, form=None):
     push = Channel.PUSH in channels.available()
     return {"report": report, "form": form or FollowForm(), "request": context.get("request"),
+            "is_reporter": context.get("is_reporter", False),
             "csrf_token": context.get("csrf_token"), "push_key": settings.WEBPUSH_VAPID_PUBLIC_KEY if push else ""}
 
 

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from reports.models import STATUS_WORDS, Category
+from reports.models import DEVICE_ID, STATUS_WORDS, Category, tracking_code
 
 # A '+' left unencoded in a query string arrives as a space: '2026-11-28T08:00:00 07:00' was sent as +07:00.
 UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -76,7 +76,25 @@ class BBoxQuery(serializers.Serializer):
 
 
 class SupportQuery(serializers.Serializer):
-    device_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,64}$", required=False)
+    device_id = serializers.RegexField(DEVICE_ID, required=False)
+    # The reporter's private token, sent by their own page's script: a reporter cannot support their own report.
+    token = serializers.CharField(max_length=100, required=False)
+
+
+# The most codes one status request takes: a phone keeps a few dozen reports at most.
+STATUS_CODES_MAX = 50
+
+
+class StatusesQuery(serializers.Serializer):
+    codes = serializers.CharField(help_text="Tracking codes separated by commas, at most 50.")
+
+    def validate_codes(self, value):
+        codes = {tracking_code(code) for code in value.split(",") if code.strip()}
+        if not codes:
+            raise serializers.ValidationError(_("Give at least one tracking code."))
+        if len(codes) > STATUS_CODES_MAX:
+            raise serializers.ValidationError(_("Give at most %(max)d tracking codes.") % {"max": STATUS_CODES_MAX})
+        return sorted(codes)
 
 
 class DuplicateQuery(LocateQuery):

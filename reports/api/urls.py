@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports.csv", ExportView.as_view(fmt="csv"), name="export-csv"),
     path("reports/duplicates", api.DuplicatesView.as_view(), name="duplicates"),
     path("reports/nearby", api.NearbyView.as_view(), name="nearby"),
+    path("reports/status", api.StatusesView.as_view(), name="statuses"),
     path("reports/<str:code>", api.ReportDetailView.as_view(), name="report"),
     path("reports/<str:code>/support", api.SupportView.as_view(), name="support"),
     path("reports/<str:code>/status", api.StatusView.as_view(), name="status"),

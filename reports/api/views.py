@@ -1,6 +1,7 @@
 """The JSON API's views (/api/v1/): thin, over reports.services, reports.representation and geo.lookup."""
 
 import json
+import secrets
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
@@ -25,7 +26,7 @@ from geo import lookup
 from geo.functions import ForcePolygonCCW
 from geo.models import KelurahanBoundary
 from reports import filing, ratelimit, representation, roles, search, services, stats, workflow
-from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, SupportQuery
+from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, StatusesQuery, SupportQuery
 from reports.api.schema import (
     ERRORS,
     FILED,
@@ -175,11 +176,26 @@ class ReportDetailView(APIView):
         return json_response(report_json(Report.objects.public(), code, representation.PUBLIC, request))
 
 
+class StatusesView(APIView):
+    """GET /api/v1/reports/status?codes=PP-260001,PP-260002: where each report a phone keeps ("Laporan saya") is
+    now, public fields only; a code that is not public is left out."""
+
+    @extend_schema(parameters=[StatusesQuery], responses={200: {"type": "array", "items": {
+        "type": "object", "properties": {name: representation.SCHEMAS[name] for name in representation.MINE}}},
+        400: ERRORS})
+    def get(self, request):
+        query = StatusesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = Report.objects.public().filter(code__in=query.validated_data["codes"]).order_by("code")
+        return json_response(representation.json_array(reports, representation.json_object(
+            representation.MINE, request.build_absolute_uri)))
+
+
 class SupportView(APIView):
     """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
 
     @extend_schema(request=SupportQuery, responses={
-        200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 404: NOT_FOUND})
+        200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 403: ERRORS, 404: NOT_FOUND})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.public(), code=code.upper())
         query = SupportQuery(data=request.data)
@@ -190,10 +206,14 @@ class SupportView(APIView):
             supporter = query.validated_data["device_id"]
         else:
             return Response({"device_id": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
+        if supporter == report.reporter_device or secrets.compare_digest(
+                query.validated_data.get("token", "").encode(), report.private_token.encode()):
+            return Response({"error": _("This is your own report: it counts already.")},
+                            status=status.HTTP_403_FORBIDDEN)
         if not ratelimit.allow_support(request):
             return Response({"error": _("Too many supports from this connection; please try again in an hour.")},
                             status=status.HTTP_429_TOO_MANY_REQUESTS)
-        added = services.add_support(report, supporter)
+        added = services.add_support(report, device=supporter)
         report.refresh_from_db(fields=["support_count"])
         return Response({"code": report.code, "support_count": report.support_count, "added": added},
                         status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)

@@ -1,9 +1,11 @@
-/* The reporter's private link: copied with one tap (or selected, where the clipboard is not allowed). */
+/* The reporter's private link: copied with one tap (or selected, where the clipboard is not allowed), and kept on
+   this phone in "Laporan saya" (static/js/outbox.js), found again from the home page after the tab is closed. */
 "use strict";
 
 (function () {
   var input = document.getElementById("private-link"), state = document.getElementById("copy-state");
-  var thanks = document.getElementById("filed-title");
+  var thanks = document.getElementById("filed-title"), own = document.getElementById("own-report");
+  myReports.keep({ code: own.dataset.code, url: own.dataset.url, private_url: input.value });
   if (thanks) { thanks.focus(); performance.mark("lapor:confirmation-shown"); }
   document.getElementById("copy-link").addEventListener("click", function () {
     function selected() { input.select(); state.textContent = state.dataset.select; }

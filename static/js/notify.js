@@ -30,6 +30,18 @@
     });
   }
 
+  /* Following a report from this phone: its id goes with the form (a support from it counts once), and the report
+     is kept in "Laporan saya" (static/js/outbox.js). */
+  var follow = document.querySelector("#follow form");
+  if (follow && self.deviceId) {
+    deviceId().then(function (id) { follow.elements.device_id.value = id; });
+    follow.addEventListener("submit", function (event) {
+      event.preventDefault();  // kept first: the page is left when the form goes
+      var send = function () { follow.submit(); };
+      myReports.keep({ code: follow.dataset.code, url: follow.dataset.url, followed: true }).then(send, send);
+    });
+  }
+
   var position = document.getElementById("use-position");
   if (position && "geolocation" in navigator) {
     position.hidden = false;

@@ -1,15 +1,19 @@
-/* What waits for a connection, kept in IndexedDB (photos as Blobs) so a closed tab or a dead network loses nothing:
-   new reports in "outbox" (by client_uuid), crews' status changes in "actions" (by report code), and the answers
-   to reports the service worker sent while no page was there to show them in "sent" (by client_uuid).
+/* What the phone keeps, in IndexedDB (photos as Blobs) so a closed tab or a dead network loses nothing:
+   new reports waiting for a connection in "outbox" (by client_uuid), crews' status changes in "actions" (by report
+   code), the answers to reports the service worker sent while no page was there to show them in "sent" (by
+   client_uuid), the reports this phone filed, followed or supported in "mine" (by code: "Laporan saya", with their
+   public and private links) and the phone's random id in "device". None of it leaves the phone but the id, sent
+   with a filing, a support or a follow so one person counts once.
    Loaded by the pages and by the service worker (self is the window in one, the worker in the other). */
 "use strict";
 
 (function () {
-  var DB = "lapor-padangpanjang", STORES = { outbox: "client_uuid", actions: "code", sent: "client_uuid" };
+  var DB = "lapor-padangpanjang";
+  var STORES = { outbox: "client_uuid", actions: "code", sent: "client_uuid", mine: "code", device: "name" };
 
   function open() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB, 3);
+      var request = indexedDB.open(DB, 4);
       request.onupgradeneeded = function () {
         Object.keys(STORES).forEach(function (name) {
           if (!request.result.objectStoreNames.contains(name)) {
@@ -50,8 +54,41 @@
     return data;
   }
 
+  function newUuid() {
+    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  /* The phone's random id, made once; an id an earlier version kept in localStorage stays the same person. */
+  function deviceId() {
+    var ids = store("device");
+    return ids.get("id").then(function (found) {
+      if (found) return found.value;
+      var old = self.localStorage && localStorage.getItem("lapor-device");
+      var id = old || newUuid();
+      return ids.put({ name: "id", value: id }).then(function () { return id; });
+    });
+  }
+
+  /* Keep a report in "Laporan saya": what is known of it now is added to what was kept (a private link stays).
+     `onlyKept`: a status update, which does not bring back a report removed meanwhile. */
+  function keep(entry, onlyKept) {
+    var mine = store("mine");
+    return mine.get(entry.code).then(function (kept) {
+      if (onlyKept === true && !kept) return null;
+      return mine.put(Object.assign({ added: Date.now() }, kept || {}, entry));
+    });
+  }
+
   self.outbox = store("outbox");
   self.outbox.body = body;
   self.actionOutbox = store("actions");
   self.sentReports = store("sent");
+  self.myReports = store("mine");
+  self.myReports.keep = keep;
+  self.deviceId = deviceId;
+  self.newUuid = newUuid;
 })();

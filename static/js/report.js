@@ -124,7 +124,7 @@
           var detail = document.createElement("p"); detail.textContent = p.description;
           var button = document.createElement("button");
           button.type = "button"; button.className = "support-button";
-          support.wire(button, p.code, p.support_count, TEXT, csrfToken());
+          support.wire(button, p.code, p.url, p.support_count, TEXT, csrfToken());
           item.append(link, detail, button); list.appendChild(item);
         });
         box.hidden = features.length === 0;
@@ -267,6 +267,11 @@
   // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
   function filedUrl(filed) { return filed.private_url + "?terkirim=1"; }
 
+  function keepFiled(filed) {
+    return myReports.keep({ code: filed.code, url: filed.url, private_url: filed.private_url, status: filed.status,
+                            status_label: filed.status_label });
+  }
+
   /* A report that waited on the phone from an earlier visit was sent: say so at the top, with its link. */
   function showSentLater(filed) {
     var box = document.getElementById("sent-later"), line = document.createElement("p");
@@ -287,7 +292,11 @@
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
     post(entry, function (loaded, total) { showProgress(entry, loaded, total); }).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { window.location.href = filedUrl(answer.body); return; }
+      if (answer.status === 200 || answer.status === 201) {
+        var go = function () { window.location.href = filedUrl(answer.body); };
+        keepFiled(answer.body).then(go, go);
+        return;
+      }
       document.getElementById("send").disabled = false;
       if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
@@ -305,13 +314,17 @@
     });
   });
 
-  /* A waiting report's answer, from this page's sending or the service worker's. */
+  /* A waiting report's answer, from this page's sending or the service worker's; a report filed is kept in
+     "Laporan saya" with its links. */
   var handled = {};  // the page and the service worker may both deliver a report when the connection returns
   function delivered(clientUuid, status, body) {
     if (status !== 200 && status !== 201 && status !== 400) return;  // e.g. too many reports: it waits
     if (handled[clientUuid]) return;
     handled[clientUuid] = true;
-    Promise.all([outbox.remove(clientUuid), sentReports.remove(clientUuid)]).then(function () {
+    var kept = status === 400 ? null : keepFiled(body).then(function () {
+      document.dispatchEvent(new Event("lapor:kept"));  // "Laporan saya" shows it
+    });
+    Promise.all([outbox.remove(clientUuid), sentReports.remove(clientUuid), kept]).then(function () {
       if (status !== 400) {
         if (clientUuid === form.client_uuid.value) window.location.href = filedUrl(body);
         else showSentLater(body);
@@ -552,7 +565,12 @@
 
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkDuplicates);
-  if (!form.client_uuid.value) form.client_uuid.value = support.newUuid();
+  if (!form.client_uuid.value) form.client_uuid.value = newUuid();
+  deviceId().then(function (id) { form.device_id.value = id; });
+  // Reloaded (perhaps without signal) while reports wait on this phone: say so; "Laporan saya" lists them.
+  outbox.all().then(function (entries) {
+    if (entries.length) { showState(TEXT.queued); sendState.className = "send-state waiting"; }
+  });
   // The page came back from the server with errors (no JavaScript was used to send): start at the first.
   var firstError = form.querySelector(".field-errors p");
   if (firstError) { var target = focusTarget(firstError.parentNode.dataset.for); if (target) target.focus(); }

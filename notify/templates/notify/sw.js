@@ -2,7 +2,8 @@
    Notifications (notify/): shows what the server pushes, opens its page on a tap.
    Offline: keeps the map page, the static files it names (hashed names: cache first), the kelurahan outlines and
    the last reports seen, and answers a page that cannot load with the offline page. Background Sync: sends the
-   reports waiting in the outbox (static/js/outbox.js) even when no page is open; the page's own sending stays. */
+   reports waiting in the outbox (static/js/outbox.js) even when no page is open, and keeps them in "Laporan saya";
+   the page's own sending stays. */
 {% load static %}"use strict";
 importScripts("{{ outbox_js }}");
 
@@ -84,7 +85,11 @@ function sendWaiting() {
         .then(function (response) {
           if (response.status >= 500) throw new Error("server unavailable");
           return response.json().then(function (answer) {
-            return self.sentReports.put({ client_uuid: entry.client_uuid, status: response.status, answer: answer });
+            var filed = response.status < 300 && self.myReports.keep({  // "Laporan saya", even if no page opens
+              code: answer.code, url: answer.url, private_url: answer.private_url, status: answer.status,
+              status_label: answer.status_label });
+            return Promise.all([filed, self.sentReports.put({ client_uuid: entry.client_uuid, status: response.status,
+                                                              answer: answer })]);
           }).then(function () { return self.outbox.remove(entry.client_uuid); });
         });
     }));
