@@ -62,7 +62,7 @@ class Subscription(gis_models.Model):
     address = models.CharField(_("address"), max_length=500, blank=True)
     push_keys = models.JSONField(default=dict, blank=True)  # the browser's p256dh and auth keys
     # The phone that asked to follow (its random id): a supporter who pressed "Dukung" on it counts once.
-    device = models.CharField(max_length=64, blank=True)
+    device = models.CharField(_("device"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=8, default="id")
     token = models.CharField(max_length=43, unique=True, default=new_token, editable=False)
     # When the person agreed that their phone number be used for these messages (WhatsApp, SMS).
