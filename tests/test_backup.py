@@ -178,7 +178,7 @@ def test_files_deleted_while_it_runs_are_skipped_and_named_in_the_manifest(city,
     def blur_once(message):
         if message.startswith("  media: 1/"):
             with django_capture_on_commit_callbacks(execute=True):
-                photos.blur(blurred)
+                photos.blur(blurred, "test: a reviewer blurs it meanwhile")
 
     old = blurred.file_names
     folder, manifest = backup.backup(tmp_path / "backups", say=blur_once)
