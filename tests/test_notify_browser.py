@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from notify.models import Subscription
 from notify.tasks import ask_if_fixed
 from reports import photos, workflow
 from reports.models import Report
@@ -64,6 +65,23 @@ def test_a_resident_subscribes_to_the_alerts_of_a_kelurahan(site, phones):
     page.goto(link(mail.outbox[0], "/berhenti/"))
     page.click("button.primary")
     assert "Tidak ada lagi pesan" in page.inner_text("#stopped")
+
+
+def test_a_resident_picks_the_place_of_an_area_alert_on_the_map(site, phones):
+    page, _ = phones.open("/pemberitahuan/")
+    page.wait_for_function("() => document.querySelector('#alert-map.leaflet-container img.leaflet-tile-loaded')")
+    box = page.locator("#alert-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the map opens on the centre
+    page.wait_for_selector("#alert-map path")  # the circle the alerts cover
+    lat, lon = float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))
+    assert abs(lat - -0.4665) < 0.001 and abs(lon - 100.405) < 0.001  # LEAFLET_CONFIG's DEFAULT_CENTER
+    assert page.input_value("#id_kelurahan") == ""
+    assert page.locator("#use-position").bounding_box()["height"] >= 44  # a finger's height
+    page.fill("#id_email", "warga@example.org")
+    page.click("button.primary")
+    page.wait_for_selector(".messages")
+    [alert] = Subscription.objects.filter(role=Subscription.Role.AREA)
+    assert (round(alert.point.y, 6), round(alert.point.x, 6)) == (lat, lon)
 
 
 def test_a_reporter_answers_that_it_is_not_fixed(site, phones, django_user_model, settings):

@@ -42,14 +42,32 @@
     });
   }
 
+  /* An area alert's place: a tap on the map, "use my position", or the two fields typed; the map shows the circle
+     the alerts cover, and the fields say the point (keyboard users type it there). */
+  var alertArea, alertMapOf;
+  function placeAlert(lat, lon) {
+    document.getElementById("id_lat").value = lat.toFixed(6);
+    document.getElementById("id_lon").value = lon.toFixed(6);
+    document.getElementById("id_kelurahan").value = "";
+    if (!alertMapOf) return;
+    if (alertArea) alertArea.setLatLng([lat, lon]);
+    else alertArea = L.circle([lat, lon], { radius: Number(alertMapOf.getContainer().parentNode.dataset.radius),
+                                            interactive: false }).addTo(alertMapOf);
+  }
+  window.alertMap = function (map) {
+    alertMapOf = map;
+    map.on("click", function (event) { placeAlert(event.latlng.lat, event.latlng.lng); });
+    var lat = parseFloat(document.getElementById("id_lat").value), lon = parseFloat(document.getElementById("id_lon").value);
+    if (!isNaN(lat) && !isNaN(lon)) placeAlert(lat, lon);
+  };
+
   var position = document.getElementById("use-position");
   if (position && "geolocation" in navigator) {
     position.hidden = false;
     position.addEventListener("click", function () {
       navigator.geolocation.getCurrentPosition(function (where) {
-        document.getElementById("id_lat").value = where.coords.latitude.toFixed(6);
-        document.getElementById("id_lon").value = where.coords.longitude.toFixed(6);
-        document.getElementById("id_kelurahan").value = "";
+        placeAlert(where.coords.latitude, where.coords.longitude);
+        if (alertMapOf) alertMapOf.setView([where.coords.latitude, where.coords.longitude], 15);
       }, function () { position.textContent = position.dataset.failed; }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
