@@ -20,7 +20,8 @@
     map.zoomControl.setPosition("bottomright");
     fetch("/api/v1/kelurahan.geojson").then(function (r) { return r.json(); }).then(function (outlines) {
       var layer = L.geoJSON(outlines, { style: { color: "#495057", weight: 2, fill: false } }).addTo(map);
-      if (!pin) map.fitBounds(layer.getBounds());
+      // At once: a zoom still animating when a search result is chosen would end on the city, not the result.
+      if (!pin) map.fitBounds(layer.getBounds(), { animate: false });
     });
     map.on("click", function (event) { place(event.latlng.lat, event.latlng.lng); });
     if (form.lat.value && form.lon.value) { place(parseFloat(form.lat.value), parseFloat(form.lon.value)); map.setZoom(17); }
@@ -43,7 +44,10 @@
           var item = document.createElement("li"), button = document.createElement("button");
           button.type = "button";
           button.textContent = found.name;
-          button.addEventListener("click", function () { map.setView([found.lat, found.lon], 17); results.hidden = true; });
+          // No zoom animation: a tap while the map still moves would land on another place than the one shown.
+          button.addEventListener("click", function () {
+            map.setView([found.lat, found.lon], 17, { animate: false }); results.hidden = true;
+          });
           item.appendChild(button);
           results.appendChild(item);
         });
