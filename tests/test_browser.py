@@ -531,8 +531,10 @@ def test_a_filed_report_is_found_again_in_laporan_saya_after_the_tab_is_closed(p
     assert later.is_visible("#my-reports h2:has-text('Laporan saya')")
     assert item.locator("a", has_text="Tautan pribadi saya").get_attribute("href") == \
         phones.url + report.get_private_url()
-    box = item.locator("button.remove").bounding_box()
-    assert box["height"] >= 44 and later.evaluate("document.documentElement.scrollWidth") <= 360
+    # The list is drawn again when the statuses come: the button's height is read in the page, as drawn then.
+    later.wait_for_function("() => [...document.querySelectorAll('#my-reports li button.remove')]"
+                            ".some(b => b.getBoundingClientRect().height >= 44)")
+    assert later.evaluate("document.documentElement.scrollWidth") <= 360
     # Its status as the city changes it: one call for all of this phone's reports.
     workflow.change_status(report, "diverifikasi", staff_user(django_user_model, "dewi", "dispatcher"),
                            version=report.version)
