@@ -1,6 +1,8 @@
 """The staff desk (/meja/): who may use it, its counts, the queue, and each action on a report's screen through
 the one function that makes the change (history, audit, 409 on a stale version)."""
 
+import re
+
 import pytest
 import time_machine
 from django.db import connection
@@ -52,6 +54,15 @@ def test_the_home_counts_what_waits_and_the_endpoint_says_the_same(desk):
     assert page.context["waiting"] == desk.get("/meja/jumlah/").json()
     assert page.context["waiting"] | {} == {"baru": 1, "dibuka_lagi": 0, "terlambat": 1, "jatuh_tempo": 1,
                                            "foto": 0, "lokasi": 0, "dijeda": 1, "gagal_kirim": 0}
+
+
+def test_every_link_of_the_home_opens_for_a_dispatcher(client, django_user_model):
+    """No count sends a dispatcher into the admin, which is the administrators' alone."""
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
+    page = client.get("/meja/").content.decode()
+    links = re.findall(r'<a href="(/[^"]*)"', page[page.index("<main"):])
+    assert links and not [link for link in links if link.startswith("/admin/")]
+    assert {link: client.get(link.replace("&amp;", "&")).status_code for link in links} == dict.fromkeys(links, 200)
 
 
 def test_each_count_is_one_query(desk):
