@@ -1,0 +1,54 @@
+"""Who may answer the satisfaction survey about a report, and recording their answers once (notify.ikm counts them).
+
+The people the complaint service served: the reporter (by their private link, or their own subscription's link)
+and the supporters asked "Sudah diperbaiki?". A supporter's answer counts once per subscription, as their support
+did; the reporter once, whichever of their links they use. Nobody else: the public page offers nothing, since a
+survey anyone could answer is no measure."""
+
+from django.db import IntegrityError, transaction
+
+from notify.models import SurveyAnswer
+from reports.models import Status
+
+# A report whose handling is over: fixed, closed, or rejected (a rejection is the service's answer too). A
+# duplicate's people were served by the report it joined.
+FINISHED = [Status.SELESAI, Status.DITUTUP, Status.DITOLAK]
+REPORTER = "reporter"
+
+
+class AlreadyAnswered(Exception):
+    pass
+
+
+def respondent(subscription):
+    """The respondent a subscription's link answers as: the reporter is one person whichever link they use."""
+    return REPORTER if subscription.role == subscription.Role.REPORTER else f"subscription:{subscription.pk}"
+
+
+def offered(report, who):
+    """Whether `who` may still answer about `report`: its handling is over, and they have not answered yet."""
+    return report.status in FINISHED and not answered(report, who)
+
+
+def offered_to(subscription):
+    """A subscription's link offers the survey to the reporter and to supporters, once the report is finished or
+    once they answered "Sudah diperbaiki?" (a "no" reopens the report, and is their judgement of the service too)."""
+    report = subscription.report
+    if report is None or subscription.role not in (subscription.Role.REPORTER, subscription.Role.SUPPORTER):
+        return False
+    who = respondent(subscription)
+    return (report.status in FINISHED or subscription.answers.exists()) and not answered(report, who)
+
+
+def answered(report, who):
+    return SurveyAnswer.objects.filter(report=report, respondent=who).exists()
+
+
+def record(report, who, scores, suggestion=""):
+    """Keep one person's answers (`scores`: {"u1": 1-4, …} for every element asked). AlreadyAnswered the second
+    time, whatever came between."""
+    try:
+        with transaction.atomic():
+            return SurveyAnswer.objects.create(report=report, respondent=who, suggestion=suggestion, **scores)
+    except IntegrityError:
+        raise AlreadyAnswered from None
