@@ -58,6 +58,7 @@ ACTIONS = {
     ("notify.subscription", "delete_selected"): ADMIN,
     ("notify.message", "delete_selected"): ADMIN,
     ("notify.fixanswer", "delete_selected"): ADMIN,
+    ("notify.surveyanswer", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
     ("axes.accessattempt", "delete_selected"): ADMIN,
     ("axes.accesslog", "delete_selected"): ADMIN,
@@ -107,6 +108,9 @@ ROUTES = {
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
         "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
         "feed/kelurahan/<str:code>.atom", "sw.js", "luring/",
+        # the satisfaction survey by a subscription's or the reporter's secret link; the index, figures only
+        "pemberitahuan/<str:token>/survei/", "laporan/<str:code>/ikuti/<str:token>/survei/", "statistik/ikm/",
+        "statistik/ikm.csv",
     ], None),
 }
 
