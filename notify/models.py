@@ -215,8 +215,8 @@ def survey_score(label):
 class SurveyAnswer(models.Model):
     """One person's answers to the satisfaction survey (Survei Kepuasan Masyarakat, PermenPANRB 14/2017) about the
     handling of one report: the index per period and unit (notify.ikm). U4 (cost) is not asked: a complaint is
-    free (notify.ikm.ELEMENTS says why). `respondent` tells people apart without naming them: "reporter" (by their
-    private link or their own subscription) or "subscription:<id>" (a supporter asked "Sudah diperbaiki?")."""
+    free (notify.ikm.ELEMENTS says why). `respondent` tells people apart without naming them: "reporter", or a
+    supporter's "support:<id>" (or "subscription:<id>"): notify.survey.respondent."""
 
     report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+", verbose_name=_("report"))
     respondent = models.CharField(_("respondent"), max_length=40)

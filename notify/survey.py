@@ -1,14 +1,16 @@
 """Who may answer the satisfaction survey about a report, and recording their answers once (notify.ikm counts them).
 
 The people the complaint service served: the reporter (by their private link, or their own subscription's link)
-and the supporters asked "Sudah diperbaiki?". A supporter's answer counts once per subscription, as their support
-did; the reporter once, whichever of their links they use. Nobody else: the public page offers nothing, since a
+and the supporters asked "Sudah diperbaiki?". Each person answers once per report, told apart as their support is
+(respondent); the reporter once, whichever of their links they use. Nobody else: the public page offers nothing, since a
 survey anyone could answer is no measure."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from notify import subscriptions
 from notify.models import SurveyAnswer
-from reports.models import Status
+from reports.models import Status, Support
 
 # A report whose handling is over: fixed, closed, or rejected (a rejection is the service's answer too). A
 # duplicate's people were served by the report it joined.
@@ -21,8 +23,17 @@ class AlreadyAnswered(Exception):
 
 
 def respondent(subscription):
-    """The respondent a subscription's link answers as: the reporter is one person whichever link they use."""
-    return REPORTER if subscription.role == subscription.Role.REPORTER else f"subscription:{subscription.pk}"
+    """The person a subscription's link answers as, by the rule that counts supports once
+    (reports.services.add_support): the reporter, whichever link they use or if they follow as a supporter with
+    their own contact; a supporter, as the support their device or contact counts ("support:<id>"), so following
+    by e-mail and by WhatsApp from one phone is one person; else the subscription itself."""
+    if subscription.role == subscription.Role.REPORTER or subscriptions.is_reporters_contact(subscription):
+        return REPORTER
+    same = Q(contact=subscriptions.support_contact(subscription))
+    if subscription.device:
+        same |= Q(supporter=subscription.device)
+    support = Support.objects.filter(report=subscription.report_id).filter(same).order_by("pk").first()
+    return f"support:{support.pk}" if support else f"subscription:{subscription.pk}"
 
 
 def offered(report, who):

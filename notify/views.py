@@ -230,7 +230,10 @@ def ikm_page(request):
     except ValueError:
         period, error = ikm.Period.containing(timezone.localdate()), _(
             "Choose a period from the list: a year such as 2026, or a semester such as 2026-s1.")
-    context = {"period": period, "periods": ikm.periods(), "error": error, "elements": ikm.ELEMENTS,
+    periods = ikm.periods()
+    if period not in periods:  # one before the first answer, or to come: chosen all the same
+        periods.append(period)
+    context = {"period": period, "periods": periods, "error": error, "elements": ikm.ELEMENTS,
                "grades": ikm.GRADES, "minimum": settings.IKM_MIN_ANSWERS,
                "tables": [(ikm.GROUPING_NAMES[grouping], rows) for grouping, rows in ikm.tables(period).items()]}
     return render(request, "notify/ikm.html", context, status=400 if error else 200)

@@ -17,7 +17,7 @@ from notify import ikm
 from notify.models import FixAnswer, Subscription, SurveyAnswer
 from notify.tasks import ask_if_fixed
 from reports import photos, workflow
-from reports.models import Report
+from reports.models import Report, Support
 from tests.conftest import REPORTER_EMAIL, make_report, run_jobs, staff_user, verified_login
 from tests.images import photo_bytes, upload
 
@@ -206,6 +206,27 @@ def test_a_no_then_the_survey_once_per_person_and_the_reporters_two_links_are_on
     wrong = client.post(f"/laporan/{report.code}/ikuti/bukan-token/survei/", ALL_FOUR)
     assert wrong.status_code == 302 and wrong.url == report.get_absolute_url()
     assert mail.outbox  # the question went by e-mail, as it does
+
+
+def test_one_person_as_supports_count_one_whatever_their_links(client, dispatcher):
+    """The rule of supports (reports.services.add_support): one phone following by e-mail and by WhatsApp is one
+    person; a "supporter" with the reporter's own e-mail is the reporter."""
+    report = finished(dispatcher)
+    by_mail, by_whatsapp, by_reporters_mail = (
+        Subscription.objects.create(role="supporter", report=report, channel=channel, address=address,
+                                    device=device, confirmed_at=timezone.now())
+        for channel, address, device in (("email", "t@example.org", "hp-tetangga"),
+                                         ("whatsapp", "6281234567890", "hp-tetangga"),
+                                         ("email", REPORTER_EMAIL, "")))
+    support = Support.objects.create(report=report, supporter="hp-tetangga", contact="email:t@example.org")
+    for subscription in (by_mail, by_whatsapp):
+        FixAnswer.objects.create(report=report, change=report.history.get(to_status="selesai"),
+                                 subscription=subscription, fixed=True)
+    assert client.post(f"/pemberitahuan/{by_mail.token}/survei/", ALL_FOUR).status_code == 302
+    assert client.post(f"/pemberitahuan/{by_whatsapp.token}/survei/", ALL_FOUR).status_code == 302
+    assert client.post(f"/pemberitahuan/{by_reporters_mail.token}/survei/", ALL_FOUR).status_code == 302
+    assert client.post(f"{report.get_private_url()}survei/", ALL_FOUR).status_code == 302
+    assert sorted(SurveyAnswer.objects.values_list("respondent", flat=True)) == ["reporter", f"support:{support.pk}"]
 
 
 def test_the_survey_is_not_offered_to_followers_or_before_the_end(client, dispatcher):
