@@ -14,6 +14,7 @@ urlpatterns = [
     path("laporan/<str:code>/ikuti/<str:token>/survei/", views.survey_by_reporter, name="report-survey"),
     path("statistik/ikm/", views.ikm_page, name="ikm"),
     path("statistik/ikm.csv", views.ikm_csv, name="ikm-csv"),
+    path("statistik/ikm/saran/", views.ikm_suggestions, name="ikm-suggestions"),
     path("pemberitahuan/whatsapp/", views.whatsapp_webhook, name="notify-whatsapp"),
     path("feed/laporan.atom", feeds.CityFeed(), name="feed-city"),
     path("feed/kelurahan/<str:code>.atom", feeds.KelurahanFeed(), name="feed-kelurahan"),

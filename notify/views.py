@@ -9,7 +9,8 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -22,9 +23,10 @@ from config import outbound
 from geo import lookup
 from notify import channels, fixes, ikm, links, subscriptions, survey
 from notify.forms import AlertForm, FixAnswerForm, FollowForm, LinksForm, SurveyForm
-from notify.models import Channel, Message, Subscription
-from reports import ratelimit
+from notify.models import Channel, Message, Subscription, SurveyAnswer
+from reports import ratelimit, roles
 from reports.models import Report
+from reports.views import role_required
 
 # What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
 # The map page's own files: when one changes, the service worker's cache gets a new name and the old one goes.
@@ -234,9 +236,29 @@ def ikm_page(request):
     if period not in periods:  # one before the first answer, or to come: chosen all the same
         periods.append(period)
     context = {"period": period, "periods": periods, "error": error, "elements": ikm.ELEMENTS,
+               "reads_suggestions": roles.sees_hidden(request.user),
                "grades": ikm.GRADES, "minimum": settings.IKM_MIN_ANSWERS,
                "tables": [(ikm.GROUPING_NAMES[grouping], rows) for grouping, rows in ikm.tables(period).items()]}
     return render(request, "notify/ikm.html", context, status=400 if error else 200)
+
+
+# Suggestions on one page of /statistik/ikm/saran/.
+SUGGESTIONS_PER_PAGE = 50
+
+
+@role_required(roles.sees_hidden)
+def ikm_suggestions(request):
+    """Staff (planners, dispatchers, administrators): the survey's suggestions of a period, newest first, each with
+    the report it is about; unsigned, as they are kept."""
+    try:
+        period = chosen_period(request)
+    except ValueError:
+        raise Http404("No such period.") from None
+    start, end = period.bounds()
+    suggestions = (SurveyAnswer.objects.filter(created__gte=start, created__lt=end).exclude(suggestion="")
+                   .select_related("report__category", "report__kelurahan", "report__crew").order_by("-created"))
+    page = Paginator(suggestions, SUGGESTIONS_PER_PAGE).get_page(request.GET.get("halaman"))
+    return private(render(request, "notify/ikm_suggestions.html", {"period": period, "page": page}))
 
 
 def ikm_csv(request):

@@ -295,6 +295,23 @@ def test_the_suggestions_are_for_staff_only_and_nothing_personal_is_public(clien
     assert refused.status_code == 403 and "Pak Budi" not in refused.content.decode()
 
 
+def test_planners_read_the_suggestions_of_a_period_and_the_public_does_not(client, dispatcher,
+                                                                           django_user_model):
+    report = finished(dispatcher)
+    with time_machine.travel(datetime(2026, 8, 3, 10, tzinfo=WIB), tick=False):
+        client.post(f"{report.get_private_url()}survei/", {**ALL_FOUR, "suggestion": "Lampu jalan juga mati."})
+    planner = verified_login(Client(), staff_user(django_user_model, "rina", "planner"))
+    listed = planner.get("/statistik/ikm/saran/?periode=2026-s2")
+    assert listed.status_code == 200 and "no-store" in listed["Cache-Control"]
+    assert "Lampu jalan juga mati." in listed.content.decode() and report.code in listed.content.decode()
+    assert "Lampu jalan" not in planner.get("/statistik/ikm/saran/?periode=2026-s1").content.decode()
+    assert planner.get("/statistik/ikm/saran/?periode=2026-s9").status_code == 404
+    assert 'href="/statistik/ikm/saran/' in planner.get("/statistik/ikm/").content.decode()
+    assert 'href="/statistik/ikm/saran/' not in client.get("/statistik/ikm/").content.decode()
+    anonymous = client.get("/statistik/ikm/saran/?periode=2026-s2")
+    assert anonymous.status_code == 302 and "Lampu jalan" not in anonymous.content.decode()
+
+
 def test_the_old_ratings_stay_reported_as_old_ratings(client, dispatcher):
     report = finished(dispatcher)
     reporter = Subscription.objects.get(report=report, role="reporter")
