@@ -58,8 +58,8 @@ def inventory():
          "where": "notify_surveyanswer.suggestion",
          "why": _("The city's satisfaction index (PermenPANRB 14/2017) and what residents suggest. Basis: your "
                   "consent (answering is up to you). The answers carry no name, phone or e-mail."),
-         "who": _("Dispatchers and administrators read the suggestions; the public sees only the index per period, "
-                  "crew, category and kelurahan, from %(ikm)s answers.") % days,
+         "who": _("Planners, dispatchers and administrators read the suggestions; the public sees only the index "
+                  "per period, crew, category and kelurahan, from %(ikm)s answers.") % days,
          "kept": _("As long as the report; personal data written in a suggestion is removed by a dispatcher on "
                    "request.")},
         {"what": _("Complaints handed over by LAPOR!-SP4N, as they came"), "where": "forwarding_disposition.payload",
