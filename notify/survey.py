@@ -45,10 +45,16 @@ def offered_to(subscription):
     """A subscription's link offers the survey to the reporter and to supporters, once the report is finished or
     once they answered "Sudah diperbaiki?" (a "no" reopens the report, and is their judgement of the service too)."""
     report = subscription.report
-    if report is None or subscription.role not in (subscription.Role.REPORTER, subscription.Role.SUPPORTER):
+    if not served(subscription):
         return False
     who = respondent(subscription)
     return (report.status in FINISHED or subscription.answers.exists()) and not answered(report, who)
+
+
+def served(subscription):
+    """The reporter's and supporters' subscriptions of a report: the people the service served. Not followers."""
+    return subscription.report_id is not None and subscription.role in (subscription.Role.REPORTER,
+                                                                        subscription.Role.SUPPORTER)
 
 
 def answered(report, who):

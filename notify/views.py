@@ -173,8 +173,11 @@ def fixed(request, token):
 def survey_by_subscription(request, token):
     """The satisfaction survey by a subscription's link: a reporter's or a supporter's (notify.survey)."""
     subscription = subscription_of(token)
+    if subscription.report is None:
+        return redirect("home")
     if not survey.offered_to(subscription):
-        return survey_closed(request, subscription.report)
+        who = survey.respondent(subscription) if survey.served(subscription) else None
+        return survey_closed(request, subscription.report, who)
     return survey_page(request, subscription.report, survey.respondent(subscription),
                        subscription.report.get_absolute_url())
 
@@ -187,17 +190,20 @@ def survey_by_reporter(request, code, token):
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())
     if not survey.offered(report, survey.REPORTER):
-        return survey_closed(request, report, report.get_private_url())
+        return survey_closed(request, report, survey.REPORTER, report.get_private_url())
     return survey_page(request, report, survey.REPORTER, report.get_private_url())
 
 
-def survey_closed(request, report, back=None):
-    """Answered already, or not (yet) theirs to answer: back to the report, saying which."""
-    if report is None:
-        return redirect("home")
-    messages.info(request, _("Thank you: you have answered the survey about this report already.")
-                  if report.status in survey.FINISHED else
-                  _("The survey opens when the handling of the report is finished."))
+def survey_closed(request, report, who, back=None):
+    """Answered already, not yet open, or not for `who` (None: a follower, whom the service did not serve): back to
+    the report, saying which."""
+    if who is None:
+        said = _("The survey is for the people who filed or supported this report.")
+    elif survey.answered(report, who):
+        said = _("Thank you: you have answered the survey about this report already.")
+    else:
+        said = _("The survey opens when the handling of the report is finished.")
+    messages.info(request, said)
     return redirect(back or report.get_absolute_url())
 
 

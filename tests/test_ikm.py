@@ -243,8 +243,9 @@ def test_the_survey_is_not_offered_to_followers_or_before_the_end(client, dispat
     report = finished(dispatcher)
     follower.report = report
     follower.save()
-    assert client.post(f"/pemberitahuan/{follower.token}/survei/", ALL_FOUR).status_code == 302
-    assert not SurveyAnswer.objects.exists()  # a follower was not served: not theirs to judge
+    refused = client.post(f"/pemberitahuan/{follower.token}/survei/", ALL_FOUR)
+    assert refused.status_code == 302 and not SurveyAnswer.objects.exists()  # a follower was not served
+    assert "Survei ini untuk warga yang melaporkan atau mendukung" in client.get(refused.url).content.decode()
 
 
 def test_a_closed_reports_private_page_offers_the_survey_to_the_reporter_only(client, dispatcher):
