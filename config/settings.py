@@ -463,6 +463,9 @@ ALERT_RADIUS_M = env_int("ALERT_RADIUS_M", 500)
 # "Sudah diperbaiki?": this many days after a report is marked fixed, asked each day at FIX_QUESTION_AT.
 FIX_QUESTION_DAYS = env_int("FIX_QUESTION_DAYS", 14)
 FIX_QUESTION_AT = time.fromisoformat(env_str("FIX_QUESTION_AT", "09:00"))
+# The satisfaction index (notify.ikm) of a unit and period is published only from this many survey answers: a
+# mean of fewer is one person's mood, and a small group could be told apart.
+IKM_MIN_ANSWERS = env_int("IKM_MIN_ANSWERS", 30)
 # How long a call to a message gateway (WhatsApp, SMS, web push) may take, all of it.
 NOTIFY_HTTP_TIMEOUT_S = env_int("NOTIFY_HTTP_TIMEOUT_S", 10)
 # Messages to phones: "whatsapp" (the WhatsApp Business Platform's Cloud API), "sms" (a plain-HTTP SMS gateway),

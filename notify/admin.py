@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from audit.admin import Audited
 from config.admin import AdministratorsOnly, DeclaredLookupsOnly
-from notify.models import FixAnswer, Message, Subscription
+from notify.models import FixAnswer, Message, Subscription, SurveyAnswer
 
 
 class ReadAndDelete(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmin):
@@ -40,3 +40,11 @@ class FixAnswerAdmin(ReadAndDelete):
     list_display = ["report", "fixed", "rating", "created"]
     list_filter = ["fixed", "rating"]
     raw_id_fields = ["report", "change", "subscription"]
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(ReadAndDelete):
+    """An answer is deleted here (a survey filled in abusively); the figures are on /statistik/ikm/."""
+
+    list_display = ["report", "created", "u1", "u2", "u3", "u5", "u6", "u7", "u8", "u9"]
+    raw_id_fields = ["report"]

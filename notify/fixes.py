@@ -17,15 +17,15 @@ def asked_fix(subscription):
     return notice.change if notice else None
 
 
-def answer(subscription, fix, *, fixed, rating=None, comment="", photo=None, shows_people=False):
-    """Record the answer, and the rating of a fix that holds (a "not fixed" has none); "not fixed" sends the report
-    back to the dispatcher with the comment and photo, which waits for their review
-    (reports.workflow.reopen_by_resident). Returns the reopening StatusChange, or None."""
+def answer(subscription, fix, *, fixed, comment="", photo=None, shows_people=False):
+    """Record the answer (the satisfaction survey, notify.survey, follows it); "not fixed" sends the report back
+    to the dispatcher with the comment and photo, which waits for their review (reports.workflow.reopen_by_resident).
+    Returns the reopening StatusChange, or None."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 FixAnswer.objects.create(report=fix.report, change=fix, subscription=subscription, fixed=fixed,
-                                         rating=rating if fixed else None, comment=comment)
+                                         comment=comment)
         except IntegrityError:
             raise AlreadyAnswered from None
         if fixed:

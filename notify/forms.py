@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Kelurahan
-from notify import channels, links
+from notify import channels, ikm, links
 from notify.models import PHONE_CHANNELS, Channel
 from reports import photos as photo_rules
 from reports.forms import CONTROL_CHARACTERS, EMAIL_MAX, shows_people_field
@@ -78,9 +78,6 @@ class FixAnswerForm(forms.Form):
     fixed = forms.TypedChoiceField(label=_("Is it really fixed?"), widget=forms.RadioSelect,
                                    coerce=lambda answer: answer == "yes",
                                    choices=[("yes", _("Yes, it is fixed")), ("no", _("No, it is not fixed"))])
-    rating = forms.TypedChoiceField(label=_("If it is fixed: how good was the work? (1 poor, 5 very good)"),
-                                    required=False, widget=forms.RadioSelect, coerce=int, empty_value=None,
-                                    choices=[(n, str(n)) for n in range(1, 6)])
     comment = forms.CharField(label=_("What is still wrong, or a comment"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(label=_("A photo of how it is now (optional)"), required=False,
@@ -96,6 +93,37 @@ class FixAnswerForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data["photo"]
         return photo_rules.process(upload, _("The photo")) if upload else None
+
+
+class SurveyForm(forms.Form):
+    """The satisfaction survey: each element asked (notify.ikm.ASKED), one of its four answers, and a suggestion
+    that only staff read."""
+
+    suggestion = forms.CharField(label=_("Your suggestion to the city (optional; only the city's staff read it)"),
+                                 max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for element in ikm.ASKED:
+            self.fields[element.field] = forms.TypedChoiceField(
+                label=element.question, widget=forms.RadioSelect, coerce=int,
+                choices=[(score, answer) for score, answer in enumerate(element.answers, 1)],
+                error_messages={"required": _("Choose one of the four answers.")})
+        self.order_fields([element.field for element in ikm.ASKED])
+
+    def elements(self):
+        """(element, bound field) of each element asked, in the regulation's order."""
+        return [(element, self[element.field]) for element in ikm.ASKED]
+
+    def clean_suggestion(self):
+        suggestion = self.cleaned_data["suggestion"].strip()
+        if CONTROL_CHARACTERS.search(suggestion):
+            raise forms.ValidationError(_("The text holds characters that cannot be shown; type it again."))
+        return suggestion
+
+    @property
+    def scores(self):
+        return {element.field: self.cleaned_data[element.field] for element in ikm.ASKED}
 
 
 class LinksForm(forms.Form):

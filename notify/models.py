@@ -178,8 +178,9 @@ class Message(models.Model):
 
 
 class FixAnswer(models.Model):
-    """A resident's answer to "is it fixed?" about one fix (the history row that marked it fixed), and their
-    rating of it: the statistics per crew, category and kelurahan (notify.ratings)."""
+    """A resident's answer to "is it fixed?" about one fix (the history row that marked it fixed). `rating` (1-5) is
+    no longer asked (the satisfaction survey, SurveyAnswer, replaced it): the old ratings stay, shown as such on
+    the IKM page (notify.ratings)."""
 
     report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+", verbose_name=_("report"))
     change = models.ForeignKey("reports.StatusChange", models.CASCADE, related_name="+",
@@ -204,6 +205,47 @@ class FixAnswer(models.Model):
 
     def __str__(self):
         return f"{self.report_id}: {'fixed' if self.fixed else 'not fixed'} {self.rating or ''}"
+
+
+def survey_score(label):
+    """One element of the satisfaction survey: 1 (worst) to 4 (best), the regulation's scale."""
+    return models.PositiveSmallIntegerField(label, validators=[MinValueValidator(1), MaxValueValidator(4)])
+
+
+class SurveyAnswer(models.Model):
+    """One person's answers to the satisfaction survey (Survei Kepuasan Masyarakat, PermenPANRB 14/2017) about the
+    handling of one report: the index per period and unit (notify.ikm). U4 (cost) is not asked: a complaint is
+    free (notify.ikm.ELEMENTS says why). `respondent` tells people apart without naming them: "reporter", or a
+    supporter's "support:<id>" (or "subscription:<id>"): notify.survey.respondent."""
+
+    report = models.ForeignKey("reports.Report", models.CASCADE, related_name="+", verbose_name=_("report"))
+    respondent = models.CharField(_("respondent"), max_length=40)
+    u1 = survey_score(_("Requirements"))
+    u2 = survey_score(_("Systems, mechanisms and procedures"))
+    u3 = survey_score(_("Time to complete"))
+    u5 = survey_score(_("Product specification of the service"))
+    u6 = survey_score(_("Competence of the staff"))
+    u7 = survey_score(_("Behaviour of the staff"))
+    u8 = survey_score(_("Handling of complaints, suggestions and feedback"))
+    u9 = survey_score(_("Facilities and infrastructure"))
+    # Free text: it may name people, so staff read it (the desk's report screen) and the public never does.
+    suggestion = models.TextField(_("suggestion"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("satisfaction survey answer")
+        verbose_name_plural = _("satisfaction survey answers")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "respondent"], name="notify_survey_once"),
+            models.CheckConstraint(condition=Q(u1__range=(1, 4), u2__range=(1, 4), u3__range=(1, 4),
+                                               u5__range=(1, 4), u6__range=(1, 4), u7__range=(1, 4),
+                                               u8__range=(1, 4), u9__range=(1, 4)),
+                                   name="notify_survey_1_to_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.respondent}"
 
 
 class Allowance(models.Model):

@@ -1,4 +1,6 @@
-"""How residents rate the fixes, per crew, main category and kelurahan: public reports only, nothing personal."""
+"""How residents rated the fixes from 1 to 5 before the satisfaction survey replaced the rating (notify.ikm): the
+old ratings ("rating lama") and the answers to "Sudah diperbaiki?", per crew, main category and kelurahan; public
+reports only, nothing personal."""
 
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce

@@ -1,13 +1,16 @@
 """The residents' pages for messages: follow a report, area alerts, confirm, stop, and "is it fixed?"; the
 service worker of browser notifications, and the WhatsApp webhook."""
 
+import csv
 import hashlib
 import hmac
 import json
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -18,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config import outbound
 from geo import lookup
-from notify import channels, fixes, links, subscriptions
-from notify.forms import AlertForm, FixAnswerForm, FollowForm, LinksForm
-from notify.models import Channel, Message, Subscription
-from reports import ratelimit
+from notify import channels, fixes, ikm, links, subscriptions, survey
+from notify.forms import AlertForm, FixAnswerForm, FollowForm, LinksForm, SurveyForm
+from notify.models import Channel, Message, Subscription, SurveyAnswer
+from reports import ratelimit, roles
 from reports.models import Report
+from reports.views import role_required
 
 # What a WhatsApp status may follow: statuses can arrive out of order, and a message read is not sent again.
 # The map page's own files: when one changes, the service worker's cache gets a new name and the old one goes.
@@ -140,7 +144,8 @@ def stop(request, token):
 
 @require_http_methods(["GET", "POST"])
 def fixed(request, token):
-    """"Sudah diperbaiki?": the answer and rating of one resident about the fix they were asked about."""
+    """"Sudah diperbaiki?": the answer of one resident about the fix they were asked about; then the satisfaction
+    survey, if they have not answered it yet."""
     subscription = subscription_of(token)
     fix = fixes.asked_fix(subscription)
     if fix is None:
@@ -149,17 +154,136 @@ def fixed(request, token):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            fixes.answer(subscription, fix, fixed=data["fixed"], rating=data["rating"], comment=data["comment"],
+            fixes.answer(subscription, fix, fixed=data["fixed"], comment=data["comment"],
                          photo=data["photo"], shows_people=data["photo_shows_people"])
         except fixes.AlreadyAnswered:
             messages.info(request, _("You have answered this already. Thank you."))
         else:
             messages.success(request, _("Thank you. The city's dispatcher will look at it again.") if not data["fixed"]
                              else _("Thank you for your answer."))
+        if survey.offered_to(subscription):
+            return redirect("notify-survey", subscription.token)
         return redirect(fix.report.get_absolute_url())
     status = 400 if request.method == "POST" else 200
     return private(render(request, "notify/fixed.html", {"form": form, "fix": fix, "report": fix.report},
                           status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def survey_by_subscription(request, token):
+    """The satisfaction survey by a subscription's link: a reporter's or a supporter's (notify.survey)."""
+    subscription = subscription_of(token)
+    if subscription.report is None:
+        return redirect("home")
+    if not survey.offered_to(subscription):
+        who = survey.respondent(subscription) if survey.served(subscription) else None
+        return survey_closed(request, subscription.report, who)
+    return survey_page(request, subscription.report, survey.respondent(subscription),
+                       subscription.report.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def survey_by_reporter(request, code, token):
+    """The satisfaction survey by the reporter's private link, offered on their page once the report is finished."""
+    report = get_object_or_404(Report.objects.public().select_related("category"), code=code.upper())
+    # As bytes: compare_digest refuses a str with characters beyond ASCII.
+    if not secrets.compare_digest(token.encode(), report.private_token.encode()):
+        return redirect(report.get_absolute_url())
+    if not survey.offered(report, survey.REPORTER):
+        return survey_closed(request, report, survey.REPORTER, report.get_private_url())
+    return survey_page(request, report, survey.REPORTER, report.get_private_url())
+
+
+def survey_closed(request, report, who, back=None):
+    """Answered already, not yet open, or not for `who` (None: a follower, whom the service did not serve): back to
+    the report, saying which."""
+    if who is None:
+        said = _("The survey is for the people who filed or supported this report.")
+    elif survey.answered(report, who):
+        said = _("Thank you: you have answered the survey about this report already.")
+    else:
+        said = _("The survey opens when the handling of the report is finished.")
+    messages.info(request, said)
+    return redirect(back or report.get_absolute_url())
+
+
+def survey_page(request, report, respondent, back):
+    """The survey's one page; answered, back to the report (`back`: its public page, or the reporter's own)."""
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey.record(report, respondent, form.scores, form.cleaned_data["suggestion"])
+        except survey.AlreadyAnswered:
+            messages.info(request, _("Thank you: you have answered the survey about this report already."))
+        else:
+            messages.success(request, _("Thank you: your answers count in the city's satisfaction index."))
+        return redirect(back)
+    not_asked = [element for element in ikm.ELEMENTS if element.not_asked]
+    return private(render(request, "notify/survey.html", {"form": form, "report": report, "not_asked": not_asked},
+                          status=400 if form.is_bound else 200))
+
+
+def chosen_period(request):
+    """The period of ?periode= (2026, 2026-s1, 2026-s2), by default the current semester; ValueError if unreadable."""
+    slug = request.GET.get("periode", "").strip()
+    return ikm.Period.of(slug) if slug else ikm.Period.containing(timezone.localdate())
+
+
+def ikm_page(request):
+    """/statistik/ikm/: the satisfaction index of a period, for the whole city and per crew, category and kelurahan;
+    figures only, nothing personal, never the suggestions. The 1-5 ratings asked before the survey follow."""
+    error = ""
+    try:
+        period = chosen_period(request)
+    except ValueError:
+        period, error = ikm.Period.containing(timezone.localdate()), _(
+            "Choose a period from the list: a year such as 2026, or a semester such as 2026-s1.")
+    periods = ikm.periods()
+    if period not in periods:  # one before the first answer, or to come: chosen all the same
+        periods.append(period)
+    context = {"period": period, "periods": periods, "error": error, "elements": ikm.ELEMENTS,
+               "reads_suggestions": roles.sees_hidden(request.user),
+               "grades": ikm.GRADES, "minimum": settings.IKM_MIN_ANSWERS,
+               "tables": [(ikm.GROUPING_NAMES[grouping], rows) for grouping, rows in ikm.tables(period).items()]}
+    return render(request, "notify/ikm.html", context, status=400 if error else 200)
+
+
+# Suggestions on one page of /statistik/ikm/saran/.
+SUGGESTIONS_PER_PAGE = 50
+
+
+@role_required(roles.sees_hidden)
+def ikm_suggestions(request):
+    """Staff (planners, dispatchers, administrators): the survey's suggestions of a period, newest first, each with
+    the report it is about; unsigned, as they are kept."""
+    try:
+        period = chosen_period(request)
+    except ValueError:
+        raise Http404("No such period.") from None
+    start, end = period.bounds()
+    suggestions = (SurveyAnswer.objects.filter(created__gte=start, created__lt=end).exclude(suggestion="")
+                   .select_related("report__category", "report__kelurahan", "report__crew").order_by("-created"))
+    page = Paginator(suggestions, SUGGESTIONS_PER_PAGE).get_page(request.GET.get("halaman"))
+    return private(render(request, "notify/ikm_suggestions.html", {"period": period, "page": page}))
+
+
+def ikm_csv(request):
+    """The same figures as CSV, for the city's report to the ministry: one row per unit, every grouping."""
+    try:
+        period = chosen_period(request)
+    except ValueError:
+        return HttpResponse("periode: a year such as 2026, or a semester such as 2026-s1.\n", status=400,
+                            content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ikm-{period.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["period", "grouping", "unit", "answers", *(f"nrr_{e.field}" for e in ikm.ELEMENTS), "ikm",
+                     "grade"])
+    for grouping, rows in ikm.tables(period).items():
+        for row in rows:
+            writer.writerow([period.slug, grouping, row["unit"] or "", row["answers"],
+                             *("" if mean is None else mean for mean in row["means"]), row["index"], row["grade"][0]])
+    return response
 
 
 def my_links(request):

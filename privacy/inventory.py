@@ -10,7 +10,7 @@ def inventory():
     days = {"contact": settings.CONTACT_RETENTION_DAYS, "ip": settings.IP_RETENTION_DAYS,
             "photos": settings.HIDDEN_PHOTO_RETENTION_DAYS, "calls": settings.API_CALLS_KEEP_DAYS,
             "jobs": settings.JOBS_KEEP_DAYS, "tokens": settings.API_TOKEN_DAYS,
-            "confirmations": settings.CONFIRMATIONS_PER_DAY}
+            "confirmations": settings.CONFIRMATIONS_PER_DAY, "ikm": settings.IKM_MIN_ANSWERS}
     contact_kept = _("Until you erase them, or %(contact)s days after the report is closed (fixed, closed, "
                      "rejected or a duplicate).") % days
     return [
@@ -54,6 +54,14 @@ def inventory():
          "who": _("Dispatchers and administrators read your words; the public sees only counts and ratings per "
                   "crew, category and kelurahan."),
          "kept": _("As long as the report; personal data written in it is removed by a dispatcher on request.")},
+        {"what": _("Your answers to the satisfaction survey, and your suggestion"),
+         "where": "notify_surveyanswer.suggestion",
+         "why": _("The city's satisfaction index (PermenPANRB 14/2017) and what residents suggest. Basis: your "
+                  "consent (answering is up to you). The answers carry no name, phone or e-mail."),
+         "who": _("Planners, dispatchers and administrators read the suggestions; the public sees only the index "
+                  "per period, crew, category and kelurahan, from %(ikm)s answers.") % days,
+         "kept": _("As long as the report; personal data written in a suggestion is removed by a dispatcher on "
+                   "request.")},
         {"what": _("Complaints handed over by LAPOR!-SP4N, as they came"), "where": "forwarding_disposition.payload",
          "why": _("The city's record of what LAPOR! handed over; the report made from it is public like any "
                   "other, without your contact details."),

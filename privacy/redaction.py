@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action, record
 from forwarding.models import Disposition, FollowUp
-from notify.models import FixAnswer
+from notify.models import FixAnswer, SurveyAnswer
 from reports.models import Report, StatusChange
 
 
@@ -48,13 +48,14 @@ def texts(report):
         (StatusChange.objects.filter(report=report), "note", "note"),
         (FollowUp.objects.filter(forwarding__report=report), "note", "follow-up"),
         (FixAnswer.objects.filter(report=report), "comment", "answer"),
+        (SurveyAnswer.objects.filter(report=report), "suggestion", "suggestion"),
         (Disposition.objects.filter(report=report), "payload", "complaint"),
     ]
 
 
 def redact(report, words, by):
     """Remove `words` from every text kept about the report (texts). Returns the fields changed ("description",
-    "note <id>", "answer <id>", "complaint <id>", …), which the audit trail keeps."""
+    "note <id>", "answer <id>", "suggestion <id>", "complaint <id>", …), which the audit trail keeps."""
     words = [word.strip() for word in words if word.strip()]
     changed = []
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Residents hear back (notify/): following a report, area alerts, feeds, "is it fixed?" and ratings, by e-mail
+"""Residents hear back (notify/): following a report, area alerts, feeds and "is it fixed?", by e-mail
 (Django's locmem outbox), through the job queue."""
 
 import re
@@ -294,9 +294,9 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     assert 'name="photo_shows_people"' in form.content.decode()  # the report form's choice, with its words
     assert "Foto ini memperlihatkan orang atau kendaraan" in form.content.decode()
 
-    refused = client.post(answer_link, {"rating": "9"})
+    refused = client.post(answer_link, {"comment": "Tanpa jawaban."})
     assert refused.status_code == 400 and Report.objects.get(pk=report.pk).status == "selesai"
-    answer = client.post(answer_link, {"fixed": "no", "rating": "2", "comment": "Lubangnya muncul lagi.",
+    answer = client.post(answer_link, {"fixed": "no", "comment": "Lubangnya muncul lagi.",
                                        "photo": upload(photo_bytes(), name="lagi.jpg"), "photo_shows_people": "on"})
     assert answer.status_code == 302
     report.refresh_from_db()
@@ -304,19 +304,18 @@ def test_is_it_fixed_asks_the_reporter_and_supporters_then_a_no_reopens_with_not
     reopened = report.history.last()
     assert (reopened.from_status, reopened.to_status, reopened.by) == ("selesai", "diverifikasi", None)
     assert "Lubangnya muncul lagi." in reopened.note and reopened.photo.kind == "resident"
-    assert FixAnswer.objects.get().rating is None  # a rating only of a fix that holds
+    assert FixAnswer.objects.get().rating is None  # the 1-5 rating is asked no more (the survey replaced it)
     # The photo waits for a dispatcher's review, as any resident's photo may: not on the public page.
     assert not reopened.photo.published and "samarkan" in reopened.note
     assert reopened.photo.thumbnail.url not in client.get(report.get_absolute_url()).content.decode()
-    again = client.post(answer_link, {"fixed": "yes", "rating": "5"})
+    again = client.post(answer_link, {"fixed": "yes"})
     assert again.status_code == 302 and FixAnswer.objects.count() == 1
     supporter_link = [link for link in links(asked["s@example.org"]) if "/diperbaiki/" in link][0]
-    client.post(supporter_link, {"fixed": "yes", "rating": "4"})
+    client.post(supporter_link, {"fixed": "yes"})
     assert Report.objects.get(pk=report.pk).status == "diverifikasi"  # already reopened; "yes" changes nothing
 
-    stats = client.get("/statistik/").content.decode()
-    assert "Penilaian warga atas perbaikan" in stats and report.crew.name in stats
-    assert "<td>4,0</td>" in stats or "<td>4</td>" in stats  # the supporter's 4 alone, in Indonesian digits
+    stats = client.get("/statistik/ikm/").content.decode()  # the answers counted, with the old ratings' table
+    assert "Rating lama" in stats and f"<td>{report.crew.name}</td><td>2</td><td>1</td><td>–</td>" in stats
     # The follower was not asked, and everyone following hears of the reopening but the reporter who answered "no":
     # their own words are not news to them.
     run_jobs()

@@ -1,6 +1,6 @@
 """A resident on a 360 x 740 phone, against the production server: follows a report by e-mail and confirms with
 the button the link opens, subscribes to the alerts of a kelurahan and stops them, and answers "Sudah
-diperbaiki?" with "no", a rating, a note and a photo."""
+diperbaiki?" with "no", a note and a photo, then the satisfaction survey that follows, which fits the phone."""
 
 import re
 from datetime import timedelta
@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from notify.models import Subscription
+from notify.models import Subscription, SurveyAnswer
 from notify.tasks import ask_if_fixed
 from reports import photos, workflow
 from reports.models import Report
@@ -84,7 +84,7 @@ def test_a_resident_picks_the_place_of_an_area_alert_on_the_map(site, phones):
     assert (round(alert.point.y, 6), round(alert.point.x, 6)) == (lat, lon)
 
 
-def test_a_reporter_answers_that_it_is_not_fixed(site, phones, django_user_model, settings):
+def test_a_reporter_answers_that_it_is_not_fixed_then_the_survey(site, phones, django_user_model, settings):
     dispatcher = staff_user(django_user_model, "dewi", "dispatcher")
     report = make_report()
     for to in ("diverifikasi", "dikerjakan", "selesai"):
@@ -98,15 +98,32 @@ def test_a_reporter_answers_that_it_is_not_fixed(site, phones, django_user_model
     asked = [m for m in mail.outbox if "diperbaiki?" in m.subject][0]
     page, _ = phones.open(link(asked, "/diperbaiki/").removeprefix(site.url))
     page.check("input[name=fixed][value=no]")
-    page.check("input[name=rating][value='2']")
+    assert page.locator("input[name=rating]").count() == 0  # the survey replaced the 1-5 rating
     page.fill("#id_comment", "Lubangnya muncul lagi setelah hujan.")
     page.set_input_files("#id_photo", files=[{"name": "lagi.jpg", "mimeType": "image/jpeg",
                                               "buffer": photo_bytes(1200, 900)}])
     page.click("button.primary")
     page.wait_for_selector(".messages")
     assert "akan memeriksanya lagi" in page.inner_text(".messages")
-    assert "Lubangnya muncul lagi setelah hujan." in page.inner_text(".timeline")
     report.refresh_from_db()
     assert report.status == "diverifikasi"
-    page.goto(site.url + "/statistik/")
-    assert "Penilaian warga atas perbaikan" in page.inner_text("#ratings")
+    # The survey follows, on one page that fits the phone: eight questions, each a fieldset named by its legend.
+    assert "/survei/" in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    legends = page.locator("fieldset.survey legend").all_inner_texts()
+    assert len(legends) == 8 and legends[0].startswith("U1 · Persyaratan.")
+    assert "U4 · Biaya/tarif" in page.inner_text(".not-asked")
+    first = page.get_by_role("group", name=legends[0]).get_by_role("radio", name="Sangat sesuai")
+    assert first.bounding_box()["height"] >= 13 and page.locator("label.check").first.bounding_box()["height"] >= 44
+    phones.allow("HTTP 400 POST")  # nothing chosen: each element says so, nothing kept
+    phones.allow("status of 400")
+    page.click("button.primary")
+    assert page.locator(".field-errors p").count() == 8
+    for field in ("u1", "u2", "u3", "u5", "u6", "u7", "u8", "u9"):
+        page.check(f"input[name={field}][value='3']")
+    page.fill("#id_suggestion", "Mohon dicek lagi setelah hujan.")
+    page.click("button.primary")
+    page.wait_for_selector(".messages")
+    assert "indeks kepuasan" in page.inner_text(".messages")
+    assert "Lubangnya muncul lagi setelah hujan." in page.inner_text(".timeline")
+    assert SurveyAnswer.objects.get(report=report).u5 == 3

@@ -10,7 +10,7 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from forwarding.models import Disposition, FollowUp, Forwarding, Link
-from notify.models import FixAnswer
+from notify.models import FixAnswer, SurveyAnswer
 from privacy import redaction
 from privacy.inventory import inventory
 from reports.models import Photo, Report, StatusChange
@@ -169,8 +169,8 @@ def test_a_dispatcher_redacts_words_from_the_description_and_notes_and_no_copy_i
 
 
 def test_redaction_reaches_every_text_kept_about_the_report(django_user_model):
-    """The "Sudah diperbaiki?" answers, the LAPOR! complaint as it came, the copies of notes for LAPOR!, the
-    address and the answers to the category's questions hold what residents wrote too."""
+    """The "Sudah diperbaiki?" answers, the survey's suggestions, the LAPOR! complaint as it came, the copies of
+    notes for LAPOR!, the address and the answers to the category's questions hold what residents wrote too."""
     dewi = staff_user(django_user_model, "dewi", "dispatcher")
     report = make_report()
     Report.objects.filter(pk=report.pk).update(address="Depan rumah Pak Joko, Jl. Sutan Syahrir",
@@ -178,6 +178,8 @@ def test_redaction_reaches_every_text_kept_about_the_report(django_user_model):
     change = StatusChange.objects.create(report=report, from_status="baru", to_status="baru", note="Catatan.")
     answer = FixAnswer.objects.create(report=report, change=change, fixed=False,
                                       comment="Belum, kata Pak Joko (0812 3333 9999) masih bocor.")
+    suggestion = SurveyAnswer.objects.create(report=report, respondent="reporter", suggestion="Terima kasih Pak Joko.",
+                                             **dict.fromkeys(["u1", "u2", "u3", "u5", "u6", "u7", "u8", "u9"], 4))
     lapor = Link.objects.create(kind=Link.Kind.LAPOR, name="LAPOR!")
     sent = FollowUp.objects.create(forwarding=Forwarding.objects.create(report=report, link=lapor, inbound=True),
                                    status="baru", note="Hubungi Pak Joko.")
@@ -192,16 +194,17 @@ def test_redaction_reaches_every_text_kept_about_the_report(django_user_model):
     assert report.address == "Depan rumah [dihapus], Jl. Sutan Syahrir"
     assert report.attributes == {"lebar": 2, "catatan": "tanya [dihapus]"}
     assert FixAnswer.objects.get(pk=answer.pk).comment == "Belum, kata [dihapus] ([dihapus]) masih bocor."
+    assert SurveyAnswer.objects.get(pk=suggestion.pk).suggestion == "Terima kasih [dihapus]."
     assert FollowUp.objects.get(pk=sent.pk).note == "Hubungi [dihapus]."
     assert Disposition.objects.get(pk=complaint.pk).payload == {
         "title": "Jalan rusak", "content": "Saya [dihapus], HP [dihapus].",
         "attachments": [{"caption": "rumah [dihapus]"}], "id": 9}
     assert changed == ["address", "attributes", f"follow-up {sent.pk}", f"answer {answer.pk}",
-                       f"complaint {complaint.pk}"]
+                       f"suggestion {suggestion.pk}", f"complaint {complaint.pk}"]
     [entry] = AuditEntry.objects.filter(action="redact")
     assert entry.details == {"fields": changed}
     everything = "".join(str(list(model.objects.values())) for model in (
-        Report, StatusChange, FixAnswer, FollowUp, Disposition, AuditEntry))
+        Report, StatusChange, FixAnswer, SurveyAnswer, FollowUp, Disposition, AuditEntry))
     assert "Joko" not in everything and "3333" not in everything
 
 

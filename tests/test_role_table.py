@@ -58,6 +58,7 @@ ACTIONS = {
     ("notify.subscription", "delete_selected"): ADMIN,
     ("notify.message", "delete_selected"): ADMIN,
     ("notify.fixanswer", "delete_selected"): ADMIN,
+    ("notify.surveyanswer", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
     ("axes.accessattempt", "delete_selected"): ADMIN,
     ("axes.accesslog", "delete_selected"): ADMIN,
@@ -75,6 +76,7 @@ ROUTES = {
     # The staff desk (desk/): dispatchers and administrators.
     **dict.fromkeys(["meja/", "meja/jumlah/", "meja/antrean/", "meja/antrean/verifikasi/", "meja/laporan/<str:code>/",
                      "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "admin"}),
+    "statistik/ikm/saran/": {"dispatcher", "planner", "admin"},  # the survey's suggestions: free text
     "meja/foto/": DESK,
     "meja/foto/<int:pk>/": DESK,
     "meja/lokasi/": DESK,
@@ -107,6 +109,9 @@ ROUTES = {
         "pemberitahuan/<str:token>/konfirmasi/", "pemberitahuan/<str:token>/berhenti/",
         "pemberitahuan/<str:token>/diperbaiki/", "pemberitahuan/whatsapp/", "feed/laporan.atom",
         "feed/kelurahan/<str:code>.atom", "sw.js", "luring/",
+        # the satisfaction survey by a subscription's or the reporter's secret link; the index, figures only
+        "pemberitahuan/<str:token>/survei/", "laporan/<str:code>/ikuti/<str:token>/survei/", "statistik/ikm/",
+        "statistik/ikm.csv",
     ], None),
 }
 
@@ -186,6 +191,7 @@ def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role
                                                                 "version": Report.objects.get().version}),
         "meja/antrean/verifikasi/": client.post("/meja/antrean/verifikasi/", {"code": report.code, "version": 0}),
         "meja/foto/": client.get("/meja/foto/"),
+        "statistik/ikm/saran/": client.get("/statistik/ikm/saran/"),
         "meja/lokasi/": client.get("/meja/lokasi/"),
         # Nothing waits under these ids: whoever gets through is told 404.
         "meja/foto/<int:pk>/": client.post("/meja/foto/999999/"),
