@@ -1,6 +1,7 @@
-"""What waits for the dispatchers: one count per queue, each one query that reads a few rows however many reports
-the city keeps: counts the database keeps by triggers (reports.ReportCount, reports.OpenDueCount), or an index
-that holds only the rows it counts (named beside each).
+"""What waits for the dispatchers: one count per queue, all in one statement (one round trip), each of its
+sub-selects reading a few rows however many reports the city keeps: counts the database keeps by triggers
+(reports.ReportCount, reports.OpenDueCount), or an index that holds only the rows it counts (named beside each).
+The home and its endpoint take them through `waiting_now`, kept a few seconds in the cache.
 
 The queues themselves (`queues`) list the reports, a page at a time, by their own indexes."""
 
