@@ -442,6 +442,10 @@ DIGEST_AT = time.fromisoformat(env_str("DIGEST_AT", "06:00"))
 # Calls made with API keys (reports.ApiCall) are kept this many days, then pruned each night.
 API_CALLS_KEEP_DAYS = env_int("API_CALLS_KEEP_DAYS", 90)
 
+# The staff desk's counts (desk.counts.waiting_now) are kept this many seconds in the cache: the home asks again
+# every minute, and each dispatcher's request need not count again. 0 counts every time.
+DESK_COUNTS_CACHE_S = env_int("DESK_COUNTS_CACHE_S", 10)
+
 # Personal data (privacy/, docs/privacy.md): how long it is kept. A reporter's name, phone and e-mail are erased
 # this many days after the report is closed (selesai, ditutup, ditolak, duplikat); IP addresses in the API call
 # log and the sign-in records after IP_RETENTION_DAYS; the photos of a report rejected or hidden from the public

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from desk import views
+from desk import deliveries, views
 
 urlpatterns = [
     path("", views.home, name="desk-home"),
@@ -11,5 +11,7 @@ urlpatterns = [
     path("antrean/verifikasi/", views.verify_from_queue, name="desk-verify"),
     path("laporan/<str:code>/", views.report, name="desk-report"),
     path("laporan/<str:code>/<slug:action>/", views.act, name="desk-act"),
+    path("penerusan/", deliveries.problems, name="desk-deliveries"),
+    path("penerusan/<int:pk>/coba/", deliveries.retry, name="desk-retry-delivery"),
     path("", include("desk.review_urls")),
 ]

@@ -32,13 +32,13 @@ desk_only = role_required(roles.is_dispatcher)
 
 @desk_only
 def home(request):
-    return render(request, "desk/home.html", {"waiting": counts.waiting()})
+    return render(request, "desk/home.html", {"waiting": counts.waiting_now()})
 
 
 @desk_only
 def counts_json(request):
     """The home's counts, which its script asks for again every minute."""
-    response = JsonResponse(counts.waiting())
+    response = JsonResponse(counts.waiting_now())
     patch_cache_control(response, no_store=True, private=True)
     return response
 

@@ -12,6 +12,7 @@ from forwarding.models import Disposition
 from notify import ikm
 from notify.models import SurveyAnswer
 from tests.conftest import make_report, staff_user
+from tests.test_desk import failing_delivery
 from tests.test_desk_browser import at_the_desk
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,11 +85,13 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
 def test_no_desk_page_has_an_accessibility_violation(phones, django_user_model):
     report = make_report(with_photo=True)
     make_report(north=0.0001, with_photo=True)
+    failing_delivery()  # the forwarding problems' page with a row in each list
     connections.close_all()
     page = at_the_desk(phones, django_user_model, {"width": 360, "height": 740}, "/meja/")
     found = {"/meja/": violations(page)}
     for path, drawn in (("/meja/antrean/", "() => document.querySelector('.queue-marker')"),
-                        (f"/meja/laporan/{report.code}/", "() => document.querySelector('#gabung .candidates img')")):
+                        (f"/meja/laporan/{report.code}/", "() => document.querySelector('#gabung .candidates img')"),
+                        ("/meja/penerusan/", "() => document.querySelector('#failing form button')")):
         page.goto(phones.url + path)
         page.wait_for_function(drawn)
         found[path] = violations(page)

@@ -2,17 +2,21 @@
 the one function that makes the change (history, audit, 409 on a stale version)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import Action, AuditEntry
-from desk import counts
-from forwarding.models import Link
+from desk import counts, deliveries
+from forwarding import delivery
+from forwarding.models import Disposition, Forwarding, Link
 from geo.models import Crew
+from jobs.models import Breaker, Job
 from privacy.models import ContactAccess
 from reports import workflow
 from reports.models import Category, OpenDueCount, Photo, Report, ResponseTemplate, StatusChange
@@ -30,7 +34,7 @@ def crew_client(client, django_user_model):
 def test_crews_and_planners_are_refused(client, django_user_model, role):
     verified_login(client, staff_user(django_user_model, "andi", role))
     report = make_report()
-    for path in ["/meja/", "/meja/jumlah/", "/meja/antrean/", f"/meja/laporan/{report.code}/"]:
+    for path in ["/meja/", "/meja/jumlah/", "/meja/antrean/", f"/meja/laporan/{report.code}/", "/meja/penerusan/"]:
         assert client.get(path).status_code == 403
     assert client.post(f"/meja/laporan/{report.code}/status/", {"status": "diverifikasi", "version": 1}
                        ).status_code == 403
@@ -65,10 +69,43 @@ def test_every_link_of_the_home_opens_for_a_dispatcher(client, django_user_model
     assert {link: client.get(link.replace("&amp;", "&")).status_code for link in links} == dict.fromkeys(links, 200)
 
 
-def test_each_count_is_one_query(desk):
+def test_the_counts_are_one_query(desk):
     with CaptureQueriesContext(connection) as queries:
-        counted = counts.waiting()
-    assert len(queries) == len(counted) + 1  # and the holidays that decide the next working day
+        counts.waiting()
+    assert len(queries) == 2  # and the holidays that decide the next working day
+
+
+@time_machine.travel("2026-03-04 09:00 +07:00")
+def test_each_count_of_the_one_query_is_what_it_counts(desk):
+    """The single statement against each queue, table or list it stands for, with something in each."""
+    make_report()
+    make_report(north=0.0001, hidden=True)
+    make_report(north=0.0002, status="diverifikasi", due_date="2026-03-03")
+    make_report(north=0.0003, status="dikerjakan", due_date="2026-03-05")
+    workflow.reopen_by_resident(make_report(north=0.0004, status="selesai"), "Masih berlubang.")
+    make_report(north=0.0005, with_photo=True)
+    Photo.objects.update(published=False)
+    Disposition.objects.create(tracking_id="LP-9", state=Disposition.State.NEEDS_LOCATION, payload={})
+    failing_delivery()
+    today = timezone.localdate()
+    found = counts.waiting()
+    assert found == {
+        **{name.replace("-", "_"): rows.count() for name, rows in counts.queues(today).items()},
+        "foto": Photo.objects.filter(published=False).count(), "lokasi": 1, "dijeda": 1,
+        "gagal_kirim": len(deliveries.failing())}
+    assert set(found.values()) != {0}
+
+
+def test_the_home_and_its_endpoint_keep_the_counts_a_few_seconds(desk, settings):
+    make_report()
+    assert desk.get("/meja/jumlah/").json()["baru"] == 1
+    make_report(north=0.0001)
+    assert desk.get("/meja/jumlah/").json()["baru"] == 1  # DESK_COUNTS_CACHE_S (10 s) not yet over
+    assert desk.get("/meja/").context["waiting"]["baru"] == 1
+    assert counts.waiting()["baru"] == 2
+    settings.DESK_COUNTS_CACHE_S = 0
+    cache.delete(counts.CACHE_KEY)
+    assert desk.get("/meja/jumlah/").json()["baru"] == 2
 
 
 def test_the_open_reports_per_due_date_follow_every_change(desk):
@@ -87,7 +124,7 @@ def test_the_open_reports_per_due_date_follow_every_change(desk):
         assert counts.waiting()["terlambat"] == counts.overdue(timezone.localdate()).count() == 1
 
 
-def test_a_report_reopened_by_a_resident_waits_until_the_staff_touch_it(desk, django_user_model):
+def test_a_report_reopened_by_a_resident_waits_until_the_staff_touch_it(desk):
     report = make_report(status="selesai")
     workflow.reopen_by_resident(report, "Masih berlubang.")
     assert counts.waiting()["dibuka_lagi"] == 1
@@ -215,3 +252,61 @@ def test_photos_waiting_for_review_are_counted(desk):
     make_report(with_photo=True)
     Photo.objects.update(published=False)
     assert counts.waiting()["foto"] == 1
+
+
+TRACEBACK = ('Traceback (most recent call last):\n  File "forwarding/delivery.py", line 99, in deliver\n'
+             "forwarding.http.Unavailable: POST https://mitra.example/v2/requests.json?api_key=rahasia-mitra: "
+             "HTTP 503 (warga@example.com, +62 812-3456-7890)\n")
+
+
+def failing_delivery(code_north=0.0009):
+    """A report forwarded to a partner whose delivery failed three times, its next try in ten minutes; the
+    partner paused, and LAPOR!'s breaker open."""
+    link = Link.objects.create(kind="open311", name="Mitra PU", url="https://mitra.example/v2",
+                               paused_since="2026-01-01T00:00Z", pause_reason="POST https://mitra.example/v2/"
+                               "requests.json?api_key=rahasia-mitra: HTTP 401")
+    forwarding = Forwarding.objects.create(report=make_report(north=code_north), link=link, code="pothole")
+    job = delivery.deliver_later(forwarding)
+    Job.objects.filter(pk=job.pk).update(attempts=3, last_error=TRACEBACK,
+                                         run_at=timezone.now() + timedelta(minutes=10))
+    Breaker.objects.create(destination="lapor", failures=5, opened_at=timezone.now(),
+                           probe_at=timezone.now() + timedelta(seconds=60), last_error="HTTP 503")
+    return forwarding
+
+
+def test_a_dispatcher_sees_the_forwarding_problems_and_tries_a_delivery_now(client, django_user_model):
+    forwarding = failing_delivery()
+    dispatcher = verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
+    home = dispatcher.get("/meja/").content.decode()
+    assert home.count('href="/meja/penerusan/"') == 2  # both forwarding counts lead there
+    page = dispatcher.get("/meja/penerusan/")
+    text = page.content.decode()
+    failing = text[text.index('id="failing"'):]
+    assert forwarding.report.code in failing and "Mitra PU" in failing and "3 kali dicoba" in failing
+    assert "HTTP 503" in failing and "Coba sekarang" in failing
+    assert "Mitra PU" in text[text.index('id="paused"'):text.index('id="breakers"')]
+    assert "LAPOR!-SP4N" in text[text.index('id="breakers"'):text.index('id="failing"')]
+    for secret in ["rahasia-mitra", "warga@example.com", "3456", REPORTER_PHONE, "Traceback"]:
+        assert secret not in text
+    answer = dispatcher.post(f"/meja/penerusan/{forwarding.pk}/coba/")
+    assert answer.status_code == 302 and answer.url == "/meja/penerusan/"
+    job = Job.objects.get(task=delivery.TASK)
+    assert job.run_at <= timezone.now() and job.state == Job.State.QUEUED and job.attempts == 3
+    assert AuditEntry.objects.filter(action=Action.CHANGE, object_id=str(forwarding.pk),
+                                     details={"desk": "retry delivery now"}).count() == 1
+    assert "dicoba lagi sekarang" in dispatcher.get("/meja/penerusan/").content.decode()
+
+
+def test_a_delivery_no_longer_waiting_is_not_tried_again(desk):
+    forwarding = failing_delivery()
+    Job.objects.update(state=Job.State.DONE)
+    answer = desk.post(f"/meja/penerusan/{forwarding.pk}/coba/", follow=True)
+    assert "tidak menunggu lagi" in answer.content.decode()
+    assert not AuditEntry.objects.filter(details={"desk": "retry delivery now"}).exists()
+    assert "Tidak ada: setiap pengiriman berhasil." in desk.get("/meja/penerusan/").content.decode()
+
+
+def test_an_error_is_shown_without_what_might_be_personal_or_secret():
+    assert deliveries.plain_error(TRACEBACK) == ("forwarding.http.Unavailable: POST https://mitra.example/v2/"
+                                                 "requests.json HTTP 503 (…, …)")
+    assert deliveries.plain_error("") == ""

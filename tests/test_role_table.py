@@ -81,6 +81,8 @@ ROUTES = {
     "meja/foto/<int:pk>/": DESK,
     "meja/lokasi/": DESK,
     "meja/lokasi/<int:pk>/": DESK,
+    "meja/penerusan/": DESK,
+    "meja/penerusan/<int:pk>/coba/": DESK,
     **dict.fromkeys([
         "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
@@ -196,6 +198,9 @@ def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role
         # Nothing waits under these ids: whoever gets through is told 404.
         "meja/foto/<int:pk>/": client.post("/meja/foto/999999/"),
         "meja/lokasi/<int:pk>/": client.post("/meja/lokasi/999999/"),
+        "meja/penerusan/": client.get("/meja/penerusan/"),
+        # No delivery waits: whoever gets through is sent back to the list (with the message that it went).
+        "meja/penerusan/<int:pk>/coba/": client.post("/meja/penerusan/999999/coba/"),
     }
     for route, response in answers.items():
         through = response.status_code == 200 or (route.startswith(("masuk/otp/", "meja/")) and response.status_code

@@ -17,10 +17,12 @@ from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from forwarding import delivery
-from forwarding.models import Disposition, Forwarding, Route
+from forwarding.models import Disposition, Forwarding, Link, Route
 from geo.models import Crew, Generation, Kecamatan, Kelurahan, Place
+from jobs.models import Breaker
 from reports.models import Category, Holiday, Report, StatusChange
 from tests.conftest import make_report, staff_user, verified_login
+from tests.test_desk import failing_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ SAME_IN_BOTH = {
 }
 
 
-STRIP = " :·–—›"
+STRIP = " :·–—›→"
 
 
 class Texts(HTMLParser):
@@ -83,7 +85,7 @@ def data():
                           (Holiday, ["name"]), (User, ["username"]), (Group, ["name"]),
                           (Report, ["description", "address", "reporter_name"]),
                           (Category, ["slug", "name_id", "name_en"]), (Disposition, ["tracking_id"]),
-                          (Route, ["code"])):
+                          (Route, ["code"]), (Link, ["name"]), (Breaker, ["destination"])):
         for row in model.objects.values_list(*fields):
             names.update(str(value) for value in row)
     names.update(TOTPDevice.objects.values_list("name", flat=True))
@@ -144,6 +146,8 @@ def test_every_admin_page_speaks_indonesian(city, admin_user):
 def test_every_staff_page_speaks_indonesian(city, django_user_model):
     Report.objects.filter(pk=city.pk).update(status="dikerjakan")
     city.photos.update(published=False)
+    failing_delivery()  # the forwarding problems' page with a row in each of its lists
     dispatcher = verified_login(Client(), staff_user(django_user_model, "dewi", "dispatcher"))
-    pages = ["/petugas/", f"/petugas/laporan/{city.code}/", "/meja/foto/", "/meja/lokasi/"]
+    pages = ["/petugas/", f"/petugas/laporan/{city.code}/", "/meja/foto/", "/meja/lokasi/", "/meja/",
+             "/meja/penerusan/"]
     assert untranslated(dispatcher, pages) == {}
