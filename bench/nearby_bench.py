@@ -54,14 +54,15 @@ WITH points AS (
 )
 INSERT INTO reports_report (code, client_uuid, private_token, category_id, location, kelurahan_id, crew_id,
     routing_problem, address, description, attributes, status, due_date, reporter_name, reporter_phone, reporter_email,
-    show_name, support_count, hidden, created, updated, version, fixed_at)
+    show_name, support_count, hidden, created, updated, version, fixed_at, reporter_device)
 SELECT 'B-' || n, gen_random_uuid(), md5(n::text), c.id, location, k.kelurahan_id, NULL, '', '',
        'Laporan benchmark', '{}', (ARRAY['baru','diverifikasi','dikerjakan','selesai','ditutup'])[1 + n %% 5],
        DATE '2026-01-01' + (n %% 400)::int, '', '', '', false, 0, n %% 100 = 0,
        TIMESTAMPTZ '2025-01-01' + (n %% 600) * INTERVAL '1 day', now(), 1,
        -- Fixed ('selesai', 'ditutup'): within 60 days, spread over the hours (the statistics' medians).
        CASE WHEN n %% 5 >= 3 THEN TIMESTAMPTZ '2025-01-01' + (n %% 600) * INTERVAL '1 day'
-                                  + (n * 7919 %% 1440) * INTERVAL '1 hour' END
+                                  + (n * 7919 %% 1440) * INTERVAL '1 hour' END,
+       ''
 FROM numbered
 CROSS JOIN LATERAL (SELECT id FROM reports_category WHERE parent_id IS NOT NULL
                     ORDER BY id OFFSET (numbered.n %% 9) LIMIT 1) c

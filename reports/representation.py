@@ -31,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -79,14 +79,26 @@ class CityTime(Func):
         super().__init__(field_or(field), offset=f"'{city_offset()}'")
 
 
-class CityClock(Func):
-    """A timestamp on the city's clock in to_char's `pattern` (a spreadsheet's day/month/year)."""
+class DayFirst(Func):
+    """A date, or a timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. A column's
+    is cut from its ISO text (the connection's DateStyle) with substr, as to_char cost twice as much a value; a
+    subquery's (a moment from the history) goes through to_char, which reads it once."""
 
-    template = "to_char(%(expressions)s AT TIME ZONE INTERVAL %(offset)s, %(pattern)s)"
     output_field = TextField()
 
-    def __init__(self, field, pattern):
-        super().__init__(field_or(field), offset=f"'{city_offset()}'", pattern=f"'{pattern}'")
+    def __init__(self, field, with_time):
+        super().__init__(field_or(field))
+        self.with_time = with_time
+
+    def as_sql(self, compiler, connection, **extra):
+        text, params = compiler.compile(self.source_expressions[0])
+        local = f"({text}) AT TIME ZONE INTERVAL '{city_offset()}'" if self.with_time else f"({text})"
+        if not isinstance(self.source_expressions[0], Col):
+            return f"to_char({local}, '{'DD/MM/YYYY HH24:MI' if self.with_time else 'DD/MM/YYYY'}')", params
+        parts = [(9, 2), (6, 2), (1, 4), (12, 5)][: 4 if self.with_time else 3]
+        sql = " || ".join(f"{separator}substr(({local})::text, {start}, {length})" for separator, (start, length)
+                          in zip(["", "'/' || ", "'/' || ", "' ' || "], parts, strict=False))
+        return sql, tuple(params) * len(parts)
 
 
 class DayEnd(Func):
@@ -373,20 +385,19 @@ class CsvDialect:
     name: str
     separator: str
     decimal: str
-    time_pattern: str = ""  # to_char's and strftime's patterns; none: ISO 8601
-    date_pattern: str = ""
-    python_time: str = ""
+    day_first: bool = False  # 06/12/2026 14:05; otherwise ISO 8601
+    python_time: str = ""  # strftime's patterns of the same, for a CSV Python writes
     python_date: str = ""
 
     def number(self, expression):
         return expression if self.decimal == "." else DecimalComma(expression)
 
     def time(self, expression):
-        return CityClock(expression, self.time_pattern) if self.time_pattern else CityTime(expression)
+        return DayFirst(expression, with_time=True) if self.day_first else CityTime(expression)
 
     def day(self, expression):
-        return Func(expression, template=f"to_char(%(expressions)s, '{self.date_pattern}')", output_field=TextField()
-                    ) if self.date_pattern else Cast(expression, TextField())  # ISO: the connection's DateStyle
+        # ISO: the connection's DateStyle.
+        return DayFirst(expression, with_time=False) if self.day_first else Cast(expression, TextField())
 
     def cell(self, value):
         """A value Python holds, by the same rules, for a CSV Python writes: times on the city's clock, yes/no as
@@ -406,7 +417,7 @@ class CsvDialect:
 
 
 STANDARD = CsvDialect("standar", ",", ".")
-EXCEL_ID = CsvDialect("excel-id", ";", ",", "DD/MM/YYYY HH24:MI", "DD/MM/YYYY", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+EXCEL_ID = CsvDialect("excel-id", ";", ",", day_first=True, python_time="%d/%m/%Y %H:%M", python_date="%d/%m/%Y")
 CSV_DIALECTS = {dialect.name: dialect for dialect in (STANDARD, EXCEL_ID)}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -415,6 +426,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # addresses (http...) never start like a formula.
 CSV_NUMBERS, CSV_DECIMALS, CSV_YES_NO = {"support_count", "version"}, {"days_to_fix"}, {"overdue", "hidden"}
 CSV_DATES = {"due_date"}
+CSV_JSON = {"attributes"}  # an object's text starts with {
 CSV_OURS = {"code", "category", "status", "kelurahan_code", "kecamatan_code", "photo_list", "url", "duplicate_of",
             "lapor_tracking_id"}
 
@@ -435,6 +447,8 @@ def csv_columns(shape, absolute, dialect=STANDARD):
             columns.append((f"{name}_wib", dialect.time(moment(column))))
         elif column in CSV_DATES:
             columns.append((name, dialect.day(F(column))))
+        elif column in CSV_JSON:
+            columns.append((name, Cast(found[column], TextField())))
         else:
             columns.append((name, CsvText(Cast(found[column], TextField()))))
     return columns
