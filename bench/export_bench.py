@@ -11,10 +11,11 @@ A later run reuses the data.
 Measured through gunicorn (1 worker of 2 threads, as `make run`), after one unmeasured download of each export
 (the worker warm, its imports and compiled representation made): the whole download of GET
 /api/v1/reports.geojson, .csv and .csv?dialect=excel-id, against `ogr2ogr -f GeoJSON -sql` and a bare
-`COPY (...) TO STDOUT (FORMAT csv)` of the same columns, joins and subqueries. The rounds are interleaved (each
-round runs every one of them once), so a busy moment of the shared machine falls on all of them; min, median
-and max of the rounds, the ratios from the medians. The worker's memory: its resident size before the first
-download and after the last, and its peak (VmHWM). Saved to bench/results/export.json.
+`COPY (...) TO STDOUT (FORMAT csv)` of the same columns, joins and subqueries, both without JIT as the app's
+connections are. The rounds are interleaved (each round runs every one of them once), so a busy moment of the
+shared machine falls on all of them; min, median and max of the rounds, the ratios from the medians. The
+worker's memory: its resident size before the first download, after the warm-up and after the last, and its
+peak (VmHWM). Saved to bench/results/export.json.
 """
 
 import argparse
@@ -95,10 +96,15 @@ TABLES = """reports_report r JOIN reports_category c ON c.id = r.category_id
     LEFT JOIN geo_crew cr ON cr.id = r.crew_id WHERE NOT r.hidden"""
 
 
+# The references run as the app's connections do (config/settings.py): without JIT, which on 100,000 rows spent
+# half of a bare COPY's time compiling.
+NO_JIT = "-c jit=off"
+
+
 def connect():
     params = dj_database_url.parse(BENCH_URL)
     return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None)
+                            user=params["USER"] or None, password=params["PASSWORD"] or None, options=NO_JIT)
 
 
 def prepare(reports, seed):
@@ -116,7 +122,12 @@ def prepare(reports, seed):
 
 def worker_memory(master_pid):
     """(resident MiB, peak resident MiB) of the gunicorn worker."""
-    child = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()[0]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    for _ in range(300):  # the master listens before its worker is forked
+        if children.read_text().split():
+            break
+        time.sleep(0.1)
+    child = children.read_text().split()[0]
     status = Path(f"/proc/{child}/status").read_text()
     return tuple(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024 for field in ("VmRSS", "VmHWM"))
 
@@ -140,7 +151,8 @@ def ogr2ogr(folder):
     out.unlink(missing_ok=True)
     start = time.perf_counter()
     subprocess.run(["ogr2ogr", "-f", "GeoJSON", str(out), f"PG:dbname={params['NAME']} host={params['HOST']}",
-                    "-sql", f"SELECT {COLUMNS}, r.location FROM {TABLES}"], check=True, capture_output=True)
+                    "-sql", f"SELECT {COLUMNS}, r.location FROM {TABLES}"], check=True, capture_output=True,
+                   env=dict(os.environ, PGOPTIONS=NO_JIT))
     return time.perf_counter() - start, out.stat().st_size
 
 

@@ -69,7 +69,7 @@ def field_or(expression):
 class CityTime(Func):
     """A timestamp (a field's name or an expression) on the city's clock, whole seconds, with its offset:
     2026-11-28T08:05:00+07:00. The offset is a fixed interval (city_offset): a time zone looked up by name for
-    every row cost more than the rest of a row. No time stays NULL."""
+    every row cost more than the rest of a row. A missing time stays NULL: null in JSON, an empty CSV cell."""
 
     template = ("replace(date_trunc('second', %(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text, ' ', 'T') "
                 "|| %(offset)s")
