@@ -43,3 +43,12 @@ def test_the_legend_covers_no_kelurahan_and_names_the_maps_shades(phones):
     assert {status for status, _ in bars} == {"baru", "dikerjakan", "selesai"}
     for status, colour in bars:
         assert colour == rgb(status_colours()[status]), status
+
+
+def test_the_open_data_pages_apply_button_is_styled_as_the_sites_buttons(phones):
+    page, _ = phones.open("/data/")
+    button = page.locator("form.filters button")
+    style = button.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]")
+    assert style == ["rgb(11, 94, 60)", "rgb(255, 255, 255)"]  # the site's green, as "Kirim laporan"
+    assert button.bounding_box()["height"] >= 44  # a finger's height
+    assert "`" not in page.inner_text("main")
