@@ -10,8 +10,9 @@ PORT ?= 8000
 WORKERS ?= 3
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin gettext
 # For the tests only: Chromium for the browser tests (Playwright drives it: no browser download), nginx and openssl
-# (its certificate) for tests/test_nginx.py, systemd for `systemd-analyze verify` of docs/production.md's units.
-TEST_APT_PACKAGES := chromium fonts-dejavu-core nginx openssl systemd
+# (its certificate) for tests/test_nginx.py, systemd for `systemd-analyze verify` of docs/production.md's units,
+# LibreOffice Calc (headless) for tests/test_export_spreadsheets.py, which opens the CSVs as a spreadsheet would.
+TEST_APT_PACKAGES := chromium fonts-dejavu-core libreoffice-calc-nogui nginx openssl systemd
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 

@@ -121,7 +121,9 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.BARU, Status.DIVERIFIKASI, Status.DIKERJAKAN]
 CLOSED_STATUSES = [status for status in Status if status not in OPEN_STATUSES]
 # What every interface's ?status= accepts: a status, or `open` or `closed` for several.
-STATUS_WORDS = [("open", _("open")), ("closed", _("closed")), *Status.choices]
+# Labelled apart from the statuses: in Indonesian the group "closed" and the status ditutup are the same word.
+STATUS_WORDS = [("open", _("all open (new, verified, in progress)")),
+                ("closed", _("all finished (fixed, closed, rejected, duplicate)")), *Status.choices]
 
 
 def statuses(word):

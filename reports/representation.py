@@ -7,7 +7,9 @@ export (EXPORT_CONTACT), whose every report read is logged (privacy.access).
 """
 
 import io
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -16,8 +18,20 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.core.files.storage import default_storage
 from django.db import connection, connections
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, Max, Min, TextField, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Max,
+    Min,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -48,16 +62,43 @@ def city_offset():
     return datetime.now(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")[-6:]
 
 
+def field_or(expression):
+    return F(expression) if isinstance(expression, str) else expression
+
+
 class CityTime(Func):
-    """A timestamp on the city's clock, whole seconds, with its offset: 2026-11-28T08:05:00+07:00. The offset is a
-    fixed interval (city_offset): a time zone looked up by name for every row cost more than the rest of a row."""
+    """A timestamp (a field's name or an expression) on the city's clock, whole seconds, with its offset:
+    2026-11-28T08:05:00+07:00. The offset is a fixed interval (city_offset): a time zone looked up by name for
+    every row cost more than the rest of a row. A missing time stays NULL: null in JSON, an empty CSV cell."""
 
     template = ("replace(date_trunc('second', %(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text, ' ', 'T') "
                 "|| %(offset)s")
     output_field = TextField()
 
     def __init__(self, field):
-        super().__init__(F(field), offset=f"'{city_offset()}'")
+        super().__init__(field_or(field), offset=f"'{city_offset()}'")
+
+
+class DayFirst(Func):
+    """A date, or a timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. A column's
+    is cut from its ISO text (the connection's DateStyle) with substr, as to_char cost twice as much a value; a
+    subquery's (a moment from the history) goes through to_char, which reads it once."""
+
+    output_field = TextField()
+
+    def __init__(self, field, with_time):
+        super().__init__(field_or(field))
+        self.with_time = with_time
+
+    def as_sql(self, compiler, connection, **extra):
+        text, params = compiler.compile(self.source_expressions[0])
+        local = f"({text}) AT TIME ZONE INTERVAL '{city_offset()}'" if self.with_time else f"({text})"
+        if not isinstance(self.source_expressions[0], Col):
+            return f"to_char({local}, '{'DD/MM/YYYY HH24:MI' if self.with_time else 'DD/MM/YYYY'}')", params
+        parts = [(9, 2), (6, 2), (1, 4), (12, 5)][: 4 if self.with_time else 3]
+        sql = " || ".join(f"{separator}substr(({local})::text, {start}, {length})" for separator, (start, length)
+                          in zip(["", "'/' || ", "'/' || ", "' ' || "], parts, strict=False))
+        return sql, tuple(params) * len(parts)
 
 
 class DayEnd(Func):
@@ -83,14 +124,19 @@ class Metres(Func):
     output_field = TextField()
 
 
-class LocalTime(Func):
-    """A timestamp as a spreadsheet reads it, 2026-11-28 08:05:00, on the city's clock (the header says WIB)."""
+class DecimalComma(Func):
+    """A number's text with a decimal comma: 100,405123."""
 
-    template = "date_trunc('second', %(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text"
+    template = "replace((%(expressions)s)::text, '.', ',')"
     output_field = TextField()
 
-    def __init__(self, field):
-        super().__init__(F(field), offset=f"'{city_offset()}'")
+
+class DaysBetween(Func):
+    """Days from one moment to a later one, to a tenth (the statistics' fix times are counted in tenths too)."""
+
+    template = "round((extract(epoch FROM %(expressions)s) / 86400)::numeric, 1)"
+    arg_joiner = " - "
+    output_field = TextField()
 
 
 class CsvText(Func):
@@ -140,6 +186,26 @@ def literal_sql(expression):
         return cursor.mogrify(sql, params).decode()
 
 
+# The moments of a report's life, as timestamps: filed, last changed, verified (its first move to verified, in
+# progress or fixed: a dispatcher accepted it), first marked fixed, and closed (its last move to closed, rejected
+# or duplicate, while it is still so). The history's rows are found by the index on report_id.
+HISTORY = "SELECT {aggregate}(h.created) FROM reports_statuschange h WHERE h.report_id = reports_report.id "
+CLOSING = "('ditutup', 'ditolak', 'duplikat')"
+MOMENTS = {
+    "created": "created", "updated": "updated", "fixed": "fixed_at",
+    "verified": ("(" + HISTORY.format(aggregate="min") + "AND h.to_status IN ('diverifikasi', 'dikerjakan', "
+                 "'selesai'))"),
+    "closed": (f"CASE WHEN reports_report.status IN {CLOSING} THEN (" + HISTORY.format(aggregate="max")
+               + f"AND h.to_status IN {CLOSING}) END"),
+}
+
+
+def moment(name):
+    """A moment of MOMENTS as an expression."""
+    found = MOMENTS[name]
+    return F(found) if found.isidentifier() else RawSQL(found, (), output_field=DateTimeField())
+
+
 def properties(absolute):
     """Every property a report shows, name -> expression; `absolute` makes a path a full URL (the request's)."""
     media = absolute(default_storage.url(""))
@@ -160,8 +226,15 @@ def properties(absolute):
         "address": F("address"),
         "description": F("description"),
         "attributes": F("attributes"),
-        "created": CityTime("created"),
-        "updated": CityTime("updated"),
+        **{name: CityTime(moment(name)) for name in MOMENTS},
+        "days_to_fix": DaysBetween(F("fixed_at"), F("created")),
+        # The code of the report it was merged into.
+        "duplicate_of": RawSQL("(SELECT d.code FROM reports_report d WHERE d.id = reports_report.duplicate_of_id)",
+                               ()),
+        # The complaint's ID in LAPOR!-SP4N, handed to it or from it (one LAPOR! link, one forwarding a link).
+        "lapor_tracking_id": RawSQL(
+            "(SELECT f.external_id FROM forwarding_forwarding f JOIN forwarding_link l ON l.id = f.link_id "
+            "WHERE f.report_id = reports_report.id AND l.kind = 'lapor' AND f.external_id <> '')", ()),
         "due_date": Cast("due_date", TextField()),  # YYYY-MM-DD: the connection's DateStyle is ISO
         # Open311's expected_datetime: the crew has the whole due date.
         "due_end": DayEnd("due_date"),
@@ -201,9 +274,13 @@ MINE = ["code", "category_name", "status", "status_label", "updated", "url"]
 FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "due_date", "url"]
 # The exports and OGC API items: flat, as a GIS table or a spreadsheet has them (photos: URLs separated by spaces,
 # a text field that survives conversion to a Shapefile, which has no lists).
-EXPORT = ["code", "category", "category_name", "status", "created", "updated", "due_date", "overdue",
-          "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name",
-          "support_count", "photos=photo_list"]
+# What a planner reads a report for: the resident's text as public pages show it (redacted in place), the answers
+# to the category's questions (by question code; a CSV holds them as JSON text), the moments of its life (empty
+# until they happen), where it went (duplicate_of, LAPOR!) and its public page.
+EXPORT = ["code", "category", "category_name", "status", "description", "address", "answers=attributes",
+          "created", "verified", "fixed", "closed", "updated", "days_to_fix", "due_date", "overdue", "duplicate_of",
+          "lapor_tracking_id", "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code",
+          "kecamatan=kecamatan_name", "crew=crew_name", "support_count", "photos=photo_list", "url"]
 EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
 EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [
@@ -294,24 +371,84 @@ def compiled_sql(key, build):
     return found
 
 
-# CSV cells that are not text: numbers and yes/no stay unquoted numbers, times are on the city's clock. Our own
-# words (codes, slugs, statuses, dates) and the photos' addresses (http...) never start like a formula.
-CSV_NUMBERS, CSV_YES_NO, CSV_TIMES = {"support_count", "version"}, {"overdue", "hidden"}, {"created", "updated"}
-CSV_OURS = {"code", "category", "status", "due_date", "kelurahan_code", "kecamatan_code", "photo_list"}
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV writes what is not text: its separator, decimal mark, times and dates (on the city's clock).
+
+    `standar` is for tools (GDAL, pandas, R): commas, decimal points, ISO 8601 times with the city's offset.
+    `excel-id` is what a spreadsheet set to Indonesian reads without an import dialog (Excel, LibreOffice Calc,
+    tested): there `.` groups thousands, so 100.405 would be read as 100405; it takes semicolons, decimal commas
+    and day/month/year with the time to the minute (06/12/2026 14:05), which it reads as a date. Both start with
+    UTF-8's byte-order mark, which Excel on Windows needs to read UTF-8 rather than ANSI (GDAL and pandas skip it).
+    """
+
+    name: str
+    separator: str
+    decimal: str
+    day_first: bool = False  # 06/12/2026 14:05; otherwise ISO 8601
+    python_time: str = ""  # strftime's patterns of the same, for a CSV Python writes
+    python_date: str = ""
+
+    def number(self, expression):
+        return expression if self.decimal == "." else DecimalComma(expression)
+
+    def time(self, expression):
+        return DayFirst(expression, with_time=True) if self.day_first else CityTime(expression)
+
+    def day(self, expression):
+        # ISO: the connection's DateStyle.
+        return DayFirst(expression, with_time=False) if self.day_first else Cast(expression, TextField())
+
+    def cell(self, value):
+        """A value Python holds, by the same rules, for a CSV Python writes: times on the city's clock, yes/no as
+        1/0, numbers with the dialect's decimal mark, text that would run as a formula after an apostrophe."""
+        if isinstance(value, datetime):
+            moment = timezone.localtime(value)
+            return moment.strftime(self.python_time) if self.python_time else moment.isoformat(timespec="seconds")
+        if isinstance(value, date):
+            return value.strftime(self.python_date) if self.python_date else value.isoformat()
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float | Decimal):
+            return str(value).replace(".", self.decimal)
+        if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+            return "'" + value
+        return value
 
 
-def csv_columns(shape, absolute):
+STANDARD = CsvDialect("standar", ",", ".")
+EXCEL_ID = CsvDialect("excel-id", ";", ",", day_first=True, python_time="%d/%m/%Y %H:%M", python_date="%d/%m/%Y")
+CSV_DIALECTS = {dialect.name: dialect for dialect in (STANDARD, EXCEL_ID)}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# CSV cells that are not text: whole numbers and yes/no stay unquoted numbers, decimals take the dialect's mark,
+# times and dates are on the city's clock in the dialect's form. Our own words (codes, slugs, statuses) and
+# addresses (http...) never start like a formula.
+CSV_NUMBERS, CSV_DECIMALS, CSV_YES_NO = {"support_count", "version"}, {"days_to_fix"}, {"overdue", "hidden"}
+CSV_DATES = {"due_date"}
+CSV_JSON = {"attributes"}  # an object's text starts with {
+CSV_OURS = {"code", "category", "status", "kelurahan_code", "kecamatan_code", "photo_list", "url", "duplicate_of",
+            "lapor_tracking_id"}
+
+
+def csv_columns(shape, absolute, dialect=STANDARD):
     """(header, expression) of each CSV column, by the rules every CSV we serve follows: lon, lat, then the
-    shape's fields."""
+    shape's fields; times in columns named ..._wib."""
     found = properties(absolute)
-    columns = [("lon", found["lon"]), ("lat", found["lat"])]
+    columns = [("lon", dialect.number(found["lon"])), ("lat", dialect.number(found["lat"]))]
     for name, column in names(shape):
         if column in CSV_NUMBERS or column in CSV_OURS:
             columns.append((name, found[column]))
+        elif column in CSV_DECIMALS:
+            columns.append((name, dialect.number(found[column])))
         elif column in CSV_YES_NO:
             columns.append((name, AsDigit(found[column])))
-        elif column in CSV_TIMES:
-            columns.append((f"{name}_wib", LocalTime(column)))
+        elif column in MOMENTS:
+            columns.append((f"{name}_wib", dialect.time(moment(column))))
+        elif column in CSV_DATES:
+            columns.append((name, dialect.day(F(column))))
+        elif column in CSV_JSON:
+            columns.append((name, Cast(found[column], TextField())))
         else:
             columns.append((name, CsvText(Cast(found[column], TextField()))))
     return columns

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from geo import lookup
 from geo.models import Crew
-from reports import filing, ratelimit, roles, stats, workflow
+from reports import choropleth, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm
 from reports.models import Category, Photo, Report, Status, tracking_code
@@ -219,10 +219,15 @@ def statistics(request):
         {"kelurahan": k["name"], "days": [medians.get((k["code"], slug)) for slug in slugs]}
         for k in figures["kelurahan"]
     ]
+    per_1000 = any(k["population"] for k in figures["kelurahan"])
+    shaded = [k["open_per_1000"] if per_1000 else k["open"] for k in figures["kelurahan"]]
     context = {
         "figures": figures, "categories": categories, "months": months, "days_table": days_table,
         "category_names": [categories[s]["name"] if s in categories else s for s in slugs],
-        "per_1000": any(k["population"] for k in figures["kelurahan"]),
+        "per_1000": per_1000,
+        # The map's classes (reports.choropleth), drawn in the legend and read by static/js/stats.js.
+        "shading": {"per_1000": per_1000, "unit": 0.1 if per_1000 else 1,
+                    "classes": choropleth.classes(shaded, decimals=1 if per_1000 else 0)},
     }
     return render(request, "reports/statistics.html", context)
 

@@ -83,7 +83,7 @@ def test_administrators_alone_read_and_export_the_log(desk_clients):
     assert body.startswith("\ufeff".encode())  # the rules of every CSV we serve (tests/test_exports.py)
     table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [(line["user"], line["report"], line["channel"]) for line in table] == [("admin", report.code, "admin")]
-    assert table[0]["time_wib"] == timezone.localtime(row.created).strftime("%Y-%m-%d %H:%M:%S")
+    assert table[0]["time_wib"] == timezone.localtime(row.created).isoformat(timespec="seconds")
     assert response["Content-Disposition"].startswith('attachment; filename="akses-kontak-')
 
 

@@ -11,9 +11,11 @@ import pytest
 import time_machine
 from django.db.models import F
 
+from forwarding import delivery
+from forwarding.models import Forwarding
 from reports import representation
 from reports.interop import exports
-from reports.models import Report
+from reports.models import Report, StatusChange
 from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, staff_user, verified_login
 from tests.conftest import make_report as report
 from tests.images import GANTING_GPS
@@ -118,19 +120,26 @@ def test_the_csv_has_a_header_and_one_row_a_report_as_a_spreadsheet_reads_it(cli
     assert len(table) == 2 and float(table[0]["lon"]) == pytest.approx(GANTING_GPS[1])
     first = table[0]
     assert first["kelurahan"] == "Ganting" and first["code"] == late.code
-    assert first["created_wib"] == "2026-11-28 08:05:09"  # 01:05 UTC is 08:05 in Padangpanjang
+    assert first["created_wib"] == "2026-11-28T08:05:09+07:00"  # 01:05 UTC is 08:05 in Padangpanjang
     assert (first["overdue"], table[1]["overdue"]) == ("1", "0") and first["support_count"] == "0"
 
 
-def test_a_semicolon_csv_for_a_spreadsheet_that_writes_decimal_commas(client):
-    report(description="Lubang; dalam, lebar")
-    response = client.get("/api/v1/reports.csv", {"sep": ";"})
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    header, line = body.splitlines()
-    assert header.startswith("lon;lat;code;category;")
-    assert line.split(";")[:2] == [f"{GANTING_GPS[1]:.6f}", f"{GANTING_GPS[0]:.6f}"]  # numbers, unquoted
-    refused = client.get("/api/v1/reports.csv", {"sep": "|"})
-    assert refused.status_code == 400 and list(refused.json()) == ["sep"]
+def test_the_excel_id_csv_writes_semicolons_decimal_commas_and_the_days_as_indonesia_reads_them(client):
+    filed = report(description="Lubang; dalam, lebar", due_date="2026-12-20",
+                   created=datetime.datetime(2026, 12, 6, 7, 5, tzinfo=datetime.UTC),
+                   fixed_at=datetime.datetime(2026, 12, 8, 19, 5, tzinfo=datetime.UTC))
+    for query in ({"dialect": "excel-id"}, {"sep": ";"}):  # the older ?sep=; gets the same
+        response = client.get("/api/v1/reports.csv", query)
+        body = b"".join(response.streaming_content)
+        assert body.startswith(b"\xef\xbb\xbf")
+        (row,) = csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")
+        assert (row["lon"], row["lat"]) == tuple(str(GANTING_GPS[n]).replace(".", ",") for n in (1, 0))
+        assert row["description"] == "Lubang; dalam, lebar" and row["code"] == filed.code
+        assert (row["created_wib"], row["fixed_wib"], row["due_date"]) == ("06/12/2026 14:05", "09/12/2026 02:05",
+                                                                           "20/12/2026")
+        assert row["days_to_fix"] == "2,5" and row["closed_wib"] == ""
+    refused = client.get("/api/v1/reports.csv", {"dialect": "excel"})
+    assert refused.status_code == 400 and list(refused.json()) == ["dialect"]
 
 
 def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(client, django_user_model):
@@ -173,7 +182,8 @@ def test_an_export_is_one_query_however_many_reports_and_photos(client, django_a
     # PostgreSQL writes every report's text: the range of ids, then one COPY for the range of ids.
     with django_assert_num_queries(2):
         body = b"".join(client.get(path).streaming_content)
-    assert body.count(b"PP-") == (8 if path.endswith(".geojson") else 4)  # a feature's id is its code too
+    # Each report's code, and its URL; a feature's id is its code too.
+    assert body.count(b"PP-") == (12 if path.endswith(".geojson") else 8)
 
 
 def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
@@ -185,8 +195,82 @@ def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
     assert chunks == [first + b"\n", third + b"\n" + fourth + b"\n"]
 
 
-def test_a_csv_python_writes_follows_the_same_rules():
+def test_a_csv_python_writes_follows_the_same_rules_in_either_dialect():
     moment = datetime.datetime(2026, 11, 28, 1, 5, 9, 500000, tzinfo=datetime.UTC)
-    body = b"".join(exports.spreadsheet_stream(["when", "who", "yes", "n"], [
-        (moment, "=HYPERLINK(1)", True, 3), (moment, "Siti", False, -2)])).decode("utf-8")
-    assert body == "\ufeffwhen,who,yes,n\n2026-11-28 08:05:09,'=HYPERLINK(1),1,3\n2026-11-28 08:05:09,Siti,0,-2\n"
+    rows = [(moment, "=HYPERLINK(1)", True, 3, 1.5), (datetime.date(2026, 12, 6), "Siti", False, -2, -0.463)]
+    body = b"".join(exports.spreadsheet_stream(["when", "who", "yes", "n", "x"], rows)).decode("utf-8")
+    assert body == ("\ufeffwhen,who,yes,n,x\n2026-11-28T08:05:09+07:00,'=HYPERLINK(1),1,3,1.5\n"
+                    "2026-12-06,Siti,0,-2,-0.463\n")
+    body = b"".join(exports.spreadsheet_stream(["when", "who", "yes", "n", "x"], rows,
+                                               representation.EXCEL_ID)).decode("utf-8")
+    assert body == ("\ufeffwhen;who;yes;n;x\n28/11/2026 08:05;'=HYPERLINK(1);1;3;1,5\n"
+                    "06/12/2026;Siti;0;-2;-0,463\n")
+
+
+def lived(filed):
+    """`filed` verified, fixed and closed, merged into nothing, sent to LAPOR!: every moment of its life."""
+    times = {status: datetime.datetime(2026, 12, day, 2, 0, tzinfo=datetime.UTC)
+             for status, day in (("diverifikasi", 2), ("selesai", 4), ("ditutup", 5))}
+    before = "baru"
+    for status, moment in times.items():
+        change = StatusChange.objects.create(report=filed, from_status=before, to_status=status)
+        StatusChange.objects.filter(pk=change.pk).update(created=moment)
+        before = status
+    Report.objects.filter(pk=filed.pk).update(status="ditutup", fixed_at=times["selesai"],
+                                              attributes={"kedalaman": "dalam"})
+    Forwarding.objects.create(report=filed, link=delivery.lapor_link(), external_id="LAPOR-4242")
+    return filed
+
+
+def test_the_exports_carry_the_reports_content_and_the_moments_of_its_life(client):
+    filed = lived(report(created=datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC),
+                         description="Lubang dalam di depan sekolah", address="Jl. Sudirman 12"))
+    merged = report(lat=-0.4608, status="duplikat", duplicate_of=filed)
+    features = {f["id"]: f["properties"] for f in geojson(client)[1]["features"]}
+    first = features[filed.code]
+    assert (first["description"], first["address"], first["answers"]) == (
+        "Lubang dalam di depan sekolah", "Jl. Sudirman 12", {"kedalaman": "dalam"})
+    assert (first["created"], first["verified"], first["fixed"], first["closed"]) == (
+        "2026-12-01T09:00:00+07:00", "2026-12-02T09:00:00+07:00", "2026-12-04T09:00:00+07:00",
+        "2026-12-05T09:00:00+07:00")
+    assert first["days_to_fix"] == 3.0 and first["lapor_tracking_id"] == "LAPOR-4242"
+    assert first["url"] == f"http://testserver/laporan/{filed.code}/" and first["duplicate_of"] is None
+    assert features[merged.code]["duplicate_of"] == filed.code
+    assert features[merged.code]["verified"] is None and features[merged.code]["days_to_fix"] is None
+    (row, other) = csv_rows(client.get("/api/v1/reports.csv"))
+    assert (row["description"], row["address"], json.loads(row["answers"])) == (
+        "Lubang dalam di depan sekolah", "Jl. Sudirman 12", {"kedalaman": "dalam"})
+    assert (row["verified_wib"], row["fixed_wib"], row["closed_wib"], row["days_to_fix"]) == (
+        "2026-12-02T09:00:00+07:00", "2026-12-04T09:00:00+07:00", "2026-12-05T09:00:00+07:00", "3.0")
+    assert (row["lapor_tracking_id"], row["url"], other["duplicate_of"]) == (
+        "LAPOR-4242", f"http://testserver/laporan/{filed.code}/", filed.code)
+
+
+def test_a_report_reopened_after_closing_has_no_closing_time(client):
+    filed = lived(report())
+    Report.objects.filter(pk=filed.pk).update(status="diverifikasi")
+    (row,) = csv_rows(client.get("/api/v1/reports.csv"))
+    assert row["closed_wib"] == "" and row["fixed_wib"] and row["verified_wib"]
+
+
+def test_no_export_in_any_dialect_or_for_any_role_holds_a_contact_or_a_hidden_report(client, django_user_model):
+    shown, hidden = lived(report(name="Rahasia Namanya")), report(lat=-0.4608, hidden=True)
+    named = report(lat=-0.4609, name="Budi Terbuka", show_name=True)
+    exports_of = {}
+    for role in (None, "planner", "dispatcher"):
+        if role == "dispatcher":
+            verified_login(client, staff_user(django_user_model, "dewi", role))
+        elif role:
+            client.force_login(staff_user(django_user_model, "bima", role))
+        for path, query in (("/api/v1/reports.geojson", {}), ("/api/v1/reports.csv", {}),
+                            ("/api/v1/reports.csv", {"dialect": "excel-id"}), ("/ogcapi/collections/reports/items",
+                                                                                 {"f": "json"})):
+            body = b"".join(client.get(path, query).streaming_content) if path.startswith("/api") else \
+                client.get(path, query).content
+            exports_of[(role, path, tuple(query))] = body.decode("utf-8-sig")
+    for (role, path, _), text in exports_of.items():
+        assert PHONE not in text and EMAIL not in text, (role, path)
+        # OGC API items are public, whoever asks; the exports give staff hidden reports, the desk the name.
+        assert ("Rahasia Namanya" in text) == (role == "dispatcher" and "ogcapi" not in path), (role, path)
+        assert (hidden.code in text) == (role in ("planner", "dispatcher") and "ogcapi" not in path), (role, path)
+        assert shown.code in text and named.code in text and "LAPOR-4242" in text

@@ -50,3 +50,19 @@ def test_a_bad_filter_is_shown_and_left_out(client):
 
 def test_the_statistics_page_links_the_open_data_page(client):
     assert 'href="/data/"' in client.get("/statistik/").content.decode()
+
+
+def test_both_csv_dialects_are_offered_with_the_filters(client):
+    listed = feeds(client.get("/data/", {"category": "jalan"}, HTTP_ACCEPT_LANGUAGE="id"))
+    assert listed["Laporan sebagai CSV untuk Excel (Indonesia)"] == (
+        "http://testserver/api/v1/reports.csv?category=jalan&dialect=excel-id")
+    assert listed["Laporan sebagai CSV standar"] == "http://testserver/api/v1/reports.csv?category=jalan"
+
+
+def test_the_status_list_names_each_choice_once_and_no_raw_markup_shows(client):
+    page = client.get("/data/", HTTP_ACCEPT_LANGUAGE="id")
+    statuses = [text for name, _, options in page.context["choices"] if name == "status" for _, text, _ in options]
+    assert len(statuses) == len(set(map(str, statuses))) == 9
+    assert "semua yang sudah berakhir (selesai, ditutup, ditolak, duplikat)" in map(str, statuses)
+    html = page.content.decode()
+    assert "`" not in html and "<button" in html

@@ -12,7 +12,7 @@ from reports.models import Status
 from tests.conftest import make_report
 from tests.images import GANTING_GPS
 from tiles import area, grid
-from tiles.tilejson import OTHER_COLOUR, STATUS_COLOURS
+from tiles.tilejson import status_colours
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +47,21 @@ def test_the_style_draws_the_reports_in_the_sites_status_colours(client):
     assert {layer["source-layer"] for layer in style["layers"]} == {"reports"}
     [single] = [layer for layer in style["layers"] if layer["id"] == "reports"]
     match = single["paint"]["circle-color"]
-    assert dict(zip(match[2:-1:2], match[3:-1:2], strict=True)) == STATUS_COLOURS and match[-1] == OTHER_COLOUR
-    assert set(STATUS_COLOURS) | {"ditolak", "duplikat"} == set(Status.values)  # those two grey, as on our maps
+    assert dict(zip(match[2:-1:2], match[3:-1:2], strict=True)) == status_colours()
+    assert set(status_colours()) == set(Status.values) and match[-1] == status_colours()["ditolak"]
+    # One definition: the stylesheet's custom properties, which every status colour of the site's CSS reads.
     css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text()
-    for status, word in (("baru", "baru"), ("dikerjakan", "proses"), ("selesai", "selesai")):
-        assert re.search(rf"\.dot\.{word}[^{{]*\{{ background: {STATUS_COLOURS[status]};", css), status
+    assert status_colours() == {"baru": "#d9480f", "diverifikasi": "#d9480f", "dikerjakan": "#1971c2",
+                                "selesai": "#2b8a3e", "ditutup": "#2b8a3e", "ditolak": "#495057",
+                                "duplikat": "#495057"}
+    root, rules = css[css.index(":root {"):].split("}", 1)
+    defined = set(re.findall(r"#[0-9a-f]{6}", root))
+    for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", rules, flags=re.S)):
+        if re.search(r"status|\.dot\.|[.=]cluster-|report-dot|\.numbered|\.report\.", selector):
+            assert not defined & set(re.findall(r"#[0-9a-f]{6}", body)), selector  # no copy of a status colour
+    for rule in (r"\.dot\.baru", r"\.dot\.proses", r"\.dot\.selesai", r"\.dot\.lain", r"\.chart-bar \.seg",
+                 r"\.report-dot", r"\.status-baru"):
+        assert re.search(rule + r"[^{]*\{[^}]*var\(--status", css), rule
 
 
 def test_gdal_opens_the_tile_sets_through_their_metadata(city, live_server):

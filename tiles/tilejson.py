@@ -2,9 +2,15 @@
 the metadata.json GDAL's MVT driver reads (tippecanoe's form), and a MapLibre style of the reports in the
 site's status colours (static/css/app.css)."""
 
+import functools
 import json
+import re
 import urllib.parse
+from pathlib import Path
 
+from django.conf import settings
+
+from reports.models import Status
 from tiles import area, mvt
 
 # Each tile set: its layer's fields (TileJSON's vector_layers: name -> type) and its zooms. Report tiles group
@@ -28,10 +34,15 @@ TILESETS = {
 CENTRE_ZOOM = 14
 # The style's first view: the whole city on a 360-px phone (MapLibre counts zooms in 512-px tiles).
 STYLE_ZOOM = 11.5
-# The site's colours of the statuses (the map's dots; static/css/app.css): new, in progress, fixed.
-STATUS_COLOURS = {"baru": "#d9480f", "diverifikasi": "#d9480f", "dikerjakan": "#1971c2", "selesai": "#2b8a3e",
-                  "ditutup": "#2b8a3e"}
-OTHER_COLOUR = "#495057"
+# The site's one definition of the statuses' colours: `--status-<status>: #rrggbb;` in static/css/app.css.
+STATUS_COLOURS_CSS = Path(settings.BASE_DIR) / "static" / "css" / "app.css"
+
+
+@functools.cache
+def status_colours():
+    """{status: colour} as static/css/app.css defines them, read once: the style draws reports as our maps do."""
+    found = dict(re.findall(r"--status-([a-z]+):\s*(#[0-9a-f]{6})\b", STATUS_COLOURS_CSS.read_text()))
+    return {status: found[status] for status in Status.values}
 
 
 def tile_url(absolute, layer, query):
@@ -91,7 +102,9 @@ def reports_style(absolute, query=None):
     dots in their status's colour. No basemap and no text (that would need a glyph server): add them in your map."""
     source = absolute("/tiles/reports.json") + (f"?{urllib.parse.urlencode(query)}" if query else "")
     _, (lon, lat, _) = box()
-    colour = ["match", ["get", "status"], *[part for pair in STATUS_COLOURS.items() for part in pair], OTHER_COLOUR]
+    colours = status_colours()
+    # MapLibre's match needs a last colour for any other value: there is none, so the colour of "rejected".
+    colour = ["match", ["get", "status"], *[part for pair in colours.items() for part in pair], colours["ditolak"]]
     return {
         "version": 8,
         "name": "Lapor Padangpanjang: reports",

@@ -47,20 +47,26 @@ def feeds(absolute, params):
     return [
         (_("Downloads"), [
             (_("Reports as GeoJSON"), url(absolute, "/api/v1/reports.geojson", exported),
-             _("For QGIS (drag it in) and web maps; one file, every report the filters select.")),
-            (_("Reports as CSV"), url(absolute, "/api/v1/reports.csv", exported),
-             _("For spreadsheets.")),
+             _("For QGIS (drag it in) and web maps; one file, every report the filters select, with its "
+               "description, address, answers and the dates it was filed, verified, fixed and closed.")),
+            (_("Reports as CSV for Excel (Indonesia)"),
+             url(absolute, "/api/v1/reports.csv", {**exported, "dialect": "excel-id"}),
+             _("Opens straight in a spreadsheet set to Indonesian: semicolons, decimal commas, dates as "
+               "06/12/2026 14:05.")),
+            (_("Reports as standard CSV"), url(absolute, "/api/v1/reports.csv", exported),
+             _("For tools (GDAL, QGIS, R, pandas): commas, decimal points, ISO 8601 times with +07:00.")),
             (_("Kelurahan boundaries as GeoJSON"), url(absolute, "/api/v1/kelurahan.geojson"), ""),
             (_("Figures per kelurahan as GeoJSON"), url(absolute, "/api/v1/stats/kelurahan.geojson"), ""),
             (_("All figures as JSON"), url(absolute, "/api/v1/stats.json"), ""),
         ]),
         (_("For QGIS and GDAL"), [
             (_("OGC API - Features (QGIS: Layer, Add WFS / OGC API - Features layer)"), url(absolute, "/ogcapi/"),
-             _("Collections `reports` and `kelurahan`; QGIS and GDAL filter on the server.")),
+             _('Collections "reports" and "kelurahan"; QGIS and GDAL filter on the server.')),
             (_("The reports with these filters (OGC API items)"),
              url(absolute, "/ogcapi/collections/reports/items", ogc), ""),
             (_("Vector tiles, XYZ (QGIS: Vector Tiles, New Generic Connection)"),
-             xyz + ("?" + query if query else ""), _("Zoom 0 to 22; below zoom 18 reports are grouped (`count`).")),
+             xyz + ("?" + query if query else ""),
+             _('Zoom 0 to 22; below zoom 18 reports are grouped (their number is in "count").')),
             (_("Vector tiles as TileJSON (MapLibre, GDAL)"), url(absolute, "/tiles/reports.json", tiles), ""),
             (_("MapLibre style of the reports"), url(absolute, "/tiles/reports/style.json", tiles), ""),
             (_("Kelurahan vector tiles as TileJSON"), url(absolute, "/tiles/kelurahan.json"), ""),

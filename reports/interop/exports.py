@@ -5,7 +5,6 @@ a range of reports at a time: Python only passes bytes on.
 """
 
 import csv
-from datetime import datetime
 
 from django import forms
 from django.db.models import Func, TextField
@@ -37,7 +36,9 @@ class ExportFilter(forms.Form):
     from_ = forms.CharField(required=False)
     to = forms.CharField(required=False)
     overdue = forms.NullBooleanField(required=False)
-    # CSV only: ";" for a spreadsheet set to a language that writes decimal commas (Excel in Indonesia).
+    # CSV only: representation.CsvDialect, for tools or for a spreadsheet set to Indonesian.
+    dialect = forms.ChoiceField(choices=[(name, name) for name in representation.CSV_DIALECTS], required=False)
+    # The older `sep=;` asked for semicolons, meant for the same spreadsheets: it gets their dialect.
     sep = forms.ChoiceField(choices=[(",", ","), (";", ";")], required=False)
 
     def __init__(self, data, *args, **kwargs):
@@ -59,8 +60,10 @@ class ExportFilter(forms.Form):
             raise forms.ValidationError(_("Give a date or date-time, e.g. 2026-11-28 or 2026-11-28T08:00:00+07:00."))
         return moment
 
-    def clean_sep(self):
-        return self.cleaned_data["sep"] or ","
+    def csv_dialect(self):
+        data = self.cleaned_data
+        name = data["dialect"] or ("excel-id" if data["sep"] == ";" else "standar")
+        return representation.CSV_DIALECTS[name]
 
     def clean_bbox(self):
         value = self.cleaned_data["bbox"]
@@ -115,33 +118,23 @@ def geojson_stream(reports, feature):
 BOM = "\ufeff".encode()
 
 
-def spreadsheet_cell(value):
-    """A value by the CSV rules of csv_columns, for a CSV Python writes: times on the city's clock, yes/no as 1/0,
-    numbers as they are, text that would run as a formula after an apostrophe."""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def spreadsheet_stream(header, rows):
-    """A CSV of `rows` (sequences of values) under `header`, by the same rules as the exports: bytes to stream."""
+def spreadsheet_stream(header, rows, dialect=representation.STANDARD):
+    """A CSV of `rows` (sequences of values) under `header`, in a dialect (representation.CsvDialect) by the same
+    rules as the exports: bytes to stream."""
     class Line:
         def write(self, text):
             return text.encode()
 
-    writer = csv.writer(Line(), lineterminator="\n")
+    writer = csv.writer(Line(), delimiter=dialect.separator, lineterminator="\n")
     yield BOM + writer.writerow(header)
     for row in rows:
-        yield writer.writerow([spreadsheet_cell(value) for value in row])
+        yield writer.writerow([dialect.cell(value) for value in row])
 
 
-def csv_stream(reports, columns, separator=","):
+def csv_stream(reports, columns, dialect=representation.STANDARD):
     """A header, then the CSV PostgreSQL's COPY writes of `columns` ((header, expression) pairs,
-    representation.csv_columns) over `reports`."""
+    representation.csv_columns in the same dialect) over `reports`."""
+    separator = dialect.separator
     yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
     options = f"FORMAT csv, DELIMITER '{separator}'"
     # A CSV line is a third of a feature: three times the reports make a range of the same few megabytes.
@@ -157,7 +150,10 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
     OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),
     OpenApiParameter("overdue", bool),
-    OpenApiParameter("sep", str, enum=[",", ";"], description="CSV only: the separator (default ,)."),
+    OpenApiParameter("dialect", str, enum=list(representation.CSV_DIALECTS), description=(
+        "CSV only: standar (commas, decimal points, ISO 8601 times; the default) or excel-id (semicolons, decimal "
+        "commas, dd/mm/yyyy hh:mm times: what a spreadsheet set to Indonesian reads).")),
+    OpenApiParameter("sep", str, enum=[",", ";"], description="CSV only, older: ; is dialect=excel-id."),
 ]
 
 
@@ -200,7 +196,8 @@ class ExportView(APIView):
             body = geojson_stream(reports, representation.feature(shape, absolute))
             response = StreamingHttpResponse(body, content_type="application/geo+json")
         else:
-            body = csv_stream(reports, representation.csv_columns(shape, absolute), query.cleaned_data["sep"])
+            dialect = query.csv_dialect()
+            body = csv_stream(reports, representation.csv_columns(shape, absolute, dialect), dialect)
             response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
         return response
