@@ -54,10 +54,10 @@ class Listener:
 
     def listen(self):
         """Open the connection and LISTEN; False (logged) when the database does not answer."""
-        params = connection.get_connection_params()
+        params = {**connection.get_connection_params(), "application_name": f"jobs-listen {','.join(self.queues)}"}
         params.pop("cursor_factory", None)
         try:
-            self.connection = psycopg2.connect(**params, application_name=f"jobs-listen {','.join(self.queues)}")
+            self.connection = psycopg2.connect(**params)
             self.connection.autocommit = True
             with self.connection.cursor() as cursor:
                 for name in self.queues:  # a queue's name is one of QUEUES' keys: a plain identifier
