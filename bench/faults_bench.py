@@ -106,16 +106,19 @@ def message_round(reports, count, dispatcher, options, label):
 
     half = len(reports) // 2
     worker = start_worker(ENV, *options)
-    healthy = figures(messages_while(reports[:half], count, dispatcher, f"{label}, LAPOR! answering"))
+    healthy_times = messages_while(reports[:half], count, dispatcher, f"{label}, LAPOR! answering")
+    healthy = figures(healthy_times)
     LAPOR.fail = "slow"
-    hanging = figures(messages_while(reports[half:], count, dispatcher, f"{label}, LAPOR! hanging"))
+    hanging_times = messages_while(reports[half:], count, dispatcher, f"{label}, LAPOR! hanging")
+    hanging = figures(hanging_times)
     LAPOR.release.set()
     stop(worker)
     LAPOR.fail = None
     LAPOR.release.clear()
     Breaker.objects.all().delete()  # the hanging phase opened LAPOR!'s: the next phases start closed
     drain(f"complaints of {label}")
-    return {"healthy": healthy, "lapor_hanging": hanging, "p95_ratio": round(hanging["p95_ms"] / healthy["p95_ms"], 2)}
+    return {"healthy": healthy, "lapor_hanging": hanging, "p95_ratio": round(hanging["p95_ms"] / healthy["p95_ms"], 2),
+            "times": {"healthy": healthy_times, "lapor_hanging": hanging_times}}
 
 
 def spread(values):
@@ -161,6 +164,7 @@ def main():
     import django
 
     django.setup()
+    from bench.common import percentiles
     from forwarding.models import FollowUp
     from jobs.models import Breaker, Job
 
@@ -198,6 +202,14 @@ def main():
                 ("healthy_run_p95_ms", lambda one: one["healthy"]["run_p95_ms"]),
                 ("hanging_run_p95_ms", lambda one: one["lapor_hanging"]["run_p95_ms"]))}}
             for mode, found in rounds.items()}
+        for mode, found in rounds.items():  # every round's messages together: a p95 of rounds × --messages
+            pooled = {phase: round(percentiles([wait + run for one in found
+                                                for wait, run in one["times"][phase]])["p95_ms"], 1)
+                      for phase in ("healthy", "lapor_hanging")}
+            for one in found:
+                del one["times"]
+            results["messages"][mode]["pooled_p95_ms"] = dict(
+                pooled, ratio=round(pooled["lapor_hanging"] / pooled["healthy"], 2))
         for mode in modes:
             print(f"  {mode}: min/median/max over the rounds: " + "; ".join(
                 f"{figure} {results['messages'][mode][figure]}" for figure in results["messages"][mode]
