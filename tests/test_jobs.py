@@ -172,9 +172,11 @@ def test_a_committed_job_wakes_the_listener_of_its_queue_and_a_rolled_back_one_w
         # A 30-s wait that returns at once, for the committed job alone: a notification of the rolled-back one
         # would have come first (PostgreSQL delivers them in commit order).
         assert (listener.wait(30), listener.channels) == ("notified", ["jobs_messages"])
-        queue.enqueue("tests.effect", run_at=timezone.now() + timedelta(hours=1))  # not due: nobody woken
+        queue.enqueue("notify.deliver", subscription_id=2, run_at=timezone.now() + timedelta(hours=1))  # not due
         queue.enqueue("tests.effect", note="due")
-        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_default"])
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_default"])  # the later one woke nobody
+        assert queue.reschedule("notify.deliver", timezone.now(), subscription_id=2) == 1  # brought to now
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_messages"])
     finally:
         listener.close()
 
