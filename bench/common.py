@@ -85,12 +85,12 @@ def prepare_city(url, env):
                        stdout=subprocess.DEVNULL)
 
 
-def start_worker(env):
-    """A `run_worker` process with `env`, returned once it is up (it says so on its first line)."""
+def start_worker(env, *options):
+    """A `run_worker` process with `env` and `options`, returned once it is up (it says so on its first line)."""
     import sys
 
-    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              text=True)
+    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", *options], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, text=True)
     worker.stdout.readline()
     return worker
 

@@ -1,21 +1,23 @@
 """Benchmark of the queue under faults (issue 29): a resident's message delivery while LAPOR! hangs against the
 same while it answers, and complaints and follow-ups across worker kills and answers later than our timeout.
 
-    .venv/bin/python bench/faults_bench.py [--messages 100] [--deliveries 40] [--kills 20] [--late 20]
+    .venv/bin/python bench/faults_bench.py [--rounds 3] [--messages 100] [--deliveries 40] [--kills 20] [--late 20]
 
 It works in a database of its own (DATABASE_URL's name + "_faults_bench") with the city set up, the fake LAPOR!
 of the tests (tests/fake_lapor.py) on 127.0.0.1 and real `run_worker` processes (every queue, the default
 threads). Messages are real `notify.deliver` jobs (a confirmation link by e-mail, to files), enqueued one every
 0.1 s while `--deliveries` complaints wait for LAPOR!; their time from enqueue to done is measured with LAPOR!
-answering (the reference, same run) and with LAPOR! hanging (it answers nothing for 30 s; our calls give up
-after FORWARDING_TIMEOUT_S, 10 s). Kills: a worker is SIGKILLed while LAPOR! has kept a complaint or follow-up
-and not yet answered; late answers: LAPOR! answers each after our 1 s timeout. Saved to bench/results/faults.json.
-"""
+answering (the reference, same round) and with LAPOR! hanging (it answers nothing for 30 s; our calls give up
+after FORWARDING_TIMEOUT_S, 10 s). Each round does so twice, with a worker woken by LISTEN/NOTIFY and with one
+that only polls (`--no-listen`), in alternating order. Kills: a worker is SIGKILLed while LAPOR! has kept a
+complaint or follow-up and not yet answered; late answers: LAPOR! answers each after our 1 s timeout. Saved to
+bench/results/faults.json."""
 
 import argparse
 import json
 import os
 import signal
+import statistics
 import sys
 import time
 import uuid
@@ -64,7 +66,7 @@ def move(report, status, dispatcher):
 
 def messages_while(reports, count, dispatcher, label):
     """Verify `reports` (their complaints queue up for LAPOR!), then enqueue `count` messages one every 0.1 s;
-    each message job's seconds from enqueue to done."""
+    each message job's seconds from enqueue to its claim (the wait) and from its claim to done (the run)."""
     from django.utils import timezone
 
     from jobs.models import Job
@@ -83,8 +85,45 @@ def messages_while(reports, count, dispatcher, label):
                             subscription_id=subscription.pk).pk)
         time.sleep(max(0.0, started + (n + 1) * 0.1 - time.monotonic()))
     until(lambda: Job.objects.filter(pk__in=jobs, state="done").count() == len(jobs), 300, label)
-    return [(finished - created).total_seconds()
-            for created, finished in Job.objects.filter(pk__in=jobs).values_list("created", "finished")]
+    return [((started - created).total_seconds(), (finished - started).total_seconds())
+            for created, started, finished in Job.objects.filter(pk__in=jobs).values_list("created", "started",
+                                                                                        "finished")]
+
+
+def message_round(reports, count, dispatcher, options, label):
+    """One worker (`options`: run_worker's): `count` messages while half of `reports` go to a LAPOR! that answers,
+    then as many while the other half meet it hanging; p50/p95/p99 of each and the ratio of the p95s."""
+    from bench.common import percentiles
+    from jobs.models import Breaker
+
+    def figures(times):
+        """Enqueue to done, and its two parts (enqueue to claim, claim to done), with the load at the end."""
+        found = {k: round(v, 1) for k, v in percentiles([wait + run for wait, run in times]).items()}
+        found["wait_p95_ms"] = round(percentiles([wait for wait, _ in times])["p95_ms"], 1)
+        found["run_p95_ms"] = round(percentiles([run for _, run in times])["p95_ms"], 1)
+        found["load_1min"] = round(os.getloadavg()[0], 1)
+        return found
+
+    half = len(reports) // 2
+    worker = start_worker(ENV, *options)
+    healthy_times = messages_while(reports[:half], count, dispatcher, f"{label}, LAPOR! answering")
+    healthy = figures(healthy_times)
+    LAPOR.fail = "slow"
+    hanging_times = messages_while(reports[half:], count, dispatcher, f"{label}, LAPOR! hanging")
+    hanging = figures(hanging_times)
+    LAPOR.release.set()
+    stop(worker)
+    LAPOR.fail = None
+    LAPOR.release.clear()
+    Breaker.objects.all().delete()  # the hanging phase opened LAPOR!'s: the next phases start closed
+    drain(f"complaints of {label}")
+    return {"healthy": healthy, "lapor_hanging": hanging, "p95_ratio": round(hanging["p95_ms"] / healthy["p95_ms"], 2),
+            "times": {"healthy": healthy_times, "lapor_hanging": hanging_times}}
+
+
+def spread(values):
+    """min, median and max of a figure over the rounds."""
+    return {"min": min(values), "median": round(statistics.median(values), 2), "max": max(values)}
 
 
 def killed_rounds(reports, kills, dispatcher):
@@ -115,6 +154,7 @@ def drain(label):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--deliveries", type=int, default=40)
     parser.add_argument("--kills", type=int, default=20)
@@ -130,31 +170,50 @@ def main():
 
     dispatcher = lapor_bench_start()
     Breaker.objects.all().delete()
-    reports = file_reports(2 * args.deliveries + (args.kills + 1) // 2 + args.late)
-    healthy_reports, hanging_reports = reports[:args.deliveries], reports[args.deliveries:2 * args.deliveries]
-    kill_reports = reports[2 * args.deliveries:2 * args.deliveries + (args.kills + 1) // 2]
-    late_reports = reports[2 * args.deliveries + (args.kills + 1) // 2:]
+    messaged = 2 * 2 * args.deliveries * args.rounds  # each round and mode: complaints answered, then hanging
+    reports = file_reports(messaged + (args.kills + 1) // 2 + args.late)
+    kill_reports = reports[messaged:messaged + (args.kills + 1) // 2]
+    late_reports = reports[messaged + (args.kills + 1) // 2:]
     results = {}
     try:
-        worker = start_worker(ENV)
-        print(f"Messages: {args.messages}, one each 0.1 s, while {args.deliveries} complaints go to LAPOR!",
-              flush=True)
-        healthy = percentiles(messages_while(healthy_reports, args.messages, dispatcher, "LAPOR! answering"))
-        LAPOR.fail = "slow"
-        hanging = percentiles(messages_while(hanging_reports, args.messages, dispatcher, "LAPOR! hanging"))
-        stop_started = time.monotonic()
-        LAPOR.release.set()
-        stop(worker)
-        LAPOR.fail = None
-        LAPOR.release.clear()
-        results["messages"] = {"healthy": {k: round(v, 1) for k, v in healthy.items()},
-                               "lapor_hanging": {k: round(v, 1) for k, v in hanging.items()},
-                               "p95_ratio": round(hanging["p95_ms"] / healthy["p95_ms"], 2),
-                               "worker_stop_s": round(time.monotonic() - stop_started, 1)}
-        print(f"  p95 {healthy['p95_ms']:.0f} ms with LAPOR! answering, {hanging['p95_ms']:.0f} ms with it hanging "
-              f"({results['messages']['p95_ratio']}x)", flush=True)
-        Breaker.objects.all().delete()  # the hanging phase opened LAPOR!'s: the next phases start closed
-        drain("complaints of the message phases")
+        modes = {"listen": (), "poll": ("--no-listen",)}
+        print(f"Messages: {args.rounds} rounds of {args.messages} messages, one each 0.1 s, while "
+              f"{args.deliveries} complaints go to LAPOR!, answering then hanging; a worker that listens and one "
+              f"that only polls, in turn", flush=True)
+        rounds = {mode: [] for mode in modes}
+        for number in range(args.rounds):
+            for mode in (list(modes) if number % 2 == 0 else list(modes)[::-1]):
+                start = (2 * number + (mode == "poll")) * 2 * args.deliveries
+                found = message_round(reports[start:start + 2 * args.deliveries], args.messages, dispatcher,
+                                      modes[mode], f"round {number + 1} {mode}")
+                rounds[mode].append(found)
+                print(f"  round {number + 1}, {mode}: p95 {found['p95_ratio']}x; " + "; ".join(
+                    f"{name} p95 {phase['p95_ms']:.0f} ms (wait {phase['wait_p95_ms']:.0f}, run "
+                    f"{phase['run_p95_ms']:.0f}, load {phase['load_1min']})"
+                    for name, phase in (("LAPOR! answering", found["healthy"]),
+                                        ("hanging", found["lapor_hanging"]))), flush=True)
+        results["messages"] = {mode: {"rounds": found, **{
+            figure: spread([getter(one) for one in found]) for figure, getter in (
+                ("p95_ratio", lambda one: one["p95_ratio"]),
+                ("healthy_p95_ms", lambda one: one["healthy"]["p95_ms"]),
+                ("hanging_p95_ms", lambda one: one["lapor_hanging"]["p95_ms"]),
+                ("healthy_wait_p95_ms", lambda one: one["healthy"]["wait_p95_ms"]),
+                ("hanging_wait_p95_ms", lambda one: one["lapor_hanging"]["wait_p95_ms"]),
+                ("healthy_run_p95_ms", lambda one: one["healthy"]["run_p95_ms"]),
+                ("hanging_run_p95_ms", lambda one: one["lapor_hanging"]["run_p95_ms"]))}}
+            for mode, found in rounds.items()}
+        for mode, found in rounds.items():  # every round's messages together: a p95 of rounds × --messages
+            pooled = {phase: round(percentiles([wait + run for one in found
+                                                for wait, run in one["times"][phase]])["p95_ms"], 1)
+                      for phase in ("healthy", "lapor_hanging")}
+            for one in found:
+                del one["times"]
+            results["messages"][mode]["pooled_p95_ms"] = dict(
+                pooled, ratio=round(pooled["lapor_hanging"] / pooled["healthy"], 2))
+        for mode in modes:
+            print(f"  {mode}: min/median/max over the rounds: " + "; ".join(
+                f"{figure} {results['messages'][mode][figure]}" for figure in results["messages"][mode]
+                if figure != "rounds"), flush=True)
 
         print(f"Kills: {args.kills} workers SIGKILLed between LAPOR!'s keeping and its answer", flush=True)
         before = {"complaints": LAPOR.received, "follow_ups": LAPOR.followups_received,

@@ -2,12 +2,13 @@
 on 127.0.0.1 (an SMTP server, WhatsApp's Cloud API or an SMS gateway, a browser push service), per channel, and
 messages per second through one worker, against the same worker running empty jobs in the same run.
 
-    .venv/bin/python bench/notify_bench.py [--reports 200]
+    .venv/bin/python bench/notify_bench.py [--reports 200] [--compare-poll]
 
 It works in a database of its own (DATABASE_URL's name + "_notify_bench"). Each report has three followers: its
 reporter by e-mail, a neighbour by the phone gateway, a browser by web push; every report then changes status at
 once, and one worker (`manage.py run_worker`) sends. No batching window and no quiet hours here: what is measured
-is the path from the change to the gateway. Run once with the WhatsApp gateway and once with SMS. Saved to
+is the path from the change to the gateway. Run once with the WhatsApp gateway and once with SMS (with
+`--compare-poll`, each also with a worker that only polls, `run_worker --no-listen`). Saved to
 bench/results/notify.json.
 """
 
@@ -34,7 +35,8 @@ BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/" + dj_database_url.parse(DATABAS
 ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX="notify-bench", DEBUG="false", LOG_LEVEL="WARNING",
            SECRET_KEY="bench-only-" + "x" * 50, NOTIFY_BATCH_SECONDS="0", NOTIFY_QUIET_FROM="00:00",
            NOTIFY_QUIET_UNTIL="00:00", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-           EMAIL_HOST="127.0.0.1", SITE_URL="https://lapor.example.org")
+           EMAIL_HOST="127.0.0.1", SITE_URL="https://lapor.example.org",
+           OUTSIDE_URLS_ALLOW_PRIVATE="true")  # the push service stands in on 127.0.0.1 (config/outbound.py)
 os.environ.update(ENV)
 
 from bench.common import percentiles  # noqa: E402
@@ -74,10 +76,10 @@ class SmtpStandIn(socketserver.ThreadingTCPServer):
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
-def start_worker(env):
-    """One worker process, returned once it is up (it says so on its first line)."""
-    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "bench.job_tasks"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, text=True)
+def start_worker(env, *options):
+    """One worker process (`options`: run_worker's), returned once it is up (it says so on its first line)."""
+    worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "bench.job_tasks", *options],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     worker.stdout.readline()
     return worker
 
@@ -96,14 +98,14 @@ def run_worker(env, done, worker=None):
     return time.monotonic() - started
 
 
-def measure(gateway_name, count):
+def measure(gateway_name, count, options=()):
     from django.conf import settings
     from django.contrib.auth.models import Group, User
 
     from jobs.models import Job
     from notify import subscriptions
     from notify.channels import new_vapid_keys
-    from notify.models import Message, Notice, Subscription
+    from notify.models import Allowance, Message, Notice, Subscription
     from reports import workflow
     from reports.filing import file_report
     from reports.models import Category, Report
@@ -121,6 +123,7 @@ def measure(gateway_name, count):
         gateway_name, public, private)
     Job.objects.all().delete()
     Subscription.objects.all().delete()
+    Allowance.objects.all().delete()  # each number's confirmation links per day: the earlier measures' are not these
     category = Category.objects.get(slug="jalan-berlubang")
     dispatcher, _ = User.objects.get_or_create(username="bench-dispatcher")
     dispatcher.groups.add(Group.objects.get(name="dispatcher"))
@@ -137,7 +140,7 @@ def measure(gateway_name, count):
     # The confirmation links are not what is measured: the changes below to a waiting worker are.
     Job.objects.all().delete()
     Notice.objects.update(state=Notice.State.DROPPED)
-    worker, changed = start_worker(env), {}
+    worker, changed = start_worker(env, *options), {}
     print(f"  {count} status changes, one after another, to a waiting worker")
     for report in reports:
         change = workflow.change_status(report, "diverifikasi", dispatcher, version=report.version)
@@ -182,6 +185,8 @@ def empty_jobs(count):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--compare-poll", action="store_true",
+                        help="Also measure each gateway with a worker that only polls (run_worker --no-listen).")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
@@ -193,10 +198,14 @@ def main():
     django.setup()
     results = {"reference_empty_jobs_per_s": empty_jobs(3 * args.reports)}
     print(f"Reference: one worker, empty jobs: {results['reference_empty_jobs_per_s']} jobs/s")
-    for gateway in ("whatsapp", "sms"):
-        found = results[gateway] = measure(gateway, args.reports)
+    runs = [(gateway, gateway, ()) for gateway in ("whatsapp", "sms")]
+    if args.compare_poll:  # interleaved: whatsapp listening, whatsapp polling, sms polling, sms listening
+        runs = [runs[0], ("whatsapp", "whatsapp_poll", ("--no-listen",)), ("sms", "sms_poll", ("--no-listen",)),
+                runs[1]]
+    for gateway, name, options in runs:
+        found = results[name] = measure(gateway, args.reports, options)
         ratio = found["messages_per_s"] / results["reference_empty_jobs_per_s"]
-        print(f"  {found['messages_per_s']} messages/s ({ratio:.2f}x empty jobs), failed {found['failed']}; "
+        print(f"  {name}: {found['messages_per_s']} messages/s ({ratio:.2f}x empty jobs), failed {found['failed']}; "
               + "; ".join(f"{channel} p50 {found[channel]['p50_ms']} ms, p95 {found[channel]['p95_ms']} ms"
                           for channel in ("email", gateway, "push")))
     out = ROOT / "bench" / "results" / "notify.json"

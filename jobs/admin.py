@@ -6,6 +6,7 @@ from audit.admin import Audited
 from audit.models import Action, record
 from config.admin import AdministratorsOnly, DeclaredLookupsOnly
 from jobs.models import Breaker, Job
+from jobs.queue import wake
 
 
 @admin.register(Job)
@@ -27,7 +28,9 @@ class JobAdmin(DeclaredLookupsOnly, AdministratorsOnly, Audited, admin.ModelAdmi
     def retry(self, request, queryset):
         failed = queryset.filter(state=Job.State.FAILED)
         record(request.user, Action.CHANGE, failed, {"admin_action": "retry"})
+        queues = set(failed.values_list("queue_name", flat=True))
         count = failed.update(state=Job.State.QUEUED, run_at=timezone.now(), finished=None)
+        wake(queues)
         self.message_user(request, _("%(count)s jobs queued again.") % {"count": count}, messages.SUCCESS)
 
 

@@ -17,6 +17,8 @@
 - Queues (`QUEUES`) keep kinds of work apart: residents' messages, partners, and the rest each have their own
   workers (`run_worker`), so none waits behind another's slow system.
 - A periodic task keeps one queued job (its key), put back for its next run whenever it finishes.
+- A job due now wakes its queue's idle workers: `NOTIFY jobs_<queue>` in the same transaction, delivered at
+  commit (never for a rolled-back change), to the connection each worker thread LISTENs on (jobs/worker.py).
 
 The names follow Django's tasks framework where they mean the same (`task`, `queue_name`, `enqueue`), so a later
 Django's can take the tasks over.
@@ -29,7 +31,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -83,30 +85,52 @@ def task(name, max_attempts=MAX_ATTEMPTS, every=None, daily_at=None, longest_ret
     return register
 
 
+def channel(queue_name):
+    """The LISTEN/NOTIFY channel of a queue."""
+    return f"jobs_{queue_name}"
+
+
+def wake(queue_names):
+    """Tell the workers idle on these queues that a job is due, in the caller's transaction: PostgreSQL delivers
+    the notification at its commit, and never if it rolls back (the same channel twice in one transaction is
+    delivered once)."""
+    with connection.cursor() as cursor:
+        for name in sorted(set(queue_names)):
+            cursor.execute("SELECT pg_notify(%s, '')", [channel(name)])
+
+
 def enqueue(name, /, *, key="", run_at=None, **args):
-    """A job of task `name` with keyword `args` (ids and plain values), in the caller's transaction.
+    """A job of task `name` with keyword `args` (ids and plain values), in the caller's transaction; due now, it
+    wakes its queue's workers when that transaction commits.
 
     With a `key`, at most one job per key waits at a time: while one does, this returns it instead.
     """
     spec = TASKS.get(name)
-    job = Job(task=name, args=args, key=key, run_at=run_at or timezone.now(),
+    now = timezone.now()
+    job = Job(task=name, args=args, key=key, run_at=run_at or now,
               queue_name=spec.queue_name if spec else "default")
     if not key:
         job.save()
-        return job
-    try:
-        with transaction.atomic():
-            job.save()
-        return job
-    except IntegrityError:
-        return Job.objects.get(key=key, state=Job.State.QUEUED)
+    else:
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            return Job.objects.get(key=key, state=Job.State.QUEUED)
+    if job.run_at <= now:
+        wake([job.queue_name])
+    return job
 
 
 def reschedule(name, run_at, **args):
     """Waiting jobs of task `name` whose arguments include `args` run at `run_at` if that is sooner (a system
-    answers again, a message asked for now): the one way an app moves a job."""
-    return Job.objects.filter(task=name, state=Job.State.QUEUED, run_at__gt=run_at,
-                              args__contains=args).update(run_at=run_at)
+    answers again, a message asked for now): the one way an app moves a job. Brought to now, they wake their
+    queue's workers at commit."""
+    moved = Job.objects.filter(task=name, state=Job.State.QUEUED, run_at__gt=run_at,
+                               args__contains=args).update(run_at=run_at)
+    if moved and run_at <= timezone.now():
+        wake([TASKS[name].queue_name if name in TASKS else "default"])
+    return moved
 
 
 def waiting(name, **args):
@@ -197,6 +221,8 @@ def record(job, state, error, run_at=None, attempts=None):
             logger.warning("Job %s was taken over: its outcome is not recorded", job,
                            extra={"event": "job_taken_over", "task": job.task, "job": job.pk})
             return
+        if state == Job.State.QUEUED and run_at is not None and run_at <= now:  # queued again for now: recovered
+            wake([job.queue_name])
         spec = TASKS.get(job.task)
         if spec is not None and state != Job.State.QUEUED and (spec.every or spec.daily_at):
             schedule(spec)

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jobs import queue
 from jobs.models import Job
+from jobs.worker import Listener
 from tests import job_tasks  # noqa: F401 (registers the tasks)
 from tests.deployed import production_env
 
@@ -69,10 +70,11 @@ def test_nothing_runs_before_its_time():
     assert not queue.run_one()
 
 
-def worker(tmp_path, **env):
-    """`manage.py run_worker` on the test database, in a process of its own (`env`: more settings)."""
+def worker(tmp_path, extra=(), **env):
+    """`manage.py run_worker` on the test database, in a process of its own (`extra`: its options; `env`: more
+    settings)."""
     env = production_env(tmp_path, LOG_LEVEL="WARNING", **env)
-    return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "tests.job_tasks"],
+    return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--tasks", "tests.job_tasks", *extra],
                             cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -143,3 +145,76 @@ def test_old_done_jobs_are_pruned_a_batch_per_job_and_failed_ones_kept(settings)
     left = Job.objects.exclude(task="jobs.prune_done")
     assert sorted(left.values_list("state", flat=True)) == [Job.State.DONE, Job.State.FAILED]
     assert left.get(state=Job.State.DONE).pk == recent.pk
+
+
+def listening(queue_name):
+    """The pids of the connections LISTENing for `queue_name`'s jobs (their application_name says whose)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                       [f"jobs-listen {queue_name}"])
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def terminate(pid):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_job_wakes_the_listener_of_its_queue_and_a_rolled_back_one_wakes_nobody():
+    listener = Listener(("default", "messages"))
+    try:
+        assert listener.wait(30) == "listening"  # opened now: look at the queue once, then wait
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue.enqueue("tests.effect", note="rolled back")  # queue "default"
+            raise RuntimeError("the change fails")
+        queue.enqueue("notify.deliver", subscription_id=1)  # queue "messages", committed after the rollback
+        # A 30-s wait that returns at once, for the committed job alone: a notification of the rolled-back one
+        # would have come first (PostgreSQL delivers them in commit order).
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_messages"])
+        queue.enqueue("notify.deliver", subscription_id=2, run_at=timezone.now() + timedelta(hours=1))  # not due
+        queue.enqueue("tests.effect", note="due")
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_default"])  # the later one woke nobody
+        assert queue.reschedule("notify.deliver", timezone.now(), subscription_id=2) == 1  # brought to now
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_messages"])
+    finally:
+        listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_listening_connection_is_opened_again_and_wakes_again():
+    listener = Listener(("default",))
+    try:
+        assert listener.wait(30) == "listening"
+        [first] = listening("default")
+        terminate(first)
+        assert listener.wait(30) == "dropped"  # no exception: the worker goes on, polling
+        assert listener.wait(30) == "listening" and listening("default") - {first}
+        queue.enqueue("tests.effect")
+        assert (listener.wait(30), listener.channels) == ("notified", ["jobs_default"])
+    finally:
+        listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_polling_every_30_s_runs_a_new_job_at_once_and_listens_again_after_its_connection_drops(tmp_path):
+    lines = tmp_path / "runs.txt"
+    process = worker(tmp_path, extra=["--poll-seconds", "30"])
+    try:
+        wait_until(lambda: len(listening("default")) == 1, seconds=30)  # idle, waiting for a notification
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue.enqueue("tests.append", path=str(lines), line="rolled-back")
+            raise RuntimeError("the change fails")
+        queue.enqueue("tests.append", path=str(lines), line="1")
+        wait_until(lambda: lines.exists() and lines.read_text() == "1\n", seconds=10)  # a third of the poll
+
+        [first] = listening("default")
+        terminate(first)
+        wait_until(lambda: listening("default") - {first}, seconds=10)  # listening again, without a restart
+        queue.enqueue("tests.append", path=str(lines), line="2")
+        wait_until(lambda: lines.read_text() == "1\n2\n", seconds=10)
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0  # the stop ends the 30-s waits at once
+    assert not Job.objects.filter(args__line="rolled-back").exists()
