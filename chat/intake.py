@@ -62,7 +62,9 @@ def receive(messages):
         phone, wamid, sent_at = parsed
         kind, content = content_of(message)
         with transaction.atomic():
-            conversation, _ = Conversation.objects.get_or_create(phone=phone)
+            Conversation.objects.get_or_create(phone=phone)
+            # Locked till this commits: the job looking for its last message waits for it (chat.tasks.waiting).
+            conversation = Conversation.objects.select_for_update().get(phone=phone)
             _inbound, created = Inbound.objects.get_or_create(
                 wamid=wamid, defaults={"conversation": conversation, "sent_at": sent_at, "kind": kind,
                                        "content": content})

@@ -33,7 +33,7 @@ def answer(conversation_id):
         if not mine:
             raise Defer(timezone.now() + timedelta(seconds=2), "another answer of it is under way")
         send_replies(conversation_id)  # any left by a failed try first, in order
-        while message := Inbound.objects.filter(conversation_id=conversation_id, handled_at__isnull=True).first():
+        while message := waiting(conversation_id):
             photo = fetched_photo(Conversation.objects.get(pk=conversation_id), message)
             with transaction.atomic():
                 conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
@@ -43,6 +43,15 @@ def answer(conversation_id):
                     conversation.save()
                     Reply.objects.bulk_create([Reply(conversation=conversation, text=text) for text in texts])
             send_replies(conversation_id)
+
+
+def waiting(conversation_id):
+    """The conversation's oldest message not yet answered, or None. Read under the conversation's row lock, which
+    the webhook holds while it adds a message (chat.intake.receive): a message whose webhook had found this job
+    still queued, and so queued no other, is committed before the job can find nothing and end."""
+    with transaction.atomic():
+        Conversation.objects.select_for_update().filter(pk=conversation_id).exists()
+        return Inbound.objects.filter(conversation_id=conversation_id, handled_at__isnull=True).first()
 
 
 def fetched_photo(conversation, message):

@@ -326,3 +326,20 @@ def test_a_photo_whatsapp_no_longer_has_is_asked_again_and_a_down_api_is_retried
     assert Reply.objects.filter(sent_at__isnull=True).count() == 0
     assert sum("Jelaskan" in text for text in whatsapp.texts()) == 2  # refused once (503), then taken
     assert Reply.objects.filter(text__contains="Jelaskan").count() == 1
+
+
+def test_the_retention_job_forgets_unfinished_answers_after_a_day_and_silent_numbers_after_30_days(
+        resident, client, whatsapp):
+    from privacy.tasks import apply_retention
+
+    up_to_the_photo(resident)
+    Resident(client, whatsapp, phone="6281200001111").says("STOP")
+    now = timezone.now()
+    with time_machine.travel(now + timedelta(days=1, hours=1), tick=False):
+        apply_retention()
+    unfinished = Conversation.objects.get(phone=PHONE)
+    assert (unfinished.state, unfinished.answers) == ("idle", {}) and Inbound.objects.count() == 4
+    with time_machine.travel(now + timedelta(days=31), tick=False):
+        assert apply_retention()["chat"] > 0
+    assert list(Conversation.objects.values_list("phone", flat=True)) == ["6281200001111"]  # said STOP: kept
+    assert not Inbound.objects.exists() and not Reply.objects.exists()
