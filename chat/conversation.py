@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from chat.models import Conversation
@@ -73,8 +73,9 @@ def command(text):
 def respond(conversation, message, photo=None, now=None):
     """The replies (texts) to one inbound `message` (chat.models.Inbound), changing `conversation` (saved by the
     caller, in the same transaction). `photo` is what the job made of an image sent while a photo was asked: a
-    reports.photos.ProcessedPhoto, or the text saying why not."""
-    now = now or timezone.now()
+    reports.photos.ProcessedPhoto, or the text saying why not. Idle time is counted to when the message was
+    written (WhatsApp's timestamp), not to when a delayed job answers it."""
+    now = now or message.sent_at
     text = message.content.get("text", "")
     said = command(text)
     if said in STOP_WORDS:

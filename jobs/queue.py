@@ -86,7 +86,8 @@ def task(name, max_attempts=MAX_ATTEMPTS, every=None, daily_at=None, longest_ret
 def enqueue(name, /, *, key="", run_at=None, **args):
     """A job of task `name` with keyword `args` (ids and plain values), in the caller's transaction.
 
-    With a `key`, at most one job per key waits at a time: while one does, this returns it instead.
+    With a `key`, at most one job per key waits at a time: while one does, this returns it instead. One that a
+    worker claims between the two steps no longer waits: this one is queued after all.
     """
     spec = TASKS.get(name)
     job = Job(task=name, args=args, key=key, run_at=run_at or timezone.now(),
@@ -94,12 +95,14 @@ def enqueue(name, /, *, key="", run_at=None, **args):
     if not key:
         job.save()
         return job
-    try:
-        with transaction.atomic():
-            job.save()
-        return job
-    except IntegrityError:
-        return Job.objects.get(key=key, state=Job.State.QUEUED)
+    while True:
+        try:
+            with transaction.atomic():
+                job.save()
+            return job
+        except IntegrityError:
+            if (waiting_job := Job.objects.filter(key=key, state=Job.State.QUEUED).first()) is not None:
+                return waiting_job
 
 
 def reschedule(name, run_at, **args):
