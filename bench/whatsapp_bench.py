@@ -87,15 +87,16 @@ class Webhook:
 
 
 def chat_latency(hook, photo, residents, first):
-    """Residents one after another, each message once the last reply came: seconds from the post to the reply."""
-    waits = []
+    """Residents one after another, each message once the last reply came: seconds from the post to the reply,
+    {"text": [...], "photo": [...]} (a photo is fetched from the stand-in and checked before its answer)."""
+    waits = {"text": [], "photo": []}
     for n in range(first, first + residents):
         phone = f"62812{n:08d}"
         for kind, message, replies in conversation(hook.gateway, photo, n):
             expected = {phone: hook.replies(phone) + replies}
             started = time.time()
             hook.post(phone, kind, message)
-            waits.append(hook.wait(expected) - started)
+            waits["photo" if kind == "image" else "text"].append(hook.wait(expected) - started)
     return waits
 
 
@@ -179,13 +180,18 @@ def main():
                 waits = chat_latency(hook, photo, args.residents, first)
                 reference_rate = empty_jobs(args.residents * 7 * 4, one_by_one=False)
                 rate = chat_throughput(hook, photo, args.residents, first + args.residents)
-                found = {"reply_p95_ms": percentiles(waits)["p95_ms"], "reply_p50_ms": percentiles(waits)["p50_ms"],
+                every = waits["text"] + waits["photo"]
+                found = {"reply_p95_ms": percentiles(every)["p95_ms"], "reply_p50_ms": percentiles(every)["p50_ms"],
+                         "text_reply_p95_ms": percentiles(waits["text"])["p95_ms"],
+                         "photo_reply_p95_ms": percentiles(waits["photo"])["p95_ms"],
                          "empty_job_p95_ms": percentiles(reference_waits)["p95_ms"],
+                         "empty_job_p50_ms": percentiles(reference_waits)["p50_ms"],
                          "messages_per_s": rate, "empty_jobs_per_s": reference_rate}
                 found["p95_ratio"] = found["reply_p95_ms"] / found["empty_job_p95_ms"]
                 found["rate_ratio"] = rate / reference_rate
                 rounds.append(found)
-                print(f"round {number + 1}/{args.rounds}: reply p95 {found['reply_p95_ms']:.0f} ms "
+                print(f"round {number + 1}/{args.rounds}: reply p95 {found['reply_p95_ms']:.0f} ms (text "
+                      f"{found['text_reply_p95_ms']:.0f}, photo {found['photo_reply_p95_ms']:.0f}) "
                       f"({found['p95_ratio']:.1f}x an empty job's {found['empty_job_p95_ms']:.0f} ms); "
                       f"{rate:.1f} messages/s ({found['rate_ratio']:.2f}x {reference_rate:.0f} empty jobs/s)",
                       flush=True)
