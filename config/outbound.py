@@ -12,9 +12,10 @@ the basemap). One rule set, so a fix here holds for all of them:
   else what has come so far), never read whole;
 - one User-Agent (OUTBOUND_USER_AGENT) with the purpose after it;
 - for URLs that come from outside (`PURPOSES[...].outside`: a `media_url`, a LAPOR! attachment, a browser's push
-  endpoint), only public addresses: the name is resolved once, every address it has must be public (not
-  loopback, private, link-local such as the cloud's 169.254.169.254, shared, reserved, multicast, nor one of these
-  inside an IPv6 address), and the connection goes to an address so vetted (a second DNS answer is never used).
+  endpoint, a WhatsApp photo's address), only public addresses: the name is resolved once, every address it has
+  must be public (not loopback, private, link-local such as the cloud's 169.254.169.254, shared, reserved,
+  multicast, nor one of these inside an IPv6 address), and the connection goes to an address so vetted (a second
+  DNS answer is never used).
   OUTSIDE_URLS_ALLOW_PRIVATE lifts this (tests; a city whose partners host photos inside its network). The
   addresses the city configures itself (LAPOR_URL, partners, gateways, GEOCODER_URL, BASEMAP_URL) are trusted.
 
@@ -61,6 +62,8 @@ PURPOSES = {
     "basemap": Purpose("BASEMAP_TIMEOUT_S", 2 * MB),  # one tile
     "whatsapp": Purpose("NOTIFY_HTTP_TIMEOUT_S", 64 * KB),
     "sms": Purpose("NOTIFY_HTTP_TIMEOUT_S", 64 * KB),
+    # A photo sent in a WhatsApp chat: its URL comes in the Cloud API's answer (reports.photos.MAX_BYTES).
+    "whatsapp_media": Purpose("NOTIFY_HTTP_TIMEOUT_S", 10 * MB, outside=True),
     "push": Purpose("NOTIFY_HTTP_TIMEOUT_S", 64 * KB, outside=True),
     "media": Purpose("OPEN311_MEDIA_TIMEOUT_S", 10 * MB, outside=True),  # reports.photos.MAX_BYTES
 }

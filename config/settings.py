@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "accounts",
     "jobs",
     "notify",
+    "chat",
     "forwarding",
     "privacy",
     "desk",
@@ -483,6 +484,8 @@ WHATSAPP_TEMPLATE = env_str("WHATSAPP_TEMPLATE", "lapor_pemberitahuan")
 # The webhook: the token Meta echoes when it is set up, and the app secret its deliveries are signed with.
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN", "")
 WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET", "")
+# A WhatsApp conversation that files a report (chat/) is cancelled after this many minutes without an answer.
+CHAT_IDLE_MINUTES = env_int("CHAT_IDLE_MINUTES", 30)
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
 SMS_SENDER = env_str("SMS_SENDER", "LAPOR-PP")

@@ -103,20 +103,24 @@ def enqueue(name, /, *, key="", run_at=None, **args):
     """A job of task `name` with keyword `args` (ids and plain values), in the caller's transaction; due now, it
     wakes its queue's workers when that transaction commits.
 
-    With a `key`, at most one job per key waits at a time: while one does, this returns it instead.
+    With a `key`, at most one job per key waits at a time: while one does, this returns it instead. One that a
+    worker claims between the two steps no longer waits: this one is queued after all.
     """
     spec = TASKS.get(name)
     now = timezone.now()
     job = Job(task=name, args=args, key=key, run_at=run_at or now,
               queue_name=spec.queue_name if spec else "default")
-    if not key:
-        job.save()
+    if key:
+        while True:
+            try:
+                with transaction.atomic():
+                    job.save()
+                break
+            except IntegrityError:
+                if (waiting_job := Job.objects.filter(key=key, state=Job.State.QUEUED).first()) is not None:
+                    return waiting_job
     else:
-        try:
-            with transaction.atomic():
-                job.save()
-        except IntegrityError:
-            return Job.objects.get(key=key, state=Job.State.QUEUED)
+        job.save()
     if job.run_at <= now:
         wake([job.queue_name])
     return job

@@ -14,7 +14,9 @@ import urllib.parse
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils import timezone
 
+from chat.models import SERVICE_WINDOW, Conversation
 from config import outbound
 from notify.models import PHONE_CHANNELS, Channel
 
@@ -88,10 +90,7 @@ def post_json(url, payload, token, purpose):
         response = outbound.request("POST", url, purpose, json=payload, headers={"Authorization": f"Bearer {token}"})
     except outbound.Error as error:
         raise Temporary(f"{type(error).__name__}: {error}") from error
-    if response.status == 429 or response.status >= 500:
-        raise Temporary(f"HTTP {response.status}")
-    if response.status >= 400:
-        raise Permanent(f"HTTP {response.status}: {response.content[:300].decode(errors='replace')}")
+    checked(response)
     try:
         return response.json() or {}
     except ValueError:
@@ -99,13 +98,62 @@ def post_json(url, payload, token, purpose):
 
 
 def send_whatsapp(to, language, letter):
-    """A template message (the only kind a business may start a conversation with) through the Cloud API."""
-    answer = post_json(f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", {
-        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
+    """Within WhatsApp's 24-hour window after the resident last wrote to us (chat.models.Conversation), the letter
+    as free text; else a template message, the only kind a business may start a conversation with."""
+    if Conversation.objects.filter(phone=to, last_inbound_at__gt=timezone.now() - SERVICE_WINDOW).exists():
+        return send_whatsapp_text(to, letter.text())
+    return whatsapp_message({
+        "to": to, "type": "template",
         "template": {"name": settings.WHATSAPP_TEMPLATE, "language": {"code": language}, "components": [
-            {"type": "body", "parameters": [{"type": "text", "text": letter.one_line()[:1024]}]}]},
-    }, settings.WHATSAPP_TOKEN, "whatsapp")
+            {"type": "body", "parameters": [{"type": "text", "text": letter.one_line()[:1024]}]}]}})
+
+
+def send_whatsapp_text(to, text):
+    """A free-text message: a chat's reply, or anything inside the 24-hour window. Its id from the Cloud API."""
+    return whatsapp_message({"to": to, "type": "text", "text": {"body": text[:4096], "preview_url": False}})
+
+
+def whatsapp_message(message):
+    answer = post_json(f"{whatsapp_api()}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", {
+        "messaging_product": "whatsapp", "recipient_type": "individual", **message}, settings.WHATSAPP_TOKEN,
+        "whatsapp")
     return ((answer.get("messages") or [{}])[0].get("id") or "")[:200]
+
+
+def whatsapp_api():
+    return settings.WHATSAPP_API_URL.rstrip("/")
+
+
+def fetch_whatsapp_media(media_id):
+    """A photo a resident sent: the Cloud API names its short-lived URL (GET /{media-id}), which is read with the
+    same bearer token, through config/outbound.py and at most reports.photos.MAX_BYTES (a larger one is
+    Permanent, as is a media id it does not know). Returns the bytes; Temporary when it may work later."""
+    headers = {"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"}
+    try:
+        described = outbound.request("GET", f"{whatsapp_api()}/{urllib.parse.quote(media_id, safe='')}", "whatsapp",
+                                     headers=headers)
+        checked(described)
+        try:
+            url = str((described.json() or {})["url"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise Permanent("the media's description has no url") from error
+        media = outbound.request("GET", url, "whatsapp_media", headers=headers)
+    except outbound.TooLarge as error:
+        raise Permanent(f"too large: {error}") from error
+    except outbound.Refused as error:
+        raise Permanent(f"refused: {error}") from error
+    except outbound.Error as error:
+        raise Temporary(f"{type(error).__name__}: {error}") from error
+    checked(media)
+    return media.content
+
+
+def checked(response):
+    """5xx and 429 are Temporary, other 4xx Permanent."""
+    if response.status == 429 or response.status >= 500:
+        raise Temporary(f"HTTP {response.status}")
+    if response.status >= 400:
+        raise Permanent(f"HTTP {response.status}: {response.content[:300].decode(errors='replace')}")
 
 
 def send_sms(to, letter):

@@ -20,6 +20,9 @@ class Channel(models.TextChoices):
 
 
 PHONE_CHANNELS = {Channel.WHATSAPP, Channel.SMS}
+# file_report's channel for a report filed in a WhatsApp chat (chat/): WhatsApp, the number confirmed by the
+# resident's own message, and no acknowledgement (the chat's answer is it).
+WHATSAPP_CHAT = "whatsapp-chat"
 
 
 def new_token():

@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from notify import channels, events
 from notify.channels import phone_number
-from notify.models import PHONE_CHANNELS, Channel, Notice, Subscription
+from notify.models import PHONE_CHANNELS, WHATSAPP_CHAT, Channel, Notice, Subscription
 from reports.services import add_support
 
 
@@ -20,7 +21,9 @@ def for_reporter(report, channel="", consent=False):
     """The reporter's subscription to their own report. Their contact details stay on the report: a phone channel
     needs the consent the form recorded, and falls back to e-mail. By e-mail it is confirmed by the filing itself;
     a phone, whose number anyone could have typed, first gets a confirmation link and nothing else until that
-    link is opened."""
+    link is opened; a report filed in a WhatsApp chat (WHATSAPP_CHAT) came from that number, and is confirmed."""
+    chat = channel == WHATSAPP_CHAT
+    channel = Channel.WHATSAPP if chat else channel
     if channel in PHONE_CHANNELS and not (consent and report.reporter_phone and channel in channels.available()):
         channel = ""
     if not channel or channel == Channel.PUSH:
@@ -28,10 +31,12 @@ def for_reporter(report, channel="", consent=False):
     if not channel:
         return None
     now, phone = timezone.now(), channel in PHONE_CHANNELS
+    # The security issue's rule: a number is confirmed by its owner, through the link sent to it or (a report filed
+    # in a WhatsApp chat) by a message they sent from it.
     subscription = Subscription.objects.create(
         role=Subscription.Role.REPORTER, report=report, channel=channel, language=language(),
-        confirmed_at=None if phone else now, consent_at=now if phone else None)
-    if phone:
+        confirmed_at=now if chat or not phone else None, consent_at=now if phone else None)
+    if phone and not chat:
         events.ask_to_confirm(subscription)
     return subscription
 
@@ -116,6 +121,21 @@ def is_reporters_contact(subscription):
     if subscription.channel in PHONE_CHANNELS:
         return bool(report.reporter_phone) and phone_number(report.reporter_phone) == subscription.address
     return bool(report.reporter_email) and report.reporter_email.strip().lower() == subscription.address
+
+
+def stop_phone(phone):
+    """STOP from a phone (a WhatsApp message): every subscription of that number ends, the reporter's own on the
+    reports that carry it (typed as 0812…, +62 812… or 62812…) included. Returns how many."""
+    local = "0" + phone[2:] if phone.startswith("62") else phone
+    digits = Func(F("report__reporter_phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                  output_field=CharField())
+    found = (Subscription.objects.filter(channel__in=PHONE_CHANNELS, stopped_at__isnull=True)
+             .annotate(digits=digits)
+             .filter(Q(address=phone) | Q(address="", role=Subscription.Role.REPORTER, digits__in=[phone, local])))
+    stopped = list(found)
+    for subscription in stopped:
+        stop(subscription)
+    return len(stopped)
 
 
 def stop(subscription):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chat import intake
 from config import outbound
 from geo import lookup
 from notify import channels, fixes, ikm, links, subscriptions, survey
@@ -313,7 +314,8 @@ def service_worker(request):
 @csrf_exempt  # Meta's servers call it; the signature of the body with the app secret is the check
 @require_http_methods(["GET", "POST"])
 def whatsapp_webhook(request):
-    """GET: Meta's verification (hub.verify_token). POST: delivery statuses, signed (X-Hub-Signature-256)."""
+    """GET: Meta's verification (hub.verify_token). POST, signed (X-Hub-Signature-256): delivery statuses, and
+    residents' messages, kept once each and answered by their conversation's job (chat.intake)."""
     if not settings.WHATSAPP_VERIFY_TOKEN or not settings.WHATSAPP_APP_SECRET:
         return HttpResponse(status=404)
     if request.method == "GET":
@@ -326,10 +328,14 @@ def whatsapp_webhook(request):
     if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", "").encode(), expected.encode()):
         return HttpResponseForbidden()
     try:
-        statuses = [status for entry in json.loads(request.body).get("entry", [])
-                    for change in entry.get("changes", []) for status in change.get("value", {}).get("statuses", [])]
+        values = [change.get("value", {}) for entry in json.loads(request.body).get("entry", [])
+                  for change in entry.get("changes", [])]
+        statuses = [status for value in values for status in value.get("statuses", [])]
+        inbound = [message for value in values for message in value.get("messages", [])]
     except (ValueError, AttributeError, TypeError):
         return JsonResponse({"entry": ["Not a WhatsApp webhook body."]}, status=400)
+    if inbound and Channel.WHATSAPP in channels.available():
+        intake.receive(inbound)  # residents writing to the city's number: the conversation (chat/) answers
     for status in statuses:
         if isinstance(status, dict) and status.get("status") in MESSAGE_STATES and status.get("id"):
             errors = status.get("errors") or [{}]

@@ -48,6 +48,13 @@ def inventory():
                   "day go to one address, whoever asks. It keeps a keyed digest of the address and the times of "
                   "that day's messages, never the address itself.") % days,
          "who": _("Nobody (counters only)."), "kept": _("One day after the last message.")},
+        {"what": _("Your WhatsApp conversation with the city's number"),
+         "where": "chat_conversation.phone, chat_inbound.content, chat_reply.text",
+         "why": _("To answer you and file the report you describe. Your number goes with the report only if you "
+                  "answer yes to “Boleh kami kirim kabar laporan ke nomor ini?”; STOP ends every message to it."),
+         "who": _("No staff page shows it: administrators can only delete a conversation."),
+         "kept": _("Messages 30 days; the answers of an unfinished report a day; the number 30 days after your "
+                   "last message, or as long as you said STOP (so that nothing goes to it).")},
         {"what": _("Your answers to “Sudah diperbaiki?”"), "where": "notify_fixanswer.comment",
          "why": _("To know whether a fix holds and how residents rate it; a “no” reopens the report. Basis: your "
                   "consent (answering is up to you)."),

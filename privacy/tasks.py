@@ -5,6 +5,7 @@ from datetime import time
 
 from django.utils import timezone
 
+from chat import tasks as chat_tasks
 from jobs.queue import task
 from notify import limits
 from privacy import retention
@@ -18,6 +19,7 @@ def apply_retention():
     now = timezone.now()
     counts = {"contacts": retention.erase_closed_contacts(now), "ip_addresses": retention.forget_ip_addresses(now),
               "photos": retention.remove_hidden_photos(now),
-              "subscriptions": retention.end_unconfirmed_subscriptions(now), "message_counts": limits.forget(now)}
+              "subscriptions": retention.end_unconfirmed_subscriptions(now), "message_counts": limits.forget(now),
+              "chat": chat_tasks.forget(now)}
     logger.info("Retention applied", extra={"event": "retention", **counts})
     return counts

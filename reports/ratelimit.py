@@ -28,7 +28,8 @@ def client(request):
 
 
 def allow(request, limit, who, per_hour):
-    """Count one attempt of `who` against `limit` (a name); True while within `per_hour` attempts."""
+    """Count one attempt of `who` against `limit` (a name); True while within `per_hour` attempts. `request` is
+    None for what no request brings (a WhatsApp message)."""
     key = f"limit:v3:{limit}:{who}"
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:
@@ -41,7 +42,8 @@ def allow(request, limit, who, per_hour):
                                                                                 "limit": limit})
         return True
     if count > per_hour:  # which limit and path, not who: an address or a sender is personal data
-        logger.warning("Rate limit hit", extra={"event": "rate_limited", "limit": limit, "path": request.path})
+        logger.warning("Rate limit hit", extra={"event": "rate_limited", "limit": limit,
+                                                "path": getattr(request, "path", "")})
         return False
     return True
 

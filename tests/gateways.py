@@ -4,6 +4,8 @@ Each checks what a real one would refuse (the path, the bearer token, the payloa
 with the moment it arrived, and fails on demand: the statuses in `failures` answer the next requests.
 """
 
+import hashlib
+import hmac
 import json
 import time
 
@@ -50,23 +52,76 @@ class FakeGateway(LocalServer):
 
 
 class FakeWhatsApp(FakeGateway):
-    """POST /v21.0/{phone_number_id}/messages with a template message, as the Cloud API takes it."""
+    """POST /v21.0/{phone_number_id}/messages with a template message or a free-text one, as the Cloud API takes
+    them; GET /v21.0/{media-id} describing a photo a resident sent (its short-lived URL) and GET of that URL, both
+    with the bearer token (`add_media` puts a photo there; `media_requests` records those GETs). `webhook` makes
+    the body WhatsApp posts to our webhook for a resident's message, and `signature` its X-Hub-Signature-256."""
 
     phone_number_id = "1234567890"
+
+    def __init__(self, token="gateway-token"):
+        self.media, self.media_requests = {}, []
+        super().__init__(token)
 
     def problem(self, request, payload):
         if request.path != f"/v21.0/{self.phone_number_id}/messages":
             return 404, "unknown path"
         if common := self.check_common(request, payload):
             return common
+        if payload.get("messaging_product") != "whatsapp" or not str(payload.get("to", "")).isdigit():
+            return 400, "(#100) Invalid parameter"
+        if payload.get("type") == "text":
+            body = (payload.get("text") or {}).get("body")
+            return None if isinstance(body, str) and 0 < len(body) <= 4096 else (400, "(#100) Invalid text")
         template = payload.get("template") or {}
         parameters = [p for c in template.get("components", []) for p in c.get("parameters", [])]
-        if (payload.get("messaging_product") != "whatsapp" or payload.get("type") != "template"
-                or not str(payload.get("to", "")).isdigit() or not template.get("name")
+        if (payload.get("type") != "template" or not template.get("name")
                 or template.get("language", {}).get("code") not in ("id", "en")
                 or any("\n" in p.get("text", "") for p in parameters)):
             return 400, "(#100) Invalid parameter"
         return None
+
+    def handle(self, request):
+        if request.command != "GET":
+            return super().handle(request)
+        self.media_requests.append(request.path)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self.reply(request, 401, b'{"error": {"message": "bad token"}}', "application/json")
+        if request.path.startswith("/v21.0/") and request.path[7:] in self.media:
+            media_id = request.path[7:]
+            content, mime = self.media[media_id]
+            return self.reply(request, 200, json.dumps({
+                "messaging_product": "whatsapp", "url": f"{self.url}/download/{media_id}", "mime_type": mime,
+                "file_size": len(content), "id": media_id}).encode(), "application/json")
+        if request.path.startswith("/download/") and request.path[10:] in self.media:
+            content, mime = self.media[request.path[10:]]
+            return self.reply(request, 200, content, mime)
+        self.reply(request, 404, b'{"error": {"message": "(#100) unknown media"}}', "application/json")
+
+    def add_media(self, content, mime="image/jpeg"):
+        media_id = str(100000 + len(self.media))
+        self.media[media_id] = (content, mime)
+        return media_id
+
+    def texts(self, to=None):
+        """The bodies of the free-text messages sent (to `to`), in order."""
+        return [r["json"]["text"]["body"] for r in self.received
+                if r["json"] and r["json"].get("type") == "text" and to in (None, r["json"]["to"])]
+
+    @staticmethod
+    def webhook(phone, wamid, timestamp, kind="text", **message):
+        """WhatsApp's webhook body for one message of `phone`: text="…", location={latitude, longitude},
+        image={id}."""
+        body = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": FakeWhatsApp.phone_number_id},
+                "contacts": [{"profile": {"name": "Warga"}, "wa_id": phone}],
+                "messages": [{"from": phone, "id": wamid, "timestamp": str(int(timestamp)), "type": kind,
+                              kind: {"body": message["text"]} if kind == "text" else message[kind]}]}
+        return json.dumps({"object": "whatsapp_business_account",
+                           "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": body}]}]}).encode()
+
+    @staticmethod
+    def signature(body, secret):
+        return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
     def answer(self, number):
         return {"messaging_product": "whatsapp", "contacts": [{"input": "x", "wa_id": "x"}],

@@ -57,6 +57,7 @@ ACTIONS = {
     ("jobs.job", "delete_selected"): ADMIN,
     ("notify.subscription", "delete_selected"): ADMIN,
     ("notify.message", "delete_selected"): ADMIN,
+    ("chat.conversation", "delete_selected"): ADMIN,  # a resident's request to be forgotten
     ("notify.fixanswer", "delete_selected"): ADMIN,
     ("notify.surveyanswer", "delete_selected"): ADMIN,
     ("axes.accessattempt", "cleanup_expired_attempts"): ADMIN,
