@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "forwarding",
     "privacy",
     "desk",
+    "insight",
 ]
 
 MIDDLEWARE = [
