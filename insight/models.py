@@ -29,6 +29,8 @@ class ResponseCount(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["measure", "month", "crew", "kelurahan", "category", "days"], nulls_distinct=False,
             name="insight_responsecount_once")]
+        # The page reads the last 12 months of a table that holds every month since the first report.
+        indexes = [models.Index(fields=["month"], name="insight_responsecount_month")]
 
     def __str__(self):
         return f"{self.measure} {self.month:%Y-%m} {self.days}: {self.count}"

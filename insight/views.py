@@ -51,7 +51,7 @@ class HotspotQuery(AreaQuery):
 
 class RecurrenceQuery(AreaQuery):
     days = serializers.IntegerField(min_value=1, max_value=730, default=90)
-    months = serializers.IntegerField(min_value=1, max_value=60, default=12)
+    months = serializers.IntegerField(min_value=1, max_value=60, default=3)
 
 
 def _parsed(query_class, request):
@@ -89,7 +89,7 @@ def hotspots_page(request):
     return render(request, "insight/hotspots.html", {
         "clusters": clusters, "recurring": recurring, "errors": errors, "query": query,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
-                   "days": request.GET.get("days", 90), "months": request.GET.get("months", 12),
+                   "days": request.GET.get("days", 90), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
         "layers": {"clusters": _collection(clusters), "recurring": _collection(recurring)},
