@@ -106,9 +106,11 @@ def manage(*args, capture=False):
 
 
 def connect():
+    """A connection with the session settings the app's own have (config/settings.py: no JIT)."""
     params = dj_database_url.parse(BENCH_URL)
     return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None)
+                            user=params["USER"] or None, password=params["PASSWORD"] or None,
+                            options="-c jit=off -c datestyle=ISO")
 
 
 def prepare(wanted, seed):
@@ -176,6 +178,7 @@ def cases(db):
         "hotspots, the city": ("/api/v1/hotspots.geojson?eps=30&minpoints=5", [clusters(30, 5)]),
         "recurrence, one category": ("/api/v1/recurrence.geojson?category=jalan-berlubang&days=30&months=1",
                                      [recurrence(30, 1, road)]),
+        "recurrence, the city": ("/api/v1/recurrence.geojson?days=90&months=3", [recurrence(90, 3)]),
         "hotspot page, one category": (
             "/statistik/titik-rawan/?category=jalan-berlubang&eps=30&minpoints=5&days=30&months=1",
             [clusters(30, 5, road), recurrence(30, 1, road)]),
@@ -215,7 +218,7 @@ def main():
                        "(SELECT count(*) FROM insight_responsecount) FROM reports_report")
         reports, open_reports, histogram_rows = cursor.fetchone()
         plans = {}
-        for name in ("hotspots, the city", "recurrence, one category"):
+        for name in ("hotspots, the city", "recurrence, one category", "recurrence, the city"):
             sql, params = todo[name][1][0]
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
             plans[name] = [row[0] for row in cursor.fetchall()]

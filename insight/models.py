@@ -1,36 +1,40 @@
-"""The response times' histogram, kept by PostgreSQL's triggers (migration 0001) as reports and their history change."""
+"""The response times' histograms, kept by PostgreSQL's triggers (migration 0002) as reports and history change."""
 
 from django.db import models
 
 
 class ResponseCount(models.Model):
-    """How many public reports of a crew, kelurahan and category took `days` working days to be verified or fixed,
-    in the month (the city's) they were verified or fixed; for fixes, how many of them by their due date.
+    """How many public reports took `days` working days to be verified or fixed, in the month (the city's) they were
+    verified or fixed, for one crew, kelurahan or category (or the whole city); for fixes, how many by their due date.
 
-    A few hundred rows a month however many reports there are: the response-time page adds them up (insight.times).
+    One histogram per table of the page, not one per crew × kelurahan × category: a page's table reads its own few
+    hundred rows a month however many reports there are (insight.times).
     """
 
     class Measure(models.TextChoices):
         VERIFY = "verify"
         FIX = "fix"
 
+    class Dimension(models.TextChoices):
+        CITY = "city"
+        CREW = "crew"
+        KELURAHAN = "kelurahan"
+        CATEGORY = "category"
+
+    dimension = models.CharField(max_length=9, choices=Dimension.choices)
+    # The crew's, kelurahan's or category's id; 0 for the city, and for reports without a crew. No foreign key: a
+    # crew deleted sets its reports' crew to none (the trigger moves their counts to 0), and its rows, then all
+    # zero, stay behind harmlessly.
+    key = models.IntegerField()
     measure = models.CharField(max_length=6, choices=Measure.choices)
     month = models.DateField()
-    # No database constraint: a crew deleted sets its reports' crew to none (the trigger moves their counts there),
-    # and its own rows, then all zero, stay behind harmlessly.
-    crew = models.ForeignKey("geo.Crew", models.DO_NOTHING, null=True, db_constraint=False, related_name="+")
-    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, related_name="+")
-    category = models.ForeignKey("reports.Category", models.CASCADE, related_name="+")
     days = models.IntegerField()
     count = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["measure", "month", "crew", "kelurahan", "category", "days"], nulls_distinct=False,
-            name="insight_responsecount_once")]
-        # The page reads the last 12 months of a table that holds every month since the first report.
-        indexes = [models.Index(fields=["month"], name="insight_responsecount_month")]
+        constraints = [models.UniqueConstraint(fields=["dimension", "month", "key", "measure", "days"],
+                                               name="insight_responsecount_once")]
 
     def __str__(self):
-        return f"{self.measure} {self.month:%Y-%m} {self.days}: {self.count}"
+        return f"{self.dimension} {self.key} {self.measure} {self.month:%Y-%m} {self.days}: {self.count}"

@@ -19,13 +19,7 @@ from reports.models import in_language
 
 MONTHS = 12
 
-# What a table groups by: the key and the name read beside it (never a person: crews, places, categories).
-GROUPS = {
-    "city": ("0", "''"),
-    "crew": ("coalesce(h.crew_id, 0)", "coalesce(g.name, '')"),
-    "kelurahan": ("h.kelurahan_id", "k.name"),
-    "category": ("h.category_id", "{category_name}"),
-}
+GROUPS = ["city", "crew", "kelurahan", "category"]
 TITLES = {"city": _("The whole city"), "crew": _("Per crew"), "kelurahan": _("Per kelurahan"),
           "category": _("Per category")}
 
@@ -34,10 +28,9 @@ TITLES = {"city": _("The whole city"), "crew": _("Per crew"), "kelurahan": _("Pe
 # whose running count exceeds i. Per month and over the whole window (month NULL).
 TIMES_SQL = """
 WITH buckets AS (
-    SELECT {key} AS key, h.month, h.measure, h.days, sum(h.count) AS n, sum(h.on_time) AS on_time
+    SELECT h.key, h.month, h.measure, h.days, h.count AS n, h.on_time
     FROM insight_responsecount h
-    WHERE h.month >= %(since)s AND h.month <= %(until)s
-    GROUP BY 1, 2, 3, 4 HAVING sum(h.count) > 0
+    WHERE h.dimension = %(group)s AND h.month >= %(since)s AND h.month <= %(until)s AND h.count > 0
 ), both_spans AS (
     SELECT * FROM buckets
     UNION ALL SELECT key, NULL, measure, days, sum(n), sum(on_time) FROM buckets GROUP BY 1, 3, 4
@@ -53,7 +46,7 @@ WITH buckets AS (
            min(days) FILTER (WHERE upto > ceil(0.9 * (total - 1))) AS p90_high
     FROM running GROUP BY key, month, measure, total
 )
-SELECT p.key, {name}, p.month, p.measure, p.total::int, p.on_time::int,
+SELECT p.key, coalesce(g.name, k.name, {category_name}, ''), p.month, p.measure, p.total::int, p.on_time::int,
        p50_low + (0.5 * (total - 1) - floor(0.5 * (total - 1))) * (p50_high - p50_low),
        p90_low + (0.9 * (total - 1) - floor(0.9 * (total - 1))) * (p90_high - p90_low)
 FROM places p
@@ -82,10 +75,9 @@ def months(today=None):
 
 
 def sql(group):
-    key, name = GROUPS[group]
-    category_name = in_language("coalesce(cp.name_id || ': ', '') || c.name_id",
-                                "coalesce(cp.name_en || ': ', '') || c.name_en")
-    return TIMES_SQL.format(key=key, name=name.format(category_name=category_name))
+    """The statement of one table (its parameters: since, until, group)."""
+    return TIMES_SQL.format(category_name=in_language("coalesce(cp.name_id || ': ', '') || c.name_id",
+                                                      "coalesce(cp.name_en || ': ', '') || c.name_en"))
 
 
 def table(group, today=None):

@@ -55,7 +55,8 @@ def working_days(first, last):
 
 
 def fix_days():
-    return sorted((row.days, row.count) for row in ResponseCount.objects.filter(measure="fix", count__gt=0))
+    fixes = ResponseCount.objects.filter(dimension="city", measure="fix", count__gt=0)
+    return sorted((row.days, row.count) for row in fixes)
 
 
 # Working days
@@ -77,7 +78,7 @@ def test_a_fix_counts_its_working_days_and_follows_the_holiday_table(no_holidays
     report = filed(FRIDAY, due_date=datetime.date(2026, 3, 10))
     fixed(report, FRIDAY + datetime.timedelta(days=4))  # Tuesday: Monday and Tuesday
     assert fix_days() == [(2, 1)]
-    assert ResponseCount.objects.get(measure="fix", count=1).on_time == 1
+    assert ResponseCount.objects.get(dimension="city", measure="fix", count=1).on_time == 1
     Holiday.objects.create(date=HOLIDAY_MONDAY, name="Libur pengujian")
     assert fix_days() == [(1, 1)]
     Holiday.objects.filter(date=HOLIDAY_MONDAY).delete()
@@ -87,10 +88,11 @@ def test_a_fix_counts_its_working_days_and_follows_the_holiday_table(no_holidays
 def test_verification_counts_from_the_history_and_hidden_reports_do_not_count(no_holidays):
     report = filed(FRIDAY)
     verified(report, FRIDAY + datetime.timedelta(days=3))
-    verify = ResponseCount.objects.get(measure="verify", count=1)
+    verify = ResponseCount.objects.get(dimension="city", measure="verify", count=1)
     assert (verify.days, verify.month) == (1, datetime.date(2026, 3, 1))
     verified(report, FRIDAY + datetime.timedelta(days=20))  # a later verification (reopened) is not the first
-    assert list(ResponseCount.objects.filter(measure="verify", count__gt=0).values_list("days", "count")) == [(1, 1)]
+    verifications = ResponseCount.objects.filter(dimension="city", measure="verify", count__gt=0)
+    assert list(verifications.values_list("days", "count")) == [(1, 1)]
     fixed(report, FRIDAY + datetime.timedelta(days=6))
     Report.objects.filter(pk=report.pk).update(hidden=True)
     assert not ResponseCount.objects.filter(count__gt=0).exists()
@@ -99,7 +101,8 @@ def test_verification_counts_from_the_history_and_hidden_reports_do_not_count(no
     verified(hidden, FRIDAY + datetime.timedelta(days=4))
     assert not ResponseCount.objects.filter(count__gt=0).exists()
     Report.objects.filter(pk=report.pk).update(hidden=False)
-    assert ResponseCount.objects.filter(count__gt=0).count() == 2
+    assert ResponseCount.objects.filter(dimension="city", count__gt=0).count() == 2
+    assert ResponseCount.objects.filter(count__gt=0).count() == 8  # the city, the crew, the kelurahan, the category
     report.delete()
     assert not ResponseCount.objects.filter(count__gt=0).exists()
 

@@ -1,4 +1,4 @@
-"""Working days in SQL, and the triggers that keep the response times' histogram (insight.models.ResponseCount).
+"""Working days in SQL, and the triggers that keep the response times' histograms (insight.models.ResponseCount).
 
 A report counts once it is public: its verification (the first history row from new to verified) in the month it
 was verified, its fix (reports.Report.fixed_at) in the month it was fixed, each as the working days (weekdays that
@@ -23,14 +23,13 @@ COLUMNS = "created, fixed_at, {verified} AS verified_at, due_date, hidden, crew_
 
 
 def add(rows, since=None):
-    """Add the reports of `rows` (columns as COLUMNS, and `sign`: +1 added, -1 taken away) to the histogram; only
-    the events in months from `since` (an SQL date) when given. One statement whatever the number of rows; keys
-    whose sums are zero write nothing; in key order, so concurrent changes lock rows in the same order."""
+    """Add the reports of `rows` (columns as COLUMNS, and `sign`: +1 added, -1 taken away) to the histograms (the
+    city's, and the report's crew's, kelurahan's and category's); only the events in months from `since` (an SQL
+    date) when given. One statement whatever the number of rows; keys whose sums are zero write nothing; in key
+    order, so concurrent changes lock rows in the same order."""
     recent = f"AND month >= {since}" if since else ""
     return f"""
-    WITH r AS ({rows})
-    INSERT INTO insight_responsecount AS kept (measure, month, crew_id, kelurahan_id, category_id, days, count, on_time)
-    SELECT measure, month, crew_id, kelurahan_id, category_id, days, sum(sign), sum(sign * on_time) FROM (
+    WITH r AS ({rows}), events AS (
         SELECT 'fix' AS measure, date_trunc('month', fixed_at AT TIME ZONE {ZONE})::date AS month,
                crew_id, kelurahan_id, category_id,
                insight_working_days((created AT TIME ZONE {ZONE})::date, (fixed_at AT TIME ZONE {ZONE})::date) AS days,
@@ -42,9 +41,14 @@ def add(rows, since=None):
                insight_working_days((created AT TIME ZONE {ZONE})::date, (verified_at AT TIME ZONE {ZONE})::date),
                0, sign
         FROM r WHERE NOT hidden AND verified_at IS NOT NULL
-    ) events WHERE true {recent}
-    GROUP BY 1, 2, 3, 4, 5, 6 HAVING (sum(sign), sum(sign * on_time)) <> (0, 0) ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (measure, month, crew_id, kelurahan_id, category_id, days)
+    )
+    INSERT INTO insight_responsecount AS kept (dimension, month, key, measure, days, count, on_time)
+    SELECT d.dimension, e.month, d.key, e.measure, e.days, sum(e.sign), sum(e.sign * e.on_time)
+    FROM events e CROSS JOIN LATERAL (VALUES ('city', 0), ('crew', coalesce(e.crew_id, 0)),
+                                             ('kelurahan', e.kelurahan_id), ('category', e.category_id)) d(dimension, key)
+    WHERE true {recent}
+    GROUP BY 1, 2, 3, 4, 5 HAVING (sum(e.sign), sum(e.sign * e.on_time)) <> (0, 0) ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (dimension, month, key, measure, days)
     DO UPDATE SET count = kept.count + EXCLUDED.count, on_time = kept.on_time + EXCLUDED.on_time;
     """
 
