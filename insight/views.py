@@ -23,6 +23,8 @@ from reports.models import Category
 from reports.views import role_required
 
 planners = role_required(roles.sees_hidden)
+# The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
+PAGE_LIST = 100
 
 
 def planners_api(view):
@@ -87,13 +89,23 @@ def hotspots_page(request):
     recurring = _recurrences(request, recurrence_choice) if recurrence_choice else []
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
-        "clusters": clusters, "recurring": recurring, "errors": errors, "query": query,
+        "clusters": clusters[:PAGE_LIST], "recurring": recurring[:PAGE_LIST], "errors": errors, "query": query,
+        "cluster_count": len(clusters), "recurring_count": len(recurring), "page_list": PAGE_LIST,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
                    "days": request.GET.get("days", 90), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
-        "layers": {"clusters": _collection(clusters), "recurring": _collection(recurring)},
+        "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),
+                   "recurring": _collection([_slim(f, fixed=f["properties"]["fixed"]["code"]) for f in recurring])},
     })
+
+
+def _slim(feature, **extra):
+    """A feature as the page's map draws it: its shape and label, not its list of reports (the lists and the
+    downloads carry those)."""
+    props = feature["properties"]
+    return {"type": "Feature", "geometry": feature["geometry"],
+            "properties": {"category_name": props["category_name"], "count": props["count"], **extra}}
 
 
 def _geojson(features, name):

@@ -270,3 +270,13 @@ def test_the_statistics_page_links_here_for_those_who_may_open_it(client, planne
     assert "/statistik/titik-rawan/" in planner.get("/statistik/").content.decode()
     assert "/statistik/waktu-tanggap/" in planner.get("/statistik/").content.decode()
     assert "/statistik/titik-rawan/" not in client.get("/statistik/").content.decode()
+
+
+def test_the_page_lists_the_largest_and_maps_them_all(planner, monkeypatch):
+    monkeypatch.setattr("insight.views.PAGE_LIST", 1)
+    big = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
+    small = [filed(FRIDAY, slug="lampu-mati", north=n * 5 * METRE).code for n in range(2)]
+    page = planner.get("/statistik/titik-rawan/?eps=15&minpoints=2").content.decode()
+    assert big[0] in page and small[0] not in page.split('id="insight-layers"')[0]
+    assert "1 yang terbesar didaftar di sini" in page
+    assert page.count('"category_name"') == 2 and '"reports"' not in page.split('id="insight-layers"')[1]

@@ -14,7 +14,7 @@ window.hotspotsMap = function (map) {
   layers.recurring.features.forEach(function (f) {
     var p = f.geometry.coordinates;
     L.circleMarker([p[1], p[0]], { radius: 7, color: "#6a1b9a", dashArray: "3" })
-      .bindTooltip(label(f.properties.category_name + ": " + f.properties.fixed.code + " → " + f.properties.count))
+      .bindTooltip(label(f.properties.category_name + ": " + f.properties.fixed + " → " + f.properties.count))
       .addTo(drawn);
   });
   if (drawn.getLayers().length) map.fitBounds(drawn.getBounds(), { maxZoom: 17, padding: [16, 16] });
