@@ -85,8 +85,10 @@ def recurrence_sql(box=None, category=None):
     return RECURRENCE_SQL.format(where=where, category_name=category_name()), params
 
 
-def report_url(site, code):
-    return site + reverse("report-detail", args=[code])
+def report_urls(site):
+    """code -> the report's public URL: reversed once, not once per report (thousands in a city-wide answer)."""
+    before, after = reverse("report-detail", args=["-code-"]).split("-code-")
+    return lambda code: f"{site}{before}{code}{after}"
 
 
 def clusters(eps, minpoints, box=None, category=None, site=""):
@@ -96,11 +98,12 @@ def clusters(eps, minpoints, box=None, category=None, site=""):
     with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints})
         fetched = cursor.fetchall()
+    report_url = report_urls(site)
     return [
         {"type": "Feature", "id": f"{slug}-{number}", "geometry": json.loads(hull),
          "properties": {"cluster": f"{slug}-{number}", "category": slug, "category_name": name, "count": count,
                         "centroid": json.loads(centroid)["coordinates"],
-                        "reports": [{"code": code, "url": report_url(site, code)} for code in codes]}}
+                        "reports": [{"code": code, "url": report_url(code)} for code in codes]}}
         for number, (slug, name, count, hull, centroid, codes) in enumerate(fetched, 1)
     ]
 
@@ -112,12 +115,13 @@ def recurrences(days, since, box=None, category=None, site=""):
     with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, {**params, "days": days, "since": since})
         fetched = cursor.fetchall()
+    report_url = report_urls(site)
     return [
         {"type": "Feature", "id": code, "geometry": json.loads(point),
          "properties": {
-             "fixed": {"code": code, "url": report_url(site, code), "fixed_at": _local(fixed_at)},
+             "fixed": {"code": code, "url": report_url(code), "fixed_at": _local(fixed_at)},
              "category": slug, "category_name": name, "count": len(codes),
-             "came_back": [{"code": later, "url": report_url(site, later), "filed": _local(filed), "distance_m": metres}
+             "came_back": [{"code": later, "url": report_url(later), "filed": _local(filed), "distance_m": metres}
                            for later, filed, metres in zip(codes, filed_at, distances, strict=True)]}}
         for code, slug, name, fixed_at, point, codes, filed_at, distances in fetched
     ]
