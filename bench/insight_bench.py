@@ -13,8 +13,9 @@ keep the response-time histogram as the rows go in. A later run reuses the data.
 Measured in interleaved rounds (each round asks every case once, bare SQL then page): each page or endpoint through
 gunicorn (1 worker, production settings) as a signed-in planner, and the SQL it runs, the same statements with the
 same parameters, through psycopg2. Also the response times computed straight from the reports (percentile_cont
-over the last 12 months, no histogram): what the kept histogram saves. And the plans (EXPLAIN ANALYZE) of the
-cluster and recurrence queries. min / median / p95 / max per case; saved to bench/results/insight.json.
+over the last 12 months, no histogram): what the kept histograms save; the whole city's recurrence over the default
+3 months, bare SQL once; and the plans (EXPLAIN ANALYZE) of the cluster and recurrence queries. min / median /
+p95 / max per case; saved to bench/results/insight.json.
 """
 
 import argparse
