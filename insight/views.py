@@ -197,8 +197,8 @@ def charts(monthly):
 
 
 def _bar(name, height):
-    """A bar standing on the chart's axis (y = 90): its top and its height."""
-    return {f"{name}_y": round(90 - height, 1), f"{name}_h": round(height, 1)}
+    """A bar standing on the chart's axis (y = 90): its top, its height, and where its label goes above it."""
+    return {f"{name}_y": round(90 - height, 1), f"{name}_h": round(height, 1), f"{name}_label_y": round(89 - height, 1)}
 
 
 COLUMNS = ["name", "month", "verified", "verify_median", "verify_p90", "fixed", "fix_median", "fix_p90", "on_time",
