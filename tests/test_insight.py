@@ -280,3 +280,14 @@ def test_the_page_lists_the_largest_and_maps_them_all(planner, monkeypatch):
     assert big[0] in page and small[0] not in page.split('id="insight-layers"')[0]
     assert "1 yang terbesar didaftar di sini" in page
     assert page.count('"category_name"') == 2 and '"reports"' not in page.split('id="insight-layers"')[1]
+
+
+def test_working_days_agree_with_the_due_dates_calendar(no_holidays):
+    """The SQL count and reports.calendar.add_working_days are one calendar: n working days after a date is the day
+    whose count from that date is n."""
+    from reports.calendar import add_working_days
+
+    Holiday.objects.create(date=HOLIDAY_MONDAY, name="Libur pengujian")
+    for start in (FRIDAY.date(), HOLIDAY_MONDAY, datetime.date(2026, 3, 7)):  # a Friday, the holiday, a Saturday
+        for days in (1, 2, 5, 10):
+            assert working_days(start, add_working_days(start, days)) == days, (start, days)

@@ -1,5 +1,6 @@
 """A planner's phone (360 x 740) against the production server: the hotspot map draws its clusters and recurring
-places, and the response-time page's charts and tables fit the screen; no console error, no failed request."""
+places, and the response-time page's charts and tables fit the screen; no console error, no failed request, no
+accessibility violation axe finds."""
 
 import datetime
 import zoneinfo
@@ -10,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reports.models import Report
 from tests.conftest import current_code, make_report, staff_user
+from tests.test_accessibility import violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +47,9 @@ def test_a_planner_reads_hotspots_and_response_times_on_a_phone(phones, django_u
     assert page.locator("#map path.leaflet-interactive").count() >= 3  # the hull, its centre, the recurring place
     assert page.locator(".insight-list li").count() == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert violations(page) == []
     page.goto(phones.url + "/statistik/waktu-tanggap/")
     assert page.locator("svg.chart rect.median").count() == 12
     assert page.locator("svg.chart").first.bounding_box()["width"] <= 360
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert violations(page) == []
