@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "forwarding",
     "privacy",
     "desk",
+    "insight",
 ]
 
 MIDDLEWARE = [

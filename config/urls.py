@@ -30,6 +30,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("notify.urls")),
     path("api/v1/", include("reports.api.urls")),
+    path("api/v1/", include("insight.api_urls")),
+    path("", include("insight.urls")),
     path("open311/", include("reports.interop.open311_urls")),
     path("ogcapi/", include("reports.interop.ogcapi_urls")),
     path("data/", include("reports.interop.catalogue_urls")),

@@ -84,6 +84,10 @@ ROUTES = {
     "meja/lokasi/<int:pk>/": DESK,
     "meja/penerusan/": DESK,
     "meja/penerusan/<int:pk>/coba/": DESK,
+    # Hotspots, recurrence and response times (insight/): planners, dispatchers and administrators.
+    **dict.fromkeys(["statistik/titik-rawan/", "statistik/waktu-tanggap/", "statistik/waktu-tanggap/<str:group>.csv",
+                     "api/v1/hotspots.geojson", "api/v1/hotspots.csv", "api/v1/recurrence.geojson",
+                     "api/v1/recurrence.csv", "api/v1/response-times.json"], {"dispatcher", "planner", "admin"}),
     **dict.fromkeys([
         "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
@@ -202,6 +206,9 @@ def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role
         "meja/penerusan/": client.get("/meja/penerusan/"),
         # No delivery waits: whoever gets through is sent back to the list (with the message that it went).
         "meja/penerusan/<int:pk>/coba/": client.post("/meja/penerusan/999999/coba/"),
+        **{route: client.get("/" + route.replace("<str:group>", "crew")) for route in ROUTES
+           if route.startswith(("statistik/titik-rawan/", "statistik/waktu-tanggap/", "api/v1/hotspots",
+                                "api/v1/recurrence", "api/v1/response-times"))},
     }
     for route, response in answers.items():
         through = response.status_code == 200 or (route.startswith(("masuk/otp/", "meja/")) and response.status_code

@@ -1,0 +1,131 @@
+"""Hotspots and recurrence: where open reports gather, and where a fixed problem came back.
+
+Public reports only (hidden ones are abuse or personal data) and nothing personal: codes, categories, places and
+dates. Both are queries of the moment, bounded for a table of millions: hotspots read open reports only (the
+reports_category_status index; a box narrows them through the location index), recurrence the fixes of a window
+of months, each probing the location's geography index for what came back near it.
+"""
+
+import json
+
+from django.db import connections
+from django.urls import reverse
+from django.utils import timezone
+
+from config.db_router import replica_alias
+from reports.models import OPEN_STATUSES, in_language
+
+# The city's metric projection (UTM 47S): DBSCAN's eps in metres.
+METRIC_SRID = 32747
+
+# Open reports clustered per category with DBSCAN (eps metres, minpoints reports); reports in no cluster are left
+# out. Each cluster's hull and centroid are computed in metres and returned in longitude, latitude.
+HOTSPOTS_SQL = """
+WITH open AS (
+    SELECT r.code, r.category_id, ST_Transform(r.location, {srid}) AS xy
+    FROM reports_report r
+    WHERE r.status = ANY(%(open)s) AND NOT r.hidden {where}
+), clustered AS (
+    SELECT *, ST_ClusterDBSCAN(xy, eps := %(eps)s, minpoints := %(minpoints)s)
+              OVER (PARTITION BY category_id) AS cluster
+    FROM open
+)
+SELECT c.slug, {category_name}, count(*),
+       ST_AsGeoJSON(ST_Transform(ST_ConvexHull(ST_Collect(xy)), 4326), 6),
+       ST_AsGeoJSON(ST_Transform(ST_Centroid(ST_Collect(xy)), 4326), 6),
+       array_agg(code ORDER BY code)
+FROM clustered JOIN reports_category c ON c.id = clustered.category_id
+LEFT JOIN reports_category cp ON cp.id = c.parent_id
+WHERE cluster IS NOT NULL
+GROUP BY c.id, cp.id, cluster ORDER BY count(*) DESC, min(code)
+"""
+
+# A fix in the window, and the public reports of the same main category filed within `days` days after it, within
+# the fixed report's category's duplicate radius (true metres, served by the reports_location_geography index).
+RECURRENCE_SQL = """
+SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
+       array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
+       array_agg(round(ST_Distance(a.location::geography, b.location::geography))::int ORDER BY b.created, b.code)
+FROM reports_report a
+JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
+JOIN reports_report b ON ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m)
+     AND b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s)
+     AND NOT b.hidden AND b.status <> 'ditolak' AND b.id <> a.id
+JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
+WHERE a.fixed_at >= %(since)s AND NOT a.hidden {where}
+GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
+"""
+
+
+def category_name():
+    """A category's name with its main category's, in the request's language ("Jalan: Berlubang")."""
+    return in_language("coalesce(cp.name_id || ': ', '') || c.name_id", "coalesce(cp.name_en || ': ', '') || c.name_en")
+
+
+def _filters(alias, box, category):
+    where, params = "", {}
+    if box is not None:
+        where += f" AND {alias}.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)"
+        params.update(zip(("west", "south", "east", "north"), box.extent, strict=True))
+    if category is not None:
+        where += (f" AND {alias}.category_id IN (SELECT id FROM reports_category "
+                  f"WHERE id = %(category)s OR parent_id = %(category)s)")
+        params["category"] = category.pk
+    return where, params
+
+
+def hotspots_sql(box=None, category=None):
+    where, params = _filters("r", box, category)
+    sql = HOTSPOTS_SQL.format(srid=METRIC_SRID, where=where, category_name=category_name())
+    return sql, params
+
+
+def recurrence_sql(box=None, category=None):
+    where, params = _filters("a", box, category)
+    return RECURRENCE_SQL.format(where=where, category_name=category_name()), params
+
+
+def report_urls(site):
+    """code -> the report's public URL: reversed once, not once per report (thousands in a city-wide answer)."""
+    before, after = reverse("report-detail", args=["-code-"]).split("-code-")
+    return lambda code: f"{site}{before}{code}{after}"
+
+
+def clusters(eps, minpoints, box=None, category=None, site=""):
+    """Clusters of open public reports, per category, as GeoJSON features (the hull as geometry, a point when the
+    reports stand on one spot or a line); `site` the start of the public URLs."""
+    sql, params = hotspots_sql(box, category)
+    with connections[replica_alias()].cursor() as cursor:
+        cursor.execute(sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints})
+        fetched = cursor.fetchall()
+    report_url = report_urls(site)
+    return [
+        {"type": "Feature", "id": f"{slug}-{number}", "geometry": json.loads(hull),
+         "properties": {"cluster": f"{slug}-{number}", "category": slug, "category_name": name, "count": count,
+                        "centroid": json.loads(centroid)["coordinates"],
+                        "reports": [{"code": code, "url": report_url(code)} for code in codes]}}
+        for number, (slug, name, count, hull, centroid, codes) in enumerate(fetched, 1)
+    ]
+
+
+def recurrences(days, since, box=None, category=None, site=""):
+    """Places where a problem came back: each fix of the window (`since`, an aware datetime) with the reports of the
+    same main category filed within `days` days after it and within its category's duplicate radius."""
+    sql, params = recurrence_sql(box, category)
+    with connections[replica_alias()].cursor() as cursor:
+        cursor.execute(sql, {**params, "days": days, "since": since})
+        fetched = cursor.fetchall()
+    report_url = report_urls(site)
+    return [
+        {"type": "Feature", "id": code, "geometry": json.loads(point),
+         "properties": {
+             "fixed": {"code": code, "url": report_url(code), "fixed_at": _local(fixed_at)},
+             "category": slug, "category_name": name, "count": len(codes),
+             "came_back": [{"code": later, "url": report_url(later), "filed": _local(filed), "distance_m": metres}
+                           for later, filed, metres in zip(codes, filed_at, distances, strict=True)]}}
+        for code, slug, name, fixed_at, point, codes, filed_at, distances in fetched
+    ]
+
+
+def _local(moment):
+    return timezone.localtime(moment).isoformat()

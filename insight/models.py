@@ -1,0 +1,40 @@
+"""The response times' histograms, kept by PostgreSQL's triggers (migration 0002) as reports and history change."""
+
+from django.db import models
+
+
+class ResponseCount(models.Model):
+    """How many public reports took `days` working days to be verified or fixed, in the month (the city's) they were
+    verified or fixed, for one crew, kelurahan or category (or the whole city); for fixes, how many by their due date.
+
+    One histogram per table of the page, not one per crew × kelurahan × category: a page's table reads its own few
+    hundred rows a month however many reports there are (insight.times).
+    """
+
+    class Measure(models.TextChoices):
+        VERIFY = "verify"
+        FIX = "fix"
+
+    class Dimension(models.TextChoices):
+        CITY = "city"
+        CREW = "crew"
+        KELURAHAN = "kelurahan"
+        CATEGORY = "category"
+
+    dimension = models.CharField(max_length=9, choices=Dimension.choices)
+    # The crew's, kelurahan's or category's id; 0 for the city, and for reports without a crew. No foreign key: a
+    # crew deleted sets its reports' crew to none (the trigger moves their counts to 0), and its rows, then all
+    # zero, stay behind harmlessly.
+    key = models.IntegerField()
+    measure = models.CharField(max_length=6, choices=Measure.choices)
+    month = models.DateField()
+    days = models.IntegerField()
+    count = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dimension", "month", "key", "measure", "days"],
+                                               name="insight_responsecount_once")]
+
+    def __str__(self):
+        return f"{self.dimension} {self.key} {self.measure} {self.month:%Y-%m} {self.days}: {self.count}"

@@ -1,0 +1,219 @@
+"""Hotspots, recurrence and response times: pages for planners, dispatchers and administrators, their GeoJSON,
+JSON and CSV. Thin views over insight.hotspots and insight.times; public reports only and nothing personal in any
+of them, but the pages are staff's: each request runs a clustering or a spatial join with the caller's
+parameters, a cost the public site does not offer to anyone (docs/api.md)."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from insight import hotspots, times
+from reports import roles
+from reports.api.params import BBoxQuery
+from reports.models import Category
+from reports.views import role_required
+
+planners = role_required(roles.sees_hidden)
+# The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
+PAGE_LIST = 100
+
+
+def planners_api(view):
+    """The API's form of the same check: a JSON 401 or 403, never a sign-in page."""
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": _("Sign in as a planner, dispatcher or administrator.")}, status=401)
+        if not roles.sees_hidden(request.user):
+            return JsonResponse({"detail": _("Planners, dispatchers and administrators only.")}, status=403)
+        return view(request, *args, **kwargs)
+    return checked
+
+
+class AreaQuery(serializers.Serializer):
+    bbox = serializers.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat")
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
+    validate_bbox = BBoxQuery.validate_bbox
+
+
+class HotspotQuery(AreaQuery):
+    eps = serializers.IntegerField(min_value=1, max_value=1000, default=30,
+                                   help_text=gettext_lazy("Metres between neighbouring reports of a cluster."))
+    minpoints = serializers.IntegerField(min_value=2, max_value=500, default=3)
+
+
+class RecurrenceQuery(AreaQuery):
+    days = serializers.IntegerField(min_value=1, max_value=730, default=90)
+    months = serializers.IntegerField(min_value=1, max_value=60, default=3)
+
+
+def _parsed(query_class, request):
+    query = query_class(data=request.GET)
+    return query.validated_data if query.is_valid() else None, query.errors
+
+
+def _site(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _clusters(request, chosen):
+    return hotspots.clusters(chosen["eps"], chosen["minpoints"], chosen.get("bbox"), chosen.get("category"),
+                             _site(request))
+
+
+def _recurrences(request, chosen):
+    since = timezone.now() - timedelta(days=round(chosen["months"] * 30.44))
+    return hotspots.recurrences(chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request))
+
+
+def _collection(features):
+    return {"type": "FeatureCollection", "features": features}
+
+
+@planners
+def hotspots_page(request):
+    """The map of hotspots and recurrences with their lists, for the parameters in the URL."""
+    cluster_choice, cluster_errors = _parsed(HotspotQuery, request)
+    recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
+    errors = {**cluster_errors, **recurrence_errors}
+    clusters = _clusters(request, cluster_choice) if cluster_choice else []
+    recurring = _recurrences(request, recurrence_choice) if recurrence_choice else []
+    query = request.GET.urlencode()
+    return render(request, "insight/hotspots.html", {
+        "clusters": clusters[:PAGE_LIST], "recurring": recurring[:PAGE_LIST], "errors": errors, "query": query,
+        "cluster_count": len(clusters), "recurring_count": len(recurring), "page_list": PAGE_LIST,
+        "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
+                   "days": request.GET.get("days", 90), "months": request.GET.get("months", 3),
+                   "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
+        "categories": Category.objects.select_related("parent"),
+        "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),
+                   "recurring": _collection([_slim(f, fixed=f["properties"]["fixed"]["code"]) for f in recurring])},
+    })
+
+
+def _slim(feature, **extra):
+    """A feature as the page's map draws it: its shape and label, not its list of reports (the lists and the
+    downloads carry those)."""
+    props = feature["properties"]
+    return {"type": "Feature", "geometry": feature["geometry"],
+            "properties": {"category_name": props["category_name"], "count": props["count"], **extra}}
+
+
+def _geojson(features, name):
+    response = HttpResponse(json.dumps(_collection(features), ensure_ascii=False), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+    return response
+
+
+def _text(value):
+    """A cell as a spreadsheet keeps it: a text that starts like a formula gets a leading apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(header, rows, name):
+    """A CSV as the exports write it: UTF-8 with a byte-order mark, commas, one header line."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([cell if isinstance(cell, int | float) or cell is None else _text(cell) for cell in row]
+                     for row in rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _api(query_class, compute, write):
+    @planners_api
+    def view(request):
+        chosen, errors = _parsed(query_class, request)
+        if chosen is None:
+            return JsonResponse(errors, status=400)
+        return write(compute(request, chosen))
+    return view
+
+
+def _cluster_rows(features):
+    for feature in features:
+        props = feature["properties"]
+        for report in props["reports"]:
+            yield [props["cluster"], props["category"], props["count"], *props["centroid"], report["code"],
+                   report["url"]]
+
+
+def _recurrence_rows(features):
+    for feature in features:
+        props, (lon, lat) = feature["properties"], feature["geometry"]["coordinates"]
+        for later in props["came_back"]:
+            yield [props["fixed"]["code"], props["category"], props["fixed"]["fixed_at"], lon, lat,
+                   later["code"], later["filed"], later["distance_m"], later["url"]]
+
+
+hotspots_geojson = _api(HotspotQuery, _clusters, lambda features: _geojson(features, "titik-rawan"))
+hotspots_csv = _api(HotspotQuery, _clusters, lambda features: csv_response(
+    ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
+    "titik-rawan"))
+recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features: _geojson(features, "berulang"))
+recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features: csv_response(
+    ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
+    _recurrence_rows(features), "berulang"))
+
+
+@planners
+def response_times_page(request):
+    """The tables and charts of working days to verify and to fix, the last 12 months."""
+    figures = times.figures()
+    city = {row["month"]: row for row in figures["tables"]["city"] if row["month"]}
+    monthly = [city.get(month.strftime("%Y-%m")) or {"month": month.strftime("%Y-%m")} for month in times.months()]
+    tables = [{"group": group, "title": times.TITLES[group],
+               "rows": [row for row in figures["tables"][group] if row["month"] is None]}
+              for group in ("crew", "kelurahan", "category")]
+    return render(request, "insight/response_times.html", {
+        "figures": figures, "tables": tables, "monthly": monthly, "charts": charts(monthly)})
+
+
+def charts(monthly):
+    """Bar heights of the page's two SVG charts, in a 0-100 box: median and 90th percentile working days to fix per
+    month, and the share fixed by the due date."""
+    highest = max([row.get("fix_p90") or 0 for row in monthly] + [1])
+    bars = []
+    for index, row in enumerate(monthly):
+        median, p90, share = row.get("fix_median"), row.get("fix_p90"), row.get("share_on_time")
+        bars.append({"month": row["month"], "x": index * 8 + 1, "label_x": index * 8 + 4,
+                     "median": median, "p90": p90, "share": share,
+                     **_bar("median", 80 * (median or 0) / highest), **_bar("p90", 80 * (p90 or 0) / highest),
+                     **_bar("share", 80 * (share or 0))})
+    return {"bars": bars, "highest": highest}
+
+
+def _bar(name, height):
+    """A bar standing on the chart's axis (y = 90): its top, its height, and where its label goes above it."""
+    return {f"{name}_y": round(90 - height, 1), f"{name}_h": round(height, 1), f"{name}_label_y": round(89 - height, 1)}
+
+
+COLUMNS = ["name", "month", "verified", "verify_median", "verify_p90", "fixed", "fix_median", "fix_p90", "on_time",
+           "share_on_time"]
+
+
+@planners
+def response_times_csv(request, group):
+    """One table as CSV, month by month and the whole window (month left empty) per row of the table."""
+    if group not in times.GROUPS:
+        raise Http404
+    rows = times.table(group)
+    return csv_response(COLUMNS, ([row[column] for column in COLUMNS] for row in rows), f"waktu-tanggap-{group}")
+
+
+@planners_api
+def response_times_json(request):
+    return JsonResponse(times.figures())

@@ -1,0 +1,293 @@
+"""Hotspots, recurrence and response times (insight/): what they find, who may see them, and nothing personal."""
+
+import csv
+import datetime
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+
+from insight.models import ResponseCount
+from reports.models import Holiday, Report, StatusChange
+from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, staff_user, verified_login
+
+pytestmark = pytest.mark.django_db
+
+JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
+# A Friday; the Monday after it is made a holiday where a test needs one.
+FRIDAY = datetime.datetime(2026, 3, 6, 9, 0, tzinfo=JAKARTA)
+HOLIDAY_MONDAY = datetime.date(2026, 3, 9)
+TODAY = datetime.datetime(2026, 5, 20, 10, 0, tzinfo=JAKARTA)
+METRE = 1 / 111_320  # a metre of latitude in degrees
+
+
+@pytest.fixture
+def no_holidays():
+    Holiday.objects.all().delete()
+
+
+@pytest.fixture
+def planner(django_user_model):
+    return verified_login(Client(), staff_user(django_user_model, "rina", "planner"))
+
+
+def filed(at, **fields):
+    with time_machine.travel(at, tick=False):
+        return make_report(**fields)
+
+
+def fixed(report, at):
+    Report.objects.filter(pk=report.pk).update(status="selesai", fixed_at=at)
+
+
+def verified(report, at):
+    with time_machine.travel(at, tick=False):
+        StatusChange.objects.create(report=report, from_status="baru", to_status="diverifikasi")
+
+
+def working_days(first, last):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT insight_working_days(%s, %s)", [first, last])
+        return cursor.fetchone()[0]
+
+
+def fix_days():
+    fixes = ResponseCount.objects.filter(dimension="city", measure="fix", count__gt=0)
+    return sorted((row.days, row.count) for row in fixes)
+
+
+# Working days
+
+def test_working_days_skip_the_weekend_and_holidays(no_holidays):
+    friday = FRIDAY.date()
+    assert working_days(friday, friday) == 0
+    assert working_days(friday, friday + datetime.timedelta(days=2)) == 0  # Saturday, Sunday
+    assert working_days(friday, friday + datetime.timedelta(days=3)) == 1  # Monday
+    assert working_days(friday, friday + datetime.timedelta(days=14)) == 10
+    Holiday.objects.create(date=HOLIDAY_MONDAY, name="Libur pengujian")
+    assert working_days(friday, friday + datetime.timedelta(days=3)) == 0
+    assert working_days(friday, friday + datetime.timedelta(days=5)) == 2
+    Holiday.objects.create(date=datetime.date(2026, 3, 14), name="Libur di hari Sabtu")  # a Saturday: no change
+    assert working_days(friday, friday + datetime.timedelta(days=14)) == 9
+
+
+def test_a_fix_counts_its_working_days_and_follows_the_holiday_table(no_holidays):
+    report = filed(FRIDAY, due_date=datetime.date(2026, 3, 10))
+    fixed(report, FRIDAY + datetime.timedelta(days=4))  # Tuesday: Monday and Tuesday
+    assert fix_days() == [(2, 1)]
+    assert ResponseCount.objects.get(dimension="city", measure="fix", count=1).on_time == 1
+    Holiday.objects.create(date=HOLIDAY_MONDAY, name="Libur pengujian")
+    assert fix_days() == [(1, 1)]
+    Holiday.objects.filter(date=HOLIDAY_MONDAY).delete()
+    assert fix_days() == [(2, 1)]
+
+
+def test_verification_counts_from_the_history_and_hidden_reports_do_not_count(no_holidays):
+    report = filed(FRIDAY)
+    verified(report, FRIDAY + datetime.timedelta(days=3))
+    verify = ResponseCount.objects.get(dimension="city", measure="verify", count=1)
+    assert (verify.days, verify.month) == (1, datetime.date(2026, 3, 1))
+    verified(report, FRIDAY + datetime.timedelta(days=20))  # a later verification (reopened) is not the first
+    verifications = ResponseCount.objects.filter(dimension="city", measure="verify", count__gt=0)
+    assert list(verifications.values_list("days", "count")) == [(1, 1)]
+    fixed(report, FRIDAY + datetime.timedelta(days=6))
+    Report.objects.filter(pk=report.pk).update(hidden=True)
+    assert not ResponseCount.objects.filter(count__gt=0).exists()
+    hidden = filed(FRIDAY, hidden=True)
+    fixed(hidden, FRIDAY + datetime.timedelta(days=4))
+    verified(hidden, FRIDAY + datetime.timedelta(days=4))
+    assert not ResponseCount.objects.filter(count__gt=0).exists()
+    Report.objects.filter(pk=report.pk).update(hidden=False)
+    assert ResponseCount.objects.filter(dimension="city", count__gt=0).count() == 2
+    assert ResponseCount.objects.filter(count__gt=0).count() == 8  # the city, the crew, the kelurahan, the category
+    report.delete()
+    assert not ResponseCount.objects.filter(count__gt=0).exists()
+
+
+def test_median_and_90th_percentile_of_a_known_set(no_holidays, planner):
+    """Ten reports filed on a Monday fixed after 1..10 working days: median 5.5, p90 9.1 (percentile_cont)."""
+    monday = datetime.datetime(2026, 4, 6, 9, 0, tzinfo=JAKARTA)
+    for days in range(1, 11):
+        report = filed(monday, north=-days * 20 * METRE, due_date=datetime.date(2026, 4, 13))  # 5 working days
+        weeks, rest = divmod(days, 5)
+        fixed(report, monday + datetime.timedelta(days=weeks * 7 + rest))
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP
+                          (ORDER BY d) FROM (SELECT insight_working_days((created AT TIME ZONE 'Asia/Jakarta')::date,
+                          (fixed_at AT TIME ZONE 'Asia/Jakarta')::date) d FROM reports_report) r""")
+        assert cursor.fetchone() == (5.5, 9.1)
+    with time_machine.travel(TODAY, tick=False):
+        figures = planner.get("/api/v1/response-times.json").json()
+    city = [row for row in figures["tables"]["city"] if row["month"] is None]
+    assert city == [{"key": 0, "name": "", "month": None, "verified": 0, "verify_median": None, "verify_p90": None,
+                     "fixed": 10, "fix_median": 5.5, "fix_p90": 9.1, "on_time": 5, "share_on_time": 0.5}]
+    april = next(row for row in figures["tables"]["kelurahan"] if row["month"] == "2026-04")
+    assert (april["name"], april["fixed"], april["fix_median"]) == ("Ganting", 10, 5.5)
+    assert figures["since"] == "2025-06"  # the last 12 months, this one included
+
+
+def test_months_outside_the_last_twelve_are_left_out(no_holidays, planner):
+    old = filed(datetime.datetime(2025, 4, 7, 9, 0, tzinfo=JAKARTA))
+    fixed(old, datetime.datetime(2025, 4, 9, 9, 0, tzinfo=JAKARTA))
+    with time_machine.travel(TODAY, tick=False):
+        assert planner.get("/api/v1/response-times.json").json()["tables"]["city"] == []
+
+
+def test_the_response_time_page_and_a_csv_of_every_table(no_holidays, planner):
+    report = filed(FRIDAY, due_date=datetime.date(2026, 3, 10))
+    verified(report, FRIDAY + datetime.timedelta(days=3))
+    fixed(report, FRIDAY + datetime.timedelta(days=4))
+    with time_machine.travel(TODAY, tick=False):
+        page = planner.get("/statistik/waktu-tanggap/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "<svg" in text and "Ganting" in text and "Waktu tanggap" in text
+        for group, name in (("city", ""), ("crew", None), ("kelurahan", "Ganting"), ("category", "Jalan: Berlubang")):
+            response = planner.get(f"/statistik/waktu-tanggap/{group}.csv")
+            assert response["Content-Type"].startswith("text/csv")
+            rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+            assert [(row["month"], row["fixed"], row["fix_median"], row["verify_median"]) for row in rows] == [
+                ("", "1", "2.0", "1.0"), ("2026-03", "1", "2.0", "1.0")], group
+            if name is not None:
+                assert rows[0]["name"] == name
+        assert planner.get("/statistik/waktu-tanggap/lain.csv").status_code == 404
+
+
+# Hotspots and recurrence
+
+def test_clusters_with_known_eps_and_minpoints(planner):
+    spot = [filed(FRIDAY, north=n * 10 * METRE) for n in range(3)]  # 0, 10 and 20 m apart
+    filed(FRIDAY, north=200 * METRE)  # alone
+    lights = [filed(FRIDAY, slug="lampu-mati", north=n * 5 * METRE) for n in range(2)]  # another category
+    filed(FRIDAY, north=30 * METRE, status="selesai")  # fixed: not a hotspot
+    filed(FRIDAY, north=5 * METRE, hidden=True)  # hidden: never shown
+    found = planner.get("/api/v1/hotspots.geojson?eps=15&minpoints=3").json()
+    assert [(f["properties"]["category"], [r["code"] for r in f["properties"]["reports"]])
+            for f in found["features"]] == [("jalan-berlubang", sorted(r.code for r in spot))]
+    cluster = found["features"][0]
+    assert cluster["geometry"]["type"] in ("Polygon", "LineString")  # three points nearly in a row: a thin hull
+    assert cluster["properties"]["centroid"][1] == pytest.approx(spot[1].location.y, abs=1e-6)
+    assert cluster["properties"]["reports"][0]["url"].startswith("http://testserver/laporan/")
+    pairs = planner.get("/api/v1/hotspots.geojson?eps=15&minpoints=2").json()["features"]
+    assert sorted(f["properties"]["count"] for f in pairs) == [2, 3]
+    assert sorted(r["code"] for r in pairs[1]["properties"]["reports"]) == sorted(r.code for r in lights)
+    assert planner.get("/api/v1/hotspots.geojson?eps=9&minpoints=2").json()["features"][0]["properties"][
+        "category"] == "lampu-mati"  # 10 m apart is beyond 9 m
+    assert planner.get("/api/v1/hotspots.geojson?eps=15&minpoints=2&category=jalan").json()[
+        "features"][0]["properties"]["count"] == 3
+    box = "100.30,-0.50,100.35,-0.48"  # away from Ganting
+    assert planner.get(f"/api/v1/hotspots.geojson?eps=15&minpoints=2&bbox={box}").json()["features"] == []
+
+
+def test_hotspot_csv_lists_each_report_of_each_cluster(planner):
+    codes = sorted(filed(FRIDAY, north=n * 10 * METRE).code for n in range(3))
+    response = planner.get("/api/v1/hotspots.csv?eps=15&minpoints=3")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["code"] for row in rows] == codes
+    assert {row["cluster"] for row in rows} == {"jalan-berlubang-1"} and rows[0]["count"] == "3"
+
+
+@pytest.mark.parametrize("query, field", [("eps=0", "eps"), ("eps=abc", "eps"), ("minpoints=1", "minpoints"),
+                                          ("category=tidak-ada", "category"), ("bbox=1,2,3", "bbox")])
+def test_bad_parameters_are_json_errors_naming_the_field(planner, query, field):
+    response = planner.get(f"/api/v1/hotspots.geojson?{query}")
+    assert response.status_code == 400 and field in response.json()
+    page = planner.get(f"/statistik/titik-rawan/?{query}")
+    assert page.status_code == 200 and f"<strong>{field}</strong>" in page.content.decode()
+
+
+def test_recurrence_found_within_the_days_and_the_radius(planner):
+    first = filed(FRIDAY)
+    fixed(first, FRIDAY + datetime.timedelta(days=5))
+    came_back = filed(FRIDAY + datetime.timedelta(days=25), north=20 * METRE)  # 20 days after the fix, 20 m away
+    filed(FRIDAY + datetime.timedelta(days=25), north=60 * METRE)  # beyond the road categories' 30 m
+    filed(FRIDAY + datetime.timedelta(days=25), slug="lampu-mati")  # another category
+    filed(FRIDAY + datetime.timedelta(days=2))  # before the fix
+    with time_machine.travel(TODAY, tick=False):
+        found = planner.get("/api/v1/recurrence.geojson?days=30").json()["features"]
+        assert [(f["properties"]["fixed"]["code"], [b["code"] for b in f["properties"]["came_back"]])
+                for f in found] == [(first.code, [came_back.code])]
+        assert found[0]["properties"]["came_back"][0]["distance_m"] == 20
+        assert planner.get("/api/v1/recurrence.geojson?days=19").json()["features"] == []  # not within 19 days
+        assert planner.get("/api/v1/recurrence.geojson?days=30&months=1").json()["features"] == []  # fix too old
+        rows = list(csv.DictReader(io.StringIO(
+            planner.get("/api/v1/recurrence.csv?days=30").content.decode("utf-8-sig"))))
+        assert [(row["fixed_code"], row["came_back_code"], row["distance_m"]) for row in rows] == [
+            (first.code, came_back.code, "20")]
+        Report.objects.filter(pk=came_back.pk).update(hidden=True)
+        assert planner.get("/api/v1/recurrence.geojson?days=30").json()["features"] == []
+
+
+def test_the_hotspot_page_shows_clusters_and_recurrences(planner):
+    codes = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
+    fixed(Report.objects.get(code=codes[0]), FRIDAY + datetime.timedelta(days=1))
+    later = filed(FRIDAY + datetime.timedelta(days=3), north=5 * METRE)
+    with time_machine.travel(TODAY, tick=False):
+        page = planner.get("/statistik/titik-rawan/?eps=15&minpoints=3&days=30").content.decode()
+    assert "Titik rawan" in page and later.code in page and codes[1] in page and 'id="insight-layers"' in page
+
+
+# Who may see them, and what they never show
+
+PAGES = ["/statistik/titik-rawan/", "/statistik/waktu-tanggap/", "/statistik/waktu-tanggap/city.csv"]
+APIS = ["/api/v1/hotspots.geojson", "/api/v1/hotspots.csv", "/api/v1/recurrence.geojson", "/api/v1/recurrence.csv",
+        "/api/v1/response-times.json"]
+
+
+def test_planners_dispatchers_and_administrators_only(client, django_user_model):
+    for path in PAGES:
+        assert client.get(path).status_code == 302  # to sign in
+    for path in APIS:
+        assert client.get(path).status_code == 401
+    crew = verified_login(Client(), staff_user(django_user_model, "budi", "crew"))
+    for path in PAGES + APIS:
+        assert crew.get(path).status_code == 403, path
+    dispatcher = verified_login(Client(), staff_user(django_user_model, "dewi", "dispatcher"))
+    admin = verified_login(Client(), django_user_model.objects.create_superuser("admin", password="x"))
+    for user in (dispatcher, admin):
+        for path in PAGES + APIS:
+            assert user.get(path).status_code == 200, path
+
+
+def test_nothing_personal_in_any_output(planner):
+    shown = [filed(FRIDAY, north=n * 10 * METRE, show_name=True) for n in range(3)]
+    fixed(shown[0], FRIDAY + datetime.timedelta(days=1))
+    filed(FRIDAY + datetime.timedelta(days=3), north=5 * METRE)
+    verified(shown[1], FRIDAY + datetime.timedelta(days=3))
+    with time_machine.travel(TODAY, tick=False):
+        for path in PAGES + APIS:
+            response = planner.get(path + "?eps=15&minpoints=2&days=30")
+            text = response.content.decode("utf-8-sig")
+            assert response.status_code == 200 and ("PP-26" in text or "waktu" in path or "response" in path), path
+            for secret in (REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL, "Laporan untuk pengujian"):
+                assert secret not in text, (path, secret)
+
+
+def test_the_statistics_page_links_here_for_those_who_may_open_it(client, planner):
+    assert "/statistik/titik-rawan/" in planner.get("/statistik/").content.decode()
+    assert "/statistik/waktu-tanggap/" in planner.get("/statistik/").content.decode()
+    assert "/statistik/titik-rawan/" not in client.get("/statistik/").content.decode()
+
+
+def test_the_page_lists_the_largest_and_maps_them_all(planner, monkeypatch):
+    monkeypatch.setattr("insight.views.PAGE_LIST", 1)
+    big = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
+    small = [filed(FRIDAY, slug="lampu-mati", north=n * 5 * METRE).code for n in range(2)]
+    page = planner.get("/statistik/titik-rawan/?eps=15&minpoints=2").content.decode()
+    assert big[0] in page and small[0] not in page.split('id="insight-layers"')[0]
+    assert "1 yang terbesar didaftar di sini" in page
+    assert page.count('"category_name"') == 2 and '"reports"' not in page.split('id="insight-layers"')[1]
+
+
+def test_working_days_agree_with_the_due_dates_calendar(no_holidays):
+    """The SQL count and reports.calendar.add_working_days are one calendar: n working days after a date is the day
+    whose count from that date is n."""
+    from reports.calendar import add_working_days
+
+    Holiday.objects.create(date=HOLIDAY_MONDAY, name="Libur pengujian")
+    for start in (FRIDAY.date(), HOLIDAY_MONDAY, datetime.date(2026, 3, 7)):  # a Friday, the holiday, a Saturday
+        for days in (1, 2, 5, 10):
+            assert working_days(start, add_working_days(start, days)) == days, (start, days)
