@@ -29,6 +29,7 @@ urlpatterns = [
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
     path("", include("notify.urls")),
+    path("api/v1/assets/", include("assets.urls")),
     path("api/v1/", include("reports.api.urls")),
     path("open311/", include("reports.interop.open311_urls")),
     path("ogcapi/", include("reports.interop.ogcapi_urls")),

@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assets import picking
 from geo import lookup
 from geo.models import Crew
 from reports import filing, ratelimit, roles, stats, workflow
@@ -175,12 +176,15 @@ def crew_home(request):
 def crew_report(request, code):
     """One report for staff: photos, history, navigation, and the actions this user may take."""
     report = get_object_or_404(
-        Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew")
+        Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew",
+                                                               "asset__kind", "asset__crew")
         .prefetch_related("photos", "history__by", "forwardings__link"),
         code=code.upper(),
     )
     context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts(),
-               "note_public": roles.is_dispatcher(request.user)}
+               "note_public": roles.is_dispatcher(request.user),
+               "asset_history": report.asset and picking.history(
+                   report.asset, Report.objects.visible_to(request.user))}
     return render(request, "reports/crew_report.html", context)
 
 

@@ -1,0 +1,109 @@
+"""Which asset a report is about: the nearest of the category's layer to the pin, the check of one a resident
+picked, and an asset's history (every report on it, across generations) for crews, the desk and planners."""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Max, Min, Q
+from django.utils.translation import gettext as _
+
+from assets.models import Asset
+from reports.models import OPEN_STATUSES, Report, Status
+
+# Candidates the `<->` index search hands to the exact distance on the spheroid (degrees are not metres).
+KNN_CANDIDATES = 8
+# Reports that say nothing about the asset's state: a rejected report, a merged duplicate.
+NOT_FAILURES = [Status.DITOLAK, Status.DUPLIKAT]
+
+NEAREST_SQL = """
+SELECT id, distance FROM (
+    SELECT id, ST_Distance(geometry::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography)
+           AS distance
+    FROM assets_asset
+    WHERE generation_id = %(generation)s
+      AND geometry && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(degrees)s)
+    ORDER BY geometry <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
+    LIMIT %(candidates)s
+) near WHERE distance <= %(metres)s ORDER BY distance LIMIT %(limit)s
+"""
+
+
+def kind_of(category):
+    """The asset kind a report of `category` names (a sub-category takes its main category's), or None."""
+    if category is None:
+        return None
+    return category.asset_kind or (category.parent.asset_kind if category.parent_id else None)
+
+
+def nearest(kind, lat, lon, metres=None, limit=1):
+    """The assets of `kind`'s active generation within `metres` (ASSET_SNAP_M) of the point, nearest first, each
+    with its `distance_m`. The GiST index's `<->` order picks the candidates; their distance is exact."""
+    metres = settings.ASSET_SNAP_M if metres is None else metres
+    generation = kind.generations.filter(active=True).values_list("pk", flat=True).first()
+    if generation is None:
+        return []
+    # The box around the point that holds every point `metres` away: a degree of longitude shrinks off the equator.
+    degrees = metres / (110_574 * max(math.cos(math.radians(lat)), 0.01))
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_SQL, {"lon": lon, "lat": lat, "generation": generation, "degrees": degrees,
+                                     "candidates": max(KNN_CANDIDATES, limit), "metres": metres, "limit": limit})
+        found = cursor.fetchall()
+    assets = Asset.objects.select_related("kind", "crew").in_bulk([pk for pk, _ in found])
+    for pk, distance in found:
+        assets[pk].distance_m = distance
+    return [assets[pk] for pk, _ in found]
+
+
+def check(asset, category, lat, lon):
+    """Refuse (ValidationError on the field `asset`) an asset that is not of the category's kind, not of its
+    kind's active generation, or farther than ASSET_SNAP_M from the pin."""
+    kind = kind_of(category)
+    if kind is None or asset.kind_id != kind.pk:
+        raise ValidationError({"asset": _("This asset is not of the kind this category names.")})
+    if not asset.generation.active:
+        raise ValidationError({"asset": _("This asset is no longer on the map; choose it again.")})
+    near = nearest(kind, lat, lon, limit=KNN_CANDIDATES)
+    if asset.pk not in {found.pk for found in near}:
+        raise ValidationError({"asset": _("This asset is farther than %(metres)d m from the pin.")
+                               % {"metres": settings.ASSET_SNAP_M}})
+
+
+@dataclass
+class History:
+    asset: Asset
+    reports: list
+    failures: int
+    fixes: int
+    recurrences: int
+
+
+def same_asset(asset):
+    """Reports on this asset in any generation (its kind and identifier)."""
+    return Q(asset__kind_id=asset.kind_id, asset__identifier=asset.identifier)
+
+
+def history(asset, reports=None):
+    """Every report on the asset (of `reports`, by default all), oldest first, with the counts a crew reads:
+    failures (reports that were not rejected or merged), fixes, and recurrences (a failure reported after an
+    earlier one was fixed)."""
+    reports = (reports if reports is not None else Report.objects.all())
+    found = list(reports.filter(same_asset(asset)).select_related("category").order_by("created"))
+    failures = [report for report in found if report.status not in NOT_FAILURES]
+    fixes = [report.fixed_at for report in failures if report.fixed_at]
+    recurrences = sum(1 for report in failures if any(fixed < report.created for fixed in fixes))
+    return History(asset, found, len(failures), len(fixes), recurrences)
+
+
+def repeated_failures(kind, since=None, at_least=2):
+    """Assets of `kind` with at least `at_least` failures reported (since `since`), most first: rows of
+    identifier, reports, open, first and last report."""
+    reports = Report.objects.filter(asset__kind=kind).exclude(status__in=NOT_FAILURES)
+    if since is not None:
+        reports = reports.filter(created__gte=since)
+    return (reports.values("asset__identifier")
+            .annotate(reports=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+                first=Min("created"), last=Max("created"))
+            .filter(reports__gte=at_least).order_by("-reports", "asset__identifier"))
