@@ -17,7 +17,7 @@ from assets.models import Asset, AssetKind
 from config.openapi import ERROR
 from reports import roles
 from reports.api.params import CoordinateField
-from reports.api.schema import ERRORS
+from reports.api.schema import ERRORS, NOT_FOUND
 from reports.models import Report
 
 NEAREST_MAX = 10
@@ -36,11 +36,15 @@ class FailuresQuery(serializers.Serializer):
     at_least = serializers.IntegerField(min_value=2, max_value=1000, default=2)
 
 
-def asset_schema(**options):
-    return inline_serializer("Asset", {
-        "id": serializers.IntegerField(), "kind": serializers.CharField(), "identifier": serializers.CharField(),
-        "name": serializers.CharField(), "street": serializers.CharField(),
-        "distance_m": serializers.FloatField(required=False)}, **options)
+class AssetSchema(serializers.Serializer):
+    """An asset as the API gives it (asset_json); `distance_m` from the point asked about."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    identifier = serializers.CharField()
+    name = serializers.CharField()
+    street = serializers.CharField()
+    distance_m = serializers.FloatField(required=False)
 
 
 def asset_json(asset):
@@ -56,7 +60,7 @@ class NearestView(APIView):
     nearest first (the first is the one the map picks)."""
 
     @extend_schema(parameters=[NearestQuery], responses={200: inline_serializer("NearestAssets", {
-        "kind": serializers.CharField(), "within_m": serializers.IntegerField(), "assets": asset_schema(many=True)}),
+        "kind": serializers.CharField(), "within_m": serializers.IntegerField(), "assets": AssetSchema(many=True)}),
         400: ERRORS})
     def get(self, request):
         query = NearestQuery(data=request.query_params)
@@ -78,9 +82,9 @@ class AssetHistoryView(APIView):
     """GET /api/v1/assets/<kind>/<identifier>: an asset and every report on it in any generation (staff)."""
 
     @extend_schema(responses={200: inline_serializer("AssetHistory", {
-        "asset": asset_schema(), "failures": serializers.IntegerField(), "fixes": serializers.IntegerField(),
+        "asset": AssetSchema(), "failures": serializers.IntegerField(), "fixes": serializers.IntegerField(),
         "recurrences": serializers.IntegerField(), "reports": serializers.ListField()}),
-        403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR)})
+        403: OpenApiResponse(ERROR), 404: NOT_FOUND})
     def get(self, request, kind, identifier):
         if refusal := refused(request, roles.is_staff_reader):
             return refusal

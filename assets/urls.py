@@ -6,5 +6,5 @@ app_name = "assets"
 urlpatterns = [
     path("nearest", api.NearestView.as_view(), name="nearest"),
     path("failures", api.FailuresView.as_view(), name="failures"),
-    path("<slug:kind>/<str:identifier>", api.AssetHistoryView.as_view(), name="history"),
+    path("<str:kind>/<str:identifier>", api.AssetHistoryView.as_view(), name="history"),
 ]
