@@ -1,6 +1,7 @@
 """The assets' JSON API (/api/v1/assets/): the nearest asset to a pin (public: the map picks with it), and for
 staff an asset's history and the assets that fail again and again (planners)."""
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -44,12 +45,14 @@ class AssetSchema(serializers.Serializer):
     identifier = serializers.CharField()
     name = serializers.CharField()
     street = serializers.CharField()
+    geometry = serializers.DictField(help_text="GeoJSON geometry: Point or LineString.")
     distance_m = serializers.FloatField(required=False)
 
 
 def asset_json(asset):
     found = {"id": asset.pk, "kind": asset.kind.code, "identifier": asset.identifier,
-             "name": str(asset.attributes.get("name") or ""), "street": asset.street}
+             "name": str(asset.attributes.get("name") or ""), "street": asset.street,
+             "geometry": json.loads(asset.geometry.json)}
     if hasattr(asset, "distance_m"):
         found["distance_m"] = round(asset.distance_m, 1)
     return found

@@ -4,6 +4,7 @@ import secrets
 from functools import wraps
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -47,6 +48,8 @@ def page_texts():
                            "to put the pin there."),
         "cross_at": _("The cross is in %(place)s. Press Enter to put the pin there."),
         "cross_moved": _("The map moved. Press Enter to put the pin under the cross."),
+        "no_asset_near": _("No asset of this kind within %(metres)s m of the pin: tap one on the map (zoom in), or "
+                           "leave it.") % {"metres": settings.ASSET_SNAP_M},
     }
 
 
@@ -55,7 +58,8 @@ def home(request, form=None, status=200):
     subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
     context = {
         "form": form or ReportForm(),
-        "main_categories": Category.objects.filter(parent=None).prefetch_related("children"),
+        "main_categories": Category.objects.filter(parent=None).select_related("asset_kind").prefetch_related(
+            Prefetch("children", Category.objects.select_related("asset_kind"))),
         "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
         "texts": page_texts(),
     }
