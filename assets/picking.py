@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 
@@ -18,16 +17,17 @@ KNN_CANDIDATES = 8
 # Reports that say nothing about the asset's state: a rejected report, a merged duplicate.
 NOT_FAILURES = [Status.DITOLAK, Status.DUPLIKAT]
 
+# One statement: the kind's active generation, the `<->` index order within a box, the exact distance.
 NEAREST_SQL = """
-SELECT id, distance FROM (
-    SELECT id, ST_Distance(geometry::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography)
-           AS distance
-    FROM assets_asset
-    WHERE generation_id = %(generation)s
-      AND geometry && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(degrees)s)
-    ORDER BY geometry <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
+SELECT near.* FROM (
+    SELECT a.id, a.kind_id, a.generation_id, a.identifier, a.geometry, a.attributes, a.crew_id,
+           ST_Distance(a.geometry::geography, p.g::geography) AS distance_m
+    FROM assets_asset a, (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) p
+    WHERE a.generation_id = (SELECT g.id FROM assets_assetgeneration g WHERE g.kind_id = %(kind)s AND g.active)
+      AND a.geometry && ST_Expand(p.g, %(degrees)s)
+    ORDER BY a.geometry <-> p.g
     LIMIT %(candidates)s
-) near WHERE distance <= %(metres)s ORDER BY distance LIMIT %(limit)s
+) near WHERE distance_m <= %(metres)s ORDER BY distance_m LIMIT %(limit)s
 """
 
 
@@ -42,19 +42,14 @@ def nearest(kind, lat, lon, metres=None, limit=1):
     """The assets of `kind`'s active generation within `metres` (ASSET_SNAP_M) of the point, nearest first, each
     with its `distance_m`. The GiST index's `<->` order picks the candidates; their distance is exact."""
     metres = settings.ASSET_SNAP_M if metres is None else metres
-    generation = kind.generations.filter(active=True).values_list("pk", flat=True).first()
-    if generation is None:
-        return []
     # The box around the point that holds every point `metres` away: a degree of longitude shrinks off the equator.
     degrees = metres / (110_574 * max(math.cos(math.radians(lat)), 0.01))
-    with connection.cursor() as cursor:
-        cursor.execute(NEAREST_SQL, {"lon": lon, "lat": lat, "generation": generation, "degrees": degrees,
-                                     "candidates": max(KNN_CANDIDATES, limit), "metres": metres, "limit": limit})
-        found = cursor.fetchall()
-    assets = Asset.objects.select_related("kind", "crew").in_bulk([pk for pk, _ in found])
-    for pk, distance in found:
-        assets[pk].distance_m = distance
-    return [assets[pk] for pk, _ in found]
+    found = list(Asset.objects.raw(NEAREST_SQL, {
+        "lon": lon, "lat": lat, "kind": kind.pk, "degrees": degrees, "candidates": max(KNN_CANDIDATES, limit),
+        "metres": metres, "limit": limit}))
+    for asset in found:
+        asset.kind = kind
+    return found
 
 
 def check(asset, category, lat, lon):
