@@ -216,7 +216,7 @@ def _json_value(value):
 def save_assets(kind, found, sample=False, progress=None):
     """Store a read AssetFile as a new generation of `kind` and activate it (one transaction). Rows of older
     generations that a report names stay; the others go. A kind that names streets gives its street names to the
-    map's search (geo.places). Returns (generation, counts)."""
+    map's search (geo.places), unless the layer is a generated `sample`. Returns (generation, counts)."""
     with transaction.atomic():
         AssetKind.objects.select_for_update().get(pk=kind.pk)  # one import of a kind at a time
         generation = AssetGeneration.objects.create(kind=kind, source=str(found.path)[:500],
@@ -235,7 +235,7 @@ def save_assets(kind, found, sample=False, progress=None):
         removed, _ = Asset.objects.filter(generation__in=older, reports__isnull=True).delete()
         older.filter(assets__isnull=True).delete()
         added = updated = 0
-        if kind.names_street:
+        if kind.names_street and not sample:  # made-up streets stay out of the search
             added, updated = places.save_places(street_places(found.features))
     return generation, {"assets": len(found.features), "removed": removed, "places_added": added,
                         "places_updated": updated}
