@@ -52,7 +52,7 @@ class AssetSchema(serializers.Serializer):
 def asset_json(asset):
     found = {"id": asset.pk, "kind": asset.kind.code, "identifier": asset.identifier,
              "name": str(asset.attributes.get("name") or ""), "street": asset.street,
-             "geometry": json.loads(asset.geometry.json)}
+             "geometry": json.loads(getattr(asset, "geojson", None) or asset.geometry.json)}
     if hasattr(asset, "distance_m"):
         found["distance_m"] = round(asset.distance_m, 1)
     return found

@@ -1,11 +1,13 @@
 """Which asset a report is about: the nearest of the category's layer to the pin, the check of one a resident
 picked, and an asset's history (every report on it, across generations) for crews, the desk and planners."""
 
+import json
 import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 
@@ -17,18 +19,12 @@ KNN_CANDIDATES = 8
 # Reports that say nothing about the asset's state: a rejected report, a merged duplicate.
 NOT_FAILURES = [Status.DITOLAK, Status.DUPLIKAT]
 
-# One statement: the kind's active generation, the `<->` index order within a box, the exact distance.
-NEAREST_SQL = """
-SELECT near.* FROM (
-    SELECT a.id, a.kind_id, a.generation_id, a.identifier, a.geometry, a.attributes, a.crew_id,
-           ST_Distance(a.geometry::geography, p.g::geography) AS distance_m
-    FROM assets_asset a, (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) p
-    WHERE a.generation_id = (SELECT g.id FROM assets_assetgeneration g WHERE g.kind_id = %(kind)s AND g.active)
-      AND a.geometry && ST_Expand(p.g, %(degrees)s)
-    ORDER BY a.geometry <-> p.g
-    LIMIT %(candidates)s
-) near WHERE distance_m <= %(metres)s ORDER BY distance_m LIMIT %(limit)s
-"""
+# The search is the function assets_nearest (migration assets/0002), planned once per session.
+NEAREST_SQL = "SELECT * FROM assets_nearest(%(kind)s, %(lon)s, %(lat)s, %(degrees)s, %(candidates)s, %(metres)s, " \
+              "%(limit)s, %(spread)s)"
+
+
+ROW_FIELDS = ["id", "kind_id", "generation_id", "identifier", "attributes", "crew_id"]
 
 
 def kind_of(category):
@@ -40,15 +36,26 @@ def kind_of(category):
 
 def nearest(kind, lat, lon, metres=None, limit=1):
     """The assets of `kind`'s active generation within `metres` (ASSET_SNAP_M) of the point, nearest first, each
-    with its `distance_m`. The GiST index's `<->` order picks the candidates; their distance is exact."""
+    with its `distance_m` and `geojson`. The GiST index's `<->` order picks the candidates; their distance is exact
+    (assets_nearest, in PostgreSQL)."""
     metres = settings.ASSET_SNAP_M if metres is None else metres
     # The box around the point that holds every point `metres` away: a degree of longitude shrinks off the equator.
-    degrees = metres / (110_574 * max(math.cos(math.radians(lat)), 0.01))
-    found = list(Asset.objects.raw(NEAREST_SQL, {
-        "lon": lon, "lat": lat, "kind": kind.pk, "degrees": degrees, "candidates": max(KNN_CANDIDATES, limit),
-        "metres": metres, "limit": limit}))
-    for asset in found:
-        asset.kind = kind
+    north, east = 110_574, 111_320 * max(math.cos(math.radians(lat)), 0.01)  # metres in a degree, about
+    degrees = metres / min(north, east)
+    spread = max(north, east) / min(north, east) * 1.001
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_SQL, {"lon": lon, "lat": lat, "kind": kind.pk, "degrees": degrees,
+                                     "candidates": max(KNN_CANDIDATES, limit), "metres": metres, "limit": limit,
+                                     "spread": spread})
+        rows = cursor.fetchall()
+    found = []
+    for *fields, distance, geojson in rows:
+        # The row as Django would load it, its geometry deferred (read on use); the map takes its GeoJSON.
+        asset = Asset.from_db(connection.alias, ROW_FIELDS, fields)
+        if isinstance(asset.attributes, str):
+            asset.attributes = json.loads(asset.attributes)
+        asset.kind, asset.distance_m, asset.geojson = kind, distance, geojson
+        found.append(asset)
     return found
 
 

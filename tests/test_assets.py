@@ -165,7 +165,7 @@ def test_filing_refuses_an_asset_of_another_kind_or_too_far(tmp_path, kinds):
     with pytest.raises(ValidationError) as refused:
         make_report("jalan-berlubang", asset=Asset.objects.get(identifier="PJU-1"))
     assert "asset" in refused.value.message_dict
-    with pytest.raises(ValidationError, match="farther than 30 m"):
+    with pytest.raises(ValidationError, match="lebih dari 30 m dari pin"):
         make_report("lampu-mati", asset=Asset.objects.get(identifier="PJU-FAR"))
     assert not Report.objects.exists()
 
