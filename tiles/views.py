@@ -112,13 +112,14 @@ def asset_generation(kind):
 
 def asset_tile(request, kind, z, x, y):
     """The assets of a kind (street lights, drains, road segments) from zoom 16; empty below. Cached under the
-    active generation: an import makes a new one, so its tiles are new."""
+    active generation: an import makes a new one, so its tiles are new, and browsers ask again each time (a 304
+    while the generation stays) as for the report tiles."""
     grid.check(z, x, y)
     generation = asset_generation(kind)
     if generation is None or z < mvt.ASSETS_FROM_ZOOM or not area.touches_city(z, x, y):
         return empty_tile()
     key = f"tiles:assets:{kind}:{generation}:{z}/{x}/{y}"
-    return tile_response(request, key, lambda: mvt.asset_tile(kind, generation, z, x, y), KELURAHAN_MAX_AGE)
+    return tile_response(request, key, lambda: mvt.asset_tile(kind, generation, z, x, y), settings.TILES_MAX_AGE)
 
 
 def asset_tilejson(request, kind):
