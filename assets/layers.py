@@ -134,9 +134,8 @@ class _Checker:
                                             f"needs {' or '.join(sorted(wanted))}", where)
         if not geometry.valid or any(not math.isfinite(value) for value in geometry.extent):
             raise AssetFileError(self.path, f"asset {identifier} has a bad geometry ({geometry.valid_reason})", where)
-        if geometry.geom_type == "MultiLineString" and len(merged := geometry.merged) and merged.geom_type == (
-                "LineString"):
-            geometry = merged
+        if geometry.geom_type == "MultiLineString" and geometry.merged.geom_type == "LineString":
+            geometry = geometry.merged  # a segment drawn in pieces is one line
         if not self.outline.covers(geometry):
             raise AssetFileError(self.path, f"asset {identifier} lies outside the city", where)
         crew = None

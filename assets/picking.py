@@ -20,10 +20,10 @@ KNN_CANDIDATES = 8
 NOT_FAILURES = [Status.DITOLAK, Status.DUPLIKAT]
 
 # The search is the function assets_nearest (migration assets/0002), planned once per session.
-NEAREST_SQL = "SELECT * FROM assets_nearest(%(kind)s, %(lon)s, %(lat)s, %(degrees)s, %(candidates)s, %(metres)s, " \
-              "%(limit)s, %(spread)s)"
-
-
+NEAREST_SQL = ("SELECT * FROM assets_nearest(%(kind)s, %(lon)s, %(lat)s, %(degrees)s, %(candidates)s, %(metres)s, "
+               "%(limit)s, %(spread)s)")
+DISTANCE_SQL = ("SELECT ST_Distance(geometry::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography) "
+                "FROM assets_asset WHERE id = %s")
 ROW_FIELDS = ["id", "kind_id", "generation_id", "identifier", "attributes", "crew_id"]
 
 
@@ -67,8 +67,10 @@ def check(asset, category, lat, lon):
         raise ValidationError({"asset": _("This asset is not of the kind this category names.")})
     if not asset.generation.active:
         raise ValidationError({"asset": _("This asset is no longer on the map; choose it again.")})
-    near = nearest(kind, lat, lon, limit=KNN_CANDIDATES)
-    if asset.pk not in {found.pk for found in near}:
+    with connection.cursor() as cursor:
+        cursor.execute(DISTANCE_SQL, [lon, lat, asset.pk])
+        (distance,), = cursor.fetchall()
+    if distance > settings.ASSET_SNAP_M:
         raise ValidationError({"asset": _("This asset is farther than %(metres)d m from the pin.")
                                % {"metres": settings.ASSET_SNAP_M}})
 

@@ -285,3 +285,11 @@ def test_the_desk_screen_shows_the_asset_and_its_history(client, django_user_mod
     verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
     page = client.get(f"/meja/laporan/{report.code}/").content.decode()
     assert 'id="aset"' in page and "PJU-1" in page and f"/meja/laporan/{older.code}/" in page
+
+
+def test_a_segment_drawn_in_pieces_is_stored_as_one_line(tmp_path, kinds):
+    pieces = {"type": "Feature", "properties": {"id": "SAL-1"}, "geometry": {"type": "MultiLineString", "coordinates": [
+        [[LON, LAT], [LON + 0.0002, LAT]], [[LON + 0.0002, LAT], [LON + 0.0004, LAT + 0.0001]]]}}
+    run("import_assets", "saluran", str(geojson(tmp_path, [pieces], "saluran.geojson")), commit=True)
+    drain = Asset.objects.get()
+    assert drain.geometry.geom_type == "LineString" and len(drain.geometry.coords) == 3

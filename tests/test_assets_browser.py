@@ -27,28 +27,25 @@ def lamps_around(lat, lon):
 
 def test_a_resident_picks_the_street_light_on_the_map(deployed, phones):
     layers.ensure_default_kinds()
-    page, _ = phones.open("/")
-    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_selector("#place.ok")
-    lat, lon = float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))
+    lat, lon = -0.4665, 100.405  # where the phone's GPS says it is
     lamps = lamps_around(lat, lon)
+    page, _ = phones.open("/", geolocation={"latitude": lat, "longitude": lon}, permissions=["geolocation"])
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
     asset = "() => document.getElementById('id_asset').value"
-
     page.select_option("#id_category", "lampu-mati")
+    page.click("#locate-me")  # the pin at the GPS position, the map at zoom 17
+    page.wait_for_selector("#place.ok")
     page.wait_for_selector("#asset-choice:not([hidden]) #asset-options input")
     assert page.evaluate(asset) == str(lamps["PJU-A"].pk)  # the nearest is chosen
     assert page.is_checked(f"#asset-{lamps['PJU-A'].pk}")
     assert "PJU-B" in page.inner_text("#asset-options")
 
     # Street level: the layer is drawn, and a tap on the other light moves the pin there and chooses it.
-    for _ in range(4):
-        page.click(".leaflet-control-zoom-in")
     other = page.locator(f"svg.asset-tile [data-id='{lamps['PJU-B'].pk}']").first
     other.wait_for()
     other.click()
     page.wait_for_function(f"() => document.getElementById('id_asset').value === '{lamps['PJU-B'].pk}'")
+    assert abs(float(page.input_value("#id_lon")) - lamps["PJU-B"].geometry.x) < 0.00003  # the pin went there
 
     page.check("#asset-none")  # "not on the map"
     assert page.evaluate(asset) == ""
