@@ -184,6 +184,10 @@ def properties(absolute):
         "asset": RawSQL("(SELECT json_build_object('kind', k.code, 'identifier', a.identifier, 'id', a.id) "
                         "FROM assets_asset a JOIN assets_assetkind k ON k.id = a.kind_id "
                         "WHERE a.id = reports_report.asset_id)", ()),
+        # The same flat, for the exports' columns: joinable to an asset layer by its identifier.
+        "asset_id": F("asset_id"),
+        "asset_identifier": RawSQL("coalesce((SELECT a.identifier FROM assets_asset a "
+                                   "WHERE a.id = reports_report.asset_id), '')", ()),
         # For staff only.
         "crew": Case(When(crew__isnull=False, then=JSONBuild(id=F("crew_id"), name=F("crew__name"))),
                      output_field=TextField()),

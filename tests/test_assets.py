@@ -16,7 +16,7 @@ from assets import layers, picking
 from assets.models import Asset, AssetGeneration, AssetKind
 from geo import places
 from geo.models import Crew, Place
-from reports import services
+from reports import representation, services
 from reports.models import Category, Report
 from tests.conftest import make_report, run, staff_user, verified_login
 from tests.images import GANTING_GPS
@@ -293,3 +293,13 @@ def test_a_segment_drawn_in_pieces_is_stored_as_one_line(tmp_path, kinds):
     run("import_assets", "saluran", str(geojson(tmp_path, [pieces], "saluran.geojson")), commit=True)
     drain = Asset.objects.get()
     assert drain.geometry.geom_type == "LineString" and len(drain.geometry.coords) == 3
+
+
+def test_the_flat_asset_properties_the_exports_can_take(tmp_path, kinds):
+    import_lamps(tmp_path, [lamp("PJU-1")])
+    filed, bare = make_report("lampu-mati", asset=Asset.objects.get()), make_report("lampu-mati")
+    shape = representation.json_object(["asset_id", "asset_identifier"], lambda path: path)
+    assert json.loads(representation.one(Report.objects.filter(pk=filed.pk), shape)) == {
+        "asset_id": filed.asset_id, "asset_identifier": "PJU-1"}
+    assert json.loads(representation.one(Report.objects.filter(pk=bare.pk), shape)) == {
+        "asset_id": None, "asset_identifier": ""}
