@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "leaflet",
     "geo",
     "reports",
+    "assets",
     "tiles",
     "audit",
     "accounts",
@@ -321,6 +322,8 @@ KELURAHAN_FILE = env_str(
     "KELURAHAN_FILE", str(BASE_DIR / "fixtures" / "kelurahan" / "padang_panjang_kelurahan.geojson")
 )
 LOOKUP_TOLERANCE_M = env_int("LOOKUP_TOLERANCE_M", 50)
+# Assets (assets/): the nearest street light, drain or road segment this close to a dropped pin is picked.
+ASSET_SNAP_M = env_int("ASSET_SNAP_M", 30)
 
 # Geocoding (Nominatim protocol). Empty: addresses fall back to "Kelurahan X, Kecamatan Y".
 GEOCODER_URL = env_str("GEOCODER_URL", "")

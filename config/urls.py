@@ -29,6 +29,7 @@ urlpatterns = [
         template_name="manifest.webmanifest", content_type="application/manifest+json"), name="manifest"),
     path("healthz", healthz, name="healthz"),
     path("", include("notify.urls")),
+    path("api/v1/assets/", include("assets.urls")),
     path("api/v1/", include("reports.api.urls")),
     path("api/v1/", include("insight.api_urls")),
     path("", include("insight.urls")),

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assets import picking
 from desk import counts, forms
 from geo import lookup
 from privacy import access, redaction, rights
@@ -79,7 +80,8 @@ def verify_from_queue(request):
 
 def _report(code):
     return get_object_or_404(
-        Report.objects.select_related("category__parent", "kelurahan__kecamatan", "crew", "duplicate_of")
+        Report.objects.select_related("category__parent", "kelurahan__kecamatan", "crew", "duplicate_of",
+                                      "asset__kind", "asset__crew")
         .prefetch_related("photos", "history__by", "forwardings__link"),
         code=code.upper())
 
@@ -96,7 +98,8 @@ def report(request, code, status=200, contact=False):
     """One report with every action a dispatcher takes on it."""
     shown = _report(code)
     main = shown.category.parent or shown.category
-    candidates = services.possible_duplicates(main, shown.location.y, shown.location.x, excluding=shown)
+    candidates = services.possible_duplicates(main, shown.location.y, shown.location.x, excluding=shown,
+                                              asset=shown.asset)
     templates = ResponseTemplate.objects.all()
     context = {
         "report": shown, "actions": workflow.actions(shown, request.user), "contact": contact,
@@ -105,6 +108,7 @@ def report(request, code, status=200, contact=False):
         "notes": [t for t in templates if shown.status in t.statuses],
         "crews": forms.crews(), "categories": Category.objects.exclude(parent=None).select_related("parent"),
         "sees_contact": access.sees_contact(request.user),
+        "asset_history": picking.history(shown.asset) if shown.asset else None,
     }
     response = render(request, "desk/report.html", context, status=status)
     patch_cache_control(response, no_store=True, private=True)

@@ -37,9 +37,10 @@ class QuestionInline(admin.StackedInline):
 @admin.register(Category)
 class CategoryAdmin(DeclaredLookupsOnly, Audited, admin.ModelAdmin):
     inlines = [QuestionInline]
-    list_display = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required"]
+    list_display = ["slug", "name_id", "name_en", "parent", "duplicate_radius_m", "response_days", "photo_required",
+                    "asset_kind"]
     list_filter = ["parent"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent", "asset_kind"]
     search_fields = ["slug", "name_id", "name_en"]
     prepopulated_fields = {"slug": ["name_id"]}
 

@@ -15,6 +15,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assets import picking
 from geo import lookup, places
 from geo.models import Place
 from jobs.queue import enqueue
@@ -84,6 +85,12 @@ def fallback_address(location):
 FALLBACK_ADDRESS = Concat(Value("Kelurahan "), "kelurahan__name", Value(", Kecamatan "), "kelurahan__kecamatan__name")
 
 
+def asset_address(asset, location):
+    """The address a road segment gives a report: its street and kelurahan; '' for any other asset or none."""
+    street = asset.street if asset is not None else ""
+    return f"{street}, Kelurahan {location.kelurahan.name}"[:ADDRESS_MAX] if street else ""
+
+
 def existing_submission(client_uuid):
     """The report a submission id already made, or None (also for a missing or malformed id)."""
     try:
@@ -96,12 +103,13 @@ def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "attributes", "channel", "contact_consent", "photos_show_people")
-    return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""))
+    return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""),
+                       asset=data.get("asset"))
 
 
 def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
                 show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
-                photos_show_people=False, device=""):
+                photos_show_people=False, device="", asset=None):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
@@ -111,13 +119,17 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     was filed elsewhere (a complaint LAPOR! hands over): its filing time, and the start of its due date, when it
     lies within IMPORT_MAX_AGE_DAYS before now (else the receipt counts and the history keeps `filed_at`). The code
     is always of the year it is given. `device` is the phone it came from (its random id), which cannot support
-    it. Raises ValidationError for text longer than its bound (the forms say so
-    first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
+    it. `asset` is the street light, drain or road segment it is about (assets.Asset, checked by
+    assets.picking.check: the category's kind, within ASSET_SNAP_M); a road segment's street is the address when
+    none is given, and no geocoder is asked. Raises ValidationError for text longer than its bound or a bad asset
+    (the forms say so first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
     """
     existing = existing_submission(client_uuid)
     if existing is not None:
         return existing, False
     check_lengths(description=description, address=address, name=name)
+    if asset is not None:
+        picking.check(asset, category, lat, lon)
     now = timezone.now()
     refused = filed_at is not None and not plausible(filed_at, now)
     if refused:
@@ -141,7 +153,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 kelurahan=location.kelurahan,
                 crew=location.crew,
                 routing_problem=location.crew_problem[:300],
-                address=address or fallback_address(location),
+                address=address or asset_address(asset, location) or fallback_address(location),
+                asset=asset,
                 description=description,
                 attributes=attributes or {},
                 due_date=add_working_days(today, category.response_days),
@@ -162,7 +175,7 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                                         note=filed_elsewhere_note(filed_at) if refused else "")
             if address:  # typed by the resident (Open311's address_string, LAPOR!'s location): the search learns it
                 places.remember_address(address, report.location, source=Place.Source.TYPED)
-            else:
+            elif not asset_address(asset, location):  # a road segment's street is the address already
                 geocode_later(report.pk)
             signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:

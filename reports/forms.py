@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 
+from assets import picking
+from assets.models import Asset
 from reports import photos as photo_rules
 from reports.filing import DESCRIPTION_MAX, NAME_MAX
 from reports.models import DEVICE_ID, Category, CategoryAttribute, Report, Status
@@ -110,6 +112,10 @@ class ReportForm(ContactForm):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
     # The phone's random id (static/js/outbox.js), set by the page's script: that phone cannot support the report.
     device_id = forms.RegexField(regex=DEVICE_ID, required=False, widget=forms.HiddenInput)
+    # The street light, drain or road segment picked on the map (assets.Asset's id); empty: "not on the map".
+    asset = forms.ModelChoiceField(queryset=Asset.objects.select_related("kind", "generation"), required=False,
+                                   widget=forms.HiddenInput,
+                                   error_messages={"invalid_choice": _("This asset is not on the map.")})
 
     def __init__(self, *args, photo_optional=False, **kwargs):
         """`photo_optional`: no photo is asked even where the category wants one (Open311, where media is
@@ -159,6 +165,11 @@ class ReportForm(ContactForm):
                 data["photos"] = self.processed_photos(data["photos"])
             except forms.ValidationError as error:
                 self.add_error("photos", error)
+        if data.get("asset") and category and data.get("lat") is not None and data.get("lon") is not None:
+            try:
+                picking.check(data["asset"], category, data["lat"], data["lon"])
+            except forms.ValidationError as error:
+                self.add_error(None, error)
         answers = {question.code: data.pop(f"attribute[{question.code}]", None) for question in self.questions}
         data["attributes"] = {code: answer for code, answer in answers.items() if answer not in (None, "", [])}
         return data

@@ -33,6 +33,10 @@ class Category(models.Model):
     response_days = models.PositiveSmallIntegerField(_("response time (working days)"))
     photo_required = models.BooleanField(_("photo required"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The layer of assets (assets.AssetKind) a report of this category names: the map shows it and picks one.
+    asset_kind = models.ForeignKey(
+        "assets.AssetKind", models.SET_NULL, null=True, blank=True, related_name="categories",
+        verbose_name=_("asset kind"), help_text=_("Reports of this category name an asset of this layer."))
 
     class Meta:
         ordering = ["sort_order", "slug"]
@@ -180,13 +184,7 @@ class ReportQuerySet(gis_models.QuerySet):
 
         Served by the reports_location_geography index on (location::geography).
         """
-        return self.filter(
-            RawSQL(
-                "ST_DWithin(reports_report.location::geography, ST_GeogFromWKB(%s), %s)",
-                (bytes(where.wkb), metres),
-                output_field=models.BooleanField(),
-            )
-        )
+        return self.filter(near(where, metres))
 
     def of_category(self, *categories):
         """Reports of these categories (Category or slug), a main category with its sub-categories."""
@@ -211,6 +209,12 @@ class ReportQuerySet(gis_models.QuerySet):
 
     def overdue(self, today=None):
         return self.filter(overdue_q(today))
+
+
+def near(where, metres):
+    """The condition "at most `metres` from the point `where`" on a report, to filter or to combine with others."""
+    return RawSQL("ST_DWithin(reports_report.location::geography, ST_GeogFromWKB(%s), %s)",
+                  (bytes(where.wkb), metres), output_field=models.BooleanField())
 
 
 class Report(gis_models.Model):
@@ -247,6 +251,9 @@ class Report(gis_models.Model):
     duplicate_of = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="duplicates", verbose_name=_("duplicate of")
     )
+    # The street light, drain or road segment it is about: the exact row of its generation, never moved by an import.
+    asset = models.ForeignKey("assets.Asset", models.PROTECT, null=True, blank=True, related_name="reports",
+                              verbose_name=_("asset"))
     # When it was first marked fixed: the statistics' days-to-fix without reading the history.
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).

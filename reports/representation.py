@@ -253,6 +253,14 @@ def properties(absolute):
             "ORDER BY h.created DESC, h.id DESC LIMIT 1)", ()), status_label()),
         "lat": Degrees("location", function="ST_Y"), "lon": Degrees("location", function="ST_X"),
         "blank": Value(""),
+        # The asset it is about (assets/): its kind, the city's identifier and the id the tiles give it; or null.
+        "asset": RawSQL("(SELECT json_build_object('kind', k.code, 'identifier', a.identifier, 'id', a.id) "
+                        "FROM assets_asset a JOIN assets_assetkind k ON k.id = a.kind_id "
+                        "WHERE a.id = reports_report.asset_id)", ()),
+        # The same flat, for the exports' columns: joinable to an asset layer by its identifier.
+        "asset_id": F("asset_id"),
+        "asset_identifier": RawSQL("coalesce((SELECT a.identifier FROM assets_asset a "
+                                   "WHERE a.id = reports_report.asset_id), '')", ()),
         # For staff only.
         "crew": Case(When(crew__isnull=False, then=JSONBuild(id=F("crew_id"), name=F("crew__name"))),
                      output_field=TextField()),
@@ -265,7 +273,8 @@ def properties(absolute):
 
 # Each interface's fields, in its order: `name`, or `name=property` where it calls a property otherwise.
 PUBLIC = ["code", "category", "category_name", "status", "status_label", "kelurahan", "kecamatan", "address",
-          "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url"]
+          "description", "attributes", "created", "due_date", "overdue", "support_count", "name", "photos", "url",
+          "asset"]
 STAFF = [*PUBLIC, "crew", "routing_problem", "hidden", "version"]
 MAP = ["code", "category", "status", "support_count"]
 # "Laporan saya" on a phone: where each of its reports is now.
@@ -519,6 +528,7 @@ SCHEMAS = {
         "url": TEXT, "thumbnail": TEXT, "kind": TEXT}}},
     "url": {"type": "string", "format": "uri"},
     "crew": {"type": "object", "nullable": True, "properties": {"id": WHOLE, "name": TEXT}},
+    "asset": {"type": "object", "nullable": True, "properties": {"kind": TEXT, "identifier": TEXT, "id": WHOLE}},
     "routing_problem": TEXT, "hidden": YES_NO, "version": WHOLE, "reporter_name": TEXT, "distance_m": NUMBER,
 }
 

@@ -4,15 +4,16 @@ the reports it may repeat."""
 
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from assets.picking import same_asset
 from audit.models import Action, record
 from geo import lookup
 from reports import signals
 from reports.calendar import add_working_days
-from reports.models import Report, StatusChange, Support
+from reports.models import Report, StatusChange, Support, near
 from reports.workflow import Conflict
 
 # relocate(crew=ROUTE): the crew is the one the routing picks for the new place and category.
@@ -131,14 +132,20 @@ def add_support(report, *, device="", contact=""):
     return True
 
 
-def possible_duplicates(category, lat, lon, limit=5, excluding=None):
-    """Open public reports of the same main category within its duplicate radius, nearest first, each with
-    its `distance`; not the report `excluding` (the desk asks for the candidates of a report)."""
+def possible_duplicates(category, lat, lon, limit=5, excluding=None, asset=None):
+    """Open public reports of the same main category within its duplicate radius, and open reports on the same
+    `asset` (assets.Asset, in any of its generations) however far their pins are, those first, then nearest
+    first, each with its `distance`; not the report `excluding` (the desk asks for the candidates of a report)."""
     main = category.parent or category
     where = lookup.point(lat, lon)
+    close = Q(near(where, main.duplicate_radius_m))
+    if asset is None:
+        wanted, same = close, Value(False)
+    else:
+        wanted, same = close | same_asset(asset), ExpressionWrapper(same_asset(asset), output_field=BooleanField())
     return (
         Report.objects.public().open().of_category(main).exclude(pk=getattr(excluding, "pk", None))
-        .within(where, main.duplicate_radius_m)
-        .annotate(distance=Distance("location", where, spheroid=True))
-        .order_by(GeometryDistance("location", where))[:limit]
+        .filter(wanted)
+        .annotate(distance=Distance("location", where, spheroid=True), same_asset=same)
+        .order_by("-same_asset", GeometryDistance("location", where))[:limit]
     )

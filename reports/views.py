@@ -4,6 +4,7 @@ import secrets
 from functools import wraps
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -13,6 +14,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assets import picking
 from geo import lookup
 from geo.models import Crew
 from reports import choropleth, filing, ratelimit, roles, stats, workflow
@@ -46,6 +48,8 @@ def page_texts():
                            "to put the pin there."),
         "cross_at": _("The cross is in %(place)s. Press Enter to put the pin there."),
         "cross_moved": _("The map moved. Press Enter to put the pin under the cross."),
+        "no_asset_near": _("No asset of this kind within %(metres)s m of the pin: tap one on the map (zoom in), or "
+                           "leave it.") % {"metres": settings.ASSET_SNAP_M},
     }
 
 
@@ -54,7 +58,8 @@ def home(request, form=None, status=200):
     subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
     context = {
         "form": form or ReportForm(),
-        "main_categories": Category.objects.filter(parent=None).prefetch_related("children"),
+        "main_categories": Category.objects.filter(parent=None).select_related("asset_kind").prefetch_related(
+            Prefetch("children", Category.objects.select_related("asset_kind"))),
         "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
         "texts": page_texts(),
     }
@@ -175,12 +180,15 @@ def crew_home(request):
 def crew_report(request, code):
     """One report for staff: photos, history, navigation, and the actions this user may take."""
     report = get_object_or_404(
-        Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew")
+        Report.objects.visible_to(request.user).select_related("category__parent", "kelurahan__kecamatan", "crew",
+                                                               "asset__kind", "asset__crew")
         .prefetch_related("photos", "history__by", "forwardings__link"),
         code=code.upper(),
     )
     context = {"report": report, "actions": workflow.actions(report, request.user), "texts": crew_texts(),
-               "note_public": roles.is_dispatcher(request.user)}
+               "note_public": roles.is_dispatcher(request.user),
+               "asset_history": report.asset and picking.history(
+                   report.asset, Report.objects.visible_to(request.user))}
     return render(request, "reports/crew_report.html", context)
 
 

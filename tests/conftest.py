@@ -235,14 +235,14 @@ REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Siti", "0812 5555 4444", "siti.
 
 def make_report(slug="jalan-berlubang", *, lat=GANTING_GPS[0], lon=GANTING_GPS[1], north=0.0, with_photo=False,
                 description="Laporan untuk pengujian.", name=REPORTER_NAME, phone=REPORTER_PHONE,
-                email=REPORTER_EMAIL, show_name=False, **fields):
+                email=REPORTER_EMAIL, show_name=False, asset=None, **fields):
     """The tests' one way to make a report: filed the way every report is (filing.file_report), `north` degrees
     of latitude from (`lat`, `lon`), its acknowledgement taken as sent (tests of the acknowledgement file through
-    the form or the API), then given `fields` directly (status, hidden, due_date...)."""
+    the form or the API), then given `fields` directly (status, hidden, due_date...). `asset` is filed with it."""
     filed, _ = file_report(
         client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat + north, lon=lon,
         description=description, name=name, phone=phone, email=email, show_name=show_name,
-        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [],
+        photos=[photos.process(upload(photo_bytes()), "1")] if with_photo else [], asset=asset,
     )
     acknowledged(filed)
     if not fields:

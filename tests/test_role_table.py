@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
 
+from assets import layers
 from privacy.models import ContactAccess
 from reports.models import Report
 from tests.conftest import make_report, staff_user, verified_login
@@ -42,6 +43,7 @@ ACTIONS = {
     ("reports.apiclient", "delete_selected"): ADMIN,
     ("reports.apicall", "delete_selected"): ADMIN,
     ("geo.generation", "activate"): ADMIN,
+    ("assets.assetkind", "delete_selected"): ADMIN,  # layers (generations, assets) come from import_assets only
     ("geo.kecamatan", "delete_selected"): ADMIN,
     ("geo.kelurahan", "delete_selected"): ADMIN,
     ("geo.crew", "delete_selected"): ADMIN,
@@ -78,6 +80,9 @@ ROUTES = {
     **dict.fromkeys(["meja/", "meja/jumlah/", "meja/antrean/", "meja/antrean/verifikasi/", "meja/laporan/<str:code>/",
                      "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "admin"}),
     "statistik/ikm/saran/": {"dispatcher", "planner", "admin"},  # the survey's suggestions: free text
+    # assets/: an asset's history for staff, the repeated failures for planners and dispatchers.
+    "api/v1/assets/<str:kind>/<str:identifier>": STAFF,
+    "api/v1/assets/failures": {"dispatcher", "planner", "admin"},
     "meja/foto/": DESK,
     "meja/foto/<int:pk>/": DESK,
     "meja/lokasi/": DESK,
@@ -94,7 +99,8 @@ ROUTES = {
         "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson", "api/v1/geocode",
         "api/v1/reports", "api/v1/reports.geojson", "api/v1/reports.csv", "api/v1/reports/duplicates",
         "api/v1/reports/nearby", "api/v1/reports/status", "api/v1/reports/<str:code>",
-        "api/v1/reports/<str:code>/support",
+        "api/v1/reports/<str:code>/support", "api/v1/assets/nearest", "tiles/assets/<slug:kind>.json",
+        "tiles/assets/<slug:kind>/<int:z>/<int:x>/<int:y>.pbf",
         "open311/discovery.<format:fmt>", "open311/v2/services.<format:fmt>",
         "open311/v2/services/<str:code>.<format:fmt>", "open311/v2/requests.<format:fmt>",
         "open311/v2/requests/<str:code>.<format:fmt>", "open311/v2/tokens/<str:token>.<format:fmt>",
@@ -181,6 +187,7 @@ def test_each_role_reads_and_acts_in_the_admin_as_the_table_says(people, role):
 def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role):
     users, report = people
     client = signed_in(users, role)
+    layers.ensure_default_kinds()
     answers = {
         "petugas/": client.get("/petugas/"),
         "petugas/laporan/<str:code>/": client.get(f"/petugas/laporan/{report.code}/"),
@@ -209,11 +216,13 @@ def test_each_role_gets_through_the_staff_routes_the_table_gives_it(people, role
         **{route: client.get("/" + route.replace("<str:group>", "crew")) for route in ROUTES
            if route.startswith(("statistik/titik-rawan/", "statistik/waktu-tanggap/", "api/v1/hotspots",
                                 "api/v1/recurrence", "api/v1/response-times"))},
+        "api/v1/assets/<str:kind>/<str:identifier>": client.get("/api/v1/assets/lampu/PJU-TIDAK-ADA"),
+        "api/v1/assets/failures": client.get("/api/v1/assets/failures", {"kind": "lampu"}),
     }
     for route, response in answers.items():
         through = response.status_code == 200 or (route.startswith(("masuk/otp/", "meja/")) and response.status_code
                                                   == 302 and not response.url.startswith("/masuk/?")) or (
-            "<int:pk>" in route and response.status_code == 404)
+            ("<int:pk>" in route or "<str:identifier>" in route) and response.status_code == 404)
         assert through == (role in ROUTES[route]), (route, response.status_code)
         Report.objects.filter(pk=report.pk).update(status="diverifikasi", version=report.version)
 

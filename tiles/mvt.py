@@ -88,6 +88,20 @@ SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
 """
 
 
+# An asset layer (assets.Asset of one generation): each asset with its id (the feature id too, for picking),
+# the city's identifier and its name (a road segment's street).
+ASSETS_SQL = """
+SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(a.geometry, 3857), ST_TileEnvelope(%s, %s, %s), %s, %s) AS geom,
+           a.id, a.identifier, coalesce(a.attributes->>'name', '') AS name
+    FROM assets_asset a
+    WHERE a.generation_id = %s AND a.geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
+) features WHERE geom IS NOT NULL
+"""
+# Assets are drawn from street level: below it a layer of thousands of lamps is noise, and heavy.
+ASSETS_FROM_ZOOM = 16
+
+
 def report_tile(z, x, y, categories=None, statuses=None):
     """The tile z/x/y of the public reports (of these category ids and statuses, if given), as MVT bytes."""
     if z <= SUMMED_UP_TO_ZOOM:
@@ -155,6 +169,16 @@ def kelurahan_tile(z, x, y):
     """The tile z/x/y of the active generation's kelurahan boundaries, with code and name, as MVT bytes."""
     params = [KELURAHAN_LAYER, EXTENT, z, x, y, EXTENT, BUFFER, *grid.lonlat_bounds(z, x, y)]
     return _tile(KELURAHAN_SQL, params)
+
+
+def asset_tile(layer, generation, z, x, y):
+    """The tile z/x/y of one generation of an asset kind (layer named by the kind's code), as MVT bytes."""
+    west, south, east, north = grid.lonlat_bounds(z, x, y)
+    # The buffer's worth of the neighbouring tiles too: a line crossing the edge is drawn on both.
+    margin = (east - west) * BUFFER / EXTENT
+    params = [layer, EXTENT, z, x, y, EXTENT, BUFFER, generation,
+              west - margin, south - margin, east + margin, north + margin]
+    return _tile(ASSETS_SQL, params)
 
 
 def _tile(sql, params):

@@ -45,9 +45,20 @@ def status_colours():
     return {status: found[status] for status in Status.values}
 
 
-def tile_url(absolute, layer, query):
+def asset_tileset(kind):
+    """The tile set of an asset kind (tiles.views.asset_tile): its layer is named by the kind's code."""
+    return {
+        "name": f"Lapor Padangpanjang: assets {kind}",
+        "description": "The city's assets of this kind (active generation); id is the asset id a report takes.",
+        "fields": {"id": "Number", "identifier": "String", "name": "String"},
+        "geometry": "Point or LineString", "minzoom": mvt.ASSETS_FROM_ZOOM, "maxzoom": 18,
+    }
+
+
+def tile_url(absolute, layer, query, path=None):
     """The tiles' URL template with `query` (the report tiles' filters); braces kept for the client to fill."""
-    return absolute(f"/tiles/{layer}/") + "{z}/{x}/{y}.pbf" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+    return absolute(f"/tiles/{path or layer}/") + "{z}/{x}/{y}.pbf" + (
+        f"?{urllib.parse.urlencode(query)}" if query else "")
 
 
 def box():
@@ -56,9 +67,10 @@ def box():
     return [west, south, east, north], [round((west + east) / 2, 6), round((south + north) / 2, 6), CENTRE_ZOOM]
 
 
-def tilejson(absolute, layer, query=None):
-    """The TileJSON 3.0.0 document of a tile set (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0)."""
-    tileset = TILESETS[layer]
+def tilejson(absolute, layer, query=None, tileset=None, path=None):
+    """The TileJSON 3.0.0 document of a tile set (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0);
+    `tileset` and `path` for a set not in TILESETS (an asset kind's)."""
+    tileset = tileset or TILESETS[layer]
     bounds, centre = box()
     return {
         "tilejson": "3.0.0",
@@ -66,17 +78,17 @@ def tilejson(absolute, layer, query=None):
         "description": tileset["description"],
         "attribution": "Lapor Padangpanjang",
         "scheme": "xyz",
-        "tiles": [tile_url(absolute, layer, query)],
+        "tiles": [tile_url(absolute, layer, query, path)],
         "minzoom": tileset["minzoom"],
         "maxzoom": tileset["maxzoom"],
         "bounds": bounds,
         "center": centre,
-        "vector_layers": [vector_layer(layer)],
+        "vector_layers": [vector_layer(layer, tileset)],
     }
 
 
-def vector_layer(layer):
-    tileset = TILESETS[layer]
+def vector_layer(layer, tileset=None):
+    tileset = tileset or TILESETS[layer]
     return {"id": layer, "description": tileset["description"], "fields": tileset["fields"],
             "minzoom": tileset["minzoom"], "maxzoom": tileset["maxzoom"]}
 

@@ -12,5 +12,7 @@ urlpatterns = [
     path("reports", views.report_set, name="reports-set"),
     path("reports/<int:z>/<int:x>/<int:y>.pbf", views.report_tile, name="reports"),
     path("kelurahan/<int:z>/<int:x>/<int:y>.pbf", views.kelurahan_tile, name="kelurahan"),
+    path("assets/<slug:kind>.json", views.asset_tilejson, name="assets-tilejson"),
+    path("assets/<slug:kind>/<int:z>/<int:x>/<int:y>.pbf", views.asset_tile, name="assets"),
     path("basemap/<int:z>/<int:x>/<int:y>.png", views.basemap_tile, name="basemap"),
 ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
+from assets.models import AssetKind
 from geo.models import Generation
 from tiles import area, basemap, grid, invalidate, mvt, tilejson
 from tiles.forms import TileFilter
@@ -99,6 +100,32 @@ def kelurahan_tile(request, z, x, y):
     names = invalidate.names_version()
     key = names and f"tiles:kelurahan:{generation}.{names}:{z}/{x}/{y}"
     return tile_response(request, key, lambda: mvt.kelurahan_tile(z, x, y), KELURAHAN_MAX_AGE)
+
+
+def asset_generation(kind):
+    """The active generation's id of the asset kind `kind` (a code); 404 for an unknown kind."""
+    found = AssetKind.objects.filter(code=kind).first()
+    if found is None:
+        raise Http404("No such asset kind.")
+    return found.generations.filter(active=True).values_list("pk", flat=True).first()
+
+
+def asset_tile(request, kind, z, x, y):
+    """The assets of a kind (street lights, drains, road segments) from zoom 16; empty below. Cached under the
+    active generation: an import makes a new one, so its tiles are new, and browsers ask again each time (a 304
+    while the generation stays) as for the report tiles."""
+    grid.check(z, x, y)
+    generation = asset_generation(kind)
+    if generation is None or z < mvt.ASSETS_FROM_ZOOM or not area.touches_city(z, x, y):
+        return empty_tile()
+    key = f"tiles:assets:{kind}:{generation}:{z}/{x}/{y}"
+    return tile_response(request, key, lambda: mvt.asset_tile(kind, generation, z, x, y), settings.TILES_MAX_AGE)
+
+
+def asset_tilejson(request, kind):
+    asset_generation(kind)
+    return description(tilejson.tilejson(request.build_absolute_uri, kind, tileset=tilejson.asset_tileset(kind),
+                                         path=f"assets/{kind}"))
 
 
 def empty_tile():

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from assets.models import Asset
 from reports.models import DEVICE_ID, STATUS_WORDS, Category, tracking_code
 
 # A '+' left unencoded in a query string arrives as a space: '2026-11-28T08:00:00 07:00' was sent as +07:00.
@@ -99,6 +100,8 @@ class StatusesQuery(serializers.Serializer):
 
 class DuplicateQuery(LocateQuery):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all(), required=False, help_text=(
+        "The asset picked on the map: open reports on it count whatever their distance."))
 
 
 class NearbyQuery(LocateQuery):

@@ -227,7 +227,8 @@ class DuplicatesView(APIView):
         query = DuplicateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        found = services.possible_duplicates(params["category"], params["lat"], params["lon"])
+        found = services.possible_duplicates(params["category"], params["lat"], params["lon"],
+                                             asset=params.get("asset"))
         return json_response(representation.feature_collection(representation.json_array(found, with_distance(
             representation.PUBLIC, request))))
 

@@ -90,7 +90,7 @@
         placeText.className = "place ok";
         performance.mark("lapor:kelurahan-shown");
         clearError("lat");
-        checkDuplicates();
+        checkAssets();
       } else {
         placeText.textContent = answer.body.error || TEXT.error;
         placeText.className = "place refused";
@@ -108,7 +108,9 @@
     var box = document.getElementById("duplicates"), list = box.querySelector("ul");
     var category = form.category.value;
     if (!category || !form.lat.value) { box.hidden = true; return; }
-    getJson("/api/v1/reports/duplicates?lat=" + form.lat.value + "&lon=" + form.lon.value + "&category=" + category)
+    var asset = form.asset.value ? "&asset=" + form.asset.value : "";
+    getJson("/api/v1/reports/duplicates?lat=" + form.lat.value + "&lon=" + form.lon.value + "&category=" + category +
+            asset)
       .then(function (answer) {
         var features = answer.status === 200 ? answer.body.features : [];
         list.innerHTML = "";
@@ -130,6 +132,79 @@
         box.hidden = features.length === 0;
       }).catch(function () { box.hidden = true; });
   }
+
+  /* The asset (assets/): for a category that names a layer, the nearest street light, drain or road segment to
+     the pin is chosen; the resident may choose another near it, tap one on the map (its layer shows from zoom 16),
+     or say it is not on the map. */
+  var assetBox = document.getElementById("asset-choice"), assetOptions = document.getElementById("asset-options");
+  var assetLayer = null, assetLayerKind = "", assetShown = null, wantedAsset = null, assetsAsked = 0;
+
+  function assetKind() {
+    var option = form.category.options[form.category.selectedIndex];
+    return option ? option.getAttribute("data-asset-kind") || "" : "";
+  }
+
+  function chooseAsset(asset) {
+    form.asset.value = asset ? String(asset.id) : "";
+    document.getElementById(asset ? "asset-" + asset.id : "asset-none").checked = true;
+    if (assetShown) { map.removeLayer(assetShown); assetShown = null; }
+    if (asset) {
+      assetShown = L.geoJSON(asset.geometry, { interactive: false, style: { className: "asset-chosen" },
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 10, className: "asset-chosen" }); },
+      }).addTo(map);
+    }
+    clearError("asset");
+    checkDuplicates();
+  }
+
+  function showAssetLayer(kind) {
+    if (kind === assetLayerKind) return;
+    if (assetLayer) { map.removeLayer(assetLayer); assetLayer = null; }
+    assetLayerKind = kind;
+    if (!kind || !map) return;
+    import("asset-tiles").then(function (tiles) {
+      if (assetLayerKind !== kind) return;
+      assetLayer = tiles.assetTiles({ kind: kind, pick: function (id, latlng) {
+        wantedAsset = id;  // the pin goes where the tap was; the asset is chosen once the nearest come back
+        setPin(latlng.lat, latlng.lng);
+      } }).addTo(map);
+    }).catch(function () {});  // without import maps: the list of the nearest still picks
+  }
+
+  function assetOption(asset) {
+    var label = document.createElement("label"), radio = document.createElement("input");
+    label.className = "choice";
+    radio.type = "radio"; radio.name = "asset_pick"; radio.value = asset.id; radio.id = "asset-" + asset.id;
+    radio.addEventListener("change", function () { chooseAsset(asset); });
+    label.append(radio, " " + asset.identifier + (asset.name ? " · " + asset.name : "") + " · " +
+                 Math.round(asset.distance_m) + " m");
+    return label;
+  }
+
+  function checkAssets() {
+    var kind = assetKind(), asked = ++assetsAsked;
+    if (map) showAssetLayer(kind);
+    if (!kind || !form.lat.value) {
+      assetBox.hidden = true;
+      if (map) chooseAsset(null); else form.asset.value = "";
+      return;
+    }
+    getJson("/api/v1/assets/nearest?kind=" + kind + "&lat=" + form.lat.value + "&lon=" + form.lon.value)
+      .then(function (answer) {
+        if (asked !== assetsAsked) return;
+        var assets = answer.status === 200 ? answer.body.assets : [];
+        assetOptions.innerHTML = "";
+        assets.forEach(function (asset) { assetOptions.appendChild(assetOption(asset)); });
+        if (!assets.length) {
+          var none = document.createElement("p"); none.className = "hint"; none.textContent = TEXT.no_asset_near;
+          assetOptions.appendChild(none);
+        }
+        assetBox.hidden = false;
+        chooseAsset(assets.filter(function (a) { return a.id === wantedAsset; })[0] || assets[0] || null);
+        wantedAsset = null;
+      }).catch(function () { assetBox.hidden = true; form.asset.value = ""; checkDuplicates(); });
+  }
+  document.getElementById("asset-none").addEventListener("change", function () { chooseAsset(null); });
 
   /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
   function shrink(file) {
@@ -564,7 +639,7 @@
   }
 
   form.category.addEventListener("change", showQuestions);
-  form.category.addEventListener("change", checkDuplicates);
+  form.category.addEventListener("change", checkAssets);
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
   deviceId().then(function (id) { form.device_id.value = id; });
   // Reloaded (perhaps without signal) while reports wait on this phone: say so; "Laporan saya" lists them.
