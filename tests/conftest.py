@@ -45,9 +45,12 @@ PUBLISHED = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padang_panjang
 
 def pytest_configure(config):
     """This checkout's own temporary folder (photos, collected static files, logs of the servers the tests start)
-    and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's."""
+    and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's. Under
+    pytest-xdist each worker has a folder of its own in it (`gw0/`, given by xdist), and its own database and keys
+    (tests/testdb.py)."""
     if not config.option.basetemp:
         config.option.basetemp = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}"
+    testdb.name_for_worker()
     settings.CACHES["default"]["KEY_PREFIX"] = settings.DATABASES["default"]["TEST"]["NAME"]
 
 
@@ -57,10 +60,13 @@ def load_city():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker, pytestconfig):
     """A copy of the template database, migrated and loaded once per change of what shapes it (tests/testdb.py)."""
+    # The checkout's folder: the workers' own folders are in it (it is basetemp itself in a run without workers).
+    folder = Path(pytestconfig.option.basetemp)
+    lock = (folder.parent if testdb.WORKER else folder) / "template.lock"
     with django_db_blocker.unblock():
-        testdb.prepare(load_city)
+        testdb.prepare(load_city, lock)
         city_as_loaded = testdb.Snapshot()
     # A transactional test ends by putting the city back as it was loaded, where Django's own flush would empty
     # every table and then recreate content types and permissions (seconds per test): the next test, of either

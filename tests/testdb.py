@@ -4,9 +4,15 @@ Migrating and loading the city takes seconds; PostgreSQL copies a database in a 
 named after this checkout (settings.CHECKOUT_ID) and a fingerprint of everything that shapes it (the migrations,
 the boundary file, the modules `setup_city` runs, the pinned packages, the year whose holidays it loads), so it
 is built again exactly when one of them changes, and never shared with another checkout or a running site.
+
+Under pytest-xdist (`-n 2`) each worker has a copy of its own, named after it (`…_gw0`), cloned from the one
+template, which the first worker to get the lock builds while the other waits.
 """
 
+import fcntl
 import hashlib
+import os
+from contextlib import contextmanager
 from io import BytesIO, StringIO
 from pathlib import Path
 
@@ -31,16 +37,47 @@ def fingerprint():
     return digest.hexdigest()[:10]
 
 
-def prepare(load_city):
-    """Make this checkout's test database a fresh copy of the current template (building that first if needed),
-    and point the connection at it. `load_city` fills a freshly migrated database."""
+# The pytest-xdist worker this process is ("gw0", "gw1"...), or "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def name_for_worker():
+    """Give this process's test database (and so its Redis prefix, tests/conftest.py) the worker's name too: two
+    workers never share a database, a cache key or a snapshot."""
+    test = settings.DATABASES["default"]["TEST"]
+    if WORKER and not test["NAME"].endswith(f"_{WORKER}"):
+        test["NAME"] = f"{test['NAME']}_{WORKER}"
+
+
+def prepare(load_city, lock):
+    """Make this process's test database a fresh copy of the current template (building that first if needed),
+    and point the connection at it. `load_city` fills a freshly migrated database; `lock` is a file of the
+    checkout's that the workers of one run take in turn, so the template is built once and never copied
+    half-built."""
     name = connection.settings_dict["TEST"]["NAME"]
-    template = f"{name}_tpl_{fingerprint()}"
-    if not _exists(template):
-        _build(template, load_city)
-    _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    template = f"{_checkout_name()}_tpl_{fingerprint()}"
+    with _locked(lock):
+        if not _exists(template):
+            _build(template, load_city)
+        _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     _use(name)
+
+
+def _checkout_name():
+    """The checkout's test database name, without the worker's: the template's prefix, one for all workers."""
+    return connection.settings_dict["TEST"]["NAME"].removesuffix(f"_{WORKER}" if WORKER else "")
+
+
+@contextmanager
+def _locked(path):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 class Snapshot:
@@ -84,7 +121,7 @@ def drop():
 def _build(template, load_city):
     """Migrate and load a database under a temporary name, then give it the template's name: a run stopped halfway
     leaves no template that looks ready. Templates of earlier fingerprints go."""
-    name = connection.settings_dict["TEST"]["NAME"]
+    name = _checkout_name()
     with connection._nodb_cursor() as cursor:
         cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}\\_tpl\\_%"])
         stale = [row[0] for row in cursor.fetchall()]
