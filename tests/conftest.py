@@ -84,12 +84,19 @@ def city(transactional_db):
 
 
 @pytest.fixture(scope="session")
-def deployed_site(django_db_setup, tmp_path_factory):
+def static_root(tmp_path_factory):
+    """The static files collected as production collects them (hashed names), once for the session's servers."""
+    folder = tmp_path_factory.mktemp("static")
+    collect_static(production_env(folder, STATIC_ROOT=str(folder)))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def deployed_site(django_db_setup, static_root, tmp_path_factory):
     """One production server (tests/deployed.py) on the test database for the session's end-to-end tests."""
     workdir = tmp_path_factory.mktemp("deployed")
     upstream = BlankTiles()
-    env = production_env(workdir, BASEMAP_URL=upstream.url)
-    collect_static(env)
+    env = production_env(workdir, BASEMAP_URL=upstream.url, STATIC_ROOT=str(static_root))
     with gunicorn(env, workdir) as server:
         yield server
     upstream.close()
@@ -104,18 +111,28 @@ def deployed(deployed_site, city, settings):
     return deployed_site
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a test module's browser tests: each test's pages are in browser contexts of their own
+    (no cookie, storage or service worker passes from one test to the next), closed at its end."""
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop in this thread; the tests' own ORM reads are still synchronous.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with playwright.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
 @pytest.fixture
-def phones(deployed, monkeypatch):
+def phones(deployed, chromium):
     """Phones (tests/deployed.py) against the production server; a test with problems fails."""
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        phones = Phones(browser, deployed.url)
-        yield phones
-        # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
-        connections.close_all()
-        browser.close()
+    phones = Phones(chromium, deployed.url)
+    yield phones
+    for context in chromium.contexts:
+        context.close()
+    # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
+    connections.close_all()
     assert phones.problems == []
 
 
