@@ -134,6 +134,9 @@ class Snapshot:
                 cursor.execute("SELECT " + ", ".join(["setval(%s, %s, %s)"] * len(self.sequences)), [
                     value for schema, sequence, last_value in self.sequences
                     for value in (f'"{schema}"."{sequence}"', last_value or 1, last_value is not None)])
+            # The rows just copied back are the snapshot's: what is written from now on is a change.
+            cursor.execute("SELECT txid_current()")
+            self.taken = cursor.fetchone()[0]
 
     def _changed(self, cursor):
         """The tables of the city's rows that differ from the snapshot: another count, or a row whose xmin (the
