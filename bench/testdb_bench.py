@@ -93,9 +93,10 @@ def main(rounds):
         results["after a transactional test: flush + setup_city"].append(timed(
             lambda: (call_command("flush", interactive=False, verbosity=0), load_city())))
         results["after a transactional test: snapshot restored"].append(timed(snapshot.restore))
+        # This one first: the reference copies every row back, and the snapshot would take them all for changes.
+        results["after a filing: changed tables only (now)"].append(after_a_filing(snapshot.restore))
         results["after a filing: every table truncated (before)"].append(after_a_filing(
             partial(truncate_everything, snapshot)))
-        results["after a filing: changed tables only (now)"].append(after_a_filing(snapshot.restore))
         print(f"round {number}/{rounds} done", file=sys.stderr)
     testdb.drop()
     testdb._execute(f'DROP DATABASE IF EXISTS "{BENCH}_django" WITH (FORCE)')
