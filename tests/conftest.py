@@ -46,8 +46,8 @@ PUBLISHED = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padang_panjang
 def pytest_configure(config):
     """This checkout's own temporary folder (photos, collected static files, logs of the servers the tests start)
     and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's. Under
-    pytest-xdist each worker has a folder of its own in it (`gw0/`, given by xdist), and its own database and keys
-    (tests/testdb.py)."""
+    pytest-xdist each worker has a folder of its own in it (`popen-gw0/`, given by xdist), and its own database
+    and keys (tests/testdb.py)."""
     if not config.option.basetemp:
         config.option.basetemp = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}"
     testdb.name_for_worker()
