@@ -33,8 +33,12 @@ run: setup var/secret-key
 var/secret-key:
 	@mkdir -p var && (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@)
 
+# The suite on every core (pytest-xdist): a worker per core, each with its own copy of the test database
+# (tests/testdb.py); each test file stays on one worker, so a file's servers start once. TEST_WORKERS=0 runs it in
+# this one process.
+TEST_WORKERS ?= $(shell nproc)
 test: setup $(VENV)/.dev-installed test-packages lint checks
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The Debian packages of the list $(1) that are not installed: shell code for a recipe.
 missing_packages = $$(for p in $(1); do \

@@ -45,9 +45,12 @@ PUBLISHED = Path(settings.BASE_DIR) / "fixtures" / "kelurahan" / "padang_panjang
 
 def pytest_configure(config):
     """This checkout's own temporary folder (photos, collected static files, logs of the servers the tests start)
-    and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's."""
+    and its own cache keys: beside `make run` or another checkout's tests, neither touches the other's. Under
+    pytest-xdist each worker has a folder of its own in it (`popen-gw0/`, given by xdist), and its own database
+    and keys (tests/testdb.py)."""
     if not config.option.basetemp:
         config.option.basetemp = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}"
+    testdb.name_for_worker()
     settings.CACHES["default"]["KEY_PREFIX"] = settings.DATABASES["default"]["TEST"]["NAME"]
 
 
@@ -57,10 +60,13 @@ def load_city():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker, pytestconfig):
     """A copy of the template database, migrated and loaded once per change of what shapes it (tests/testdb.py)."""
+    # The checkout's folder: the workers' own folders are in it (it is basetemp itself in a run without workers).
+    folder = Path(pytestconfig.option.basetemp)
+    lock = (folder.parent if testdb.WORKER else folder) / "template.lock"
     with django_db_blocker.unblock():
-        testdb.prepare(load_city)
+        testdb.prepare(load_city, lock)
         city_as_loaded = testdb.Snapshot()
     # A transactional test ends by putting the city back as it was loaded, where Django's own flush would empty
     # every table and then recreate content types and permissions (seconds per test): the next test, of either
@@ -78,12 +84,19 @@ def city(transactional_db):
 
 
 @pytest.fixture(scope="session")
-def deployed_site(django_db_setup, tmp_path_factory):
+def static_root(tmp_path_factory):
+    """The static files collected as production collects them (hashed names), once for the session's servers."""
+    folder = tmp_path_factory.mktemp("static")
+    collect_static(production_env(folder, STATIC_ROOT=str(folder)))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def deployed_site(django_db_setup, static_root, tmp_path_factory):
     """One production server (tests/deployed.py) on the test database for the session's end-to-end tests."""
     workdir = tmp_path_factory.mktemp("deployed")
     upstream = BlankTiles()
-    env = production_env(workdir, BASEMAP_URL=upstream.url)
-    collect_static(env)
+    env = production_env(workdir, BASEMAP_URL=upstream.url, STATIC_ROOT=str(static_root))
     with gunicorn(env, workdir) as server:
         yield server
     upstream.close()
@@ -98,18 +111,28 @@ def deployed(deployed_site, city, settings):
     return deployed_site
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a test module's browser tests: each test's pages are in browser contexts of their own
+    (no cookie, storage or service worker passes from one test to the next), closed at its end."""
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop in this thread; the tests' own ORM reads are still synchronous.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with playwright.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
 @pytest.fixture
-def phones(deployed, monkeypatch):
+def phones(deployed, chromium):
     """Phones (tests/deployed.py) against the production server; a test with problems fails."""
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        phones = Phones(browser, deployed.url)
-        yield phones
-        # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
-        connections.close_all()
-        browser.close()
+    phones = Phones(chromium, deployed.url)
+    yield phones
+    for context in chromium.contexts:
+        context.close()
+    # The test's ORM reads ran beside Playwright's event loop, on a connection of their own: close it too.
+    connections.close_all()
     assert phones.problems == []
 
 

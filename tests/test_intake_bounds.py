@@ -16,15 +16,15 @@ from reports import filing
 from reports.models import Category, Report, TrackingCounter
 from tests.conftest import make_report, run_jobs
 from tests.images import GANTING_GPS
-from tests.test_lapor import disposition, lapor  # noqa: F401 (the fake LAPOR! fixture)
+from tests.test_lapor import disposition, fixed_now, lapor  # noqa: F401 (the fake LAPOR! and the clock)
 from tests.test_open311 import V2, api_key, request_data  # noqa: F401 (the API key fixture)
 from tests.test_reports_api import file
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db  # and every test at test_lapor's NOW (its autouse fixed_now): 2026
 
 
 def this_year_code(number):
-    return f"PP-{timezone.localdate().year % 100:02d}{number:04d}"
+    return f"PP-26{number:04d}"
 
 
 def test_a_code_taken_already_is_passed_over_for_the_next_number(client):
@@ -32,7 +32,7 @@ def test_a_code_taken_already_is_passed_over_for_the_next_number(client):
     first = make_report()
     squatter = make_report()
     Report.objects.filter(pk=squatter.pk).update(code=this_year_code(TrackingCounter.objects.get(
-        year=timezone.localdate().year).last + 1))
+        year=2026).last + 1))
     response = file(client)
     assert response.status_code == 201, response.json()
     assert response.json()["code"] == this_year_code(int(first.code[-4:]) + 3)
@@ -40,14 +40,13 @@ def test_a_code_taken_already_is_passed_over_for_the_next_number(client):
 
 
 def test_the_code_comes_from_the_year_it_is_given_not_the_date_a_complaint_came_with():
-    long_ago = timezone.now() - timedelta(days=300)
+    long_ago = timezone.now() - timedelta(days=340)  # Christmas of the year before
     report, _ = filing.file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug="lampu-mati"),
                                    lat=GANTING_GPS[0], lon=GANTING_GPS[1], description="Lampu mati.", photos=[],
                                    filed_at=long_ago)
     assert report.created == long_ago  # within IMPORT_MAX_AGE_DAYS: its own date counts
-    assert report.code.startswith(f"PP-{timezone.localdate().year % 100:02d}")
-    assert not TrackingCounter.objects.filter(year=timezone.localdate(long_ago).year).exclude(
-        year=timezone.localdate().year).exists()
+    assert report.code.startswith("PP-26")
+    assert timezone.localdate(long_ago).year == 2025 and not TrackingCounter.objects.filter(year=2025).exists()
 
 
 @pytest.mark.parametrize("offset", [timedelta(days=-36500), timedelta(days=-366), timedelta(days=3)])
@@ -137,7 +136,7 @@ def test_a_lapor_complaint_too_long_or_misdated_is_kept_cut_with_a_note_and_date
         forwarding = Forwarding.objects.get(external_id=tracking_id)
         created = forwarding.report.created
         assert before <= created <= timezone.now() and forwarding.received == created
-        assert forwarding.report.code.startswith(f"PP-{timezone.localdate().year % 100:02d}")
+        assert forwarding.report.code.startswith("PP-26")
     assert "1900-01-01T08:00:00+07:00" in Forwarding.objects.get(external_id="LP-LONG").report.history.get().note
 
 

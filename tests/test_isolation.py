@@ -13,6 +13,7 @@ from django_redis import get_redis_connection
 
 from config.ensure_database import server_keywords
 from config.settings import DATABASE_URL
+from tests import testdb
 from tests.conftest import make_report
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,8 @@ SITE = dj_database_url.parse(DATABASE_URL)["NAME"]  # the database `make run` se
 
 def test_the_database_is_this_checkouts_own():
     name = connection.settings_dict["NAME"]
-    assert name == f"test_{SITE}_{settings.CHECKOUT_ID}" != SITE
+    worker = f"_{testdb.WORKER}" if testdb.WORKER else ""  # pytest-xdist's worker, when the run has workers
+    assert name == f"test_{SITE}_{settings.CHECKOUT_ID}{worker}" != SITE
     assert settings.CACHES["default"]["KEY_PREFIX"] == name
 
 

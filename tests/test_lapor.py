@@ -3,8 +3,10 @@ request against the contract and fails on demand."""
 
 import json
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from forwarding import delivery, inbound
@@ -21,6 +23,17 @@ from tests.localserver import LocalServer
 from tests.nominatim import FakeNominatim
 
 pytestmark = pytest.mark.django_db
+
+# "Now" for these tests and the intake's (tests/test_intake_bounds.py): a Monday morning in Padangpanjang, when the
+# fake LAPOR!'s own clock stands (tests/fake_lapor.py). The clock moves on from it, so timeouts still run out.
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+@pytest.fixture(autouse=True)
+def fixed_now():
+    """Due dates, tracking codes and import dates are worked out from the day: the same day whenever tests run."""
+    with time_machine.travel(NOW):
+        yield
 
 
 @pytest.fixture
@@ -208,11 +221,11 @@ def test_a_401_pauses_lapor_until_its_token_works_again(lapor, dispatcher, clien
 
 def test_lapors_clock_is_shown_to_staff_and_brings_the_due_date_forward(lapor, dispatcher):
     report = make_report()
-    assert report.due_date == add_working_days(timezone.localdate(), 10)  # the road category's own time
+    assert report.due_date == add_working_days(NOW.date(), 10)  # the road category's own time
     verify(report, dispatcher)
     run_jobs()
     report.refresh_from_db()
-    follow_up_by = add_working_days(timezone.localdate(), 5)
+    follow_up_by = add_working_days(NOW.date(), 5)
     assert report.due_date == follow_up_by
     assert Report.objects.overdue(today=follow_up_by + timedelta(days=1)).filter(pk=report.pk).exists()
     client = staff_client(dispatcher)
@@ -232,8 +245,8 @@ def staff_client(user):
 
 # Inbound: complaints LAPOR! hands the city.
 
-# When the complaints were filed in LAPOR!: days back from whatever today is, well within IMPORT_MAX_AGE_DAYS.
-CREATED_AT = (timezone.localtime() - timedelta(days=9)).replace(hour=9, minute=30, second=0, microsecond=0).isoformat()
+# When the complaints were filed in LAPOR!: nine days before NOW, well within IMPORT_MAX_AGE_DAYS.
+CREATED_AT = (NOW - timedelta(days=9)).replace(hour=9, minute=30).isoformat()
 
 
 def disposition(tracking_id, lat=GANTING_GPS[0], lon=GANTING_GPS[1], **fields):

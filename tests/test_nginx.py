@@ -29,7 +29,7 @@ from reports.forms import MAX_PHOTOS
 from reports.interop import open311
 from reports.models import ApiCall, ApiClient
 from tests.conftest import make_report
-from tests.deployed import collect_static, gunicorn, production_env
+from tests.deployed import gunicorn, production_env
 
 # Debian's /etc/nginx/nginx.conf, cut to what the site needs, with every file of nginx's own in its prefix.
 # The workers run as the user running the test: the test's folders let only their owner in. (Not root? Then
@@ -107,13 +107,12 @@ def nginx_in_front(upstream, env, folder):
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, tmp_path_factory):
+def site(django_db_setup, static_root, tmp_path_factory):
     """The production server as docs/production.md runs it: behind a TLS proxy on this machine, photos sent by
     nginx."""
     folder = tmp_path_factory.mktemp("nginx")
     env = production_env(folder, BEHIND_TLS_PROXY="true", TRUSTED_PROXIES="127.0.0.1",
-                         MEDIA_ACCEL_REDIRECT="/_media/")
-    collect_static(env)
+                         MEDIA_ACCEL_REDIRECT="/_media/", STATIC_ROOT=str(static_root))
     with gunicorn(env, folder) as app, nginx_in_front(app.url.removeprefix("http://"), env, folder) as (
             config, plain, tls):
         client = urllib3.PoolManager(ca_certs=str(folder / "cert.pem"))

@@ -4,9 +4,15 @@ Migrating and loading the city takes seconds; PostgreSQL copies a database in a 
 named after this checkout (settings.CHECKOUT_ID) and a fingerprint of everything that shapes it (the migrations,
 the boundary file, the modules `setup_city` runs, the pinned packages, the year whose holidays it loads), so it
 is built again exactly when one of them changes, and never shared with another checkout or a running site.
+
+Under pytest-xdist (`-n 2`) each worker has a copy of its own, named after it (`…_gw0`), cloned from the one
+template, which the first worker to get the lock builds while the other waits.
 """
 
+import fcntl
 import hashlib
+import os
+from contextlib import contextmanager
 from io import BytesIO, StringIO
 from pathlib import Path
 
@@ -31,49 +37,116 @@ def fingerprint():
     return digest.hexdigest()[:10]
 
 
-def prepare(load_city):
-    """Make this checkout's test database a fresh copy of the current template (building that first if needed),
-    and point the connection at it. `load_city` fills a freshly migrated database."""
+# The pytest-xdist worker this process is ("gw0", "gw1"...), or "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def name_for_worker():
+    """Give this process's test database (and so its Redis prefix, tests/conftest.py) the worker's name too: two
+    workers never share a database, a cache key or a snapshot."""
+    test = settings.DATABASES["default"]["TEST"]
+    if WORKER and not test["NAME"].endswith(f"_{WORKER}"):
+        test["NAME"] = f"{test['NAME']}_{WORKER}"
+
+
+def prepare(load_city, lock):
+    """Make this process's test database a fresh copy of the current template (building that first if needed),
+    and point the connection at it. `load_city` fills a freshly migrated database; `lock` is a file of the
+    checkout's that the workers of one run take in turn, so the template is built once and never copied
+    half-built."""
     name = connection.settings_dict["TEST"]["NAME"]
-    template = f"{name}_tpl_{fingerprint()}"
-    if not _exists(template):
-        _build(template, load_city)
-    _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    template = f"{_checkout_name()}_tpl_{fingerprint()}"
+    with _locked(lock):
+        if not _exists(template):
+            _build(template, load_city)
+        _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     _use(name)
+
+
+def _checkout_name():
+    """The checkout's test database name, without the worker's: the template's prefix, one for all workers."""
+    return connection.settings_dict["TEST"]["NAME"].removesuffix(f"_{WORKER}" if WORKER else "")
+
+
+@contextmanager
+def _locked(path):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 class Snapshot:
     """Every table's rows and every sequence's position, as the copy of the template holds them: a transactional
-    test (which commits, and leaves the database emptied by pytest-django's flush) starts from them again in
-    milliseconds, where loading the city again took seconds. Triggers' own rows (the kept statistics) are among
-    them, so nothing is recomputed while they go back in."""
+    test (which commits) ends by putting them back, in a fraction of a second, where flushing and loading the city
+    again took seconds. Triggers' own rows (the kept statistics) are among them, so nothing is recomputed while
+    they go back in.
+
+    The tables the snapshot holds empty are emptied with DELETE (TRUNCATE gives every table and index new files:
+    most of a second for all of them). Those that hold the city's rows are put back only when a row of theirs
+    changed (their count, or a row written since the snapshot), with TRUNCATE, so that their rows are back in the
+    snapshot's order, with what refers to them."""
 
     def __init__(self):
         with connection.cursor() as cursor:
             self.tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-            self.rows = {}
+            self.rows, self.counts = {}, {}
             for table in self.tables:
-                cursor.execute(f'SELECT EXISTS (SELECT FROM "{table}")')
-                if not cursor.fetchone()[0]:
+                cursor.execute(f'SELECT count(*) FROM "{table}"')
+                count = cursor.fetchone()[0]
+                if not count:
                     continue
                 buffer = BytesIO()
                 cursor.copy_expert(f'COPY "{table}" TO STDOUT (FORMAT binary)', buffer)
-                self.rows[table] = buffer.getvalue()
+                self.rows[table], self.counts[table] = buffer.getvalue(), count
             cursor.execute("SELECT schemaname, sequencename, last_value FROM pg_sequences")
             self.sequences = cursor.fetchall()
+            cursor.execute("SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+                           "WHERE contype = 'f'")
+            self.referring = {}
+            for table, referred in cursor.fetchall():
+                self.referring.setdefault(referred.strip('"'), set()).add(table.strip('"'))
+            cursor.execute("SELECT txid_current()")
+            self.taken = cursor.fetchone()[0]
 
     def restore(self):
         with connection.cursor() as cursor:
+            changed = self._changed(cursor)
+            # TRUNCATE empties what refers to a table too: all of that goes back.
+            emptied = set(changed)
+            while more := {table for referred in emptied for table in self.referring.get(referred, ())} - emptied:
+                emptied |= more
             # Rows go back as they were taken: no foreign key checked, no trigger run (superuser, as in the tests).
-            cursor.execute("SET session_replication_role = replica")
-            cursor.execute("TRUNCATE {} CASCADE".format(", ".join(f'"{table}"' for table in self.tables)))
-            for table, rows in self.rows.items():
-                cursor.copy_expert(f'COPY "{table}" FROM STDIN (FORMAT binary)', BytesIO(rows))
+            statements = ["SET session_replication_role = replica;"]
+            if emptied:
+                statements.append("TRUNCATE {};".format(", ".join(f'"{table}"' for table in sorted(emptied))))
+            statements += [f'DELETE FROM "{table}";' for table in self.tables
+                           if table not in self.rows and table not in emptied]
+            cursor.execute(" ".join(statements))
+            for table in sorted(emptied & set(self.rows)):
+                cursor.copy_expert(f'COPY "{table}" FROM STDIN (FORMAT binary)', BytesIO(self.rows[table]))
             cursor.execute("SET session_replication_role = DEFAULT")
-            for schema, sequence, last_value in self.sequences:
-                cursor.execute("SELECT setval(%s, %s, %s)", [f'"{schema}"."{sequence}"', last_value or 1,
-                                                             last_value is not None])
+            if self.sequences:
+                cursor.execute("SELECT " + ", ".join(["setval(%s, %s, %s)"] * len(self.sequences)), [
+                    value for schema, sequence, last_value in self.sequences
+                    for value in (f'"{schema}"."{sequence}"', last_value or 1, last_value is not None)])
+            # The rows just copied back are the snapshot's: what is written from now on is a change.
+            cursor.execute("SELECT txid_current()")
+            self.taken = cursor.fetchone()[0]
+
+    def _changed(self, cursor):
+        """The tables of the city's rows that differ from the snapshot: another count, or a row whose xmin (the
+        transaction that wrote it) is younger than the snapshot."""
+        if not self.rows:
+            return []
+        cursor.execute("WITH since AS (SELECT txid_current() - %s AS age) " + " UNION ALL ".join(
+            f"SELECT %s, count(*), count(*) FILTER (WHERE age(xmin) < (SELECT age FROM since)) FROM \"{table}\""
+            for table in self.rows), [self.taken, *self.rows])
+        return [table for table, count, written in cursor.fetchall() if count != self.counts[table] or written]
 
 
 def drop():
@@ -84,7 +157,7 @@ def drop():
 def _build(template, load_city):
     """Migrate and load a database under a temporary name, then give it the template's name: a run stopped halfway
     leaves no template that looks ready. Templates of earlier fingerprints go."""
-    name = connection.settings_dict["TEST"]["NAME"]
+    name = _checkout_name()
     with connection._nodb_cursor() as cursor:
         cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}\\_tpl\\_%"])
         stale = [row[0] for row in cursor.fetchall()]
