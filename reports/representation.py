@@ -21,7 +21,6 @@ from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Case,
-    DateTimeField,
     ExpressionWrapper,
     F,
     Func,
@@ -31,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -80,9 +79,8 @@ class CityTime(Func):
 
 
 class DayFirst(Func):
-    """A date, or a timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. A column's
-    is cut from its ISO text (the connection's DateStyle) with substr, as to_char cost twice as much a value; a
-    subquery's (a moment from the history) goes through to_char, which reads it once."""
+    """A date column, or a timestamp column on the city's clock to the minute, as day/month/year: 06/12/2026 14:05.
+    Cut from its ISO text (the connection's DateStyle) with substr: to_char cost twice as much a value."""
 
     output_field = TextField()
 
@@ -93,8 +91,6 @@ class DayFirst(Func):
     def as_sql(self, compiler, connection, **extra):
         text, params = compiler.compile(self.source_expressions[0])
         local = f"({text}) AT TIME ZONE INTERVAL '{city_offset()}'" if self.with_time else f"({text})"
-        if not isinstance(self.source_expressions[0], Col):
-            return f"to_char({local}, '{'DD/MM/YYYY HH24:MI' if self.with_time else 'DD/MM/YYYY'}')", params
         parts = [(9, 2), (6, 2), (1, 4), (12, 5)][: 4 if self.with_time else 3]
         sql = " || ".join(f"{separator}substr(({local})::text, {start}, {length})" for separator, (start, length)
                           in zip(["", "'/' || ", "'/' || ", "' ' || "], parts, strict=False))
@@ -186,24 +182,16 @@ def literal_sql(expression):
         return cursor.mogrify(sql, params).decode()
 
 
-# The moments of a report's life, as timestamps: filed, last changed, verified (its first move to verified, in
-# progress or fixed: a dispatcher accepted it), first marked fixed, and closed (its last move to closed, rejected
-# or duplicate, while it is still so). The history's rows are found by the index on report_id.
-HISTORY = "SELECT {aggregate}(h.created) FROM reports_statuschange h WHERE h.report_id = reports_report.id "
-CLOSING = "('ditutup', 'ditolak', 'duplikat')"
-MOMENTS = {
-    "created": "created", "updated": "updated", "fixed": "fixed_at",
-    "verified": ("(" + HISTORY.format(aggregate="min") + "AND h.to_status IN ('diverifikasi', 'dikerjakan', "
-                 "'selesai'))"),
-    "closed": (f"CASE WHEN reports_report.status IN {CLOSING} THEN (" + HISTORY.format(aggregate="max")
-               + f"AND h.to_status IN {CLOSING}) END"),
-}
+# The moments of a report's life, as its timestamp columns: filed, last changed, verified (its first move to
+# verified, in progress or fixed: a dispatcher accepted it), first marked fixed, and closed (its last move to closed,
+# rejected or duplicate, while it is still so). reports.workflow.moved writes them with the status.
+MOMENTS = {"created": "created", "updated": "updated", "verified": "verified_at", "fixed": "fixed_at",
+           "closed": "closed_at"}
 
 
 def moment(name):
     """A moment of MOMENTS as an expression."""
-    found = MOMENTS[name]
-    return F(found) if found.isidentifier() else RawSQL(found, (), output_field=DateTimeField())
+    return F(MOMENTS[name])
 
 
 def properties(absolute):
