@@ -20,6 +20,7 @@ peak (VmHWM). Saved to bench/results/export.json.
 
 import argparse
 import http.client
+import importlib
 import json
 import os
 import re
@@ -76,11 +77,7 @@ ANALYZE reports_report; ANALYZE reports_statuschange; ANALYZE forwarding_forward
 # subqueries: the history's moments, the LAPOR! ID, the duplicate's code and the photos' addresses.
 COLUMNS = """r.code, c.slug AS category, c.name_id AS category_name, r.status, r.description, r.address,
     r.attributes AS answers, r.created,
-    (SELECT min(h.created) FROM reports_statuschange h WHERE h.report_id = r.id
-     AND h.to_status IN ('diverifikasi', 'dikerjakan', 'selesai')) AS verified,
-    r.fixed_at AS fixed,
-    CASE WHEN r.status IN ('ditutup', 'ditolak', 'duplikat') THEN (SELECT max(h.created) FROM reports_statuschange h
-     WHERE h.report_id = r.id AND h.to_status IN ('ditutup', 'ditolak', 'duplikat')) END AS closed,
+    r.verified_at AS verified, r.fixed_at AS fixed, r.closed_at AS closed,
     r.updated, round((extract(epoch FROM r.fixed_at - r.created) / 86400)::numeric, 1) AS days_to_fix, r.due_date,
     r.status IN ('baru', 'diverifikasi', 'dikerjakan') AND r.due_date < current_date AS overdue,
     (SELECT d.code FROM reports_report d WHERE d.id = r.duplicate_of_id) AS duplicate_of,
@@ -116,6 +113,8 @@ def prepare(reports, seed):
         if not cursor.fetchone()[0]:
             print("  writing descriptions, addresses, answers, histories, duplicates and LAPOR! IDs", flush=True)
             cursor.execute(CONTENT_SQL)
+            # The moments the report keeps (verified_at, closed_at), from that history as the migration fills them.
+            cursor.execute(importlib.import_module("reports.migrations.0020_moments_on_the_report").BACKFILL)
     db.commit()
     return db
 
