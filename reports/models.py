@@ -256,6 +256,11 @@ class Report(gis_models.Model):
                               verbose_name=_("asset"))
     # When it was first marked fixed: the statistics' days-to-fix without reading the history.
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
+    # Its first move to verified, in progress or fixed (a dispatcher accepted it), and its last move to closed,
+    # rejected or duplicate while it stays so (empty once reopened): the exports' moments without reading the
+    # history. Written with the status by reports.workflow, nowhere else.
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
     version = models.PositiveIntegerField(_("version"), default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)

@@ -21,7 +21,6 @@ from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Case,
-    DateTimeField,
     ExpressionWrapper,
     F,
     Func,
@@ -31,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -80,9 +79,9 @@ class CityTime(Func):
 
 
 class DayFirst(Func):
-    """A date, or a timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. A column's
-    is cut from its ISO text (the connection's DateStyle) with substr, as to_char cost twice as much a value; a
-    subquery's (a moment from the history) goes through to_char, which reads it once."""
+    """A date, or a timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. to_char
+    reads the value once: cutting its ISO text with substr converted it to text once per part, which cost more
+    (five time columns of 100,000 reports: 0.25 s against 0.18 s)."""
 
     output_field = TextField()
 
@@ -92,13 +91,9 @@ class DayFirst(Func):
 
     def as_sql(self, compiler, connection, **extra):
         text, params = compiler.compile(self.source_expressions[0])
-        local = f"({text}) AT TIME ZONE INTERVAL '{city_offset()}'" if self.with_time else f"({text})"
-        if not isinstance(self.source_expressions[0], Col):
-            return f"to_char({local}, '{'DD/MM/YYYY HH24:MI' if self.with_time else 'DD/MM/YYYY'}')", params
-        parts = [(9, 2), (6, 2), (1, 4), (12, 5)][: 4 if self.with_time else 3]
-        sql = " || ".join(f"{separator}substr(({local})::text, {start}, {length})" for separator, (start, length)
-                          in zip(["", "'/' || ", "'/' || ", "' ' || "], parts, strict=False))
-        return sql, tuple(params) * len(parts)
+        if self.with_time:
+            return f"to_char(({text}) AT TIME ZONE INTERVAL '{city_offset()}', 'DD/MM/YYYY HH24:MI')", params
+        return f"to_char({text}, 'DD/MM/YYYY')", params
 
 
 class DayEnd(Func):
@@ -147,8 +142,11 @@ class CsvText(Func):
 
     def as_sql(self, compiler, connection, **extra):
         text, params = compiler.compile(self.source_expressions[0])
-        return (f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {text} "
-                f"ELSE {text} END", (*params, *params, *params))
+        # The first character's code: cheaper per cell than comparing left(text, 1) as text (0.17 -> 0.14 s for
+        # three columns of 100,000 reports).
+        starts = ", ".join(str(ord(character)) for character in FORMULA_STARTS)
+        return (f"CASE WHEN ascii({text}) IN ({starts}) THEN '''' || {text} ELSE {text} END",
+                (*params, *params, *params))
 
 
 class AsDigit(Func):
@@ -186,24 +184,16 @@ def literal_sql(expression):
         return cursor.mogrify(sql, params).decode()
 
 
-# The moments of a report's life, as timestamps: filed, last changed, verified (its first move to verified, in
-# progress or fixed: a dispatcher accepted it), first marked fixed, and closed (its last move to closed, rejected
-# or duplicate, while it is still so). The history's rows are found by the index on report_id.
-HISTORY = "SELECT {aggregate}(h.created) FROM reports_statuschange h WHERE h.report_id = reports_report.id "
-CLOSING = "('ditutup', 'ditolak', 'duplikat')"
-MOMENTS = {
-    "created": "created", "updated": "updated", "fixed": "fixed_at",
-    "verified": ("(" + HISTORY.format(aggregate="min") + "AND h.to_status IN ('diverifikasi', 'dikerjakan', "
-                 "'selesai'))"),
-    "closed": (f"CASE WHEN reports_report.status IN {CLOSING} THEN (" + HISTORY.format(aggregate="max")
-               + f"AND h.to_status IN {CLOSING}) END"),
-}
+# The moments of a report's life, as its timestamp columns: filed, last changed, verified (its first move to
+# verified, in progress or fixed: a dispatcher accepted it), first marked fixed, and closed (its last move to closed,
+# rejected or duplicate, while it is still so). reports.workflow.moved writes them with the status.
+MOMENTS = {"created": "created", "updated": "updated", "verified": "verified_at", "fixed": "fixed_at",
+           "closed": "closed_at"}
 
 
 def moment(name):
     """A moment of MOMENTS as an expression."""
-    found = MOMENTS[name]
-    return F(found) if found.isidentifier() else RawSQL(found, (), output_field=DateTimeField())
+    return F(MOMENTS[name])
 
 
 def properties(absolute):
@@ -487,10 +477,17 @@ def copied(reports, expressions, options, ids_per_copy):
         select = ", ".join(named)
         for start in range(first, last + 1, ids_per_copy):
             out = io.BytesIO()
-            cursor.copy_expert(f"COPY (SELECT {select} FROM ({rows}) r WHERE pk >= {start} "
+            cursor.copy_expert(f"{RANGE_PLAN} COPY (SELECT {select} FROM ({rows}) r WHERE pk >= {start} "
                                f"AND pk < {start + ids_per_copy} ORDER BY pk) TO STDOUT ({options})", out)
             if out.tell():
                 yield out.getvalue()
+
+
+# How a range is read, for its COPY only (SET LOCAL, sent with the COPY: the statements of one message are one
+# transaction): by one process, as parallel workers scanned the whole table for each range (a CSV of 100,000
+# reports in ranges 1.06 -> 0.86 s in process, as one COPY took), its rows sorted in memory (a range of 15,000 CSV
+# lines spilled 7 MB to disk at the default 4 MB).
+RANGE_PLAN = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB';"
 
 
 def one(reports, expression):

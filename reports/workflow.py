@@ -1,4 +1,4 @@
-"""Who may move a report from one status to another, and the one function that does it.
+"""Who may move a report from one status to another, and the one function that writes a move (`moved`).
 
 Every change is one row of history. Changes carry the version they were made
 against: when someone else changed the report meanwhile, the change is refused
@@ -25,6 +25,8 @@ TRANSITIONS = {
     Status.SELESAI: {Status.DITUTUP, Status.DIKERJAKAN},
 }
 FINAL = {Status.DITOLAK, Status.DUPLIKAT, Status.DITUTUP}
+# A report in one of these was accepted by a dispatcher: its first move to one is when it was verified.
+ACCEPTED = {Status.DIVERIFIKASI, Status.DIKERJAKAN, Status.SELESAI}
 # What a crew member may do on their own crew's reports: start, finish, hand back to the dispatcher.
 CREW_MOVES = {(Status.DIVERIFIKASI, Status.DIKERJAKAN), (Status.DIKERJAKAN, Status.SELESAI),
               (Status.DIKERJAKAN, Status.DIVERIFIKASI)}
@@ -128,9 +130,8 @@ def _move(report, to_status, user, *, version, note, public, photo=None, duplica
             _lock_for_merge(report, duplicate_of)
         now = timezone.now()
         changed = Report.objects.filter(pk=report.pk, version=version).update(
-            status=to_status, version=F("version") + 1, updated=now,
+            **moved(to_status, now), version=F("version") + 1,
             duplicate_of=duplicate_of if to_status == Status.DUPLIKAT else None,
-            fixed_at=Coalesce("fixed_at", Value(now)) if to_status == Status.SELESAI else F("fixed_at"),
         )
         if not changed:
             raise Conflict(Report.objects.get(pk=report.pk))
@@ -144,6 +145,18 @@ def _move(report, to_status, user, *, version, note, public, photo=None, duplica
         signals.status_changed.send(StatusChange, change=change)
     report.refresh_from_db()
     return change
+
+
+def moved(to_status, now):
+    """What a move to `to_status` at `now` writes on the report besides its version: the status, and the moments
+    the exports and statistics read without the history: first verified, first fixed, and closed (the last move
+    to a final status, empty again once reopened)."""
+    fields = {"status": to_status, "updated": now, "closed_at": now if to_status in FINAL else None}
+    if to_status in ACCEPTED:
+        fields["verified_at"] = Coalesce("verified_at", Value(now))
+    if to_status == Status.SELESAI:
+        fields["fixed_at"] = Coalesce("fixed_at", Value(now))
+    return fields
 
 
 def learn_address(report):
@@ -162,8 +175,8 @@ def reopen_by_resident(report, note, photo=None, shows_people=False):
         current = Report.objects.select_for_update().get(pk=report.pk)
         if current.status not in (Status.SELESAI, Status.DITUTUP):
             return None
-        Report.objects.filter(pk=report.pk).update(status=Status.DIVERIFIKASI, version=F("version") + 1,
-                                                   updated=timezone.now())
+        Report.objects.filter(pk=report.pk).update(**moved(Status.DIVERIFIKASI, timezone.now()),
+                                                   version=F("version") + 1)
         stored = store_photo(current, photo, current.photos.count(), published=False) if photo else None
         said = (_("A resident says it is not fixed: %(note)s") % {"note": note.strip()} if note.strip()
                 else _("A resident says it is not fixed."))

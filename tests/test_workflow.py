@@ -1,8 +1,10 @@
 """The status workflow through POST /api/v1/reports/<code>/status: roles, transitions, proof of the fix, conflicts."""
 
+import datetime
 import threading
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -61,6 +63,35 @@ def test_a_report_goes_from_new_to_closed_with_one_history_row_each(client, peop
     for status in ("diverifikasi", "dikerjakan", "selesai", "ditutup"):
         assert f"{report.code} (Berlubang) sekarang: {status}." in message.body
     assert message.to == ["warga@example.org"] and report.private_token in message.body
+
+
+def test_the_report_keeps_when_it_was_first_verified_and_last_closed_and_forgets_the_closing_once_reopened(
+        client, people):
+    """reports.workflow.moved writes the moments the exports read: the first acceptance stays, the closing is
+    the last move to a final status and is empty while the report is open again."""
+    report = make_report()
+    day = {n: datetime.datetime(2027, 1, n, 2, 0, tzinfo=datetime.UTC) for n in range(1, 10)}
+    fix_photo = {"photo": upload(photo_bytes(gps=GANTING_GPS), name="tambal.jpg")}
+    steps = [(1, "dispatcher", "diverifikasi", {}), (2, "crew", "dikerjakan", {}), (3, "crew", "diverifikasi", {}),
+             (4, "crew", "dikerjakan", {}), (5, "crew", "selesai", fix_photo), (6, "dispatcher", "ditutup", {})]
+    for n, who, to, extra in steps:
+        with time_machine.travel(day[n], tick=False):
+            assert move(client, people[who], report, to, **extra).status_code == 200
+    report.refresh_from_db()
+    assert (report.verified_at, report.fixed_at, report.closed_at) == (day[1], day[5], day[6])
+    with time_machine.travel(day[7], tick=False):
+        workflow.reopen_by_resident(report, "Masih berlubang.")
+    report.refresh_from_db()
+    assert report.status == "diverifikasi" and (report.verified_at, report.closed_at) == (day[1], None)
+    with time_machine.travel(day[8], tick=False):
+        assert move(client, people["dispatcher"], report, "ditolak", note="Bukan jalan kota.").status_code == 200
+    report.refresh_from_db()
+    assert (report.verified_at, report.fixed_at, report.closed_at) == (day[1], day[5], day[8])
+    rejected_at_once = make_report(north=0.0004)
+    with time_machine.travel(day[9], tick=False):
+        assert move(client, people["dispatcher"], rejected_at_once, "ditolak", note="Ganda.").status_code == 200
+    rejected_at_once.refresh_from_db()
+    assert (rejected_at_once.verified_at, rejected_at_once.closed_at) == (None, day[9])
 
 
 def test_the_public_page_shows_the_fix_beside_the_residents_photo(client, people):
