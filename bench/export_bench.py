@@ -114,7 +114,7 @@ def prepare(reports, seed):
             print("  writing descriptions, addresses, answers, histories, duplicates and LAPOR! IDs", flush=True)
             cursor.execute(CONTENT_SQL)
             # The moments the report keeps (verified_at, closed_at), from that history as the migration fills them.
-            cursor.execute(importlib.import_module("reports.migrations.0020_moments_on_the_report").BACKFILL)
+            cursor.execute(importlib.import_module("reports.migrations.0021_moments_on_the_report").BACKFILL)
     db.commit()
     return db
 

@@ -20,7 +20,7 @@ WHERE h.report_id = r.id AND (h.verified IS NOT NULL OR h.closed IS NOT NULL)
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0019_one_support_per_person_schema'),
+        ('reports', '0020_report_asset'),
     ]
 
     operations = [
