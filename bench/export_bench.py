@@ -83,6 +83,7 @@ COLUMNS = """r.code, c.slug AS category, c.name_id AS category_name, r.status, r
     (SELECT d.code FROM reports_report d WHERE d.id = r.duplicate_of_id) AS duplicate_of,
     (SELECT f.external_id FROM forwarding_forwarding f JOIN forwarding_link l ON l.id = f.link_id
      WHERE f.report_id = r.id AND l.kind = 'lapor' AND f.external_id <> '') AS lapor_tracking_id,
+    r.asset_id, coalesce((SELECT a.identifier FROM assets_asset a WHERE a.id = r.asset_id), '') AS asset_identifier,
     k.code AS kelurahan_code, k.name AS kelurahan, kc.code AS kecamatan_code, kc.name AS kecamatan,
     coalesce(cr.name, '') AS crew, r.support_count,
     (SELECT coalesce(string_agg('http://127.0.0.1/media/' || p.image, ' ' ORDER BY p.position), '')

@@ -275,11 +275,12 @@ FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "du
 # a text field that survives conversion to a Shapefile, which has no lists).
 # What a planner reads a report for: the resident's text as public pages show it (redacted in place), the answers
 # to the category's questions (by question code; a CSV holds them as JSON text), the moments of its life (empty
-# until they happen), where it went (duplicate_of, LAPOR!) and its public page.
+# until they happen), where it went (duplicate_of, LAPOR!), the asset it is about (joinable to its layer by the
+# city's identifier) and its public page.
 EXPORT = ["code", "category", "category_name", "status", "description", "address", "answers=attributes",
           "created", "verified", "fixed", "closed", "updated", "days_to_fix", "due_date", "overdue", "duplicate_of",
-          "lapor_tracking_id", "kelurahan_code", "kelurahan=kelurahan_name", "kecamatan_code",
-          "kecamatan=kecamatan_name", "crew=crew_name", "support_count", "photos=photo_list", "url"]
+          "lapor_tracking_id", "asset_id", "asset_identifier", "kelurahan_code", "kelurahan=kelurahan_name",
+          "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name", "support_count", "photos=photo_list", "url"]
 EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
 EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [

@@ -1,7 +1,10 @@
+
 """The city's assets (issue 33): importing layers (GeoJSON, a Shapefile in UTM 47S, CSV), refusals by feature,
 generations that never move a report, the nearest asset, a road's street as the address, duplicates by asset,
 tiles of a layer, and who reads an asset's history."""
 
+import csv
+import io
 import json
 import subprocess
 import uuid
@@ -293,6 +296,18 @@ def test_a_segment_drawn_in_pieces_is_stored_as_one_line(tmp_path, kinds):
     run("import_assets", "saluran", str(geojson(tmp_path, [pieces], "saluran.geojson")), commit=True)
     drain = Asset.objects.get()
     assert drain.geometry.geom_type == "LineString" and len(drain.geometry.coords) == 3
+
+
+def test_the_exports_are_joinable_to_the_layer_by_the_assets_identifier(client, tmp_path, kinds):
+    import_lamps(tmp_path, [lamp("PJU-1")])
+    filed, bare = make_report("lampu-mati", asset=Asset.objects.get()), make_report("lampu-mati")
+    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(
+        b"".join(client.get("/api/v1/reports.csv").streaming_content).decode("utf-8-sig")))}
+    assert (rows[filed.code]["asset_id"], rows[filed.code]["asset_identifier"]) == (str(filed.asset_id), "PJU-1")
+    assert (rows[bare.code]["asset_id"], rows[bare.code]["asset_identifier"]) == ("", "")
+    features = {feature["id"]: feature["properties"] for feature in json.loads(
+        b"".join(client.get("/api/v1/reports.geojson").streaming_content))["features"]}
+    assert features[filed.code]["asset_identifier"] == "PJU-1" and features[bare.code]["asset_id"] is None
 
 
 def test_the_flat_asset_properties_the_exports_can_take(tmp_path, kinds):
