@@ -2,6 +2,7 @@
 in a box, one by its identifier, paged, a kind with nothing imported, and the documents following OGC's schemas."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -107,3 +108,11 @@ def test_the_sample_layer_says_so_and_the_api_definition_names_the_collections(c
                         if p["name"] == "collectionId"]
     assert {"reports", "kelurahan", "assets-lampu", "assets-jalan"} <= set(collection_id["schema"]["enum"])
     assert Asset.objects.count() == 3
+
+
+def test_gdal_reads_an_asset_layer_over_http(city, live_server, tmp_path, kinds):
+    import_lamps(tmp_path, [lamp("PJU-1", tiang="besi"), lamp("PJU-2", north_m=40)])
+    read = subprocess.run(["ogrinfo", "-ro", "-al", "-q", f"OAPIF:{live_server.url}/ogcapi/", "assets-lampu"],
+                          capture_output=True, text=True, timeout=60)
+    assert read.stdout.count("OGRFeature(assets-lampu)") == 2, read.stdout + read.stderr
+    assert "identifier (String) = PJU-2" in read.stdout and "POINT" in read.stdout and "ERROR" not in read.stderr
