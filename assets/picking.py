@@ -86,6 +86,7 @@ class History:
     failures: int
     fixes: int
     recurrences: int
+    came_back: frozenset  # the codes of the reports that count as recurrences
 
 
 def same_asset(asset):
@@ -104,7 +105,7 @@ def history(asset, reports=None):
     fixes = [report.fixed_at for report in failures if report.fixed_at]
     came_back = {later["code"] for fix in hotspots.recurrences(hotspots.RECURRENCE_DAYS, EVER, asset=asset)
                  for later in fix["properties"]["came_back"]}
-    return History(asset, found, len(failures), len(fixes), len(came_back))
+    return History(asset, found, len(failures), len(fixes), len(came_back), frozenset(came_back))
 
 
 def repeated_failures(kind, since=None, at_least=2):
