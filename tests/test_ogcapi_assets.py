@@ -72,6 +72,11 @@ def test_a_single_asset_by_its_identifier(client, tmp_path, kinds):
     feature = check("featureGeoJSON", get(client, "/ogcapi/collections/assets-lampu/items/PJU-2"))
     assert feature["id"] == "PJU-2" and feature["properties"]["kind"] == "lampu"
     assert {ln["rel"] for ln in feature["links"]} >= {"self", "alternate", "collection"}
+    for path in ("/ogcapi/collections", "/ogcapi/collections/assets-lampu",
+                 "/ogcapi/collections/assets-lampu/items/PJU-2"):
+        page = client.get(path, {"f": "html"})
+        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        assert b"assets-lampu" in page.content
     missing = client.get("/ogcapi/collections/assets-lampu/items/PJU-9")
     assert missing.status_code == 404 and check("exception", missing.json())
     assert client.get("/ogcapi/collections/assets-jalan/items/PJU-1").status_code == 404  # another kind's
