@@ -4,6 +4,7 @@ picked, and an asset's history (every report on it, across generations) for crew
 import json
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,12 +13,15 @@ from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 
 from assets.models import Asset
+from insight import hotspots
 from reports.models import OPEN_STATUSES, Report, Status
 
 # Candidates the `<->` index search hands to the exact distance on the spheroid (degrees are not metres).
 KNN_CANDIDATES = 8
 # Reports that say nothing about the asset's state: a rejected report, a merged duplicate.
 NOT_FAILURES = [Status.DITOLAK, Status.DUPLIKAT]
+# Every fix an asset ever had: its history has no window.
+EVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 # The search is the function assets_nearest (migration assets/0002), planned once per session.
 NEAREST_SQL = ("SELECT * FROM assets_nearest(%(kind)s, %(lon)s, %(lat)s, %(degrees)s, %(candidates)s, %(metres)s, "
@@ -82,6 +86,7 @@ class History:
     failures: int
     fixes: int
     recurrences: int
+    came_back: frozenset  # the codes of the reports that count as recurrences
 
 
 def same_asset(asset):
@@ -91,14 +96,16 @@ def same_asset(asset):
 
 def history(asset, reports=None):
     """Every report on the asset (of `reports`, by default all), oldest first, with the counts a crew reads:
-    failures (reports that were not rejected or merged), fixes, and recurrences (a failure reported after an
-    earlier one was fixed)."""
+    failures (reports that were not rejected or merged), fixes, and recurrences: the public reports that came back
+    within RECURRENCE_DAYS after a fix of this asset, by the planners' recurrence (insight.hotspots) and no other
+    rule."""
     reports = (reports if reports is not None else Report.objects.all())
     found = list(reports.filter(same_asset(asset)).select_related("category").order_by("created"))
     failures = [report for report in found if report.status not in NOT_FAILURES]
     fixes = [report.fixed_at for report in failures if report.fixed_at]
-    recurrences = sum(1 for report in failures if any(fixed < report.created for fixed in fixes))
-    return History(asset, found, len(failures), len(fixes), recurrences)
+    came_back = {later["code"] for fix in hotspots.recurrences(hotspots.RECURRENCE_DAYS, EVER, asset=asset)
+                 for later in fix["properties"]["came_back"]}
+    return History(asset, found, len(failures), len(fixes), len(came_back), frozenset(came_back))
 
 
 def repeated_failures(kind, since=None, at_least=2):

@@ -40,17 +40,32 @@ WHERE cluster IS NOT NULL
 GROUP BY c.id, cp.id, cluster ORDER BY count(*) DESC, min(code)
 """
 
-# A fix in the window, and the public reports of the same main category filed within `days` days after it, within
-# the fixed report's category's duplicate radius (true metres, served by the reports_location_geography index).
+# How long after a fix a report of the same problem counts as its coming back, unless a planner asks otherwise.
+RECURRENCE_DAYS = 90
+
+# A fix in the window, and the public reports of the same main category filed within `days` days after it that
+# are about the same thing: on the same asset (its kind and identifier, any generation) whatever the distance, or,
+# where either report names no asset, within the fixed report's category's duplicate radius (true metres, served
+# by the reports_location_geography index). Two reports on different assets are different things, however close.
+# The two ways in are two index probes (location; asset), joined by UNION so a report found by both counts once.
+CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
+             "AND NOT b.hidden AND b.status <> 'ditolak' AND b.id <> a.id")
 RECURRENCE_SQL = """
 SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
        array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
        array_agg(round(ST_Distance(a.location::geography, b.location::geography))::int ORDER BY b.created, b.code)
 FROM reports_report a
 JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
-JOIN reports_report b ON ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m)
-     AND b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s)
-     AND NOT b.hidden AND b.status <> 'ditolak' AND b.id <> a.id
+LEFT JOIN assets_asset aa ON aa.id = a.asset_id
+JOIN LATERAL (
+    SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
+    WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
+      AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
+    UNION
+    SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
+    WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
+) back ON true
+JOIN reports_report b ON b.id = back.id
 JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
 WHERE a.fixed_at >= %(since)s AND NOT a.hidden {where}
 GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
@@ -62,8 +77,12 @@ def category_name():
     return in_language("coalesce(cp.name_id || ': ', '') || c.name_id", "coalesce(cp.name_en || ': ', '') || c.name_en")
 
 
-def _filters(alias, box, category):
+def _filters(alias, box, category, asset=None):
     where, params = "", {}
+    if asset is not None:  # the fixes of this asset, in any generation
+        where += (f" AND {alias}.asset_id IN (SELECT id FROM assets_asset "
+                  f"WHERE kind_id = %(asset_kind)s AND identifier = %(asset_identifier)s)")
+        params.update(asset_kind=asset.kind_id, asset_identifier=asset.identifier)
     if box is not None:
         where += f" AND {alias}.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)"
         params.update(zip(("west", "south", "east", "north"), box.extent, strict=True))
@@ -80,9 +99,9 @@ def hotspots_sql(box=None, category=None):
     return sql, params
 
 
-def recurrence_sql(box=None, category=None):
-    where, params = _filters("a", box, category)
-    return RECURRENCE_SQL.format(where=where, category_name=category_name()), params
+def recurrence_sql(box=None, category=None, asset=None):
+    where, params = _filters("a", box, category, asset)
+    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name()), params
 
 
 def report_urls(site):
@@ -108,10 +127,11 @@ def clusters(eps, minpoints, box=None, category=None, site=""):
     ]
 
 
-def recurrences(days, since, box=None, category=None, site=""):
-    """Places where a problem came back: each fix of the window (`since`, an aware datetime) with the reports of the
-    same main category filed within `days` days after it and within its category's duplicate radius."""
-    sql, params = recurrence_sql(box, category)
+def recurrences(days, since, box=None, category=None, site="", asset=None):
+    """Places where a problem came back: each fix of the window (`since`, an aware datetime; with `asset`, the fixes
+    of that asset only) with the reports of the same main category filed within `days` days after it on the same
+    asset, or within its category's duplicate radius where either names no asset (RECURRENCE_SQL)."""
+    sql, params = recurrence_sql(box, category, asset)
     with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, {**params, "days": days, "since": since})
         fetched = cursor.fetchall()

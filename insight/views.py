@@ -52,7 +52,7 @@ class HotspotQuery(AreaQuery):
 
 
 class RecurrenceQuery(AreaQuery):
-    days = serializers.IntegerField(min_value=1, max_value=730, default=90)
+    days = serializers.IntegerField(min_value=1, max_value=730, default=hotspots.RECURRENCE_DAYS)
     months = serializers.IntegerField(min_value=1, max_value=60, default=3)
 
 
@@ -92,7 +92,7 @@ def hotspots_page(request):
         "clusters": clusters[:PAGE_LIST], "recurring": recurring[:PAGE_LIST], "errors": errors, "query": query,
         "cluster_count": len(clusters), "recurring_count": len(recurring), "page_list": PAGE_LIST,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
-                   "days": request.GET.get("days", 90), "months": request.GET.get("months", 3),
+                   "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
         "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),

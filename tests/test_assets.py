@@ -11,6 +11,7 @@ import uuid
 
 import mapbox_vector_tile
 import pytest
+from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError
 from django.db import connection
@@ -288,6 +289,28 @@ def test_the_desk_screen_shows_the_asset_and_its_history(client, django_user_mod
     verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
     page = client.get(f"/meja/laporan/{report.code}/").content.decode()
     assert 'id="aset"' in page and "PJU-1" in page and f"/meja/laporan/{older.code}/" in page
+
+
+def test_the_history_counts_recurrences_by_the_planners_rule(client, django_user_model, tmp_path, kinds):
+    """The same asset came back however far its pin; the next light, 5 m away, is another asset: no recurrence."""
+    import_lamps(tmp_path, [lamp("PJU-1"), lamp("PJU-2", north_m=5)])
+    here, beside = Asset.objects.get(identifier="PJU-1"), Asset.objects.get(identifier="PJU-2")
+    fixed = make_report("lampu-mati", asset=here, status="selesai")
+    Report.objects.filter(pk=fixed.pk).update(fixed_at=fixed.created)
+    again = make_report("lampu-mati", asset=here)
+    Report.objects.filter(pk=again.pk).update(location=Point(LON, LAT + 200 * METRE, srid=4326))  # named from afar
+    other = make_report("lampu-mati", asset=beside)
+    history = picking.history(here)
+    assert (history.failures, history.fixes, history.recurrences) == (2, 1, 1)
+    assert history.came_back == {again.code}
+    assert picking.history(beside).recurrences == 0
+    verified_login(client, staff_user(django_user_model, "dewi", "dispatcher"))
+    page = client.get(f"/meja/laporan/{again.code}/").content.decode()
+    assert '<dd id="asset-recurrences">1</dd>' in page
+    listed = page[page.index('class="asset-reports"'):]
+    assert listed.count('class="came-back"') == 1 and other.code not in listed
+    item = listed[listed.index(again.code):]
+    assert item.index('class="came-back"') < item.index("</li>")
 
 
 def test_a_segment_drawn_in_pieces_is_stored_as_one_line(tmp_path, kinds):

@@ -7,12 +7,16 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.contrib.gis.geos import Point
 from django.db import connection
 from django.test import Client
 
+from assets import layers, picking
+from assets.models import Asset, AssetGeneration, AssetKind
 from insight.models import ResponseCount
 from reports.models import Holiday, Report, StatusChange
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, staff_user, verified_login
+from tests.images import GANTING_GPS
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +223,54 @@ def test_recurrence_found_within_the_days_and_the_radius(planner):
             (first.code, came_back.code, "20")]
         Report.objects.filter(pk=came_back.pk).update(hidden=True)
         assert planner.get("/api/v1/recurrence.geojson?days=30").json()["features"] == []
+
+
+def lamp_at(identifier, north_m=0.0, generation=None):
+    """A street light of the active `lampu` generation (or of `generation`), `north_m` metres north of the pin."""
+    kind = AssetKind.objects.get(code="lampu")
+    generation = generation or AssetGeneration.objects.get_or_create(kind=kind, active=True, defaults={
+        "source": "test", "source_sha256": "0" * 64})[0]
+    lat, lon = GANTING_GPS
+    return Asset.objects.create(kind=kind, generation=generation, identifier=identifier,
+                                geometry=Point(lon, lat + north_m * METRE, srid=4326))
+
+
+def came_back(planner):
+    found = planner.get("/api/v1/recurrence.geojson?days=30").json()["features"]
+    return [(f["properties"]["fixed"]["code"], [b["code"] for b in f["properties"]["came_back"]]) for f in found]
+
+
+def test_recurrence_on_the_same_asset_whatever_the_distance_and_not_on_another_asset(planner):
+    layers.ensure_default_kinds()
+    here, there, beside = lamp_at("PJU-1"), lamp_at("PJU-2", north_m=300), lamp_at("PJU-3", north_m=5)
+    first = filed(FRIDAY, slug="lampu-mati", asset=here)
+    fixed(first, FRIDAY + datetime.timedelta(days=5))
+    # The same light, reported from 300 m away (a resident who named it from the list): far beyond any radius.
+    again = filed(FRIDAY + datetime.timedelta(days=20), slug="lampu-mati", north=300 * METRE, asset=there)
+    Report.objects.filter(pk=again.pk).update(asset=here)
+    # The next light, 5 m off: a different asset, so a different problem, however close.
+    filed(FRIDAY + datetime.timedelta(days=20), slug="lampu-mati", north=5 * METRE, asset=beside)
+    # A report naming no asset 5 m off keeps the radius rule.
+    unnamed = filed(FRIDAY + datetime.timedelta(days=21), slug="lampu-mati", north=5 * METRE)
+    with time_machine.travel(TODAY, tick=False):
+        assert came_back(planner) == [(first.code, [again.code, unnamed.code])]
+        found = planner.get("/api/v1/recurrence.geojson?days=30").json()["features"][0]
+        far, near = (b["distance_m"] for b in found["properties"]["came_back"])
+        assert far > 290 and near == 5  # a degree of latitude is a little shorter than METRE assumes
+
+
+def test_recurrence_follows_the_asset_across_generations(planner):
+    layers.ensure_default_kinds()
+    old = lamp_at("PJU-1")
+    first = filed(FRIDAY, slug="lampu-mati", asset=old)
+    fixed(first, FRIDAY + datetime.timedelta(days=5))
+    AssetGeneration.objects.update(active=False)
+    newer = AssetGeneration.objects.create(kind=old.kind, active=True, source="again", source_sha256="1" * 64)
+    moved = lamp_at("PJU-1", north_m=100, generation=newer)  # redrawn 100 m away in the next import
+    again = filed(FRIDAY + datetime.timedelta(days=20), slug="lampu-mati", north=100 * METRE, asset=moved)
+    with time_machine.travel(TODAY, tick=False):
+        assert came_back(planner) == [(first.code, [again.code])]
+    assert picking.history(moved).recurrences == 1
 
 
 def test_the_hotspot_page_shows_clusters_and_recurrences(planner):

@@ -1,8 +1,10 @@
 """OGC API - Features, Part 1: Core, with GeoJSON, HTML and OpenAPI 3.0 (/ogcapi/): QGIS, ArcGIS and GDAL connect
 to it directly.
 
-Two collections: `reports` (public reports, public fields, the same rows as the exports) and `kelurahan`
-(the active boundaries). Items are paged by a keyset cursor, so the last page of a million reports costs
+Collections: `reports` (public reports, public fields, the same rows as the exports), `kelurahan` (the active
+boundaries), and one per asset kind, `assets-{kind}` (its active generation: street lights, drains, road
+segments), listed from the database (`collections()`) for the documents, the paging and the OpenAPI enum.
+Items are paged by a keyset cursor, so the last page of a million reports costs
 what the first does. Every document comes as JSON (`f=json`) or HTML (`f=html`, or a browser's Accept), each
 linking the other as `alternate`; errors are OGC exceptions (config.errors.ogc_exception).
 """
@@ -10,6 +12,9 @@ linking the other as `alternate`; errors are OGC exceptions (config.errors.ogc_e
 import copy
 import json
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -34,6 +39,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from assets.models import Asset, AssetKind
 from config.db_router import replica_alias
 from config.errors import ogc_exception
 from config.openapi import OGC_EXCEPTION
@@ -155,9 +161,14 @@ def limit_where_gdal_reads_it(result, generator, request, public):
     template = result["paths"]["/collections/{collectionId}/items"]["get"]
     template["parameters"] = [{"$ref": "#/components/parameters/limit"} if parameter.get("name") == "limit"
                               else parameter for parameter in template["parameters"]]
-    for name in COLLECTIONS:
+    names = list(collections())
+    for operations in result["paths"].values():  # the collections of the moment, as the path's enum
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter.get("name") == "collectionId":
+                parameter["schema"] = {**parameter["schema"], "enum": names}
+    for name in names:
         operation = copy.deepcopy(template)
-        operation["operationId"] = f"getFeatures{name.title()}"
+        operation["operationId"] = f"getFeatures{name.title().replace('-', '')}"
         operation["parameters"] = [parameter for parameter in operation["parameters"]
                                    if parameter.get("name") != "collectionId"]
         result["paths"][f"/collections/{name}/items"] = {"get": operation}
@@ -216,35 +227,77 @@ class ConformanceView(OgcView):
         return Response({"links": self_links(request, "/ogcapi/conformance"), "conformsTo": CONFORMANCE})
 
 
-def collection_json(request, name, links):
+@dataclass(frozen=True)
+class Collection:
+    """A collection: its documents' words, its page of features and numberMatched (`features(request, query,
+    id=None)`, `count(query)`), the item filters it takes beyond bbox and paging, and whether it has a time."""
+
+    name: str
+    title: str
+    description: str
+    features: Callable
+    count: Callable
+    filters: tuple = ()
+    temporal: bool = False
+
+
+def collection_json(request, collection, links):
     outline = Generation.objects.current().outline
-    base = f"/ogcapi/collections/{name}"
+    base = f"/ogcapi/collections/{collection.name}"
     body = {
-        "id": name,
+        "id": collection.name,
+        "title": collection.title,
+        "description": collection.description,
         "itemType": "feature",
         "crs": [CRS84],
         "links": [*links, link(request, f"{base}/items", "items", GEOJSON, "Features as GeoJSON"),
                   link(request, f"{base}/items", "items", HTML, "Features as HTML", {"f": "html"})],
         "extent": {"spatial": {"bbox": [list(outline.extent)], "crs": CRS84}},
     }
-    if name == "reports":
+    if collection.temporal:
         first = Report.objects.public().order_by("created").values_list("created", flat=True).first()
-        body.update(title="Reports", description="Public reports of broken public infrastructure.")
         start = timezone.localtime(first).isoformat(timespec="seconds") if first else None
         body["extent"]["temporal"] = {"interval": [[start, None]]}
-    else:
-        body.update(title="Kelurahan", description="The kelurahan (wards) of Kota Padang Panjang.")
     return body
 
 
-COLLECTIONS = ("reports", "kelurahan")
-COLLECTION = OpenApiParameter("collectionId", str, OpenApiParameter.PATH, enum=COLLECTIONS)
+# A collection's id, listed at /collections (the OpenAPI document's enum is filled in as it is made).
+COLLECTION = OpenApiParameter("collectionId", str, OpenApiParameter.PATH, description="A collection's id.")
+ASSET_PREFIX = "assets-"
 
 
-def collection_name(name):
-    if name not in COLLECTIONS:
+def fixed_collections():
+    return {
+        "reports": Collection("reports", "Reports", "Public reports of broken public infrastructure.",
+                              report_features, report_count, ("datetime", *REPORT_FILTERS), temporal=True),
+        "kelurahan": Collection("kelurahan", "Kelurahan", "The kelurahan (wards) of Kota Padang Panjang.",
+                                kelurahan_features, kelurahan_count),
+    }
+
+
+def asset_collection(kind):
+    return Collection(
+        f"{ASSET_PREFIX}{kind.code}", f"{kind.name_en} ({kind.name_id})",
+        f"The city's {kind.name_en.lower()} ({kind.get_geometry_display()}) of the active import, each with the "
+        "city's identifier, its attributes as the source gives them and the responsible crew.",
+        partial(asset_features, kind), partial(asset_count, kind))
+
+
+def collections():
+    """name -> Collection: the reports, the kelurahan, and a collection per asset kind (one query)."""
+    return {**fixed_collections(),
+            **{f"{ASSET_PREFIX}{kind.code}": asset_collection(kind) for kind in AssetKind.objects.all()}}
+
+
+def collection_of(name):
+    """The collection named, asking the database only for an asset kind's."""
+    found = fixed_collections().get(name)
+    if found is None and name.startswith(ASSET_PREFIX):
+        kind = AssetKind.objects.filter(code=name.removeprefix(ASSET_PREFIX)).first()
+        found = kind and asset_collection(kind)
+    if found is None:
         raise Http404(f"There is no collection {name}.")
-    return name
+    return found
 
 
 class CollectionsView(OgcView):
@@ -253,8 +306,9 @@ class CollectionsView(OgcView):
     def get(self, request):
         return Response({
             "links": self_links(request, "/ogcapi/collections"),
-            "collections": [collection_json(request, name, [link(request, f"/ogcapi/collections/{name}", "collection",
-                                                                 JSON)]) for name in COLLECTIONS],
+            "collections": [collection_json(request, collection, [
+                link(request, f"/ogcapi/collections/{name}", "collection", JSON)])
+                for name, collection in collections().items()],
         })
 
 
@@ -262,8 +316,9 @@ class CollectionView(OgcView):
     @extend_schema(operation_id="describeCollection", parameters=[COLLECTION, FORMAT_PARAMETER],
                    responses=A_DOCUMENT, tags=["ogcapi"])
     def get(self, request, collectionId):
-        name = collection_name(collectionId)
-        return Response(collection_json(request, name, self_links(request, f"/ogcapi/collections/{name}")))
+        collection = collection_of(collectionId)
+        return Response(collection_json(request, collection,
+                                        self_links(request, f"/ogcapi/collections/{collection.name}")))
 
 
 # Items.
@@ -374,13 +429,18 @@ def report_features(request, query, code=None):
     return list(reports.order_by("pk").annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
 
 
+def refuse_other_filters(collection, query):
+    """A filter the collection has not (a kelurahan's status): a 400 naming it, not a silent whole collection."""
+    unused = [name for name in ("datetime", *REPORT_FILTERS) if name in query and name not in collection.filters]
+    if unused:
+        raise ParseError({unused[0]: [f"The {collection.name} collection has no time, status, category or place "
+                                      "filter."]})
+
+
 def active_boundaries(query):
     boundaries = KelurahanBoundary.objects.filter(generation__active=True)
     if "bbox" in query:
         boundaries = boundaries.filter(boundary__intersects=query["bbox"])
-    unused = [name for name in ("datetime", *REPORT_FILTERS) if name in query]
-    if unused:
-        raise ParseError({unused[0]: ["The kelurahan collection has no time, status, category or place filter."]})
     return boundaries
 
 
@@ -404,8 +464,32 @@ def kelurahan_features(request, query, code=None):
     ]
 
 
-# Each collection's (page of features, numberMatched) functions.
-SOURCES = {"reports": (report_features, report_count), "kelurahan": (kelurahan_features, kelurahan_count)}
+def active_assets(kind, query):
+    """The assets of `kind`'s active generation (none while it has none), in the box if one is asked."""
+    assets = Asset.objects.filter(kind=kind, generation__active=True)
+    if "bbox" in query:
+        assets = assets.filter(geometry__intersects=query["bbox"])
+    return assets
+
+
+def asset_count(kind, query):
+    return active_assets(kind, query).count()
+
+
+def asset_features(kind, request, query, identifier=None):
+    """[(cursor, Feature JSON text)] of a page of a kind's assets; the feature's id is the city's identifier."""
+    assets = (
+        active_assets(kind, query).filter(pk__gt=query["after"], **({"identifier": identifier} if identifier else {}))
+        .select_related("crew", "generation").annotate(geojson=AsGeoJSON("geometry", precision=7)).order_by("pk")
+    )
+    return [
+        (asset.pk, json.dumps({
+            "type": "Feature", "id": asset.identifier, "geometry": json.loads(asset.geojson),
+            "properties": {"identifier": asset.identifier, "kind": kind.code, "attributes": asset.attributes,
+                           "crew_name": asset.crew.name if asset.crew else "", "sample": asset.generation.sample}},
+            ensure_ascii=False))
+        for asset in assets[: query["limit"] + 1]
+    ]
 
 
 def ready(request, text):
@@ -438,10 +522,11 @@ class ItemsView(OgcView):
         200: OpenApiResponse(OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection with paging links."),
         400: BAD_PARAMETER, 404: NOT_FOUND, 406: NOT_ACCEPTABLE})
     def get(self, request, collectionId):
-        name = collection_name(collectionId)
+        collection = collection_of(collectionId)
+        name = collection.name
         query = item_query(request)
-        features, count = SOURCES[name]
-        found = features(request, query)
+        refuse_other_filters(collection, query)
+        found = collection.features(request, query)
         page, more = found[: query["limit"]], len(found) > query["limit"]
         base = f"/ogcapi/collections/{name}/items"
         kept = {key: value for key, value in request.query_params.items() if key != "cursor"}
@@ -449,7 +534,7 @@ class ItemsView(OgcView):
                  link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
         if more:
             links.append(link(request, base, "next", GEOJSON, "Next page", {**kept, "cursor": page[-1][0]}))
-        rest = json.dumps({"links": links, "numberMatched": count(query), "numberReturned": len(page),
+        rest = json.dumps({"links": links, "numberMatched": collection.count(query), "numberReturned": len(page),
                            "timeStamp": timezone.localtime().isoformat(timespec="seconds")})
         features_json = ",".join(feature for _, feature in page)
         return ready(request, f'{{"type":"FeatureCollection","features":[{features_json}],{rest[1:]}')
@@ -463,8 +548,9 @@ class ItemView(OgcView):
                    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature."), 404: NOT_FOUND,
                               406: NOT_ACCEPTABLE})
     def get(self, request, collectionId, featureId):
-        name = collection_name(collectionId)
-        found = SOURCES[name][0](request, {"limit": 1, "after": 0}, featureId)
+        collection = collection_of(collectionId)
+        name = collection.name
+        found = collection.features(request, {"limit": 1, "after": 0}, featureId)
         if not found:
             raise Http404(f"There is no {featureId} in {name}.")
         feature = json.loads(found[0][1])
