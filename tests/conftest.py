@@ -241,6 +241,27 @@ def current_code(device):
     return f"{totp.token():0{device.digits}d}"
 
 
+def signed_in_browser(phones, user, path, size=None, fake_clock=False):
+    """A staff member's browser signed in as the sign-in page asks (password, then the code of an authenticator app
+    set up for them), on `path`; `size` its viewport, and with `fake_clock` its pages' timers run only when the test
+    moves Playwright's clock."""
+    app = TOTPDevice.objects.create(user=user, name="HP", confirmed=True)
+    page, _ = phones.open(f"/masuk/?next={path}")
+    if fake_clock:
+        page.clock.install()  # for the pages loaded from now on
+    if size:
+        page.set_viewport_size(size)
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "sandi-rahasia-123")
+    page.click("main [type=submit]")
+    page.wait_for_selector("#id_code")
+    page.fill("#id_code", current_code(app))
+    page.click("main [type=submit]")
+    page.wait_for_url(f"**{path}")
+    page.wait_for_load_state("load")
+    return page
+
+
 def read_geojson(path):
     return json.loads(Path(path).read_text())
 

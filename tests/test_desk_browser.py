@@ -4,12 +4,11 @@ without a reload."""
 
 import pytest
 from django.core.cache import cache
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desk import counts
 from geo.models import Crew
 from reports.models import Report, ResponseTemplate
-from tests.conftest import REPORTER_PHONE, current_code, make_report, staff_user
+from tests.conftest import REPORTER_PHONE, make_report, signed_in_browser, staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,23 +16,8 @@ SIZES = [{"width": 360, "height": 740}, {"width": 1280, "height": 800}]
 
 
 def at_the_desk(phones, django_user_model, size, path, fake_clock=False):
-    """A dispatcher's browser signed in (password, then the code from their app) on `path`; with `fake_clock`, its
-    pages' timers run only when the test moves Playwright's clock."""
-    dewi = staff_user(django_user_model, "dewi", "dispatcher")
-    app = TOTPDevice.objects.create(user=dewi, name="HP", confirmed=True)
-    page, _ = phones.open(f"/masuk/?next={path}")
-    if fake_clock:
-        page.clock.install()  # for the pages loaded from now on
-    page.set_viewport_size(size)
-    page.fill("#id_username", "dewi")
-    page.fill("#id_password", "sandi-rahasia-123")
-    page.click("main [type=submit]")
-    page.wait_for_selector("#id_code")
-    page.fill("#id_code", current_code(app))
-    page.click("main [type=submit]")
-    page.wait_for_url(f"**{path}")
-    page.wait_for_load_state("load")
-    return page
+    """A dispatcher's browser signed in on `path` (tests.conftest.signed_in_browser)."""
+    return signed_in_browser(phones, staff_user(django_user_model, "dewi", "dispatcher"), path, size, fake_clock)
 
 
 def loads(page):

@@ -7,10 +7,9 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reports.models import Report
-from tests.conftest import current_code, make_report, staff_user
+from tests.conftest import make_report, signed_in_browser, staff_user
 from tests.test_accessibility import violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,18 +20,7 @@ METRE = 1 / 111_320
 
 
 def signed_in_planner(phones, django_user_model, path):
-    rina = staff_user(django_user_model, "rina", "planner")
-    app = TOTPDevice.objects.create(user=rina, name="HP", confirmed=True)
-    page, _ = phones.open(f"/masuk/?next={path}")
-    page.fill("#id_username", "rina")
-    page.fill("#id_password", "sandi-rahasia-123")
-    page.click("main [type=submit]")
-    page.wait_for_selector("#id_code")
-    page.fill("#id_code", current_code(app))
-    page.click("main [type=submit]")
-    page.wait_for_url(f"**{path}")
-    page.wait_for_load_state("load")
-    return page
+    return signed_in_browser(phones, staff_user(django_user_model, "rina", "planner"), path)
 
 
 def test_a_planner_reads_hotspots_and_response_times_on_a_phone(phones, django_user_model):
