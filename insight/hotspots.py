@@ -44,12 +44,13 @@ GROUP BY c.id, cp.id, cluster ORDER BY count(*) DESC, min(code)
 RECURRENCE_DAYS = 90
 
 # A fix in the window, and the public reports of the same main category filed within `days` days after it that
-# are about the same thing: on the same asset (its kind and identifier, any generation) whatever the distance, or,
-# where either report names no asset, within the fixed report's category's duplicate radius (true metres, served
+# are about the same thing (neither rejected nor merged into another: a merged copy is its original's report):
+# on the same asset (its kind and identifier, any generation) whatever the distance, or, where either report names
+# no asset, within the fixed report's category's duplicate radius (true metres, served
 # by the reports_location_geography index). Two reports on different assets are different things, however close.
 # The two ways in are two index probes (location; asset), joined by UNION so a report found by both counts once.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
-             "AND NOT b.hidden AND b.status <> 'ditolak' AND b.id <> a.id")
+             "AND NOT b.hidden AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
 RECURRENCE_SQL = """
 SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
        array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),

@@ -3,13 +3,11 @@ JSON and CSV. Thin views over insight.hotspots and insight.times; public reports
 of them, but the pages are staff's: each request runs a clustering or a spatial join with the caller's
 parameters, a cost the public site does not offer to anyone (docs/api.md)."""
 
-import csv
-import io
 import json
 from datetime import timedelta
 from functools import wraps
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +15,9 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from insight import hotspots, times
-from reports import roles
+from reports import representation, roles
 from reports.api.params import BBoxQuery
+from reports.interop.exports import spreadsheet_stream
 from reports.models import Category
 from reports.views import role_required
 
@@ -42,6 +41,8 @@ def planners_api(view):
 class AreaQuery(serializers.Serializer):
     bbox = serializers.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat")
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
+    dialect = serializers.ChoiceField(choices=list(representation.CSV_DIALECTS), default=representation.STANDARD.name,
+                                      help_text="CSV only: standar, or excel-id for a spreadsheet set to Indonesian.")
     validate_bbox = BBoxQuery.validate_bbox
 
 
@@ -114,21 +115,10 @@ def _geojson(features, name):
     return response
 
 
-def _text(value):
-    """A cell as a spreadsheet keeps it: a text that starts like a formula gets a leading apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_response(header, rows, name):
-    """A CSV as the exports write it: UTF-8 with a byte-order mark, commas, one header line."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([cell if isinstance(cell, int | float) or cell is None else _text(cell) for cell in row]
-                     for row in rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+def csv_response(header, rows, name, dialect):
+    """A CSV as the exports write it (reports.interop.exports.spreadsheet_stream): the same byte-order mark, formula
+    guard and `dialect` (representation.CsvDialect: `standar`, or `excel-id` for a spreadsheet set to Indonesian)."""
+    response = HttpResponse(b"".join(spreadsheet_stream(header, rows, dialect)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
@@ -139,7 +129,7 @@ def _api(query_class, compute, write):
         chosen, errors = _parsed(query_class, request)
         if chosen is None:
             return JsonResponse(errors, status=400)
-        return write(compute(request, chosen))
+        return write(compute(request, chosen), representation.CSV_DIALECTS[chosen["dialect"]])
     return view
 
 
@@ -159,14 +149,14 @@ def _recurrence_rows(features):
                    later["code"], later["filed"], later["distance_m"], later["url"]]
 
 
-hotspots_geojson = _api(HotspotQuery, _clusters, lambda features: _geojson(features, "titik-rawan"))
-hotspots_csv = _api(HotspotQuery, _clusters, lambda features: csv_response(
+hotspots_geojson = _api(HotspotQuery, _clusters, lambda features, dialect: _geojson(features, "titik-rawan"))
+hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_response(
     ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
-    "titik-rawan"))
-recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features: _geojson(features, "berulang"))
-recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features: csv_response(
+    "titik-rawan", dialect))
+recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features, dialect: _geojson(features, "berulang"))
+recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features, dialect: csv_response(
     ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
-    _recurrence_rows(features), "berulang"))
+    _recurrence_rows(features), "berulang", dialect))
 
 
 @planners
@@ -210,8 +200,12 @@ def response_times_csv(request, group):
     """One table as CSV, month by month and the whole window (month left empty) per row of the table."""
     if group not in times.GROUPS:
         raise Http404
+    dialect = representation.CSV_DIALECTS.get(request.GET.get("dialect") or representation.STANDARD.name)
+    if dialect is None:
+        return HttpResponseBadRequest(_("dialect: choose standar or excel-id."))
     rows = times.table(group)
-    return csv_response(COLUMNS, ([row[column] for column in COLUMNS] for row in rows), f"waktu-tanggap-{group}")
+    return csv_response(COLUMNS, ([row[column] for column in COLUMNS] for row in rows), f"waktu-tanggap-{group}",
+                        dialect)
 
 
 @planners_api

@@ -155,9 +155,13 @@ def test_the_response_time_page_and_a_csv_of_every_table(no_holidays, planner):
             rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
             assert [(row["month"], row["fixed"], row["fix_median"], row["verify_median"]) for row in rows] == [
                 ("", "1", "2.0", "1.0"), ("2026-03", "1", "2.0", "1.0")], group
+            excel = planner.get(f"/statistik/waktu-tanggap/{group}.csv?dialect=excel-id").content.decode("utf-8-sig")
+            assert [(row["month"], row["fix_median"]) for row in csv.DictReader(io.StringIO(excel), delimiter=";")] == [
+                ("", "2,0"), ("2026-03", "2,0")], group
             if name is not None:
                 assert rows[0]["name"] == name
         assert planner.get("/statistik/waktu-tanggap/lain.csv").status_code == 404
+        assert planner.get("/statistik/waktu-tanggap/city.csv?dialect=excel").status_code == 400
 
 
 # Hotspots and recurrence
@@ -192,6 +196,12 @@ def test_hotspot_csv_lists_each_report_of_each_cluster(planner):
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["code"] for row in rows] == codes
     assert {row["cluster"] for row in rows} == {"jalan-berlubang-1"} and rows[0]["count"] == "3"
+    # For a spreadsheet set to Indonesian: the exports' excel-id dialect, decimal commas in the centroid.
+    excel = planner.get("/api/v1/hotspots.csv?eps=15&minpoints=3&dialect=excel-id").content.decode("utf-8-sig")
+    indonesian = list(csv.DictReader(io.StringIO(excel), delimiter=";"))
+    assert [row["code"] for row in indonesian] == codes
+    assert indonesian[0]["centroid_lat"] == rows[0]["centroid_lat"].replace(".", ",")
+    assert planner.get("/api/v1/hotspots.csv?dialect=excel").json()["dialect"]
 
 
 @pytest.mark.parametrize("query, field", [("eps=0", "eps"), ("eps=abc", "eps"), ("minpoints=1", "minpoints"),
@@ -221,7 +231,12 @@ def test_recurrence_found_within_the_days_and_the_radius(planner):
             planner.get("/api/v1/recurrence.csv?days=30").content.decode("utf-8-sig"))))
         assert [(row["fixed_code"], row["came_back_code"], row["distance_m"]) for row in rows] == [
             (first.code, came_back.code, "20")]
+        copy = filed(FRIDAY + datetime.timedelta(days=26), north=10 * METRE, status="duplikat",
+                     duplicate_of=came_back)  # merged into the report that came back: not a second return
+        assert [b["code"] for b in planner.get("/api/v1/recurrence.geojson?days=30").json()["features"][0][
+            "properties"]["came_back"]] == [came_back.code]
         Report.objects.filter(pk=came_back.pk).update(hidden=True)
+        Report.objects.filter(pk=copy.pk).update(hidden=True)
         assert planner.get("/api/v1/recurrence.geojson?days=30").json()["features"] == []
 
 

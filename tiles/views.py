@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
-from assets.models import AssetKind
+from assets.models import AssetGeneration, AssetKind
 from geo.models import Generation
 from tiles import area, basemap, grid, invalidate, mvt, tilejson
 from tiles.forms import TileFilter
@@ -103,11 +104,13 @@ def kelurahan_tile(request, z, x, y):
 
 
 def asset_generation(kind):
-    """The active generation's id of the asset kind `kind` (a code); 404 for an unknown kind."""
-    found = AssetKind.objects.filter(code=kind).first()
-    if found is None:
+    """The active generation's id of the asset kind `kind` (a code), None while it has none; 404 for an unknown
+    kind. One query, on every tile request."""
+    found = AssetKind.objects.filter(code=kind).values_list(
+        Subquery(AssetGeneration.objects.filter(kind=OuterRef("pk"), active=True).values("pk")[:1]), flat=True)
+    if not found:
         raise Http404("No such asset kind.")
-    return found.generations.filter(active=True).values_list("pk", flat=True).first()
+    return found[0]
 
 
 def asset_tile(request, kind, z, x, y):
