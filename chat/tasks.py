@@ -78,8 +78,8 @@ def fetched_photo(conversation, message):
 def send_replies(conversation_id):
     """Send the conversation's replies not yet sent, in order. A refusal marks the reply (never sent again); a
     WhatsApp down fails the job, and the replies wait for its retry."""
+    phone = Conversation.objects.values_list("phone", flat=True).get(pk=conversation_id)
     for reply in Reply.objects.filter(conversation_id=conversation_id, sent_at__isnull=True, error=""):
-        phone = Conversation.objects.values_list("phone", flat=True).get(pk=conversation_id)
         try:
             with breakers.guard("whatsapp", failures=(channels.Temporary,)):
                 external_id = channels.send_whatsapp_text(phone, reply.text)

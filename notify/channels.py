@@ -37,6 +37,11 @@ def phone_number(text):
     return "62" + digits[1:] if digits.startswith("0") else digits
 
 
+def typed_forms(number):
+    """The digits a reporter may have typed for a gateway's `number` (phone_number): 62812… and 0812…"""
+    return [number, "0" + number[2:]] if number.startswith("62") else [number]
+
+
 def available():
     """The channels that are on."""
     found = {Channel.EMAIL}

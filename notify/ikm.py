@@ -93,8 +93,9 @@ class Period:
     @classmethod
     def of(cls, slug):
         """"2026" or "2026-s1"/"2026-s2" (the URL's ?periode=); ValueError for anything else."""
-        year, _sep, half = slug.lower().partition("-s")
-        if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2999) or half not in ("", "1", "2"):
+        year, separator, half = slug.lower().partition("-s")
+        if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2999) or half not in (
+                ("1", "2") if separator else ("",)):
             raise ValueError(slug)
         return cls(int(year), int(half) if half else None)
 

@@ -2,14 +2,13 @@
 they gave and receives one message listing their reports, each with its public and private link. The page answers
 the same whether the address is known or not."""
 
-from django.db.models import Func, Value
 from django.utils.translation import gettext as _
 
 from jobs.queue import enqueue
 from notify import channels, compose, limits
-from notify.channels import phone_number
+from notify.channels import phone_number, typed_forms
 from notify.models import PHONE_CHANNELS, Channel
-from reports.models import Report
+from reports.models import Report, phone_digits
 
 
 def reports_of(channel, address):
@@ -18,9 +17,7 @@ def reports_of(channel, address):
     reports = Report.objects.public().order_by("-created")
     if channel == Channel.EMAIL:
         return reports.filter(reporter_email__iexact=address.strip())
-    digits = Func("reporter_phone", Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
-    number = phone_number(address)
-    return (reports.annotate(digits=digits).filter(digits__in=[number, "0" + number[2:]])
+    return (reports.annotate(digits=phone_digits()).filter(digits__in=typed_forms(phone_number(address)))
             .filter(subscriptions__role="reporter", subscriptions__channel=channel,
                     subscriptions__confirmed_at__isnull=False).distinct())
 

@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, F, Func, Q, Value
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from notify import channels, events
-from notify.channels import phone_number
+from notify.channels import phone_number, typed_forms
 from notify.models import PHONE_CHANNELS, WHATSAPP_CHAT, Channel, Notice, Subscription
+from reports.models import phone_digits
 from reports.services import add_support
 
 
@@ -126,12 +127,10 @@ def is_reporters_contact(subscription):
 def stop_phone(phone):
     """STOP from a phone (a WhatsApp message): every subscription of that number ends, the reporter's own on the
     reports that carry it (typed as 0812…, +62 812… or 62812…) included. Returns how many."""
-    local = "0" + phone[2:] if phone.startswith("62") else phone
-    digits = Func(F("report__reporter_phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                  output_field=CharField())
     found = (Subscription.objects.filter(channel__in=PHONE_CHANNELS, stopped_at__isnull=True)
-             .annotate(digits=digits)
-             .filter(Q(address=phone) | Q(address="", role=Subscription.Role.REPORTER, digits__in=[phone, local])))
+             .annotate(digits=phone_digits("report__reporter_phone"))
+             .filter(Q(address=phone)
+                     | Q(address="", role=Subscription.Role.REPORTER, digits__in=typed_forms(phone))))
     stopped = list(found)
     for subscription in stopped:
         stop(subscription)

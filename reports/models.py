@@ -8,8 +8,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Func, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -217,6 +218,12 @@ def near(where, metres):
                   (bytes(where.wkb), metres), output_field=models.BooleanField())
 
 
+def phone_digits(field="reporter_phone"):
+    """The digits of a phone number as typed (0812-3456 7890, +62 812…), in SQL: how a reporter's number is looked
+    up (notify.links, notify.subscriptions.stop_phone), served by the index of the same expression."""
+    return Func(field, Value(r"\D"), Value(""), Value("g"), function="regexp_replace", output_field=CharField())
+
+
 class Report(gis_models.Model):
     code = models.CharField(_("tracking code"), max_length=12, unique=True)
     # Sent by the resident's phone with every attempt: a retried POST finds the report it made.
@@ -284,6 +291,10 @@ class Report(gis_models.Model):
             # The desk's queue of new reports to verify, oldest first (desk.counts.new, desk.views.queue).
             # Partial: new and public reports are a small part of the table at any time.
             models.Index(fields=["created"], condition=Q(status=Status.BARU, hidden=False), name="reports_new_public"),
+            # A reporter's reports by the number or address they gave ("Kirim ulang tautan saya", STOP), without
+            # reading the table: the expressions the lookups use (phone_digits, iexact's UPPER).
+            models.Index(phone_digits(), name="reports_reporter_phone_digits"),
+            models.Index(Upper("reporter_email"), name="reports_reporter_email_upper"),
         ]
 
     def __str__(self):

@@ -9,12 +9,13 @@ from datetime import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.utils import formats, timezone, translation
 
 from geo.models import Kelurahan
 from jobs import queue
-from notify import compose, subscriptions
-from notify.models import Notice, Subscription
+from notify import compose, links, subscriptions
+from notify.models import Channel, Notice, Subscription
 from reports.filing import file_report
 from reports.models import Category, Report, Status
 from tests.conftest import REPORTER_EMAIL, make_report, run_jobs, staff_user
@@ -181,3 +182,16 @@ def test_a_batch_of_new_reports_names_every_code():
     [message] = [m for m in mail.outbox if m.to == [alert.address]]
     assert message.subject == f"{first.code}, {second.code}: 2 kabar dari Lapor Padangpanjang"
     assert message.body.startswith("Halo,\n\n")
+
+
+def test_a_reporters_reports_are_found_by_their_contact_through_an_index():
+    """"Kirim ulang tautan saya" and STOP look a reporter's reports up by what they typed: with millions of reports,
+    by the indexes of the same expressions, not by reading the table."""
+    for channel, address, index in ((Channel.EMAIL, "Siti@Example.org", "reports_reporter_email_upper"),
+                                    (Channel.WHATSAPP, "0812 3456 7890", "reports_reporter_phone_digits")):
+        sql, params = links.reports_of(channel, address).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        assert index in plan, channel
