@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "leaflet",
     "geo",
     "reports",
+    "offices",
     "assets",
     "tiles",
     "audit",

@@ -3,6 +3,8 @@
 from django.db import transaction
 
 from geo.models import Crew, Kecamatan
+from offices.models import Office
+from offices.sample import PUBLIC_WORKS
 
 # Road and drainage crews work per kecamatan; one lighting crew covers the city.
 PER_KECAMATAN = [("Tim Jalan", "jalan"), ("Tim Drainase", "drainase")]
@@ -19,13 +21,15 @@ def ensure_default_crews(categories):
     if Crew.objects.exists():
         return 0
     created = 0
+    office = Office.objects.filter(slug=PUBLIC_WORKS).first()
     for kecamatan in Kecamatan.objects.all():
         for name, slug in PER_KECAMATAN:
-            crew = Crew.objects.create(name=f"{name} {kecamatan.name}", area=Crew.Area.KECAMATAN, kecamatan=kecamatan)
+            crew = Crew.objects.create(name=f"{name} {kecamatan.name}", area=Crew.Area.KECAMATAN, kecamatan=kecamatan,
+                                       office=office)
             crew.categories.set([categories[slug]])
             created += 1
     for name, slug in CITY_WIDE:
-        crew = Crew.objects.create(name=name, area=Crew.Area.CITY)
+        crew = Crew.objects.create(name=name, area=Crew.Area.CITY, office=office)
         crew.categories.set([categories[slug]])
         created += 1
     return created

@@ -59,7 +59,7 @@ def locate(where, category=None):
     published polygons overlap, the lower code wins. A point in a gap of the data,
     or at most LOOKUP_TOLERANCE_M outside the city, goes to the nearest kelurahan.
     Anything farther out raises OutsideCity with the distance in metres.
-    With a category, the crew is chosen too (geo.routing.crew_for).
+    With a category routed to crews, the crew is chosen too (geo.routing.crew_for).
     """
     with connection.cursor() as cursor:
         cursor.execute(COVERS_SQL, {"lon": where.x, "lat": where.y})
@@ -76,7 +76,7 @@ def locate(where, category=None):
             if distance_m > settings.LOOKUP_TOLERANCE_M and not _in_outline(where):
                 raise OutsideCity(distance_m)
             location = Location(_kelurahan(nearest), NEAREST, distance_m)
-    if category is not None:
+    if category is not None and category.by_crew:
         try:
             location.crew = routing.crew_for(location.kelurahan, category)
         except routing.CrewConflict as conflict:

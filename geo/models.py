@@ -126,6 +126,9 @@ class Crew(models.Model):
     )
     kelurahan = models.ManyToManyField(Kelurahan, blank=True, related_name="crews", verbose_name=_("kelurahan"))
     contact = models.CharField(_("contact"), max_length=200, blank=True)
+    # The office whose field team this is (the public-works office's, in the sample set-up).
+    office = models.ForeignKey("offices.Office", models.PROTECT, null=True, blank=True, related_name="crews",
+                               verbose_name=_("office"))
     members = models.ManyToManyField(
         "auth.User", blank=True, related_name="crews", verbose_name=_("members"),
         help_text=_("Staff in the group 'crew' who work in this crew."),

@@ -1,8 +1,14 @@
-"""The default report categories that `setup_city` creates."""
+"""The default report categories that `setup_city` creates: infrastructure routed to the public-works crews, and
+the city's services routed to the office that owns them (fixtures/offices/)."""
 
 from django.db import transaction
 
+from offices.models import Office
+from offices.sample import PUBLIC_WORKS
 from reports.models import Category, CategoryAttribute
+
+SERVICE = {"routing": Category.Routing.OFFICE, "location_mode": Category.LocationMode.NOT_ASKED,
+           "public_by_default": False, "photo_required": False, "duplicate_radius_m": 0}
 
 DEFAULT_CATEGORIES = [
     {
@@ -33,6 +39,62 @@ DEFAULT_CATEGORIES = [
             ("tiang-kabel-rusak", "Tiang atau kabel rusak", "Damaged pole or cable"),
         ],
     },
+    # The city's services: complaints about an office's service, often about a person, not public when filed.
+    dict(SERVICE, **{
+        "slug": "administrasi-kependudukan", "name_id": "Administrasi kependudukan", "name_en": "Civil registration",
+        "office": "disdukcapil", "response_days": 5,
+        "children": [
+            ("ktp-el", "KTP elektronik", "Electronic ID card"),
+            ("kartu-keluarga", "Kartu keluarga", "Family card"),
+            ("akta-catatan-sipil", "Akta kelahiran atau kematian", "Birth or death certificate"),
+        ],
+    }),
+    dict(SERVICE, **{
+        "slug": "layanan-kesehatan", "name_id": "Layanan kesehatan", "name_en": "Health services",
+        "office": "dinas-kesehatan", "response_days": 5, "location_mode": Category.LocationMode.OPTIONAL,
+        "children": [
+            ("pelayanan-puskesmas", "Pelayanan puskesmas", "Puskesmas service"),
+            ("pelayanan-rumah-sakit", "Pelayanan rumah sakit", "Hospital service"),
+        ],
+    }),
+    dict(SERVICE, **{
+        "slug": "persampahan", "name_id": "Persampahan", "name_en": "Rubbish collection",
+        "office": "dinas-lingkungan-hidup", "response_days": 3, "location_mode": Category.LocationMode.OPTIONAL,
+        "children": [
+            ("sampah-tidak-diangkut", "Sampah tidak diangkut", "Rubbish not collected"),
+            ("tempat-sampah-liar", "Tempat sampah liar", "Illegal dumping"),
+        ],
+    }),
+    dict(SERVICE, **{
+        "slug": "perizinan", "name_id": "Perizinan", "name_en": "Permits and licences",
+        "office": "dpmptsp", "response_days": 5,
+        "children": [
+            ("izin-usaha", "Izin usaha", "Business permit"),
+            ("persetujuan-bangunan", "Persetujuan bangunan gedung", "Building approval"),
+        ],
+    }),
+    dict(SERVICE, **{
+        "slug": "pendidikan", "name_id": "Pendidikan", "name_en": "Education",
+        "office": "dinas-pendidikan", "response_days": 5, "location_mode": Category.LocationMode.OPTIONAL,
+        "children": [
+            ("biaya-sekolah", "Biaya atau pungutan sekolah", "School fees or charges"),
+            ("penerimaan-murid-baru", "Penerimaan murid baru", "School admissions"),
+        ],
+    }),
+    dict(SERVICE, **{
+        # Answered by the office of the kelurahan where it happened: the place decides (offices.routing).
+        "slug": "layanan-kelurahan", "name_id": "Pelayanan kantor kelurahan", "name_en": "Kelurahan office services",
+        "routing": Category.Routing.KELURAHAN_OFFICE, "office": None, "response_days": 3,
+        "location_mode": Category.LocationMode.OPTIONAL,
+        "children": [
+            ("surat-keterangan", "Surat keterangan atau pengantar", "Certificates and letters"),
+            ("sikap-petugas", "Sikap petugas", "Staff conduct"),
+        ],
+    }),
+    dict(SERVICE, **{
+        "slug": "layanan-lainnya", "name_id": "Layanan lainnya", "name_en": "Other services",
+        "office": "sekretariat-daerah", "response_days": 5, "children": [],
+    }),
 ]
 
 # Questions some categories ask (Open311 attributes): what helps the crew find and size the job.
@@ -58,8 +120,10 @@ def ensure_default_categories():
     Returns the number of categories created.
     """
     created = 0
+    offices = {office.slug: office for office in Office.objects.all()}
     for order, spec in enumerate(DEFAULT_CATEGORIES):
         fields = {key: value for key, value in spec.items() if key not in ("slug", "children")}
+        fields["office"] = offices.get(spec.get("office", PUBLIC_WORKS))
         parent, made = Category.objects.get_or_create(slug=spec["slug"], defaults=dict(fields, sort_order=order * 10))
         created += made
         for child_order, (slug, name_id, name_en) in enumerate(spec["children"], start=1):

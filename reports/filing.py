@@ -19,6 +19,7 @@ from assets import picking
 from geo import lookup, places
 from geo.models import Place
 from jobs.queue import enqueue
+from offices.routing import office_for
 from reports import signals
 from reports.calendar import add_working_days
 from reports.models import Photo, Report, Status, StatusChange, TrackingCounter, delete_photo_files
@@ -77,8 +78,11 @@ def filed_elsewhere_note(filed_at):
                  "time of receipt counts.") % {"time": filed_at.isoformat(timespec="seconds")}
 
 
-def fallback_address(location):
-    """The address until the geocoder gives a street (FALLBACK_ADDRESS says the same in SQL)."""
+def fallback_address(location, place_office=None):
+    """The address until the geocoder gives a street (FALLBACK_ADDRESS says the same in SQL); for a complaint
+    without a pin, the office where it happened, or nothing."""
+    if location is None:
+        return place_office.name if place_office is not None else ""
     return f"Kelurahan {location.kelurahan.name}, Kecamatan {location.kecamatan.name}"
 
 
@@ -107,9 +111,9 @@ def file_report_from_form(data, address=""):
                        asset=data.get("asset"))
 
 
-def file_report(*, client_uuid, category, lat, lon, description, photos, name="", phone="", email="",
+def file_report(*, client_uuid, category, lat=None, lon=None, description, photos, name="", phone="", email="",
                 show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
-                photos_show_people=False, device="", asset=None):
+                photos_show_people=False, device="", asset=None, place_office=None, publish_consent=False):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
@@ -121,13 +125,20 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
     is always of the year it is given. `device` is the phone it came from (its random id), which cannot support
     it. `asset` is the street light, drain or road segment it is about (assets.Asset, checked by
     assets.picking.check: the category's kind, within ASSET_SNAP_M); a road segment's street is the address when
-    none is given, and no geocoder is asked. Raises ValidationError for text longer than its bound or a bad asset
-    (the forms say so first) and geo.lookup.OutsideCity for a point outside the city. Returns (report, created).
+    none is given, and no geocoder is asked. A service complaint may name no place (no `lat`/`lon`, where its
+    category's location_mode allows), or the office where it happened (`place_office`); it is routed to an office
+    (offices.routing) and is not public when its category says so, until the reporter agreed (`publish_consent`)
+    and a dispatcher published it. Raises ValidationError for text longer than its bound, a bad asset or a
+    missing location (the forms say so first) and geo.lookup.OutsideCity for a point outside the city. Returns
+    (report, created).
     """
     existing = existing_submission(client_uuid)
     if existing is not None:
         return existing, False
     check_lengths(description=description, address=address, name=name)
+    pinned = lat is not None and lon is not None
+    if not pinned and category.location_mode == category.LocationMode.REQUIRED:
+        raise ValidationError({"location": _("Choose the place on the map.")})
     if asset is not None:
         picking.check(asset, category, lat, lon)
     now = timezone.now()
@@ -136,11 +147,14 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
         logger.warning("Filing time out of range: the time of receipt counts", extra={"event": "filed_at_refused"})
     counted = None if filed_at is None else now if refused else min(filed_at, now)
     try:
-        location = lookup.locate(lookup.point(lat, lon), category)
+        location = lookup.locate(lookup.point(lat, lon), category) if pinned else None
     except lookup.OutsideCity as outside:
         logger.info("Report refused: outside the city", extra={"event": "report_refused", "reason": "outside_city",
                                                                "distance_m": round(outside.distance_m)})
         raise
+    kelurahan = location.kelurahan if location else None
+    crew = location.crew if location else None
+    office, office_problem = office_for(category, kelurahan, crew, place_office)
     today = timezone.localdate(counted or now)
     try:
         with files_removed_on_failure(), transaction.atomic():
@@ -149,11 +163,13 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 client_uuid=client_uuid,
                 private_token=secrets.token_urlsafe(32),
                 category=category,
-                location=lookup.point(lat, lon),
-                kelurahan=location.kelurahan,
-                crew=location.crew,
-                routing_problem=location.crew_problem[:300],
-                address=address or asset_address(asset, location) or fallback_address(location),
+                location=lookup.point(lat, lon) if pinned else None,
+                kelurahan=kelurahan,
+                crew=crew,
+                office=office,
+                place_office=place_office,
+                routing_problem=((location.crew_problem if location else "") or office_problem)[:300],
+                address=address or asset_address(asset, location) or fallback_address(location, place_office),
                 asset=asset,
                 description=description,
                 attributes=attributes or {},
@@ -165,6 +181,8 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 contact_consent=contact_consent,
                 contact_consent_at=now if contact_consent else None,
                 reporter_device=device,
+                private=not category.public_by_default,
+                publish_consent=publish_consent,
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)
@@ -173,9 +191,9 @@ def file_report(*, client_uuid, category, lat, lon, description, photos, name=""
                 report.created = counted
             StatusChange.objects.create(report=report, to_status=Status.BARU, public=not refused,
                                         note=filed_elsewhere_note(filed_at) if refused else "")
-            if address:  # typed by the resident (Open311's address_string, LAPOR!'s location): the search learns it
+            if pinned and address:  # typed (Open311's address_string, LAPOR!'s location): the search learns it
                 places.remember_address(address, report.location, source=Place.Source.TYPED)
-            elif not asset_address(asset, location):  # a road segment's street is the address already
+            elif pinned and not asset_address(asset, location):  # a road segment's street is the address already
                 geocode_later(report.pk)
             signals.report_filed.send(Report, report=report, channel=channel, consent=contact_consent)
     except IntegrityError:

@@ -20,7 +20,20 @@ from reports import roles
 
 
 class Category(models.Model):
-    """A kind of problem: a main category (road, drainage, lighting) or one of its sub-categories."""
+    """A kind of problem: a main category (road, drainage, lighting, or a city service such as civil registration)
+    or one of its sub-categories."""
+
+    class Routing(models.TextChoices):
+        # Infrastructure: the crew of the place's kelurahan (geo.routing); the crew's office answers.
+        CREW = "crew", _("a public-works crew, by place")
+        OFFICE = "office", _("the category's office")
+        # A kelurahan office's service: the office of the kelurahan where it happened.
+        KELURAHAN_OFFICE = "kelurahan-office", _("the office of the place's kelurahan")
+
+    class LocationMode(models.TextChoices):
+        REQUIRED = "required", _("required")
+        OPTIONAL = "optional", _("asked, optional")
+        NOT_ASKED = "none", _("not asked")
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name_id = models.CharField(_("name (Bahasa Indonesia)"), max_length=100)
@@ -38,6 +51,14 @@ class Category(models.Model):
     asset_kind = models.ForeignKey(
         "assets.AssetKind", models.SET_NULL, null=True, blank=True, related_name="categories",
         verbose_name=_("asset kind"), help_text=_("Reports of this category name an asset of this layer."))
+    # Who answers: the office that owns the category (for infrastructure, the crews' office).
+    office = models.ForeignKey("offices.Office", models.PROTECT, null=True, blank=True, related_name="categories",
+                               verbose_name=_("office"))
+    routing = models.CharField(_("routed to"), max_length=16, choices=Routing.choices, default=Routing.CREW)
+    location_mode = models.CharField(_("location"), max_length=8, choices=LocationMode.choices,
+                                     default=LocationMode.REQUIRED)
+    # A service complaint is often about a person: it stays off public surfaces unless published (Report.private).
+    public_by_default = models.BooleanField(_("public when filed"), default=True)
 
     class Meta:
         ordering = ["sort_order", "slug"]
@@ -51,6 +72,11 @@ class Category(models.Model):
     def name(self):
         """The name in the language of the current request."""
         return in_language(self.name_id, self.name_en)
+
+    @property
+    def by_crew(self):
+        """Infrastructure, routed to a public-works crew by place (geo.routing); otherwise an office answers."""
+        return self.routing == self.Routing.CREW
 
 
 def in_language(indonesian, english):
@@ -165,7 +191,7 @@ def overdue_q(today=None):
 
 class ReportQuerySet(gis_models.QuerySet):
     def public(self):
-        return self.filter(hidden=False)
+        return self.filter(hidden=False, private=False)
 
     def visible_to(self, user):
         """The one rule for hidden reports: dispatchers, planners and administrators see them all; a crew
@@ -173,7 +199,7 @@ class ReportQuerySet(gis_models.QuerySet):
         if roles.sees_hidden(user):
             return self
         crews = roles.crew_ids(user)
-        return self.filter(Q(hidden=False) | Q(crew__in=crews)) if crews else self.public()
+        return self.filter(Q(hidden=False, private=False) | Q(crew__in=crews)) if crews else self.public()
 
     def in_box(self, box):
         """Reports inside (or on the edge of) an axis-aligned box, a Polygon.from_bbox: for a point the spatial
@@ -232,8 +258,16 @@ class Report(gis_models.Model):
     private_token = models.CharField(_("private link's token"), max_length=43, editable=False)
     category = models.ForeignKey(Category, models.PROTECT, related_name="reports", verbose_name=_("category"))
     # GiST: the duplicate search (ST_DWithin) and the map's bounding-box queries.
-    location = gis_models.PointField(_("location"), srid=4326, spatial_index=True)
-    kelurahan = models.ForeignKey("geo.Kelurahan", models.PROTECT, related_name="reports", verbose_name=_("kelurahan"))
+    # Empty for a service complaint that names no place (Category.location_mode).
+    location = gis_models.PointField(_("location"), srid=4326, spatial_index=True, null=True, blank=True)
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.PROTECT, null=True, blank=True, related_name="reports",
+                                  verbose_name=_("kelurahan"))
+    # The office that answers it: the crew's office for infrastructure, the category's (or the place's) otherwise.
+    office = models.ForeignKey("offices.Office", models.PROTECT, null=True, blank=True, related_name="reports",
+                               verbose_name=_("office"))
+    # The office the resident named as where it happened, instead of a pin ("di mana?").
+    place_office = models.ForeignKey("offices.Office", models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("office where it happened"))
     crew = models.ForeignKey(
         "geo.Crew", models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("crew")
     )
@@ -271,6 +305,10 @@ class Report(gis_models.Model):
     # Bumped by every status change: a change made against an older version is a conflict (HTTP 409).
     version = models.PositiveIntegerField(_("version"), default=1)
     hidden = models.BooleanField(_("hidden from the public"), default=False)
+    # Not public by its kind (a service complaint, Category.public_by_default): off every public surface until the
+    # resident agreed (publish_consent) and a dispatcher published it, with names removed.
+    private = models.BooleanField(_("not public"), default=False, db_default=False)
+    publish_consent = models.BooleanField(_("the reporter agrees to publish it"), default=False, db_default=False)
     # Since when it is hidden: the photos of a report hidden this long are removed (privacy.retention).
     hidden_at = models.DateTimeField(_("hidden since"), null=True, blank=True)
     created = models.DateTimeField(_("filed"), auto_now_add=True, db_index=True)

@@ -1,15 +1,18 @@
-"""The public-works roles: Django groups, and what each may do with a report (checked per object)."""
+"""The staff roles: Django groups, and what each may do with a report (checked per object).
+
+Crews, dispatchers and planners are the public-works roles; office staff answer the service complaints of the
+offices they belong to (offices.Office.staff)."""
 
 from django.contrib.auth.models import Group
 
-CREW, DISPATCHER, PLANNER = "crew", "dispatcher", "planner"
+CREW, DISPATCHER, PLANNER, OFFICE = "crew", "dispatcher", "planner", "office"
 
 
 def ensure_groups():
-    """Create the three groups if missing. They carry no Django permissions: the admin is the administrators'
+    """Create the four groups if missing. They carry no Django permissions: the admin is the administrators'
     (config.admin.AdministratorsSite), and every staff page checks the group itself (the functions below).
     Returns how many groups were created."""
-    return sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER))
+    return sum(Group.objects.get_or_create(name=name)[1] for name in (CREW, DISPATCHER, PLANNER, OFFICE))
 
 
 def _groups(user):
@@ -44,6 +47,19 @@ def crew_ids(user):
     if not hasattr(user, "_crew_ids"):
         user._crew_ids = set(user.crews.values_list("pk", flat=True))
     return user._crew_ids
+
+
+def is_office_staff(user):
+    return OFFICE in _groups(user)
+
+
+def office_ids(user):
+    """The offices whose complaints this member of the group 'office' answers."""
+    if OFFICE not in _groups(user):
+        return set()
+    if not hasattr(user, "_office_ids"):
+        user._office_ids = set(user.offices.values_list("pk", flat=True))
+    return user._office_ids
 
 
 def is_crew_of(user, report):

@@ -1,4 +1,5 @@
-"""Load what a fresh installation needs: the kelurahan boundaries, the categories, the crews and the holidays.
+"""Load what a fresh installation needs: the kelurahan boundaries, the offices, the categories, the crews and the
+holidays.
 
 Idempotent: a second run on a set-up database changes nothing.
 """
@@ -10,6 +11,8 @@ from django.utils import timezone
 from geo import boundaries
 from geo.crews import ensure_default_crews
 from geo.models import Generation
+from offices.models import Office
+from offices.sample import ensure_sample_offices
 from reports.calendar import seed_holidays
 from reports.categories import ensure_default_categories
 from reports.models import Category
@@ -19,8 +22,8 @@ COMMAND = "manage.py setup_city"  # in the audit trail
 
 
 class Command(BaseCommand):
-    help = ("Load the kelurahan boundaries (KELURAHAN_FILE), the report categories, the default crews and this "
-            "year's and next year's holidays.")
+    help = ("Load the kelurahan boundaries (KELURAHAN_FILE), the sample offices, the report categories, the default "
+            "crews and this year's and next year's holidays.")
 
     def add_arguments(self, parser):
         parser.add_argument("--kelurahan", help="Boundary file to load instead of KELURAHAN_FILE.")
@@ -28,9 +31,11 @@ class Command(BaseCommand):
     def handle(self, kelurahan, **options):
         path = kelurahan or settings.KELURAHAN_FILE
         self.stdout.write(f"Kelurahan: {self.load_boundaries(path)}")
+        created = ensure_sample_offices()
+        self.stdout.write(f"Offices: {created} created, {Office.objects.count()} in all (to be confirmed by the city)")
         created = ensure_default_categories()
         self.stdout.write(f"Categories: {created} created, {Category.objects.count()} in all")
-        self.stdout.write(f"Groups: {ensure_groups()} created (crew, dispatcher, planner)")
+        self.stdout.write(f"Groups: {ensure_groups()} created (crew, dispatcher, planner, office)")
         created = ensure_default_crews({c.slug: c for c in Category.objects.filter(parent=None)})
         self.stdout.write(
             f"Crews: {created} created" + ("" if created else " (crews already set up; edit them in the admin)")
