@@ -47,6 +47,7 @@ ACTIONS = {
     ("geo.kecamatan", "delete_selected"): ADMIN,
     ("geo.kelurahan", "delete_selected"): ADMIN,
     ("geo.crew", "delete_selected"): ADMIN,
+    ("offices.office", "delete_selected"): ADMIN,
     ("geo.place", "delete_selected"): ADMIN,  # dispatchers keep the search's places
     ("auth.user", "disable"): ADMIN,
     ("auth.user", "delete_selected"): ADMIN,
