@@ -99,7 +99,7 @@ lock:
 	$(PIP_COMPILE) -o requirements.lock requirements.txt
 	$(PIP_COMPILE) -o requirements-dev.lock requirements.txt requirements-dev.txt
 
-# Browser libraries (Leaflet.markercluster, exifr, @mapbox/vector-tile, pbf, MapLibre GL JS) from the npm registry,
+# Browser libraries (exifr, @mapbox/vector-tile, pbf, MapLibre GL JS) from the npm registry,
 # exactly as locked.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

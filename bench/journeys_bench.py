@@ -111,7 +111,7 @@ FREE_SPOT = """() => {
     const box = document.getElementById("map").getBoundingClientRect(), spots = [];
     for (let dx = -60; dx <= 60; dx += 6) for (let dy = -60; dy <= 60; dy += 6) spots.push([dx, dy]);
     spots.sort((a, b) => a[0] * a[0] + a[1] * a[1] - b[0] * b[0] - b[1] * b[1]);
-    const taken = ".leaflet-interactive, .leaflet-marker-icon, .leaflet-control, .legend";
+    const taken = ".leaflet-interactive, .leaflet-marker-icon, .report-tile > div, .leaflet-control, .legend";
     for (const [dx, dy] of spots) {
         const x = box.x + box.width / 2 + dx, y = box.y + box.height / 2 + dy, hit = document.elementFromPoint(x, y);
         if (hit && hit.closest("#map") && !hit.closest(taken)) return [x, y];
@@ -121,7 +121,7 @@ FREE_SPOT = """() => {
 
 def background(page):
     """Where to tap on the map's background, once the reports are drawn."""
-    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive, #map .marker-cluster')")
+    page.wait_for_function("() => document.querySelector('#map .report-tile > div')")
     return page.evaluate(FREE_SPOT)
 
 

@@ -265,7 +265,6 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Our own JS and CSS, and the browser libraries `make setup` installs from the npm registry.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
     ("vendor/exifr", BASE_DIR / "node_modules" / "exifr" / "dist"),
     ("vendor/pbf", BASE_DIR / "node_modules" / "pbf"),
     ("vendor/vector-tile", BASE_DIR / "node_modules" / "@mapbox" / "vector-tile"),

@@ -43,6 +43,7 @@ def page_texts():
         "gps_failed": _("Your position is not available; tap the map instead."),
         "error": _("Something went wrong; please try again."),
         "statuses": dict(Status.choices),
+        "overdue": _("overdue"),
         "no_reports_here": _("No reports on this part of the map."),
         "keyboard_help": _("Move the map with the arrow keys until the cross is on the place, then press Enter "
                            "to put the pin there."),

@@ -32,14 +32,14 @@ def violations(page):
 def test_no_page_has_an_accessibility_violation(phones, django_user_model):
     report = make_report(with_photo=True, status="dikerjakan")
     staff_user(django_user_model, "andi", "crew", report.crew.name)
-    fixed = make_report(status="selesai")  # its survey; and enough answers for the index's tables
+    fixed = make_report(status="selesai", north=-0.004)  # its survey; and enough answers for the index's tables
     SurveyAnswer.objects.bulk_create(
         SurveyAnswer(report=fixed, respondent=f"subscription:{n}", **{e.field: 1 + n % 4 for e in ikm.ASKED})
         for n in range(settings.IKM_MIN_ANSWERS))
     connections.close_all()
     phones.allow("404")  # the not-found page, on purpose
     pages = {
-        "/": "() => document.querySelector('#map path')",
+        "/": "() => document.querySelector('#map path') && document.querySelector('#map .report-tile > div')",
         f"/laporan/{report.code}/": "() => document.querySelector('#report-map .leaflet-marker-icon')",
         report.get_private_url() + "?terkirim=1": "() => document.querySelector('#report-map .leaflet-marker-icon')",
         "/cek/?kode=PP-000000": None, "/statistik/": "() => document.querySelector('#choropleth-legend li')",
@@ -66,6 +66,14 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
     page.click("button[value=all]")
     page.wait_for_selector("button[name=confirmed]")
     found["/laporan/…/hapus/ (confirm)"] = violations(page)
+    context.close()
+    # A report's popup on the map, with its support button, at the phone's position (zoom 17).
+    page, context = phones.open("/", geolocation={"latitude": report.location.y, "longitude": report.location.x},
+                                permissions=["geolocation"])
+    page.click("#locate-me")
+    page.click(f"#map .report-dot[title='{report.code}']")
+    page.wait_for_selector(".leaflet-popup-content .support-button")
+    found["/ (a report's popup)"] = violations(page)
     context.close()
     # The sign-in page, then the crew's pages.
     page, _ = phones.open("/petugas/", geolocation={"latitude": report.location.y, "longitude": report.location.x},

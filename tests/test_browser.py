@@ -5,9 +5,10 @@ Playwright drives Debian's Chromium (/usr/bin/chromium) against the production s
 """
 
 import re
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from django.contrib.gis.geos import Polygon
 from django.db import connections
 
 from reports import workflow
@@ -16,12 +17,6 @@ from tests.conftest import bulk_reports, make_report, staff_user
 from tests.images import GANTING_GPS, photo_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def many_reports(deployed):
-    """More reports around the city centre than the API's GeoJSON answer holds (2,000)."""
-    bulk_reports(2100)
 
 
 @pytest.fixture
@@ -49,8 +44,9 @@ def place_pin_and_fill(page, placed="#place.ok"):
 
 def test_a_resident_reports_from_a_phone(phones, phone):
     page, _ = phone
-    # With few reports the map is GeoJSON: the vector-tile code is not even downloaded.
-    assert "vector-tile" not in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
+    # The map's reports come from the vector tiles alone: no GeoJSON list is asked while the list is closed.
+    page.wait_for_function("() => performance.getEntries().some(e => e.name.includes('/tiles/reports/13/'))")
+    assert "/api/v1/reports?" not in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     place = place_pin_and_fill(page)
     assert place.startswith("Kelurahan ") and "Kecamatan Padang Panjang" in place
@@ -215,20 +211,74 @@ def test_a_resident_checks_a_report_by_its_tracking_code(phones, phone):
     assert report.code in page.inner_text(".code")
 
 
-def test_with_many_reports_the_map_draws_the_vector_tiles_with_clusters(many_reports, phone):
-    page, _ = phone
-    page.wait_for_selector(".report-tile .marker-cluster")
-    assert "/static/vendor/vector-tile/" in " ".join(page.evaluate("performance.getEntries().map(e => e.name)"))
-    counts = page.eval_on_selector_all(".report-tile .marker-cluster span", "spans => spans.map(s => s.textContent)")
-    assert counts and all(int(count) > 1 for count in counts)
-    assert page.locator(".leaflet-marker-pane .marker-cluster").count() == 0  # the GeoJSON layer is gone
-    # The basemap comes through our server; its tiles' URLs say the zoom.
+# The counts of the clusters drawn from the report tiles, and the codes of the single reports.
+CLUSTER_COUNTS = "[...document.querySelectorAll('#map .report-tile .marker-cluster span')].map(s => +s.textContent)"
+DOT_CODES = "[...document.querySelectorAll('#map .report-tile .report-dot')].map(d => d.title)"
+
+
+def test_the_map_draws_reports_from_tiles_at_every_zoom_with_popups_support_and_the_list(phones):
+    bulk_reports(400)  # 20 x 20 reports 55 m apart, south-east of Ganting
+    report = Report.objects.get(code="T-210")
+    connections.close_all()
+    # The phone stands 20 m north of the report.
+    page, _ = phones.open("/", geolocation={"latitude": report.location.y + 0.0002, "longitude": report.location.x},
+                          permissions=["geolocation"])
+    # At the opening zoom (13) the tiles' clusters hold every report, each more than one.
+    page.wait_for_function(f"() => {CLUSTER_COUNTS}.reduce((a, b) => a + b, 0) === 400")
+    assert all(count > 1 for count in page.evaluate(CLUSTER_COUNTS))
+    assert page.evaluate(DOT_CODES) == []
+    # The basemap comes through our server; its tiles' URLs say the zoom. A tap on a cluster zooms in by two.
     zoom = ("Math.max(...[...document.querySelectorAll('.leaflet-tile-pane img')]"
             ".map(i => +i.src.split('/tiles/basemap/')[1].split('/')[0]))")
     before = page.evaluate(zoom)
     page.locator(".report-tile .marker-cluster").first.click()
     page.wait_for_function(f"() => {zoom} == {before + 2}")
     assert page.locator("#place.ok").count() == 0  # a tap on a cluster zooms in; it places no pin
+    # "My location" (zoom 17), then one zoom in: at zoom 18 every report is its own point, coloured by its status.
+    page.click("#locate-me")
+    page.wait_for_selector("#place.ok")
+    page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '17'")  # a zoom still moving would take the "+" from 15
+    page.click(".leaflet-control-zoom-in")
+    page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '18'")
+    page.wait_for_function(f"() => {DOT_CODES}.includes('T-210') && !document.querySelector('#map .marker-cluster')")
+    assert "baru" in page.get_attribute(".report-dot[title='T-210']", "class")
+    # The keyboard's list of the reports in view (the map's box, asked when the list opens): every one is drawn.
+    tab_to(page, "#map-list summary")
+    with page.expect_response(lambda r: "/api/v1/reports?" in r.url) as answer:
+        page.keyboard.press("Enter")
+    box = parse_qs(urlsplit(answer.value.url).query)["bbox"][0]
+    in_view = set(Report.objects.filter(location__within=Polygon.from_bbox([float(v) for v in box.split(",")]))
+                  .values_list("code", flat=True))
+    connections.close_all()
+    assert len(in_view) > 1 and "T-210" in in_view and in_view <= set(page.evaluate(DOT_CODES))
+    page.wait_for_function(f"() => document.querySelectorAll('#map-list li a').length === {len(in_view)}")
+    listed = page.eval_on_selector_all("#map-list li a", "links => links.map(a => a.textContent)")
+    assert {text.split(" · ")[0] for text in listed} == in_view
+    assert "T-210 · Berlubang · baru" in listed
+    # A tap on the report (18 px beside its 20 px dot: a thumb's target is 44 px): its popup (code, category,
+    # status, support) from the tile, and the pin on its point.
+    dot = page.locator(".report-dot[title='T-210']").bounding_box()
+    page.mouse.click(dot["x"] + dot["width"] / 2 + 18, dot["y"] + dot["height"] / 2)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("a").inner_text() == "T-210" and "Berlubang · baru" in popup.inner_text()
+    # The pin moves from the phone's position (20 m north) to the report's point.
+    page.wait_for_function("([lat, lon]) => document.getElementById('id_lat').value === lat && "
+                           "document.getElementById('id_lon').value === lon",
+                           arg=[f"{report.location.y:.6f}", f"{report.location.x:.6f}"])
+    page.wait_for_selector("#place.ok")
+    button = popup.locator(".support-button")
+    assert button.inner_text() == "Dukung laporan ini (0)" and button.bounding_box()["height"] >= 44
+    button.click()
+    page.wait_for_selector(".leaflet-popup-content .support-button[aria-pressed=true]")
+    assert button.inner_text() == "Dukungan Anda tercatat (1)"
+    report.refresh_from_db()
+    connections.close_all()
+    assert report.support_count == 1
+    # The popup's link opens the report's page, which remembers this phone's support.
+    popup.locator("a").click()
+    page.wait_for_url("**/laporan/T-210/")
+    assert page.get_attribute("#support button", "aria-pressed") == "true"
 
 
 def test_without_a_pin_the_photo_position_is_offered(phone):
@@ -342,7 +392,7 @@ def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
     page, _ = phone
     make_report(status="ditolak")  # a rejected report: grey, and the legend says so
     page.reload()
-    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    page.wait_for_selector(".report-tile .report-dot.lain")
     assert "ditolak" in page.inner_text(".legend")
     # The reports on the map, as links.
     tab_to(page, "#map-list summary")
@@ -384,10 +434,11 @@ def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_pag
     centre = (-0.4665, 100.405)  # LEAFLET_CONFIG's DEFAULT_CENTER: where the map opens
     nearby = make_report(lat=centre[0], lon=centre[1], with_photo=True)
     page.reload()
-    page.wait_for_function("() => document.querySelector('#map .leaflet-interactive')")
+    page.wait_for_selector(f".report-tile .report-dot[title='{nearby.code}']")
     box = page.locator("#map").bounding_box()
-    # Two taps on the report's marker: the pin goes there (no popup-only, no zoom), and the duplicate check
-    # shows the report with its photo and a button big enough for a thumb.
+    # Two taps on the report's marker: the pin goes exactly there (a zoom-13 tile rounds its point by about a metre;
+    # no popup-only, no zoom), and the duplicate check shows the report with its photo and a button big enough
+    # for a thumb.
     page.mouse.dblclick(box["x"] + 60, box["y"] + box["height"] / 2)  # the map's background
     page.wait_for_selector("#place.ok")
     page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -470,12 +521,12 @@ def test_without_signal_the_map_opens_as_last_seen_and_the_service_worker_sends_
     make_report(north=0.001)
     page.wait_for_function("() => navigator.serviceWorker.controller")
     page.reload()  # now through the service worker, which keeps the outlines and the reports it sees
-    page.wait_for_function("() => document.querySelectorAll('#map path.report').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#map .report-dot').length === 1")
     context.set_offline(True)
     page.reload()
-    # The map page from the worker's cache: the form, the kelurahan outlines and the last reports seen.
-    page.wait_for_function("() => window.reportMap && document.querySelectorAll('#map path.report').length === 1")
-    page.wait_for_function("() => document.querySelectorAll('#map path:not(.report)').length > 0")
+    # The map page from the worker's cache: the form, the kelurahan outlines and the report tiles last seen.
+    page.wait_for_function("() => window.reportMap && document.querySelectorAll('#map .report-dot').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#map path').length > 0")
     assert page.is_visible("#report-form")
     # Another page without signal: the offline page, not the browser's error.
     page.goto(phones.url + "/statistik/")
@@ -522,7 +573,7 @@ def test_a_filed_report_is_found_again_in_laporan_saya_after_the_tab_is_closed(p
     report = Report.objects.get()
     page.close()  # the tab is gone, and with it the private link on screen
     later = context.new_page()
-    map_drawn = "() => document.querySelector('#map path.report')"  # its call done before the page is left
+    map_drawn = "() => document.querySelector('#map .report-dot')"  # its tile done before the page is left
 
     later.goto(phones.url + "/")
     later.wait_for_function(map_drawn)
@@ -559,7 +610,7 @@ def test_a_report_filed_offline_still_waits_after_a_reload_without_signal(phones
     make_report(north=0.001)
     page.wait_for_function("() => navigator.serviceWorker.controller")
     page.reload()  # now through the service worker, which keeps the map page and the reports it sees
-    page.wait_for_function("() => document.querySelector('#map path.report')")
+    page.wait_for_selector("#map .report-dot")
     place_pin_and_fill(page)
     context.set_offline(True)
     page.click("#send")

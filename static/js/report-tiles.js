@@ -1,18 +1,21 @@
 /* Reports from the vector tiles (/tiles/reports/): clusters with their counts, and single reports coloured by
-   status, drawn as plain HTML in each tile. Below zoom 18 a tile holds at most 16, however many reports.
-   An ES module, imported by the map pages' scripts only when they need it (templates/tiles/import_map.html). */
+   status, drawn as plain HTML in each tile. Below zoom 18 a tile holds at most 16, however many reports; from 18
+   every report is its own point. A tap on a cluster zooms in; a tap on a report opens its popup (by default a link
+   to its page; `describe(properties, link)` makes richer content) and fires "report" with its properties and
+   point. An ES module, imported by the map pages' scripts (templates/tiles/import_map.html). */
 import { PbfReader } from "pbf";
 import { VectorTile } from "@mapbox/vector-tile";
 
 var STATUS_CLASS = { baru: "baru", diverifikasi: "baru", dikerjakan: "proses", selesai: "selesai", ditutup: "selesai" };
 
-// Leaflet.markercluster's sizes, so that clusters look as they did with the GeoJSON layer.
+// Three sizes of cluster by count (the look of Leaflet.markercluster, which the maps used before).
 function clusterSize(count) { return count < 10 ? "small" : count < 100 ? "medium" : "large"; }
 
 function shortCount(count) { return count < 10000 ? String(count) : Math.round(count / 1000) + "k"; }
 
 var ReportTiles = L.GridLayer.extend({
-  options: { pane: "reportTiles", filters: "", link: function (code) { return "/laporan/" + code + "/"; } },
+  options: { pane: "reportTiles", filters: "", link: function (code) { return "/laporan/" + code + "/"; },
+             describe: function (properties, link) { return link; } },
 
   onAdd: function (map) {
     if (!map.getPane("reportTiles")) map.createPane("reportTiles").style.zIndex = 450; // over outlines, under the pin
@@ -47,13 +50,14 @@ var ReportTiles = L.GridLayer.extend({
       marker.className = "report-dot " + (STATUS_CLASS[p.status] || "lain");
       marker.title = p.code;
     }
-    var link = this.options.link;
+    var layer = this;
     marker.addEventListener("click", function (event) {
       L.DomEvent.stop(event); // not a tap on the map
       if (p.count > 1) { map.setView(latlng, Math.min(coords.z + 2, map.getMaxZoom())); return; }
       var a = document.createElement("a");
-      a.href = link(p.code); a.textContent = p.code;
-      L.popup().setLatLng(latlng).setContent(a).openOn(map);
+      a.href = layer.options.link(p.code); a.textContent = p.code;
+      L.popup().setLatLng(latlng).setContent(layer.options.describe(p, a)).openOn(map);
+      layer.fire("report", { properties: p, latlng: latlng });
     });
     return marker;
   },

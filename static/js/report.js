@@ -3,7 +3,6 @@
 
 (function () {
   var TEXT = JSON.parse(document.getElementById("texts").textContent);
-  var STATUS_CLASS = { baru: "baru", diverifikasi: "baru", dikerjakan: "proses", selesai: "selesai", ditutup: "selesai" };
   var MAX_EDGE = 1600;            // photos are shrunk to this long edge before upload
   var form = document.getElementById("report-form");
   var placeText = document.getElementById("place");
@@ -13,9 +12,7 @@
   var photos = [];                // {blob, name}: shrunk photos, in the order chosen
   var adding = 0;                 // photos still being shrunk
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
-  // The API's most markers per answer (MAP_LIMIT): a full answer means more than a GeoJSON layer shows well.
-  var MAP_LIMIT = 2000;
-  var map, pin, reportLayer, tilesAsked = false, tilesOn = false;
+  var map, pin;
 
   function csrfToken() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
@@ -433,37 +430,55 @@
   // The "online" event is not reliable on every phone: while something waits, try again now and then.
   setInterval(function () { if (navigator.onLine) flushOutbox(); }, 10000);
 
-  /* The map: kelurahan outlines, public reports clustered by status, taps and GPS. */
-  function markerFor(feature, latlng) {
-    // A tap on a report puts the pin there too: who taps beside a problem's marker is most likely reporting it,
-    // and the duplicate check then offers that report to support. The tap stops at the marker: the map's own
-    // click would put the pin under the finger instead, a few pixels away.
-    return L.circleMarker(latlng, { radius: 8, weight: 2, bubblingMouseEvents: false,
-                                    className: "report " + (STATUS_CLASS[feature.properties.status] || "lain") })
-      .bindPopup('<a href="/laporan/' + feature.properties.code + '/">' + feature.properties.code + "</a>")
-      .on("click", function () { setPin(latlng.lat, latlng.lng); });
-  }
-
-  function showGeoJSON(collection) {
-    reportLayer.clearLayers();
-    reportLayer.addLayer(L.geoJSON(collection, { pointToLayer: markerFor }));
-  }
-
-  /* A cluster takes the colour of its most pressing report, so green means every report in it is fixed. */
-  var URGENCY = ["baru", "proses", "selesai", "lain"];
-  function clusterIcon(cluster) {
-    var classes = cluster.getAllChildMarkers().map(function (m) { return m.options.className; }).join(" ");
-    var status = URGENCY.filter(function (s) { return classes.indexOf(s) >= 0; })[0] || "lain";
-    return L.divIcon({ html: "<div><span>" + cluster.getChildCount() + "</span></div>",
-                       className: "marker-cluster cluster-" + status, iconSize: L.point(40, 40) });
-  }
-
-  /* The reports on the map as a list of links, for a screen reader or a keyboard (the markers are drawings). */
-  var MAP_LIST_MAX = 50;
-  var mapList = document.getElementById("map-list");
-  function listReports(features) {
-    var list = mapList.querySelector("ul"), names = {};
+  /* The map: kelurahan outlines, the public reports from the vector tiles at every zoom (clusters with their
+     counts, single reports coloured by status: static/js/report-tiles.js), taps and GPS. */
+  function categoryNames() {
+    var names = {};
     Array.prototype.forEach.call(form.category.options, function (o) { names[o.value] = o.textContent; });
+    return names;
+  }
+
+  /* A report's popup, from what its tile carries: its code (a link to its page), category, status, and a support
+     button. */
+  function reportPopup(p, link) {
+    var box = document.createElement("div"), what = document.createElement("p");
+    var button = document.createElement("button");
+    box.className = "report-popup";
+    what.textContent = (categoryNames()[p.category] || p.category) + " · " + (TEXT.statuses[p.status] || p.status) +
+                       (p.overdue ? " · " + TEXT.overdue : "");
+    button.type = "button"; button.className = "support-button";
+    support.wire(button, p.code, link.href, p.support_count, TEXT, csrfToken());
+    box.append(link, what, button);
+    return box;
+  }
+
+  /* A tap on a report puts the pin on it too: who taps beside a problem's marker is most likely reporting it, and
+     the duplicate check then offers that report to support. A tile's point is rounded to its grid (a metre at zoom
+     13): the exact point comes from the report's own JSON, unless the pin has moved or another report was tapped
+     meanwhile. */
+  var reportTaps = 0;
+  function pinOnReport(event) {
+    var placed = pinsPlaced, tap = ++reportTaps, near = event.latlng;
+    function latest() { return placed === pinsPlaced && tap === reportTaps; }
+    getJson("/api/v1/reports/" + event.properties.code).then(function (answer) {
+      if (!latest()) return;
+      var at = answer.status === 200 ? answer.body.geometry.coordinates : [near.lng, near.lat];
+      setPin(at[1], at[0]);
+    }).catch(function () { if (latest()) setPin(near.lat, near.lng); });
+  }
+
+  function showReports() {
+    import("report-tiles").then(function (tiles) {
+      tiles.reportTiles({ describe: reportPopup }).on("report", pinOnReport).addTo(map);
+    }).catch(function () {});  // a browser without import maps: the list below the map still lists the reports
+  }
+
+  /* The reports in view as a list of links, for a screen reader or a keyboard (the markers are drawings): asked
+     only while the list is open, the newest MAP_LIST_MAX of the box (one more says there are others). */
+  var MAP_LIST_MAX = 50;
+  var mapList = document.getElementById("map-list"), listsAsked = 0;
+  function listReports(features) {
+    var list = mapList.querySelector("ul"), names = categoryNames();
     list.textContent = "";
     features.slice(0, MAP_LIST_MAX).forEach(function (f) {
       var p = f.properties, item = document.createElement("li"), link = document.createElement("a");
@@ -474,7 +489,16 @@
     if (!features.length) { var none = document.createElement("li"); none.textContent = TEXT.no_reports_here; list.appendChild(none); }
     document.getElementById("map-list-more").hidden = features.length <= MAP_LIST_MAX;
   }
-  mapList.addEventListener("toggle", function () { if (mapList.open && tilesOn) loadReports(); });
+
+  function loadList() {
+    if (!mapList.open || !map) return;
+    var b = map.getBounds(), asked = ++listsAsked;
+    getJson("/api/v1/reports?limit=" + (MAP_LIST_MAX + 1) + "&bbox=" +
+            [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
+      .then(function (answer) { if (asked === listsAsked && answer.status === 200) listReports(answer.body.features); })
+      .catch(function () {});
+  }
+  mapList.addEventListener("toggle", loadList);
 
   /* Keyboard: with the map focused from the keyboard a cross marks its centre; the arrow keys move the map
      (Leaflet's own keys), Enter puts the pin under the cross. What is under it is said in a live region. */
@@ -511,40 +535,13 @@
     map.on("moveend", function () { if (keyboardMode) sayCentre(); });
   }
 
-  /* More reports than GeoJSON shows well: vector tiles instead, their code fetched only now. A browser without
-     import maps keeps the GeoJSON layer. */
-  function switchToTiles(collection) {
-    tilesAsked = true;
-    import("report-tiles").then(function (tiles) {
-      tilesOn = true;
-      map.removeLayer(reportLayer);
-      tiles.reportTiles().addTo(map);
-    }).catch(function () { showGeoJSON(collection); });
-  }
-
-  function loadReports() {
-    if (tilesOn && !mapList.open) return; // the tiles hold every report at every zoom; the list asks if open
-    var b = map.getBounds();
-    getJson("/api/v1/reports?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].join(","))
-      .then(function (answer) {
-        listReports(answer.body.features);
-        if (tilesOn) return;
-        if (answer.body.features.length >= MAP_LIMIT && !tilesAsked) switchToTiles(answer.body);
-        else showGeoJSON(answer.body);
-      }).catch(function () {});
-  }
-
   // Asked for now, not when the map is drawn (on the window's load): on 3G that is a second sooner.
   var outlines = getJson("/api/v1/kelurahan.geojson");
 
   window.reportMap = function (leafletMap) {
     map = leafletMap;
     map.getContainer().setAttribute("aria-describedby", "place id_lat_error");
-    // At street level no clusters, which would swallow taps meant for the map; a second tap to correct the pin
-    // must not zoom.
-    reportLayer = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 17,
-                                         iconCreateFunction: clusterIcon }).addTo(map);
-    map.doubleClickZoom.disable();
+    map.doubleClickZoom.disable();  // a second tap to correct the pin must not zoom
     startKeyboardMode(map.getContainer());
     outlines.then(function (answer) {
       L.geoJSON(answer.body, {
@@ -557,8 +554,9 @@
       performance.mark("lapor:tap", { startTime: e.originalEvent.timeStamp });
       setPin(e.latlng.lat, e.latlng.lng);
     });
-    map.on("moveend", loadReports);
-    loadReports();
+    showReports();
+    map.on("moveend", loadList);
+    loadList();
     if (form.lat.value && form.lon.value) setPin(parseFloat(form.lat.value), parseFloat(form.lon.value));
   };
 

@@ -1,7 +1,7 @@
 /* The site's one service worker (scope /).
    Notifications (notify/): shows what the server pushes, opens its page on a tap.
-   Offline: keeps the map page, the static files it names (hashed names: cache first), the kelurahan outlines and
-   the last reports seen, and answers a page that cannot load with the offline page. Background Sync: sends the
+   Offline: keeps the map page, the static files it names (hashed names: cache first), the kelurahan outlines, the
+   report tiles last seen and the last list of reports, and answers a page that cannot load with the offline page. Background Sync: sends the
    reports waiting in the outbox (static/js/outbox.js) even when no page is open, and keeps them in "Laporan saya";
    the page's own sending stays. */
 {% load static %}"use strict";
@@ -14,6 +14,9 @@ var PIN = ["marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"].map(fun
 });
 // Kept by path: the last answer stands in for any other bounding box while offline.
 var LAST_SEEN = ["/api/v1/kelurahan.geojson", "/api/v1/reports"];
+// The map's report tiles, each kept by its URL in a cache of its own: the TILES_KEPT seen last, so the map opens
+// offline as it was last seen.
+var TILES = "lapor-tiles-{{ version }}", TILES_KEPT = 300, REPORT_TILES = /^\/tiles\/reports\/\d+\/\d+\/\d+\.pbf$/;
 
 self.addEventListener("push", function (event) {
   var data = {};
@@ -45,12 +48,24 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) { return name !== CACHE; }).map(function (name) { return caches.delete(name); }));
+    return Promise.all(names.filter(function (name) { return name !== CACHE && name !== TILES; }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
 
 function keep(key, response) {
   if (response.ok) { var copy = response.clone(); caches.open(CACHE).then(function (cache) { cache.put(key, copy); }); }
+  return response;
+}
+
+function keepTile(request, response) {
+  if (!response.ok) return response;
+  var copy = response.clone();
+  caches.open(TILES).then(function (cache) {
+    return cache.put(request, copy).then(function () { return cache.keys(); }).then(function (keys) {
+      // Keys come in the order they were put (a tile seen again goes last): the oldest go first.
+      return Promise.all(keys.slice(0, Math.max(0, keys.length - TILES_KEPT)).map(function (key) { return cache.delete(key); }));
+    });
+  });
   return response;
 }
 
@@ -69,6 +84,9 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(caches.match(request).then(function (hit) {
       return hit || fetch(request).then(function (response) { return keep(request, response); });
     }));
+  } else if (REPORT_TILES.test(url.pathname)) {
+    event.respondWith(fetch(request).then(function (response) { return keepTile(request, response); })
+      .catch(function () { return caches.match(request, { cacheName: TILES }).then(function (hit) { return hit || Response.error(); }); }));
   } else if (LAST_SEEN.indexOf(url.pathname) >= 0) {
     event.respondWith(fetch(request).then(function (response) { return keep(url.pathname, response); })
       .catch(function () { return cached(url.pathname); }));
