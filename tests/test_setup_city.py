@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.management import CommandError
 
 from geo.models import Crew, Generation, Kelurahan
+from offices.models import Office
 from reports.models import Category, CategoryAttribute
 from tests.conftest import PUBLISHED, run
 
@@ -16,15 +17,28 @@ pytestmark = pytest.mark.django_db
 
 def state():
     return (Generation.objects.count(), Generation.objects.current().pk, Category.objects.count(),
-            Crew.objects.count(), Kelurahan.objects.count())
+            Crew.objects.count(), Kelurahan.objects.count(), Office.objects.count())
 
 
 def test_a_second_run_changes_nothing():
     before = state()
     out = run("setup_city", kelurahan=str(PUBLISHED))
-    assert "already active" in out and "Categories: 0 created" in out and "Crews: 0 created" in out
+    assert "already active" in out and "Offices: 0 created" in out and "Categories: 0 created" in out
+    assert "Crews: 0 created" in out
     assert state() == before
-    assert before[2:] == (12, 5, 16)
+    # 12 infrastructure and 20 service categories; the 15 listed offices, 2 kecamatan and 16 kelurahan offices
+    assert before[2:] == (32, 5, 16, 33)
+
+
+def test_the_crews_and_the_infrastructure_categories_belong_to_the_public_works_office():
+    public_works = Office.objects.get(slug="dinas-pupr")
+    assert set(Crew.objects.values_list("office", flat=True)) == {public_works.pk}
+    assert set(Category.objects.filter(routing=Category.Routing.CREW).values_list("office", flat=True)) == {
+        public_works.pk}
+    kelurahan_offices = Office.objects.filter(kind=Office.Kind.KELURAHAN)
+    assert sorted(kelurahan_offices.values_list("kelurahan", flat=True)) == sorted(
+        Kelurahan.objects.values_list("pk", flat=True))
+    assert not Office.objects.filter(confirmed=True).exists()  # the city confirms each one
 
 
 def test_the_admins_crew_edits_are_never_undone():

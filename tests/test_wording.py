@@ -20,6 +20,7 @@ from forwarding import delivery
 from forwarding.models import Disposition, Forwarding, Link, Route
 from geo.models import Crew, Generation, Kecamatan, Kelurahan, Place
 from jobs.models import Breaker
+from offices.models import Office
 from reports.models import Category, Holiday, Report, StatusChange
 from tests.conftest import make_report, staff_user, verified_login
 from tests.test_desk import failing_delivery
@@ -83,6 +84,7 @@ def data():
     names = set()
     for model, fields in ((Kelurahan, ["name"]), (Kecamatan, ["name"]), (Crew, ["name"]), (Place, ["name"]),
                           (Holiday, ["name"]), (User, ["username"]), (Group, ["name"]),
+                          (Office, ["name", "short_name"]),
                           (Report, ["description", "address", "reporter_name"]),
                           (Category, ["slug", "name_id", "name_en"]), (Disposition, ["tracking_id"]),
                           (Route, ["code"]), (Link, ["name"]), (Breaker, ["destination"])):
