@@ -42,21 +42,23 @@ def free_port():
 
 
 @contextmanager
-def gunicorn(port=None, workers=1, threads=2, log=None, **env):
+def gunicorn(port=None, workers=1, threads=2, log=None, root=ROOT, **env):
     """gunicorn of the project on 127.0.0.1 (on `port`, or a free one) with DEBUG off, one worker of two
     threads unless told otherwise; its output goes to `log` (an open file) if given. Yields (port, master process).
+    `root`: another checkout of the project to serve (a bench's --beside, measured in the same run).
 
     Static files are collected first, as `make run` does: with DEBUG off, pages name the hashed files.
     """
     port = port or free_port()
     settings = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1",
                     LOG_LEVEL="ERROR", **env)
-    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=settings, check=True)
+    root = Path(root)
+    subprocess.run([str(root / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=root, env=settings, check=True)
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        [str(root / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning"],
-        cwd=ROOT, env=settings, stdout=log, stderr=log,
+        cwd=root, env=settings, stdout=log, stderr=log,
     )
     try:
         for _ in range(100):

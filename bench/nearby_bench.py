@@ -1,15 +1,15 @@
 """Benchmark of GET /api/v1/reports/nearby with a million reports, against the bare SQL in the same run.
 
-    .venv/bin/python bench/nearby_bench.py [--reports 1000000] [--queries 300] [--seed 7]
+    .venv/bin/python bench/nearby_bench.py [--reports 1000000] [--queries 300] [--seed 7] [--beside CHECKOUT]
 
 It works in a database of its own (DATABASE_URL's name + "_bench"), made, migrated and
 loaded with the kelurahan on first use, then filled by PostGIS itself: ST_GeneratePoints
 spreads the reports over the city outline, each given the nearest kelurahan and
 a random category, status, due date and filing time. A later run reuses the data.
 
-Measured, at random points in the city: the bare SQL (KNN `<->` on the GiST index, LIMIT 50,
-then the radius in metres on the spheroid) through psycopg2, and the API through gunicorn (1 worker), p50 and p95;
-plus the query plan. Saved to bench/results/nearby.json.
+Measured, at random points in the city, one point after another (interleaved): the bare SQL (KNN `<->` on the
+GiST index, LIMIT 50, then the radius in metres on the spheroid) through psycopg2, GET /healthz and the API
+through gunicorn (1 worker), p50 and p95; plus the query plan and the load average. Saved to bench/results/nearby.json.
 """
 
 import argparse
@@ -20,6 +20,7 @@ import random
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import dj_database_url
@@ -130,54 +131,91 @@ def main():
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--radius", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--beside", help="another checkout of the project (say, before a change): its API is "
+                                         "measured too, interleaved with this one's")
     args = parser.parse_args()
 
     db = prepare(args.reports, args.seed)
+    db.autocommit = True  # no snapshot held open while the server reads
     points = random_points(db, args.queries, args.seed)
 
-    sql_times, found = [], 0
     with db.cursor() as cursor:
-        for lat, lon in points:
-            start = time.perf_counter()
-            cursor.execute(NEARBY_SQL, {"lat": lat, "lon": lon, "radius": args.radius})
-            found += len(cursor.fetchall())
-            sql_times.append(time.perf_counter() - start)
         lat, lon = points[0]
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + NEARBY_SQL, {"lat": lat, "lon": lon, "radius": args.radius})
         plan = [row[0] for row in cursor.fetchall()]
-    print(f"  bare SQL: {len(points)} queries, {found / len(points):.1f} reports each on average")
 
-    with gunicorn(DATABASE_URL=BENCH_URL) as (port, _):
+    load_before = os.getloadavg()
+    with ExitStack() as stack:
+        port, _ = stack.enter_context(gunicorn(DATABASE_URL=BENCH_URL))
+        cursor = stack.enter_context(db.cursor())
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        beside = None
+        if args.beside:
+            beside_port, _ = stack.enter_context(gunicorn(root=args.beside, DATABASE_URL=BENCH_URL,
+                                                          CACHE_PREFIX="nearby-bench-beside"))
+            beside = http.client.HTTPConnection("127.0.0.1", beside_port, timeout=60)
 
-        def timed(paths):
-            """Seconds of each GET, the first left out (it warms the worker)."""
-            times = []
-            for index, path in enumerate([paths[0], *paths]):
-                start = time.perf_counter()
-                client.request("GET", path)
-                response = client.getresponse()
-                response.read()
-                assert response.status == 200, (path, response.status)
-                if index:
-                    times.append(time.perf_counter() - start)
-            return times
+        def timed(path, client=client):
+            try:
+                return _timed(path, client)
+            except (http.client.RemoteDisconnected, ConnectionError):  # the server let an idle connection go
+                client.close()
+                return _timed(path, client)
 
-        # The round trip of a request that does one query: what any answer of the server costs at least.
-        health_times = timed(["/healthz"] * len(points))
-        api_times = timed([f"/api/v1/reports/nearby?lat={lat}&lon={lon}&radius_m={args.radius}"
-                           for lat, lon in points])
+        def _timed(path, client):
+            start = time.perf_counter()
+            client.request("GET", path)
+            response = client.getresponse()
+            response.read()
+            assert response.status == 200, (path, response.status)
+            return time.perf_counter() - start
+
+        def bare(lat, lon):
+            start = time.perf_counter()
+            cursor.execute(NEARBY_SQL, {"lat": lat, "lon": lon, "radius": args.radius})
+            found = len(cursor.fetchall())
+            return time.perf_counter() - start, found
+
+        def nearby(lat, lon):
+            return f"/api/v1/reports/nearby?lat={lat}&lon={lon}&radius_m={args.radius}"
+
+        timed("/healthz"), timed(nearby(*points[0]))  # warm the worker
+        if beside:
+            timed(nearby(*points[0]), beside)
+        # One point after another, interleaved: the bare SQL, then the round trip of a request that does one query
+        # (what any answer of the server costs at least), then the API; a busy moment weighs on the three alike.
+        sql_times, health_times, api_times, beside_times, found = [], [], [], [], 0
+        for lat, lon in points:
+            seconds, count = bare(lat, lon)
+            sql_times.append(seconds)
+            found += count
+            health_times.append(timed("/healthz"))
+            api_times.append(timed(nearby(lat, lon)))
+            if beside:
+                beside_times.append(timed(nearby(lat, lon), beside))
+    print(f"  {len(points)} points, interleaved: bare SQL, /healthz, API; {found / len(points):.1f} reports each "
+          "on average")
 
     results = {"reports": args.reports, "queries": args.queries, "radius_m": args.radius,
                "bare_sql": percentiles(sql_times), "healthz": percentiles(health_times),
-               "api": percentiles(api_times), "plan": plan}
-    print(f"\n{'':28}{'p50 ms':>10}{'p95 ms':>10}")
-    for label, key in [("bare SQL (psycopg2)", "bare_sql"), ("GET /healthz", "healthz"),
-                       ("GET /api/v1/reports/nearby", "api")]:
+               "api": percentiles(api_times), "plan": plan, "load_before": load_before,
+               "load_after": os.getloadavg()}
+    if beside_times:
+        results.update(beside=args.beside, beside_api=percentiles(beside_times))
+    print(f"\nLoad average {load_before[0]:.1f} before, {results['load_after'][0]:.1f} after")
+    print(f"{'':28}{'p50 ms':>10}{'p95 ms':>10}")
+    rows = [("bare SQL (psycopg2)", "bare_sql"), ("GET /healthz", "healthz"), ("GET /api/v1/reports/nearby", "api"),
+            ("the same, --beside", "beside_api")]
+    for label, key in rows if args.beside else rows[:3]:
         print(f"{label:28}{results[key]['p50_ms']:10.2f}{results[key]['p95_ms']:10.2f}")
     reference = results["bare_sql"]["p50_ms"] + results["healthz"]["p50_ms"]
     print(f"The API's p50 is {results['api']['p50_ms'] / reference:.2f}x the bare SQL plus /healthz's round trip "
-          f"(goal <= 3x); its p95 {results['api']['p95_ms']:.1f} ms (goal <= 10 ms)")
+          f"(goal <= 3x); its p95 {results['api']['p95_ms']:.1f} ms (goal <= 10 ms), "
+          f"{results['api']['p95_ms'] / results['healthz']['p95_ms']:.2f}x /healthz's p95")
+    if args.beside:
+        ours, theirs = results["api"], results["beside_api"]
+        print(f"This checkout's API against --beside's: p50 {ours['p50_ms'] / theirs['p50_ms']:.2f}x, "
+              f"p95 {ours['p95_ms'] / theirs['p95_ms']:.2f}x")
     print("Plan:\n  " + "\n  ".join(plan))
     out = ROOT / "bench" / "results" / "nearby.json"
     out.parent.mkdir(exist_ok=True)

@@ -499,13 +499,27 @@ def one(reports, expression):
 def json_array(reports, expression, keep=(), where="", order="", params=()):
     """One query: the JSON array (text) of `expression` over `reports`, in their order, or filtered (`where`)
     and ordered (`order`) by the annotations named in `keep`."""
+    statement = json_array_sql(reports, expression, keep, where, order)
+    return run_json_array(statement, params, reports.db)
+
+
+def json_array_sql(reports, expression, keep=(), where="", order=""):
+    """json_array's statement as (sql, params), to run with run_json_array; None when no report can pass."""
     try:
         sql, inner = reports.annotate(item=expression).values("item", *keep).query.sql_with_params()
     except EmptyResultSet:  # a filter no report can pass (crew__in=[])
+        return None
+    return (f"SELECT coalesce(json_agg(page.item {order and 'ORDER BY ' + order}), '[]')::text "
+            f"FROM ({sql}) page {where and 'WHERE ' + where}", inner)
+
+
+def run_json_array(statement, params=(), using="default"):
+    """The JSON array (text) of a statement of json_array_sql, with `params` after its own."""
+    if statement is None:
         return "[]"
-    with connections[reports.db].cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(json_agg(page.item {order and 'ORDER BY ' + order}), '[]')::text "
-                       f"FROM ({sql}) page {where and 'WHERE ' + where}", (*inner, *params))
+    sql, inner = statement
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, (*inner, *params))
         return cursor.fetchone()[0]
 
 

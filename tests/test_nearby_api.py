@@ -33,6 +33,17 @@ def test_reports_come_nearest_first_with_true_distances_within_the_radius(client
     assert [f["properties"]["code"] for f in nearby(client, radius_m=100).json()["features"]] == [near.code]
 
 
+def test_each_request_gets_its_own_point_from_the_statement_written_once(client):
+    """The statement is written once for these filters, at a point nobody asks about: each request's point is its
+    own (and a member's change of crew is seen at once: who asks is part of what the statement is kept under)."""
+    here, there = make_report(north=south(10)), make_report(north=south(1800))
+    at_there = {"lat": -0.460738 + south(1800)}
+    assert [f["properties"]["code"] for f in nearby(client).json()["features"]] == [here.code]
+    assert [f["properties"]["code"] for f in nearby(client, **at_there).json()["features"]] == [there.code]
+    distances = [f["properties"]["distance_m"] for f in nearby(client, radius_m=5000).json()["features"]]
+    assert distances == pytest.approx([10, 1800], abs=1)
+
+
 def test_filters_combine(client):
     road, light = make_report(north=south(10)), make_report(north=south(20), slug="lampu-mati")
     make_report(north=south(30), status="dikerjakan")

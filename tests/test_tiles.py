@@ -2,13 +2,15 @@
 
 
 import mapbox_vector_tile
+import psycopg2
 import pytest
 from django.contrib.gis.db.models import Extent
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 
+from geo.functions import Lat, Lon
 from geo.models import Kelurahan
-from reports import workflow
+from reports import representation, workflow
 from reports.models import Category, Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_PHONE, bulk_reports, make_report, staff_user
 from tests.images import GANTING_GPS
@@ -278,6 +280,28 @@ def test_a_renamed_category_is_in_every_next_tile(client, committed):
     assert after[filed.code]["category"] == "lampu-padam"
 
 
+def test_a_category_filter_follows_a_new_sub_category_and_refuses_a_deleted_one(client, committed):
+    tile = tile_of(*GANTING_GPS, 18)
+    assert set(by_code(get_tile(client, *tile, category="penerangan-jalan"))) == set()  # the map is kept now
+    main = Category.objects.get(slug="penerangan-jalan")
+    lamp = Category.objects.get(slug="lampu-mati")
+
+    def add_sub_category():
+        sub = Category.objects.create(slug="lampu-kedip", name_id="Lampu berkedip", name_en="Flickering light",
+                                      parent=main, duplicate_radius_m=lamp.duplicate_radius_m,
+                                      response_days=lamp.response_days)
+        make_report(slug=sub.slug)
+
+    committed(add_sub_category)()
+    (flickering,) = by_code(get_tile(client, *tile, category="penerangan-jalan")).values()
+    assert flickering["category"] == "lampu-kedip"
+    committed(lambda: Category.objects.create(slug="sementara", name_id="Sementara", name_en="Temporary",
+                                              duplicate_radius_m=10, response_days=1))()
+    assert get_tile(client, *tile, category="sementara").status_code == 200
+    committed(Category.objects.get(slug="sementara").delete)()
+    assert list(get_tile(client, *tile, category="sementara").json()) == ["category"]
+
+
 def test_a_kelurahan_tile_holds_the_active_boundaries_with_code_and_name(client):
     z, x, y = tile_of(*GANTING_GPS, 13)
     response = client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf")
@@ -295,22 +319,81 @@ def decoded(tile):
                   for f in mapbox_vector_tile.decode(tile).get("reports", {"features": []})["features"])
 
 
-@pytest.mark.parametrize("z", [10, 12, 13, 14])
-def test_low_zoom_tiles_added_up_from_the_cells_equal_those_read_from_every_report(z):
+# The report tile as it was made before tiles.mvt wrote its statements by hand (the ORM picking the reports, then
+# grouping them by cell, or by id from zoom 18, and joining each single report back): what every band must equal.
+REFERENCE_SQL = """
+WITH cells AS (
+    SELECT count(*) AS count, avg(lon) AS lon, avg(lat) AS lat, min(id) AS id FROM ({picked}) picked GROUP BY {cell}
+)
+SELECT ST_AsMVT(features, 'reports', 4096, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
+                        ST_TileEnvelope(%s, %s, %s), 4096, 64) AS geom,
+           cells.count, reports_report.code, c.slug AS category, reports_report.status,
+           {overdue} AS overdue, reports_report.support_count
+    FROM cells
+    LEFT JOIN reports_report ON reports_report.id = cells.id AND cells.count = 1
+    LEFT JOIN reports_category c ON c.id = reports_report.category_id
+) features
+"""
+
+
+def reference_tile(z, x, y, categories=None, statuses=None):
+    reports = Report.objects.public()
+    if categories is not None:
+        reports = reports.filter(category__in=categories)
+    if statuses is not None:
+        reports = reports.filter(status__in=statuses)
+    west, south, east, north = grid.lonlat_bounds(z, x, y)
+    picked = (
+        reports.filter(location__bboverlaps=Polygon.from_bbox((west, south, east, north)))
+        .annotate(lon=Lon("location"), lat=Lat("location"))
+        .filter(lon__gte=west, lon__lt=east, lat__gt=south, lat__lte=north)
+        .order_by().values_list("id", "lon", "lat")
+    )
+    picked_sql, picked_params = picked.query.sql_with_params()
+    cell, cell_params = "id", []
+    if z < mvt.POINTS_FROM_ZOOM:
+        left, _, right, top = grid.mercator_bounds(z, x, y)
+        cell = "floor((lon - %s) / %s), floor((%s - ln(tan(radians(45 + lat / 2)))) / %s)"
+        cell_params = [west, (east - west) / 4, top / grid.EARTH_RADIUS_M, (right - left) / 4 / grid.EARTH_RADIUS_M]
+    overdue = representation.literal_sql(representation.overdue()).replace("%", "%%")
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_SQL.format(picked=picked_sql, cell=cell, overdue=overdue),
+                       [*picked_params, *cell_params, z, x, y])
+        return bytes(cursor.fetchone()[0] or b"")
+
+
+@pytest.mark.parametrize("z", [10, 12, 13, 14, 15, 16, 17, 18, 19])
+def test_every_zoom_band_makes_the_tile_the_reference_query_makes(z):
     bulk_reports(300)
     bulk_reports(40, spread=0.002, slug="lampu-mati", prefix="L")
     make_report(slug="lampu-mati", north=-0.015)  # alone in its cell
     make_report(north=-0.003, slug="saluran-tersumbat")
     Report.objects.filter(code__in=["T-7", "T-8"]).update(hidden=True)
+    Report.objects.filter(code__in=["T-1", "L-2"]).update(due_date="2020-01-01")  # overdue
     lighting = list(Category.objects.filter(slug__startswith="lampu").values_list("pk", flat=True))
+    shown = 0
     for categories, statuses in ((None, None), (lighting, None), (None, ["baru"]), (lighting, ["selesai"])):
         for _, x, y in grid.tiles_at(GANTING_GPS[1], GANTING_GPS[0], [z]):
-            summed = mvt.summed_report_tile(z, x, y, categories, statuses)
-            assert decoded(summed) == decoded(mvt.read_report_tile(z, x, y, categories, statuses))
+            made = mvt.report_tile(z, x, y, categories, statuses)
+            assert decoded(made) == decoded(reference_tile(z, x, y, categories, statuses))
+            shown += len(decoded(made))
+    assert shown > 0
     west, south, east, north = Report.objects.aggregate(box=Extent("location"))["box"]
-    total = sum(dict(p)["count"] for x, y in grid.tiles_covering(west, south, east, north, z)
-                for _, p in decoded(mvt.summed_report_tile(z, x, y)))
-    assert total == Report.objects.public().count() == 340
+    if z <= 16:
+        total = sum(dict(p)["count"] for x, y in grid.tiles_covering(west, south, east, north, z)
+                    for _, p in decoded(mvt.report_tile(z, x, y)))
+        assert total == Report.objects.public().count() == 340
+
+
+def test_a_tile_is_made_only_when_the_kept_one_is_not_of_its_version():
+    make_report(slug="lampu-mati")
+    z, x, y = tile_of(*GANTING_GPS, 18)
+    version, made = mvt.versioned_report_tile(z, x, y)
+    assert made and version == TileVersion.objects.get(z=z, x=x, y=y).version
+    assert mvt.versioned_report_tile(z, x, y, held=version) == (version, None)
+    assert mvt.versioned_report_tile(z, x, y, held=version - 1) == (version, made)
+    assert mvt.versioned_report_tile(*tile_of(-0.2, 100.1, 18)) == (0, b"")  # no report ever there
 
 
 def test_the_cells_follow_every_change_of_a_report():
@@ -344,3 +427,30 @@ def test_a_renamed_kelurahan_is_in_the_next_kelurahan_tile(client, committed):
     after = client.get(f"/tiles/kelurahan/{z}/{x}/{y}.pbf", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert "Ganting Baru" in {f["properties"]["name"] for f in features(after, "kelurahan")}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/tiles/reports/{}/{}/{}.pbf".format(*tile_of(*GANTING_GPS, 18)),
+                                  f"/api/v1/reports/nearby?lat={GANTING_GPS[0]}&lon={GANTING_GPS[1]}"])
+def test_a_read_without_select_1_first_runs_again_on_a_new_connection_when_the_kept_one_died(client, path,
+                                                                                              monkeypatch):
+    filed = make_report(slug="lampu-mati")
+    checks = []
+    usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or usable())
+    connection.ensure_connection()
+    connection.health_check_done = False  # a new request on the kept connection (the test client skips this)
+    first = client.get(path)
+    assert checks == []  # no `SELECT 1` first
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # as a restart of PostgreSQL would
+    connection.health_check_done = False  # a new request on the kept connection (the test client skips this)
+    again = client.get(path)
+    assert again.status_code == 200 and again.content == first.content and filed.code.encode() in again.content
+    assert checks == [1]  # after the failure: the connection, not the statement, failed
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone() != (pid,)

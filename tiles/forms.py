@@ -2,18 +2,31 @@
 
 from django import forms
 
-from reports.models import STATUS_WORDS, Category, in_category, statuses
+from reports.models import STATUS_WORDS, statuses
+from tiles import invalidate
 
 
 class TileFilter(forms.Form):
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug", required=False)
+    """The filters, checked without a query: the categories come from the map tiles.invalidate keeps."""
+
+    category = forms.CharField(required=False)
     status = forms.ChoiceField(choices=[("", ""), *STATUS_WORDS], required=False)
+
+    def __init__(self, data, categories_version=None):
+        super().__init__(data)
+        self.categories_version = categories_version
+
+    def clean_category(self):
+        slug = self.cleaned_data["category"]
+        if slug and invalidate.category_ids(slug, self.categories_version) is None:
+            raise forms.ValidationError(forms.ModelChoiceField.default_error_messages["invalid_choice"],
+                                        code="invalid_choice")
+        return slug
 
     def categories(self):
         """The category ids asked for (a main category and its sub-categories), or None for all."""
-        main = self.cleaned_data["category"]
-        return list(Category.objects.filter(in_category(main.slug, prefix="")).values_list("pk", flat=True)) \
-            if main else None
+        slug = self.cleaned_data["category"]
+        return invalidate.category_ids(slug, self.categories_version) if slug else None
 
     def statuses(self):
         """The statuses asked for (a status, or `open` or `closed`), or None for all."""
@@ -22,5 +35,4 @@ class TileFilter(forms.Form):
 
     def key(self):
         """The filters as part of a cache key: the same filters, the same key."""
-        data = self.cleaned_data
-        return f"category={data['category'].slug if data['category'] else ''}&status={data['status']}"
+        return f"category={self.cleaned_data['category']}&status={self.cleaned_data['status']}"

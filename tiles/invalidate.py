@@ -8,6 +8,10 @@ version is read before the tile is made: a change committed in between is kept u
 worst, never missed. Category and place names are in every tile: renaming one renews a version in the
 cache, from the signals below. A missing cache version (expired, Redis flushed) is replaced by a new one,
 never by an old one. The day is part of every version: "overdue" changes at midnight without any change.
+
+A report tile request asks Redis once (report_tile_state: the names' version, the categories' version and the
+tile kept under its z/x/y and filters) and PostgreSQL once (tiles.mvt.versioned_report_tile: the tile's version,
+and the tile only when the one kept is not that version's).
 """
 
 import secrets
@@ -17,21 +21,53 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from reports.models import Category, in_category
 from tiles.models import TileVersion
 
 # Category slugs are in every report tile: renaming one renews them all.
 ALL_TILES_KEY = "tiles:version:all"
 # Kelurahan and kecamatan names are in the kelurahan tiles: renaming one renews those.
 NAMES_KEY = "tiles:version:names"
+# Which categories there are and which are under which: the report tiles' ?category= is checked and turned into
+# ids from a map each process keeps under this version, renewed when any category is saved or deleted.
+CATEGORIES_KEY = "tiles:version:categories"
 
 
-def _current(key):
-    """The version under `key`, or None when the cache does not answer (nothing can be kept then)."""
-    found = cache.get(key)
+def _current(key, found=None):
+    """The version under `key` (`found`, if already read), or None when the cache does not answer (nothing can be
+    kept then)."""
+    found = found or cache.get(key)
     if found is None:
         cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
         found = cache.get(key)
     return found
+
+
+def report_tile_state(entry_key):
+    """(names' version, categories' version, the kept tile entry or None), in one round trip to Redis."""
+    found = cache.get_many([ALL_TILES_KEY, CATEGORIES_KEY, entry_key])
+    return (_current(ALL_TILES_KEY, found.get(ALL_TILES_KEY)), _current(CATEGORIES_KEY, found.get(CATEGORIES_KEY)),
+            found.get(entry_key))
+
+
+def stamp(names):
+    """What a report tile's version adds to its z/x/y's: the category names' version and the city's day."""
+    return f"{names}.{timezone.localdate():%Y%m%d}"
+
+
+_categories = {"version": None, "ids": {}}
+
+
+def category_ids(slug, version=None):
+    """The ids a ?category= slug stands for (a main category includes its sub-categories), None for an unknown
+    slug. From the map this process keeps under the categories' version (`version`, if already read): no query
+    while no category changes; read afresh each time when the cache does not answer."""
+    version = version or _current(CATEGORIES_KEY)
+    if version is None or version != _categories["version"]:
+        ids = {main: sorted(Category.objects.filter(in_category(main, prefix="")).values_list("pk", flat=True))
+               for main in Category.objects.values_list("slug", flat=True)}
+        _categories.update(version=version, ids=ids)
+    return _categories["ids"].get(slug)
 
 
 def version(z, x, y):
@@ -56,5 +92,11 @@ def place_renamed(sender, instance, **kwargs):
 
 
 def category_saved(sender, instance, created, **kwargs):
+    """post_save of a Category: its slug is in the tiles (a new one is in none yet), its place in the filters."""
+    _renew(CATEGORIES_KEY)
     if not created:
         _renew(ALL_TILES_KEY)
+
+
+def category_deleted(sender, instance, **kwargs):
+    _renew(CATEGORIES_KEY)

@@ -14,12 +14,14 @@ tiles.models.ReportCell (counts per zoom-16 tile, category and status, kept by t
 instead of reading every report it covers; only a cell holding a single report reads it.
 """
 
-from django.contrib.gis.geos import Polygon
-from django.db import connection
+import datetime
+import functools
 
-from geo.functions import Lat, Lon
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils import timezone
+
 from reports import representation
-from reports.models import Report
 from tiles import grid
 from tiles.models import ReportCell
 
@@ -33,39 +35,78 @@ SUMMED_UP_TO_ZOOM = ReportCell.ZOOM - CELL_ZOOMS_BELOW
 LAYOUT = f"{EXTENT}.{CLUSTER_CELLS}.{POINTS_FROM_ZOOM}"
 REPORTS_LAYER = "reports"
 KELURAHAN_LAYER = "kelurahan"
+# Stands for the city's date in the overdue rule while its SQL is written (overdue_sql).
+TODAY_SLOT = datetime.date(1, 1, 1)
 
 
-REPORTS_SQL = """
+# A report tile is one statement, its text written once per zoom band and run with parameters: the tile's version
+# (tiles_tileversion, by its primary key; OFFSET 0 reads it once) and, unless the caller already holds that
+# version's tile, the tile itself (an uncorrelated sub-select runs only when its branch is taken). Version and
+# tile come from one snapshot.
+# Filters are parameters too: a NULL array is no filter, and PostgreSQL folds the test away when it plans.
+VERSIONED_SQL = """
+SELECT version, CASE WHEN version IS NOT DISTINCT FROM %(held)s THEN NULL ELSE ({tile}) END
+FROM (SELECT coalesce((SELECT version FROM tiles_tileversion WHERE z = %(z)s AND x = %(x)s AND y = %(y)s), 0)
+      AS version OFFSET 0) tile_version
+"""
+FILTERS = """(%(categories)s::int[] IS NULL OR {table}.category_id = ANY(%(categories)s::int[]))
+    AND (%(statuses)s::text[] IS NULL OR {table}.status = ANY(%(statuses)s::text[]))"""
+# The public reports inside the tile: the index's boxes are rounded outwards, so the exact test keeps exactly
+# the tile's points (west and north edges in, east and south out: a point on an edge is in one tile).
+IN_TILE = """NOT reports_report.hidden
+    AND reports_report.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
+    AND ST_X(reports_report.location) >= %(west)s AND ST_X(reports_report.location) < %(east)s
+    AND ST_Y(reports_report.location) > %(south)s AND ST_Y(reports_report.location) <= %(north)s
+    AND """ + FILTERS.format(table="reports_report")
+# Every field a tile shows of a single report (branch onemap may add its popups' fields here), on reports_report
+# and its category c.
+REPORT_FIELDS = """reports_report.code, c.slug AS category, reports_report.status, {overdue} AS overdue,
+           reports_report.support_count"""
+# From POINTS_FROM_ZOOM: every report its own feature, in one pass over the reports the index finds.
+POINTS_SQL = """
+SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(reports_report.location, 3857),
+                        ST_TileEnvelope(%(z)s, %(x)s, %(y)s), %(extent)s, %(buffer)s) AS geom,
+           1::bigint AS count, {fields}
+    FROM reports_report
+    LEFT JOIN reports_category c ON c.id = reports_report.category_id
+    WHERE {in_tile}
+) features
+"""
+# Below it, the tile's reports grouped by cell; a cell of one report shows that report, read by its primary key.
+CLUSTERS_SQL = """
 WITH cells AS (
-    SELECT count(*) AS count, avg(lon) AS lon, avg(lat) AS lat, min(id) AS id FROM ({picked}) picked GROUP BY {cell}
+    SELECT count(*) AS count, avg(ST_X(location)) AS lon, avg(ST_Y(location)) AS lat, min(id) AS id
+    FROM reports_report WHERE {in_tile}
+    GROUP BY {cell}
 )
-SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
+SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
     SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
-                        ST_TileEnvelope(%s, %s, %s), %s, %s) AS geom,
-           cells.count, reports_report.code, c.slug AS category, reports_report.status,
-           {overdue} AS overdue, reports_report.support_count
+                        ST_TileEnvelope(%(z)s, %(x)s, %(y)s), %(extent)s, %(buffer)s) AS geom,
+           cells.count, {fields}
     FROM cells
     LEFT JOIN reports_report ON reports_report.id = cells.id AND cells.count = 1
     LEFT JOIN reports_category c ON c.id = reports_report.category_id
 ) features
 """
-# The cells of a tile from the zoom-16 counts; a cell of one report shows that report, found by the index.
+# Up to SUMMED_UP_TO_ZOOM: the cells of a tile from the zoom-16 counts; a cell of one report shows that report,
+# found by the index.
 SUMMED_SQL = """
 WITH cells AS (
     SELECT x >> %(shift)s AS cx, y >> %(shift)s AS cy, sum(count) AS count,
            sum(sum_lon) / sum(count) AS lon, sum(sum_lat) / sum(count) AS lat
     FROM tiles_reportcell
-    WHERE x BETWEEN %(x0)s AND %(x1)s AND y BETWEEN %(y0)s AND %(y1)s AND count > 0 {filters}
+    WHERE x BETWEEN %(x0)s AND %(x1)s AND y BETWEEN %(y0)s AND %(y1)s AND count > 0
+      AND {cell_filters}
     GROUP BY 1, 2 HAVING sum(count) > 0
 )
 SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
     SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326), 3857),
                         ST_TileEnvelope(%(z)s, %(x)s, %(y)s), %(extent)s, %(buffer)s) AS geom,
-           cells.count, reports_report.code, c.slug AS category, reports_report.status,
-           {overdue} AS overdue, reports_report.support_count
+           cells.count, {fields}
     FROM cells
     LEFT JOIN LATERAL (
-        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden {report_filters}
+        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden AND {report_filters}
             AND location && ST_Transform(ST_TileEnvelope(%(cell_zoom)s, cells.cx, cells.cy), 4326)
         ORDER BY location <-> ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326) LIMIT 1
     ) reports_report ON true
@@ -73,7 +114,8 @@ SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
 ) features
 """
 # Cells in spherical Mercator by its formula (y in earth radii): ST_Transform on a million points costs seconds.
-CLUSTER_CELL = "floor((lon - %s) / %s), floor((%s - ln(tan(radians(45 + lat / 2)))) / %s)"
+CLUSTER_CELL = ("floor((ST_X(location) - %(west)s) / %(cell_lon)s), "
+                "floor((%(top)s - ln(tan(radians(45 + ST_Y(location) / 2)))) / %(cell_y)s)")
 
 KELURAHAN_SQL = """
 SELECT ST_AsMVT(features, %s, %s, 'geom') FROM (
@@ -102,67 +144,69 @@ SELECT ST_AsMVT(features, %s, %s, 'geom', 'id') FROM (
 ASSETS_FROM_ZOOM = 16
 
 
-def report_tile(z, x, y, categories=None, statuses=None):
-    """The tile z/x/y of the public reports (of these category ids and statuses, if given), as MVT bytes."""
-    if z <= SUMMED_UP_TO_ZOOM:
-        return summed_report_tile(z, x, y, categories, statuses)
-    return read_report_tile(z, x, y, categories, statuses)
+def band(z):
+    """Which of the three report queries makes the tiles of zoom z."""
+    return "summed" if z <= SUMMED_UP_TO_ZOOM else "points" if z >= POINTS_FROM_ZOOM else "clusters"
 
 
-def read_report_tile(z, x, y, categories=None, statuses=None):
-    """The tile made from every report it covers: up to a thousand or so, fast; a million take a second."""
-    reports = Report.objects.public()
-    if categories is not None:
-        reports = reports.filter(category__in=categories)
-    if statuses is not None:
-        reports = reports.filter(status__in=statuses)
-    west, south, east, north = grid.lonlat_bounds(z, x, y)
-    picked = (
-        reports.filter(location__bboverlaps=Polygon.from_bbox((west, south, east, north)))
-        .annotate(lon=Lon("location"), lat=Lat("location"))
-        # The index's boxes are rounded outwards: this keeps exactly the tile's points (west and north edges in).
-        .filter(lon__gte=west, lon__lt=east, lat__gt=south, lat__lte=north)
-        .order_by()
-        .values_list("id", "lon", "lat")
-    )
-    picked_sql, picked_params = picked.query.sql_with_params()
-    if z >= POINTS_FROM_ZOOM:
-        cell, cell_params = "id", []
+@functools.cache
+def report_sql(band):
+    """The statement of a zoom band (see VERSIONED_SQL), written once per process: no ORM on a tile request."""
+    fields = REPORT_FIELDS.format(overdue=overdue_sql())
+    if band == "summed":
+        tile = SUMMED_SQL.format(fields=fields, cell_filters=FILTERS.format(table="tiles_reportcell"),
+                                 report_filters=FILTERS.format(table="reports_report"))
+    elif band == "points":
+        tile = POINTS_SQL.format(fields=fields, in_tile=IN_TILE)
     else:
-        left, _, right, top = grid.mercator_bounds(z, x, y)
-        size = (right - left) / CLUSTER_CELLS
-        cell, cell_params = CLUSTER_CELL, [west, (east - west) / CLUSTER_CELLS,
-                                           top / grid.EARTH_RADIUS_M, size / grid.EARTH_RADIUS_M]
-    params = [
-        *picked_params, *cell_params,
-        REPORTS_LAYER, EXTENT, z, x, y, EXTENT, BUFFER,
-    ]
-    return _tile(REPORTS_SQL.format(picked=picked_sql, cell=cell, overdue=overdue_sql()), params)
+        tile = CLUSTERS_SQL.format(fields=fields, in_tile=IN_TILE, cell=CLUSTER_CELL)
+    return VERSIONED_SQL.format(tile=tile)
 
 
-def summed_report_tile(z, x, y, categories=None, statuses=None):
-    """The tile (up to zoom 14) added up from the zoom-16 report cells: as fast for a million reports as for ten."""
-    span = 2 ** (ReportCell.ZOOM - z)  # zoom-16 tiles across this tile
-    filters, report_filters = [], []
+def report_params(z, x, y, categories=None, statuses=None, held=None, today=None):
+    """The parameters of report_sql(band(z)) for tile z/x/y."""
+    west, south, east, north = grid.lonlat_bounds(z, x, y)
     params = {
-        "shift": ReportCell.ZOOM - z - CELL_ZOOMS_BELOW, "cell_zoom": z + CELL_ZOOMS_BELOW,
-        "x0": x * span, "x1": (x + 1) * span - 1, "y0": y * span, "y1": (y + 1) * span - 1,
-        "layer": REPORTS_LAYER, "extent": EXTENT, "buffer": BUFFER, "z": z, "x": x, "y": y,
+        "z": z, "x": x, "y": y, "held": held, "today": today or timezone.localdate(),
+        "layer": REPORTS_LAYER, "extent": EXTENT, "buffer": BUFFER,
+        "categories": None if categories is None else list(categories),
+        "statuses": None if statuses is None else [str(status) for status in statuses],
+        "west": west, "south": south, "east": east, "north": north,
     }
-    if categories is not None:
-        params["categories"] = tuple(categories) or (0,)
-        filters.append("AND category_id IN %(categories)s")
-    if statuses is not None:
-        params["statuses"] = tuple(str(status) for status in statuses) or ("",)
-        filters.append("AND status IN %(statuses)s")
-    report_filters = [f.replace("AND ", "AND reports_report.") for f in filters]
-    return _tile(SUMMED_SQL.format(filters=" ".join(filters), report_filters=" ".join(report_filters),
-                                   overdue=overdue_sql()), params)
+    if band(z) == "summed":
+        span = 2 ** (ReportCell.ZOOM - z)  # zoom-16 tiles across this tile
+        params.update(shift=ReportCell.ZOOM - z - CELL_ZOOMS_BELOW, cell_zoom=z + CELL_ZOOMS_BELOW,
+                      x0=x * span, x1=(x + 1) * span - 1, y0=y * span, y1=(y + 1) * span - 1)
+    elif band(z) == "clusters":
+        left, _, right, top = grid.mercator_bounds(z, x, y)
+        params.update(cell_lon=(east - west) / CLUSTER_CELLS, top=top / grid.EARTH_RADIUS_M,
+                      cell_y=(right - left) / CLUSTER_CELLS / grid.EARTH_RADIUS_M)
+    return params
+
+
+def versioned_report_tile(z, x, y, categories=None, statuses=None, held=None):
+    """(version, MVT bytes) of the report tile z/x/y (of these category ids and statuses, if given), in one
+    statement; the bytes are None when the tile's version is `held` (the caller has that tile already)."""
+    version, tile = fetch_one(report_sql(band(z)), report_params(z, x, y, categories, statuses, held))
+    return version, None if tile is None else bytes(tile)
+
+
+def report_tile(z, x, y, categories=None, statuses=None):
+    """The tile z/x/y of the public reports (of these category ids and statuses, if given), as MVT bytes.
+
+    Up to zoom 14 it adds up the zoom-16 report cells: as fast for a million reports as for ten; from zoom 15
+    it reads every report it covers, through the GiST index."""
+    return versioned_report_tile(z, x, y, categories, statuses)[1]
 
 
 def overdue_sql():
-    """The one rule for "overdue" (reports.representation) as SQL on the row reports_report, for today."""
-    return representation.literal_sql(representation.overdue()).replace("%", "%%")
+    """The one rule for "overdue" (reports.representation) as SQL on the row reports_report, the city's date a
+    parameter, %(today)s: the statement's text stays the same from one day to the next."""
+    text = representation.literal_sql(representation.overdue(TODAY_SLOT)).replace("%", "%%")
+    slot = f"'{TODAY_SLOT.isoformat()}'::date"
+    if slot not in text:
+        raise ImproperlyConfigured(f"The overdue rule no longer compares the date as {slot}: {text}")
+    return text.replace(slot, "%(today)s")
 
 
 def kelurahan_tile(z, x, y):
@@ -182,6 +226,11 @@ def asset_tile(layer, generation, z, x, y):
 
 
 def _tile(sql, params):
-    with connection.cursor() as cursor:  # without JIT, as every statement (config/settings.py)
+    return bytes(fetch_one(sql, params)[0] or b"")
+
+
+def fetch_one(sql, params):
+    """The one row of a tile's statement (without JIT, as every statement: config/settings.py)."""
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return bytes(cursor.fetchone()[0] or b"")
+        return cursor.fetchone()

@@ -12,6 +12,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 
 from assets.models import AssetGeneration, AssetKind
+from config.connections import checked_by_use
 from geo.models import Generation
 from tiles import area, basemap, grid, invalidate, mvt, tilejson
 from tiles.forms import TileFilter
@@ -25,18 +26,34 @@ DESCRIPTION_MAX_AGE = 3600
 ELSEWHERE_MAX_AGE = 86400
 
 
+@checked_by_use
 def report_tile(request, z, x, y):
-    """Public reports, clustered below zoom 18; optional ?category= and ?status= (a status, or `open`)."""
+    """Public reports, clustered below zoom 18; optional ?category= and ?status= (a status, or `open`).
+
+    One round trip to Redis (the versions and the tile kept under this z/x/y and filters) and one statement
+    (the tile's version, and the tile itself unless the kept one is that version's): tiles.invalidate. No
+    `SELECT 1` before it (config.connections)."""
     grid.check(z, x, y)
-    query = TileFilter(request.GET)
+    asked = f"category={request.GET.get('category', '')}&status={request.GET.get('status', '')}"
+    entry_key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{asked}"
+    names, categories, entry = invalidate.report_tile_state(entry_key)
+    query = TileFilter(request.GET, categories)
     if not query.is_valid():
         return JsonResponse(query.errors, status=400)
     if not area.touches_city(z, x, y):
         return empty_tile()
-    version = invalidate.version(z, x, y)
-    key = version and f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{version}:{query.key()}"
-    return tile_response(request, key, lambda: mvt.report_tile(z, x, y, query.categories(), query.statuses()),
-                         settings.TILES_MAX_AGE)
+    stamp = invalidate.stamp(names)
+    held, kept_stamp, kept = entry if isinstance(entry, tuple) and len(entry) == 3 else (None, None, None)
+    version, made = mvt.versioned_report_tile(z, x, y, query.categories(), query.statuses(),
+                                              held if names and kept_stamp == stamp else None)
+    if not names:  # the cache does not answer: nothing can be kept, nor an ETag promised
+        response = HttpResponse(made, content_type=MVT_TYPE)
+        patch_cache_control(response, no_store=True)
+        return response
+    if made is not None:
+        cache.set(entry_key, (version, stamp, made), settings.TILES_CACHE_SECONDS)
+    key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{version}.{stamp}:{query.key()}"
+    return cacheable_tile(request, key, lambda: kept if made is None else made, settings.TILES_MAX_AGE)
 
 
 def report_set(request):
@@ -146,14 +163,23 @@ def tile_response(request, key, make, max_age):
         response = HttpResponse(make(), content_type=MVT_TYPE)
         patch_cache_control(response, no_store=True)
         return response
-    etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:24])
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
+
+    def kept():
         body = cache.get(key)
         if body is None:
             body = make()
             cache.set(key, body, settings.TILES_CACHE_SECONDS)
-        response = HttpResponse(body, content_type=MVT_TYPE)
+        return body
+
+    return cacheable_tile(request, key, kept, max_age)
+
+
+def cacheable_tile(request, key, body, max_age):
+    """The tile `body()` with an ETag of its cache key `key`: a 304 without the body when the client has it."""
+    etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:24])
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(body(), content_type=MVT_TYPE)
     response["ETag"] = etag
     if max_age:
         patch_cache_control(response, public=True, max_age=max_age)

@@ -3,11 +3,15 @@
 import json
 import secrets
 
+from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
+from django.contrib.gis.geos import Point
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,6 +25,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.connections import checked_by_use
 from config.openapi import ERROR
 from geo import lookup
 from geo.functions import ForcePolygonCCW
@@ -305,16 +310,48 @@ class StatsKelurahanView(APIView):
         return Response(kelurahan_collection(counts))
 
 
+# The nearby statement is written once for each set of everything but the point (NearbyView.get's key), at a point
+# nobody asks about, and a request puts its own point where that one is: building and compiling the query cost
+# Django about as much as PostgreSQL's run of it (bench/nearby_bench.py).
+NOWHERE_POINT = Point(-179.123456, -89.654321, srid=4326)
+NOWHERE = PostGISAdapter(NOWHERE_POINT)
+NEARBY_STATEMENTS_KEPT = 512
+_nearby_statements = {}
+
+
 class NearbyView(APIView):
     """GET /api/v1/reports/nearby: reports around a point, nearest first, each with its distance in metres."""
 
     @extend_schema(parameters=[NearbyQuery], responses={200: GEOJSON, 400: ERRORS})
+    @checked_by_use  # reads only: no `SELECT 1` before its query
     def get(self, request):
         query = NearbyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        where = lookup.point(params["lat"], params["lon"])
-        staff = roles.is_staff_reader(request.user)
+        user = request.user
+        staff = roles.is_staff_reader(user)
+        # Everything the statement's text depends on but the point: who asks, the filters, and what
+        # representation.Compiled keys a report's JSON by (language, site, day).
+        key = (staff, roles.sees_hidden(user), frozenset(roles.crew_ids(user)),
+               getattr(params.get("category"), "slug", None),
+               *(params.get(name) for name in ("status", "crew", "mine", "overdue", "work", "limit")),
+               get_language(), request.build_absolute_uri("/"), timezone.localdate())
+        statement = _nearby_statements.get(key)
+        if statement is None:
+            statement = self.statement(request, params, staff)
+            if len(_nearby_statements) >= NEARBY_STATEMENTS_KEPT:
+                _nearby_statements.clear()
+            _nearby_statements[key] = statement
+        if statement is not None:  # None: no report can pass the filters
+            here = lookup.point(params["lat"], params["lon"])
+            sql, inner = statement
+            statement = sql, [PostGISAdapter(here, value.geography) if value == NOWHERE else value for value in inner]
+        return json_response(representation.feature_collection(
+            representation.run_json_array(statement, [params["radius_m"]])))
+
+    @staticmethod
+    def statement(request, params, staff):
+        """The query's (sql, params) at NOWHERE."""
         reports = Report.objects.visible_to(request.user)
         if "category" in params:
             reports = reports.of_category(params["category"])
@@ -331,13 +368,12 @@ class NearbyView(APIView):
         # Nearest first straight from the GiST index (KNN `<->`), which stops after `limit` rows however
         # many reports lie within the radius; then true metres on the spheroid decide who is inside it.
         nearest = (
-            reports.annotate(distance=Distance("location", where, spheroid=True))
-            .order_by(GeometryDistance("location", where))[: params["limit"]]
+            reports.annotate(distance=Distance("location", NOWHERE_POINT, spheroid=True))
+            .order_by(GeometryDistance("location", NOWHERE_POINT))[: params["limit"]]
         )
         shape = representation.STAFF if staff else representation.PUBLIC
-        return json_response(representation.feature_collection(representation.json_array(
-            nearest, with_distance(shape, request), keep=["distance"], where="page.distance <= %s",
-            order="page.distance", params=[params["radius_m"]])))
+        return representation.json_array_sql(nearest, with_distance(shape, request), keep=["distance"],
+                                             where="page.distance <= %s", order="page.distance")
 
 
 def with_distance(shape, request):
