@@ -98,3 +98,11 @@ def waiting_now():
         found = waiting()
         cache.set(CACHE_KEY, found, settings.DESK_COUNTS_CACHE_S)
     return found
+
+
+def waiting_for_offices(office_ids, today):
+    """The report queues' counts for office staff, of their offices' reports only (the rest of the home, photos,
+    LAPOR! and deliveries, is the dispatchers'): four counts, each by the queue's own index and reports_office_id.
+    Not cached: a few users, and each sees their own."""
+    return {name.replace("-", "_"): rows.filter(office__in=office_ids).count()
+            for name, rows in queues(today).items()}
