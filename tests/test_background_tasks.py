@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.models import Job
-from reports.models import ApiCall, ApiClient
 from offices.models import Office
+from reports.models import ApiCall, ApiClient
 from reports.roles import CREW, DISPATCHER, OFFICE, PLANNER
 from tests.conftest import make_report, run_jobs, staff_user
 
