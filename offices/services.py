@@ -1,7 +1,9 @@
 """What an office does with a complaint besides answering it (reports.workflow, reports.services): handing it over
 to another office."""
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from audit.models import Action, record
@@ -38,8 +40,9 @@ def hand_over(report, to_office, *, reason, by, version):
         report.office, report.crew, report.routing_problem = to_office, crew, ""
         handover = Handover.objects.create(report=report, from_office=from_office, to_office=to_office,
                                            reason=reason, by=by)
-        change = record_unchanged_status(report, by, _("Handed over to %(office)s, which answers it now.")
-                                         % {"office": to_office.name}, public=True)
+        with translation.override(settings.LANGUAGE_CODE):  # the reporter's history, whatever the staff's language
+            said = _("Handed over to %(office)s, which answers it now.") % {"office": to_office.name}
+        change = record_unchanged_status(report, by, said, public=True)
         record(by, Action.HAND_OVER, [report], {"from": getattr(from_office, "slug", None), "to": to_office.slug})
         signals.status_changed.send(StatusChange, change=change)
     return handover

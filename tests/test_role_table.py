@@ -152,7 +152,7 @@ def people(django_user_model):
         "admin": django_user_model.objects.create_superuser("admin", password="x"),
     }
     report.office.staff.add(users["office"])  # Dinas PUPR, the roads' office
-    for desk in ("dispatcher", "planner"):  # given is_staff by mistake: it opens nothing in the admin
+    for desk in ("dispatcher", "planner", "office"):  # given is_staff by mistake: it opens nothing in the admin
         users[desk].is_staff = True
         users[desk].save()
     return users, report
