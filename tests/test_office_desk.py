@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import Action, AuditEntry
+from notify.models import Notice, Subscription
 from offices.models import Handover, Office
 from privacy.models import ContactAccess
 from reports.filing import file_report
@@ -220,3 +221,20 @@ def test_a_dispatcher_publishes_a_private_complaint_only_with_the_reporters_cons
     assert AuditEntry.objects.filter(action=Action.MAKE_PUBLIC, object_id=str(agreed.pk)).count() == 1
     assert Report.objects.public().filter(pk=agreed.pk).exists()
     assert not Report.objects.public().filter(pk=refused.pk).exists()
+
+
+def test_the_reporter_is_told_of_the_hand_over_and_of_the_answer(django_user_model):
+    filed, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug=OTHER), lat=GANTING_GPS[0],
+                           lon=GANTING_GPS[1], description="Sampah tidak diangkut.", photos=[],
+                           email="warga@example.org", channel="email", contact_consent=True)
+    acknowledged(filed)
+    dlh = verified_login(Client(), member(django_user_model, "tono", "dinas-lingkungan-hidup"))
+    dinkes = verified_login(Client(), member(django_user_model, "sari", "dinas-kesehatan"))
+    act(dlh, filed, "serahkan", office=office("dinas-kesehatan").pk, reason="Sampah medis: Dinkes.")
+    act(dinkes, filed, "status", status=Status.DIVERIFIKASI)
+    act(dinkes, filed, "jawab", answer="Sampah medis puskesmas sudah diangkut.")
+    told = Notice.objects.filter(subscription__report=filed, subscription__role=Subscription.Role.REPORTER,
+                                 kind=Notice.Kind.CHANGE)
+    notes = [notice.change.public_note for notice in told.select_related("change").order_by("pk")]
+    assert notes[0] == "Diserahkan ke Dinas Kesehatan, yang kini menanganinya."
+    assert notes[-1] == "Sampah medis puskesmas sudah diangkut."
