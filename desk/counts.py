@@ -102,7 +102,8 @@ def waiting_now():
 
 def waiting_for_offices(office_ids, today):
     """The report queues' counts for office staff, of their offices' reports only (the rest of the home, photos,
-    LAPOR! and deliveries, is the dispatchers'): four counts, each by the queue's own index and reports_office_id.
+    LAPOR! and deliveries, is the dispatchers'): four counts, each reading open reports only (reports_open_due_date,
+    reports_open_office_due).
     Not cached: a few users, and each sees their own."""
     return {name.replace("-", "_"): rows.filter(office__in=office_ids).count()
             for name, rows in queues(today).items()}

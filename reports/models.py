@@ -343,6 +343,10 @@ class Report(gis_models.Model):
             # The desk's queue of new reports to verify, oldest first (desk.counts.new, desk.views.queue).
             # Partial: new and public reports are a small part of the table at any time.
             models.Index(fields=["created"], condition=Q(status=Status.BARU, hidden=False), name="reports_new_public"),
+            # An office's queues and counts on the desk (desk.counts.waiting_for_offices, the queue's office filter):
+            # its open reports by due date, without reading the closed ones, most of an office's reports.
+            models.Index(fields=["office", "due_date"], condition=Q(status__in=OPEN_STATUSES),
+                         name="reports_open_office_due"),
             # A reporter's reports by the number or address they gave ("Kirim ulang tautan saya", STOP), without
             # reading the table: the expressions the lookups use (phone_digits, iexact's UPPER).
             models.Index(phone_digits(), name="reports_reporter_phone_digits"),
