@@ -1,5 +1,5 @@
-"""Administrators and dispatchers finish signing in with a code before any page or API call: a password alone
-does not open residents' contact details."""
+"""Administrators, dispatchers and office staff finish signing in with a code before any page or API call: a
+password alone does not open residents' contact details."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
@@ -13,12 +13,14 @@ OPEN_WHILE_UNVERIFIED = ["login", "logout", "set_language", "admin:login", "admi
 
 
 def code_required(user):
-    """Administrators and dispatchers, who see residents' contact details: by browser, and before an API token."""
-    return roles.is_dispatcher(user)
+    """Administrators, dispatchers and office staff, who read residents' contact details (office staff those of
+    their offices' complaints): by browser, and before an API token."""
+    return roles.is_dispatcher(user) or roles.is_office_staff(user)
 
 
 def needs_code(user):
-    """Required of administrators and dispatchers; crews and planners who set up an app use it too."""
+    """Required of administrators, dispatchers and office staff; crews and planners who set up an app use it
+    too."""
     return code_required(user) or user_has_device(user)
 
 

@@ -31,6 +31,8 @@ class Action(models.TextChoices):
     DISABLE = "disable", _("account disabled")
     REDACT = "redact", _("personal data removed from text")
     PUBLISH = "publish", _("photo published")
+    HAND_OVER = "hand_over", _("handed over to another office")
+    MAKE_PUBLIC = "public", _("complaint made public")
 
 
 class AuditEntry(models.Model):

@@ -107,9 +107,10 @@ class ReadOnly:
 
 
 class AdministratorsSite(AdminSite):
-    """The admin opens to administrators (superusers) alone. Dispatchers, crews and planners work on the staff
-    desk, the crew pages and the planners' pages, which check their group (reports.roles), never `is_staff` or a
-    Django permission: neither opens anything here, so a staff account given either by mistake gains nothing."""
+    """The admin opens to administrators (superusers) alone. Dispatchers, office staff, crews and planners work on
+    the staff desk, the crew pages and the planners' pages, which check their group (reports.roles), never
+    `is_staff` or a Django permission: neither opens anything here, so a staff account given either by mistake
+    gains nothing."""
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_superuser

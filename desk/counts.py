@@ -98,3 +98,12 @@ def waiting_now():
         found = waiting()
         cache.set(CACHE_KEY, found, settings.DESK_COUNTS_CACHE_S)
     return found
+
+
+def waiting_for_offices(office_ids, today):
+    """The report queues' counts for office staff, of their offices' reports only (the rest of the home, photos,
+    LAPOR! and deliveries, is the dispatchers'): four counts, each reading open reports only (reports_open_due_date,
+    reports_open_office_due).
+    Not cached: a few users, and each sees their own."""
+    return {name.replace("-", "_"): rows.filter(office__in=office_ids).count()
+            for name, rows in queues(today).items()}

@@ -52,3 +52,29 @@ class Office(models.Model):
 
     def __str__(self):
         return self.short_name or self.name
+
+
+class Handover(models.Model):
+    """A complaint passed from one office to another, with the reason: written by offices.services.hand_over only.
+
+    The report's due date continues (it is not counted again); the public history says which office has it now,
+    the reason and who handed it over stay with the staff."""
+
+    report = models.ForeignKey("reports.Report", models.CASCADE, related_name="handovers", verbose_name=_("report"))
+    from_office = models.ForeignKey(Office, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("from office"))
+    to_office = models.ForeignKey(Office, models.PROTECT, related_name="handovers_received",
+                                  verbose_name=_("to office"))
+    reason = models.TextField(_("reason"))
+    # Kept when the account is deleted, as the history's `by` is.
+    by = models.ForeignKey("auth.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                           verbose_name=_("by"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "at", "pk"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+
+    def __str__(self):
+        return f"{self.report}: {self.from_office or '-'} → {self.to_office}"

@@ -7,8 +7,15 @@ from reports import roles
 
 
 def sees_contact(user):
-    """Dispatchers and administrators, on demand; crews and planners never."""
+    """Every report's, in bulk (exports, the admin): dispatchers and administrators, on demand; crews, planners and
+    office staff never."""
     return roles.is_dispatcher(user)
+
+
+def sees_contact_of(user, report):
+    """One report's, on the desk: dispatchers and administrators any report's, office staff their offices'
+    (to answer the resident); each reading logged by `record_reads`."""
+    return sees_contact(user) or roles.is_office_of(user, report)
 
 
 def record_reads(user, reports, channel):

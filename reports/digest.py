@@ -1,7 +1,8 @@
 """The morning digest for staff: open reports overdue, and due by the next working day.
 
-Crew members hear of their crews' reports, dispatchers of the whole city: one e-mail each, in Bahasa Indonesia
-(the site's language), with links to the staff pages. Whoever has nothing due gets nothing.
+Crew members hear of their crews' reports, office staff of their offices', dispatchers of the whole city: one
+e-mail each, in Bahasa Indonesia (the site's language), with links to the staff pages. Whoever has nothing due gets
+nothing.
 """
 
 from django.conf import settings
@@ -12,27 +13,30 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from geo.models import Crew
+from offices.models import Office
 from reports import roles
 from reports.calendar import add_working_days
 from reports.models import Report
 
 
 def recipients():
-    """The ids of active dispatchers and crew members with an e-mail address."""
-    staff = Q(groups__name=roles.DISPATCHER) | Q(groups__name=roles.CREW, crews__isnull=False)
+    """The ids of active dispatchers, crew members and office staff with an e-mail address."""
+    staff = (Q(groups__name=roles.DISPATCHER) | Q(groups__name=roles.CREW, crews__isnull=False)
+             | Q(groups__name=roles.OFFICE, offices__isnull=False))
     return list(User.objects.filter(staff, is_active=True).exclude(email="").distinct().values_list("pk", flat=True))
 
 
 def message(user, today):
     """(subject, body) of `user`'s digest on `today`, or None when nothing of theirs is overdue or due soon."""
     due_by = add_working_days(today, 1)
-    reports = Report.objects.open().filter(due_date__lte=due_by).select_related("category", "kelurahan")
+    reports = Report.objects.open().filter(due_date__lte=due_by).select_related("category", "kelurahan", "office")
     if roles.is_dispatcher(user):
         scope = _("the whole city")
     else:
-        crews = roles.crew_ids(user)
-        reports = reports.filter(crew__in=crews)
-        scope = ", ".join(Crew.objects.filter(pk__in=crews).values_list("name", flat=True))
+        crews, offices = roles.crew_ids(user), roles.office_ids(user)
+        reports = reports.filter(Q(crew__in=crews) | Q(office__in=offices))
+        scope = ", ".join([*Crew.objects.filter(pk__in=crews).values_list("name", flat=True),
+                           *Office.objects.filter(pk__in=offices).values_list("name", flat=True)])
     reports = list(reports.order_by("due_date", "code"))
     if not reports:
         return None
@@ -53,7 +57,8 @@ def message(user, today):
 def _line(report):
     link = settings.SITE_URL.rstrip("/") + reverse("crew-report", args=[report.code])
     return _("- %(code)s %(category)s, %(address)s (due %(date)s)\n  %(link)s") % {
-        "code": report.code, "category": report.category, "address": report.address or report.kelurahan.name,
+        "code": report.code, "category": report.category,
+        "address": report.address or report.kelurahan or report.office,
         "date": formats.date_format(report.due_date), "link": link}
 
 

@@ -194,12 +194,26 @@ class ReportQuerySet(gis_models.QuerySet):
         return self.filter(hidden=False, private=False)
 
     def visible_to(self, user):
-        """The one rule for hidden reports: dispatchers, planners and administrators see them all; a crew
-        member sees the hidden reports assigned to their own crews; everyone else, public reports only."""
+        """The one rule for hidden and private reports: dispatchers, planners and administrators see them all; a
+        crew member sees the hidden reports assigned to their own crews, never a private complaint; office staff
+        see every report of their own offices, private ones included; everyone else, public reports only."""
         if roles.sees_hidden(user):
             return self
-        crews = roles.crew_ids(user)
-        return self.filter(Q(hidden=False, private=False) | Q(crew__in=crews)) if crews else self.public()
+        crews, offices = roles.crew_ids(user), roles.office_ids(user)
+        if not (crews or offices):
+            return self.public()
+        shown = Q(hidden=False, private=False)
+        if crews:
+            shown |= Q(crew__in=crews, private=False)
+        if offices:
+            shown |= Q(office__in=offices)
+        return self.filter(shown)
+
+    def on_desk_of(self, user):
+        """The reports `user` works on the desk: all for a dispatcher, their offices' for office staff."""
+        if roles.is_dispatcher(user):
+            return self
+        return self.filter(office__in=roles.office_ids(user))
 
     def in_box(self, box):
         """Reports inside (or on the edge of) an axis-aligned box, a Polygon.from_bbox: for a point the spatial
@@ -329,6 +343,10 @@ class Report(gis_models.Model):
             # The desk's queue of new reports to verify, oldest first (desk.counts.new, desk.views.queue).
             # Partial: new and public reports are a small part of the table at any time.
             models.Index(fields=["created"], condition=Q(status=Status.BARU, hidden=False), name="reports_new_public"),
+            # An office's queues and counts on the desk (desk.counts.waiting_for_offices, the queue's office filter):
+            # its open reports by due date, without reading the closed ones, most of an office's reports.
+            models.Index(fields=["office", "due_date"], condition=Q(status__in=OPEN_STATUSES),
+                         name="reports_open_office_due"),
             # A reporter's reports by the number or address they gave ("Kirim ulang tautan saya", STOP), without
             # reading the table: the expressions the lookups use (phone_digits, iexact's UPPER).
             models.Index(phone_digits(), name="reports_reporter_phone_digits"),

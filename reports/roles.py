@@ -32,8 +32,8 @@ def is_crew(user):
 
 
 def is_staff_reader(user):
-    """Crews, dispatchers and planners see the staff view of reports."""
-    return is_dispatcher(user) or bool(_groups(user) & {CREW, PLANNER})
+    """Crews, dispatchers, planners and office staff see the staff view of reports (each what visible_to lets)."""
+    return is_dispatcher(user) or bool(_groups(user) & {CREW, PLANNER, OFFICE})
 
 
 def sees_hidden(user):
@@ -66,6 +66,17 @@ def is_crew_of(user, report):
     return report.crew_id is not None and report.crew_id in crew_ids(user)
 
 
+def is_office_of(user, report):
+    """Whether `user` answers for the office `report` is with now (a handed-over report leaves its old office)."""
+    return report.office_id is not None and report.office_id in office_ids(user)
+
+
+def works_desk(user):
+    """The staff desk (/meja/): dispatchers and administrators, the whole city; office staff, their offices'."""
+    return is_dispatcher(user) or is_office_staff(user)
+
+
 def can_change(user, report):
-    """Dispatchers change any report, crew members their crews' reports, planners and visitors none."""
-    return is_dispatcher(user) or is_crew_of(user, report)
+    """Dispatchers change any report, crew members their crews' reports, office staff their offices' reports,
+    planners and visitors none."""
+    return is_dispatcher(user) or is_crew_of(user, report) or is_office_of(user, report)

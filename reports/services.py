@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from assets.picking import same_asset
 from audit.models import Action, record
 from geo import lookup
-from reports import signals
+from reports import roles, signals
 from reports.calendar import add_working_days
 from reports.models import Report, StatusChange, Support, near
-from reports.workflow import Conflict
+from reports.workflow import Conflict, Forbidden, Refused
 
 # relocate(crew=ROUTE): the crew is the one the routing picks for the new place and category.
 ROUTE = object()
@@ -83,6 +83,28 @@ def set_hidden(report, hidden, *, by, reason="", version=None):
         record_unchanged_status(report, by, f"{said} {reason}".strip(), public=False)
     report.refresh_from_db(fields=["hidden", "hidden_at"])
     return True
+
+
+def make_public(report, *, by, names_removed, version=None):
+    """Publish a private complaint (Report.private): a dispatcher's decision, only when the reporter agreed
+    (publish_consent), after the names in its texts were removed (privacy.redaction; `names_removed` is the
+    dispatcher saying so). The reporter's own name is no longer shown either. Audited; an internal history note.
+    Raises workflow.Forbidden or workflow.Refused."""
+    if not roles.is_dispatcher(by):
+        raise Forbidden(_("Only a dispatcher may publish a complaint."))
+    if not report.private:
+        raise Refused(_("%(code)s is public already.") % {"code": report.code}, "private")
+    if not report.publish_consent:
+        raise Refused(_("The reporter did not agree to publish it."), "publish_consent")
+    if not names_removed:
+        raise Refused(_("Remove the names from its texts first, and confirm it."), "names_removed")
+    with transaction.atomic():
+        if version is not None:
+            _lock_at(report, version)
+        Report.objects.filter(pk=report.pk).update(private=False, show_name=False)
+        record(by, Action.MAKE_PUBLIC, [report])
+        record_unchanged_status(report, by, _("Published with the reporter's consent, names removed."), public=False)
+    report.refresh_from_db(fields=["private", "show_name"])
 
 
 def add_note(report, note, *, by, public, version=None):

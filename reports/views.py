@@ -95,9 +95,10 @@ def filed_url(report):
     return f"{report.get_private_url()}?{JUST_FILED}=1"
 
 
-def _report(code):
+def _report(code, reports=None):
+    """A public report, or one of `reports` (the reporter's own link opens their complaint that is not public)."""
     return get_object_or_404(
-        Report.objects.public()
+        (Report.objects.public() if reports is None else reports)
         .select_related("category__parent", "kelurahan__kecamatan")
         .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history", "forwardings__link"),
         code=code.upper(),
@@ -110,7 +111,7 @@ def detail(request, code):
 
 def private(request, code, token):
     """The reporter's own link: the public page, plus what they gave us."""
-    report = _report(code)
+    report = _report(code, Report.objects.filter(hidden=False))
     # As bytes: compare_digest refuses a str with characters beyond ASCII (a 500 for /ikuti/%C3%A9/).
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())

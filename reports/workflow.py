@@ -30,6 +30,9 @@ ACCEPTED = {Status.DIVERIFIKASI, Status.DIKERJAKAN, Status.SELESAI}
 # What a crew member may do on their own crew's reports: start, finish, hand back to the dispatcher.
 CREW_MOVES = {(Status.DIVERIFIKASI, Status.DIKERJAKAN), (Status.DIKERJAKAN, Status.SELESAI),
               (Status.DIKERJAKAN, Status.DIVERIFIKASI)}
+# What office staff may do on their own offices' complaints: verify and start; they close with an answer
+# (close_with_answer), and pass what is not theirs to another office (offices.services.hand_over).
+OFFICE_MOVES = {(Status.BARU, Status.DIVERIFIKASI), (Status.DIVERIFIKASI, Status.DIKERJAKAN)}
 # Each move as the action a person takes, in the order the forms offer them (the usual next step first): people
 # choose what they did, not a status name. A final report goes back to verified through "Reopen".
 ACTIONS = {
@@ -74,9 +77,12 @@ def allowed_moves(report, user):
     """The statuses `user` may move `report` to now."""
     if roles.is_dispatcher(user):
         return workflow_moves(report)
+    moves = set()
     if roles.is_crew_of(user, report):
-        return {to for (start, to) in CREW_MOVES if start == report.status}
-    return set()
+        moves |= {to for (start, to) in CREW_MOVES if start == report.status}
+    if roles.is_office_of(user, report):
+        moves |= {to for (start, to) in OFFICE_MOVES if start == report.status}
+    return moves
 
 
 def actions(report, user):
@@ -113,6 +119,31 @@ def change_status(report, to_status, user, *, version, note="", public=None, pho
         raise Refused(_("Give the code of the original report."), "duplicate_of")
     return _move(report, to_status, user, version=version, note=note, photo=photo, duplicate_of=duplicate_of,
                  public=roles.is_dispatcher(user) if public is None else public)
+
+
+# An office answers a complaint it verified (or started, or a dispatcher marked fixed) and closes it at once.
+ANSWERABLE = {Status.DIVERIFIKASI, Status.DIKERJAKAN, Status.SELESAI}
+
+
+def close_with_answer(report, answer, user, *, version):
+    """Close a service complaint with the answer the reporter reads (a public history row): for a dispatcher or the
+    staff of its office. A crew's report is closed once fixed, with the photo of the fix (change_status). Returns
+    the StatusChange; raises Forbidden, Refused or Conflict."""
+    if not roles.can_change(user, report):
+        raise Forbidden(_("You may not change this report."))
+    if version != report.version:
+        raise Conflict(report)
+    if report.category.by_crew:
+        raise Refused(_("A crew's report is closed after it is fixed, with a photo of the fix."))
+    if report.status == Status.BARU:
+        raise Refused(_("Verify the complaint before answering it."))
+    if report.status not in ANSWERABLE:
+        raise Refused(_("A report that is %(now)s cannot be answered and closed.") % {
+            "now": report.get_status_display()})
+    answer = (answer or "").strip()
+    if not answer:
+        raise Refused(_("Write the answer the reporter reads."), "answer")
+    return _move(report, Status.DITUTUP, user, version=version, note=answer, public=True)
 
 
 def partner_move(report, to_status, note):

@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import TokenExpiry
 from audit.models import AuditEntry
-from reports.roles import CREW, DISPATCHER
+from reports.roles import CREW, DISPATCHER, OFFICE
 from tests.conftest import make_report, run, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,16 @@ def test_a_dispatcher_without_an_authenticator_app_is_refused_with_a_json_error_
     TOTPDevice.objects.filter(user=dispatcher).update(confirmed=True)
     response = call(token)
     assert response.status_code == 200 and "crew" in response.json()["features"][0]["properties"]
+
+
+def test_an_office_members_token_waits_for_their_authenticator_app(django_user_model):
+    make_report()
+    member = staff_user(django_user_model, "sari", OFFICE)
+    token = Token.objects.create(user=member)
+    refused = call(token)
+    assert refused.status_code == 403 and "authenticator app" in refused.json()["detail"]
+    TOTPDevice.objects.create(user=member, name="HP", confirmed=True)
+    assert call(token).status_code == 200
 
 
 def test_a_crew_members_token_works_without_an_app_as_their_password_does(django_user_model):

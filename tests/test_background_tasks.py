@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.models import Job
+from offices.models import Office
 from reports.models import ApiCall, ApiClient
-from reports.roles import CREW, DISPATCHER, PLANNER
+from reports.roles import CREW, DISPATCHER, OFFICE, PLANNER
 from tests.conftest import make_report, run_jobs, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,19 @@ def test_no_digest_when_nothing_is_due(staff):
     queue.enqueue("reports.send_digest", user_id=staff["dewi"].pk, day=THURSDAY.isoformat())
     run_jobs()
     assert mail.outbox == []
+
+
+def test_office_staff_get_the_digest_of_their_offices_reports(staff, django_user_model):
+    fajar = staff_user(django_user_model, "fajar", OFFICE)
+    fajar.email = "fajar@padangpanjang.go.id"
+    fajar.save()
+    Office.objects.get(slug="dinas-kesehatan").staff.add(fajar)
+    theirs = make_report(slug="pelayanan-puskesmas", due_date=date(2026, 3, 2))
+    road = make_report(due_date=date(2026, 3, 2))  # Dinas PUPR's
+    queue.enqueue("reports.send_digests")
+    assert queue.run_one()
+    assert fajar.pk in Job.objects.filter(task="reports.send_digest").values_list("args__user_id", flat=True)
+    queue.enqueue("reports.send_digest", user_id=fajar.pk, day=THURSDAY.isoformat())
+    run_jobs()
+    body = next(m.body for m in mail.outbox if m.to == ["fajar@padangpanjang.go.id"])
+    assert "Dinas Kesehatan" in body and theirs.code in body and road.code not in body

@@ -16,8 +16,8 @@ from tests.conftest import make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "other_crew", "crew", "dispatcher", "planner", "admin")
-STAFF = {"other_crew", "crew", "dispatcher", "planner", "admin"}
+ROLES = ("anonymous", "other_crew", "crew", "dispatcher", "planner", "office", "admin")
+STAFF = {"other_crew", "crew", "dispatcher", "planner", "office", "admin"}
 ADMIN = {"admin"}
 
 # The admin is the administrators' tool (config.admin.AdministratorsSite): dispatchers, crews and planners read
@@ -74,12 +74,13 @@ ACTIONS = {
 ROUTES = {
     "petugas/": STAFF,
     "petugas/laporan/<str:code>/": STAFF,
-    "api/v1/reports/<str:code>/status": {"crew", "dispatcher", "admin"},
+    # The report's own crew, and the staff of its office (Dinas PUPR's, for a road).
+    "api/v1/reports/<str:code>/status": {"crew", "dispatcher", "office", "admin"},
     "masuk/otp/": STAFF,
     "masuk/otp/baru/": STAFF,
-    # The staff desk (desk/): dispatchers and administrators.
+    # The staff desk (desk/): dispatchers and administrators, and office staff for their offices' reports.
     **dict.fromkeys(["meja/", "meja/jumlah/", "meja/antrean/", "meja/antrean/verifikasi/", "meja/laporan/<str:code>/",
-                     "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "admin"}),
+                     "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "office", "admin"}),
     "statistik/ikm/saran/": {"dispatcher", "planner", "admin"},  # the survey's suggestions: free text
     # assets/: an asset's history for staff, the repeated failures for planners and dispatchers.
     "api/v1/assets/<str:kind>/<str:identifier>": STAFF,
@@ -147,9 +148,11 @@ def people(django_user_model):
         "crew": staff_user(django_user_model, "andi", "crew", report.crew.name),
         "dispatcher": staff_user(django_user_model, "dewi", "dispatcher"),
         "planner": staff_user(django_user_model, "bima", "planner"),
+        "office": staff_user(django_user_model, "sari", "office"),
         "admin": django_user_model.objects.create_superuser("admin", password="x"),
     }
-    for desk in ("dispatcher", "planner"):  # given is_staff by mistake: it opens nothing in the admin
+    report.office.staff.add(users["office"])  # Dinas PUPR, the roads' office
+    for desk in ("dispatcher", "planner", "office"):  # given is_staff by mistake: it opens nothing in the admin
         users[desk].is_staff = True
         users[desk].save()
     return users, report
@@ -171,7 +174,7 @@ def test_every_admin_action_has_a_row(admin_user):
     assert sorted(offered) == sorted(ACTIONS)
 
 
-@pytest.mark.parametrize("role", ["dispatcher", "planner", "admin"])
+@pytest.mark.parametrize("role", ["dispatcher", "planner", "office", "admin"])
 def test_each_role_reads_and_acts_in_the_admin_as_the_table_says(people, role):
     users, _ = people
     request = RequestFactory().get("/admin/")

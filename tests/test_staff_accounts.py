@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEntry
-from reports.roles import CREW, DISPATCHER, PLANNER
+from reports.roles import CREW, DISPATCHER, OFFICE, PLANNER
 from tests.conftest import current_code, make_report, staff_user, verified_login
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,13 @@ def administrator(django_user_model):
     return django_user_model.objects.create_superuser("admin", password=PASSWORD)
 
 
-@pytest.mark.parametrize("role", ["dispatcher", "administrator"])
+@pytest.fixture
+def office_member(django_user_model):
+    """Office staff read the contact details of their offices' complaints: the code is theirs too."""
+    return staff_user(django_user_model, "sari", OFFICE)
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "administrator", "office_member"])
 def test_a_password_alone_leads_to_the_code_page_from_the_admin_and_the_staff_pages(role, request):
     user = request.getfixturevalue(role)
     app_of(user)

@@ -87,7 +87,8 @@ def data():
                           (Office, ["name", "short_name"]),
                           (Report, ["description", "address", "reporter_name"]),
                           (Category, ["slug", "name_id", "name_en"]), (Disposition, ["tracking_id"]),
-                          (Route, ["code"]), (Link, ["name"]), (Breaker, ["destination"])):
+                          (Route, ["code"]), (Link, ["name"]), (Breaker, ["destination"]),
+                          (Office, ["name", "short_name"])):
         for row in model.objects.values_list(*fields):
             names.update(str(value) for value in row)
     names.update(TOTPDevice.objects.values_list("name", flat=True))
@@ -153,3 +154,14 @@ def test_every_staff_page_speaks_indonesian(city, django_user_model):
     pages = ["/petugas/", f"/petugas/laporan/{city.code}/", "/meja/foto/", "/meja/lokasi/", "/meja/",
              "/meja/penerusan/"]
     assert untranslated(dispatcher, pages) == {}
+
+
+def test_the_office_desk_speaks_indonesian(city, django_user_model):
+    from tests.test_office_desk import complaint, member
+
+    own = complaint(publish_consent=True)
+    office_staff = verified_login(Client(), member(django_user_model, "sari", "dinas-kesehatan"))
+    dispatcher = verified_login(Client(), staff_user(django_user_model, "dewi", "dispatcher"))
+    pages = ["/meja/", "/meja/antrean/", f"/meja/laporan/{own.code}/"]
+    assert untranslated(office_staff, pages) == {}
+    assert untranslated(dispatcher, [f"/meja/laporan/{own.code}/", "/meja/antrean/?kantor=dinas-kesehatan"]) == {}

@@ -12,8 +12,8 @@ register = template.Library()
 @register.simple_tag
 def staff_links(user):
     """(url, label) pairs for the user's roles: crews their nearby reports, dispatchers and administrators the
-    desk (its photo review and LAPOR! inbox inside), planners the statistics and the open data, administrators
-    the admin; nothing for residents."""
+    desk (its photo review and LAPOR! inbox inside), office staff the desk of their offices' complaints, planners
+    the statistics and the open data, administrators the admin; nothing for residents."""
     if not user.is_authenticated:
         return []
     links = []
@@ -21,6 +21,8 @@ def staff_links(user):
         links.append((reverse("crew-home"), _("Nearby issues")))
     if roles.is_dispatcher(user):
         links.append((reverse("desk-home"), _("Dispatcher desk")))
+    elif roles.is_office_staff(user):
+        links.append((reverse("desk-home"), _("Office desk")))
     if roles.sees_hidden(user):
         links += [(reverse("statistics"), _("Statistics")), (reverse("open-data"), _("Open data"))]
     if user.is_superuser:
