@@ -2,9 +2,11 @@
 to the replies and the next state. No network here: the job (chat.tasks) fetches a photo before and sends the
 replies after, outside the transaction that calls `respond`.
 
-category → place (a shared location, or a name found by geo.places) → a report of the kind nearby? (support it,
-or go on) → photo (skipped with 0 where the category allows) → description → consent to news by WhatsApp →
-summary: 1 send / 2 change / batal. STOP/BERHENTI, BATAL/CANCEL and MULAI/START work at any point.
+category → place (a shared location, or a name found by geo.places; skipped with 0 where the category's place is
+optional, not asked where it asks none: a city service) → a report of the kind nearby? (support it, or go on) →
+photo (skipped with 0 where the category allows) → description → consent to news by WhatsApp → summary: 1 send /
+2 change / batal. STOP/BERHENTI, BATAL/CANCEL and MULAI/START work at any point. A complaint not public by its
+kind is said to be so when chosen, and is answered with the resident's own link, never a public one.
 """
 
 import re
@@ -145,6 +147,9 @@ def question(conversation):
                  for number, category in enumerate(categories(), start=1)]
         return "\n".join([_("What is the problem? Reply with its number:"), *lines])
     if state == State.PLACE:
+        if Category.objects.get(pk=answers["category"]).location_mode == Category.LocationMode.OPTIONAL:
+            return _("Where did it happen? Share the location (📎 › Location), write the name of the street or "
+                     "kelurahan, or reply 0 to go on without a place.")
         return _("Where is it? Share the location (📎 › Location), or write the name of the street or kelurahan.")
     if state == State.PLACE_CHOICE:
         lines = [f"{number}. {name}" for number, (name, _lat, _lon) in enumerate(answers["found"], start=1)]
@@ -171,7 +176,7 @@ def summary(conversation):
     return "\n".join([
         _("Your report:"),
         _("Category: %(category)s") % {"category": f"{category.parent.name}: {category.name}"},
-        _("Place: %(place)s") % {"place": answers["place"]},
+        _("Place: %(place)s") % {"place": answers["place"] or _("none")},
         _("Photo: %(photo)s") % {"photo": _("yes") if conversation.photo else _("none")},
         _("Description: %(description)s") % {"description": answers["description"]},
         _("News by WhatsApp: %(consent)s") % {"consent": _("yes") if answers["consent"] else _("no")},
@@ -193,14 +198,24 @@ def choose_category(conversation, message, said, photo):
     chosen = categories()
     if not said.isdigit() or not 1 <= int(said) <= len(chosen):
         return unclear(conversation, _("Please reply with one of the numbers."))
-    conversation.answers = {"category": chosen[int(said) - 1].pk}
-    return ask(conversation, State.PLACE)
+    category = chosen[int(said) - 1]
+    conversation.answers = {"category": category.pk}
+    before = [] if category.public_by_default else [
+        _("A complaint about a service is not public: only the office that answers it and the city's staff read it.")]
+    if category.location_mode == Category.LocationMode.NOT_ASKED:
+        conversation.answers["place"] = ""
+        return ask(conversation, State.PHOTO, *before)
+    return ask(conversation, State.PLACE, *before)
 
 
 def place(conversation, message, said, photo):
     """A shared location, or a name searched in the city's own gazetteer (geo.places)."""
     if message.kind == "location":
         return at(conversation, message.content["lat"], message.content["lon"], "")
+    optional = Category.objects.get(pk=conversation.answers["category"]).location_mode != Category.LocationMode.REQUIRED
+    if said in SKIP and optional:
+        conversation.answers["place"] = ""
+        return ask(conversation, State.PHOTO)
     if message.kind != "text" or not said:
         return unclear(conversation, _("Please share the location or write a place name."))
     found = places.search(message.content["text"].strip()[:100])
@@ -235,7 +250,8 @@ def at(conversation, lat, lon, name):
     where = fallback_address(location)
     conversation.answers.pop("found", None)
     conversation.answers.update(lat=float(lat), lon=float(lon), place=f"{name} ({where})" if name else where)
-    nearby = services.possible_duplicates(category, lat, lon, limit=1).first()
+    # A complaint that is not public is never offered another one's page.
+    nearby = services.possible_duplicates(category, lat, lon, limit=1).first() if category.public_by_default else None
     if nearby is not None:
         conversation.answers["duplicate"] = nearby.pk
         return ask(conversation, State.DUPLICATE)
@@ -313,7 +329,7 @@ def send(conversation):
     try:
         report, _created = file_report(
             client_uuid=client_uuid(conversation), category=Category.objects.get(pk=answers["category"]),
-            lat=answers["lat"], lon=answers["lon"], description=answers["description"], photos=photos,
+            lat=answers.get("lat"), lon=answers.get("lon"), description=answers["description"], photos=photos,
             phone=f"+{conversation.phone}" if agreed else "", channel=WHATSAPP_CHAT if agreed else "",
             contact_consent=agreed, photos_show_people=True)  # nobody was asked: a dispatcher looks first
     except lookup.OutsideCity as outside:  # the boundaries changed since the place was given
@@ -323,10 +339,14 @@ def send(conversation):
     conversation.report, conversation.round = report, conversation.round + 1
     clear(conversation, State.IDLE)
     news = _("We will send news of it to this number.") if agreed else _("Keep the code to follow it.")
+    if report.private:  # no public page: the resident's own link
+        follow = _("Follow it with your own link (do not share it): %(link)s") % {
+            "link": absolute(report.get_private_url())}
+    else:
+        follow = _("Follow it here: %(link)s") % {"link": absolute(report.get_absolute_url())}
     return [" ".join([
         _("Thank you, your report is filed. Its tracking code: %(code)s (due by %(due)s).")
-        % {"code": report.code, "due": formats.date_format(report.due_date, "j F Y")},
-        _("Follow it here: %(link)s") % {"link": absolute(report.get_absolute_url())}, news])]
+        % {"code": report.code, "due": formats.date_format(report.due_date, "j F Y")}, follow, news])]
 
 
 STEPS = {State.CATEGORY: choose_category, State.PLACE: place, State.PLACE_CHOICE: choose_place,

@@ -427,13 +427,12 @@ BREAKER_PROBE_S = env_int("BREAKER_PROBE_S", 60)
 BREAKER_DEGRADED_AFTER_S = env_int("BREAKER_DEGRADED_AFTER_S", 120)
 # LAPOR!-SP4N (forwarding/, docs/lapor.md): off while LAPOR_URL is empty. Complaints it hands the city are
 # pulled every LAPOR_PULL_SECONDS (the first pull looks LAPOR_FIRST_PULL_DAYS back); a LAPOR! topic no category
-# maps to files its complaint in LAPOR_DEFAULT_CATEGORY (flagged "check the category"); a category without a
-# LAPOR! topic is forwarded with LAPOR_DEFAULT_TOPIC (empty: not forwarded).
+# maps to waits for a dispatcher (never a guessed category); an infrastructure category without a LAPOR! topic is
+# forwarded with LAPOR_DEFAULT_TOPIC (empty: not forwarded), a city service only under a topic of its own.
 LAPOR_URL = env_str("LAPOR_URL", "")
 LAPOR_TOKEN = env_str("LAPOR_TOKEN", "")
 LAPOR_PULL_SECONDS = env_int("LAPOR_PULL_SECONDS", 300)
 LAPOR_FIRST_PULL_DAYS = env_int("LAPOR_FIRST_PULL_DAYS", 7)
-LAPOR_DEFAULT_CATEGORY = env_str("LAPOR_DEFAULT_CATEGORY", "jalan-berlubang")
 LAPOR_DEFAULT_TOPIC = env_str("LAPOR_DEFAULT_TOPIC", "")
 # A report filed elsewhere (LAPOR!'s created_at) keeps its own filing time only when that lies at most this many
 # days back and not in the future; otherwise the time we received it counts (the history keeps the other).

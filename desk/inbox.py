@@ -27,16 +27,23 @@ class CategoryChoice(forms.ModelChoiceField):
 
 
 class LocateForm(forms.Form):
-    """The pin and the category. No category is chosen in advance: the topic's is only suggested."""
+    """The pin and the category. No category is chosen in advance: the topic's is only suggested. A category
+    that does not require a place (a city service) is filed without a pin when none is dropped."""
 
     category = CategoryChoice(
         label=gettext_lazy("Category"), queryset=Category.objects.exclude(parent=None).select_related("parent"),
         empty_label=gettext_lazy("Choose a category"),
         error_messages={"required": gettext_lazy("Choose the category: the suggestion is not chosen for you.")})
-    lat = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput,
-                           error_messages={"required": gettext_lazy("Tap the map where the problem is.")})
-    lon = forms.FloatField(min_value=-180, max_value=180, widget=forms.HiddenInput,
-                           error_messages={"required": gettext_lazy("Tap the map where the problem is.")})
+    lat = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput, required=False)
+    lon = forms.FloatField(min_value=-180, max_value=180, widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        category, pinned = data.get("category"), data.get("lat") is not None and data.get("lon") is not None
+        place_required = category is None or category.location_mode == Category.LocationMode.REQUIRED
+        if not pinned and place_required and "lat" not in self.errors:
+            self.add_error("lat", _("Tap the map where the problem is."))
+        return data
 
 
 def waiting():
@@ -50,10 +57,7 @@ def inbox(request, form=None, chosen=None, status=200):
     if chosen is None and request.GET.get("keluhan", "").isdigit():
         chosen = complaints.filter(pk=request.GET["keluhan"]).first()
     chosen = chosen or complaints.first()
-    suggestion = None
-    if chosen is not None:
-        category, unmapped = inbound.category_for(chosen.payload.get("topic_id"))
-        suggestion = None if unmapped else category
+    suggestion = inbound.category_for(chosen.payload.get("topic_id")) if chosen is not None else None
     context = {"complaints": complaints[:LIST_SIZE], "count": complaints.count(), "chosen": chosen,
                "suggestion": suggestion, "form": form or LocateForm(), "texts": inbox_texts()}
     return render(request, "desk/inbox/inbox.html", context, status=status)

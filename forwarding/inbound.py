@@ -1,6 +1,10 @@
 """Complaints LAPOR! hands the city: pulled each LAPOR_PULL_SECONDS, each kept as it came (Disposition) and
 filed as a report by its own job, like any report (reports.filing), or left for a dispatcher to place.
 
+- Its category is the topic's in the one topic → category table (LAPOR!'s routes, which forward our reports
+  too); the office follows from the category (offices.routing). A topic without one waits for a dispatcher:
+  never a guessed category (a blocked drain once became a pothole for a road crew).
+
 - `since` is LAPOR!'s own clock at the previous successful pull, minus a 15-minute overlap: a complaint
   LAPOR! recorded late, or our clock's drift, is not missed; what the overlap brings twice is known by its
   tracking ID and skipped.
@@ -20,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forwarding import clock, delivery, lapor, listeners
 from forwarding.http import Unauthorized, Unavailable
@@ -77,35 +82,63 @@ def enqueue_import(disposition):
 
 
 def category_for(topic_id):
-    """(category, unmapped): the category a LAPOR! topic maps to, else LAPOR_DEFAULT_CATEGORY."""
+    """The category a LAPOR! topic maps to in the one topic → category table (LAPOR!'s routes, the same that
+    forwards our reports), or None: a topic without a route is read by a dispatcher, never guessed. A main
+    category's complaints are filed in its first sub-category."""
     route = (Route.objects.filter(link__kind="lapor", code=topic_id).select_related("category")
              .order_by("category__parent", "pk").first()) if topic_id else None
-    if route is not None:
-        category = route.category
-        if category.parent_id is None:  # a main category: reports are filed in its first sub-category
-            category = category.children.order_by("sort_order", "slug").first() or category
-        return category, False
-    return Category.objects.get(slug=settings.LAPOR_DEFAULT_CATEGORY), True
+    if route is None:
+        return None
+    category = route.category
+    if category.parent_id is None:
+        category = category.children.order_by("sort_order", "slug").first() or category
+    return category
 
 
 def import_disposition(disposition_id):
-    """File the complaint as a report where its coordinates, or its location text geocoded within the city,
-    put it; otherwise it waits for a dispatcher's pin (state "needs a location")."""
+    """File the complaint in its topic's category, where that category wants it: a category that requires a
+    place (infrastructure, a crew's work) at LAPOR!'s coordinates or its location text geocoded within the city;
+    a service at LAPOR!'s coordinates when it asks for a place and has them, otherwise without a location (its
+    office follows from the category, offices.routing; a text is never geocoded into one). A topic without a
+    category, or a required place not found, waits for a dispatcher (the staff desk's inbox)."""
     disposition = Disposition.objects.get(pk=disposition_id)
     if disposition.state != Disposition.State.WAITING:  # checked again under its lock when it is filed
         return
     item = disposition.payload
-    where = (item["lat"], item["lon"]) if item["lat"] is not None else geocode(item["location_text"])
-    if where is None:
-        return needs_location(disposition, "The location text was not found in the city.")
+    category = category_for(item["topic_id"])
+    if category is None:
+        return wait_for_dispatcher(disposition, unmapped_problem(item["topic_id"]))
+    pinned = item["lat"] is not None
+    if category.location_mode == Category.LocationMode.REQUIRED:
+        where = (item["lat"], item["lon"]) if pinned else geocode(item["location_text"])
+        if where is None:
+            return wait_for_dispatcher(disposition, problem(gettext_noop("The place was not found in the city.")))
+    elif pinned and category.location_mode == Category.LocationMode.OPTIONAL:
+        where = (item["lat"], item["lon"])
+    else:
+        where = (None, None)
     try:
-        file_disposition(disposition, *where)
+        file_disposition(disposition, *where, category=category)
     except lookup.OutsideCity:
-        needs_location(disposition, "The point is outside the city.")
+        wait_for_dispatcher(disposition, problem(gettext_noop("The point is outside the city.")))
 
 
-def needs_location(disposition, problem):
-    disposition.state, disposition.problem = Disposition.State.NEEDS_LOCATION, problem
+def problem(message, **values):
+    """Why a complaint waits, in the city's language (the desk and the admin show it as stored)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return (_(message) % values)[:300]
+
+
+def unmapped_problem(topic_id):
+    if not topic_id:
+        return problem(gettext_noop("LAPOR! gave no topic: read the complaint and choose its category."))
+    return problem(gettext_noop("The LAPOR! topic “%(topic)s” maps to no category: read the complaint and choose "
+                                "its category."), topic=topic_id[:100])
+
+
+def wait_for_dispatcher(disposition, why):
+    """The complaint waits in the staff desk's inbox, saying why."""
+    disposition.state, disposition.problem = Disposition.State.NEEDS_LOCATION, why
     disposition.save(update_fields=["state", "problem"])
 
 
@@ -118,16 +151,14 @@ def geocode(text):
     return (found[0][1], found[0][2]) if found else None
 
 
-def file_disposition(disposition, lat, lon, category=None):
-    """File the report (created at LAPOR!'s created_at when that is plausible, no photo needed), its Forwarding
-    inbound; a complaint filed already (a second save of the dispatcher's pin, an import run again) gives its
-    report. The attachments are fetched before the transaction: no lock waits on another system. Raises
-    OutsideCity. `category`: the one a dispatcher chose (the staff desk's inbox); without it, the topic's."""
+def file_disposition(disposition, lat, lon, category):
+    """File the report in `category` (the topic's, or the one a dispatcher chose in the staff desk's inbox), at
+    (lat, lon) or without a location (None, None) where the category allows; created at LAPOR!'s created_at when
+    that is plausible, no photo needed; its Forwarding inbound. A complaint filed already (a second save of the
+    dispatcher's pin, an import run again) gives its report. The attachments are fetched before the transaction:
+    no lock waits on another system. Raises OutsideCity, and ValidationError for a category that requires a
+    place and got none."""
     item = disposition.payload
-    if category is None:
-        category, unmapped = category_for(item["topic_id"])
-    else:
-        unmapped = False  # a dispatcher read the complaint and chose
     link = delivery.lapor_link()
     if Disposition.objects.filter(pk=disposition.pk).exclude(report=None).exists():
         return Disposition.objects.get(pk=disposition.pk).report
@@ -136,12 +167,14 @@ def file_disposition(disposition, lat, lon, category=None):
         filed = Disposition.objects.select_for_update().get(pk=disposition.pk).report
         if filed is not None:
             return filed
+        # Without a pin, LAPOR!'s place as written is the address (a pin's street comes from the geocoder).
         report, _ = filing.file_report(
             client_uuid=uuid.uuid4(), category=category, lat=lat, lon=lon, description=description(item),
-            photos=found, filed_at=datetime.fromisoformat(item["created_at"]))
+            photos=found, filed_at=datetime.fromisoformat(item["created_at"]),
+            address="" if lat is not None else item["location_text"][:filing.ADDRESS_MAX])
         forwarding, _ = Forwarding.objects.get_or_create(
             report=report, link=link, defaults={"inbound": True, "external_id": item["tracking_id"],
-                                                "code": item["topic_id"], "check_category": unmapped,
+                                                "code": item["topic_id"],
                                                 "received": report.created})
         disposition.state, disposition.report, disposition.problem = Disposition.State.IMPORTED, report, ""
         disposition.location = report.location

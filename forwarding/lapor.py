@@ -7,6 +7,7 @@ import urllib.parse
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from forwarding.http import Answer, call, expect
@@ -40,11 +41,16 @@ def absolute(path):
 
 
 def complaint(forwarding):
-    """The complaint's JSON body: never the phone or e-mail; the name only when the reporter shows it."""
-    shape = representation.json_object(COMPLAINT, absolute)
+    """The complaint's JSON body: never the phone or e-mail; the name only when the reporter shows it. A
+    complaint without a place (a service) goes without coordinates (lat, lon null, kelurahan_code ""); one not
+    public by its kind (Report.private) is marked confidential, LAPOR!'s "rahasia": LAPOR! keeps it off its
+    public pages, as we do."""
+    shape = representation.json_object(COMPLAINT, absolute, confidential=F("private"))
     body = representation.one(Report.objects.filter(pk=forwarding.report_id), shape)
     body = json.loads(body)
-    body["lat"], body["lon"] = float(body["lat"]), float(body["lon"])
+    if body["lat"] is not None:
+        body["lat"], body["lon"] = float(body["lat"]), float(body["lon"])
+    body["kelurahan_code"] = body["kelurahan_code"] or ""
     body["attachments"] = [photo["url"] for photo in body["attachments"]]
     body["topic_id"] = forwarding.code
     body["anonymous"] = not body["reporter_name"]

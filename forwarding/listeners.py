@@ -27,14 +27,16 @@ def receiving(link):
 
 def routes(category, when):
     """The routes of `category` sent `when` (its own route per system, else its main category's); LAPOR!
-    takes LAPOR_DEFAULT_TOPIC for a category without one, when that is set."""
+    takes LAPOR_DEFAULT_TOPIC, when that is set, for an infrastructure category without one. A city service goes
+    to LAPOR! only under a topic of its own in the table: the same table brings LAPOR!'s complaints back to a
+    category, and a service under an infrastructure topic would come back as a road crew's."""
     found = {}
     for route in (Route.objects.filter(Q(category=category) | Q(category_id=category.parent_id))
                   .select_related("link").order_by("link", "category__parent")):
         found.setdefault(route.link_id, route)  # the category's own (it has a parent) sorts before its parent's
     chosen = [route for route in found.values() if route.when == when
               and (route.link.kind != Link.Kind.LAPOR or lapor.enabled())]
-    if (when == Route.When.VERIFIED and lapor.enabled() and settings.LAPOR_DEFAULT_TOPIC
+    if (when == Route.When.VERIFIED and lapor.enabled() and settings.LAPOR_DEFAULT_TOPIC and category.by_crew
             and not any(route.link.kind == Link.Kind.LAPOR for route in found.values())):
         chosen.append(Route(category=category, link=delivery.lapor_link(), code=settings.LAPOR_DEFAULT_TOPIC))
     return [route for route in chosen if route.link_id != _receiving_from.get()]

@@ -85,6 +85,8 @@ class Forwarding(models.Model):
     external_id = models.CharField(_("their ID"), max_length=100, blank=True)
     # Open311: the token a partner answers with before it has a service_request_id (resolved by tokens/{token}).
     token = models.CharField(_("token"), max_length=100, blank=True)
+    # Complaints imported before a topic without a category waited for a dispatcher were filed in a default
+    # category with this flag; none is flagged since (forwarding/inbound.py).
     check_category = models.BooleanField(_("check the category"), default=False,
                                          help_text=_("Handed over with a topic no category maps to."))
     created = models.DateTimeField(_("forwarded"), auto_now_add=True)
@@ -140,11 +142,13 @@ class FollowUp(models.Model):
 
 class Disposition(models.Model):
     """A complaint LAPOR! handed the city, as it came; it becomes a report at once, or waits here for a
-    dispatcher to place it when neither coordinates nor the geocoder gave a point in the city."""
+    dispatcher (the staff desk's inbox) when its topic maps to no category, or its category requires a place and
+    neither coordinates nor the geocoder gave one in the city (`problem` says which)."""
 
     class State(models.TextChoices):
         WAITING = "waiting", _("being imported")
-        NEEDS_LOCATION = "location", _("needs a location")
+        # The value is older than its meaning: a place, or a category, for a dispatcher to choose.
+        NEEDS_LOCATION = "location", _("waits for a dispatcher")
         IMPORTED = "imported", _("imported")
 
     tracking_id = models.CharField(_("tracking ID LAPOR!"), max_length=100, unique=True)

@@ -191,7 +191,10 @@ def moved(to_status, now):
 
 
 def learn_address(report):
-    """A verified report's street address joins the map's search (not the kelurahan one it has until geocoded)."""
+    """A verified report's street address joins the map's search (not the kelurahan one it has until geocoded);
+    a complaint without a place has no point to learn it at."""
+    if report.location is None:
+        return
     if not Report.objects.annotate(fallback=FALLBACK_ADDRESS).filter(pk=report.pk, address=F("fallback")).exists():
         places.remember_address(report.address, report.location, source=Place.Source.VERIFIED)
 

@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from tests.localserver import LocalServer
 
 TOKEN = "rahasia-lapor"
-COMPLAINT = {"source_id": str, "title": str, "content": str, "topic_id": str, "lat": float, "lon": float,
+# A complaint without a place (a city service) has lat and lon null, both, and kelurahan_code "".
+COORDINATE = (float, type(None))
+COMPLAINT = {"source_id": str, "title": str, "content": str, "topic_id": str, "lat": COORDINATE, "lon": COORDINATE,
              "address": str, "kelurahan_code": str, "created_at": str, "attachments": list, "anonymous": bool,
-             "reporter_name": str}
+             "confidential": bool, "reporter_name": str}
 FOLLOW_UP = {"source_followup_id": str, "status": str, "note": str, "created_at": str, "attachments": list}
 
 
@@ -127,7 +129,11 @@ class FakeLapor(LocalServer):
             self.violations.append(("not JSON",))
             return None
         wrong = [name for name, kind in contract.items()
-                 if not isinstance(body.get(name), kind) or (kind is float and isinstance(body.get(name), bool))]
+                 if not isinstance(body.get(name), kind) or (kind is not bool and isinstance(body.get(name), bool))]
+        if contract is COMPLAINT and not wrong and (body["lat"] is None) != (body["lon"] is None):
+            wrong = ["lat", "lon"]
+        if contract is COMPLAINT and not wrong and body["lat"] is None and body["kelurahan_code"]:
+            wrong = ["kelurahan_code"]
         if request.headers.get("Content-Type") != "application/json" or wrong or set(body) != set(contract):
             self.violations.append(("fields", wrong, sorted(set(body) ^ set(contract))))
             return None

@@ -343,3 +343,40 @@ def test_the_retention_job_forgets_unfinished_answers_after_a_day_and_silent_num
         assert apply_retention()["chat"] > 0
     assert list(Conversation.objects.values_list("phone", flat=True)) == ["6281200001111"]  # said STOP: kept
     assert not Inbound.objects.exists() and not Reply.objects.exists()
+
+
+def number_of(slug):
+    """A category's number in the chat's list."""
+    from chat.conversation import categories
+
+    return str([category.slug for category in categories()].index(slug) + 1)
+
+
+def test_a_service_complaint_by_chat_asks_no_place_where_none_is_asked_and_gets_no_public_link(resident):
+    """Issue 31: a complaint about a service (here an ID card, whose category asks no place) is told it is not
+    public, skips the place, and is answered with the resident's own link, not a public page."""
+    resident.says("Halo, saya mau lapor")
+    chosen = resident.says(number_of("ktp-el"))
+    assert "tidak publik" in chosen and "Di mana" not in chosen and "balas 0" in chosen  # the photo, optional
+    assert "Jelaskan" in resident.says("0")
+    resident.says("KTP-el saya belum jadi setelah enam minggu.")
+    summary = resident.says("2")
+    assert "Tempat: tidak ada" in summary
+    filed = resident.says("1")
+    report = Report.objects.select_related("office").get()
+    assert report.location is None and report.kelurahan is None and report.crew is None
+    assert report.office.slug == "disdukcapil" and report.private and report.reporter_phone == ""
+    assert report.get_private_url() in filed and filed.count(f"/laporan/{report.code}/") == 1
+
+
+def test_a_service_whose_place_is_optional_can_go_on_without_one_and_a_road_cannot(resident):
+    resident.says("Halo, saya mau lapor")
+    asked = resident.says(number_of("pelayanan-puskesmas"))
+    assert "tidak publik" in asked and "balas 0" in asked
+    assert "Kirim foto" in resident.says("0")
+    resident.says("batal")
+    resident.says("mulai")
+    asked = resident.says(ROAD_HOLE)
+    assert "tidak publik" not in asked and "Di mana" in asked
+    assert "Di mana" in resident.says("0")  # a road's place is required: asked again
+    assert Conversation.objects.get(phone=PHONE).state == "place"

@@ -159,8 +159,9 @@ def test_a_second_save_of_the_dispatchers_pin_files_the_complaint_once(lapor):  
     run_jobs()
     waiting = Disposition.objects.get(tracking_id="LP-8")
     assert waiting.state == Disposition.State.NEEDS_LOCATION
-    first = inbound.file_disposition(waiting, *GANTING_GPS)
-    again = inbound.file_disposition(Disposition.objects.get(pk=waiting.pk), *GANTING_GPS)
+    pothole = Category.objects.get(slug="jalan-berlubang")  # the dispatcher's choice
+    first = inbound.file_disposition(waiting, *GANTING_GPS, category=pothole)
+    again = inbound.file_disposition(Disposition.objects.get(pk=waiting.pk), *GANTING_GPS, category=pothole)
     assert again == first and Report.objects.count() == 1
 
 

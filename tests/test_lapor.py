@@ -2,6 +2,7 @@
 request against the contract and fails on demand."""
 
 import json
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from jobs import queue
 from jobs.models import Job
 from reports import photos, signals, workflow
 from reports.calendar import add_working_days
+from reports.filing import file_report
 from reports.models import Category, Photo, Report, Status
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, run_jobs, staff_user
 from tests.fake_lapor import TOKEN, FakeLapor
@@ -276,8 +278,8 @@ def test_complaints_handed_over_become_reports_once(lapor, geocoder):
     assert first.created == datetime.fromisoformat(CREATED_AT)
     assert first.photos.count() == 1 and first.category.slug == "jalan-berlubang"
     assert Forwarding.objects.get(external_id="LP-2").report.location.y == pytest.approx(-0.4607)
-    unmapped = Forwarding.objects.get(external_id="LP-3")
-    assert unmapped.check_category and unmapped.report.category.slug == "jalan-berlubang"
+    unmapped = Disposition.objects.get(tracking_id="LP-3")  # no category guessed: a dispatcher chooses
+    assert unmapped.state == Disposition.State.NEEDS_LOCATION and unmapped.report is None
     since = datetime.fromisoformat(lapor.requests[0][2]["since"][0])
     assert timezone.now() - since > timedelta(days=7, minutes=14)
     # The next pull: since = LAPOR!'s clock at the last one, less 15 minutes; what comes again is skipped.
@@ -285,8 +287,8 @@ def test_complaints_handed_over_become_reports_once(lapor, geocoder):
     run_jobs()
     last = [request for request in lapor.requests if request[1] == "/dispositions"][-2]
     assert datetime.fromisoformat(last[2]["since"][0]) == lapor.clock - timedelta(minutes=15)
-    assert Report.objects.count() == 3 and lapor.violations == []
-    assert Forwarding.objects.filter(inbound=True).count() == 3
+    assert Report.objects.count() == 2 and lapor.violations == []
+    assert Forwarding.objects.filter(inbound=True).count() == 2
 
 
 def test_a_status_change_of_a_handed_over_complaint_goes_back_to_lapor(lapor, dispatcher):
@@ -428,3 +430,129 @@ def test_a_photo_waiting_for_review_goes_to_lapor_only_once_published(lapor, des
     run_jobs()
     assert [body["attachments"] for _, body in lapor.follow_ups] == [[delivery.photo_url(photo)]]
     assert lapor.violations == []
+
+
+# City services (issue 31): the one topic → category table both ways, the office from the category, no place
+# where the category asks none, and a topic without a category for a dispatcher, never a road crew.
+
+SERVICE_TOPICS = {"administrasi-kependudukan": "T-KEPENDUDUKAN", "layanan-kesehatan": "T-KESEHATAN"}
+
+
+@pytest.fixture
+def service_topics(lapor):
+    for slug, topic in SERVICE_TOPICS.items():
+        Route.objects.create(category=Category.objects.get(slug=slug), link=delivery.lapor_link(), code=topic)
+
+
+def service_complaint(slug="ktp-el", **fields):
+    """A resident's service complaint, filed as the form files it: here without a place."""
+    report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug),
+                            description="KTP-el saya belum jadi setelah enam minggu.", photos=[],
+                            name=REPORTER_NAME, phone=REPORTER_PHONE, email=REPORTER_EMAIL, **fields)
+    return report
+
+
+def test_a_service_complaint_without_a_place_goes_to_lapor_under_its_topic_confidential_and_comes_back(
+        lapor, service_topics, dispatcher):
+    report = service_complaint()
+    assert report.location is None and report.private and report.office.slug == "disdukcapil"
+    verify(report, dispatcher, note="Diteruskan ke Disdukcapil.")
+    run_jobs()
+    assert lapor.violations == [] and lapor.received == 1
+    sent = lapor.complaints[report.code]
+    assert sent["topic_id"] == "T-KEPENDUDUKAN"  # its main category's topic in the table
+    assert (sent["lat"], sent["lon"], sent["kelurahan_code"]) == (None, None, "")
+    assert sent["confidential"] is True and sent["anonymous"] is True and sent["reporter_name"] == ""
+    text = json.dumps(sent)
+    assert REPORTER_PHONE not in text and REPORTER_EMAIL not in text and REPORTER_NAME not in text
+    assert "/laporan/" not in text  # no public page of it is named
+    forwarding = Forwarding.objects.get(report=report)
+    assert forwarding.external_id == sent["tracking_id"] and forwarding.code == "T-KEPENDUDUKAN"
+    move(report, Status.DIKERJAKAN, dispatcher, note="Sedang dicetak.")
+    run_jobs()
+    assert [(t, body["status"], body["note"]) for t, body in lapor.follow_ups] == [
+        (sent["tracking_id"], "dikerjakan", "Sedang dicetak.")]
+    # LAPOR! hands the city the complaint it holds from us: it is ours already, not a second report.
+    lapor.dispositions = [[disposition(sent["tracking_id"], lat=None, lon=None, topic_id="T-KEPENDUDUKAN")]]
+    assert inbound.pull() == 0
+    run_jobs()
+    assert Report.objects.count() == 1 and not Disposition.objects.exists() and lapor.violations == []
+
+
+def test_a_public_complaint_is_not_confidential_and_its_place_goes_with_it(lapor, dispatcher):
+    report = make_report()
+    verify(report, dispatcher)
+    run_jobs()
+    sent = lapor.complaints[report.code]
+    assert sent["confidential"] is False and sent["lat"] == pytest.approx(GANTING_GPS[0])
+
+
+def test_the_default_topic_is_for_infrastructure_a_service_needs_its_own(lapor, dispatcher, settings):
+    """LAPOR_DEFAULT_TOPIC covers a road, drain or light without a topic of its own; a service under it would
+    come back from LAPOR! as infrastructure: it waits for its topic in the table instead."""
+    settings.LAPOR_DEFAULT_TOPIC = "T-UMUM"
+    drain, service = make_report("saluran-tersumbat"), service_complaint("izin-usaha")
+    verify(drain, dispatcher)
+    verify(service, dispatcher)
+    run_jobs()
+    assert lapor.complaints[drain.code]["topic_id"] == "T-UMUM"
+    assert service.code not in lapor.complaints and not Forwarding.objects.filter(report=service).exists()
+
+
+def test_service_dispositions_are_filed_in_their_topics_category_routed_to_its_office(
+        lapor, service_topics, geocoder, dispatcher):
+    lapor.dispositions = [[
+        disposition("LP-20", lat=None, lon=None, topic_id="T-KEPENDUDUKAN", title="KTP belum jadi",
+                    content="Sudah dua bulan.", location_text="Kantor Disdukcapil, Jalan Sudirman"),
+        disposition("LP-21", topic_id="T-KESEHATAN", title="Antrean puskesmas", content="Ditolak berobat."),
+        disposition("LP-22", lat=None, lon=None, topic_id="T-KESEHATAN", location_text="Puskesmas Gunung"),
+    ]]
+    assert inbound.pull() == 3
+    run_jobs()
+    searched = [path for path, _ in geocoder.requests if path != "/reverse"]  # a pin's street is asked for
+    assert searched == []  # a service's place as written is never geocoded into a point
+    ktp = Forwarding.objects.get(external_id="LP-20").report
+    assert ktp.category.slug == "ktp-el" and ktp.office.slug == "disdukcapil"
+    assert ktp.location is None and ktp.kelurahan is None and ktp.crew is None and ktp.private
+    assert ktp.address == "Kantor Disdukcapil, Jalan Sudirman" and ktp.description.startswith("KTP belum jadi")
+    pinned = Forwarding.objects.get(external_id="LP-21").report  # a health service asks for a place: kept
+    assert pinned.category.slug == "pelayanan-puskesmas" and pinned.office.slug == "dinas-kesehatan"
+    assert pinned.kelurahan.name == "Ganting" and pinned.crew is None
+    unpinned = Forwarding.objects.get(external_id="LP-22").report
+    assert unpinned.location is None and unpinned.office.slug == "dinas-kesehatan"
+    assert not Disposition.objects.exclude(state=Disposition.State.IMPORTED).exists()
+    verify(ktp, dispatcher, note="Diterima Disdukcapil.")  # its status goes back to LAPOR!
+    run_jobs()
+    assert [(t, body["status"]) for t, body in lapor.follow_ups] == [("LP-20", "diverifikasi")]
+    assert lapor.violations == []
+
+
+def test_a_topic_without_a_category_waits_for_a_dispatcher_never_a_road_crew(lapor, geocoder, dispatcher):
+    """The defect of issue 31: "Drainase tersumbat" under a topic no category had became a pothole for a road
+    crew (LAPOR_DEFAULT_CATEGORY). Now it waits in the staff desk's inbox, saying why, until a dispatcher
+    chooses; a service chosen there is filed without a pin."""
+    lapor.dispositions = [[
+        disposition("LP-30", topic_id="T-DRAINASE", title="Drainase tersumbat", content="Air meluap ke jalan."),
+        disposition("LP-31", lat=None, lon=None, topic_id="", title="KK belum selesai", location_text="Ganting"),
+    ]]
+    assert inbound.pull() == 2
+    run_jobs()
+    assert not Report.objects.exists() and geocoder.requests == []
+    drain, nameless = Disposition.objects.get(tracking_id="LP-30"), Disposition.objects.get(tracking_id="LP-31")
+    assert drain.state == nameless.state == Disposition.State.NEEDS_LOCATION
+    assert "T-DRAINASE" in drain.problem and "kategori" in drain.problem and "topik" in nameless.problem
+    desk = staff_client(dispatcher)
+    page = desk.get(f"/meja/lokasi/?keluhan={drain.pk}").content.decode()
+    assert "T-DRAINASE" in page and 'id="problem"' in page and 'id="suggestion"' not in page
+    clogged = Category.objects.get(slug="saluran-tersumbat")
+    refused = desk.post(f"/meja/lokasi/{drain.pk}/", {"category": clogged.pk})  # a drain needs its pin
+    assert refused.status_code == 400 and not Report.objects.exists()
+    desk.post(f"/meja/lokasi/{drain.pk}/", {"category": clogged.pk, "lat": GANTING_GPS[0], "lon": GANTING_GPS[1]})
+    drain.refresh_from_db()
+    assert drain.report.category == clogged and drain.report.crew.name.startswith("Tim Drainase")
+    family_card = Category.objects.get(slug="kartu-keluarga")
+    assert desk.post(f"/meja/lokasi/{nameless.pk}/", {"category": family_card.pk}).status_code == 302
+    nameless.refresh_from_db()
+    assert nameless.state == Disposition.State.IMPORTED and nameless.report.location is None
+    assert nameless.report.office.slug == "disdukcapil" and nameless.report.crew is None
+    assert Forwarding.objects.get(external_id="LP-31").report == nameless.report
