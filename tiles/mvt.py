@@ -65,7 +65,7 @@ SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
            {overdue} AS overdue, reports_report.support_count
     FROM cells
     LEFT JOIN LATERAL (
-        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden {report_filters}
+        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden AND NOT private {report_filters}
             AND location && ST_Transform(ST_TileEnvelope(%(cell_zoom)s, cells.cx, cells.cy), 4326)
         ORDER BY location <-> ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326) LIMIT 1
     ) reports_report ON true
