@@ -324,7 +324,7 @@ def _feature(shape, absolute):
 
 
 # The tables the representation reads beside reports_report, joined by the paths it follows.
-JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"))
+JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"), F("office__name"))
 
 
 class Compiled(Func):
