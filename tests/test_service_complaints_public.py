@@ -16,8 +16,8 @@ from reports.filing import file_report
 from reports.interop import open311
 from reports.models import ApiClient, Category, Report, ReportCount
 from tests.conftest import make_report, staff_user, verified_login
-from tests.test_exports import csv_rows
 from tests.images import GANTING_GPS
+from tests.test_exports import csv_rows
 from tests.test_ikm import answers
 from tests.test_privacy_surfaces import body
 from tests.test_tiles import tile_of
