@@ -7,9 +7,12 @@ import json
 import uuid
 
 import pytest
+from django.utils import timezone
 
+from insight import times
 from insight.models import ResponseCount
-from notify import ikm
+from notify import ikm, links
+from notify.models import Channel
 from offices.models import Office
 from reports import workflow
 from reports.filing import file_report
@@ -28,11 +31,11 @@ LAT, LON = GANTING_GPS
 BOX = "100.37,-0.49,100.44,-0.45"
 
 
-def complaint(slug="ktp-el", lat=None, lon=None, **fields):
+def complaint(slug="ktp-el", lat=None, lon=None, email="", **fields):
     """A service complaint filed as the form files it: without a place unless given."""
     report, _ = file_report(client_uuid=uuid.uuid4(), category=Category.objects.get(slug=slug), lat=lat, lon=lon,
                             description="KTP saya belum jadi setelah tiga minggu.", photos=[],
-                            name="Sulastri", phone="0813 9876 5432")
+                            name="Sulastri", phone="0813 9876 5432", email=email)
     if fields:
         Report.objects.filter(pk=report.pk).update(**fields)
     return Report.objects.get(pk=report.pk)
@@ -173,7 +176,20 @@ def test_the_ikm_and_the_response_times_per_office(settings, dispatcher):
     [row] = ikm.table("office", ikm.Period.containing(report.created.date()))
     assert row["unit"] == report.office.name and row["answers"] == 2 and row["index"] == 100
     workflow.change_status(report, "diverifikasi", dispatcher, version=report.version)
-    times = ResponseCount.objects.filter(measure="verify", count__gt=0)
-    assert set(times.values_list("dimension", "key")) == {("city", 0), ("crew", 0), ("kelurahan", 0),
-                                                           ("category", report.category_id),
-                                                           ("office", report.office_id)}
+    counted = ResponseCount.objects.filter(measure="verify", count__gt=0)
+    assert set(counted.values_list("dimension", "key")) == {("city", 0), ("crew", 0), ("kelurahan", 0),
+                                                             ("category", report.category_id),
+                                                             ("office", report.office_id)}
+    today = timezone.localdate()
+    [office] = [row for row in times.table("office", today) if row["month"] is None]
+    [place] = [row for row in times.table("kelurahan", today) if row["month"] is None]
+    assert (office["name"], office["verified"]) == (report.office.name, 1)
+    assert (place["name"], place["verified"]) == ("Tanpa tempat", 1)
+
+
+def test_the_reporter_of_a_private_complaint_gets_its_private_link_again_and_no_public_one():
+    report = complaint(email="sulastri@example.org")
+    found = list(links.reports_of(Channel.EMAIL, "Sulastri@example.org"))
+    assert found == [report]
+    text = "\n".join(links.letter(found).paragraphs)
+    assert report.get_private_url() in text and "halaman publik" not in text.lower()
