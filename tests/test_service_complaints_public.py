@@ -14,7 +14,7 @@ from insight.models import ResponseCount
 from notify import ikm, links
 from notify.models import Channel
 from offices.models import Office
-from reports import workflow
+from reports import services, workflow
 from reports.filing import file_report
 from reports.interop import open311
 from reports.models import ApiClient, Category, Report, ReportCount
@@ -139,6 +139,11 @@ def test_a_published_complaint_without_a_place_has_no_geometry_and_no_coordinate
     assert items["numberMatched"] == 2
     boxed = client.get(f"/ogcapi/collections/reports/items?bbox={BOX}", HTTP_ACCEPT="application/geo+json").json()
     assert [f["id"] for f in boxed["features"]] == [infrastructure.code]
+    for path in (f"/api/v1/reports/nearby?lat={LAT}&lon={LON}&radius_m=5000",
+                 f"/api/v1/reports/duplicates?lat={LAT}&lon={LON}&category=ktp-el"):
+        response = client.get(path)
+        assert response.status_code == 200 and report.code not in body(response), path
+    assert not services.possible_duplicates(report.category, None, None).exists()
     assert report.code not in body(client.get("/open311/v2/requests.json"))
     assert client.get(f"/open311/v2/requests/{report.code}.json").status_code == 404
     figures = client.get("/api/v1/stats.json").json()
