@@ -1,12 +1,13 @@
-"""Uploaded photos wherever they are stored (config.storage): serving them, finding the files no row names any more,
-and moving them between this machine's disk and a bucket.
+"""Uploaded photos wherever they are stored (config.storage): serving them, finding the files no row names any
+more, and moving them between this machine's disk and a bucket.
 
-In production the app serves /media/ itself (so `make run` alone shows every photo, and every app server shows every
-photo of a shared bucket), or, with MEDIA_ACCEL_REDIRECT set and photos on disk, answers with an X-Accel-Redirect
-header and nginx sends the file from an `internal` location. Names are random and never reused, so a file may be
-cached for a year: a published photo of a public report only. A photo waiting for a dispatcher's review, any photo
-of a hidden report or of a private complaint (Report.private), and a file no photo names (a blurred photo's
-original) are a 404 for the public and `private, no-store` for the staff who see its report.
+In production the app serves /media/ itself (so `make run` alone shows every photo, and every app server shows
+every photo of a shared bucket), or, with MEDIA_ACCEL_REDIRECT set and photos on disk, answers with an
+X-Accel-Redirect header and nginx sends the file from an `internal` location. Names are random and never
+reused, so a file may be cached for a year: a published photo of a public report only. A photo waiting for a
+dispatcher's review, any photo of a hidden report or of a private complaint (Report.private), and a file no photo
+names (a blurred photo's original) are a 404 for the public and `private, no-store` for the staff who see its
+report.
 """
 
 import mimetypes

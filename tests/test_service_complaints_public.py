@@ -198,3 +198,13 @@ def test_the_reporter_of_a_private_complaint_gets_its_private_link_again_and_no_
     assert found == [report]
     text = "\n".join(links.letter(found).paragraphs)
     assert report.get_private_url() in text and "halaman publik" not in text.lower()
+
+
+def test_the_photos_of_a_private_complaint_are_not_served_to_the_public(client):
+    report = make_report("pelayanan-puskesmas", with_photo=True)
+    photo = report.photos.get()
+    assert report.private and photo.published
+    for url in (photo.image.url, photo.thumbnail.url):
+        assert client.get(url).status_code == 404, url
+    Report.objects.filter(pk=report.pk).update(private=False)
+    assert client.get(photo.image.url).status_code == 200
