@@ -35,8 +35,8 @@ def add(rows):
     """
 
 
-def function(add, everything="SELECT *, 1 AS sign FROM reports_report"):
-    """The trigger function counting with `add`, and the counts made again from `everything`."""
+def function(add):
+    """The trigger function counting with `add`, and the counts emptied."""
     return f"""
 CREATE OR REPLACE FUNCTION reports_count_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -49,11 +49,11 @@ BEGIN
 END $$;
 DELETE FROM reports_reportcount;
 DELETE FROM reports_fixtime;
-{add(everything)}
 """
 
 
-# Back: 0012's function and its counts (a report without a place left out: 0012 has nowhere to count it).
+# Back: 0012's function, and its counts once 0012's constraints are back (a report without a place left out: 0012
+# has nowhere to count it).
 BEFORE = import_module("reports.migrations.0012_report_counts").add
 
 
@@ -66,6 +66,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The tables' keys change on empty tables (counted again at the end).
+        migrations.RunSQL("DELETE FROM reports_reportcount; DELETE FROM reports_fixtime;",
+                          BEFORE("SELECT *, 1 AS sign FROM reports_report WHERE kelurahan_id IS NOT NULL")),
         migrations.RemoveConstraint(
             model_name='fixtime',
             name='reports_fixtime_once',
@@ -102,5 +105,7 @@ class Migration(migrations.Migration):
             model_name='reportcount',
             constraint=models.UniqueConstraint(fields=('kelurahan', 'category', 'status', 'month', 'office', 'private'), name='reports_count_once', nulls_distinct=False),
         ),
-        migrations.RunSQL(function(add), function(BEFORE, "SELECT *, 1 AS sign FROM reports_report WHERE kelurahan_id IS NOT NULL")),
+        # The counts' foreign keys checked now, before Django creates the index of `office` at the end.
+        migrations.RunSQL(function(add) + add("SELECT *, 1 AS sign FROM reports_report")
+                          + "SET CONSTRAINTS ALL IMMEDIATE;", function(BEFORE)),
     ]
