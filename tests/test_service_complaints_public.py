@@ -104,7 +104,8 @@ def test_a_private_complaint_is_on_no_public_surface_and_counted_only_per_office
                  f"/ogcapi/collections/reports/items/{code}", f"/cek/?kode={code}"]
     for path in not_found:
         assert client.get(path).status_code == 404, path
-    assert client.post(f"/api/v1/reports/{code}/support").status_code in (403, 404)
+    supported = client.post(f"/api/v1/reports/{code}/support", {"device_id": str(uuid.uuid4())})
+    assert supported.status_code == 404 and Report.objects.get(pk=report.pk).support_count == 0
     # The public sees how many each office received, by main category; no kelurahan count holds them.
     figures = client.get("/api/v1/stats.json").json()
     offices = {(row["office"], row["category"]): row for row in figures["by_office"]}
