@@ -1,6 +1,7 @@
 """Hotspots and recurrence: where open reports gather, and where a fixed problem came back.
 
-Public reports only (hidden ones are abuse or personal data) and nothing personal: codes, categories, places and
+Public reports with a place only (hidden ones are abuse or personal data, private complaints are often about a person,
+and a complaint without a place has nowhere to gather) and nothing personal: codes, categories, places and
 dates. Both are queries of the moment, bounded for a table of millions: hotspots read open reports only (the
 reports_category_status index; a box narrows them through the location index), recurrence the fixes of a window
 of months, each probing the location's geography index for what came back near it.
@@ -24,7 +25,7 @@ HOTSPOTS_SQL = """
 WITH open AS (
     SELECT r.code, r.category_id, ST_Transform(r.location, {srid}) AS xy
     FROM reports_report r
-    WHERE r.status = ANY(%(open)s) AND NOT r.hidden {where}
+    WHERE r.status = ANY(%(open)s) AND NOT r.hidden AND NOT r.private AND r.location IS NOT NULL {where}
 ), clustered AS (
     SELECT *, ST_ClusterDBSCAN(xy, eps := %(eps)s, minpoints := %(minpoints)s)
               OVER (PARTITION BY category_id) AS cluster
@@ -50,7 +51,7 @@ RECURRENCE_DAYS = 90
 # by the reports_location_geography index). Two reports on different assets are different things, however close.
 # The two ways in are two index probes (location; asset), joined by UNION so a report found by both counts once.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
-             "AND NOT b.hidden AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
+             "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
 RECURRENCE_SQL = """
 SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
        array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
@@ -68,7 +69,7 @@ JOIN LATERAL (
 ) back ON true
 JOIN reports_report b ON b.id = back.id
 JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
-WHERE a.fixed_at >= %(since)s AND NOT a.hidden {where}
+WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
 GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
 """
 

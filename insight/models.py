@@ -5,7 +5,8 @@ from django.db import models
 
 class ResponseCount(models.Model):
     """How many public reports took `days` working days to be verified or fixed, in the month (the city's) they were
-    verified or fixed, for one crew, kelurahan or category (or the whole city); for fixes, how many by their due date.
+    verified or fixed, for one crew, kelurahan, category or office (or the whole city); for fixes, how many by their
+    due date.
 
     One histogram per table of the page, not one per crew × kelurahan × category: a page's table reads its own few
     hundred rows a month however many reports there are (insight.times).
@@ -20,11 +21,12 @@ class ResponseCount(models.Model):
         CREW = "crew"
         KELURAHAN = "kelurahan"
         CATEGORY = "category"
+        OFFICE = "office"
 
     dimension = models.CharField(max_length=9, choices=Dimension.choices)
-    # The crew's, kelurahan's or category's id; 0 for the city, and for reports without a crew. No foreign key: a
-    # crew deleted sets its reports' crew to none (the trigger moves their counts to 0), and its rows, then all
-    # zero, stay behind harmlessly.
+    # The crew's, kelurahan's, category's or office's id; 0 for the city, and for reports without a crew, a
+    # kelurahan or an office. No foreign key: a crew deleted sets its reports' crew to none (the trigger moves
+    # their counts to 0), and its rows, then all zero, stay behind harmlessly.
     key = models.IntegerField()
     measure = models.CharField(max_length=6, choices=Measure.choices)
     month = models.DateField()

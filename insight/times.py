@@ -1,11 +1,12 @@
-"""Response times: working days to verify and to fix, per crew, kelurahan and category, month by month.
+"""Response times: working days to verify and to fix, per office, crew, kelurahan and category, month by month.
 
 Read from the histogram PostgreSQL keeps as reports change (insight.models.ResponseCount, migration 0002): a few
-hundred rows a month however many reports there are. Public reports only; nothing personal. Working days leave out
+hundred rows a month however many reports there are. Not hidden reports; nothing personal. Working days leave out
 weekends and the holiday table's days (reports.calendar), from the day the report was filed (its first working day
 after is 1) to the day it was verified or fixed, in the city's time zone; a month is the one it was verified or
-fixed in. Percentiles are PostgreSQL's percentile_cont (linear between the two nearest reports), computed from the
-histogram's counts, so they equal percentile_cont over the reports themselves.
+fixed in. Private complaints count (the pages are the planners', nothing personal is in them: migration 0005); a
+report without a place counts under "No place". Percentiles are PostgreSQL's percentile_cont (linear between the two
+nearest reports), computed from the histogram's counts, so they equal percentile_cont over the reports themselves.
 """
 
 from datetime import date
@@ -19,9 +20,11 @@ from reports.models import in_language
 
 MONTHS = 12
 
-GROUPS = ["city", "crew", "kelurahan", "category"]
-TITLES = {"city": _("The whole city"), "crew": _("Per crew"), "kelurahan": _("Per kelurahan"),
-          "category": _("Per category")}
+GROUPS = ["city", "office", "crew", "kelurahan", "category"]
+TITLES = {"city": _("The whole city"), "office": _("Per office"), "crew": _("Per crew"),
+          "kelurahan": _("Per kelurahan"), "category": _("Per category")}
+# The name of key 0 (reports without one) in a group.
+NONE = {"office": _("No office"), "crew": _("No crew"), "kelurahan": _("No place")}
 
 # One group's percentiles from its histogram: for a share p of n reports the value at 0-based place p * (n - 1),
 # linear between the reports at its floor and ceiling (percentile_cont); a report at place i is in the first bucket
@@ -46,12 +49,13 @@ WITH buckets AS (
            min(days) FILTER (WHERE upto > ceil(0.9 * (total - 1))) AS p90_high
     FROM running GROUP BY key, month, measure, total
 )
-SELECT p.key, coalesce(g.name, k.name, {category_name}, ''), p.month, p.measure, p.total::int, p.on_time::int,
+SELECT p.key, coalesce(g.name, k.name, o.name, {category_name}, ''), p.month, p.measure, p.total::int, p.on_time::int,
        p50_low + (0.5 * (total - 1) - floor(0.5 * (total - 1))) * (p50_high - p50_low),
        p90_low + (0.9 * (total - 1) - floor(0.9 * (total - 1))) * (p90_high - p90_low)
 FROM places p
 LEFT JOIN geo_crew g ON g.id = p.key AND %(group)s = 'crew'
 LEFT JOIN geo_kelurahan k ON k.id = p.key AND %(group)s = 'kelurahan'
+LEFT JOIN offices_office o ON o.id = p.key AND %(group)s = 'office'
 LEFT JOIN reports_category c ON c.id = p.key AND %(group)s = 'category'
 LEFT JOIN reports_category cp ON cp.id = c.parent_id
 ORDER BY 2, 1, p.month NULLS FIRST, p.measure
@@ -91,7 +95,7 @@ def table(group, today=None):
     rows = {}
     for key, name, month, measure, total, on_time, median, p90 in fetched:
         row = rows.setdefault((key, month), {
-            "key": key, "name": name or (_("No crew") if group == "crew" else ""),
+            "key": key, "name": name or NONE.get(group, ""),
             "month": month.strftime("%Y-%m") if month else None,
             "verified": 0, "verify_median": None, "verify_p90": None,
             "fixed": 0, "fix_median": None, "fix_p90": None, "on_time": 0, "share_on_time": None})

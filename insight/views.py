@@ -167,7 +167,7 @@ def response_times_page(request):
     monthly = [city.get(month.strftime("%Y-%m")) or {"month": month.strftime("%Y-%m")} for month in times.months()]
     tables = [{"group": group, "title": times.TITLES[group],
                "rows": [row for row in figures["tables"][group] if row["month"] is None]}
-              for group in ("crew", "kelurahan", "category")]
+              for group in ("office", "crew", "kelurahan", "category")]
     return render(request, "insight/response_times.html", {
         "figures": figures, "tables": tables, "monthly": monthly, "charts": charts(monthly)})
 

@@ -15,10 +15,12 @@ RESEND_AFTER = timedelta(hours=1)
 
 def report_filed(sender, report, channel="", consent=False, **kwargs):
     """The reporter's own subscription, as the form recorded it, with its acknowledgement by e-mail (a phone's is
-    its confirmation request); and area alerts covering the new report."""
+    its confirmation request); and area alerts covering the new report, unless it is not public by its kind."""
     subscription = subscriptions.for_reporter(report, channel, consent)
     if subscription is not None and subscription.channel == Channel.EMAIL:
         acknowledge(subscription)
+    if report.private:
+        return
     for subscription in Subscription.objects.active().for_area_of(report):
         add(subscription, f"filed:{report.pk}", Notice.Kind.FILED, report.created, report=report)
 
@@ -34,10 +36,10 @@ def acknowledge(subscription):
 
 
 def status_changed(sender, change, **kwargs):
-    """Everyone following the report hears of the change; of a hidden report, only its reporter."""
+    """Everyone following the report hears of the change; of a hidden or private report, only its reporter."""
     report = change.report
     followers = Subscription.objects.active().filter(report=report)
-    if report.hidden:
+    if report.hidden or report.private:
         followers = followers.filter(role=Subscription.Role.REPORTER)
     for subscription in followers:
         add(subscription, f"change:{change.pk}", Notice.Kind.CHANGE, change.created, report=report, change=change)

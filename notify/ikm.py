@@ -134,17 +134,18 @@ def periods():
 
 
 # The units the index is given for: a grouping's name and its unit's name in SQL (a report's main category is its
-# category's parent, or the category itself). An office's index, once offices exist, is one more entry here.
+# category's parent, or the category itself). An office's is the office that answered the complaint.
 GROUPINGS = {
     "city": lambda: Value("Kota Padang Panjang"),
+    "office": lambda: F("report__office__name"),
     "crew": lambda: F("report__crew__name"),
     "category": lambda: Coalesce(
         in_language("report__category__parent__name_id", "report__category__parent__name_en"),
         in_language("report__category__name_id", "report__category__name_en")),
     "kelurahan": lambda: F("report__kelurahan__name"),
 }
-GROUPING_NAMES = {"city": _("The whole city"), "crew": _("Crew"), "category": _("Category"),
-                  "kelurahan": _("Kelurahan")}
+GROUPING_NAMES = {"city": _("The whole city"), "office": _("Office"), "crew": _("Crew"),
+                  "category": _("Category"), "kelurahan": _("Kelurahan")}
 
 
 def table(grouping, period):

@@ -35,7 +35,10 @@ class SubscriptionQuerySet(gis_models.QuerySet):
         return self.filter(confirmed_at__isnull=False, stopped_at__isnull=True)
 
     def for_area_of(self, report):
-        """Area alerts that cover `report`: its kelurahan, or a point within the alert's radius (true metres)."""
+        """Area alerts that cover `report`: its kelurahan, or a point within the alert's radius (true metres); of
+        a report without a place, none."""
+        if report.location is None:
+            return self.none()
         near = RawSQL("ST_DWithin(notify_subscription.point::geography, ST_GeogFromWKB(%s), "
                       "notify_subscription.radius_m)", (bytes(report.location.wkb),),
                       output_field=models.BooleanField())

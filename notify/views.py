@@ -231,8 +231,9 @@ def chosen_period(request):
 
 
 def ikm_page(request):
-    """/statistik/ikm/: the satisfaction index of a period, for the whole city and per crew, category and kelurahan;
-    figures only, nothing personal, never the suggestions. The 1-5 ratings asked before the survey follow."""
+    """/statistik/ikm/: the satisfaction index of a period, for the whole city and per office, crew, category and
+    kelurahan; figures only, nothing personal, never the suggestions. The 1-5 ratings asked before the survey
+    follow."""
     error = ""
     try:
         period = chosen_period(request)

@@ -5,8 +5,9 @@ In production the app serves /media/ itself (so `make run` alone shows every pho
 every photo of a shared bucket), or, with MEDIA_ACCEL_REDIRECT set and photos on disk, answers with an
 X-Accel-Redirect header and nginx sends the file from an `internal` location. Names are random and never
 reused, so a file may be cached for a year: a published photo of a public report only. A photo waiting for a
-dispatcher's review, any photo of a hidden report, and a file no photo names (a blurred photo's original) are a
-404 for the public and `private, no-store` for the staff who see its report.
+dispatcher's review, any photo of a hidden report or of a private complaint (Report.private), and a file no photo
+names (a blurred photo's original) are a 404 for the public and `private, no-store` for the staff who see its
+report.
 """
 
 import mimetypes
@@ -34,7 +35,7 @@ def audience(path, user):
     photo = Photo.objects.filter(Q(image=path) | Q(thumbnail=path)).select_related("report").first()
     if photo is None:
         return None
-    if photo.published and not photo.report.hidden:
+    if photo.published and not photo.report.hidden and not photo.report.private:
         return "public"
     if roles.is_staff_reader(user) and Report.objects.visible_to(user).filter(pk=photo.report_id).exists():
         return "staff"

@@ -592,19 +592,25 @@ class ReportCount(models.Model):
     The month is the first day of the month the report was filed, in Asia/Jakarta (settings.TIME_ZONE).
     """
 
-    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, related_name="report_counts")
+    # None: a complaint that names no place (counted apart). Private complaints are counted too, under `private`:
+    # the public figures per kelurahan leave them out, the counts per office and category keep them.
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, null=True, related_name="report_counts")
     category = models.ForeignKey(Category, models.CASCADE, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices)
     month = models.DateField()
+    office = models.ForeignKey("offices.Office", models.CASCADE, null=True, related_name="+")
+    private = models.BooleanField(default=False)
     count = models.IntegerField(default=0)
     fixed = models.IntegerField(default=0)
     fixed_on_time = models.IntegerField(default=0)
 
     class Meta:
-        # The triggers' ON CONFLICT finds a key's row by this constraint's index; the statistics read the whole
-        # table (a few rows per kelurahan, category, status and month), so need no index of their own.
+        # The triggers' ON CONFLICT finds a key's row by this constraint's index (no place and no office are one key
+        # each: NULLS NOT DISTINCT); the statistics read the whole table (a few rows per kelurahan, category,
+        # status and month), so need no index of their own.
         constraints = [
-            models.UniqueConstraint(fields=["kelurahan", "category", "status", "month"], name="reports_count_once"),
+            models.UniqueConstraint(fields=["kelurahan", "category", "status", "month", "office", "private"],
+                                    name="reports_count_once", nulls_distinct=False),
         ]
         indexes = [
             # The desk's count of new public reports (desk.counts.waiting) sums one status's rows from the index
@@ -624,7 +630,7 @@ class FixTime(models.Model):
     this histogram it is the median of the times rounded to a tenth of a day, at most 0.05 day from the exact one.
     """
 
-    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, related_name="+")
+    kelurahan = models.ForeignKey("geo.Kelurahan", models.CASCADE, null=True, related_name="+")  # None: no place
     category = models.ForeignKey(Category, models.CASCADE, related_name="+")
     tenths = models.IntegerField()
     count = models.IntegerField(default=0)
@@ -632,7 +638,8 @@ class FixTime(models.Model):
     class Meta:
         # As ReportCount's: the triggers' ON CONFLICT; the medians read the whole table.
         constraints = [
-            models.UniqueConstraint(fields=["kelurahan", "category", "tenths"], name="reports_fixtime_once"),
+            models.UniqueConstraint(fields=["kelurahan", "category", "tenths"], name="reports_fixtime_once",
+                                    nulls_distinct=False),
         ]
 
     def __str__(self):

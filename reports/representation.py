@@ -238,6 +238,7 @@ def properties(absolute):
                             (media,)),
         "url": Concat(Value(before), F("code"), Value(after)),
         "crew_name": Coalesce(F("crew__name"), Value("")),
+        "office_name": Coalesce(F("office__name"), Value("")),  # the office that answers it
         "status_notes": Coalesce(RawSQL(
             "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' AND public "
             "ORDER BY h.created DESC, h.id DESC LIMIT 1)", ()), status_label()),
@@ -280,7 +281,8 @@ FILED = ["code", "status", "status_label", "kelurahan", "kecamatan", "crew", "du
 EXPORT = ["code", "category", "category_name", "status", "description", "address", "answers=attributes",
           "created", "verified", "fixed", "closed", "updated", "days_to_fix", "due_date", "overdue", "duplicate_of",
           "lapor_tracking_id", "asset_id", "asset_identifier", "kelurahan_code", "kelurahan=kelurahan_name",
-          "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name", "support_count", "photos=photo_list", "url"]
+          "kecamatan_code", "kecamatan=kecamatan_name", "crew=crew_name", "office=office_name", "support_count",
+          "photos=photo_list", "url"]
 EXPORT_STAFF = [*EXPORT, "hidden", "routing_problem"]
 EXPORT_CONTACT = [*EXPORT_STAFF, "reporter_name"]
 OPEN311 = [
@@ -322,7 +324,7 @@ def _feature(shape, absolute):
 
 
 # The tables the representation reads beside reports_report, joined by the paths it follows.
-JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"))
+JOINED = (F("category__name_id"), F("kelurahan__kecamatan__name"), F("crew__name"), F("office__name"))
 
 
 class Compiled(Func):
@@ -550,7 +552,9 @@ def feature_schema(shape):
     properties = {name: SCHEMAS[column] for name, column in names(shape)}
     return {"type": "object", "required": ["type", "id", "geometry", "properties"], "properties": {
         "type": {"type": "string", "enum": ["Feature"]}, "id": TEXT,
-        "geometry": {"type": "object", "properties": {"type": TEXT, "coordinates": {"type": "array", "items": NUMBER}}},
+        # None for a complaint that names no place.
+        "geometry": {"type": "object", "nullable": True,
+                     "properties": {"type": TEXT, "coordinates": {"type": "array", "items": NUMBER}}},
         "properties": {"type": "object", "required": list(properties), "properties": properties}}}
 
 

@@ -157,7 +157,10 @@ def add_support(report, *, device="", contact=""):
 def possible_duplicates(category, lat, lon, limit=5, excluding=None, asset=None):
     """Open public reports of the same main category within its duplicate radius, and open reports on the same
     `asset` (assets.Asset, in any of its generations) however far their pins are, those first, then nearest
-    first, each with its `distance`; not the report `excluding` (the desk asks for the candidates of a report)."""
+    first, each with its `distance`; not the report `excluding` (the desk asks for the candidates of a report).
+    Nothing for a complaint without a place (`lat`/`lon` None): nothing is near it."""
+    if lat is None or lon is None:
+        return Report.objects.none()
     main = category.parent or category
     where = lookup.point(lat, lon)
     close = Q(near(where, main.duplicate_radius_m))

@@ -1,10 +1,11 @@
-"""The city's figures: reports per kelurahan, category, status and month, days to fix, fixes on time.
-
-Public reports only (hidden ones are abuse or personal data), and nothing personal in
-any figure. Read from the counts the database keeps as reports change (ReportCount and
-FixTime, kept by triggers: migration 0012), a few thousand rows however many reports
-there are, so the figures are always those of the moment and nothing is cached. From the replica, if one is
-configured and keeps up (config.db_router): figures a few seconds old are still the figures.
+"""The city's figures: reports per kelurahan, category, status and month, days to fix, fixes on time. Public reports
+only (hidden ones are abuse or personal data; private complaints, reports.Report.private, are often about a person),
+and nothing personal in any figure; a report without a place is counted apart (`without_place`). Private complaints
+count only in the figures per office and main category (`by_office`), which name no place: how many complaints each
+office received and has open. Read from the counts the database keeps as reports change (ReportCount and FixTime,
+kept by triggers: migrations 0012 and 0025), a few thousand rows however many reports there are, so the figures are
+always those of the moment and nothing is cached. From the replica, if one is configured and keeps up
+(config.db_router): figures a few seconds old are still the figures.
 """
 
 from django.db import connections
@@ -41,7 +42,8 @@ GROUP BY k.code, main.slug, fixed ORDER BY k.code, main.slug
 def figures():
     """The figures of the moment, in the current language."""
     database = replica_alias()
-    counts = ReportCount.objects.using(database)
+    every = ReportCount.objects.using(database)
+    counts = every.filter(private=False)
     main_name = in_language("category__parent__name_id", "category__parent__name_en")
     own_name = in_language("category__name_id", "category__name_en")
     main = {"main": Coalesce("category__parent__slug", "category__slug"),
@@ -54,9 +56,20 @@ def figures():
             "open_per_1000": round(k.open * 1000 / k.population, 2) if k.population else None,
         }
         for k in Kelurahan.objects.using(database).select_related("kecamatan").annotate(
-            total=Coalesce(Sum("report_counts__count"), 0),
-            open=Coalesce(Sum("report_counts__count", filter=Q(report_counts__status__in=OPEN_STATUSES)), 0),
+            total=Coalesce(Sum("report_counts__count", filter=Q(report_counts__private=False)), 0),
+            open=Coalesce(Sum("report_counts__count", filter=Q(report_counts__private=False,
+                                                              report_counts__status__in=OPEN_STATUSES)), 0),
         ).order_by("code")
+    ]
+    without_place = counts.filter(kelurahan=None).aggregate(
+        total=Coalesce(Sum("count"), 0), open=Coalesce(Sum("count", filter=Q(status__in=OPEN_STATUSES)), 0))
+    by_office = [
+        {"office": row["office__slug"], "office_name": row["office__name"], "category": row["main"],
+         "category_name": row["main_name"], "total": row["total"], "open": row["open"]}
+        for row in every.exclude(office=None).values(**main).values("office__slug", "office__name", "main",
+                                                                    "main_name")
+        .annotate(total=Sum("count"), open=Coalesce(Sum("count", filter=Q(status__in=OPEN_STATUSES)), 0))
+        .filter(total__gt=0).order_by("office__name", "main")
     ]
     by_category_status = [
         {"category": row["main"], "category_name": row["main_name"], "status": row["status"],
@@ -80,9 +93,11 @@ def figures():
     ]
     return {
         "generated": timezone.localtime().isoformat(),
-        "total": sum(k["total"] for k in kelurahan),
-        "open": sum(k["open"] for k in kelurahan),
+        "total": sum(k["total"] for k in kelurahan) + without_place["total"],
+        "open": sum(k["open"] for k in kelurahan) + without_place["open"],
         "kelurahan": kelurahan,
+        "without_place": without_place,
+        "by_office": by_office,
         "by_category_status": by_category_status,
         "by_month": by_month,
         "median_days_to_fix": median_days,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -99,7 +100,7 @@ def _report(code, reports=None):
     """A public report, or one of `reports` (the reporter's own link opens their complaint that is not public)."""
     return get_object_or_404(
         (Report.objects.public() if reports is None else reports)
-        .select_related("category__parent", "kelurahan__kecamatan")
+        .select_related("category__parent", "kelurahan__kecamatan", "office")
         .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history", "forwardings__link"),
         code=code.upper(),
     )
@@ -110,14 +111,18 @@ def detail(request, code):
 
 
 def private(request, code, token):
-    """The reporter's own link: the public page, plus what they gave us."""
+    """The reporter's own link: the public page, plus what they gave us. A complaint not public by its kind
+    (Report.private) is seen by its link only, and has no public page to share."""
     report = _report(code, Report.objects.filter(hidden=False))
     # As bytes: compare_digest refuses a str with characters beyond ASCII (a 500 for /ikuti/%C3%A9/).
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
+        if report.private:
+            raise Http404
         return redirect(report.get_absolute_url())
     context = {"report": report, "is_reporter": True, "just_filed": JUST_FILED in request.GET,
                "link": request.build_absolute_uri(report.get_private_url()),
-               "share": ways_to_share(report, request.build_absolute_uri(report.get_absolute_url()))}
+               "share": None if report.private else ways_to_share(
+                   report, request.build_absolute_uri(report.get_absolute_url()))}
     response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response

@@ -116,7 +116,7 @@ def test_only_units_with_the_minimum_answers_are_shown(client, settings, dispatc
     page = client.get("/statistik/ikm/").content.decode()
     assert road.crew.name in page and light.crew.name not in page and light.kelurahan.name not in page
     settings.IKM_MIN_ANSWERS = 6
-    assert ikm.tables(period) == {"city": [], "crew": [], "category": [], "kelurahan": []}
+    assert ikm.tables(period) == {"city": [], "office": [], "crew": [], "category": [], "kelurahan": []}
     assert "Belum ada unit dengan 6 jawaban" in client.get("/statistik/ikm/").content.decode()
 
 
@@ -155,7 +155,7 @@ def test_the_csv_for_the_ministry_has_the_periods_units_answers_element_means_in
     assert rows[0] == ["period", "grouping", "unit", "answers", "nrr_u1", "nrr_u2", "nrr_u3", "nrr_u4", "nrr_u5",
                        "nrr_u6", "nrr_u7", "nrr_u8", "nrr_u9", "ikm", "grade"]
     by_grouping = {row[1]: row for row in rows[1:]}
-    assert sorted(by_grouping) == ["category", "city", "crew", "kelurahan"]
+    assert sorted(by_grouping) == ["category", "city", "crew", "kelurahan", "office"]
     assert by_grouping["crew"][:4] == ["2026-s2", "crew", report.crew.name, "2"]
     assert by_grouping["city"][4:] == ["3.500", "3.500", "3.500", "", "3.500", "3.500", "3.500", "3.500", "3.500",
                                        "87.50", "B"]

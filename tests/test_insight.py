@@ -106,7 +106,7 @@ def test_verification_counts_from_the_history_and_hidden_reports_do_not_count(no
     assert not ResponseCount.objects.filter(count__gt=0).exists()
     Report.objects.filter(pk=report.pk).update(hidden=False)
     assert ResponseCount.objects.filter(dimension="city", count__gt=0).count() == 2
-    assert ResponseCount.objects.filter(count__gt=0).count() == 8  # the city, the crew, the kelurahan, the category
+    assert ResponseCount.objects.filter(count__gt=0).count() == 10  # the city, crew, kelurahan, category, office
     report.delete()
     assert not ResponseCount.objects.filter(count__gt=0).exists()
 

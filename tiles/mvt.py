@@ -51,15 +51,14 @@ FROM (SELECT coalesce((SELECT version FROM tiles_tileversion WHERE z = %(z)s AND
 """
 FILTERS = """(%(categories)s::int[] IS NULL OR {table}.category_id = ANY(%(categories)s::int[]))
     AND (%(statuses)s::text[] IS NULL OR {table}.status = ANY(%(statuses)s::text[]))"""
-# The public reports inside the tile: the index's boxes are rounded outwards, so the exact test keeps exactly
+# The public reports (neither hidden nor private) inside the tile: the index's boxes are rounded outwards, so the exact test keeps exactly
 # the tile's points (west and north edges in, east and south out: a point on an edge is in one tile).
-IN_TILE = """NOT reports_report.hidden
+IN_TILE = """NOT reports_report.hidden AND NOT reports_report.private
     AND reports_report.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
     AND ST_X(reports_report.location) >= %(west)s AND ST_X(reports_report.location) < %(east)s
     AND ST_Y(reports_report.location) > %(south)s AND ST_Y(reports_report.location) <= %(north)s
     AND """ + FILTERS.format(table="reports_report")
-# Every field a tile shows of a single report (branch onemap may add its popups' fields here), on reports_report
-# and its category c.
+# Every field a tile shows of a single report, on reports_report and its category c.
 REPORT_FIELDS = """reports_report.code, c.slug AS category, reports_report.status, {overdue} AS overdue,
            reports_report.support_count"""
 # From POINTS_FROM_ZOOM: every report its own feature, in one pass over the reports the index finds.
@@ -106,7 +105,7 @@ SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom') FROM (
            cells.count, {fields}
     FROM cells
     LEFT JOIN LATERAL (
-        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden AND {report_filters}
+        SELECT * FROM reports_report WHERE cells.count = 1 AND NOT hidden AND NOT private AND {report_filters}
             AND location && ST_Transform(ST_TileEnvelope(%(cell_zoom)s, cells.cx, cells.cy), 4326)
         ORDER BY location <-> ST_SetSRID(ST_MakePoint(cells.lon, cells.lat), 4326) LIMIT 1
     ) reports_report ON true

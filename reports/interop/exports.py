@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from config.db_router import replica_alias
 from geo.models import Kecamatan, Kelurahan
+from offices.models import Office
 from privacy import access
 from privacy.models import ContactAccess
 from reports import representation, roles
@@ -32,6 +33,7 @@ class ExportFilter(forms.Form):
                                                required=False)
     kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.all(), to_field_name="code", required=False)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug", required=False)
+    office = forms.ModelChoiceField(queryset=Office.objects.all(), to_field_name="slug", required=False)
     status = forms.ChoiceField(choices=[("", ""), *STATUS_WORDS], required=False)
     from_ = forms.CharField(required=False)
     to = forms.CharField(required=False)
@@ -82,6 +84,8 @@ class ExportFilter(forms.Form):
             reports = reports.filter(kelurahan__kecamatan=data["kecamatan"])
         if data["category"]:
             reports = reports.of_category(data["category"])
+        if data["office"]:
+            reports = reports.filter(office=data["office"])
         if data["status"]:
             reports = reports.in_status(data["status"])
         reports = reports.filed_between(data["from_"], data["to"])
@@ -94,6 +98,7 @@ class ExportFilter(forms.Form):
         data = self.cleaned_data
         parts = ["laporan", timezone.localdate().isoformat()]
         parts += [data["category"].slug] if data["category"] else []
+        parts += [data["office"].slug] if data["office"] else []
         parts += [data["status"]] if data["status"] else []
         parts += [data["kecamatan"].code] if data["kecamatan"] else []
         parts += [k.code for k in data["kelurahan"]][:3]
@@ -146,6 +151,7 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("kelurahan", str, many=True, description="Kelurahan code; repeat for several."),
     OpenApiParameter("kecamatan", str, description="Kecamatan code."),
     OpenApiParameter("category", str, description="Category slug; a main category takes its sub-categories."),
+    OpenApiParameter("office", str, description="Office slug: the reports that office answers."),
     OpenApiParameter("status", str, enum=list(dict(STATUS_WORDS)), description="A status, or open or closed."),
     OpenApiParameter("from", str, description="Filed from: a date (its first moment) or a date-time."),
     OpenApiParameter("to", str, description="Filed until: a date (the whole day) or a date-time."),

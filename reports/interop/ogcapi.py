@@ -416,7 +416,7 @@ def report_count(query):
     triggers: one small sum), an exact count only when filters select."""
     if filtered(query):
         return matching_reports(query).using(replica_alias()).count()
-    return ReportCount.objects.using(replica_alias()).aggregate(total=Sum("count"))["total"] or 0
+    return ReportCount.objects.using(replica_alias()).filter(private=False).aggregate(total=Sum("count"))["total"] or 0
 
 
 def report_features(request, query, code=None):

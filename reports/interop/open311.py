@@ -190,8 +190,16 @@ def service_json(category):
 
 
 def reportable_categories():
-    return (Category.objects.exclude(parent=None).select_related("parent").prefetch_related("attributes")
-            .order_by("parent__sort_order", "sort_order"))
+    """Problems at a place, answered by the public-works crews: GeoReport v2 requires a location, and a complaint
+    about an office's service has none to give, so those categories are not services here (docs/api.md)."""
+    return (Category.objects.exclude(parent=None).filter(routing=Category.Routing.CREW).select_related("parent")
+            .prefetch_related("attributes").order_by("parent__sort_order", "sort_order"))
+
+
+def open311_reports(reports=None):
+    """The public reports Open311 carries: of its services (reportable_categories), each with a location."""
+    return (reports if reports is not None else Report.objects).public().filter(
+        category__routing=Category.Routing.CREW, location__isnull=False)
 
 
 @endpoint("GET")
@@ -247,8 +255,8 @@ def filtered_requests(params):
     """GET requests' filters; without dates, the last 90 days; newest first, at most 1000. Lists come from the
     replica, if any; requests asked for by id from the primary (a client asks after those it has just filed)."""
     if params.get("service_request_id"):
-        return Report.objects.public().filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
-    reports = Report.objects.using(replica_alias()).public()
+        return open311_reports().filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
+    reports = open311_reports(Report.objects.using(replica_alias()))
     if params.get("service_code"):
         reports = reports.of_category(*listed(params["service_code"]))
     if params.get("status"):
@@ -275,7 +283,7 @@ def service_requests(request, fmt, client):
 
 @endpoint("GET")
 def request_detail(request, fmt, client, code):
-    reports = Report.objects.public().filter(code=code.upper())
+    reports = open311_reports().filter(code=code.upper())
     if not reports.exists():
         raise Open311Error(404, f"service_request_id {code} is not found.")
     return request_list(fmt, reports, request)
@@ -284,7 +292,7 @@ def request_detail(request, fmt, client, code):
 @endpoint("GET")
 def token_detail(request, fmt, client, token):
     call = ApiCall.objects.filter(token=token).select_related("report").first()
-    if call is None or call.report is None or call.report.hidden:
+    if call is None or call.report is None or not open311_reports().filter(pk=call.report_id).exists():
         raise Open311Error(404, f"token {token} is not found.")
     return render(fmt, "service_requests", [{"service_request_id": call.report.code, "token": token}], "request")
 
@@ -303,7 +311,7 @@ def service_request_updates(request, fmt, client):
     if end - start > MAX_UPDATES_WINDOW:
         raise Open311Error(400, f"start_date: at most {MAX_UPDATES_WINDOW.days} days before end_date; ask for "
                                 "longer periods window by window.")
-    changes = (StatusChange.objects.filter(report__hidden=False, created__gte=start, created__lte=end)
+    changes = (StatusChange.objects.filter(report__in=open311_reports(), created__gte=start, created__lte=end)
                .exclude(from_status=F("to_status"))  # a move or a reassignment is no status update
                .select_related("report", "photo").order_by("created", "pk"))
     updates = [{
@@ -329,6 +337,10 @@ def file_request(request, fmt, client):
     sender = hashlib.sha256(who.encode()).hexdigest()[:16]
     if not ratelimit.allow_open311_filing(request, client, sender):
         raise Open311Error(429, "Too many requests from this sender; try again in an hour.")
+    code = params.get("service_code", "")
+    if Category.objects.filter(slug=code).exclude(routing=Category.Routing.CREW).exists():
+        raise Open311Error(400, f"service_code: {code} is a complaint about an office's service, not a service "
+                                "here; file it through the JSON API (docs/api.md).")
     lat, lon = params.get("lat", ""), params.get("long", "")
     address = checked_address(params.get("address_string", "").strip())
     if not (lat or lon):
