@@ -51,8 +51,9 @@ FROM (SELECT coalesce((SELECT version FROM tiles_tileversion WHERE z = %(z)s AND
 """
 FILTERS = """(%(categories)s::int[] IS NULL OR {table}.category_id = ANY(%(categories)s::int[]))
     AND (%(statuses)s::text[] IS NULL OR {table}.status = ANY(%(statuses)s::text[]))"""
-# The public reports (neither hidden nor private) inside the tile: the index's boxes are rounded outwards, so the exact test keeps exactly
-# the tile's points (west and north edges in, east and south out: a point on an edge is in one tile).
+# The public reports (neither hidden nor private) inside the tile: the index's boxes are rounded outwards, so the
+# exact test keeps exactly the tile's points (west and north edges in, east and south out: a point on an edge is
+# in one tile).
 IN_TILE = """NOT reports_report.hidden AND NOT reports_report.private
     AND reports_report.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
     AND ST_X(reports_report.location) >= %(west)s AND ST_X(reports_report.location) < %(east)s
