@@ -195,8 +195,8 @@ def main():
         cold = worker_memory(server.pid)
         # Warm-up, unmeasured: each of the worker's threads downloads each export once, at the same time as the
         # other, so that every thread has paid its imports, its own database connection (a new PostgreSQL backend
-        # reads its catalogues) and the compiled representation before the rounds; one download at a time warmed
-        # one thread only, and a round landing on the other paid 0.6-0.8 s before its first byte.
+        # reads its catalogues) and the compiled representation before the rounds: one download at a time can warm
+        # one thread only (issue 30 saw a first byte of 0.6-0.8 s in the rounds; not measured again here).
         started = time.perf_counter()
         with ThreadPoolExecutor(THREADS) as pool:
             for path in paths.values():
