@@ -79,10 +79,12 @@ def main():
 
     db = prepare(args.reports, args.seed)
     with db.cursor() as cursor:
+        # The cursor of the page at 90 %, and a public report from the middle of the table, whatever its size.
         cursor.execute("SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY id), "
-                       "(SELECT code FROM reports_report WHERE NOT hidden ORDER BY id OFFSET 500000 LIMIT 1) "
-                       "FROM reports_report")
-        deep_cursor, one_code = cursor.fetchone()
+                       "percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM reports_report")
+        deep_cursor, middle = cursor.fetchone()
+        cursor.execute("SELECT code FROM reports_report WHERE NOT hidden AND id >= %s ORDER BY id LIMIT 1", (middle,))
+        (one_code,) = cursor.fetchone()
 
     results = []
     with gunicorn(DATABASE_URL=BENCH_URL) as (port, _):

@@ -4,13 +4,16 @@ import json
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import time_machine
 import yaml
+from django.contrib.gis.geos import Polygon
+from django.test import RequestFactory
 from django.utils import timezone
 
+from reports.interop import ogcapi
 from reports.interop.ogcapi import DEFAULT_LIMIT, MAX_LIMIT
 from reports.models import Report
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, bulk_reports, make_report
@@ -322,3 +325,62 @@ def test_ogrinfo_reads_the_reports_in_few_requests(city, live_server):
                            f"OAPIF:{live_server.url}/ogcapi", "reports"], capture_output=True, text=True, timeout=120)
     pages = [line for line in read.stderr.splitlines() if "/ogcapi/collections/reports/items" in line]
     assert read.stdout.count("OGRFeature(reports)") == 370 and len(pages) <= 3, read.stderr
+
+
+def box_pages(client, box, limit):
+    """(codes of every page's features in order, following the next links; numberMatched; the page queries' SQL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    codes, matched, sql = [], None, []
+    path = "/ogcapi/collections/reports/items"
+    params = {"bbox": ",".join(f"{number:.6f}" for number in box), "limit": limit}
+    while path:
+        with CaptureQueriesContext(connection) as queries:
+            page = get(client, path, **params)
+        sql += [query["sql"] for query in queries if "FROM \"reports_report\"" in query["sql"] and "ORDER BY" in
+                query["sql"]]
+        codes += [feature["id"] for feature in page["features"]]
+        matched = page["numberMatched"] if matched is None else matched
+        following = [link["href"] for link in page["links"] if link["rel"] == "next"]
+        path, params = (urlsplit(following[0]).path, dict(parse_qsl(urlsplit(following[0]).query))) if following \
+            else (None, None)
+    return codes, matched, sql
+
+
+def test_a_box_is_read_from_the_spatial_index_or_walked_by_what_it_holds_with_the_same_pages(client):
+    bulk_reports(100, spread=0.01)  # 11 columns of reports 0.0009° apart, south-east of Ganting
+    Report.objects.filter(code__in=["T-12", "T-24"]).update(hidden=True)
+    lon, lat = GANTING_GPS[1], GANTING_GPS[0]
+    few = (lon - 0.0001, lat - 0.0011, lon + 0.0011, lat + 0.0001)  # 2 x 2 reports, one of them hidden
+    many = (lon - 0.0001, lat - 0.0040, lon + 0.0040, lat + 0.0001)  # 5 x 5 reports, two hidden
+    for box, plan, count in ((few, "index", 3), (many, "walk", 23)):
+        expected = [report.code for report in Report.objects.public().in_box(Polygon.from_bbox(box)).order_by("pk")]
+        assert len(expected) == count
+        # 98 public reports, pages of 2: the index reads the box when count² × BOX_ROW_COST <= (2 + 1) × 98.
+        assert ogcapi.box_plan_by_index(count, 98, 2) == (plan == "index")
+        codes, matched, sql = box_pages(client, box, limit=2)
+        assert (codes, matched) == (expected, count)
+        assert sql and all(('"id" + 0)' in text) == (plan == "index") for text in sql), (plan, sql)
+
+
+@pytest.mark.parametrize("after", [0, 30])
+def test_the_spatial_index_and_the_walk_give_the_same_page(after):
+    bulk_reports(100, spread=0.01)
+    Report.objects.filter(code="T-34").update(hidden=True)
+    lon, lat = GANTING_GPS[1], GANTING_GPS[0]
+    request = RequestFactory().get("/ogcapi/collections/reports/items", HTTP_HOST="testserver")
+    first = Report.objects.order_by("pk").values_list("pk", flat=True).first()
+    for box in ((lon - 0.0001, lat - 0.0040, lon + 0.0040, lat + 0.0001), (lon - 1, lat - 1, lon + 1, lat + 1)):
+        query = {"limit": 7, "after": first + after if after else 0, "bbox": Polygon.from_bbox(box),
+                 "status": "baru"}
+        walked = ogcapi.report_features(request, query)
+        indexed = ogcapi.report_features(request, query, by_index=True)
+        assert walked == indexed and len(walked) == 8
+
+
+def test_an_empty_box_is_an_empty_page_with_no_feature_query(client, django_assert_num_queries):
+    make_report()
+    with django_assert_num_queries(1):  # its count
+        page = get(client, "/ogcapi/collections/reports/items", bbox="100.3,-0.5,100.31,-0.49")
+    assert (page["features"], page["numberMatched"], page["numberReturned"]) == ([], 0, 0)

@@ -19,7 +19,8 @@ from functools import partial
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
-from django.db.models import Sum, TextField
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Sum, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
@@ -239,6 +240,14 @@ class Collection:
     count: Callable
     filters: tuple = ()
     temporal: bool = False
+    # (features, numberMatched) of a page, when the collection chooses its plan by the count (the reports).
+    paged: Callable | None = None
+
+    def page(self, request, query):
+        """[(cursor, Feature JSON text)] of the page (one more than the limit, if there are) and numberMatched."""
+        if self.paged:
+            return self.paged(request, query)
+        return self.features(request, query), self.count(query)
 
 
 def collection_json(request, collection, links):
@@ -269,7 +278,8 @@ ASSET_PREFIX = "assets-"
 def fixed_collections():
     return {
         "reports": Collection("reports", "Reports", "Public reports of broken public infrastructure.",
-                              report_features, report_count, ("datetime", *REPORT_FILTERS), temporal=True),
+                              report_features, report_count, ("datetime", *REPORT_FILTERS), temporal=True,
+                              paged=report_page),
         "kelurahan": Collection("kelurahan", "Kelurahan", "The kelurahan (wards) of Kota Padang Panjang.",
                                 kelurahan_features, kelurahan_count),
     }
@@ -419,14 +429,49 @@ def report_count(query):
     return ReportCount.objects.using(replica_alias()).filter(private=False).aggregate(total=Sum("count"))["total"] or 0
 
 
-def report_features(request, query, code=None):
-    """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON."""
+def report_features(request, query, code=None, by_index=False):
+    """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON.
+
+    The page is the reports after the cursor in primary-key order. PostgreSQL reads them by walking the primary
+    key and testing each report against the filters, unless `by_index`: then it takes every report in the box from
+    the spatial index and sorts them (`ORDER BY id + 0`, an order no index gives, so the walk is not a plan it can
+    choose). The same rows in the same order either way; which is faster depends on how many the box holds
+    (report_page)."""
     # A page of the list from the replica, if any; one report asked for by its code from the primary.
     reports = matching_reports(query).filter(code=code.upper()) if code else \
         matching_reports(query).using(replica_alias())
     reports = reports.filter(pk__gt=query["after"])
     feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri), TextField())
-    return list(reports.order_by("pk").annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
+    order = ExpressionWrapper(F("pk") + 0, output_field=IntegerField()) if by_index else F("pk")
+    return list(reports.order_by(order).annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
+
+
+# How much more a report costs read from the spatial index and sorted than walked in primary-key order and
+# tested against the box (random heap pages against consecutive ones), measured by bench/peers.py's plan check
+# at 100,000 and 1,000,000 reports (docs/figures.md, issue 30).
+BOX_ROW_COST = 8
+
+
+def box_plan_by_index(matched, public, limit):
+    """Whether a page of a box holding `matched` of `public` reports is read from the spatial index: the walk
+    tests about limit × public / matched reports to find a page, the index reads all `matched` (each costing
+    BOX_ROW_COST walked ones). A box of a street at 100,000 reports: from the index; the same box at a million,
+    where the walk finds its page sooner than the index reads ten times as many reports: walked."""
+    return matched * BOX_ROW_COST * matched <= (limit + 1) * public
+
+
+def report_page(request, query):
+    """The page of public reports and numberMatched, in two queries. With a box, its count comes first, with the
+    public total in the same query, and chooses the page's plan (box_plan_by_index)."""
+    if "bbox" not in query:
+        return report_features(request, query), report_count(query)
+    counts = matching_reports(query).using(replica_alias()).aggregate(
+        matched=Count("pk"), public=Max(RawSQL(f"(SELECT coalesce(sum(count), 0) FROM {ReportCount._meta.db_table})",
+                                               (), output_field=IntegerField())))
+    matched, public = counts["matched"], counts["public"] or 0
+    if not matched:
+        return [], 0
+    return report_features(request, query, by_index=box_plan_by_index(matched, public, query["limit"])), matched
 
 
 def refuse_other_filters(collection, query):
@@ -526,7 +571,7 @@ class ItemsView(OgcView):
         name = collection.name
         query = item_query(request)
         refuse_other_filters(collection, query)
-        found = collection.features(request, query)
+        found, matched = collection.page(request, query)
         page, more = found[: query["limit"]], len(found) > query["limit"]
         base = f"/ogcapi/collections/{name}/items"
         kept = {key: value for key, value in request.query_params.items() if key != "cursor"}
@@ -534,7 +579,7 @@ class ItemsView(OgcView):
                  link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
         if more:
             links.append(link(request, base, "next", GEOJSON, "Next page", {**kept, "cursor": page[-1][0]}))
-        rest = json.dumps({"links": links, "numberMatched": collection.count(query), "numberReturned": len(page),
+        rest = json.dumps({"links": links, "numberMatched": matched, "numberReturned": len(page),
                            "timeStamp": timezone.localtime().isoformat(timespec="seconds")})
         features_json = ",".join(feature for _, feature in page)
         return ready(request, f'{{"type":"FeatureCollection","features":[{features_json}],{rest[1:]}')
