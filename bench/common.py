@@ -94,6 +94,21 @@ def phone_photo(seed):
     return out.getvalue()
 
 
+def browser_photo(photo):
+    """`photo` (JPEG bytes) as static/js/report.js sends it: 1600 px WebP at the first of its qualities whose file
+    fits its 200 KB, else 1280 px at the last (Pillow's libwebp standing in for the browser's encoder)."""
+    with Image.open(io.BytesIO(photo)) as original:
+        original.load()
+        for edge, quality in ((1600, 80), (1600, 65), (1280, 65)):
+            image = original.copy()
+            image.thumbnail((edge, edge))
+            out = io.BytesIO()
+            image.save(out, "WEBP", quality=quality)
+            if out.tell() <= 200 * 1024:
+                break
+    return out.getvalue()
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
