@@ -3,12 +3,12 @@
     .venv/bin/python bench/worker_memory_bench.py [--uploads 5] [--seed 7]
 
 gunicorn as `make run` starts it (config/gunicorn.conf.py, gthread, 4 threads; one worker here, DEBUG off) over a
-database of its own (DATABASE_URL's name + "_worker_memory_bench"). The worker first files 3 reports with the
-photo as the map page sends it (bench.common.browser_photo): its resident memory (VmRSS) and peak (VmHWM) then
-are the reference. Then `--uploads` reports, each with the 12 MP JPEG itself (bench.common.phone_photo, 4000 x
-3000), as an API client or a browser that cannot shrink sends it: the worker's VmRSS after each, and its peak
-(VmHWM, the most it ever held). Goal (issue 30): peak <= 200 MiB. Last, with GUNICORN_MAX_REQUESTS=20 (jitter 2):
-the worker's VmRSS after a 12 MP upload and that of the worker that replaced it, the memory given back.
+database of its own (DATABASE_URL's name + "_worker_memory_bench"). One new worker files `--uploads` reports with
+the photo as the map page sends it (bench.common.browser_photo): the reference. Another new worker files as many
+with the 12 MP JPEG itself (bench.common.phone_photo, 4000 x 3000), as an API client or a browser that cannot
+shrink sends it. For each: its resident memory (VmRSS) at rest (after one GET /healthz) and after each filing, and
+its peak (VmHWM, the most it ever held). Goal (issue 30): peak <= 200 MiB. Last, with GUNICORN_MAX_REQUESTS=20
+(jitter 2): the worker's VmRSS after a 12 MP upload and that of the worker that replaced it.
 Saved to bench/results/worker_memory.json.
 """
 
@@ -81,6 +81,26 @@ def file(pool, photo, name):
     assert answer.status == 201, answer.data[:300]
 
 
+def filings(photo, name, count):
+    """A new worker's memory after a GET /healthz (its own, at rest), then after each of `count` filings with
+    `photo`: a list of (VmRSS, VmHWM) in MiB."""
+    port = free_port()
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=120)
+    server = start(ENV, port)
+    try:
+        pid = worker(server)
+        pool.request("GET", "/healthz")
+        seen = [memory_mib(pid)]
+        for index in range(1, count + 1):
+            file(pool, photo, name)
+            seen.append(memory_mib(pid))
+            print(f"  {name} {index}/{count}: RSS {seen[-1][0]:.0f} MiB, peak {seen[-1][1]:.0f} MiB", flush=True)
+        return seen
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=5)
@@ -90,25 +110,10 @@ def main():
     photo = phone_photo(args.seed)
     shrunk = browser_photo(photo)
     print(f"Photo: 4000 x 3000 JPEG, {len(photo) / 1e6:.1f} MB; as the browser sends it {len(shrunk) / 1024:.0f} KB")
-    port = free_port()
-    pool = urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=120)
-    server = start(ENV, port)
-    try:
-        pid = worker(server)
-        for _ in range(3):
-            file(pool, shrunk, "foto.webp")
-        reference = memory_mib(pid)
-        print(f"worker {pid} after 3 filings with the shrunk photo: RSS {reference[0]:.0f} MiB, "
-              f"peak {reference[1]:.0f} MiB (the reference)")
-        after = []
-        for upload in range(1, args.uploads + 1):
-            file(pool, photo, "foto.jpg")
-            after.append(memory_mib(pid))
-            print(f"after 12 MP upload {upload}/{args.uploads}: RSS {after[-1][0]:.0f} MiB, "
-                  f"peak {after[-1][1]:.0f} MiB", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
+    print("A new worker, filings with the photo as the browser sends it (the reference):")
+    reference = filings(shrunk, "foto.webp", args.uploads)
+    print("A new worker, filings with the 12 MP JPEG:")
+    uploads = filings(photo, "foto.jpg", args.uploads)
 
     # Replaced after GUNICORN_MAX_REQUESTS (20 here, with its jitter of 2): a new worker, holding what a new one does.
     port = free_port()
@@ -132,13 +137,15 @@ def main():
         server.terminate()
         server.wait()
 
-    peak = max(hwm for _, hwm in after)
-    results = {"reference_rss_mib": reference[0], "after_upload_rss_mib": [rss for rss, _ in after],
-               "peak_mib": peak, "goal_peak_mib": GOAL_PEAK_MIB, "replaced_after_requests": requests,
-               "rss_before_replacement_mib": held[0], "rss_after_replacement_mib": fresh[0]}
-    print(f"\nPeak {peak:.0f} MiB (goal <= {GOAL_PEAK_MIB}: {'met' if peak <= GOAL_PEAK_MIB else 'NOT met'}); "
-          f"RSS {reference[0]:.0f} MiB before the 12 MP uploads, {after[-1][0]:.0f} MiB after "
-          f"({after[-1][0] / reference[0]:.2f}x); a replaced worker {fresh[0]:.0f} MiB")
+    results = {"reference": reference, "uploads_12mp": uploads, "goal_peak_mib": GOAL_PEAK_MIB,
+               "replaced_after_requests": requests, "rss_before_replacement_mib": held[0],
+               "rss_after_replacement_mib": fresh[0]}
+    peak = uploads[-1][1]
+    print(f"\n{'':34}{'at rest':>9}{'RSS after':>11}{'peak':>7}  (MiB)")
+    for label, seen in (("shrunk photo (reference)", reference), ("12 MP JPEG", uploads)):
+        print(f"{label:34}{seen[0][0]:9.0f}{seen[-1][0]:11.0f}{seen[-1][1]:7.0f}")
+    print(f"12 MP peak {peak:.0f} MiB (goal <= {GOAL_PEAK_MIB}: {'met' if peak <= GOAL_PEAK_MIB else 'NOT met'}), "
+          f"{peak / reference[-1][1]:.2f}x the reference's; a replaced worker holds {fresh[0]:.0f} MiB")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "worker_memory.json").write_text(json.dumps(results, indent=2))
