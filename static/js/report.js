@@ -212,11 +212,15 @@
   document.getElementById("asset-none").addEventListener("change", function () { chooseAsset(null); });
 
   /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
-  function encode(bitmap, edge, quality) {
+  function drawn(bitmap, edge) {
     var scale = Math.min(1, edge / Math.max(bitmap.width, bitmap.height));
     var canvas = document.createElement("canvas");
     canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  }
+
+  function encode(canvas, quality) {
     return new Promise(function (resolve) { canvas.toBlob(resolve, "image/webp", quality); }).then(function (blob) {
       if (blob && blob.type === "image/webp") return blob;
       return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); });
@@ -228,8 +232,10 @@
       if (Math.max(bitmap.width, bitmap.height) <= MAX_EDGE && file.size <= PHOTO_BYTES) return file;
       var tries = QUALITIES.map(function (quality) { return [MAX_EDGE, quality]; })
         .concat([[SMALL_EDGE, QUALITIES[QUALITIES.length - 1]]]);
+      var canvas = null, edge = 0;  // drawn once per edge, encoded once per quality
       function attempt(i) {
-        return encode(bitmap, tries[i][0], tries[i][1]).then(function (blob) {
+        if (tries[i][0] !== edge) { edge = tries[i][0]; canvas = drawn(bitmap, edge); }
+        return encode(canvas, tries[i][1]).then(function (blob) {
           return blob.size <= PHOTO_BYTES || i === tries.length - 1 ? blob : attempt(i + 1);
         });
       }
