@@ -14,7 +14,8 @@ query). Then each resident repeats a visit: the home page, the kelurahan outline
 of a phone's screen (412 x 800 px) somewhere in the city at zoom 13 to 16, the vector tiles of that screen
 (sending the ETag it got before, as a browser does), the reports near the screen's centre, the page of one
 report from the box, and in 5 % of visits a new report with a photo as the browser sends it (a 12 MP photo
-shrunk to 1600 px, JPEG quality 82). Between steps a resident pauses --think seconds on average (0: never).
+shrunk to 1600 px WebP of at most 200 KB: bench.common.browser_photo). Between steps a resident pauses --think
+seconds on average (0: never).
 
 Client and server share this machine's cores, so the figures are the machine's, not the server's alone.
 Per kind of request: requests, req/s, p50/p95/p99 and errors (status 400 or more, or no answer).
@@ -22,7 +23,6 @@ Saved to bench/results/load.json.
 """
 
 import argparse
-import io
 import json
 import os
 import random
@@ -37,12 +37,11 @@ from pathlib import Path
 import dj_database_url
 import redis
 import urllib3
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import gunicorn, percentiles, phone_photo  # noqa: E402
+from bench.common import browser_photo, gunicorn, percentiles, phone_photo  # noqa: E402
 from bench.nearby_bench import BENCH_URL, prepare  # noqa: E402
 from config.settings import CACHES  # noqa: E402
 from tiles import grid  # noqa: E402
@@ -52,7 +51,6 @@ ZOOMS = (13, 14, 15, 16)
 CENTRE = (-0.4665, 100.405)  # the maps' default centre; points within FILING_SPREAD of it are in the city
 FILING_SPREAD_DEG = 0.005
 FILING_SHARE = 0.05
-MAX_EDGE_PX, JPEG_QUALITY = 1600, 82  # what static/js/report.js shrinks photos to
 PROGRESS_S = 5
 TIMEOUT = urllib3.Timeout(connect=5, read=30)
 REFERENCE = "healthz (reference)"
@@ -135,7 +133,7 @@ class Resident:
             "client_uuid": str(uuid.uuid4()),  # new in every run: a known one would only find its report again
             "category": "jalan-berlubang", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}",
             "description": "Lubang di jalan, dalam sekitar 10 cm (uji beban bench/load.py).",
-            "photos": ("foto-1.jpg", self.photo, "image/jpeg"),
+            "photos": ("foto-1.webp", self.photo, "image/webp"),
         })
 
     def loop(self, step):
@@ -144,15 +142,6 @@ class Resident:
                 step()
         except TimeUp:
             pass
-
-
-def browser_photo(seed):
-    """The 12 MP phone photo as the map page uploads it: shrunk on a canvas to 1600 px, JPEG 82."""
-    with Image.open(io.BytesIO(phone_photo(seed))) as image:
-        image.thumbnail((MAX_EDGE_PX, MAX_EDGE_PX))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=JPEG_QUALITY)
-    return out.getvalue()
 
 
 def city_box(pool):
@@ -225,8 +214,8 @@ def main():
     args = parser.parse_args()
 
     print(f"Machine: {os.cpu_count()} cores, shared by the simulated residents and the server")
-    photo = browser_photo(args.seed)
-    print(f"Photo to file: {len(photo) / 1024:.0f} KiB JPEG, {MAX_EDGE_PX} px long edge")
+    photo = browser_photo(phone_photo(args.seed))
+    print(f"Photo to file: {len(photo) / 1024:.0f} KiB WebP, as the browser sends it")
     results = {"residents": args.residents, "seconds": args.seconds, "think_s": args.think,
                "reference_seconds": args.reference_seconds, "cpu_cores": os.cpu_count(), "photo_bytes": len(photo)}
     log_path = ROOT / "bench" / "results" / "load-server.log"

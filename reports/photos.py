@@ -30,6 +30,10 @@ MAX_PIXELS_FULL_DECODE = 16_000_000
 # HEIF: iPhones save HEIC photos, and a photo picked from the gallery is sent as it is (browsers cannot shrink it).
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 LONG_EDGE = 2048
+# A JPEG is decoded scaled down by its DCT (draft) as far as still gives this long edge: a phone's 12-megapixel
+# 4000 x 3000 photo is decoded at 2000 x 1500, 9 MB of pixels instead of 36, so a worker's peak stays under 200 MiB
+# (bench/worker_memory_bench.py); the stored copy is then 2000 px rather than 2048.
+DRAFT_EDGE = 1536
 THUMBNAIL_EDGE = 400
 GPS_IFD = 0x8825
 
@@ -63,13 +67,18 @@ def process(upload, label):
             raise ValidationError(_("%(photo)s has more than 16 megapixels; send it as a JPEG, or smaller.")
                                   % {"photo": label})
         upload.seek(0)
-        with Image.open(upload) as original:
-            if kind == "JPEG":  # decoded at 1/2, 1/4 or 1/8 scale when that still gives the stored size
-                scale = LONG_EDGE / max(size)
-                original.draft("RGB", (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
-            original.load()  # decode everything now: a truncated file fails here
-            gps = read_gps(original)
-            image = ImageOps.exif_transpose(original).convert("RGB")
+        with Image.open(upload) as image:
+            if kind == "JPEG":  # decoded at 1/2, 1/4 or 1/8 scale when that still gives DRAFT_EDGE
+                scale = DRAFT_EDGE / max(size)
+                image.draft("RGB", (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
+            image.load()  # decode everything now: a truncated file fails here
+            gps = read_gps(image)
+            # One copy of the pixels at a time, made smaller before it is turned upright: no full-size copy of a
+            # JPEG (already RGB) and none of the turn. The kept EXIF still says how to turn it.
+            if image.mode != "RGB":
+                image = image.convert("RGB")
+            image.thumbnail((LONG_EDGE, LONG_EDGE))
+            ImageOps.exif_transpose(image, in_place=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_("%(photo)s has more than 40 megapixels.") % {"photo": label})
     except UnidentifiedImageError:

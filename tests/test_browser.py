@@ -4,12 +4,14 @@ A crew member: nearby issues, a fix with its photo, a change made offline meetin
 Playwright drives Debian's Chromium (/usr/bin/chromium) against the production server (tests/deployed.py).
 """
 
+import io
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.contrib.gis.geos import Polygon
 from django.db import connections
+from PIL import Image
 
 from reports import workflow
 from reports.models import Report
@@ -27,7 +29,7 @@ def phone(phones):
     return page, context
 
 
-def place_pin_and_fill(page, placed="#place.ok"):
+def place_pin_and_fill(page, placed="#place.ok", shrunk=True):
     map_box = page.locator("#map").bounding_box()
     # The map opens on the city centre: tap its middle.
     page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
@@ -38,7 +40,8 @@ def place_pin_and_fill(page, placed="#place.ok"):
     page.set_input_files("#id_photos", files=[{
         "name": "saluran.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000),
     }])
-    page.wait_for_selector("#photo-list li")
+    if shrunk:
+        page.wait_for_selector("#photo-list li")
     return page.inner_text("#place")
 
 
@@ -83,6 +86,27 @@ def test_a_resident_reports_from_a_phone(phones, phone):
     stored = report.photos.get()
     assert max(stored.width, stored.height) == 1600  # shrunk on the phone, not only on the server
     assert report.attributes == {"ukuran": "sedang"}
+
+
+def test_a_photo_still_being_shrunk_when_kirim_is_tapped_is_sent_too_shrunk(phones, phone):
+    page, context = phone
+    # The page's decoding of a picked photo waits until the test lets it go, so "Kirim" is tapped in between.
+    context.add_init_script("""(() => {
+        const decode = window.createImageBitmap.bind(window);
+        const gate = new Promise(resolve => { window.letShrink = resolve; });
+        window.createImageBitmap = (...args) => gate.then(() => decode(...args));
+    })()""")
+    page.reload()
+    page.wait_for_function("() => window.reportMap && document.querySelector('.leaflet-container')")
+    place_pin_and_fill(page, shrunk=False)
+    assert page.locator("#photo-list li").count() == 0
+    page.click("#send")
+    page.wait_for_function("() => /Mengirim/.test(document.querySelector('#send-state').textContent)")
+    assert Report.objects.count() == 0  # nothing sent while the photo is being shrunk
+    page.evaluate("window.letShrink()")
+    page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    stored = Report.objects.get().photos.get()
+    assert (stored.width, stored.height) == (1600, 1067)  # shrunk on the phone (3000 x 2000 picked)
 
 
 def test_a_report_sent_without_network_waits_on_the_phone_and_goes_when_it_returns(phones, phone):
@@ -137,10 +161,18 @@ def test_form_errors_are_tied_to_their_fields_focus_the_first_and_go_when_fixed(
     assert page.inner_text("#id_lat_error") == ""
 
 
+def grainy_photo_bytes(width, height):
+    """A JPEG of grain (Gaussian noise): unlike a photo of two colours, still tens of KB once shrunk."""
+    grain = Image.effect_noise((width, height), 16)
+    out = io.BytesIO()
+    Image.merge("RGB", (grain, grain.point(lambda v: v // 2), grain.point(lambda v: 255 - v))).save(out, "JPEG")
+    return out.getvalue()
+
+
 def test_photos_are_added_from_camera_and_gallery_up_to_five_removable_and_their_upload_shown(phones, phone):
     page, context = phone
     place_pin_and_fill(page)  # one photo from the gallery
-    jpeg = {"mimeType": "image/jpeg", "buffer": photo_bytes(3000, 2000)}
+    jpeg = {"mimeType": "image/jpeg", "buffer": grainy_photo_bytes(3000, 2000)}
     page.set_input_files("#camera", files=[{"name": "kamera.jpg", **jpeg}])
     # An iPhone's HEIC: the browser cannot draw it, so it goes as it is and the server reads it.
     heic = {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": photo_bytes(1200, 900, fmt="HEIF")}
@@ -157,11 +189,12 @@ def test_photos_are_added_from_camera_and_gallery_up_to_five_removable_and_their
     page.click("#photo-list li:nth-child(2) .remove")  # the camera's photo
     assert page.locator("#photo-list .remove").all_inner_texts() == [f"Hapus foto {n}" for n in range(1, 5)]
     assert "kamera.jpg" not in page.inner_text("#photo-list")
-    # A slow upload (20 KB/s): each photo's progress and the share sent are shown.
+    # A slow upload (50 KB/s; the grainy photos are still some 70 KB each once shrunk): each photo's progress and
+    # the share sent are shown.
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                  "uploadThroughput": 20 * 1024})
+                                                  "uploadThroughput": 50 * 1024})
     page.click("#send")
     page.wait_for_function("() => /Mengirim… [1-9][0-9]?%/.test(document.querySelector('#send-state').textContent)")
     page.wait_for_function("() => document.querySelector('#photo-list progress:not([hidden])').value > 0")

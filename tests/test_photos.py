@@ -26,12 +26,31 @@ def test_it_stores_a_metadata_free_upright_copy_and_reads_the_gps_first():
         assert marker not in stored.image and marker not in stored.thumbnail
 
 
-def test_it_caps_the_long_edge_at_2048_and_makes_a_thumbnail():
-    stored = photos.process(upload(photo_bytes(4000, 3000)), "Foto 1")
+def test_a_12_megapixel_jpeg_is_decoded_at_half_size_and_stored_upright_without_metadata():
+    # A phone held upright: 4000 x 3000 pixels with orientation 6. Decoded by the DCT at 2000 x 1500 (a full decode
+    # shrunk afterwards would give 2048 px), so a quarter of the pixels are ever in memory; then turned upright.
+    stored = photos.process(upload(photo_bytes(4000, 3000, orientation=6, gps=GANTING_GPS)), "Foto 1")
+    assert stored.gps == pytest.approx(GANTING_GPS, abs=1e-5)
+    assert (stored.width, stored.height) == (1500, 2000)
     with Image.open(io.BytesIO(stored.image)) as image:
-        assert image.size == (2048, 1536)
+        assert image.format == "JPEG" and image.size == (1500, 2000)
+        assert not image.getexif() and "exif" not in image.info
+        top, bottom = image.getpixel((750, 20)), image.getpixel((750, 1980))
+        assert top[0] > 150 and bottom[2] > 150  # the left (red) half is now on top
     with Image.open(io.BytesIO(stored.thumbnail)) as thumbnail:
-        assert max(thumbnail.size) == 400
+        assert thumbnail.size == (300, 400)
+    for marker in (b"Samsung", b"SM-A105F", b"Budi Santoso", b"Exif"):
+        assert marker not in stored.image and marker not in stored.thumbnail
+
+
+def test_it_caps_the_long_edge_at_2048_and_makes_a_thumbnail():
+    # 6000 x 4000 (24 MP): decoded at 3000 x 2000, the DCT's largest step that still gives 1536 px, then shrunk.
+    for fmt, size in (("JPEG", (6000, 4000)), ("PNG", (3000, 2000))):
+        stored = photos.process(upload(photo_bytes(*size, fmt=fmt)), "Foto 1")
+        with Image.open(io.BytesIO(stored.image)) as image:
+            assert image.size == (2048, 1365)
+        with Image.open(io.BytesIO(stored.thumbnail)) as thumbnail:
+            assert max(thumbnail.size) == 400
 
 
 def test_png_and_webp_are_accepted():

@@ -97,3 +97,32 @@ def test_the_systemd_units_of_the_production_guide_pass_systemd_analyze_verify(t
     checked = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / name) for name, _ in units)],
                              capture_output=True, text=True)
     assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+
+
+def gunicorn_settings(command, env):
+    """The settings gunicorn takes from `command` (a command line that starts it) and `env`: its own
+    `--print-config`, added to the command line, prints every one of them and stops."""
+    printed = subprocess.run([*command, "--print-config"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=120)
+    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed.stdout, re.M))
+    assert "max_requests" in settings, printed.stdout + printed.stderr
+    return settings
+
+
+def test_gunicorn_replaces_its_workers_after_max_requests_with_jitter_under_make_run_and_systemd(django_db_setup,
+                                                                                                  tmp_path):
+    """A worker's memory (a photo's decode, caches) goes back when it is replaced: under `make run`
+    (config/serve.sh) and docs/production.md's unit alike, from config/gunicorn.conf.py, GUNICORN_MAX_REQUESTS
+    setting the count and the jitter a tenth of it, so the workers are not all replaced at once."""
+    env = production_env(tmp_path, PY=sys.executable)
+    make_run = ["bash", "config/serve.sh", "127.0.0.1:0", "3"]
+    (unit,) = [text for name, text in UNIT.findall((ROOT / "docs" / "production.md").read_text())
+               if name == "lapor.service"]
+    exec_start = re.search(r"^ExecStart=((?:.*\\\n)*.*)$", unit, re.M)[1].replace("\\\n", " ")
+    systemd = [str(Path(sys.executable).parent / "gunicorn"), *exec_start.split()[1:]]
+    for command in (make_run, systemd):
+        settings = gunicorn_settings(command, env)
+        assert (settings["max_requests"], settings["max_requests_jitter"]) == ("2000", "200"), command
+        assert (settings["workers"], settings["worker_class"], settings["threads"]) == ("3", "gthread", "4")
+        settings = gunicorn_settings(command, dict(env, GUNICORN_MAX_REQUESTS="500"))
+        assert (settings["max_requests"], settings["max_requests_jitter"]) == ("500", "50"), command

@@ -50,7 +50,9 @@
     Object.keys(entry.fields).forEach(function (name) {
       [].concat(entry.fields[name]).forEach(function (value) { data.append(name, value); });
     });
-    entry.photos.forEach(function (blob, i) { data.append("photos", blob, blob.name || "foto-" + (i + 1) + ".jpg"); });
+    entry.photos.forEach(function (blob, i) {
+      data.append("photos", blob, blob.name || "foto-" + (i + 1) + (blob.type === "image/webp" ? ".webp" : ".jpg"));
+    });
     return data;
   }
 

@@ -3,7 +3,11 @@
 
 (function () {
   var TEXT = JSON.parse(document.getElementById("texts").textContent);
-  var MAX_EDGE = 1600;            // photos are shrunk to this long edge before upload
+  // Photos are shrunk before upload to at most PHOTO_BYTES each, so that one crosses a 3G upload (750 kbit/s) in
+  // about two seconds: the long edge MAX_EDGE at the first of QUALITIES that fits, else SMALL_EDGE at the last.
+  // WebP where the browser encodes it (a third smaller than JPEG at the same look), JPEG elsewhere; the server takes
+  // both (reports/photos.py) and stores its own JPEG. bench/journeys_bench.py measures the result (issue 30).
+  var MAX_EDGE = 1600, SMALL_EDGE = 1280, PHOTO_BYTES = 200 * 1024, QUALITIES = [0.8, 0.65];
   var form = document.getElementById("report-form");
   var placeText = document.getElementById("place");
   var sendState = document.getElementById("send-state");
@@ -11,6 +15,7 @@
   var MAX_PHOTOS = 5;             // reports.forms.MAX_PHOTOS
   var photos = [];                // {blob, name}: shrunk photos, in the order chosen
   var adding = 0;                 // photos still being shrunk
+  var shrinking = Promise.resolve();  // settles once every photo picked so far is shrunk and in `photos`
   var photoPlace = null;          // [lat, lon] from the first photo's EXIF
   var map, pin;
 
@@ -204,14 +209,34 @@
   document.getElementById("asset-none").addEventListener("change", function () { chooseAsset(null); });
 
   /* Photos: read the GPS position first, then shrink on a canvas (which also drops all metadata). */
+  function drawn(bitmap, edge) {
+    var scale = Math.min(1, edge / Math.max(bitmap.width, bitmap.height));
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return canvas;
+  }
+
+  function encode(canvas, quality) {
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/webp", quality); }).then(function (blob) {
+      if (blob && blob.type === "image/webp") return blob;
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); });
+    });
+  }
+
   function shrink(file) {
     return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1 && file.size < 1500000) return file;
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.82); });
+      if (Math.max(bitmap.width, bitmap.height) <= MAX_EDGE && file.size <= PHOTO_BYTES) return file;
+      var tries = QUALITIES.map(function (quality) { return [MAX_EDGE, quality]; })
+        .concat([[SMALL_EDGE, QUALITIES[QUALITIES.length - 1]]]);
+      var canvas = null, edge = 0;  // drawn once per edge, encoded once per quality
+      function attempt(i) {
+        if (tries[i][0] !== edge) { edge = tries[i][0]; canvas = drawn(bitmap, edge); }
+        return encode(canvas, tries[i][1]).then(function (blob) {
+          return blob.size <= PHOTO_BYTES || i === tries.length - 1 ? blob : attempt(i + 1);
+        });
+      }
+      return attempt(0).then(function (blob) { bitmap.close(); return blob; });
     }).catch(function () { return file; }); // not decodable here: let the server say what is wrong
   }
 
@@ -274,14 +299,14 @@
     if (files.length) performance.mark("lapor:photo-picked");
     if (files.length && !photos.length) offerPhotoPlace(files[0]);
     adding += files.length;
-    files.reduce(function (previous, file) {  // one at a time, in the order picked: a phone has little memory
+    shrinking = files.reduce(function (previous, file) {  // one at a time, in order: a phone has little memory
       return previous.then(function () { return shrink(file); }).then(function (blob) {
         adding -= 1;
         photos.push({ blob: blob, name: file.name });
         showPhotos();
         performance.mark("lapor:photo-ready");
       });
-    }, Promise.resolve());
+    }, shrinking);
   }
 
   document.getElementById("camera-field").hidden = false;
@@ -358,12 +383,15 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var entry = { client_uuid: form.client_uuid.value, fields: formFields(), csrf: csrfToken(),
-                  photos: photos.map(function (photo) { return photo.blob; }) };
     performance.mark("lapor:send");
     document.getElementById("send").disabled = true;
     showState(TEXT.sending);
-    post(entry, function (loaded, total) { showProgress(entry, loaded, total); }).then(function (answer) {
+    var entry;
+    shrinking.then(function () {  // a photo tapped "Kirim" on while it was still being shrunk goes too
+      entry = { client_uuid: form.client_uuid.value, fields: formFields(), csrf: csrfToken(),
+                photos: photos.map(function (photo) { return photo.blob; }) };
+      return post(entry, function (loaded, total) { showProgress(entry, loaded, total); });
+    }).then(function (answer) {
       if (answer.status === 200 || answer.status === 201) {
         var go = function () { window.location.href = filedUrl(answer.body); };
         keepFiled(answer.body).then(go, go);
