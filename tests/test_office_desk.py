@@ -61,10 +61,6 @@ def test_a_service_complaint_is_filed_private_and_with_its_office():
     assert complaint(OTHER).office == office("dinas-lingkungan-hidup")
 
 
-# A complaint without a place needs two things of the branches merged after this one: the counting triggers that
-# take a report without a kelurahan (svcpublic: reports/0025, insight/0005), and the reporter's page of such a report
-# (its template links the kelurahan's feed). Tried with svcpublic's commit: the desk's part passes, the page fails.
-# Strict, so this test fails the day both are in, and the mark goes.
 def test_a_complaint_without_a_place_is_answered_by_its_office(client, django_user_model):
     own = complaint("ktp-el", "KTP saya belum jadi sejak tiga bulan.", place=False)
     assert own.location is None and own.office == office("disdukcapil")
