@@ -15,10 +15,13 @@ RESEND_AFTER = timedelta(hours=1)
 
 def report_filed(sender, report, channel="", consent=False, **kwargs):
     """The reporter's own subscription, as the form recorded it, with its acknowledgement by e-mail (a phone's is
-    its confirmation request); and area alerts covering the new report."""
+    its confirmation request); and area alerts covering the new report, unless it is not public (a service
+    complaint, Report.private) or names no place."""
     subscription = subscriptions.for_reporter(report, channel, consent)
     if subscription is not None and subscription.channel == Channel.EMAIL:
         acknowledge(subscription)
+    if report.private or report.location is None:
+        return
     for subscription in Subscription.objects.active().for_area_of(report):
         add(subscription, f"filed:{report.pk}", Notice.Kind.FILED, report.created, report=report)
 

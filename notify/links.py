@@ -12,9 +12,10 @@ from reports.models import Report, phone_digits
 
 
 def reports_of(channel, address):
-    """The public reports whose reporter gave `address`, newest first: an e-mail address in any case; a phone
-    number only where its owner opened its confirmation link (before that a phone gets nothing but that link)."""
-    reports = Report.objects.public().order_by("-created")
+    """The reports not hidden whose reporter gave `address`, newest first (a complaint that is not public too: its
+    private link is its only one): an e-mail address in any case; a phone number only where its owner opened its
+    confirmation link (before that a phone gets nothing but that link)."""
+    reports = Report.objects.filter(hidden=False).order_by("-created")
     if channel == Channel.EMAIL:
         return reports.filter(reporter_email__iexact=address.strip())
     return (reports.annotate(digits=phone_digits()).filter(digits__in=typed_forms(phone_number(address)))
@@ -44,10 +45,11 @@ def letter(reports):
             _("%(code)s (%(category)s, %(address)s): %(status)s.") % {
                 "code": report.code, "category": report.category, "address": report.address,
                 "status": report.get_status_display()},
-            compose.public_link(report), compose.private_link(report)]))
+            *compose.public_link(report), compose.private_link(report)]))
     paragraphs.append(_("If you did not ask for this, you may ignore this message."))
     return compose.Letter(_("%(codes)s: your links") % {"codes": codes}, paragraphs,
-                          compose.absolute(reports[0].get_absolute_url()), "", _("Hello,"))
+                          compose.absolute(reports[0].get_private_url() if reports[0].private  # no public page
+                                           else reports[0].get_absolute_url()), "", _("Hello,"))
 
 
 def destination(channel, report):

@@ -82,7 +82,8 @@ def send(subscription_id):
 def send_links(channel, report_ids, language):
     """"Send my links again" (notify.links): one message listing the reports, to the address they were found by.
     A gateway that may work later fails the job, which is retried; one that never will is logged."""
-    reports = list(Report.objects.public().filter(pk__in=report_ids).select_related("category").order_by("-created"))
+    reports = list(Report.objects.filter(hidden=False, pk__in=report_ids).select_related("category")
+                   .order_by("-created"))  # as notify.links.reports_of found them: a private complaint's too
     to = links.destination(channel, reports[0]) if reports else ""
     if not to or channel not in channels.available():
         return

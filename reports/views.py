@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -19,7 +20,7 @@ from geo import lookup
 from geo.models import Crew
 from reports import choropleth, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
-from reports.forms import ReportForm
+from reports.forms import ReportForm, place_offices
 from reports.models import Category, Photo, Report, Status, tracking_code
 
 
@@ -54,16 +55,24 @@ def page_texts():
 
 
 def home(request, form=None, status=200):
-    """The map: existing reports, and the form to file a new one."""
+    """The map: existing reports, and the form to file a new one, a problem at a place or a complaint about a
+    service (categories not routed to a crew), as the page's first question chooses."""
     subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
     context = {
         "form": form or ReportForm(),
-        "main_categories": Category.objects.filter(parent=None).select_related("asset_kind").prefetch_related(
-            Prefetch("children", Category.objects.select_related("asset_kind"))),
+        "category_groups": category_groups(),
+        "offices": place_offices(),
         "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
         "texts": page_texts(),
     }
     return render(request, "reports/home.html", context, status=status)
+
+
+def category_groups():
+    """(main category, the categories filed under it): its sub-categories, or itself when it has none."""
+    mains = Category.objects.filter(parent=None).select_related("asset_kind", "office").prefetch_related(
+        Prefetch("children", Category.objects.select_related("asset_kind")))
+    return [(main, list(main.children.all()) or [main]) for main in mains]
 
 
 @require_POST
@@ -94,10 +103,10 @@ def filed_url(report):
     return f"{report.get_private_url()}?{JUST_FILED}=1"
 
 
-def _report(code):
+def _report(code, reports=None):
     return get_object_or_404(
-        Report.objects.public()
-        .select_related("category__parent", "kelurahan__kecamatan")
+        (Report.objects.public() if reports is None else reports)
+        .select_related("category__parent", "kelurahan__kecamatan", "office", "crew")
         .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history", "forwardings__link"),
         code=code.upper(),
     )
@@ -108,14 +117,18 @@ def detail(request, code):
 
 
 def private(request, code, token):
-    """The reporter's own link: the public page, plus what they gave us."""
-    report = _report(code)
+    """The reporter's own link: the public page, plus what they gave us. A complaint that is not public
+    (Report.private) has only this page: no public link to keep or share."""
+    report = _report(code, Report.objects.filter(hidden=False))
     # As bytes: compare_digest refuses a str with characters beyond ASCII (a 500 for /ikuti/%C3%A9/).
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
+        if report.private:
+            raise Http404("There is no such report, or it is not public.")
         return redirect(report.get_absolute_url())
     context = {"report": report, "is_reporter": True, "just_filed": JUST_FILED in request.GET,
                "link": request.build_absolute_uri(report.get_private_url()),
-               "share": ways_to_share(report, request.build_absolute_uri(report.get_absolute_url()))}
+               "share": None if report.private else ways_to_share(
+                   report, request.build_absolute_uri(report.get_absolute_url()))}
     response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response

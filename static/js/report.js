@@ -342,9 +342,10 @@
   // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
   function filedUrl(filed) { return filed.private_url + "?terkirim=1"; }
 
+  // A complaint that is not public has no public link (url is null): only its private one is kept.
   function keepFiled(filed) {
-    return myReports.keep({ code: filed.code, url: filed.url, private_url: filed.private_url, status: filed.status,
-                            status_label: filed.status_label });
+    return myReports.keep({ code: filed.code, url: filed.url || null, private_url: filed.private_url,
+                            status: filed.status, status_label: filed.status_label });
   }
 
   /* A report that waited on the phone from an earlier visit was sent: say so at the top, with its link. */
@@ -640,6 +641,59 @@
 
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkAssets);
+
+  /* The first question: a problem at a place (the map, the categories routed to a crew) or a complaint about a
+     service (its categories, grouped by office; "Di mana?" as the category asks: nothing, an office or a pin,
+     the map shown only for a pin). Fields not asked are disabled, so neither the API nor the outbox gets them. */
+  var start = document.getElementById("start"), whereChoice = document.getElementById("where-choice");
+
+  function reportKind() { return start.querySelector("input:checked").value; }
+  function chosenCategory() { return form.category.options[form.category.selectedIndex]; }
+  function byKind(element, service) { element.textContent = element.dataset[service ? "service" : "place"]; }
+  function show(id, shown) { document.getElementById(id).hidden = !shown; }
+
+  function showPlace() {
+    var service = reportKind() === "service", option = chosenCategory();
+    var mode = !service ? "required" : option && option.value ? option.dataset.location : "none";
+    var where = mode === "optional" ? form.querySelector("[name=where]:checked").value
+                                    : mode === "required" ? "map" : "none";
+    show("where", service && mode === "optional");
+    whereChoice.hidden = false;
+    show("office-choice", where === "office");
+    form.place_office.disabled = where !== "office";
+    form.lat.disabled = form.lon.disabled = where !== "map";
+    ["map-area", "map-list", "pin-place", "map-hint"].forEach(function (id) { show(id, where === "map"); });
+    if (where !== "map") show("duplicates", false);
+    show("publish-choice", Boolean(option && option.value && option.dataset.public === "0"));
+    if (where === "map" && map) map.invalidateSize();
+  }
+
+  function showKind() {
+    var kind = reportKind(), service = kind === "service", option = chosenCategory();
+    Array.prototype.forEach.call(form.category.querySelectorAll("optgroup"), function (group) {
+      group.hidden = group.disabled = group.dataset.kind !== kind;
+    });
+    if (option && option.value && option.parentNode.dataset.kind !== kind) {
+      form.category.value = "";
+      showQuestions(); checkAssets();
+    }
+    ["category-label", "id_description_helptext", "photo-hint"].forEach(function (id) {
+      byKind(document.getElementById(id), service);
+    });
+    showPlace();
+  }
+
+  start.hidden = false;
+  var filled = chosenCategory();  // the page came back with errors: it starts where the resident was
+  if (filled && filled.value) start.querySelector("[value=" + filled.parentNode.dataset.kind + "]").checked = true;
+  start.addEventListener("change", showKind);
+  form.category.addEventListener("change", showPlace);
+  form.addEventListener("change", function (event) {
+    if (event.target.name !== "where") return;
+    showPlace();
+    if (event.target.value === "map") document.getElementById("map-area").scrollIntoView({ block: "start" });
+  });
+  showKind();
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
   deviceId().then(function (id) { form.device_id.value = id; });
   // Reloaded (perhaps without signal) while reports wait on this phone: say so; "Laporan saya" lists them.
