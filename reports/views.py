@@ -28,6 +28,7 @@ def page_texts():
     """What the page's script says to the resident, in their language."""
     return {
         "locating": _("Finding the kelurahan…"),
+        "pin_needed": _("Put a pin on the map (or use your GPS position)."),
         "offline_place": _("Place chosen. Its kelurahan is checked when the report is sent."),
         "sending": _("Sending…"),
         "queued": _("No connection. Your report is saved on this phone and is sent by itself when the "

@@ -52,7 +52,8 @@
       box.textContent = "";
       messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
       markField(name, messages.length > 0);
-      if (messages.length && !first) first = focusTarget(name);
+      var target = messages.length && !first && focusTarget(name);
+      if (target && target.offsetParent !== null) first = target;  // a field of the other kind is hidden
     });
     if (first) { first.focus(); first.scrollIntoView({ block: "center" }); }
   }
@@ -360,6 +361,13 @@
 
   function showState(text) { sendState.hidden = false; sendState.textContent = text; }
 
+  /* The server asks for a pin only once it knows the category; a problem at a place always needs one, so its
+     missing pin is said with the other errors at once. */
+  function withPinError(errors) {
+    if (reportKind() === "place" && !form.lat.value && !errors.lat) errors.lat = [TEXT.pin_needed];
+    return errors;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var entry = { client_uuid: form.client_uuid.value, fields: formFields(), csrf: csrfToken(),
@@ -374,7 +382,7 @@
         return;
       }
       document.getElementById("send").disabled = false;
-      if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
+      if (answer.status === 400) { sendState.hidden = true; showErrors(withPinError(answer.body)); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
     }).catch(function () {
       // No connection, or no server: keep everything on the phone and send it when they return.
@@ -408,7 +416,7 @@
         // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
         sendState.hidden = true;
         document.getElementById("send").disabled = false;
-        showErrors(body);
+        showErrors(withPinError(body));
       } else {
         showState(TEXT.queued_refused);
       }
