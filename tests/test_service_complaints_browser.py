@@ -36,6 +36,7 @@ def test_the_first_question_leads_to_a_short_form_that_files_a_complaint_without
     page.check("#start input[value=service]")
     # The short form: no map, the service categories grouped by office, first on the screen.
     assert not page.is_visible("#map") and not page.is_visible("#place")
+    assert page.inner_text("#form-title") == "Sampaikan keluhan"
     assert page.inner_text("#category-label") == "Keluhan tentang apa?"
     assert in_view(page, "#id_category")
     assert page.locator("#id_category optgroup[data-kind=place]:not([disabled])").count() == 0

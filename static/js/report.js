@@ -685,7 +685,7 @@
       form.category.value = "";
       showQuestions(); checkAssets();
     }
-    ["category-label", "id_description_helptext", "photo-hint"].forEach(function (id) {
+    ["form-title", "category-label", "id_description_helptext", "photo-hint"].forEach(function (id) {
       byKind(document.getElementById(id), service);
     });
     showPlace();
