@@ -45,7 +45,7 @@ def letter(reports):
             _("%(code)s (%(category)s, %(address)s): %(status)s.") % {
                 "code": report.code, "category": report.category, "address": report.address,
                 "status": report.get_status_display()},
-            *compose.public_link(report), compose.private_link(report)]))
+            *([] if report.private else [compose.public_link(report)]), compose.private_link(report)]))
     paragraphs.append(_("If you did not ask for this, you may ignore this message."))
     return compose.Letter(_("%(codes)s: your links") % {"codes": codes}, paragraphs,
                           compose.absolute(reports[0].get_private_url() if reports[0].private  # no public page
