@@ -79,12 +79,25 @@ def received(report):
     return _("We have received your report %(code)s (%(category)s, %(address)s). What happens next: a city officer "
              "checks it, then %(crew)s handles it by %(due)s. We tell you of every change.") % {
         "code": report.code, "category": report.category, "address": report.address,
-        "crew": report.crew.name if report.crew_id else _("the city's crew"),
-        "due": formats.date_format(report.due_date)}
+        "crew": handler(report), "due": formats.date_format(report.due_date)}
+
+
+def handler(report):
+    """Who handles it: the crew, or for a service complaint the office that answers it."""
+    if report.crew_id:
+        return report.crew.name
+    if report.office_id and not report.category.by_crew:
+        return report.office.name
+    return _("the city's crew")
 
 
 def public_link(report):
     return _("Its public page, which you may share: %(link)s") % {"link": absolute(report.get_absolute_url())}
+
+
+def shared_links(report):
+    """The public page's paragraph, as a list: none for a complaint that is not public (it has no public page)."""
+    return [] if report.private else [public_link(report)]
 
 
 def private_link(report):
@@ -98,7 +111,7 @@ def paragraph(subscription, notice):
     if notice.kind == Notice.Kind.CONFIRM:
         link = absolute(subscription.confirm_url())
         if report is not None and is_own(subscription, report):  # a reporter's phone: the acknowledgement
-            text = "\n\n".join([received(report), public_link(report), _(
+            text = "\n\n".join([received(report), *shared_links(report), _(
                 "Confirm that this number may receive messages about it; then we send your personal link: "
                 "%(link)s") % {"link": link}])
             return _("%(code)s: your report has been received") % {"code": report.code}, text, link
@@ -109,7 +122,7 @@ def paragraph(subscription, notice):
     link = report_link(subscription, report)
     facts = {"code": report.code, "category": report.category, "link": link}
     if notice.kind == Notice.Kind.ACK:
-        text = "\n\n".join([received(report), public_link(report), private_link(report)])
+        text = "\n\n".join([received(report), *shared_links(report), private_link(report)])
         return _("%(code)s: your report has been received") % facts, text, link
     if notice.kind == Notice.Kind.CHANGE:
         return changed(notice.change, facts)

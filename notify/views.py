@@ -185,8 +185,9 @@ def survey_by_subscription(request, token):
 
 @require_http_methods(["GET", "POST"])
 def survey_by_reporter(request, code, token):
-    """The satisfaction survey by the reporter's private link, offered on their page once the report is finished."""
-    report = get_object_or_404(Report.objects.public().select_related("category"), code=code.upper())
+    """The satisfaction survey by the reporter's private link, offered on their page once the report is finished
+    (a complaint that is not public too: the private link is its page)."""
+    report = get_object_or_404(Report.objects.filter(hidden=False).select_related("category"), code=code.upper())
     # As bytes: compare_digest refuses a str with characters beyond ASCII.
     if not secrets.compare_digest(token.encode(), report.private_token.encode()):
         return redirect(report.get_absolute_url())

@@ -106,7 +106,7 @@ def existing_submission(client_uuid):
 def file_report_from_form(data, address=""):
     """file_report with the cleaned data of a reports.forms.ReportForm."""
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
-              "attributes", "channel", "contact_consent", "photos_show_people")
+              "attributes", "channel", "contact_consent", "photos_show_people", "place_office", "publish_consent")
     return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""),
                        asset=data.get("asset"))
 

@@ -5,10 +5,12 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.validators import slug_re
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assets import picking
 from assets.models import Asset
+from offices.models import Office
 from reports import photos as photo_rules
 from reports.filing import DESCRIPTION_MAX, NAME_MAX
 from reports.models import DEVICE_ID, Category, CategoryAttribute, Report, Status
@@ -87,15 +89,38 @@ def shows_people_field():
     )
 
 
+def leaf_categories():
+    """The categories a report is filed in: the sub-categories, and a main category that has none (a service
+    such as "Layanan lainnya")."""
+    return Category.objects.filter(Q(parent__isnull=False) | Q(children__isnull=True)).select_related("parent")
+
+
+def place_offices():
+    """The offices a resident may name as where a service complaint happened ("Di mana?")."""
+    return Office.objects.filter(active=True).order_by("kind", "name")
+
+
 class ReportForm(ContactForm):
     category = forms.ModelChoiceField(
         label=_("What is broken?"),
-        queryset=Category.objects.exclude(parent=None).select_related("parent"),
+        queryset=leaf_categories(),
         to_field_name="slug",
         empty_label=_("Choose a category"),
     )
-    lat = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput)
-    lon = forms.FloatField(min_value=-180, max_value=180, widget=forms.HiddenInput)
+    # The pin: required where the category's location_mode says so (infrastructure), optional or not asked for a
+    # service complaint, which may name the office where it happened instead (place_office), or nothing.
+    lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
+    place_office = forms.ModelChoiceField(
+        label=_("Which office?"), queryset=place_offices(), to_field_name="slug", required=False,
+        empty_label=_("Choose an office"),
+        error_messages={"invalid_choice": _("There is no such office; choose one from the list.")},
+    )
+    # For a category that is not public by default: the reporter agrees that it may be published without their name
+    # (a dispatcher still decides).
+    publish_consent = forms.BooleanField(label=_("May it be published without your name?"), required=False,
+                                         help_text=_("Complaints about a service are not public. If you agree, the "
+                                                     "city may publish it with names removed."))
     description = forms.CharField(
         label=_("Description"),
         min_length=10,
@@ -122,8 +147,6 @@ class ReportForm(ContactForm):
         optional; the dispatcher sees which reports came without)."""
         super().__init__(*args, **kwargs)
         self.photo_optional = photo_optional
-        self.fields["lat"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
-        self.fields["lon"].error_messages["required"] = _("Put a pin on the map (or use your GPS position).")
         self.fields["channel"].choices = reply_channels()
         if len(self.fields["channel"].choices) == 1:  # no phone gateway: the page asks no phone (the API keeps one)
             self.fields["contact_consent"].label = _("Use my e-mail to tell me how this report goes")
@@ -153,6 +176,7 @@ class ReportForm(ContactForm):
 
     def clean(self):
         data = super().clean()
+        self.clean_place(data)
         # The consent a phone or e-mail needs is ContactForm's rule; a phone channel needs the phone.
         if data.get("channel") in ("whatsapp", "sms") and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Give the phone number to send the updates to."))
@@ -173,6 +197,28 @@ class ReportForm(ContactForm):
         answers = {question.code: data.pop(f"attribute[{question.code}]", None) for question in self.questions}
         data["attributes"] = {code: answer for code, answer in answers.items() if answer not in (None, "", [])}
         return data
+
+    def clean_place(self, data):
+        """Where it happened, as the category asks (Category.location_mode): a pin where it is required; a pin, an
+        office or nothing where it is optional; nothing kept where it is not asked. Only a service complaint names
+        an office."""
+        category = data.get("category")
+        if category is None or "lat" in self.errors or "lon" in self.errors:
+            return
+        modes = Category.LocationMode
+        if category.location_mode == modes.NOT_ASKED:
+            data["lat"] = data["lon"] = data["place_office"] = data["asset"] = None
+        if category.by_crew:
+            data["place_office"] = None
+        pinned = data.get("lat") is not None and data.get("lon") is not None
+        if not pinned and (data.get("lat") is not None or data.get("lon") is not None):
+            self.add_error("lat", _("The pin needs both its latitude and its longitude."))
+        elif not pinned and category.location_mode == modes.REQUIRED:
+            self.add_error("lat", _("Put a pin on the map (or use your GPS position)."))
+        elif pinned and data.get("place_office") is not None:
+            self.add_error("place_office", _("Choose either a place on the map or an office, not both."))
+        if category.public_by_default:
+            data["publish_consent"] = False
 
     @staticmethod
     def processed_photos(uploads):

@@ -20,7 +20,7 @@ from geo import lookup
 from geo.models import Crew
 from reports import choropleth, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
-from reports.forms import ReportForm
+from reports.forms import ReportForm, place_offices
 from reports.models import Category, Photo, Report, Status, tracking_code
 
 
@@ -28,6 +28,7 @@ def page_texts():
     """What the page's script says to the resident, in their language."""
     return {
         "locating": _("Finding the kelurahan…"),
+        "pin_needed": _("Put a pin on the map (or use your GPS position)."),
         "offline_place": _("Place chosen. Its kelurahan is checked when the report is sent."),
         "sending": _("Sending…"),
         "queued": _("No connection. Your report is saved on this phone and is sent by itself when the "
@@ -56,16 +57,24 @@ def page_texts():
 
 
 def home(request, form=None, status=200):
-    """The map: existing reports, and the form to file a new one."""
+    """The map: existing reports, and the form to file a new one, a problem at a place or a complaint about a
+    service (categories not routed to a crew), as the page's first question chooses."""
     subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
     context = {
         "form": form or ReportForm(),
-        "main_categories": Category.objects.filter(parent=None).select_related("asset_kind").prefetch_related(
-            Prefetch("children", Category.objects.select_related("asset_kind"))),
+        "category_groups": category_groups(),
+        "offices": place_offices(),
         "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
         "texts": page_texts(),
     }
     return render(request, "reports/home.html", context, status=status)
+
+
+def category_groups():
+    """(main category, the categories filed under it): its sub-categories, or itself when it has none."""
+    mains = Category.objects.filter(parent=None).select_related("asset_kind", "office").prefetch_related(
+        Prefetch("children", Category.objects.select_related("asset_kind")))
+    return [(main, list(main.children.all()) or [main]) for main in mains]
 
 
 @require_POST
@@ -100,7 +109,7 @@ def _report(code, reports=None):
     """A public report, or one of `reports` (the reporter's own link opens their complaint that is not public)."""
     return get_object_or_404(
         (Report.objects.public() if reports is None else reports)
-        .select_related("category__parent", "kelurahan__kecamatan", "office")
+        .select_related("category__parent", "kelurahan__kecamatan", "office", "crew")
         .prefetch_related(Prefetch("photos", Photo.objects.filter(published=True)), "history", "forwardings__link"),
         code=code.upper(),
     )

@@ -18,6 +18,7 @@ from tests.images import GANTING_GPS, photo_bytes, upload
 pytestmark = pytest.mark.django_db
 
 PHONE, EMAIL = "0812 7777 3333", "budi.rahasia@example.org"
+PUPR = "Dinas Pekerjaan Umum dan Penataan Ruang"
 
 
 def report_data(**overrides):
@@ -188,11 +189,13 @@ def test_categories_list_names_radius_days_and_photo_rule(client):
     categories = {c["slug"]: c for c in client.get("/api/v1/categories").json()}
     assert categories["lampu-mati"] == {
         "slug": "lampu-mati", "name_id": "Lampu mati", "name_en": "Light out", "parent": "penerangan-jalan",
-        "duplicate_radius_m": 25, "response_days": 3, "photo_required": False,
+        "duplicate_radius_m": 25, "response_days": 3, "photo_required": False, "filable": True,
+        "location": "required", "routing": "crew", "office": {"slug": "dinas-pupr", "name": PUPR}, "public": True,
         "questions": [{"code": "nomor-tiang", "label": "Nomor tiang (tertulis di tiang, jika ada)",
                        "datatype": "string", "required": False, "choices": []}],
     }
-    assert len(categories) == 12
+    assert len(categories) == Category.objects.count()
+    assert categories["jalan"]["filable"] is False  # a main category with sub-categories takes no report
     assert [c["key"] for c in categories["jalan-berlubang"]["questions"][0]["choices"]] == ["kecil", "sedang", "besar"]
 
 

@@ -31,9 +31,17 @@ class ReportUpload(serializers.Serializer):
     """The report form's fields (reports.forms.ReportForm), for the document only."""
 
     client_uuid = serializers.UUIDField(help_text="Made by the client once per report: a retry files nothing new.")
-    category = serializers.SlugField(help_text="A sub-category's slug (see /api/v1/categories).")
-    lat = serializers.FloatField()
-    lon = serializers.FloatField()
+    category = serializers.SlugField(help_text="The slug of a category whose `filable` is true (see "
+                                                "/api/v1/categories).")
+    lat = serializers.FloatField(required=False, help_text="With lon, the pin: required where the category's "
+                                 "`location` is \"required\", optional where \"optional\", ignored where \"none\". "
+                                 "Missing where required: 400 {\"lat\": [...]}.")
+    lon = serializers.FloatField(required=False)
+    place_office = serializers.SlugField(required=False, help_text="Instead of a pin, where the category's "
+                                         "`location` is \"optional\": the slug of the office where it happened "
+                                         "(see /api/v1/offices).")
+    publish_consent = serializers.BooleanField(required=False, help_text="For a category that is not `public`: "
+                                               "the reporter agrees it may be published without their name.")
     description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX)
     photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
     name = serializers.CharField(required=False, max_length=NAME_MAX)
@@ -51,10 +59,21 @@ class ReportUpload(serializers.Serializer):
                                                   "(who may blur faces and plates) before they are published.")
 
 
+# A service complaint without a pin has no kelurahan: its code and name are null.
+FILED_PLACE = inline_serializer("FiledPlace", {"code": serializers.CharField(allow_null=True),
+                                               "name": serializers.CharField(allow_null=True)})
+
+
 FILED = inline_serializer("Filed", {
     "code": serializers.CharField(), "status": serializers.CharField(), "status_label": serializers.CharField(),
-    "kelurahan": PLACE, "kecamatan": PLACE, "crew": serializers.DictField(allow_null=True),
-    "due_date": serializers.DateField(), "url": serializers.URLField(),
+    "kelurahan": FILED_PLACE, "kecamatan": FILED_PLACE,
+    "crew": serializers.DictField(allow_null=True),
+    "office": inline_serializer("FiledOffice", {"slug": serializers.CharField(), "name": serializers.CharField()},
+                                allow_null=True, help_text="The office that answers it; null while a dispatcher "
+                                "chooses (no place was given where the place decides)."),
+    "due_date": serializers.DateField(),
+    "url": serializers.URLField(allow_null=True, help_text="The public page; null for a complaint that is not public."),
+    "private": serializers.BooleanField(help_text="Not public by its kind: only the private link shows it."),
     "private_url": serializers.URLField(help_text="The reporter's own link to follow the report."),
 })
 

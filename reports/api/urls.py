@@ -7,6 +7,7 @@ app_name = "api"
 urlpatterns = [
     path("locate", api.LocateView.as_view(), name="locate"),
     path("categories", api.CategoryListView.as_view(), name="categories"),
+    path("offices", api.OfficeListView.as_view(), name="offices"),
     path("kelurahan.geojson", api.KelurahanOutlineView.as_view(), name="kelurahan"),
     path("stats.json", api.StatsView.as_view(), name="stats"),
     path("stats/kelurahan.geojson", api.StatsKelurahanView.as_view(), name="stats-kelurahan"),

@@ -7,7 +7,7 @@ from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, GeoFunc, GeometryDistance
 from django.contrib.gis.geos import Point
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -43,8 +43,8 @@ from reports.api.schema import (
     ReportUpload,
     StatusUpload,
 )
-from reports.api.serializers import CategorySerializer
-from reports.forms import ReportForm, StatusChangeForm
+from reports.api.serializers import CategorySerializer, OfficeSerializer
+from reports.forms import ReportForm, StatusChangeForm, place_offices
 from reports.models import Category, Report
 
 # The longest address search taken: more is no address, and it would go to the geocoder as it is.
@@ -109,8 +109,19 @@ class CategoryListView(APIView):
 
     @extend_schema(responses=CategorySerializer(many=True))
     def get(self, request):
-        categories = Category.objects.select_related("parent").prefetch_related("attributes")
+        categories = (Category.objects.select_related("parent", "office").prefetch_related("attributes")
+                      .annotate(filable=~Exists(Category.objects.filter(parent=OuterRef("pk")))))
         return Response(CategorySerializer(categories, many=True).data)
+
+
+class OfficeListView(APIView):
+    """GET /api/v1/offices: the city's active offices, which a service complaint may name as where it happened
+    (place_office, by slug)."""
+
+    @extend_schema(responses=OfficeSerializer(many=True))
+    def get(self, request):
+        offices = place_offices().select_related("kelurahan", "kecamatan")
+        return Response(OfficeSerializer(offices, many=True).data)
 
 
 class ReportListView(APIView):
@@ -153,9 +164,13 @@ class ReportListView(APIView):
 
 
 def filed_json(report, request):
-    """What the reporter gets back: the public facts (representation.FILED) and their private link."""
+    """What the reporter gets back: the public facts (representation.FILED), the office that answers it, and their
+    private link; a complaint that is not public (Report.private) has no public link (`url` null)."""
     shape = representation.json_object(representation.FILED, request.build_absolute_uri)
-    return {**json.loads(representation.one(Report.objects.filter(pk=report.pk), shape)),
+    filed = json.loads(representation.one(Report.objects.filter(pk=report.pk), shape))
+    office = report.office
+    return {**filed, "url": None if report.private else filed["url"], "private": report.private,
+            "office": {"slug": office.slug, "name": office.name} if office else None,
             "private_url": request.build_absolute_uri(report.get_private_url())}
 
 

@@ -5,7 +5,8 @@
 (function () {
   var input = document.getElementById("private-link"), state = document.getElementById("copy-state");
   var thanks = document.getElementById("filed-title"), own = document.getElementById("own-report");
-  myReports.keep({ code: own.dataset.code, url: own.dataset.url, private_url: input.value });
+  // A complaint that is not public has no public link (no data-url): the private one is all that is kept.
+  myReports.keep({ code: own.dataset.code, url: own.dataset.url || null, private_url: input.value });
   if (thanks) { thanks.focus(); performance.mark("lapor:confirmation-shown"); }
   document.getElementById("copy-link").addEventListener("click", function () {
     function selected() { input.select(); state.textContent = state.dataset.select; }

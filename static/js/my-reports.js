@@ -25,8 +25,9 @@
     var item = document.createElement("li"), state = document.createElement("p");
     state.className = "status status-" + (report.status || "unknown");
     state.textContent = [report.category_name, report.status_label || TEXT.unknown].filter(Boolean).join(" · ");
-    item.append(link(report.url, report.code), state);
-    if (report.private_url) item.append(link(report.private_url, TEXT.private));
+    // A complaint that is not public has no public page: its code leads to the private link, the only one.
+    item.append(link(report.url || report.private_url, report.code), state);
+    if (report.private_url && report.url) item.append(link(report.private_url, TEXT.private));
     item.append(removeButton(function () { return myReports.remove(report.code); }));
     return item;
   }

@@ -54,7 +54,8 @@
       box.textContent = "";
       messages.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
       markField(name, messages.length > 0);
-      if (messages.length && !first) first = focusTarget(name);
+      var target = messages.length && !first && focusTarget(name);
+      if (target && target.offsetParent !== null) first = target;  // a field of the other kind is hidden
     });
     if (first) { first.focus(); first.scrollIntoView({ block: "center" }); }
   }
@@ -364,9 +365,10 @@
   // The reporter's private link, on which the page thanks them and says what happens next (reports/views.py).
   function filedUrl(filed) { return filed.private_url + "?terkirim=1"; }
 
+  // A complaint that is not public has no public link (url is null): only its private one is kept.
   function keepFiled(filed) {
-    return myReports.keep({ code: filed.code, url: filed.url, private_url: filed.private_url, status: filed.status,
-                            status_label: filed.status_label });
+    return myReports.keep({ code: filed.code, url: filed.url || null, private_url: filed.private_url,
+                            status: filed.status, status_label: filed.status_label });
   }
 
   /* A report that waited on the phone from an earlier visit was sent: say so at the top, with its link. */
@@ -380,6 +382,13 @@
   }
 
   function showState(text) { sendState.hidden = false; sendState.textContent = text; }
+
+  /* The server asks for a pin only once it knows the category; a problem at a place always needs one, so its
+     missing pin is said with the other errors at once. */
+  function withPinError(errors) {
+    if (reportKind() === "place" && !form.lat.value && !errors.lat) errors.lat = [TEXT.pin_needed];
+    return errors;
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -398,7 +407,7 @@
         return;
       }
       document.getElementById("send").disabled = false;
-      if (answer.status === 400) { sendState.hidden = true; showErrors(answer.body); return; }
+      if (answer.status === 400) { sendState.hidden = true; showErrors(withPinError(answer.body)); return; }
       showState(answer.body.error || TEXT.error);  // e.g. too many reports in an hour
     }).catch(function () {
       // No connection, or no server: keep everything on the phone and send it when they return.
@@ -432,7 +441,7 @@
         // Refused as it was: the form on this page still holds it, so show why; an older one is gone.
         sendState.hidden = true;
         document.getElementById("send").disabled = false;
-        showErrors(body);
+        showErrors(withPinError(body));
       } else {
         showState(TEXT.queued_refused);
       }
@@ -666,6 +675,59 @@
 
   form.category.addEventListener("change", showQuestions);
   form.category.addEventListener("change", checkAssets);
+
+  /* The first question: a problem at a place (the map, the categories routed to a crew) or a complaint about a
+     service (its categories, grouped by office; "Di mana?" as the category asks: nothing, an office or a pin,
+     the map shown only for a pin). Fields not asked are disabled, so neither the API nor the outbox gets them. */
+  var start = document.getElementById("start"), whereChoice = document.getElementById("where-choice");
+
+  function reportKind() { return start.querySelector("input:checked").value; }
+  function chosenCategory() { return form.category.options[form.category.selectedIndex]; }
+  function byKind(element, service) { element.textContent = element.dataset[service ? "service" : "place"]; }
+  function show(id, shown) { document.getElementById(id).hidden = !shown; }
+
+  function showPlace() {
+    var service = reportKind() === "service", option = chosenCategory();
+    var mode = !service ? "required" : option && option.value ? option.dataset.location : "none";
+    var where = mode === "optional" ? form.querySelector("[name=where]:checked").value
+                                    : mode === "required" ? "map" : "none";
+    show("where", service && mode === "optional");
+    whereChoice.hidden = false;
+    show("office-choice", where === "office");
+    form.place_office.disabled = where !== "office";
+    form.lat.disabled = form.lon.disabled = where !== "map";
+    ["map-area", "map-list", "pin-place", "map-hint"].forEach(function (id) { show(id, where === "map"); });
+    if (where !== "map") show("duplicates", false);
+    show("publish-choice", Boolean(option && option.value && option.dataset.public === "0"));
+    if (where === "map" && map) map.invalidateSize();
+  }
+
+  function showKind() {
+    var kind = reportKind(), service = kind === "service", option = chosenCategory();
+    Array.prototype.forEach.call(form.category.querySelectorAll("optgroup"), function (group) {
+      group.hidden = group.disabled = group.dataset.kind !== kind;
+    });
+    if (option && option.value && option.parentNode.dataset.kind !== kind) {
+      form.category.value = "";
+      showQuestions(); checkAssets();
+    }
+    ["form-title", "category-label", "id_description_helptext", "photo-hint"].forEach(function (id) {
+      byKind(document.getElementById(id), service);
+    });
+    showPlace();
+  }
+
+  start.hidden = false;
+  var filled = chosenCategory();  // the page came back with errors: it starts where the resident was
+  if (filled && filled.value) start.querySelector("[value=" + filled.parentNode.dataset.kind + "]").checked = true;
+  start.addEventListener("change", showKind);
+  form.category.addEventListener("change", showPlace);
+  form.addEventListener("change", function (event) {
+    if (event.target.name !== "where") return;
+    showPlace();
+    if (event.target.value === "map") document.getElementById("map-area").scrollIntoView({ block: "start" });
+  });
+  showKind();
   if (!form.client_uuid.value) form.client_uuid.value = newUuid();
   deviceId().then(function (id) { form.device_id.value = id; });
   // Reloaded (perhaps without signal) while reports wait on this phone: say so; "Laporan saya" lists them.
