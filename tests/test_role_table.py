@@ -98,7 +98,8 @@ ROUTES = {
     **dict.fromkeys([
         "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
-        "api/v1/offices", "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson", "api/v1/geocode",
+        "api/v1/offices", "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson",
+        "api/v1/geocode",
         "api/v1/reports", "api/v1/reports.geojson", "api/v1/reports.csv", "api/v1/reports/duplicates",
         "api/v1/reports/nearby", "api/v1/reports/status", "api/v1/reports/<str:code>",
         "api/v1/reports/<str:code>/support", "api/v1/assets/nearest", "tiles/assets/<slug:kind>.json",
