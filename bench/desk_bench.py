@@ -56,6 +56,7 @@ SIGNED_IN_SQL = [
 # A dispatcher past both sign-in steps, as accounts/ leaves a session: printed is the session's key.
 SESSION = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -64,7 +65,7 @@ user, _ = get_user_model().objects.get_or_create(username="bench-dispatcher")
 user.groups.add(Group.objects.get(name="dispatcher"))
 device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "bench", "confirmed": True})
 session = SessionStore()
-session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
                 HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
 session.create()
 print(user.pk, session.session_key)

@@ -3,12 +3,12 @@ SQL in the same run.
 
     .venv/bin/python bench/insight_bench.py [--reports 1000000] [--rounds 30] [--seed 7]
 
-Its own database, bench_insight (on DATABASE_URL's server), made, migrated and loaded with the city on first use,
-then filled by PostGIS in chunks of 100,000: points spread over the city outline (ST_GeneratePoints), each with the
-nearest kelurahan, a sub-category, a crew, a filing time over the four years to December 2026, and a fate: 5 % still
-open, 90 % fixed (1 to 30 days later, most of them closed), the rest rejected or duplicates; one in two hundred
-hidden; every report that left "new" has its verification in the history (0 to 3 days after filing). The triggers
-keep the response-time histogram as the rows go in. A later run reuses the data.
+Its own database, <name>_insight_bench (after DATABASE_URL's database, on its server), made, migrated and loaded
+with the city on first use, then filled by PostGIS in chunks of 100,000: points spread over the city outline
+(ST_GeneratePoints), each with the nearest kelurahan, a sub-category, a crew, a filing time over the four years to
+December 2026, and a fate: 5 % still open, 90 % fixed (1 to 30 days later, most of them closed), the rest rejected
+or duplicates; one in two hundred hidden; every report that left "new" has its verification in the history (0 to 3
+days after filing). The triggers keep the response-time histogram as the rows go in. A later run reuses the data.
 
 Measured in interleaved rounds (each round asks every case once, bare SQL then page): each page or endpoint through
 gunicorn (1 worker, production settings) as a signed-in planner, and the SQL it runs, the same statements with the
@@ -39,7 +39,7 @@ from bench.common import gunicorn  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
 
-BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/bench_insight"
+BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/" + dj_database_url.parse(DATABASE_URL)["NAME"] + "_insight_bench"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")  # the app's own functions write the SQL below
 
 FILL_SQL = """
@@ -83,6 +83,7 @@ FROM reports_report WHERE code = ANY(%(codes)s) AND status NOT IN ('baru', 'dito
 
 PLANNER_SESSION = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -91,7 +92,7 @@ user, _ = get_user_model().objects.get_or_create(username="bench-planner")
 user.groups.add(Group.objects.get(name="planner"))
 device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "bench", "confirmed": True})
 session = SessionStore()
-session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
                 HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
 session.create()
 print(session.session_key)
