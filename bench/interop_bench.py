@@ -80,8 +80,7 @@ def main():
     db = prepare(args.reports, args.seed)
     with db.cursor() as cursor:
         cursor.execute("SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY id), "
-                       "(SELECT code FROM reports_report WHERE NOT hidden ORDER BY id "
-                       "OFFSET (SELECT count(*) / 2 FROM reports_report) LIMIT 1) "
+                       "(SELECT code FROM reports_report WHERE NOT hidden ORDER BY id OFFSET 500000 LIMIT 1) "
                        "FROM reports_report")
         deep_cursor, one_code = cursor.fetchone()
 
