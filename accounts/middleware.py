@@ -3,7 +3,10 @@ password alone does not open residents' contact details."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
-from django_otp import user_has_device
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp.middleware import OTPMiddleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reports import roles
 
@@ -35,3 +38,26 @@ def require_verification(get_response):
         return get_response(request)
 
     return middleware
+
+
+class SignedInDevice(OTPMiddleware):
+    """django-otp's middleware with its rules (the session's device must exist, be confirmed and be the user's,
+    else the session forgets it and the user is not verified), checked against the ids of the user's confirmed
+    authenticator apps that accounts.backends.StaffBackend read with the user: no query of its own. The device
+    itself is read only if something asks for more than whether there is one."""
+
+    TOTP_LABEL = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}/"
+
+    def _verify_user_sync(self, request, user):
+        confirmed = getattr(user, "confirmed_device_ids", None)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+        if confirmed is None or not persistent_id:
+            return super()._verify_user_sync(request, user)  # loaded some other way: django-otp's own query
+        self._init_user_fields(user)
+        label, _, number = self._normalize_persistent_id(persistent_id).rpartition("/")
+        device_id = int(number) if label + "/" == self.TOTP_LABEL and number.isdigit() else None
+        if device_id in confirmed:
+            user.otp_device = SimpleLazyObject(lambda: TOTPDevice.objects.get(pk=device_id))
+        else:
+            del request.session[DEVICE_ID_SESSION_KEY]
+        return user

@@ -1,14 +1,14 @@
 """Benchmark of the hotspots and response-time pages and their API with a million reports, each against its bare
 SQL in the same run.
 
-    .venv/bin/python bench/insight_bench.py [--reports 1000000] [--rounds 30] [--seed 7]
+    .venv/bin/python bench/insight_bench.py [--reports 1000000] [--rounds 30] [--seed 7] [--beside CHECKOUT]
 
-Its own database, bench_insight (on DATABASE_URL's server), made, migrated and loaded with the city on first use,
-then filled by PostGIS in chunks of 100,000: points spread over the city outline (ST_GeneratePoints), each with the
-nearest kelurahan, a sub-category, a crew, a filing time over the four years to December 2026, and a fate: 5 % still
-open, 90 % fixed (1 to 30 days later, most of them closed), the rest rejected or duplicates; one in two hundred
-hidden; every report that left "new" has its verification in the history (0 to 3 days after filing). The triggers
-keep the response-time histogram as the rows go in. A later run reuses the data.
+Its own database, <name>_insight_bench (after DATABASE_URL's database, on its server), made, migrated and loaded
+with the city on first use, then filled by PostGIS in chunks of 100,000: points spread over the city outline
+(ST_GeneratePoints), each with the nearest kelurahan, a sub-category, a crew, a filing time over the four years to
+December 2026, and a fate: 5 % still open, 90 % fixed (1 to 30 days later, most of them closed), the rest rejected
+or duplicates; one in two hundred hidden; every report that left "new" has its verification in the history (0 to 3
+days after filing). The triggers keep the response-time histogram as the rows go in. A later run reuses the data.
 
 Measured in interleaved rounds (each round asks every case once, bare SQL then page): each page or endpoint through
 gunicorn (1 worker, production settings) as a signed-in planner, and the SQL it runs, the same statements with the
@@ -19,6 +19,7 @@ p95 / max per case; saved to bench/results/insight.json.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -39,7 +40,7 @@ from bench.common import gunicorn  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
 
-BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/bench_insight"
+BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/" + dj_database_url.parse(DATABASE_URL)["NAME"] + "_insight_bench"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")  # the app's own functions write the SQL below
 
 FILL_SQL = """
@@ -83,6 +84,7 @@ FROM reports_report WHERE code = ANY(%(codes)s) AND status NOT IN ('baru', 'dito
 
 PLANNER_SESSION = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -91,18 +93,18 @@ user, _ = get_user_model().objects.get_or_create(username="bench-planner")
 user.groups.add(Group.objects.get(name="planner"))
 device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "bench", "confirmed": True})
 session = SessionStore()
-session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[-1],
                 HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
 session.create()
 print(session.session_key)
 """
 
 
-def manage(*args, capture=False):
+def manage(*args, capture=False, root=ROOT):
     env = dict(os.environ, DATABASE_URL=BENCH_URL, KELURAHAN_FILE=os.environ.get("KELURAHAN_FILE", KELURAHAN_FILE),
                SECRET_KEY="bench-only")
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-                          stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+    done = subprocess.run([str(Path(root) / ".venv/bin/python"), "manage.py", *args], cwd=root, env=env, check=True,
+                          text=True, stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
     return done.stdout
 
 
@@ -217,10 +219,15 @@ def main():
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--beside", help="another checkout of the project (say, before a change): its pages are "
+                                         "asked too, each right after this checkout's, on the same database")
     args = parser.parse_args()
 
     db = prepare(args.reports, args.seed)
     cookie = f"sessionid={manage('shell', '-c', PLANNER_SESSION, capture=True).strip().splitlines()[-1]}"
+    # The other checkout's own session: how a session names its sign-in backend may differ between the two.
+    beside_cookie = args.beside and (
+        f"sessionid={manage('shell', '-c', PLANNER_SESSION, capture=True, root=args.beside).strip().splitlines()[-1]}")
     todo = cases(db)
     with db.cursor() as cursor:
         # The whole city's recurrence over the default 3 months, once: at this density nearly every fix has a report
@@ -242,14 +249,21 @@ def main():
 
     sql_times = {name: [] for name in todo}
     http_times = {name: [] for name in todo}
+    beside_times = {name: [] for name in todo}
     direct = []
     since = todo["response-time page"][1][0][1]["since"]
-    with gunicorn(DATABASE_URL=BENCH_URL) as (port, _):
-        def get(path):
+    with contextlib.ExitStack() as stack:
+        port, _ = stack.enter_context(gunicorn(DATABASE_URL=BENCH_URL))
+        if args.beside:
+            beside_port, _ = stack.enter_context(gunicorn(root=args.beside, DATABASE_URL=BENCH_URL,
+                                                          CACHE_PREFIX="insight-bench-beside"))
+
+        def get(path, beside=False):
             """One request on a connection of its own: between two, the bare SQL may outlast gunicorn's keep-alive."""
-            client = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            client = http.client.HTTPConnection("127.0.0.1", beside_port if beside else port, timeout=600)
             start = time.perf_counter()
-            client.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "id"})
+            client.request("GET", path, headers={"Cookie": beside_cookie if beside else cookie,
+                                                 "Accept-Language": "id"})
             response = client.getresponse()
             body = response.read()
             assert response.status == 200, (path, response.status, body[:300])
@@ -257,6 +271,9 @@ def main():
             return time.perf_counter() - start, len(body)
 
         sizes = {name: get(path)[1] for name, (path, _) in todo.items()}  # warms the worker: not counted
+        if args.beside:
+            for path, _ in todo.values():
+                get(path, beside=True)
         for round_number in range(args.rounds):
             with db.cursor() as cursor:
                 for name, (path, statements) in todo.items():
@@ -266,6 +283,8 @@ def main():
                         cursor.fetchall()
                     sql_times[name].append(time.perf_counter() - start)
                     http_times[name].append(get(path)[0])
+                    if args.beside:
+                        beside_times[name].append(get(path, beside=True)[0])
                 if round_number < 5:
                     start = time.perf_counter()
                     cursor.execute(DIRECT_SQL, {"since": since})
@@ -279,6 +298,10 @@ def main():
                                 "http": summary(http_times[name]),
                                 "ratio_median": ratio(http_times[name], sql_times[name])}
                          for name in todo},
+               **({"beside": args.beside, "beside_cases": {
+                   name: {"http": summary(beside_times[name]),
+                          "ratio_median": ratio(beside_times[name], sql_times[name])}
+                   for name in todo}} if args.beside else {}),
                "response times straight from the reports (no histogram)": summary(direct), "plans": plans,
                "recurrence, the city, 3 months, bare SQL once": {"ms": city_recurrence_ms, "places": city_places}}
     print(f"\n{reports:,} reports, {open_reports:,} open; histogram {histogram_rows:,} rows; {args.rounds} rounds")
@@ -288,6 +311,10 @@ def main():
         print(f"{name:28}{s['min_ms']:8.1f}{s['median_ms']:8.1f}{s['p95_ms']:8.1f}{s['max_ms']:8.1f}"
               f"{h['min_ms']:10.1f}{h['median_ms']:8.1f}{h['p95_ms']:8.1f}{h['max_ms']:8.1f}"
               f"{row['ratio_median']:8.2f}{row['bytes']:10,}")
+        if args.beside:
+            b = results["beside_cases"][name]
+            print(f"{'  --beside':28}{'':32}{b['http']['min_ms']:10.1f}{b['http']['median_ms']:8.1f}"
+                  f"{b['http']['p95_ms']:8.1f}{b['http']['max_ms']:8.1f}{b['ratio_median']:8.2f}")
     d = results["response times straight from the reports (no histogram)"]
     print(f"Response times straight from the reports: {d['min_ms']:.0f}/{d['median_ms']:.0f}/{d['max_ms']:.0f} ms")
     print(f"Recurrence of the whole city, 3 months, bare SQL once: {city_recurrence_ms:.0f} ms, {city_places:,} places")

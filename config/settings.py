@@ -125,7 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's check of the session's authenticator app, from what StaffBackend read with the user.
+    "accounts.middleware.SignedInDevice",
     "accounts.middleware.require_verification",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -163,7 +164,8 @@ CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag"]
 CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Sign-in: Django's users and passwords, locked for a while after repeated failures (django-axes).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The last loads a signed-in user with their groups and authenticator apps in one query (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.StaffBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crew-home"
 LOGOUT_REDIRECT_URL = "login"

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
@@ -178,3 +179,41 @@ def test_only_an_administrator_can_disable_an_account(dispatcher, django_user_mo
     disable(verified_login(Client(), manager), crew)
     crew.refresh_from_db()
     assert crew.is_active and crew.has_usable_password()
+
+
+def session_naming(client, device_id):
+    """The client's session, changed to name authenticator app `device_id` as verified (as a forged or stale
+    session might)."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = f"otp_totp.totpdevice/{device_id}"
+    session.save()
+    return client
+
+
+def test_a_session_verified_by_an_app_that_is_gone_or_not_theirs_asks_for_the_code_again(dispatcher,
+                                                                                          django_user_model):
+    """The rules of django-otp's middleware, which accounts.middleware.SignedInDevice checks from the user's row:
+    the session's app must be the user's own, confirmed and still there; otherwise the session forgets it."""
+    other = app_of(staff_user(django_user_model, "andi", DISPATCHER))
+    unconfirmed = TOTPDevice.objects.create(user=dispatcher, name="baru", confirmed=False)
+    client = verified_login(Client(), dispatcher)
+    assert client.get("/meja/").status_code == 200
+    for device_id in (other.pk, unconfirmed.pk, 999_999):
+        session_naming(client, device_id)
+        assert client.get("/meja/").url.startswith("/masuk/otp/"), device_id
+        assert DEVICE_ID_SESSION_KEY not in client.session
+    own = TOTPDevice.objects.get(user=dispatcher, confirmed=True)
+    assert session_naming(client, own.pk).get("/meja/").status_code == 200
+    own.delete()
+    assert client.get("/meja/").url.startswith("/masuk/otp/")
+
+
+def test_a_signed_in_request_reads_session_user_groups_and_app_in_two_queries(dispatcher,
+                                                                               django_assert_num_queries):
+    """What every staff page costs before its view: the session, then the user with their groups and apps (one
+    statement, accounts.backends.StaffBackend); the app itself only if something asks for more than its id. Here
+    the view checks the role, then refuses its parameter without a query of its own."""
+    client = verified_login(Client(), dispatcher)
+    with django_assert_num_queries(2):
+        refused = client.get("/api/v1/hotspots.geojson?eps=0")
+    assert refused.status_code == 400 and "eps" in refused.json()
