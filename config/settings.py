@@ -310,6 +310,10 @@ MEDIA_URL = env_str("MEDIA_PUBLIC_URL", "") or "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # /healthz says `degraded: ["storage"]` when the media disk has less room than this: a few filings' photos.
 MEDIA_MIN_FREE_MB = env_int("MEDIA_MIN_FREE_MB", 50)
+# The one PDF a service complaint may carry (reports.documents): its bounds. Stored under documents/ beside the
+# photos, never served by /media/.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 20)
 # With nginx in front: the `internal` location that serves MEDIA_ROOT (e.g. /_media/); the app then answers
 # /media/ with X-Accel-Redirect and nginx sends the file. Empty: the app sends the files itself.
 MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from assets import picking
 from geo import lookup
 from geo.models import Crew
-from reports import choropleth, filing, ratelimit, roles, stats, workflow
+from reports import choropleth, documents, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm, place_offices
 from reports.models import Category, Photo, Report, Status, tracking_code
@@ -135,6 +135,15 @@ def private(request, code, token):
     response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response
+
+
+def private_document(request, code, token):
+    """The reporter's own document (a service complaint's PDF), by their private link only."""
+    report = get_object_or_404(Report.objects.select_related("document"), code=code.upper(), hidden=False,
+                               document__isnull=False)
+    if not secrets.compare_digest(token.encode(), report.private_token.encode()):
+        raise Http404
+    return documents.serve(report)
 
 
 def ways_to_share(report, public):
