@@ -55,8 +55,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The largest request taken: a report with 5 photos of 10 MB and its fields (nginx: client_max_body_size 55m).
-MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 55 * 1024 * 1024)
+# The largest request taken: a report with 5 photos of 10 MB, a document of 5 MB (DOCUMENT_MAX_BYTES) and its fields
+# (nginx: client_max_body_size 60m).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 
 # Behind a reverse proxy: the proxies (addresses or networks) whose X-Forwarded-For names the client. The rate
 # limit, the sign-in lock-out and the API call log all see that client (config.middleware.client_address).
