@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from assets import picking
 from geo import lookup
 from geo.models import Crew
+from privacy import rights
 from reports import choropleth, documents, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm, place_offices
-from reports.models import Category, Photo, Report, Status, tracking_code
+from reports.models import Category, Document, Photo, Report, Status, tracking_code
 
 
 def page_texts():
@@ -138,11 +139,11 @@ def private(request, code, token):
 
 
 def private_document(request, code, token):
-    """The reporter's own document (a service complaint's PDF), by their private link only."""
-    report = get_object_or_404(Report.objects.select_related("document"), code=code.upper(), hidden=False,
-                               document__isnull=False)
-    if not secrets.compare_digest(token.encode(), report.private_token.encode()):
-        raise Http404
+    """The reporter's own document (a service complaint's PDF), by their private link only (a hidden report's too:
+    the data is still theirs, privacy.rights)."""
+    report = rights.own_report(code, token)
+    if not Document.objects.filter(report=report).exists():
+        raise Http404("No document.")
     return documents.serve(report)
 
 

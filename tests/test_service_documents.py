@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from pypdf.generic import DictionaryObject, NameObject, RectangleObject, TextStr
 from offices.models import Office
 from privacy import retention, rights
 from privacy.models import ContactAccess
-from reports import media
+from reports import documents, filing, media
 from reports.models import Document, Report, Status
 from tests.conftest import staff_user, verified_login
 from tests.images import photo_bytes
@@ -124,6 +125,10 @@ def test_a_pdf_is_stored_rewritten_and_read_only_by_the_reporter_and_the_staff_a
     assert planner.get(reverse("desk-document", args=[report.code])).status_code == 403
     assert planner.get(f"/media/{document.file.name}").status_code == 404
     assert ContactAccess.objects.filter(channel=ContactAccess.Channel.DOCUMENT).count() == 2
+    # Hidden from the public, it is still the reporter's.
+    Report.objects.filter(pk=report.pk).update(hidden=True, hidden_at=timezone.now())
+    assert client.get(reverse("report-private-document", args=[report.code, report.private_token])).status_code \
+        == 200
     # clean_media does not take it for a file nobody names.
     assert document.file.name not in {name for name, _size in media.orphan_files(min_age_seconds=-60)}
 
@@ -189,4 +194,17 @@ def test_the_document_goes_with_the_personal_data(client, settings, django_captu
     assert retention.remove_documents(now - timedelta(days=1)) == 0  # a day earlier: not closed long enough
     with django_capture_on_commit_callbacks(execute=True):
         assert retention.remove_documents(now) == 1
+    assert not Document.objects.exists() and not stored_files(settings)
+
+
+def test_a_filing_that_fails_leaves_no_document_file(client, settings):
+    """The file is written before the transaction commits: a failure after it deletes it (filing's
+    files_removed_on_failure, which asks a new connection whether a committed row names it)."""
+    report = Report.objects.get(code=client.post(
+        "/api/v1/reports", {k: v for k, v in complaint(None).items() if v is not None}).json()["code"])
+    checked = documents.process(pdf_upload(pdf()), "surat.pdf")
+    with pytest.raises(RuntimeError), filing.files_removed_on_failure(), transaction.atomic():
+        documents.store(report, checked, on_written=filing.remember_written)
+        assert len(stored_files(settings)) == 1
+        raise RuntimeError("the filing fails after its document was written")
     assert not Document.objects.exists() and not stored_files(settings)
