@@ -55,8 +55,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The largest request taken: a report with 5 photos of 10 MB and its fields (nginx: client_max_body_size 55m).
-MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 55 * 1024 * 1024)
+# The largest request taken: a report with 5 photos of 10 MB, a document of 5 MB (DOCUMENT_MAX_BYTES) and its fields
+# (nginx: client_max_body_size 60m).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 60 * 1024 * 1024)
 
 # Behind a reverse proxy: the proxies (addresses or networks) whose X-Forwarded-For names the client. The rate
 # limit, the sign-in lock-out and the API call log all see that client (config.middleware.client_address).
@@ -312,6 +313,10 @@ MEDIA_URL = env_str("MEDIA_PUBLIC_URL", "") or "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # /healthz says `degraded: ["storage"]` when the media disk has less room than this: a few filings' photos.
 MEDIA_MIN_FREE_MB = env_int("MEDIA_MIN_FREE_MB", 50)
+# The one PDF a service complaint may carry (reports.documents): its bounds. Stored under documents/ beside the
+# photos, never served by /media/.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 20)
 # With nginx in front: the `internal` location that serves MEDIA_ROOT (e.g. /_media/); the app then answers
 # /media/ with X-Accel-Redirect and nginx sends the file. Empty: the app sends the files itself.
 MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")

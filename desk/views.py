@@ -24,8 +24,8 @@ from offices import services as office_services
 from offices.models import Office
 from privacy import access, redaction, rights
 from privacy.models import ContactAccess
-from reports import roles, services, workflow
-from reports.models import Category, Photo, Report, ResponseTemplate, Status
+from reports import documents, roles, services, workflow
+from reports.models import Category, Document, Photo, Report, ResponseTemplate, Status
 from reports.views import role_required
 
 QUEUE_LENGTH = 50
@@ -139,6 +139,7 @@ def report(request, code, status=200, contact=False):
         "crews": forms.crews() if dispatcher else [],
         "categories": Category.objects.exclude(parent=None).select_related("parent") if dispatcher else [],
         "sees_contact": access.sees_contact_of(request.user, shown),
+        "document": Document.objects.filter(report=shown).first(),
         "answerable": shown.status in workflow.ANSWERABLE and not shown.category.by_crew,
         "offices": office_services.offices_to_hand_to(shown) if shown.is_open else [],
         "asset_history": picking.history(shown.asset) if shown.asset else None,
@@ -146,6 +147,19 @@ def report(request, code, status=200, contact=False):
     response = render(request, "desk/report.html", context, status=status)
     patch_cache_control(response, no_store=True, private=True)
     return response
+
+
+@desk_staff
+def document(request, code):
+    """A service complaint's PDF, to the staff who may read its contacts (dispatchers, administrators, the office
+    answering it); each reading logged as a contact reading is."""
+    shown = _report(code, request.user)
+    if not access.sees_contact_of(request.user, shown):
+        raise PermissionDenied
+    if not Document.objects.filter(report=shown).exists():
+        raise Http404("No document.")
+    access.record_document_read(request.user, shown)
+    return documents.serve(shown)
 
 
 @require_POST

@@ -31,3 +31,10 @@ def record_reads(user, reports, channel):
             f"SELECT now(), %s, %s, page.id, page.code, %s FROM ({sql}) page",
             (user.pk, user.get_username(), channel, *params))
         return cursor.rowcount
+
+
+def record_document_read(user, report):
+    """The ContactAccess row of one staff reading of a report's document (reports.Document): personal data, logged
+    whether or not the report still holds a contact."""
+    return ContactAccess.objects.create(user=user, actor=user.get_username(), report=report, report_code=report.code,
+                                        channel=ContactAccess.Channel.DOCUMENT)

@@ -13,6 +13,7 @@ class ContactAccess(models.Model):
         ADMIN = "admin", _("shown in the admin")
         EXPORT = "export", _("in an export")
         DESK = "desk", _("shown on the staff desk")
+        DOCUMENT = "document", _("document opened on the staff desk")
 
     created = models.DateTimeField(_("when"), auto_now_add=True)
     # Kept when the account is deleted: `actor` still says who it was.

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 
 from notify.models import Subscription
-from reports.models import CLOSED_STATUSES, ApiCall, Photo, Report, Status, StatusChange
+from reports.models import CLOSED_STATUSES, ApiCall, Document, Photo, Report, Status, StatusChange
 
 ERASED_CONTACT = {"reporter_name": "", "reporter_phone": "", "reporter_email": "", "show_name": False}
 
@@ -55,6 +55,16 @@ def remove_hidden_photos(now):
     rejected = in_status_since([Status.DITOLAK], before)
     gone = Q(report__in=rejected) | Q(report__hidden=True, report__hidden_at__lt=before)
     return Photo.objects.filter(gone).delete()[1].get(Photo._meta.label, 0)
+
+
+def remove_documents(now):
+    """The documents (a service complaint's PDF: personal data) of reports closed more than CONTACT_RETENTION_DAYS
+    ago, when their contacts go, and of reports hidden from the public more than HIDDEN_PHOTO_RETENTION_DAYS ago:
+    rows and files (reports.apps). Returns how many documents."""
+    closed = in_status_since(CLOSED_STATUSES, now - timedelta(days=settings.CONTACT_RETENTION_DAYS))
+    hidden_before = now - timedelta(days=settings.HIDDEN_PHOTO_RETENTION_DAYS)
+    gone = Q(report__in=closed) | Q(report__hidden=True, report__hidden_at__lt=hidden_before)
+    return Document.objects.filter(gone).delete()[1].get(Document._meta.label, 0)
 
 
 # A subscription never confirmed holds an address nobody agreed to: after a year it goes.

@@ -12,7 +12,7 @@ from audit.models import Action, record
 from notify import subscriptions
 from notify.channels import phone_number
 from privacy.retention import ERASED_CONTACT, with_contact
-from reports.models import Report
+from reports.models import Document, Report
 
 
 def own_report(code, token):
@@ -49,11 +49,14 @@ def withdraw_name(report, by=None):
 
 
 def erase(report, by=None):
-    """Name, phone and e-mail erased, the consent withdrawn now; False when nothing was left (a second erase
-    changes nothing, not even the time of the withdrawal). A queued e-mail reads the address when it is sent,
-    so it is not sent. `by`: as for withdraw_name."""
+    """Name, phone and e-mail erased, the consent withdrawn now, and the document (a service complaint's PDF)
+    removed with its file; False when nothing was left (a second erase changes nothing, not even the time of the
+    withdrawal). A queued e-mail reads the address when it is sent, so it is not sent. `by`: as for
+    withdraw_name."""
     holding = with_contact(Report.objects.filter(pk=report.pk))
-    done = bool(holding.update(**ERASED_CONTACT, contact_consent=False, contact_consent_at=timezone.now()))
+    with transaction.atomic():
+        done = bool(holding.update(**ERASED_CONTACT, contact_consent=False, contact_consent_at=timezone.now()))
+        done = Document.objects.filter(report=report).delete()[0] > 0 or done
     if done and by is not None:
         record(by, Action.CHANGE, [report], {"rights": "erase contact"})
     return done

@@ -18,7 +18,7 @@ def apply_retention():
     """Erase what has been kept long enough (privacy.retention); the log says how much, never whose."""
     now = timezone.now()
     counts = {"contacts": retention.erase_closed_contacts(now), "ip_addresses": retention.forget_ip_addresses(now),
-              "photos": retention.remove_hidden_photos(now),
+              "photos": retention.remove_hidden_photos(now), "documents": retention.remove_documents(now),
               "subscriptions": retention.end_unconfirmed_subscriptions(now), "message_counts": limits.forget(now),
               "chat": chat_tasks.forget(now)}
     logger.info("Retention applied", extra={"event": "retention", **counts})

@@ -10,14 +10,15 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from reports import tasks  # noqa: F401 (registers the reports' background tasks)
-        from reports.models import Photo
+        from reports.models import Document, Photo
 
         post_delete.connect(photo_deleted, sender=Photo, dispatch_uid="reports-photo-files")
+        post_delete.connect(photo_deleted, sender=Document, dispatch_uid="reports-document-file")
 
 
 def photo_deleted(sender, instance, **kwargs):
-    """A photo's files go with its row (one photo, the admin's bulk delete, or a report's cascade), once
-    the deletion has committed: a rolled-back deletion keeps them."""
+    """A photo's files (or a document's file) go with its row (one photo, the admin's bulk delete, or a report's
+    cascade), once the deletion has committed: a rolled-back deletion keeps them."""
     from reports.models import delete_photo_files
 
     names = instance.file_names

@@ -20,9 +20,9 @@ from geo import lookup, places
 from geo.models import Place
 from jobs.queue import enqueue
 from offices.routing import office_for
-from reports import signals
+from reports import documents, signals
 from reports.calendar import add_working_days
-from reports.models import Photo, Report, Status, StatusChange, TrackingCounter, delete_photo_files
+from reports.models import Document, Photo, Report, Status, StatusChange, TrackingCounter, delete_photo_files
 
 logger = logging.getLogger(__name__)
 
@@ -108,12 +108,13 @@ def file_report_from_form(data, address=""):
     fields = ("client_uuid", "category", "lat", "lon", "description", "photos", "name", "phone", "email", "show_name",
               "attributes", "channel", "contact_consent", "photos_show_people", "place_office", "publish_consent")
     return file_report(**{field: data[field] for field in fields}, address=address, device=data.get("device_id", ""),
-                       asset=data.get("asset"))
+                       asset=data.get("asset"), document=data.get("document"))
 
 
 def file_report(*, client_uuid, category, lat=None, lon=None, description, photos, name="", phone="", email="",
                 show_name=False, attributes=None, address="", channel="", contact_consent=False, filed_at=None,
-                photos_show_people=False, device="", asset=None, place_office=None, publish_consent=False):
+                photos_show_people=False, device="", asset=None, place_office=None, publish_consent=False,
+                document=None):
     """File a report, or return the one this submission already made (a retried POST).
 
     `photos` are reports.photos.ProcessedPhoto, already checked; photos that show people or vehicles wait for a
@@ -128,7 +129,8 @@ def file_report(*, client_uuid, category, lat=None, lon=None, description, photo
     none is given, and no geocoder is asked. A service complaint may name no place (no `lat`/`lon`, where its
     category's location_mode allows), or the office where it happened (`place_office`); it is routed to an office
     (offices.routing) and is not public when its category says so, until the reporter agreed (`publish_consent`)
-    and a dispatcher published it. Raises ValidationError for text longer than its bound, a bad asset or a
+    and a dispatcher published it. `document` is a service complaint's PDF (reports.documents.ProcessedDocument,
+    already checked), stored privately. Raises ValidationError for text longer than its bound, a bad asset or a
     missing location (the forms say so first) and geo.lookup.OutsideCity for a point outside the city. Returns
     (report, created).
     """
@@ -186,6 +188,8 @@ def file_report(*, client_uuid, category, lat=None, lon=None, description, photo
             )
             for position, photo in enumerate(photos):
                 store_photo(report, photo, position, published=not photos_show_people)
+            if document is not None:
+                documents.store(report, document, on_written=remember_written)
             if counted:  # auto_now_add wrote the present
                 Report.objects.filter(pk=report.pk).update(created=counted)
                 report.created = counted
@@ -213,15 +217,20 @@ def store_photo(report, photo, position, kind=Photo.Kind.RESIDENT, published=Tru
     stored = Photo(report=report, position=position, width=photo.width, height=photo.height, kind=kind,
                    published=published)
     stored.write_files(photo.image, photo.thumbnail)
-    if (written := _written.get()) is not None:
-        written.extend(stored.file_names)
+    remember_written(stored.file_names)
     stored.save()
     return stored
 
 
+def remember_written(names):
+    """Files just written inside the current files_removed_on_failure() block: removed if the block fails."""
+    if (written := _written.get()) is not None:
+        written.extend(names)
+
+
 @contextmanager
 def files_removed_on_failure():
-    """Photo files stored inside the block are deleted if the block fails and no photo row names them.
+    """Photo and document files stored inside the block are deleted if the block fails and no photo row names them.
 
     Decided after the outcome, on a new connection: a connection lost while COMMIT went out may have committed
     the rows, and their files must stay. When that cannot be asked, the files stay for clean_media.
@@ -239,12 +248,15 @@ def files_removed_on_failure():
 
 
 def photo_files_kept(names):
-    """The names among `names` that a committed photo row holds, or None when the database does not answer."""
+    """The names among `names` that a committed photo or document row holds, or None when the database does not
+    answer."""
     database = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with database.cursor() as cursor:
             cursor.execute(f'SELECT image, thumbnail FROM "{Photo._meta.db_table}" '
-                           "WHERE image = ANY(%s) OR thumbnail = ANY(%s)", [list(names), list(names)])
+                           "WHERE image = ANY(%s) OR thumbnail = ANY(%s) "
+                           f'UNION ALL SELECT file, file FROM "{Document._meta.db_table}" WHERE file = ANY(%s)',
+                           [list(names), list(names), list(names)])
             return {name for row in cursor.fetchall() for name in row}
     except DatabaseError:
         logger.warning("Filing failed and the database does not answer: its photo files stay for clean_media",

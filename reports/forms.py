@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from assets import picking
 from assets.models import Asset
 from offices.models import Office
+from reports import documents as document_rules
 from reports import photos as photo_rules
 from reports.filing import DESCRIPTION_MAX, NAME_MAX
 from reports.models import DEVICE_ID, Category, CategoryAttribute, Report, Status
@@ -130,6 +131,11 @@ class ReportForm(ContactForm):
     )
     photos = PhotosField(label=_("Photos (1 to 5)"), required=False)
     photos_show_people = shows_people_field()
+    # A service complaint's one PDF (a letter, a receipt), checked and re-written by reports.documents.
+    document = forms.FileField(label=_("Document (PDF, optional)"), required=False,
+                               widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+                               help_text=_("A letter or a receipt, at most 5 MB and 20 pages. Only the city's "
+                                           "staff see it."))
     # How the reporter hears back (notify/): e-mail, or the phone gateway the city runs (PHONE_GATEWAY); either
     # only with their consent (ContactForm.contact_consent).
     channel = forms.ChoiceField(label=_("Send me updates by"), required=False, initial="email",
@@ -189,6 +195,7 @@ class ReportForm(ContactForm):
                 data["photos"] = self.processed_photos(data["photos"])
             except forms.ValidationError as error:
                 self.add_error("photos", error)
+        self.check_document(data, category)
         if data.get("asset") and category and data.get("lat") is not None and data.get("lon") is not None:
             try:
                 picking.check(data["asset"], category, data["lat"], data["lon"])
@@ -219,6 +226,20 @@ class ReportForm(ContactForm):
             self.add_error("place_office", _("Choose either a place on the map or an office, not both."))
         if category.public_by_default:
             data["publish_consent"] = False
+
+    def check_document(self, data, category):
+        """The document checked and re-written (reports.documents.process), for a service complaint only; like the
+        photos, only for an otherwise good report."""
+        upload = data.get("document")
+        if not upload or category is None:
+            return
+        if category.by_crew:
+            self.add_error("document", _("Only a complaint about a service takes a document."))
+        elif not self.errors:
+            try:
+                data["document"] = document_rules.process(upload, _("The document (%(name)s)") % {"name": upload.name})
+            except forms.ValidationError as error:
+                self.add_error("document", error)
 
     @staticmethod
     def processed_photos(uploads):

@@ -7,7 +7,7 @@ X-Accel-Redirect header and nginx sends the file from an `internal` location. Na
 reused, so a file may be cached for a year: a published photo of a public report only. A photo waiting for a
 dispatcher's review, any photo of a hidden report or of a private complaint (Report.private), and a file no photo
 names (a blurred photo's original) are a 404 for the public and `private, no-store` for the staff who see its
-report.
+report. A service complaint's PDF (reports.Document, under documents/) is never served here: reports.documents.
 """
 
 import mimetypes
@@ -23,7 +23,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from reports import roles
-from reports.models import Photo, Report
+from reports.models import Document, Photo, Report
 
 CACHE_SECONDS = 365 * 86400
 PROGRESS_EVERY = 100  # files between two progress lines
@@ -66,7 +66,7 @@ def serve(request, path):
 
 
 def orphan_files(min_age_seconds, batch=1000):
-    """(name, bytes) of the stored files older than `min_age_seconds` that no photo row names.
+    """(name, bytes) of the stored files older than `min_age_seconds` that no photo or document row names.
 
     Young files are left alone: a filing writes its photos before its transaction commits.
     """
@@ -115,4 +115,5 @@ def _unreferenced(files):
     names = [name for name, _size in files]
     named = Photo.objects.filter(Q(image__in=names) | Q(thumbnail__in=names)).values_list("image", "thumbnail")
     kept = {name for pair in named for name in pair}
+    kept.update(Document.objects.filter(file__in=names).values_list("file", flat=True))
     return [(name, size) for name, size in files if name not in kept]

@@ -447,6 +447,37 @@ class Photo(models.Model):
         return [self.image.name, self.thumbnail.name]
 
 
+def document_path(document, filename):
+    """documents/YYYY/MM/<random>.pdf: apart from the photos, never served by /media/ (reports.media), only by
+    reports.documents.serve to who may read it."""
+    return f"documents/{timezone.now():%Y/%m}/{filename}"
+
+
+class Document(models.Model):
+    """The one PDF a service complaint may carry (a letter, a receipt): personal data, as its contacts are.
+
+    Stored as pypdf re-wrote it (reports.documents), never as sent; its file goes with its row (reports.apps).
+    """
+
+    report = models.OneToOneField(Report, models.CASCADE, related_name="document", verbose_name=_("report"))
+    file = models.FileField(_("file"), upload_to=document_path)
+    pages = models.PositiveSmallIntegerField(_("pages"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["file"], name="reports_document_file")]  # clean_media's question
+
+    def __str__(self):
+        return f"{self.report_id} ({self.pages} p.)"
+
+    @property
+    def file_names(self):
+        return [self.file.name]
+
+
 class StatusChange(models.Model):
     """One row of a report's history: who changed what, when, and why."""
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cek/", views.check, name="report-check"),
     path("laporan/<str:code>/", views.detail, name="report-detail"),
     path("laporan/<str:code>/ikuti/<str:token>/", views.private, name="report-private"),
+    path("laporan/<str:code>/ikuti/<str:token>/dokumen/", views.private_document, name="report-private-document"),
     path("statistik/", views.statistics, name="statistics"),
     path("petugas/", views.crew_home, name="crew-home"),
     path("petugas/laporan/<str:code>/", views.crew_report, name="crew-report"),

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from assets import picking
 from geo import lookup
 from geo.models import Crew
-from reports import choropleth, filing, ratelimit, roles, stats, workflow
+from privacy import rights
+from reports import choropleth, documents, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm, place_offices
-from reports.models import Category, Photo, Report, Status, tracking_code
+from reports.models import Category, Document, Photo, Report, Status, tracking_code
 
 
 def page_texts():
@@ -135,6 +136,15 @@ def private(request, code, token):
     response = render(request, "reports/detail.html", context)
     patch_cache_control(response, no_store=True, private=True)  # it shows the reporter's phone and e-mail
     return response
+
+
+def private_document(request, code, token):
+    """The reporter's own document (a service complaint's PDF), by their private link only (a hidden report's too:
+    the data is still theirs, privacy.rights)."""
+    report = rights.own_report(code, token)
+    if not Document.objects.filter(report=report).exists():
+        raise Http404("No document.")
+    return documents.serve(report)
 
 
 def ways_to_share(report, public):

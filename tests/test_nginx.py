@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import urllib3
-from django.conf import global_settings
+from django.conf import global_settings, settings
 
 from config import nginx
 from reports import photos
@@ -236,10 +236,12 @@ def test_a_full_report_gets_through_and_a_byte_more_is_refused(site):
     limit = int(re.search(r"client_max_body_size (\d+)m;", site.config)[1]) * 2**20
     full = [("photos", (f"foto-{number}.jpg", bytes(photos.MAX_BYTES), "image/jpeg"))
             for number in range(1, MAX_PHOTOS + 1)]
+    full.append(("document", ("surat.pdf", bytes(settings.DOCUMENT_MAX_BYTES), "application/pdf")))
     passed = site.client.request("POST", f"{site.https}/api/v1/reports", fields=full, retries=False)
     # The app read it all and answered with the form's errors (the photos are decoded only for a report
     # whose other fields are good, and these have none).
     assert passed.status == 400 and "description" in passed.json() and "photos" not in passed.json()
+    assert "document" not in passed.json()
     # Announced, not sent: nginx answers from the headers alone.
     connection = http.client.HTTPSConnection(site.https.removeprefix("https://"), timeout=30,
                                              context=ssl.create_default_context(cafile=site.ca))

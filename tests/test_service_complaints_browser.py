@@ -7,6 +7,7 @@ Playwright drives Debian's Chromium (/usr/bin/chromium) against the production s
 import pytest
 
 from reports.models import Report
+from tests.test_service_documents import pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +30,7 @@ def test_the_first_question_leads_to_a_short_form_that_files_a_complaint_without
         assert in_view(page, f"#start input[value={answer}]")
     assert page.is_checked("#start input[value=place]") and page.is_visible("#map")
     assert not page.is_visible("#where") and not page.is_visible("#publish-choice")
+    assert not page.is_visible("#document-field") and page.is_disabled("#id_document")  # a service's only
     service_groups = page.locator("#id_category optgroup[data-kind=service]")
     assert service_groups.count() > 0 and all(service_groups.nth(i).get_attribute("disabled") is not None
                                               for i in range(service_groups.count()))
@@ -43,6 +45,8 @@ def test_the_first_question_leads_to_a_short_form_that_files_a_complaint_without
     assert "Administrasi kependudukan · Disdukcapil" in page.evaluate(
         "[...document.querySelectorAll('#id_category optgroup:not([disabled])')].map(g => g.label).join('|')")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    assert page.is_visible("#document-field") and page.inner_text("label[for=id_document]") == \
+        "Dokumen (PDF, tidak wajib)"
 
     # A category that asks where: nothing, an office (the list) or a pin (the map comes back).
     page.select_option("#id_category", "pelayanan-puskesmas")
@@ -59,12 +63,15 @@ def test_the_first_question_leads_to_a_short_form_that_files_a_complaint_without
     assert not page.is_visible("#where") and page.is_visible("#publish-choice")
     page.fill("#id_description", COMPLAINT)
     page.check("#id_publish_consent")
+    # A letter as its PDF: sent with the form (through the outbox) and stored as the complaint's document.
+    page.set_input_files("#id_document", {"name": "surat.pdf", "mimeType": "application/pdf", "buffer": pdf(pages=2)})
     page.click("#send")
     page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
 
     report = Report.objects.select_related("office").get()
     assert report.location is None and report.office.slug == "disdukcapil" and report.private
     assert report.publish_consent and report.description == COMPLAINT
+    assert report.document.pages == 2
     # The acknowledgement: thanks, the office and its date, only the private link: nothing to share, no map.
     assert page.evaluate("document.activeElement.id") == "filed-title"
     filed = page.inner_text(".filed")

@@ -44,6 +44,10 @@ class ReportUpload(serializers.Serializer):
                                                "the reporter agrees it may be published without their name.")
     description = serializers.CharField(min_length=10, max_length=DESCRIPTION_MAX)
     photos = serializers.ListField(child=serializers.ImageField(), max_length=5, required=False)
+    document = serializers.FileField(required=False, help_text="A service complaint's one PDF (a letter, a receipt): "
+                                     "at most DOCUMENT_MAX_BYTES (5 MB) and DOCUMENT_MAX_PAGES (20), not encrypted; "
+                                     "stored re-written, seen by the reporter's private link and the staff answering "
+                                     "it only. Refused: 400 {\"document\": [...]}.")
     name = serializers.CharField(required=False, max_length=NAME_MAX)
     phone = serializers.CharField(required=False, max_length=30,
                                   help_text="Seen by dispatchers only, on demand (logged).")

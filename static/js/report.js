@@ -699,6 +699,8 @@
     ["map-area", "map-list", "pin-place", "map-hint"].forEach(function (id) { show(id, where === "map"); });
     if (where !== "map") show("duplicates", false);
     show("publish-choice", Boolean(option && option.value && option.dataset.public === "0"));
+    show("document-field", service);
+    form.document.disabled = !service;
     if (where === "map" && map) map.invalidateSize();
   }
 
