@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 import urllib3
-from django.conf import global_settings, settings
+from django.conf import settings
 
 from config import nginx
 from reports import photos
 from reports.forms import MAX_PHOTOS
 from reports.interop import open311
 from reports.models import ApiCall, ApiClient
+from tests import hashers
 from tests.conftest import make_report
 from tests.deployed import gunicorn, production_env
 
@@ -123,9 +124,9 @@ def site(django_db_setup, static_root, tmp_path_factory):
 @pytest.fixture
 def live(site, settings):
     """Rows the test makes are for the servers to see: photos go where nginx reads them, passwords are hashed as
-    production checks them."""
+    production checks them (tests/hashers.py)."""
     settings.MEDIA_ROOT = Path(site.env["MEDIA_ROOT"])
-    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = hashers.AS_PRODUCTION
     return site
 
 
