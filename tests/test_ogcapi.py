@@ -404,8 +404,8 @@ def every_field_set():
     moment = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
     kept = make_report("lampu-mati", north=0.0005)
     Report.objects.filter(pk=filed.pk).update(
-        asset=asset, status="duplikat", duplicate_of=kept, attributes={"tiang": "miring"}, due_date="2026-12-10", support_count=3,
-        verified_at=moment, fixed_at=moment + timedelta(days=2), closed_at=moment + timedelta(days=3))
+        asset=asset, status="duplikat", duplicate_of=kept, attributes={"tiang": "miring"}, due_date="2026-12-10",
+        support_count=3, verified_at=moment, fixed_at=moment + timedelta(days=2), closed_at=moment + timedelta(days=3))
     Forwarding.objects.create(report=filed, link=delivery.lapor_link(), external_id="LAPOR-4242")
     filed.refresh_from_db()
     assert filed.crew_id and filed.office_id and filed.photos.exists()
