@@ -437,17 +437,20 @@ def test_the_item_is_prepared_once_per_connection_and_again_on_a_new_one(client)
     again on a new one (no `SELECT 1` first), which prepares it again."""
     filed = make_report()
     path = f"/ogcapi/collections/reports/items/{filed.code}"
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), array(SELECT name::text FROM pg_prepared_statements)")
+            pid, names = cursor.fetchone()
+            return pid, set(names)
+
+    connection.close()  # a connection of its own: other tests' statements were prepared on the kept one
     connection.ensure_connection()
+    assert prepared()[1] == set()
     connection.health_check_done = False  # a new request on the kept connection (the test client skips this)
     first = client.get(path)
     connection.health_check_done = False
     assert client.get(path).content == first.content
-
-    def prepared():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid(), array_agg(name::text) FROM pg_prepared_statements")
-            return cursor.fetchone()
-
     pid, names = prepared()
     assert len(names) == 1  # once, for both requests
     with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
@@ -457,4 +460,4 @@ def test_the_item_is_prepared_once_per_connection_and_again_on_a_new_one(client)
     assert again.status_code == 200 and again.content == first.content
     assert filed.code in again.json()["id"]
     new_pid, new_names = prepared()
-    assert new_pid != pid and new_names == names
+    assert new_pid != pid and new_names == names  # on the new connection, only what it was asked
