@@ -1,7 +1,7 @@
 """The project against its peers, tipg and pygeoapi, on every path they share, over the same reports.
 
     .venv/bin/python bench/peers.py [--reports 100000] [--rounds 3] [--requests 200] [--peers tipg,pygeoapi]
-                                    [--project DIR] [--seed 7]
+                                    [--project DIR] [--seed 7] [--skip server:path,...] [--as-is]
 
 It works in a database of its own, `<DATABASE_URL's name>_peers_<reports>`, made, migrated and loaded with the
 kelurahan on first use and filled by bench/nearby_bench.py's generator (a later run reuses it). There it makes two
@@ -73,18 +73,22 @@ def setup_django(url):
     django.setup()
 
 
-def prepare(url, reports, seed):
+def prepare(url, reports, seed, as_is=False):
     """The bench's database, migrated, with the city and `reports` reports, JIT off for every connection (the
-    project's connections turn it off themselves; the peers' get it from the database), and the peers' views."""
+    project's connections turn it off themselves; the peers' get it from the database), and the peers' views;
+    `as_is`: the database an earlier run made, only read (another run may be using its views)."""
     import psycopg2
 
     from bench.common import prepare_city
     from bench.nearby_bench import fill
 
-    prepare_city(url, dict(os.environ, DATABASE_URL=url))
+    if not as_is:
+        prepare_city(url, dict(os.environ, DATABASE_URL=url))
     params = dj_database_url.parse(url)
     db = psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
                           user=params["USER"] or None, password=params["PASSWORD"] or None)
+    if as_is:
+        return db
     fill(db, reports, seed)
     db.commit()
     db.autocommit = True
@@ -417,6 +421,8 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--port", type=int, default=8761, help="the first of the servers' ports")
     parser.add_argument("--skip-plans", action="store_true", help="no OGC box plan check")
+    parser.add_argument("--as-is", action="store_true",
+                        help="use the database an earlier run made as it is: no migrating, filling or new views")
     parser.add_argument("--skip", default="", help="server:path-start pairs not asked, e.g. pygeoapi:tile")
     args = parser.parse_args()
     peers = [name for name in args.peers.split(",") if name]
@@ -424,7 +430,7 @@ def main():
 
     url = bench_url(args.reports)
     setup_django(url)
-    db = prepare(url, args.reports, args.seed)
+    db = prepare(url, args.reports, args.seed, args.as_is)
     reports = sample(db, args.requests, args.seed)
     table = paths(reports, args.requests)
     for asked in table.values():  # the servers of this run only
@@ -435,6 +441,7 @@ def main():
         for path, asked in table.items():
             if path.startswith(start):
                 asked.pop(name, None)
+    table = {path: asked for path, asked in table.items() if asked}  # a path no server is asked left out
     load = os.getloadavg()
     print(f"{args.reports:,} reports in {dj_database_url.parse(url)['NAME']}; {args.rounds} rounds of "
           f"{args.requests} requests per path and server; load average {load[0]:.1f} at the start", flush=True)

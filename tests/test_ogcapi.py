@@ -6,13 +6,18 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
+import psycopg2
 import pytest
 import time_machine
 import yaml
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
+from assets.models import Asset, AssetGeneration, AssetKind
+from forwarding import delivery
+from forwarding.models import Forwarding
 from reports.interop import ogcapi
 from reports.interop.ogcapi import DEFAULT_LIMIT, MAX_LIMIT
 from reports.models import Report
@@ -384,3 +389,75 @@ def test_an_empty_box_is_an_empty_page_with_no_feature_query(client, django_asse
     with django_assert_num_queries(1):  # its count
         page = get(client, "/ogcapi/collections/reports/items", bbox="100.3,-0.5,100.31,-0.49")
     assert (page["features"], page["numberMatched"], page["numberReturned"]) == ([], 0, 0)
+
+
+def every_field_set():
+    """A public report with every property of the collection set: photo, answers, moments of its life, a due
+    date, a crew and an office, an asset, a LAPOR! tracking ID, a name shown, merged into another at the end."""
+    kind, _ = AssetKind.objects.get_or_create(code="lampu-jalan", defaults={
+        "name_id": "Lampu jalan", "name_en": "Street light", "geometry": "point"})
+    generation = AssetGeneration.objects.create(kind=kind, source="uji.geojson", source_sha256="0" * 64, active=True)
+    asset = Asset.objects.create(kind=kind, generation=generation, identifier="PJU-0042",
+                                 geometry=Point(GANTING_GPS[1], GANTING_GPS[0]), attributes={"daya": "90 W"})
+    filed = make_report("lampu-mati", with_photo=True, show_name=True, address="Jl. Sudirman 12",
+                        description="Lampu mati \"sejak\" Senin — ada <b>kabel</b> putus.")
+    moment = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    kept = make_report("lampu-mati", north=0.0005)
+    Report.objects.filter(pk=filed.pk).update(
+        asset=asset, status="duplikat", duplicate_of=kept, attributes={"tiang": "miring"}, due_date="2026-12-10",
+        support_count=3, verified_at=moment, fixed_at=moment + timedelta(days=2), closed_at=moment + timedelta(days=3))
+    Forwarding.objects.create(report=filed, link=delivery.lapor_link(), external_id="LAPOR-4242")
+    filed.refresh_from_db()
+    assert filed.crew_id and filed.office_id and filed.photos.exists()
+    return filed
+
+
+def test_the_single_item_answers_as_the_page_query_writes_the_report(client):
+    """The item from its prepared statement is byte for byte the Feature the ORM's page query writes, with its
+    links, in either case of the code; a code of no public report is a 404."""
+    filed = every_field_set()
+    response = client.get(f"/ogcapi/collections/reports/items/{filed.code.lower()}")
+    assert response.status_code == 200 and response["Content-Type"] == GEOJSON
+    request = RequestFactory().get("/")
+    [(_, text)] = ogcapi.report_features(request, {"limit": 0, "after": filed.pk - 1})
+    expected = {**json.loads(text), "links": response.json()["links"]}
+    assert response.content == ogcapi.GeoJSONRenderer().render(expected)
+    properties = expected["properties"]
+    assert [name for name, value in properties.items() if value in (None, "", [], {})] == []
+    assert (properties["lapor_tracking_id"], properties["asset_identifier"]) == ("LAPOR-4242", "PJU-0042")
+    assert [item["rel"] for item in expected["links"]] == ["self", "alternate", "collection"]
+    assert client.get("/ogcapi/collections/reports/items/PP-NONE").status_code == 404
+    page = client.get(f"/ogcapi/collections/reports/items/{filed.code}", {"f": "html"})
+    assert page.status_code == 200 and filed.code in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_item_is_prepared_once_per_connection_and_again_on_a_new_one(client):
+    """The item's statement is PREPAREd on the connection once; when the kept connection dies, the item is asked
+    again on a new one (no `SELECT 1` first), which prepares it again."""
+    filed = make_report()
+    path = f"/ogcapi/collections/reports/items/{filed.code}"
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), array(SELECT name::text FROM pg_prepared_statements)")
+            pid, names = cursor.fetchone()
+            return pid, set(names)
+
+    connection.close()  # a connection of its own: other tests' statements were prepared on the kept one
+    connection.ensure_connection()
+    assert prepared()[1] == set()
+    connection.health_check_done = False  # a new request on the kept connection (the test client skips this)
+    first = client.get(path)
+    connection.health_check_done = False
+    assert client.get(path).content == first.content
+    pid, names = prepared()
+    assert len(names) == 1  # once, for both requests
+    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # as a restart of PostgreSQL would
+    connection.health_check_done = False
+    again = client.get(path)
+    assert again.status_code == 200 and again.content == first.content
+    assert filed.code in again.json()["id"]
+    new_pid, new_names = prepared()
+    assert new_pid != pid and new_names == names  # on the new connection, only what it was asked

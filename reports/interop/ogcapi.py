@@ -19,12 +19,14 @@ from functools import partial
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Sum, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
     OpenApiJsonRenderer2,
@@ -41,6 +43,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from assets.models import Asset, AssetKind
+from config.connections import PARAMETER, Prepared, checked_by_use
 from config.db_router import replica_alias
 from config.errors import ogc_exception
 from config.openapi import OGC_EXCEPTION
@@ -231,7 +234,8 @@ class ConformanceView(OgcView):
 @dataclass(frozen=True)
 class Collection:
     """A collection: its documents' words, its page of features and numberMatched (`features(request, query,
-    id=None)`, `count(query)`), the item filters it takes beyond bbox and paging, and whether it has a time."""
+    id=None)`, `count(query)`; the id only where `item` is not given), the item filters it takes beyond bbox and
+    paging, and whether it has a time."""
 
     name: str
     title: str
@@ -242,12 +246,21 @@ class Collection:
     temporal: bool = False
     # (features, numberMatched) of a page, when the collection chooses its plan by the count (the reports).
     paged: Callable | None = None
+    # The Feature JSON text of one item by its id, or None, when the collection has its own statement for it.
+    item: Callable | None = None
 
     def page(self, request, query):
         """[(cursor, Feature JSON text)] of the page (one more than the limit, if there are) and numberMatched."""
         if self.paged:
             return self.paged(request, query)
         return self.features(request, query), self.count(query)
+
+    def one(self, request, identifier):
+        """The Feature JSON text of the item, or None."""
+        if self.item:
+            return self.item(request, identifier)
+        found = self.features(request, {"limit": 1, "after": 0}, identifier)
+        return found[0][1] if found else None
 
 
 def collection_json(request, collection, links):
@@ -279,7 +292,7 @@ def fixed_collections():
     return {
         "reports": Collection("reports", "Reports", "Public reports of broken public infrastructure.",
                               report_features, report_count, ("datetime", *REPORT_FILTERS), temporal=True,
-                              paged=report_page),
+                              paged=report_page, item=report_item),
         "kelurahan": Collection("kelurahan", "Kelurahan", "The kelurahan (wards) of Kota Padang Panjang.",
                                 kelurahan_features, kelurahan_count),
     }
@@ -429,21 +442,46 @@ def report_count(query):
     return ReportCount.objects.using(replica_alias()).filter(private=False).aggregate(total=Sum("count"))["total"] or 0
 
 
-def report_features(request, query, code=None, by_index=False):
+def report_features(request, query, by_index=False):
     """[(cursor, Feature JSON text)] of the page of public reports, one query; PostgreSQL writes the JSON.
 
     The page is the reports after the cursor in primary-key order. PostgreSQL reads them by walking the primary
     key and testing each report against the filters, unless `by_index`: then it takes every report in the box from
     the spatial index and sorts them (`ORDER BY id + 0`, an order no index gives, so the walk is not a plan it can
     choose). The same rows in the same order either way; which is faster depends on how many the box holds
-    (report_page)."""
-    # A page of the list from the replica, if any; one report asked for by its code from the primary.
-    reports = matching_reports(query).filter(code=code.upper()) if code else \
-        matching_reports(query).using(replica_alias())
-    reports = reports.filter(pk__gt=query["after"])
-    feature = Cast(representation.feature(representation.EXPORT, request.build_absolute_uri), TextField())
+    (report_page). From the replica, if any."""
+    reports = matching_reports(query).using(replica_alias()).filter(pk__gt=query["after"])
     order = ExpressionWrapper(F("pk") + 0, output_field=IntegerField()) if by_index else F("pk")
-    return list(reports.order_by(order).annotate(feature=feature).values_list("pk", "feature")[: query["limit"] + 1])
+    return list(reports.order_by(order).annotate(feature=report_feature(request))
+                .values_list("pk", "feature")[: query["limit"] + 1])
+
+
+def report_feature(request):
+    """A report's Feature (the collection's properties) as JSON text."""
+    return Cast(representation.feature(representation.EXPORT, request.build_absolute_uri), TextField())
+
+
+def report_item(request, code):
+    """The Feature JSON text of the public report `code` (any case), or None: from the primary, by a statement
+    prepared once per connection (config.connections.Prepared), its text written once per what it depends on
+    besides the code (representation.Compiled's key): planning the item's query took 4-5 times as long as
+    running it (docs/figures.md, issue 30)."""
+    key = (get_language(), request.build_absolute_uri("/"), default_storage.url(""), timezone.localdate())
+    statement = _item_statements.get(key)
+    if statement is None:
+        sql, params = (Report.objects.public().filter(code=ITEM_SLOT).order_by()
+                       .annotate(feature=report_feature(request)).values_list("feature").query.sql_with_params())
+        statement = Prepared(sql, [PARAMETER if value == ITEM_SLOT else value for value in params])
+        if len(_item_statements) >= ITEM_STATEMENTS_KEPT:
+            _item_statements.clear()
+        _item_statements[key] = statement
+    found = statement.rows([code.upper()])
+    return found[0][0] if found else None
+
+
+ITEM_SLOT = "PP-ITEM-SLOT"  # stands for the code while the item's statement is written; no code looks so
+ITEM_STATEMENTS_KEPT = 64  # a day's texts: languages by the site's addresses
+_item_statements = {}
 
 
 # How much more a report costs read from the spatial index and sorted than walked in primary-key order and
@@ -592,13 +630,14 @@ class ItemView(OgcView):
     @extend_schema(operation_id="getFeature", parameters=[COLLECTION, FORMAT_PARAMETER], tags=["ogcapi"],
                    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A Feature."), 404: NOT_FOUND,
                               406: NOT_ACCEPTABLE})
+    @checked_by_use  # reads only: no `SELECT 1` before its query
     def get(self, request, collectionId, featureId):
         collection = collection_of(collectionId)
         name = collection.name
-        found = collection.features(request, {"limit": 1, "after": 0}, featureId)
-        if not found:
+        found = collection.one(request, featureId)
+        if found is None:
             raise Http404(f"There is no {featureId} in {name}.")
-        feature = json.loads(found[0][1])
+        feature = json.loads(found)
         feature["links"] = [*self_links(request, f"/ogcapi/collections/{name}/items/{featureId}", GEOJSON),
                             link(request, f"/ogcapi/collections/{name}", "collection", JSON)]
         return Response(feature)
