@@ -80,7 +80,8 @@ ROUTES = {
     "masuk/otp/baru/": STAFF,
     # The staff desk (desk/): dispatchers and administrators, and office staff for their offices' reports.
     **dict.fromkeys(["meja/", "meja/jumlah/", "meja/antrean/", "meja/antrean/verifikasi/", "meja/laporan/<str:code>/",
-                     "meja/laporan/<str:code>/<slug:action>/"], {"dispatcher", "office", "admin"}),
+                     "meja/laporan/<str:code>/<slug:action>/", "meja/laporan/<str:code>/dokumen/"],
+                    {"dispatcher", "office", "admin"}),
     "statistik/ikm/saran/": {"dispatcher", "planner", "admin"},  # the survey's suggestions: free text
     # assets/: an asset's history for staff, the repeated failures for planners and dispatchers.
     "api/v1/assets/<str:kind>/<str:identifier>": STAFF,
@@ -96,7 +97,8 @@ ROUTES = {
                      "api/v1/hotspots.geojson", "api/v1/hotspots.csv", "api/v1/recurrence.geojson",
                      "api/v1/recurrence.csv", "api/v1/response-times.json"], {"dispatcher", "planner", "admin"}),
     **dict.fromkeys([
-        "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/", "statistik/", "masuk/",
+        "", "lapor/", "cek/", "laporan/<str:code>/", "laporan/<str:code>/ikuti/<str:token>/",
+        "laporan/<str:code>/ikuti/<str:token>/dokumen/", "statistik/", "masuk/",
         "keluar/", "manifest.webmanifest", "healthz", "favicon.ico", "api/v1/locate", "api/v1/categories",
         "api/v1/offices", "api/v1/kelurahan.geojson", "api/v1/stats.json", "api/v1/stats/kelurahan.geojson",
         "api/v1/geocode",
