@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +9,14 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from reports import tasks  # noqa: F401 (registers the reports' background tasks)
-        from reports.models import Photo
+        from assets.models import AssetKind
+        from reports import form_choices, tasks  # noqa: F401 (tasks registers the reports' background tasks)
+        from reports.models import Category, CategoryAttribute, Photo
 
         post_delete.connect(photo_deleted, sender=Photo, dispatch_uid="reports-photo-files")
+        for model in (Category, CategoryAttribute, AssetKind):  # the map page's form shows them
+            for signal in (post_save, post_delete):
+                signal.connect(form_choices.renew, sender=model, dispatch_uid=f"reports-form-choices-{model.__name__}")
 
 
 def photo_deleted(sender, instance, **kwargs):

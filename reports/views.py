@@ -18,7 +18,7 @@ from assets import picking
 from geo import lookup
 from geo.models import Crew
 from reports import choropleth, filing, ratelimit, roles, stats, workflow
-from reports.api.serializers import QuestionSerializer
+from reports.form_choices import form_choices
 from reports.forms import ReportForm
 from reports.models import Category, Photo, Report, Status, tracking_code
 
@@ -56,14 +56,9 @@ def page_texts():
 
 def home(request, form=None, status=200):
     """The map: existing reports, and the form to file a new one."""
-    subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
-    context = {
-        "form": form or ReportForm(),
-        "main_categories": Category.objects.filter(parent=None).select_related("asset_kind").prefetch_related(
-            Prefetch("children", Category.objects.select_related("asset_kind"))),
-        "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
-        "texts": page_texts(),
-    }
+    main_categories, questions = form_choices()
+    context = {"form": form or ReportForm(), "main_categories": main_categories, "questions": questions,
+               "texts": page_texts()}
     return render(request, "reports/home.html", context, status=status)
 
 
