@@ -156,10 +156,9 @@ def document(request, code):
     shown = _report(code, request.user)
     if not access.sees_contact_of(request.user, shown):
         raise PermissionDenied
-    if not Document.objects.filter(report=shown).exists():
-        raise Http404("No document.")
+    document = documents.of_report(shown)
     access.record_document_read(request.user, shown)
-    return documents.serve(shown)
+    return documents.serve(document, shown)
 
 
 @require_POST

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -91,9 +92,14 @@ def store(report, processed, on_written):
     return document
 
 
-def serve(report):
+def of_report(report):
+    """The report's document, or a 404: one query, before a reading is logged."""
+    return get_object_or_404(Document, report=report)
+
+
+def serve(document, report):
     """The report's document as a download nobody caches, and that a browser opens sandboxed if it opens it."""
-    response = FileResponse(report.document.file.open("rb"), content_type="application/pdf", as_attachment=True,
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf", as_attachment=True,
                             filename=f"{report.code}.pdf")
     response["Content-Security-Policy"] = "sandbox"
     patch_cache_control(response, private=True, no_store=True)

@@ -22,7 +22,7 @@ from privacy import rights
 from reports import choropleth, documents, filing, ratelimit, roles, stats, workflow
 from reports.api.serializers import QuestionSerializer
 from reports.forms import ReportForm, place_offices
-from reports.models import Category, Document, Photo, Report, Status, tracking_code
+from reports.models import Category, Photo, Report, Status, tracking_code
 
 
 def page_texts():
@@ -142,9 +142,7 @@ def private_document(request, code, token):
     """The reporter's own document (a service complaint's PDF), by their private link only (a hidden report's too:
     the data is still theirs, privacy.rights)."""
     report = rights.own_report(code, token)
-    if not Document.objects.filter(report=report).exists():
-        raise Http404("No document.")
-    return documents.serve(report)
+    return documents.serve(documents.of_report(report), report)
 
 
 def ways_to_share(report, public):
