@@ -1,8 +1,8 @@
 """Heavy reads from a replica (config/db_router.py), against a second real PostgreSQL database.
 
-The "replica" here is a copy of the test database, taken when each test starts, then changed on its own, so
-a test can tell which database answered: a report described differently there, and a report filed afterwards
-only on the primary. (bench/scaleout.py runs the same code against a true streaming replica.)
+The "replica" here is a copy of what the test database holds when each test starts (its template), then changed on
+its own, so a test can tell which database answered: a report described differently there, and a report filed
+afterwards only on the primary. (bench/scaleout.py runs the same code against a true streaming replica.)
 """
 
 import json
@@ -15,10 +15,9 @@ from django.db.utils import load_backend
 
 from config import db_router
 from config.db_router import REPLICA, replica_alias
-from config.ensure_database import ensure
 from reports import backup
-from reports.backup import postgres
 from reports.models import Report
+from tests import testdb
 from tests.conftest import make_report
 from tests.test_backup import drop_database
 
@@ -28,15 +27,14 @@ ON_THE_REPLICA = "Deskripsi yang hanya ada di replika."
 
 
 @pytest.fixture
-def replica(settings, tmp_path, monkeypatch):
+def replica(settings, monkeypatch):
     """DATABASES["replica"]: a separate database holding what the primary had committed, checked on every read."""
     params = dict(settings.DATABASES["default"], NAME=settings.DATABASES["default"]["NAME"] + "_replica")
     drop_database(params)  # left by an interrupted run
-    ensure(params)
-    dump = tmp_path / "primary.dump"
-    postgres(["pg_dump", "--format=custom", f"--file={dump}"], settings.DATABASES["default"])
-    postgres(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", params["NAME"],
-              str(dump)], params)
+    # What the primary holds committed as the test starts is its template's copy (tests/testdb.py): PostgreSQL
+    # copies the template's files, where a dump and restore of the primary took seconds.
+    with connections["default"]._nodb_cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{params["NAME"]}" TEMPLATE "{testdb.template_name()}"')
     # The alias as DATABASE_REPLICA_URL makes it; its connection made here, for a test that began without it.
     configured = dict(params)
     monkeypatch.setattr(django_settings, "DATABASES", {**django_settings.DATABASES, REPLICA: configured})

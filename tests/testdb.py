@@ -55,13 +55,19 @@ def prepare(load_city, lock):
     checkout's that the workers of one run take in turn, so the template is built once and never copied
     half-built."""
     name = connection.settings_dict["TEST"]["NAME"]
-    template = f"{_checkout_name()}_tpl_{fingerprint()}"
+    template = template_name()
     with _locked(lock):
         if not _exists(template):
             _build(template, load_city)
         _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     _use(name)
+
+
+def template_name():
+    """The template of this checkout's test databases: what a test database holds committed when a test starts (the
+    migrated schema and the city), for a test that needs a second database like it (a replica, another server)."""
+    return f"{_checkout_name()}_tpl_{fingerprint()}"
 
 
 def _checkout_name():
