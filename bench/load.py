@@ -21,7 +21,8 @@ visit is"):
 1. The page `/`; on the phone's first visit the files it names (scripts, style sheets, the tile modules of the
    import map), the service worker (which fetches `/` again, the pin's images and `/luring/` as it installs),
    the manifest and the kelurahan outlines; on later visits the browser's cache has them (hashed static files are
-   kept a year, the outlines an hour) and only `/sw.js` is asked again (the browser's update check).
+   kept a year, the outlines an hour) and only `/sw.js` is asked again (the browser's update check, with the
+   ETag it got: unchanged, a 304).
    A phone that filed a report asks its status ("Laporan saya").
 2. The map as it opens (the city's centre, zoom 13), then zoomed to a random place in the city (zoom 15 or 16),
    then to zoom 18 there, where reports are single dots: at each view the report tiles of a phone's screen (412 x
@@ -147,6 +148,14 @@ class Resident:
         response = self.request(kind, "GET", path, headers={"Accept": "application/json"}, decode_content=True)
         return response.json() if response is not None and response.status == 200 else None
 
+    def revalidate(self, kind, path, decode=False):
+        """GET `path` with the ETag this phone got before, if any (a no-cache answer: unchanged, a 304)."""
+        known = self.etags.get(path)
+        response = self.get(kind, path, headers={"If-None-Match": known} if known else None, decode=decode)
+        if response is not None and response.status == 200 and response.headers.get("ETag"):
+            self.etags[path] = response.headers["ETag"]
+        return response
+
     def keep(self, kind, path):
         """GET `path` unless this phone's HTTP cache keeps it (hashed static files, basemap tiles, the outlines)."""
         if path not in self.kept:
@@ -170,7 +179,7 @@ class Resident:
             if not path.endswith("/"):
                 self.keep("static file", path)
         self.keep("outlines", "/api/v1/kelurahan.geojson")
-        self.get("service worker", "/sw.js")  # installed on the first visit, checked for an update on the others
+        self.revalidate("service worker", "/sw.js")  # installed on the first visit, checked for an update later
         if first:
             self.get("home", "/", headers={"Accept": "text/html"})
             for path in SW_INSTALL:
@@ -213,10 +222,8 @@ class Resident:
 
     def report_tile(self, z, x, y):
         path = f"/tiles/reports/{z}/{x}/{y}.pbf"
-        known = self.etags.get(path)
-        response = self.get("report tile", path, headers={"If-None-Match": known} if known else None, decode=True)
+        response = self.revalidate("report tile", path, decode=True)
         if response is not None and response.status == 200:
-            self.etags[path] = response.headers.get("ETag")
             layer = mapbox_vector_tile.decode(response.data).get("reports", {"features": []})
             self.codes[path] = [f["properties"]["code"] for f in layer["features"] if "code" in f["properties"]]
         return self.codes.get(path, [])
