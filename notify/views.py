@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import condition, require_http_methods, require_POST
 
 from chat import intake
 from config import outbound
@@ -302,13 +303,27 @@ def my_links(request):
     return private(render(request, "notify/links.html", {"form": form}, status=400 if form.is_bound else 200))
 
 
-def service_worker(request):
-    """/sw.js: served from the root so that it may show the notifications of every page and keep the map page for
-    offline use. Its cache is named after the hashed names of our own files: a new deployment, a new worker."""
+# The service worker's script by its version: the same for every request a process serves (the template and our
+# files' hashed names do not change while it runs), so rendered once, with its ETag.
+_service_workers = {}
+
+
+def service_worker_script():
+    """(script, ETag) of /sw.js. Its cache is named after the hashed names of our own files: a new deployment, a
+    new worker."""
     outbox_js = static("js/outbox.js")
     version = hashlib.sha256(" ".join([outbox_js, *(static(f) for f in OWN_FILES)]).encode()).hexdigest()[:12]
-    response = render(request, "notify/sw.js", {"outbox_js": outbox_js, "version": version},
-                      content_type="application/javascript")
+    if version not in _service_workers:
+        script = render_to_string("notify/sw.js", {"outbox_js": outbox_js, "version": version})
+        _service_workers[version] = (script, hashlib.sha256(script.encode()).hexdigest()[:16])
+    return _service_workers[version]
+
+
+@condition(etag_func=lambda request: service_worker_script()[1])
+def service_worker(request):
+    """/sw.js: served from the root so that it may show the notifications of every page and keep the map page for
+    offline use. The browser asks it again at each visit (no-cache) with its ETag: unchanged, a 304."""
+    response = HttpResponse(service_worker_script()[0], content_type="application/javascript")
     patch_cache_control(response, no_cache=True)
     return response
 

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,11 +9,16 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from reports import tasks  # noqa: F401 (registers the reports' background tasks)
-        from reports.models import Document, Photo
+        from assets.models import AssetKind
+        from offices.models import Office
+        from reports import catalogue, tasks  # noqa: F401 (tasks registers the reports' background tasks)
+        from reports.models import Category, CategoryAttribute, Document, Photo
 
         post_delete.connect(photo_deleted, sender=Photo, dispatch_uid="reports-photo-files")
         post_delete.connect(photo_deleted, sender=Document, dispatch_uid="reports-document-file")
+        for model in (Category, CategoryAttribute, AssetKind, Office):  # what a resident chooses from
+            for signal in (post_save, post_delete):
+                signal.connect(catalogue.renew, sender=model, dispatch_uid=f"reports-catalogue-{model.__name__}")
 
 
 def photo_deleted(sender, instance, **kwargs):

@@ -19,9 +19,8 @@ from assets import picking
 from geo import lookup
 from geo.models import Crew
 from privacy import rights
-from reports import choropleth, documents, filing, ratelimit, roles, stats, workflow
-from reports.api.serializers import QuestionSerializer
-from reports.forms import ReportForm, place_offices
+from reports import catalogue, choropleth, documents, filing, ratelimit, roles, stats, workflow
+from reports.forms import ReportForm
 from reports.models import Category, Photo, Report, Status, tracking_code
 
 
@@ -59,23 +58,10 @@ def page_texts():
 
 def home(request, form=None, status=200):
     """The map: existing reports, and the form to file a new one, a problem at a place or a complaint about a
-    service (categories not routed to a crew), as the page's first question chooses."""
-    subcategories = Category.objects.exclude(parent=None).prefetch_related("attributes")
-    context = {
-        "form": form or ReportForm(),
-        "category_groups": category_groups(),
-        "offices": place_offices(),
-        "questions": {c.slug: QuestionSerializer(c.attributes.all(), many=True).data for c in subcategories},
-        "texts": page_texts(),
-    }
+    service (categories not routed to a crew), as the page's first question chooses. Its lists (categories,
+    questions, offices) come from the cache while none of them changes (reports/catalogue.py)."""
+    context = {"form": form or ReportForm(), **catalogue.form_lists(), "texts": page_texts()}
     return render(request, "reports/home.html", context, status=status)
-
-
-def category_groups():
-    """(main category, the categories filed under it): its sub-categories, or itself when it has none."""
-    mains = Category.objects.filter(parent=None).select_related("asset_kind", "office").prefetch_related(
-        Prefetch("children", Category.objects.select_related("asset_kind")))
-    return [(main, list(main.children.all()) or [main]) for main in mains]
 
 
 @require_POST

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +15,5 @@ class TilesConfig(AppConfig):
         from tiles import invalidate
 
         post_save.connect(invalidate.category_saved, sender=Category, dispatch_uid="tiles-category-saved")
-        post_delete.connect(invalidate.category_deleted, sender=Category, dispatch_uid="tiles-category-deleted")
         post_save.connect(invalidate.place_renamed, sender=Kelurahan, dispatch_uid="tiles-kelurahan-saved")
         post_save.connect(invalidate.place_renamed, sender=Kecamatan, dispatch_uid="tiles-kecamatan-saved")

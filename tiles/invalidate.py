@@ -14,13 +14,12 @@ tile kept under its z/x/y and filters) and PostgreSQL once (tiles.mvt.versioned_
 and the tile only when the one kept is not that version's).
 """
 
-import secrets
-
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
+from config import versions
+from reports import catalogue
 from reports.models import Category, in_category
 from tiles.models import TileVersion
 
@@ -29,24 +28,19 @@ ALL_TILES_KEY = "tiles:version:all"
 # Kelurahan and kecamatan names are in the kelurahan tiles: renaming one renews those.
 NAMES_KEY = "tiles:version:names"
 # Which categories there are and which are under which: the report tiles' ?category= is checked and turned into
-# ids from a map each process keeps under this version, renewed when any category is saved or deleted.
-CATEGORIES_KEY = "tiles:version:categories"
+# ids from a map each process keeps under the catalogue's version, renewed when any category is saved or deleted
+# (reports/catalogue.py).
+CATEGORIES_KEY = catalogue.VERSION_KEY
 
 
 def _current(key, found=None):
-    """The version under `key` (`found`, if already read), or None when the cache does not answer (nothing can be
-    kept then)."""
-    found = found or cache.get(key)
-    if found is None:
-        cache.add(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS)
-        found = cache.get(key)
-    return found
+    return versions.current(key, settings.TILES_CACHE_SECONDS, found)
 
 
 def report_tile_state(entry_key):
     """(names' version, categories' version, the kept tile entry or None), in one round trip to Redis."""
     found = cache.get_many([ALL_TILES_KEY, CATEGORIES_KEY, entry_key])
-    return (_current(ALL_TILES_KEY, found.get(ALL_TILES_KEY)), _current(CATEGORIES_KEY, found.get(CATEGORIES_KEY)),
+    return (_current(ALL_TILES_KEY, found.get(ALL_TILES_KEY)), catalogue.version(found.get(CATEGORIES_KEY)),
             found.get(entry_key))
 
 
@@ -62,7 +56,7 @@ def category_ids(slug, version=None):
     """The ids a ?category= slug stands for (a main category includes its sub-categories), None for an unknown
     slug. From the map this process keeps under the categories' version (`version`, if already read): no query
     while no category changes; read afresh each time when the cache does not answer."""
-    version = version or _current(CATEGORIES_KEY)
+    version = version or catalogue.version()
     if version is None or version != _categories["version"]:
         ids = {main: sorted(Category.objects.filter(in_category(main, prefix="")).values_list("pk", flat=True))
                for main in Category.objects.values_list("slug", flat=True)}
@@ -82,21 +76,13 @@ def names_version():
     return _current(NAMES_KEY)
 
 
-def _renew(key):
-    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), settings.TILES_CACHE_SECONDS))
-
-
 def place_renamed(sender, instance, **kwargs):
     """post_save of a Kelurahan or Kecamatan: the kelurahan tiles show their names."""
-    _renew(NAMES_KEY)
+    versions.renew(NAMES_KEY, settings.TILES_CACHE_SECONDS)
 
 
 def category_saved(sender, instance, created, **kwargs):
-    """post_save of a Category: its slug is in the tiles (a new one is in none yet), its place in the filters."""
-    _renew(CATEGORIES_KEY)
+    """post_save of a Category: its slug is in the tiles (a new one is in none yet). Its place in the filters is
+    the catalogue's version, which reports/apps.py renews."""
     if not created:
-        _renew(ALL_TILES_KEY)
-
-
-def category_deleted(sender, instance, **kwargs):
-    _renew(CATEGORIES_KEY)
+        versions.renew(ALL_TILES_KEY, settings.TILES_CACHE_SECONDS)
