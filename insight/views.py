@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from insight import hotspots, times
 from reports import representation, roles
-from reports.api.params import BBoxQuery
+from reports.api.params import BBoxQuery, checked
 from reports.interop.exports import spreadsheet_stream
 from reports.models import Category
 from reports.views import role_required
@@ -69,8 +69,11 @@ class RecurrenceQuery(AreaQuery):
 
 
 def _parsed(query_class, request):
-    query = query_class(data=request.GET)
-    return query.validated_data if query.is_valid() else None, query.errors
+    """(the parameters validated, {}), or (None, each field's errors)."""
+    try:
+        return checked(query_class, request.GET), {}
+    except serializers.ValidationError as error:
+        return None, error.detail
 
 
 def _site(request):
