@@ -17,7 +17,7 @@ from assets import picking
 from assets.models import Asset, AssetKind
 from config.openapi import ERROR
 from reports import roles
-from reports.api.params import CoordinateField
+from reports.api.params import CoordinateField, checked
 from reports.api.schema import ERRORS, NOT_FOUND
 from reports.models import Report
 
@@ -66,9 +66,7 @@ class NearestView(APIView):
         "kind": serializers.CharField(), "within_m": serializers.IntegerField(), "assets": AssetSchema(many=True)}),
         400: ERRORS})
     def get(self, request):
-        query = NearestQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = checked(NearestQuery, request.query_params)
         found = picking.nearest(params["kind"], params["lat"], params["lon"], limit=params["limit"])
         return Response({"kind": params["kind"].code, "within_m": settings.ASSET_SNAP_M,
                          "assets": [asset_json(asset) for asset in found]})
@@ -114,9 +112,7 @@ class FailuresView(APIView):
     def get(self, request):
         if refusal := refused(request, roles.sees_hidden):
             return refusal
-        query = FailuresQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = checked(FailuresQuery, request.query_params)
         since = timezone.now() - timedelta(days=params["days"])
         rows = picking.repeated_failures(params["kind"], since, params["at_least"])[:1000]
         return Response([{"identifier": row["asset__identifier"], "reports": row["reports"], "open": row["open"],

@@ -148,9 +148,7 @@ def prepare(wanted, seed):
 
 def cases(db):
     """Each case: its URL, and the statements (SQL, parameters) the view runs for it, written by the app itself
-    (no query of the app's database: the category's id is read from the bench's)."""
-    from types import SimpleNamespace
-
+    (no query of the app's database: the category's ids are read from the bench's)."""
     import django
 
     django.setup()
@@ -161,16 +159,19 @@ def cases(db):
 
     since, until = times.window()
     response_sql = [(times.sql(group), {"since": since, "until": until, "group": group}) for group in times.GROUPS]
-    with db.cursor() as cursor:
-        cursor.execute("SELECT id FROM reports_category WHERE slug = 'jalan-berlubang'")
-        road = SimpleNamespace(pk=cursor.fetchone()[0])
+    with db.cursor() as cursor:  # a category with its sub-categories, as tiles.invalidate.category_ids gives them
+        cursor.execute("SELECT c.id FROM reports_category c LEFT JOIN reports_category p ON p.id = c.parent_id "
+                       "WHERE 'jalan-berlubang' IN (c.slug, p.slug) ORDER BY c.id")
+        road = [row[0] for row in cursor.fetchall()]
+    url_start, url_end = hotspots.report_url_parts("http://127.0.0.1")
 
-    def clusters(eps, minpoints, category=None):
-        sql, params = hotspots.hotspots_sql(category=category)
-        return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints}
+    def clusters(eps, minpoints, categories=None):
+        sql, params = hotspots.hotspots_sql(categories=categories)
+        return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
+                     "url_start": url_start, "url_end": url_end}
 
-    def recurrence(days, months, category=None):
-        sql, params = hotspots.recurrence_sql(category=category)
+    def recurrence(days, months, categories=None):
+        sql, params = hotspots.recurrence_sql(categories=categories)
         return sql, {**params, "days": days, "since": timezone.now() - timedelta(days=round(months * 30.44))}
 
     return {

@@ -20,7 +20,9 @@ from reports.models import OPEN_STATUSES, in_language
 METRIC_SRID = 32747
 
 # Open reports clustered per category with DBSCAN (eps metres, minpoints reports); reports in no cluster are left
-# out. Each cluster's hull and centroid are computed in metres and returned in longitude, latitude.
+# out. Each cluster's hull and centroid are computed in metres and returned in longitude, latitude. PostgreSQL
+# writes the whole array of GeoJSON features (text): the API sends it as it is, thousands of reports in a city-wide
+# answer cost Python nothing; a report's URL is `url_start` || code || `url_end` (report_url_parts).
 HOTSPOTS_SQL = """
 WITH open AS (
     SELECT r.code, r.category_id, ST_Transform(r.location, {srid}) AS xy
@@ -30,15 +32,24 @@ WITH open AS (
     SELECT *, ST_ClusterDBSCAN(xy, eps := %(eps)s, minpoints := %(minpoints)s)
               OVER (PARTITION BY category_id) AS cluster
     FROM open
+), gathered AS (
+    SELECT c.slug, {category_name} AS category_name, count(*) AS count, ST_Collect(xy) AS points,
+           json_agg(json_build_object('code', code, 'url', %(url_start)s || code || %(url_end)s) ORDER BY code)
+               AS reports,
+           row_number() OVER (ORDER BY count(*) DESC, min(code)) AS number
+    FROM clustered JOIN reports_category c ON c.id = clustered.category_id
+    LEFT JOIN reports_category cp ON cp.id = c.parent_id
+    WHERE cluster IS NOT NULL
+    GROUP BY c.id, cp.id, cluster
 )
-SELECT c.slug, {category_name}, count(*),
-       ST_AsGeoJSON(ST_Transform(ST_ConvexHull(ST_Collect(xy)), 4326), 6),
-       ST_AsGeoJSON(ST_Transform(ST_Centroid(ST_Collect(xy)), 4326), 6),
-       array_agg(code ORDER BY code)
-FROM clustered JOIN reports_category c ON c.id = clustered.category_id
-LEFT JOIN reports_category cp ON cp.id = c.parent_id
-WHERE cluster IS NOT NULL
-GROUP BY c.id, cp.id, cluster ORDER BY count(*) DESC, min(code)
+SELECT coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'id', slug || '-' || number,
+    'geometry', ST_AsGeoJSON(ST_Transform(ST_ConvexHull(points), 4326), 6)::json,
+    'properties', json_build_object(
+        'cluster', slug || '-' || number, 'category', slug, 'category_name', category_name, 'count', count,
+        'centroid', ST_AsGeoJSON(ST_Transform(ST_Centroid(points), 4326), 6)::json -> 'coordinates',
+        'reports', reports)) ORDER BY number), '[]')::text
+FROM gathered
 """
 
 # How long after a fix a report of the same problem counts as its coming back, unless a planner asks otherwise.
@@ -79,7 +90,7 @@ def category_name():
     return in_language("coalesce(cp.name_id || ': ', '') || c.name_id", "coalesce(cp.name_en || ': ', '') || c.name_en")
 
 
-def _filters(alias, box, category, asset=None):
+def _filters(alias, box, categories, asset=None):
     where, params = "", {}
     if asset is not None:  # the fixes of this asset, in any generation
         where += (f" AND {alias}.asset_id IN (SELECT id FROM assets_asset "
@@ -88,52 +99,58 @@ def _filters(alias, box, category, asset=None):
     if box is not None:
         where += f" AND {alias}.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)"
         params.update(zip(("west", "south", "east", "north"), box.extent, strict=True))
-    if category is not None:
-        where += (f" AND {alias}.category_id IN (SELECT id FROM reports_category "
-                  f"WHERE id = %(category)s OR parent_id = %(category)s)")
-        params["category"] = category.pk
+    if categories is not None:  # a category's ids with its sub-categories' (tiles.invalidate.category_ids)
+        where += f" AND {alias}.category_id = ANY(%(categories)s)"
+        params["categories"] = list(categories)
     return where, params
 
 
-def hotspots_sql(box=None, category=None):
-    where, params = _filters("r", box, category)
+def hotspots_sql(box=None, categories=None):
+    where, params = _filters("r", box, categories)
     sql = HOTSPOTS_SQL.format(srid=METRIC_SRID, where=where, category_name=category_name())
     return sql, params
 
 
-def recurrence_sql(box=None, category=None, asset=None):
-    where, params = _filters("a", box, category, asset)
+def recurrence_sql(box=None, categories=None, asset=None):
+    where, params = _filters("a", box, categories, asset)
     return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name()), params
 
 
-def report_urls(site):
-    """code -> the report's public URL: reversed once, not once per report (thousands in a city-wide answer)."""
+def report_url_parts(site):
+    """What comes before and after a code in a report's public URL, `site` the start: reversed once, not once per
+    report (thousands in a city-wide answer)."""
     before, after = reverse("report-detail", args=["-code-"]).split("-code-")
-    return lambda code: f"{site}{before}{code}{after}"
+    return f"{site}{before}", after
 
 
-def clusters(eps, minpoints, box=None, category=None, site=""):
-    """Clusters of open public reports, per category, as GeoJSON features (the hull as geometry, a point when the
-    reports stand on one spot or a line); `site` the start of the public URLs."""
-    sql, params = hotspots_sql(box, category)
+def report_urls(site):
+    """code -> the report's public URL."""
+    start, end = report_url_parts(site)
+    return lambda code: f"{start}{code}{end}"
+
+
+def clusters_json(eps, minpoints, box=None, categories=None, site=""):
+    """Clusters of open public reports, per category, as the JSON array (text) of their GeoJSON features (the hull
+    as geometry, a point when the reports stand on one spot or a line), written by PostgreSQL; `categories` the
+    ids to keep (None: all), `site` the start of the public URLs."""
+    sql, params = hotspots_sql(box, categories)
+    start, end = report_url_parts(site)
     with connections[replica_alias()].cursor() as cursor:
-        cursor.execute(sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints})
-        fetched = cursor.fetchall()
-    report_url = report_urls(site)
-    return [
-        {"type": "Feature", "id": f"{slug}-{number}", "geometry": json.loads(hull),
-         "properties": {"cluster": f"{slug}-{number}", "category": slug, "category_name": name, "count": count,
-                        "centroid": json.loads(centroid)["coordinates"],
-                        "reports": [{"code": code, "url": report_url(code)} for code in codes]}}
-        for number, (slug, name, count, hull, centroid, codes) in enumerate(fetched, 1)
-    ]
+        cursor.execute(sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
+                             "url_start": start, "url_end": end})
+        return cursor.fetchone()[0]
 
 
-def recurrences(days, since, box=None, category=None, site="", asset=None):
+def clusters(eps, minpoints, box=None, categories=None, site=""):
+    """clusters_json's features as Python, for the page and the CSV."""
+    return json.loads(clusters_json(eps, minpoints, box, categories, site))
+
+
+def recurrences(days, since, box=None, categories=None, site="", asset=None):
     """Places where a problem came back: each fix of the window (`since`, an aware datetime; with `asset`, the fixes
     of that asset only) with the reports of the same main category filed within `days` days after it on the same
     asset, or within its category's duplicate radius where either names no asset (RECURRENCE_SQL)."""
-    sql, params = recurrence_sql(box, category, asset)
+    sql, params = recurrence_sql(box, categories, asset)
     with connections[replica_alias()].cursor() as cursor:
         cursor.execute(sql, {**params, "days": days, "since": since})
         fetched = cursor.fetchall()

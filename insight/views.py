@@ -16,10 +16,11 @@ from rest_framework import serializers
 
 from insight import hotspots, times
 from reports import representation, roles
-from reports.api.params import BBoxQuery
+from reports.api.params import BBoxQuery, checked
 from reports.interop.exports import spreadsheet_stream
 from reports.models import Category
 from reports.views import role_required
+from tiles import invalidate
 
 planners = role_required(roles.sees_hidden)
 # The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
@@ -40,10 +41,20 @@ def planners_api(view):
 
 class AreaQuery(serializers.Serializer):
     bbox = serializers.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat")
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), required=False)
+    category = serializers.CharField(required=False, help_text="A category's slug; a main category includes its "
+                                                               "sub-categories.")
     dialect = serializers.ChoiceField(choices=list(representation.CSV_DIALECTS), default=representation.STANDARD.name,
                                       help_text="CSV only: standar, or excel-id for a spreadsheet set to Indonesian.")
     validate_bbox = BBoxQuery.validate_bbox
+
+    def validate_category(self, slug):
+        """The ids of the category and its sub-categories, from the map tiles.invalidate keeps (no query while no
+        category changes); an unknown slug gets the error a SlugRelatedField gives."""
+        ids = invalidate.category_ids(slug)
+        if ids is None:
+            raise serializers.ValidationError(serializers.SlugRelatedField.default_error_messages[
+                "does_not_exist"].format(slug_name="slug", value=slug))
+        return ids
 
 
 class HotspotQuery(AreaQuery):
@@ -58,17 +69,27 @@ class RecurrenceQuery(AreaQuery):
 
 
 def _parsed(query_class, request):
-    query = query_class(data=request.GET)
-    return query.validated_data if query.is_valid() else None, query.errors
+    """(the parameters validated, {}), or (None, each field's errors)."""
+    try:
+        return checked(query_class, request.GET), {}
+    except serializers.ValidationError as error:
+        return None, error.detail
 
 
 def _site(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def _cluster_choice(request, chosen):
+    return chosen["eps"], chosen["minpoints"], chosen.get("bbox"), chosen.get("category"), _site(request)
+
+
 def _clusters(request, chosen):
-    return hotspots.clusters(chosen["eps"], chosen["minpoints"], chosen.get("bbox"), chosen.get("category"),
-                             _site(request))
+    return hotspots.clusters(*_cluster_choice(request, chosen))
+
+
+def _clusters_json(request, chosen):
+    return hotspots.clusters_json(*_cluster_choice(request, chosen))
 
 
 def _recurrences(request, chosen):
@@ -109,8 +130,9 @@ def _slim(feature, **extra):
             "properties": {"category_name": props["category_name"], "count": props["count"], **extra}}
 
 
-def _geojson(features, name):
-    response = HttpResponse(json.dumps(_collection(features), ensure_ascii=False), content_type="application/geo+json")
+def _geojson(features_json, name):
+    """A download of the features' JSON array (text) as a FeatureCollection."""
+    response = HttpResponse(representation.feature_collection(features_json), content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
     return response
 
@@ -149,11 +171,12 @@ def _recurrence_rows(features):
                    later["code"], later["filed"], later["distance_m"], later["url"]]
 
 
-hotspots_geojson = _api(HotspotQuery, _clusters, lambda features, dialect: _geojson(features, "titik-rawan"))
+hotspots_geojson = _api(HotspotQuery, _clusters_json, lambda features, dialect: _geojson(features, "titik-rawan"))
 hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_response(
     ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
     "titik-rawan", dialect))
-recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features, dialect: _geojson(features, "berulang"))
+recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features, dialect: _geojson(
+    json.dumps(features, ensure_ascii=False), "berulang"))
 recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features, dialect: csv_response(
     ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
     _recurrence_rows(features), "berulang", dialect))

@@ -213,6 +213,20 @@ def test_bad_parameters_are_json_errors_naming_the_field(planner, query, field):
     assert page.status_code == 200 and f"<strong>{field}</strong>" in page.content.decode()
 
 
+def test_hotspots_of_a_category_cost_one_query_after_sign_in(planner, django_assert_num_queries):
+    """The category is found in the map tiles.invalidate keeps (read once per process), and PostgreSQL writes the
+    GeoJSON: the session and the user (two queries, accounts.backends), then the clustering."""
+    spot = sorted(filed(FRIDAY, north=n * 10 * METRE).code for n in range(3))
+    planner.get("/api/v1/hotspots.geojson?category=jalan&eps=15&minpoints=3")  # the categories' map is read
+    with django_assert_num_queries(3):
+        response = planner.get("/api/v1/hotspots.geojson?category=jalan&eps=15&minpoints=3")
+    assert response["Content-Type"] == "application/geo+json"
+    assert [[r["code"] for r in f["properties"]["reports"]] for f in response.json()["features"]] == [spot]
+    with django_assert_num_queries(2):
+        refused = planner.get("/api/v1/hotspots.geojson?category=tidak-ada")
+    assert refused.json() == {"category": ["Object with slug=tidak-ada does not exist."]}
+
+
 def test_recurrence_found_within_the_days_and_the_radius(planner):
     first = filed(FRIDAY)
     fixed(first, FRIDAY + datetime.timedelta(days=5))

@@ -45,6 +45,25 @@ def parse_bbox(text):
     return Polygon.from_bbox((west, south, east, north))
 
 
+_checkers = {}
+
+
+def checked(query_class, data):
+    """`data` (a request's parameters) validated by the serializer `query_class`; otherwise rest_framework's
+    ValidationError, raised by is_valid(raise_exception=True) itself, so the errors are exactly its own (a body of
+    `null` included). One instance of each class checks every valid request: a serializer deep-copies its declared
+    fields for each new instance, most of what checking a few parameters costs (bench/nearby_bench.py). Its fields
+    keep nothing of a request, so threads can share it."""
+    checker = _checkers.get(query_class)
+    if checker is None:
+        checker = _checkers.setdefault(query_class, query_class())
+    try:
+        return checker.run_validation(data)
+    except serializers.ValidationError:
+        query_class(data=data).is_valid(raise_exception=True)
+        raise
+
+
 # The most markers one map request returns; beyond that the map needs vector tiles (tiles/).
 MAP_LIMIT = 2000
 

@@ -25,13 +25,21 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.connections import checked_by_use
+from config.connections import PARAMETER, Prepared, checked_by_use
 from config.openapi import ERROR
 from geo import lookup
 from geo.functions import ForcePolygonCCW
 from geo.models import KelurahanBoundary
 from reports import filing, ratelimit, representation, roles, search, services, stats, workflow
-from reports.api.params import BBoxQuery, DuplicateQuery, LocateQuery, NearbyQuery, StatusesQuery, SupportQuery
+from reports.api.params import (
+    BBoxQuery,
+    DuplicateQuery,
+    LocateQuery,
+    NearbyQuery,
+    StatusesQuery,
+    SupportQuery,
+    checked,
+)
 from reports.api.schema import (
     ERRORS,
     FILED,
@@ -71,9 +79,7 @@ class LocateView(APIView):
         503: OpenApiResponse(ERROR, description="No kelurahan boundaries are loaded, or the database does not answer."),
     })
     def get(self, request):
-        query = LocateQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = checked(LocateQuery, request.query_params)
         try:
             location = lookup.locate(lookup.point(params["lat"], params["lon"]), params.get("category"))
         except lookup.OutsideCity as outside:
@@ -130,14 +136,13 @@ class ReportListView(APIView):
     @extend_schema(operation_id="reports_list", parameters=[BBoxQuery], responses={
         200: representation.collection_schema(representation.MAP), 400: ERRORS})
     def get(self, request):
-        query = BBoxQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = checked(BBoxQuery, request.query_params)
         reports = Report.objects.public().order_by("-created")
-        if "bbox" in query.validated_data:
-            reports = reports.in_box(query.validated_data["bbox"])
+        if "bbox" in params:
+            reports = reports.in_box(params["bbox"])
         features = representation.feature(representation.MAP, request.build_absolute_uri)
         return json_response(representation.feature_collection(
-            representation.json_array(reports[: query.validated_data["limit"]], features)))
+            representation.json_array(reports[: params["limit"]], features)))
 
     @extend_schema(request={"multipart/form-data": ReportUpload}, examples=[FILING], responses={
         201: FILED, 200: OpenApiResponse(FILED, description="This submission (client_uuid) was filed before."),
@@ -204,9 +209,8 @@ class StatusesView(APIView):
         "type": "object", "properties": {name: representation.SCHEMAS[name] for name in representation.MINE}}},
         400: ERRORS})
     def get(self, request):
-        query = StatusesQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        reports = Report.objects.public().filter(code__in=query.validated_data["codes"]).order_by("code")
+        codes = checked(StatusesQuery, request.query_params)["codes"]
+        reports = Report.objects.public().filter(code__in=codes).order_by("code")
         return json_response(representation.json_array(reports, representation.json_object(
             representation.MINE, request.build_absolute_uri)))
 
@@ -218,16 +222,15 @@ class SupportView(APIView):
         200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 403: ERRORS, 404: NOT_FOUND})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.public(), code=code.upper())
-        query = SupportQuery(data=request.data)
-        query.is_valid(raise_exception=True)
+        params = checked(SupportQuery, request.data)
         if request.user.is_authenticated:
             supporter = f"user:{request.user.pk}"
-        elif "device_id" in query.validated_data:
-            supporter = query.validated_data["device_id"]
+        elif "device_id" in params:
+            supporter = params["device_id"]
         else:
             return Response({"device_id": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
         if supporter == report.reporter_device or secrets.compare_digest(
-                query.validated_data.get("token", "").encode(), report.private_token.encode()):
+                params.get("token", "").encode(), report.private_token.encode()):
             return Response({"error": _("This is your own report: it counts already.")},
                             status=status.HTTP_403_FORBIDDEN)
         if not ratelimit.allow_support(request):
@@ -244,9 +247,7 @@ class DuplicatesView(APIView):
 
     @extend_schema(parameters=[DuplicateQuery], responses={200: GEOJSON, 400: ERRORS})
     def get(self, request):
-        query = DuplicateQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = checked(DuplicateQuery, request.query_params)
         found = services.possible_duplicates(params["category"], params["lat"], params["lon"],
                                              asset=params.get("asset"))
         return json_response(representation.feature_collection(representation.json_array(found, with_distance(
@@ -340,9 +341,7 @@ class NearbyView(APIView):
     @extend_schema(parameters=[NearbyQuery], responses={200: GEOJSON, 400: ERRORS})
     @checked_by_use  # reads only: no `SELECT 1` before its query
     def get(self, request):
-        query = NearbyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = checked(NearbyQuery, request.query_params)
         user = request.user
         staff = roles.is_staff_reader(user)
         # Everything the statement's text depends on but the point: who asks, the filters, and what
@@ -357,16 +356,19 @@ class NearbyView(APIView):
             if len(_nearby_statements) >= NEARBY_STATEMENTS_KEPT:
                 _nearby_statements.clear()
             _nearby_statements[key] = statement
-        if statement is not None:  # None: no report can pass the filters
-            here = lookup.point(params["lat"], params["lon"])
-            sql, inner = statement
-            statement = sql, [PostGISAdapter(here, value.geography) if value == NOWHERE else value for value in inner]
-        return json_response(representation.feature_collection(
-            representation.run_json_array(statement, [params["radius_m"]])))
+        features = "[]"  # no statement: no report can pass the filters
+        if statement is not None:
+            prepared, points = statement
+            here = PostGISAdapter(lookup.point(params["lat"], params["lon"]))  # its EWKB made once, copied below
+            features = prepared.rows([*(PostGISAdapter(here, geography) for geography in points),
+                                      params["radius_m"]])[0][0]
+        return json_response(representation.feature_collection(features))
 
     @staticmethod
     def statement(request, params, staff):
-        """The query's (sql, params) at NOWHERE."""
+        """The query PREPAREd once per connection (config.connections.Prepared: planning it took PostgreSQL about
+        half as long as running it), the point and the radius its parameters; with, for each of the point's places
+        in it, whether it is a geography there. None when no report can pass the filters."""
         reports = Report.objects.visible_to(request.user)
         if "category" in params:
             reports = reports.of_category(params["category"])
@@ -387,8 +389,13 @@ class NearbyView(APIView):
             .order_by(GeometryDistance("location", NOWHERE_POINT))[: params["limit"]]
         )
         shape = representation.STAFF if staff else representation.PUBLIC
-        return representation.json_array_sql(nearest, with_distance(shape, request), keep=["distance"],
-                                             where="page.distance <= %s", order="page.distance")
+        statement = representation.json_array_sql(nearest, with_distance(shape, request), keep=["distance"],
+                                                  where="page.distance <= %s", order="page.distance")
+        if statement is None:
+            return None
+        sql, inner = statement
+        return (Prepared(sql, [*(PARAMETER if value == NOWHERE else value for value in inner), PARAMETER]),
+                [value.geography for value in inner if value == NOWHERE])
 
 
 def with_distance(shape, request):
