@@ -234,11 +234,13 @@ def properties(absolute):
         "photos": RawSQL("to_json(" + photo_array("json_build_object('url', %s || p.image, 'thumbnail', "
                                                   "%s || p.thumbnail, 'kind', p.kind)") + ")", (media, media)),
         "photo_list": RawSQL(f"array_to_string({photo_array('%s || p.image')}, ' ')", (media,)),
-        "media_url": RawSQL("coalesce((" + photo_array("%s || p.image", "AND p.kind = 'resident'") + ")[1], '')",
-                            (media,)),
+        # The first published resident's photo: one row of the index reports_photo_published.
+        "media_url": RawSQL("coalesce((SELECT %s || p.image FROM reports_photo p WHERE p.report_id = reports_report.id "
+                            "AND p.published AND p.kind = 'resident' ORDER BY p.position LIMIT 1), '')", (media,)),
         "url": Concat(Value(before), F("code"), Value(after)),
         "crew_name": Coalesce(F("crew__name"), Value("")),
         "office_name": Coalesce(F("office__name"), Value("")),  # the office that answers it
+        # The latest public note: the first entry of the index reports_history_public_note, read alone.
         "status_notes": Coalesce(RawSQL(
             "(SELECT note FROM reports_statuschange h WHERE h.report_id = reports_report.id AND note <> '' AND public "
             "ORDER BY h.created DESC, h.id DESC LIMIT 1)", ()), status_label()),
@@ -342,7 +344,7 @@ class Compiled(Func):
 
     def __init__(self, key, build, absolute, extra):
         super().__init__(*JOINED, *extra.values())
-        self.key = (*key, get_language(), absolute("/"), default_storage.url(""), timezone.localdate().isoformat())
+        self.key = kept_key(key, absolute)
         self.build, self.names = build, list(extra)
 
     def as_sql(self, compiler, connection, **extra_context):
@@ -362,15 +364,54 @@ class Compiled(Func):
 _compiled = {}
 
 
-def compiled_sql(key, build):
-    """(sql, params) of the representation `build()` makes, on a plain query of reports; kept by `key`."""
+def kept_key(key, absolute):
+    """What compiled SQL is kept by: `key`, the language, the site's and the photos' addresses, and the day."""
+    return (*key, get_language(), absolute("/"), default_storage.url(""), timezone.localdate().isoformat())
+
+
+def kept(key, make):
+    """make(), kept by `key` (of kept_key)."""
     found = _compiled.get(key)
     if found is None:
         if len(_compiled) >= 256:  # a day's keys: shapes by languages by the site's addresses
             _compiled.clear()
-        query = Report.objects.annotate(item=build()).query
-        found = _compiled[key] = query.get_compiler(connection=connection).compile(query.annotations["item"])
+        found = _compiled[key] = make()
     return found
+
+
+def compiled_sql(key, build):
+    """(sql, params) of the representation `build()` makes, on a plain query of reports; kept by `key`."""
+    def make():
+        query = Report.objects.annotate(item=build()).query
+        return query.get_compiler(connection=connection).compile(query.annotations["item"])
+
+    return kept(key, make)
+
+
+def listing(shape, absolute, key, reports):
+    """(columns, tables, condition): the shape's fields as columns named by the shape, the tables they and the
+    queryset `reports()` read, and its condition, as literal SQL for a statement that adds the conditions and
+    the order a request asks for (with its own parameters, %(name)s). Compiled once per `key` (what `reports()`
+    is), shape, language, site, photo address and day: building the queryset and the shape's expressions for
+    every request cost Django more than all but PostgreSQL's work in a list of a thousand (the Open311 list)."""
+    return kept(kept_key(("listing", key, tuple(shape)), absolute), lambda: _listing(shape, absolute, reports()))
+
+
+def _listing(shape, absolute, reports):
+    expressions = properties(absolute)
+    columns = {f"column_{n}": expressions[column] for n, (_, column) in enumerate(names(shape))}
+    query = reports.annotate(**columns).query
+    compiler = query.get_compiler(connection=connections[reports.db])
+    select = [compiler.compile(query.annotations[column]) for column in columns]
+    tables, table_params = compiler.get_from_clause()
+    where, where_params = compiler.compile(query.where)
+    sql = (", ".join(f'{part} AS "{name}"' for (part, _), name in zip(select, fields(shape), strict=True)),
+           " ".join(tables), where)
+    params = ([param for _, part_params in select for param in part_params], table_params, where_params)
+    with connections[reports.db].cursor() as cursor:
+        # Literal, and a % in it doubled: the statement's own parameters are added later.
+        return tuple(cursor.mogrify(part, part_params).decode().replace("%", "%%")
+                     for part, part_params in zip(sql, params, strict=True))
 
 
 @dataclass(frozen=True)
