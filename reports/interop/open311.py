@@ -229,11 +229,11 @@ def service_definition(request, fmt, client, code):
 
 # Service requests.
 
-# The service requests of a list, newest first, as a JSON array PostgreSQL writes from rows named by Open311's
-# fields (json_agg of a row: cheaper per report than json_build_object). The columns, tables and the condition of
-# open311_reports() are compiled once (representation.listing); a request adds its filters as parameters.
-LIST_SQL = """SELECT coalesce(json_agg(page), '[]')::text FROM (
-    SELECT {columns} FROM {tables} WHERE {condition}{filters}
+# The service requests of a list, newest first, as a JSON array PostgreSQL writes (representation.json_text).
+# The object, the tables and the condition of open311_reports() are compiled once (representation.listing); a
+# request adds its filters as parameters.
+LIST_SQL = """SELECT '[' || coalesce(string_agg(page.item, ','), '') || ']' FROM (
+    SELECT {item} AS item FROM {tables} WHERE {condition}{filters}
     ORDER BY "reports_report"."created" DESC LIMIT %(limit)s) page"""
 # A request's filters, each on its parameter.
 FILTERS = {
@@ -247,7 +247,7 @@ FILTERS = {
 def requests_json(request, using="default", categories=None, **params):
     """The JSON array (text) of the service requests that pass the FILTERS given in `params` (and of the
     `categories`, slugs), in Open311's fields (representation.OPEN311): one precompiled statement."""
-    columns, tables, condition = representation.listing(
+    item, tables, condition = representation.listing(
         representation.OPEN311, request.build_absolute_uri, ("open311", using),
         lambda: open311_reports(Report.objects.using(using)))
     filters = "".join(f" AND {FILTERS[name]}" for name in params)
@@ -258,7 +258,7 @@ def requests_json(request, using="default", categories=None, **params):
             filters += ' AND "reports_report"."category_id" IN ({})'.format(
                 cursor.mogrify(*chosen.query.sql_with_params()).decode().replace("%", "%%"))
     with connections[using].cursor() as cursor:
-        cursor.execute(LIST_SQL.format(columns=columns, tables=tables, condition=condition, filters=filters),
+        cursor.execute(LIST_SQL.format(item=item, tables=tables, condition=condition, filters=filters),
                        {**params, "limit": MAX_REQUESTS})
         return cursor.fetchone()[0]
 
