@@ -369,6 +369,16 @@ def test_the_xml_list_survives_a_control_character_in_a_description(client):
     assert root.findtext("request/description") == "Lampu mati sejak kemarin"
 
 
+@pytest.mark.parametrize("params", [{}, {"service_request_id": "PP-000000"}])
+def test_the_xml_list_is_what_the_generic_xml_writer_makes_of_the_json(client, params):
+    make_report(description='Lubang <besar> & "dalam"\x0b\nbaris kedua', address="Jl. A & B")
+    make_report("lampu-mati", with_photo=True)
+    found = client.get(f"{V2}/requests.json", params).json()
+    assert len(found) == (0 if params else 2)
+    assert (client.get(f"{V2}/requests.xml", params).content
+            == open311.render("xml", "service_requests", found, "request").content)
+
+
 @pytest.mark.parametrize("path", [f"{V2}/requests/PP%00.json", f"{V2}/tokens/a%00.json",
                                   f"{V2}/requests.json?service_code=jalan%00"])
 def test_a_nul_character_is_a_400_not_a_crash(client, path):
