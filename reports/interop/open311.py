@@ -300,7 +300,7 @@ def listed(text):
 
 
 def filtered_requests(params):
-    """GET requests' filters, as request_list's arguments; without dates, the last 90 days; newest first, at most
+    """GET requests' filters, as requests_json's arguments; without dates, the last 90 days; newest first, at most
     1000. Lists come from the replica, if any; requests asked for by id from the primary (a client asks after
     those it has just filed)."""
     if params.get("service_request_id"):
