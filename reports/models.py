@@ -425,6 +425,10 @@ class Photo(models.Model):
             # clean_media asks, a batch of file names at a time, which files on disk a row still names.
             models.Index(fields=["image"], name="reports_photo_image"),
             models.Index(fields=["thumbnail"], name="reports_photo_thumbnail"),
+            # A report's published photos in their order (representation.photo_array, Open311's media_url: the
+            # first resident's photo), read from the index alone: partial, as the public reads are.
+            models.Index(fields=["report", "position"], include=["kind", "image"], condition=Q(published=True),
+                         name="reports_photo_published"),
         ]
 
     def __str__(self):
@@ -499,6 +503,10 @@ class StatusChange(models.Model):
             # nobody on the staff, from fixed or closed back to verified; a small part of the history.
             models.Index(fields=["report", "id"], name="reports_history_reopened", condition=Q(
                 by=None, to_status=Status.DIVERIFIKASI, from_status__in=[Status.SELESAI, Status.DITUTUP])),
+            # A report's latest public note (representation's status_notes: Open311's list, the exports), its
+            # first entry read from the index alone, where the report's whole history was read and sorted.
+            models.Index(fields=["report", "-created", "-id"], include=["note"],
+                         condition=Q(public=True) & ~Q(note=""), name="reports_history_public_note"),
         ]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")

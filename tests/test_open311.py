@@ -8,12 +8,12 @@ from xml.etree import ElementTree
 
 import pytest
 import requests
-from django.utils import timezone
+from django.utils import timezone, translation
 from georeport import GeoReport
 from PIL import Image
 
 from reports.interop import open311
-from reports.models import ApiCall, ApiClient, Category, Report, Status
+from reports.models import ApiCall, ApiClient, Category, Photo, Report, Status, StatusChange
 from tests.conftest import REPORTER_EMAIL as EMAIL
 from tests.conftest import REPORTER_NAME, make_report
 from tests.conftest import REPORTER_PHONE as PHONE
@@ -296,6 +296,35 @@ def test_listing_filters_by_status_service_dates_and_ids(client):
     assert statuses == {fixed.code: "closed", light.code: "open"}
 
 
+def test_a_request_shows_its_latest_public_note_and_its_first_published_residents_photo(client):
+    report, quiet = make_report(status=Status.DIKERJAKAN), make_report("lampu-mati")
+    now = timezone.now()
+    for minutes, note, public in ((30, "Diteruskan ke tim jalan.", True), (20, "Diukur; ditambal besok.", True),
+                                  (10, "Catatan internal: tunggu aspal.", False), (5, "", True)):
+        change = StatusChange.objects.create(report=report, from_status=Status.DIVERIFIKASI,
+                                             to_status=Status.DIKERJAKAN, note=note, public=public)
+        StatusChange.objects.filter(pk=change.pk).update(created=now - timedelta(minutes=minutes))
+    for position, kind, published, name in ((0, "resident", False, "menunggu"), (1, "completion", True, "selesai"),
+                                            (2, "resident", True, "kedua"), (3, "resident", True, "ketiga")):
+        Photo.objects.create(report=report, kind=kind, published=published, position=position, width=1600,
+                             height=1200, image=f"laporan/{name}.jpg", thumbnail=f"laporan/{name}-kecil.jpg")
+
+    def shown(language):
+        response = client.get(f"{V2}/requests.json", HTTP_ACCEPT_LANGUAGE=language)
+        return {found["service_request_id"]: found for found in response.json()}
+
+    for language in ("id", "en"):  # the statement is compiled per language: each gets its own words
+        found = shown(language)
+        assert found[report.code]["status_notes"] == "Diukur; ditambal besok."  # the latest public note
+        assert found[report.code]["media_url"] == "http://testserver/media/laporan/kedua.jpg"
+        with translation.override(language):
+            assert found[quiet.code]["status_notes"] == str(Status.BARU.label)  # no note: the status's name
+        assert found[quiet.code]["media_url"] == ""
+    assert shown("id")[quiet.code]["status_notes"] != shown("en")[quiet.code]["status_notes"]
+    one = xml(client.get(f"{V2}/requests/{report.code}.xml")).find("request")
+    assert one.findtext("status_notes") == "Diukur; ditambal besok." and one.findtext("service_notice") == ""
+
+
 @pytest.mark.parametrize(("params", "field"), [
     ({"start_date": "kemarin"}, "start_date"),
     ({"end_date": "2026-02-30"}, "end_date"),
@@ -338,6 +367,16 @@ def test_the_xml_list_survives_a_control_character_in_a_description(client):
     make_report(description="Lampu mati\x0b sejak kemarin")
     root = xml(client.get(f"{V2}/requests.xml"))
     assert root.findtext("request/description") == "Lampu mati sejak kemarin"
+
+
+@pytest.mark.parametrize("params", [{}, {"service_request_id": "PP-000000"}])
+def test_the_xml_list_is_what_the_generic_xml_writer_makes_of_the_json(client, params):
+    make_report(description='Lubang <besar> & "dalam"\x0b\nbaris kedua', address="Jl. A & B")
+    make_report("lampu-mati", with_photo=True)
+    found = client.get(f"{V2}/requests.json", params).json()
+    assert len(found) == (0 if params else 2)
+    assert (client.get(f"{V2}/requests.xml", params).content
+            == open311.render("xml", "service_requests", found, "request").content)
 
 
 @pytest.mark.parametrize("path", [f"{V2}/requests/PP%00.json", f"{V2}/tokens/a%00.json",

@@ -13,8 +13,10 @@ import uuid
 from datetime import timedelta
 from functools import wraps
 from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
@@ -27,7 +29,7 @@ from reports import filing, ratelimit, remote_media, representation
 from reports.api.params import parse_moment
 from reports.forms import CONTROL_CHARACTERS, ReportForm
 from reports.interop.xmltext import xml_text
-from reports.models import ApiCall, ApiClient, Category, Report, Status, StatusChange
+from reports.models import ApiCall, ApiClient, Category, Report, Status, StatusChange, in_category, statuses
 
 logger = logging.getLogger(__name__)
 
@@ -228,14 +230,60 @@ def service_definition(request, fmt, client, code):
 
 # Service requests.
 
-def request_list(fmt, reports, request):
-    """The service requests `reports` in Open311's fields (representation.OPEN311), one query; PostgreSQL writes
-    the JSON, which XML only reads."""
-    found = representation.json_array(reports, representation.json_object(representation.OPEN311,
-                                                                          request.build_absolute_uri))
+# The service requests of a list, newest first, as a JSON array PostgreSQL writes (representation.json_text).
+# The object, the tables and the condition of open311_reports() are compiled once (representation.listing); a
+# request adds its filters as parameters.
+LIST_SQL = """SELECT '[' || coalesce(string_agg(page.item, ','), '') || ']' FROM (
+    SELECT {item} AS item FROM {tables} WHERE {condition}{filters}
+    ORDER BY "reports_report"."created" DESC LIMIT %(limit)s) page"""
+# A request's filters, each on its parameter.
+FILTERS = {
+    "codes": '"reports_report"."code" = ANY(%(codes)s)',
+    "statuses": '"reports_report"."status" = ANY(%(statuses)s)',
+    "start": '"reports_report"."created" >= %(start)s',
+    "end": '"reports_report"."created" <= %(end)s',
+}
+
+
+def requests_json(request, using="default", categories=None, **params):
+    """The JSON array (text) of the service requests that pass the FILTERS given in `params` (and of the
+    `categories`, slugs), in Open311's fields (representation.OPEN311): one precompiled statement."""
+    item, tables, condition = representation.listing(
+        representation.OPEN311, request.build_absolute_uri, ("open311", using),
+        lambda: open311_reports(Report.objects.using(using)))
+    filters = "".join(f" AND {FILTERS[name]}" for name in params)
+    if categories:
+        # The one rule for a category filter (reports.models.in_category), compiled for these slugs.
+        chosen = Category.objects.using(using).filter(in_category(*categories, prefix="")).values("pk")
+        with connections[using].cursor() as cursor:
+            filters += ' AND "reports_report"."category_id" IN ({})'.format(
+                cursor.mogrify(*chosen.query.sql_with_params()).decode().replace("%", "%%"))
+    with connections[using].cursor() as cursor:
+        cursor.execute(LIST_SQL.format(item=item, tables=tables, condition=condition, filters=filters),
+                       {**params, "limit": MAX_REQUESTS})
+        return cursor.fetchone()[0]
+
+
+def request_list(fmt, found):
+    """The JSON array `found` as it is, or as XML, which only reads it."""
     if fmt == "json":
         return HttpResponse(found, content_type="application/json")
-    return render(fmt, "service_requests", json.loads(found), "request")
+    return HttpResponse(xml_requests(found), content_type="text/xml; charset=utf-8")
+
+
+def xml_requests(found):
+    """The service requests of the JSON array `found` (objects of text and numbers) as render writes them, the same
+    bytes, written as text: ElementTree's element for every field took 4 times as long (300 against 67 ms for a
+    thousand on a loaded machine)."""
+    parts = []
+    for item in json.loads(found):
+        parts.append("<request>")
+        for key, value in item.items():
+            text = "" if value is None else xml_text(value)
+            parts.append(f"<{key}>{escape(text)}</{key}>" if text else f"<{key} />")
+        parts.append("</request>")
+    body = f"<service_requests>{''.join(parts)}</service_requests>" if parts else "<service_requests />"
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{body}".encode()
 
 
 def date_parameter(name, text, end=False):
@@ -252,41 +300,43 @@ def listed(text):
 
 
 def filtered_requests(params):
-    """GET requests' filters; without dates, the last 90 days; newest first, at most 1000. Lists come from the
-    replica, if any; requests asked for by id from the primary (a client asks after those it has just filed)."""
+    """GET requests' filters, as requests_json's arguments; without dates, the last 90 days; newest first, at most
+    1000. Lists come from the replica, if any; requests asked for by id from the primary (a client asks after
+    those it has just filed)."""
     if params.get("service_request_id"):
-        return open311_reports().filter(code__in=[code.upper() for code in listed(params["service_request_id"])])
-    reports = open311_reports(Report.objects.using(replica_alias()))
+        return {"codes": [code.upper() for code in listed(params["service_request_id"])]}
+    found = {"using": replica_alias()}
     if params.get("service_code"):
-        reports = reports.of_category(*listed(params["service_code"]))
+        found["categories"] = listed(params["service_code"])
     if params.get("status"):
         wanted = set(listed(params["status"]))
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status: use open, closed or open,closed.")
         if len(wanted) == 1:
-            reports = reports.in_status(wanted.pop())
+            found["statuses"] = list(statuses(wanted.pop()))
     start = date_parameter("start_date", params["start_date"]) if params.get("start_date") else None
     end = date_parameter("end_date", params["end_date"], end=True) if params.get("end_date") else None
     if start and end and start > end:
         raise Open311Error(400, "start_date: must not be after end_date.")
-    if start is None:
-        start = (end or timezone.now()) - DEFAULT_WINDOW
-    return reports.filed_between(start, end).order_by("-created")[:MAX_REQUESTS]
+    found["start"] = start or (end or timezone.now()) - DEFAULT_WINDOW
+    if end:
+        found["end"] = end
+    return found
 
 
 @endpoint("GET", "POST")
 def service_requests(request, fmt, client):
     if request.method == "POST":
         return file_request(request, fmt, client)
-    return request_list(fmt, filtered_requests(request.GET), request)
+    return request_list(fmt, requests_json(request, **filtered_requests(request.GET)))
 
 
 @endpoint("GET")
 def request_detail(request, fmt, client, code):
-    reports = open311_reports().filter(code=code.upper())
-    if not reports.exists():
+    found = requests_json(request, codes=[code.upper()])
+    if found == "[]":
         raise Open311Error(404, f"service_request_id {code} is not found.")
-    return request_list(fmt, reports, request)
+    return request_list(fmt, found)
 
 
 @endpoint("GET")
