@@ -333,6 +333,21 @@ def test_the_exports_are_joinable_to_the_layer_by_the_assets_identifier(client, 
     assert features[filed.code]["asset_identifier"] == "PJU-1" and features[bare.code]["asset_id"] is None
 
 
+def test_an_identifier_a_spreadsheet_would_run_as_a_formula_is_neutralised_in_the_csv_only(client, tmp_path, kinds):
+    # A layer from outside can name a lamp anything; its identifier is read by a subquery (one reading per cell).
+    import_lamps(tmp_path, [lamp("=PJU+1"), lamp("-7", north_m=5), lamp("PJU-2", north_m=10)])
+    filed = {asset.identifier: make_report("lampu-mati", asset=asset) for asset in Asset.objects.all()}
+    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(
+        b"".join(client.get("/api/v1/reports.csv").streaming_content).decode("utf-8-sig")))}
+    assert {name: rows[report.code]["asset_identifier"] for name, report in filed.items()} == {
+        "=PJU+1": "'=PJU+1", "-7": "'-7", "PJU-2": "PJU-2"}
+    assert rows[filed["-7"].code]["asset_id"] == str(filed["-7"].asset_id)  # a number, never guarded
+    features = {feature["id"]: feature["properties"] for feature in json.loads(
+        b"".join(client.get("/api/v1/reports.geojson").streaming_content))["features"]}
+    assert {name: features[report.code]["asset_identifier"] for name, report in filed.items()} == {
+        "=PJU+1": "=PJU+1", "-7": "-7", "PJU-2": "PJU-2"}
+
+
 def test_the_flat_asset_properties_the_exports_can_take(tmp_path, kinds):
     import_lamps(tmp_path, [lamp("PJU-1")])
     filed, bare = make_report("lampu-mati", asset=Asset.objects.get()), make_report("lampu-mati")

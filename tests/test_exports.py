@@ -152,6 +152,17 @@ def test_csv_text_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised
     assert all(float(row["lat"]) < 0 and not row["lat"].startswith("'") for row in table)  # numbers stay numbers
 
 
+def test_csv_text_gets_its_apostrophe_for_each_formula_start_and_for_nothing_else(client):
+    # The guard clears text from "A" up (in byte order) by one comparison and asks the rest for their first character.
+    formulas = ["=1+1", "+62 812", "-5 cm", "@SUM(A1)", "\tTAB", "\rCR"]
+    others = ["Jalan rusak", "12 lubang", "Édan", "[pagar]", "~", "a=b", "!", ""]
+    for n, text in enumerate(formulas + others):
+        filed = report(lat=GANTING_GPS[0] - n * 0.0001)
+        Report.objects.filter(pk=filed.pk).update(description=text)
+    written = sorted(row["description"] for row in csv_rows(client.get("/api/v1/reports.csv")))
+    assert written == sorted(["'" + text for text in formulas] + others)
+
+
 def test_gdal_opens_the_geojson_as_a_planners_qgis_would(client, tmp_path):
     for offset in range(3):
         report(lat=GANTING_GPS[0] - offset * 0.0001)
