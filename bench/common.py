@@ -109,6 +109,28 @@ def browser_photo(photo):
     return out.getvalue()
 
 
+def connect(url, options=None):
+    """A psycopg2 connection to the database at `url`; `options` its session settings (say "-c jit=off", as the
+    app's own connections run)."""
+    import dj_database_url
+    import psycopg2
+
+    from config.ensure_database import server_keywords  # reads the settings: only once the bench's are set
+    params = dj_database_url.parse(url)
+    return psycopg2.connect(dbname=params["NAME"], options=options, **server_keywords(params))
+
+
+def wait_for_port(port, seconds):
+    """Return once something accepts connections on 127.0.0.1:`port`; stop the bench after `seconds`."""
+    for _ in range(round(seconds * 10)):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing answered on port {port} in {seconds} s")
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -135,14 +157,7 @@ def gunicorn(port=None, workers=1, threads=2, log=None, root=ROOT, **env):
         cwd=root, env=settings, stdout=log, stderr=log,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_for_port(port, 10)
         yield port, server
     finally:
         server.terminate()

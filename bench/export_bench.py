@@ -34,7 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dj_database_url
-import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +43,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://127.0.0.1:5432/padangpa
 BENCH_URL = DATABASE_URL.rsplit("/", 1)[0] + "/" + dj_database_url.parse(DATABASE_URL)["NAME"] + "_export_bench"
 ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX="export-bench")
 
+from bench import common  # noqa: E402
 from bench.common import gunicorn, prepare_city  # noqa: E402
 from bench.nearby_bench import fill  # noqa: E402
 
@@ -105,9 +105,7 @@ NO_JIT = "-c jit=off"
 
 
 def connect():
-    params = dj_database_url.parse(BENCH_URL)
-    return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None, options=NO_JIT)
+    return common.connect(BENCH_URL, NO_JIT)
 
 
 def prepare(reports, seed):

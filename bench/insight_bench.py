@@ -31,11 +31,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.common import gunicorn  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
@@ -110,10 +110,7 @@ def manage(*args, capture=False, root=ROOT):
 
 def connect():
     """A connection with the session settings the app's own have (config/settings.py: no JIT)."""
-    params = dj_database_url.parse(BENCH_URL)
-    return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None,
-                            options="-c jit=off -c datestyle=ISO")
+    return common.connect(BENCH_URL, "-c jit=off -c datestyle=ISO")
 
 
 def prepare(wanted, seed):

@@ -22,11 +22,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import dj_database_url
-import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.common import gunicorn, prepare_city  # noqa: E402
 from bench.nearby_bench import fill  # noqa: E402
 
@@ -113,10 +113,7 @@ def cases(deep_cursor, one_code):
 
 
 def connect():
-    params = dj_database_url.parse(BENCH_URL)
-    # Without JIT, as the app's connections run (config/settings.py).
-    return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None, options="-c jit=off")
+    return common.connect(BENCH_URL, "-c jit=off")  # as the app's connections run (config/settings.py)
 
 
 def prepare(reports, seed):

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 import dj_database_url
-import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL  # noqa: E402
 
@@ -50,9 +50,7 @@ FROM jobs_job WHERE task = %s AND state = 'done'
 
 
 def connect():
-    params = dj_database_url.parse(BENCH_URL)
-    db = psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                          user=params["USER"] or None, password=params["PASSWORD"] or None)
+    db = common.connect(BENCH_URL)
     db.autocommit = True
     return db
 

@@ -52,7 +52,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -71,7 +70,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import browser_photo, free_port, percentiles, phone_photo  # noqa: E402
+from bench.common import browser_photo, free_port, percentiles, phone_photo, wait_for_port  # noqa: E402
 from bench.nearby_bench import BENCH_URL, prepare  # noqa: E402
 from config.settings import CACHES, LEAFLET_CONFIG  # noqa: E402
 from tiles import grid  # noqa: E402
@@ -316,14 +315,7 @@ def make_run(port, workers, log, options=(), **env):
     server = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{port}", str(workers), *options], cwd=ROOT,
                               env=dict(settings, PY=python), stdout=log, stderr=log)
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not start")
+        wait_for_port(port, 30)
         yield server
     finally:
         server.send_signal(signal.SIGTERM)

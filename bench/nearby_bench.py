@@ -24,11 +24,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import dj_database_url
-import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.common import gunicorn, percentiles  # noqa: E402
 from config.ensure_database import ensure_database  # noqa: E402
 from config.settings import DATABASE_URL, KELURAHAN_FILE  # noqa: E402
@@ -79,9 +79,7 @@ def manage(*args):
 
 
 def connect():
-    params = dj_database_url.parse(BENCH_URL)
-    return psycopg2.connect(dbname=params["NAME"], host=params["HOST"] or None, port=params["PORT"] or None,
-                            user=params["USER"] or None, password=params["PASSWORD"] or None)
+    return common.connect(BENCH_URL)
 
 
 def fill(db, wanted, seed):

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ ENV = dict(os.environ, DATABASE_URL=BENCH_URL, CACHE_PREFIX=BENCH_NAME, DEBUG="f
            SECRET_KEY="bench-only-" + "x" * 50, ALLOWED_HOSTS="127.0.0.1", REPORTS_PER_HOUR="100000",
            GEOCODER_URL="")
 
-from bench.common import browser_photo, free_port, phone_photo, prepare_city  # noqa: E402
+from bench.common import browser_photo, free_port, phone_photo, prepare_city, wait_for_port  # noqa: E402
 
 GOAL_PEAK_MIB = 200
 GANTING = (-0.460738, 100.417659)
@@ -48,13 +47,8 @@ def start(env, port):
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi",
                                "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
                                "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
+    wait_for_port(port, 20)
+    return server
 
 
 def worker(server):
