@@ -12,7 +12,6 @@ import secrets
 import uuid
 from datetime import timedelta
 from functools import wraps
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -82,25 +81,31 @@ def render(fmt, root, body, item=None, status=200):
     """`body` is a list of `item` elements under `root`, or one object that is `root` itself."""
     if fmt == "json":
         return JsonResponse(body, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
-    top = ElementTree.Element(root)
-    for key, value in body.items() if isinstance(body, dict) else ((item, row) for row in body):
-        _xml_append(top, key, value)
-    body = ElementTree.tostring(top, encoding="utf-8", xml_declaration=True)
-    return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    return HttpResponse(xml_document(root, body, item), status=status, content_type="text/xml; charset=utf-8")
 
 
-def _xml_append(parent, tag, value):
-    element = ElementTree.SubElement(parent, tag)
+XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
+
+
+def xml_document(root, body, item=None):
+    """The XML of `body` (as render takes it), written as text: what ElementTree writes of the same elements, in a
+    quarter of the time (a list of a thousand requests 300 against 67 ms on a loaded machine)."""
+    if isinstance(body, dict):
+        return XML_DECLARATION + _xml(root, body)
+    inner = "".join(_xml(item, row) for row in body)
+    return XML_DECLARATION + (f"<{root}>{inner}</{root}>" if inner else f"<{root} />")
+
+
+def _xml(tag, value):
     if isinstance(value, dict):
-        for key, inner in value.items():
-            _xml_append(element, key, inner)
+        text = "".join(_xml(key, inner) for key, inner in value.items())
     elif isinstance(value, list):
-        for inner in value:
-            _xml_append(element, XML_ITEMS[tag], inner)
+        text = "".join(_xml(XML_ITEMS[tag], inner) for inner in value)
     elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        element.text = xml_text(value)
+        text = "true" if value else "false"
+    else:
+        text = "" if value is None else escape(xml_text(value))
+    return f"<{tag}>{text}</{tag}>" if text else f"<{tag} />"
 
 
 def error_response(fmt, code, description):
@@ -268,22 +273,7 @@ def request_list(fmt, found):
     """The JSON array `found` as it is, or as XML, which only reads it."""
     if fmt == "json":
         return HttpResponse(found, content_type="application/json")
-    return HttpResponse(xml_requests(found), content_type="text/xml; charset=utf-8")
-
-
-def xml_requests(found):
-    """The service requests of the JSON array `found` (objects of text and numbers) as render writes them, the same
-    bytes, written as text: ElementTree's element for every field took 4 times as long (300 against 67 ms for a
-    thousand on a loaded machine)."""
-    parts = []
-    for item in json.loads(found):
-        parts.append("<request>")
-        for key, value in item.items():
-            text = "" if value is None else xml_text(value)
-            parts.append(f"<{key}>{escape(text)}</{key}>" if text else f"<{key} />")
-        parts.append("</request>")
-    body = f"<service_requests>{''.join(parts)}</service_requests>" if parts else "<service_requests />"
-    return f"<?xml version='1.0' encoding='utf-8'?>\n{body}".encode()
+    return render(fmt, "service_requests", json.loads(found), "request")
 
 
 def date_parameter(name, text, end=False):
