@@ -6,6 +6,8 @@ from io import StringIO
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -23,8 +25,19 @@ GANTING = "13.74.01.1001"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+@pytest.fixture
+def app_in_the_tests_transaction(db):
+    """The app called as Django's test client calls it: a request's start and end leave the database connection
+    open, so the requests see the test's rows and the test's transaction is rolled back at its end."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.fixture(params=["anonymous", "crew"])
-def headers(request, city, django_user_model):
+def headers(request, app_in_the_tests_transaction, django_user_model):
     """No credentials, or a crew member's DRF token; answers not gzipped, which the WSGI client would not undo."""
     if request.param == "anonymous":
         return {"Accept-Encoding": "identity"}
@@ -48,7 +61,7 @@ def codes(headers, settings):
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers={"Accept": "application/json"})
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=25, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
