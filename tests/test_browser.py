@@ -189,12 +189,12 @@ def test_photos_are_added_from_camera_and_gallery_up_to_five_removable_and_their
     page.click("#photo-list li:nth-child(2) .remove")  # the camera's photo
     assert page.locator("#photo-list .remove").all_inner_texts() == [f"Hapus foto {n}" for n in range(1, 5)]
     assert "kamera.jpg" not in page.inner_text("#photo-list")
-    # A slow upload (50 KB/s; the grainy photos are still some 70 KB each once shrunk): each photo's progress and
-    # the share sent are shown.
+    # A slow upload (150 KB/s; the grainy photos are still some 70 KB each once shrunk: about 2 s for the four):
+    # each photo's progress and the share sent are shown.
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                  "uploadThroughput": 50 * 1024})
+                                                  "uploadThroughput": 150 * 1024})
     page.click("#send")
     page.wait_for_function("() => /Mengirim… [1-9][0-9]?%/.test(document.querySelector('#send-state').textContent)")
     page.wait_for_function("() => document.querySelector('#photo-list progress:not([hidden])').value > 0")
