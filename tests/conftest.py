@@ -30,7 +30,7 @@ from reports import photos
 from reports.filing import file_report
 from reports.models import Category, Report
 from tests import hashers, testdb
-from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collect_static, gunicorn, production_env
+from tests.deployed import CHROMIUM, CHROMIUM_ARGS, BlankTiles, Phones, collected_static, gunicorn, production_env
 from tests.images import GANTING_GPS, photo_bytes, upload
 from tests.s3server import S3Server
 from tiles import area
@@ -84,11 +84,10 @@ def city(transactional_db):
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    """The static files collected as production collects them (hashed names), once for the session's servers."""
-    folder = tmp_path_factory.mktemp("static")
-    collect_static(production_env(folder, STATIC_ROOT=str(folder)))
-    return folder
+def static_root():
+    """The static files collected as production collects them (hashed names), for the session's servers: kept
+    between runs until what they are collected from changes (tests/deployed.py)."""
+    return collected_static()
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,26 @@ what a resident sees: collected static files with hashed names, photos served by
 production error pages.
 """
 
+import hashlib
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.db import connection
 from PIL import Image
 
 from tests.localserver import LocalServer
+from tests.testdb import locked
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -50,6 +55,38 @@ def production_env(workdir, **extra):
 def collect_static(env):
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
                    check=True)
+
+
+# The static files the tests' servers serve, collected as production collects them and kept between runs: one
+# folder per checkout (its id, as its test database), in it one folder per fingerprint of what collectstatic reads.
+STATIC_KEPT = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}-static"
+
+
+def collected_static():
+    """The folder of the collected static files (hashed and compressed names, as `make run` collects them): built
+    by the first process of a run that needs it while the others wait, and again only when a static file, a
+    package or the settings changed (10-15 s of two cores' time a run otherwise)."""
+    folder = STATIC_KEPT / static_fingerprint()
+    with locked(STATIC_KEPT.with_suffix(".lock")):
+        if not folder.is_dir():
+            if STATIC_KEPT.exists():
+                shutil.rmtree(STATIC_KEPT)  # earlier fingerprints' and any half-built folder
+            building = STATIC_KEPT / "building"
+            collect_static(production_env(building, STATIC_ROOT=str(building)))
+            building.rename(folder)
+    return folder
+
+
+def static_fingerprint():
+    """What collectstatic's output depends on: every file the static finders list (name and content), the pinned
+    packages (Django's and WhiteNoise's versions) and the settings (the storage)."""
+    digest = hashlib.sha1()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list(["CVS", ".*", "*~"]), key=lambda found: found[0]):
+            digest.update(path.encode() + b"\0" + Path(storage.path(path)).read_bytes())
+    for path in (ROOT / "requirements.txt", ROOT / "config" / "settings.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 @contextmanager

@@ -56,7 +56,7 @@ def prepare(load_city, lock):
     half-built."""
     name = connection.settings_dict["TEST"]["NAME"]
     template = template_name()
-    with _locked(lock):
+    with locked(lock):
         if not _exists(template):
             _build(template, load_city)
         _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -76,7 +76,8 @@ def _checkout_name():
 
 
 @contextmanager
-def _locked(path):
+def locked(path):
+    """The file `path` locked by this process until the block ends (another process waits for it)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as file:
         fcntl.flock(file, fcntl.LOCK_EX)
