@@ -1,7 +1,7 @@
 """GeoJSON (RFC 7946) and CSV exports of reports, streamed so a million rows cost flat memory.
 
-PostgreSQL writes each report's feature or CSV line (reports.representation) and its COPY hands them over
-a range of reports at a time: Python only passes bytes on.
+PostgreSQL writes each report's feature or CSV line (reports.representation) and one COPY hands them over
+a block at a time as it writes them: Python only passes bytes on.
 """
 
 import csv
@@ -109,11 +109,11 @@ class ExportFilter(forms.Form):
 def geojson_stream(reports, feature):
     """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of `feature` over `reports`: PostgreSQL
     writes every feature, each after a comma and ending its line (JSON allows the line breaks), and COPY hands
-    them over a range at a time; Python passes the bytes on, and drops the comma before the first one only."""
+    them over a block at a time; Python passes the bytes on, and drops the comma before the first one only."""
     yield b'{"type":"FeatureCollection","features":['
     first = True
     after_comma = Func(feature, template="',' || (%(expressions)s)::text", output_field=TextField())
-    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES, ids_per_copy=5_000):
+    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES):
         yield lines[1:] if first else lines
         first = False
     yield b"]}\n"
@@ -142,8 +142,7 @@ def csv_stream(reports, columns, dialect=representation.STANDARD):
     separator = dialect.separator
     yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
     options = f"FORMAT csv, DELIMITER '{separator}'"
-    # A CSV line is a third of a feature: three times the reports make a range of the same few megabytes.
-    yield from representation.copied(reports, [expression for _, expression in columns], options, ids_per_copy=15_000)
+    yield from representation.copied(reports, [expression for _, expression in columns], options)
 
 
 EXPORT_PARAMETERS = [
