@@ -1,6 +1,6 @@
 """Benchmark of the GeoJSON and CSV exports, with the report's content, against ogr2ogr -sql and COPY csv.
 
-    .venv/bin/python bench/export_bench.py [--reports 100000] [--rounds 5] [--seed 11]
+    .venv/bin/python bench/export_bench.py [--reports 100000] [--rounds 5] [--seed 11] [--beside CHECKOUT]
 
 It works in a database of its own (DATABASE_URL's name + "_export_bench"), made, migrated and loaded with the
 kelurahan on first use, then filled by PostGIS (bench/nearby_bench.py's generator) and given what a planner's
@@ -15,8 +15,12 @@ compiled representation made): the whole download of GET
 `COPY (...) TO STDOUT (FORMAT csv)` of the same columns, joins and subqueries (its bytes to /dev/null as they
 come, without decoding them), both without JIT as the app's connections are. The rounds are interleaved (each
 round runs every one of them once), so a busy moment of the shared machine falls on all of them; min, median and
-max of the rounds, the ratios from the medians. The worker's memory: its resident size before the first download,
-after the warm-up and after the last, and its peak (VmHWM). Saved to bench/results/export.json.
+max of the rounds, the ratios from the medians. Beside the wall time, the CPU time each download or COPY cost in
+all (the bench database's PostgreSQL backends, the gunicorn workers and the bench's own process, the client, from
+/proc/<pid>/stat): what a loaded machine changes far less. The worker's memory: its resident size before the
+first download, after the warm-up and after the last, and its peak (VmHWM). With --beside, another checkout of
+the project (say, before a change) is served by a worker of its own on the same database, and its downloads are
+measured in the same rounds (named "... beside"). Saved to bench/results/export.json.
 """
 
 import argparse
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import dj_database_url
@@ -123,16 +128,44 @@ def prepare(reports, seed):
     return db
 
 
-def worker_memory(master_pid):
-    """(resident MiB, peak resident MiB) of the gunicorn worker."""
+def worker(master_pid):
+    """The process id of the gunicorn worker."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
     for _ in range(300):  # the master listens before its worker is forked
         if children.read_text().split():
             break
         time.sleep(0.1)
-    child = children.read_text().split()[0]
-    status = Path(f"/proc/{child}/status").read_text()
+    return int(children.read_text().split()[0])
+
+
+def worker_memory(master_pid):
+    """(resident MiB, peak resident MiB) of the gunicorn worker."""
+    status = Path(f"/proc/{worker(master_pid)}/status").read_text()
     return tuple(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024 for field in ("VmRSS", "VmHWM"))
+
+
+def cpu_seconds(pid):
+    """User and system CPU time a process has spent (0 for one that is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_spent(db, workers):
+    """CPU seconds spent so far by each of the bench database's PostgreSQL backends (the bench's own too: the bare
+    COPY's), the gunicorn workers and this process (the client, as 0), by process id."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        backends = [pid for pid, in cursor.fetchall()]
+    return {pid: cpu_seconds(pid) for pid in [*backends, *workers]} | {0: time.process_time()}
+
+
+def cpu_between(before, after):
+    """What the processes of `after` spent since `before`: a backend that started meanwhile counts whole, one that
+    ended meanwhile (ogr2ogr's, the round before) not at all."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def download(port, path):
@@ -176,64 +209,101 @@ def main():
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--beside", help="another checkout of the project (say, before a change): its exports are "
+                                         "downloaded in the same rounds from a worker of its own")
     args = parser.parse_args()
     db = prepare(args.reports, args.seed)
     db.autocommit = True
     with db.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM reports_report WHERE NOT hidden")
         count = cursor.fetchone()[0]
-    print(f"{count:,} public reports in {dj_database_url.parse(BENCH_URL)['NAME']}; {args.rounds} rounds")
+    print(f"{count:,} public reports in {dj_database_url.parse(BENCH_URL)['NAME']}; {args.rounds} rounds; "
+          f"load average {os.getloadavg()}")
 
     paths = {"geojson": "/api/v1/reports.geojson", "csv": "/api/v1/reports.csv",
              "csv_excel_id": "/api/v1/reports.csv?dialect=excel-id"}
-    times = {name: [] for name in [*paths, "ogr2ogr_sql", "copy_csv"]}
+    servers = {"": None, **({" beside": args.beside} if args.beside else {})}  # name's suffix: checkout
+    times = {name + suffix: [] for name in paths for suffix in servers} | {"ogr2ogr_sql": [], "copy_csv": []}
     sizes = {}
-    with gunicorn(threads=THREADS, DATABASE_URL=BENCH_URL, CACHE_PREFIX="export-bench") as (port, server), \
-            tempfile.TemporaryDirectory() as folder:
-        cold = worker_memory(server.pid)
+    with ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        ports, masters = {}, {}
+        for suffix, root in servers.items():
+            ports[suffix], masters[suffix] = stack.enter_context(gunicorn(
+                threads=THREADS, **({"root": root} if root else {}), DATABASE_URL=BENCH_URL,
+                CACHE_PREFIX="export-bench" + suffix.replace(" ", "-")))
+        cold = {suffix: worker_memory(master.pid) for suffix, master in masters.items()}
         # Warm-up, unmeasured: each of the worker's threads downloads each export once, at the same time as the
         # other, so that every thread has paid its imports, its own database connection (a new PostgreSQL backend
         # reads its catalogues) and the compiled representation before the rounds: one download at a time can warm
         # one thread only (issue 30 saw a first byte of 0.6-0.8 s in the rounds; not measured again here).
         started = time.perf_counter()
         with ThreadPoolExecutor(THREADS) as pool:
-            for path in paths.values():
-                list(pool.map(lambda path: download(port, path), [path] * THREADS))
-        warm = worker_memory(server.pid)
+            for port in ports.values():
+                for path in paths.values():
+                    list(pool.map(download, [port] * THREADS, [path] * THREADS))
+        warm = {suffix: worker_memory(master.pid) for suffix, master in masters.items()}
         print(f"  warm-up: each export downloaded by each of the worker's {THREADS} threads, unmeasured "
               f"({time.perf_counter() - started:.1f} s)", flush=True)
         references = {"ogr2ogr_sql": lambda: ogr2ogr(folder), "copy_csv": lambda: copy_csv(db)}
+        workers = [worker(master.pid) for master in masters.values()]
+        cpu = {name: [] for name in times if name != "ogr2ogr_sql"}  # ogr2ogr's backend is gone once it is done
+
+        def measured(name, run):
+            before = cpu_spent(db, workers)
+            seconds, size = run()
+            if name in cpu:
+                cpu[name].append(cpu_between(before, cpu_spent(db, workers)))
+            times[name].append(seconds)
+            if size:
+                sizes[name] = size
+
         for number in range(1, args.rounds + 1):
             for name, path in paths.items():
-                seconds, sizes[name] = download(port, path)
-                times[name].append(seconds)
+                for suffix, port in ports.items():
+                    measured(name + suffix, lambda: download(port, path))  # noqa: B023 (run at once)
             for name, run in references.items():
-                seconds, size = run()
-                times[name].append(seconds)
-                if size:
-                    sizes[name] = size
+                measured(name, run)
             print(f"  round {number}/{args.rounds}: " + ", ".join(f"{name} {values[-1]:.2f} s"
                                                                   for name, values in times.items()), flush=True)
-        after = worker_memory(server.pid)
+        after = {suffix: worker_memory(master.pid) for suffix, master in masters.items()}
 
-    results = {"reports": count, "rounds": args.rounds, "seconds": {name: spread(v) for name, v in times.items()},
-               "bytes": sizes, "worker_mib": {"idle": cold[0], "after_warm_up": warm[0], "after_rounds": after[0],
-                                              "peak": after[1]}}
+    results = {"reports": count, "rounds": args.rounds, "load_average_after": os.getloadavg(),
+               "seconds": {name: spread(v) for name, v in times.items()}, "bytes": sizes,
+               "cpu_seconds": {name: spread(v) for name, v in cpu.items()},
+               "worker_mib": {f"worker{suffix}": {"idle": cold[suffix][0], "after_warm_up": warm[suffix][0],
+                                                  "after_rounds": after[suffix][0], "peak": after[suffix][1]}
+                              for suffix in servers},
+               **({"beside": args.beside} if args.beside else {})}
     median = {name: statistics.median(values) for name, values in times.items()}
-    results["ratios"] = {
-        "geojson_vs_ogr2ogr": median["geojson"] / median["ogr2ogr_sql"],
-        "csv_vs_copy": median["csv"] / median["copy_csv"],
-        "csv_excel_id_vs_copy": median["csv_excel_id"] / median["copy_csv"],
-    }
+    results["ratios"] = {}
+    for suffix in servers:
+        results["ratios"] |= {
+            f"geojson{suffix}_vs_ogr2ogr": median["geojson" + suffix] / median["ogr2ogr_sql"],
+            f"csv{suffix}_vs_copy": median["csv" + suffix] / median["copy_csv"],
+            f"csv_excel_id{suffix}_vs_copy": median["csv_excel_id" + suffix] / median["copy_csv"],
+        }
+    cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
+    results["cpu_ratios"] = {f"{name}_vs_copy": cpu_median[name] / cpu_median["copy_csv"]
+                             for name in cpu if name.startswith("csv")}
     print()
     for name, values in times.items():
-        print(f"  {name:>14}: min {min(values):.2f} s, median {median[name]:.2f} s, max {max(values):.2f} s"
+        print(f"  {name:>19}: min {min(values):.2f} s, median {median[name]:.2f} s, max {max(values):.2f} s"
               + (f", {sizes[name] / 1e6:.0f} MB" if name in sizes else ""))
+    print("\nCPU (PostgreSQL's backends, the gunicorn workers and the client), seconds:")
+    for name, values in cpu.items():
+        print(f"  {name:>19}: min {min(values):.2f} s, median {cpu_median[name]:.2f} s, max {max(values):.2f} s"
+              + (f", {cpu_median[name] / cpu_median['copy_csv']:.2f}x the bare COPY's" if name.startswith("csv")
+                 else ""))
     ratios = results["ratios"]
-    print(f"\nGeoJSON {ratios['geojson_vs_ogr2ogr']:.2f}x ogr2ogr -sql (goal <= 1.0x); CSV "
-          f"{ratios['csv_vs_copy']:.2f}x, excel-id {ratios['csv_excel_id_vs_copy']:.2f}x COPY csv (goal <= 1.1x); "
-          f"worker {results['worker_mib']['after_warm_up']:.0f} MiB after the warm-up, "
-          f"{results['worker_mib']['after_rounds']:.0f} MiB after the rounds, peak {after[1]:.0f} MiB")
+    for suffix in servers:
+        memory = results["worker_mib"][f"worker{suffix}"]
+        print(f"\n{'Beside: ' if suffix else ''}GeoJSON {ratios[f'geojson{suffix}_vs_ogr2ogr']:.2f}x ogr2ogr -sql "
+              f"(goal <= 1.0x); CSV {ratios[f'csv{suffix}_vs_copy']:.2f}x, excel-id "
+              f"{ratios[f'csv_excel_id{suffix}_vs_copy']:.2f}x COPY csv (goal <= 1.1x); worker "
+              f"{memory['after_warm_up']:.0f} MiB after the warm-up, {memory['after_rounds']:.0f} MiB after the "
+              f"rounds, peak {memory['peak']:.0f} MiB")
+    print(f"load average after: {os.getloadavg()}")
     out = ROOT / "bench" / "results" / "export.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -6,6 +6,7 @@ In bench/export_bench.py's database (run that first: it makes and fills it). Eac
 the public reports' columns written one way, to nowhere; the rounds are interleaved. Measured by the CPU time the
 PostgreSQL backend spent (/proc/<pid>/stat: the server on this machine), which a loaded machine changes far less
 than the wall time; min / median / max in ms, and each case's median over its group's first (the bare columns).
+Then what the primary-key order the exports promise costs, the export's columns written as the bare COPY has them.
 """
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.export_bench import connect  # noqa: E402
+from bench.export_bench import COLUMNS, TABLES, connect  # noqa: E402
 
 TIMES = ["created", "verified_at", "fixed_at", "closed_at", "updated"]
 LOCAL = "({} AT TIME ZONE INTERVAL '+07:00')"
@@ -47,9 +48,41 @@ GROUPS = {
 }
 
 
+# The order the exports promise (primary key), on the export's columns, joins and subqueries as the bare COPY
+# reference has them (bench/export_bench.py), each case a list of statements, one process each (as
+# reports.representation.COPY_PLAN).
+PLAN = "SET LOCAL max_parallel_workers_per_gather = 0;"
+EXPORT = f"SELECT ST_X(r.location), ST_Y(r.location), {COLUMNS} FROM {TABLES}"
+
+
+def orders(first, last):
+    """The cases, for reports' ids from `first` to `last`."""
+    return {
+        "no order": [f"{PLAN} COPY ({EXPORT}) TO STDOUT (FORMAT csv)"],
+        "one COPY, ORDER BY id, the planner's choice": [
+            f"{PLAN} COPY ({EXPORT} ORDER BY r.id) TO STDOUT (FORMAT csv)"],
+        "one COPY, ORDER BY id, enable_sort off (now)": [
+            f"{PLAN} SET LOCAL enable_sort = off; COPY ({EXPORT} ORDER BY r.id) TO STDOUT (FORMAT csv)"],
+        "one COPY, ORDER BY id, hash joins then a sort": [
+            f"{PLAN} SET LOCAL enable_nestloop = off; COPY ({EXPORT} ORDER BY r.id) TO STDOUT (FORMAT csv)"],
+        "ranges of 15,000 ids, ORDER BY id (before)": [
+            f"{PLAN} SET LOCAL work_mem = '64MB'; COPY ({EXPORT} AND r.id >= {start} AND r.id < {start + 15_000} "
+            "ORDER BY r.id) TO STDOUT (FORMAT csv)" for start in range(first, last + 1, 15_000)],
+    }
+
+
 class Nowhere:
     def write(self, data):
         pass
+
+
+def report(title, spent):
+    print(f"\n{title}:")
+    bare = statistics.median(next(iter(spent.values())))
+    for name, values in spent.items():
+        median = statistics.median(values)
+        print(f"  {name:>48}: {min(values):.0f} / {median:.0f} / {max(values):.0f}  (+{median - bare:.0f}, "
+              f"{median / bare:.2f}x)")
 
 
 def main():
@@ -77,11 +110,21 @@ def main():
                                        "TO STDOUT (FORMAT csv)", Nowhere())
                     if number:
                         spent[name].append((cpu() - start) * 1000)
-        print(f"\n{group}, PostgreSQL's CPU, ms (min / median / max; median over the bare columns):")
-        bare = statistics.median(next(iter(spent.values())))
-        for name, values in spent.items():
-            median = statistics.median(values)
-            print(f"  {name:>40}: {min(values):.0f} / {median:.0f} / {max(values):.0f}  (+{median - bare:.0f})")
+        report(f"{group}, PostgreSQL's CPU, ms (min / median / max; median over the bare columns)", spent)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM reports_report")
+        cases = orders(*cursor.fetchone())
+    spent = {name: [] for name in cases}
+    for number in range(args.rounds + 1):
+        for name, statements in cases.items():
+            start = cpu()
+            for statement in statements:
+                with db.cursor() as cursor:
+                    cursor.copy_expert(statement, Nowhere())
+            if number:
+                spent[name].append((cpu() - start) * 1000)
+    report("The export's columns in primary-key order (100,000 reports' ids), PostgreSQL's CPU, ms "
+           "(min / median / max; median over no order)", spent)
     print(f"\nload average after: {os.getloadavg()}")
 
 

@@ -6,13 +6,13 @@ else. Never the reporter's phone or e-mail; their name only when they chose to s
 export (EXPORT_CONTACT), whose every report read is logged (privacy.access).
 """
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from zoneinfo import ZoneInfo
 
+import greenlet
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
@@ -24,8 +24,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
-    Max,
-    Min,
     TextField,
     Value,
     When,
@@ -35,6 +33,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from psycopg2.errors import QueryCanceled
 
 from reports.models import OPEN_STATUSES, Report, Status, in_language, overdue_q
 
@@ -527,36 +526,92 @@ def csv_columns(shape, absolute, dialect=STANDARD):
 JSON_LINES = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
-def copied(reports, expressions, options, ids_per_copy):
+def copied(reports, expressions, options, whole=False):
     """PostgreSQL's own `COPY (...) TO STDOUT (options)` of `expressions` over `reports`, in primary-key order,
-    as bytes: one COPY per range of `ids_per_copy` ids, so memory stays flat (a range of a few megabytes) and a
-    client that goes away stops the work within a range. Each report is in one range only, as it was when its
-    range was read."""
+    as bytes: one COPY, streamed a block at a time as PostgreSQL writes it (copy_stream), so memory stays flat
+    and a client that goes away stops it. `whole`: `reports` are most of the table (no filter narrows them), read
+    in the primary key's order (WHOLE_PLAN); otherwise the planner sorts the few that pass."""
     named = {f"column_{n}": expression for n, expression in enumerate(expressions)}
     try:
         sql, params = reports.order_by().annotate(**named).values("pk", *named).query.sql_with_params()
     except EmptyResultSet:  # a filter no report can pass (crew__in=[])
         return
-    bounds = reports.order_by().aggregate(first=Min("pk"), last=Max("pk"))  # the ends of the primary key's index
-    if bounds["first"] is None:
-        return
-    first, last = bounds["first"], bounds["last"]
     with connections[reports.db].cursor() as cursor:
         rows = cursor.mogrify(sql, params).decode()
-        select = ", ".join(named)
-        for start in range(first, last + 1, ids_per_copy):
-            out = io.BytesIO()
-            cursor.copy_expert(f"{RANGE_PLAN} COPY (SELECT {select} FROM ({rows}) r WHERE pk >= {start} "
-                               f"AND pk < {start + ids_per_copy} ORDER BY pk) TO STDOUT ({options})", out)
-            if out.tell():
-                yield out.getvalue()
+        plan = COPY_PLAN + (WHOLE_PLAN if whole else "")
+        yield from copy_stream(cursor.cursor, f"{plan} COPY (SELECT {', '.join(named)} FROM ({rows}) r "
+                                              f"ORDER BY pk) TO STDOUT ({options})")
 
 
-# How a range is read, for its COPY only (SET LOCAL, sent with the COPY: the statements of one message are one
-# transaction): by one process, as parallel workers scanned the whole table for each range (a CSV of 100,000
-# reports in ranges 1.06 -> 0.86 s in process, as one COPY took), its rows sorted in memory (a range of 15,000 CSV
-# lines spilled 7 MB to disk at the default 4 MB).
-RANGE_PLAN = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB';"
+# How the export is read, for its COPY only (SET LOCAL, sent with the COPY: the statements of one message are one
+# transaction): by one process, as parallel workers cost more CPU in all for the same rows; a sort of the few
+# reports a filter lets through in memory.
+COPY_PLAN = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB';"
+# Most of the table: in the primary key's order as its index gives it, the small tables joined by lookups that keep
+# that order, rather than by hash joins and a sort of every written row, which the planner prefers for a GeoJSON
+# (100,000 reports: 100 MB sorted on disk before the first byte; PostgreSQL's CPU 1.80 -> 1.65 s, the CSV's
+# 0.84 -> 0.81 s: docs/figures.md). Not for a narrow filter: the whole index read for a few reports (a street's
+# box of 52 reports among 100,000: 2 -> 130 ms).
+WHOLE_PLAN = " SET LOCAL enable_sort = off;"
+
+# What the worker holds of a COPY before handing it on: a few hundred CSV lines, a few dozen features.
+BLOCK = 256 * 1024
+
+
+class Blocks:
+    """The file psycopg2's copy_expert writes COPY's rows to (one write() a row): gathered, and every BLOCK bytes
+    handed back to the greenlet that resumed the copy; dropped once the copy is being stopped."""
+
+    def __init__(self):
+        self.held, self.size, self.copying, self.dropping = [], 0, None, False
+
+    def write(self, row):
+        if self.dropping:
+            return
+        self.held.append(row)
+        self.size += len(row)
+        if self.size >= BLOCK:
+            self.copying.parent.switch(self.taken())
+
+    def taken(self):
+        block = b"".join(self.held)
+        self.held, self.size = [], 0
+        return block
+
+
+def copy_stream(cursor, sql):
+    """The bytes of `sql` (a COPY ... TO STDOUT) on psycopg2's `cursor`, a block at a time as PostgreSQL sends them.
+
+    psycopg2's copy_expert returns only once the COPY is over, calling its file's write() for every row; run in a
+    greenlet (a coroutine of this same thread, not a thread), its write() switches back here with each block, and
+    this generator hands it on and switches back to go on reading. The raw cursor is passed in: a greenlet starts
+    with a context of its own, where Django's connection is not to be looked up. An error of the COPY is raised
+    here; if the generator is closed before the end (the client went away), the COPY is cancelled and what is
+    still on its way is read and dropped, so the connection is left ready for its next statement."""
+    blocks = Blocks()
+    blocks.copying = copying = greenlet.greenlet(lambda: cursor.copy_expert(sql, blocks) or blocks.taken())
+    try:
+        while True:
+            copying.parent = greenlet.getcurrent()  # whoever resumes this generator
+            block = copying.switch()
+            if block:
+                yield block
+            if copying.dead:
+                return
+    finally:
+        if copying:  # started and not finished: closed mid-COPY
+            stop(cursor, copying, blocks)
+
+
+def stop(cursor, copying, blocks):
+    """Cancel a COPY that `copying` is reading, and read the rest of it, dropped, until PostgreSQL stops."""
+    blocks.dropping = True
+    cursor.connection.cancel()
+    copying.parent = greenlet.getcurrent()
+    try:
+        copying.switch()
+    except QueryCanceled:
+        pass
 
 
 def one(reports, expression):

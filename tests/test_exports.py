@@ -7,9 +7,12 @@ import json
 import re
 import subprocess
 
+import psycopg2
 import pytest
 import time_machine
+from django.db import connection
 from django.db.models import F
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from forwarding import delivery
 from forwarding.models import Forwarding
@@ -190,20 +193,85 @@ def test_an_export_answers_in_its_own_format_whatever_the_client_accepts(client,
 def test_an_export_is_one_query_however_many_reports_and_photos(client, django_assert_num_queries, path):
     for offset in range(4):
         report(lat=GANTING_GPS[0] - offset * 0.0001, with_photo=offset < 2)
-    # PostgreSQL writes every report's text: the range of ids, then one COPY for the range of ids.
-    with django_assert_num_queries(2):
+    # PostgreSQL writes every report's text in one COPY (copy_expert, which Django does not count): no other query.
+    with django_assert_num_queries(0):
         body = b"".join(client.get(path).streaming_content)
     # Each report's code, and its URL; a feature's id is its code too.
     assert body.count(b"PP-") == (12 if path.endswith(".geojson") else 8)
 
 
-def test_a_copy_goes_a_range_of_ids_at_a_time_in_order_and_skips_empty_ranges():
+def test_a_copy_is_in_primary_key_order_wherever_the_rows_lie():
     filed = [report(north=-n * 0.0001) for n in range(4)]
     Report.objects.filter(pk=filed[1].pk).update(hidden=True)
-    chunks = list(representation.copied(Report.objects.public(), [F("code")], "FORMAT csv", ids_per_copy=2))
-    first, _, third, fourth = (f.code.encode() for f in filed)
-    assert filed[3].pk - filed[0].pk == 3  # ranges from the first id: [0, 2) holds the hidden one, [2, 4) two
-    assert chunks == [first + b"\n", third + b"\n" + fourth + b"\n"]
+    # The first report's new version lies after the others in the table: a scan in the table's order has it last.
+    Report.objects.filter(pk=filed[0].pk).update(address="Jl. Sudirman No. 2")
+    # Read by the primary key's index (the whole table) or sorted by the planner (a few reports a filter lets through).
+    for whole in (True, False):
+        body = b"".join(representation.copied(Report.objects.public(), [F("code")], "FORMAT csv", whole))
+        assert body.decode().splitlines() == [filed[n].code for n in (0, 2, 3)]
+
+
+@pytest.fixture
+def own_connection():
+    """A connection of the test's own, in autocommit as a request's is (the test's own is in a transaction)."""
+    database = psycopg2.connect(**connection.get_connection_params())
+    database.autocommit = True
+    yield database
+    database.close()
+
+
+# A COPY of PostgreSQL's own making, its rows ({} of n) made one by one as they are sent.
+NUMBERS = "COPY (SELECT {} FROM (SELECT generate_series(1, {}) AS n) numbers) TO STDOUT"
+
+
+def test_a_copy_comes_a_block_at_a_time_as_postgresql_writes_it(own_connection):
+    with own_connection.cursor() as cursor:
+        blocks = list(representation.copy_stream(cursor, NUMBERS.format("n", 300_000)))
+    assert b"".join(blocks) == b"".join(b"%d\n" % n for n in range(1, 300_001))
+    assert len(blocks) > 5 and all(len(block) >= representation.BLOCK for block in blocks[:-1])
+
+
+def test_an_error_in_the_copy_reaches_the_reader_after_the_rows_before_it(own_connection):
+    with own_connection.cursor() as cursor:
+        stream = representation.copy_stream(cursor, NUMBERS.format("1 / (200000 - n)", 300_000))
+        assert next(stream).startswith(b"0\n")  # the rows before the error, as they came
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            list(stream)
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_reader_that_goes_away_stops_the_copy_and_leaves_the_connection_ready(own_connection):
+    with own_connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY SEQUENCE made")
+        # Rows of a kilobyte: 1 GB in all, of which the sockets between PostgreSQL and here hold a few megabytes.
+        stream = representation.copy_stream(cursor, NUMBERS.format("nextval('made'), repeat('x', 1000)", 1_000_000))
+        assert len(next(stream)) >= representation.BLOCK
+        stream.close()
+        assert own_connection.info.transaction_status == TRANSACTION_STATUS_IDLE
+        # PostgreSQL stopped making rows soon after the reader went away (a sequence counts them whatever happened
+        # to the statement), and the connection answers its next statement.
+        cursor.execute("SELECT last_value FROM made")
+        assert cursor.fetchone()[0] < 100_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_closed_midway_stops_its_copy_and_the_worker_serves_the_next(client, own_connection):
+    for offset in range(3):
+        report(lat=GANTING_GPS[0] - offset * 0.0001)
+    # More than the sockets between PostgreSQL and the worker hold: left alone, the COPY would wait to send the rest.
+    Report.objects.update(description="Jalan berlubang. " * 300_000)
+    response = client.get("/api/v1/reports.csv")
+    body = iter(response.streaming_content)
+    assert next(body).startswith(exports.BOM + b"lon,lat,code")
+    assert len(next(body)) >= representation.BLOCK  # mid-COPY
+    response.close()  # what gunicorn does when the client goes away
+    # PostgreSQL said it is ready for the next statement (so it no longer shows the COPY as active, below).
+    assert connection.connection.info.transaction_status == TRANSACTION_STATUS_IDLE
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [connection.connection.info.backend_pid])
+        assert cursor.fetchone() == ("idle",)
+    assert b"".join(client.get("/api/v1/reports.csv").streaming_content).count(b"PP-") == 6
 
 
 def test_a_csv_python_writes_follows_the_same_rules_in_either_dialect():

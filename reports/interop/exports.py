@@ -1,7 +1,7 @@
 """GeoJSON (RFC 7946) and CSV exports of reports, streamed so a million rows cost flat memory.
 
-PostgreSQL writes each report's feature or CSV line (reports.representation) and its COPY hands them over
-a range of reports at a time: Python only passes bytes on.
+PostgreSQL writes each report's feature or CSV line (reports.representation) and one COPY hands them over
+a block at a time as it writes them: Python only passes bytes on.
 """
 
 import csv
@@ -93,6 +93,12 @@ class ExportFilter(forms.Form):
             reports = reports.overdue()
         return reports
 
+    def narrows(self):
+        """Whether a filter is asked for: without one, the export is (nearly) every report the user sees."""
+        data = self.cleaned_data
+        return any(data[field] for field in ("bbox", "kelurahan", "kecamatan", "category", "office", "status",
+                                             "from_", "to")) or data["overdue"] is True
+
     def download_name(self, extension):
         """laporan-2026-11-28-jalan-baru.geojson: what was filtered, and when."""
         data = self.cleaned_data
@@ -106,14 +112,14 @@ class ExportFilter(forms.Form):
         return "-".join(parts) + "." + extension
 
 
-def geojson_stream(reports, feature):
+def geojson_stream(reports, feature, whole=False):
     """A FeatureCollection (RFC 7946: longitude, latitude; no crs member) of `feature` over `reports`: PostgreSQL
     writes every feature, each after a comma and ending its line (JSON allows the line breaks), and COPY hands
-    them over a range at a time; Python passes the bytes on, and drops the comma before the first one only."""
+    them over a block at a time; Python passes the bytes on, and drops the comma before the first one only."""
     yield b'{"type":"FeatureCollection","features":['
     first = True
     after_comma = Func(feature, template="',' || (%(expressions)s)::text", output_field=TextField())
-    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES, ids_per_copy=5_000):
+    for lines in representation.copied(reports, [after_comma], representation.JSON_LINES, whole):
         yield lines[1:] if first else lines
         first = False
     yield b"]}\n"
@@ -136,14 +142,13 @@ def spreadsheet_stream(header, rows, dialect=representation.STANDARD):
         yield writer.writerow([dialect.cell(value) for value in row])
 
 
-def csv_stream(reports, columns, dialect=representation.STANDARD):
+def csv_stream(reports, columns, dialect=representation.STANDARD, whole=False):
     """A header, then the CSV PostgreSQL's COPY writes of `columns` ((header, expression) pairs,
-    representation.csv_columns in the same dialect) over `reports`."""
+    representation.csv_columns in the same dialect) over `reports` (`whole`: representation.copied's)."""
     separator = dialect.separator
     yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
     options = f"FORMAT csv, DELIMITER '{separator}'"
-    # A CSV line is a third of a feature: three times the reports make a range of the same few megabytes.
-    yield from representation.copied(reports, [expression for _, expression in columns], options, ids_per_copy=15_000)
+    yield from representation.copied(reports, [expression for _, expression in columns], options, whole)
 
 
 EXPORT_PARAMETERS = [
@@ -199,11 +204,12 @@ class ExportView(APIView):
             access.record_reads(request.user, reports, ContactAccess.Channel.EXPORT)
         absolute = request.build_absolute_uri
         if self.fmt == "geojson":
-            body = geojson_stream(reports, representation.feature(shape, absolute))
+            body = geojson_stream(reports, representation.feature(shape, absolute), whole=not query.narrows())
             response = StreamingHttpResponse(body, content_type="application/geo+json")
         else:
             dialect = query.csv_dialect()
-            body = csv_stream(reports, representation.csv_columns(shape, absolute, dialect), dialect)
+            body = csv_stream(reports, representation.csv_columns(shape, absolute, dialect), dialect,
+                              whole=not query.narrows())
             response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{query.download_name(self.fmt)}"'
         return response
