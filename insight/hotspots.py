@@ -64,25 +64,47 @@ RECURRENCE_DAYS = 90
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
              "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
 RECURRENCE_SQL = """
-SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
-       array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
-       array_agg(round(ST_Distance(a.location::geography, b.location::geography))::int ORDER BY b.created, b.code)
-FROM reports_report a
-JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
-LEFT JOIN assets_asset aa ON aa.id = a.asset_id
-JOIN LATERAL (
-    SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
-    WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
-      AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
-    UNION
-    SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
-    WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
-) back ON true
-JOIN reports_report b ON b.id = back.id
-JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
-WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
-GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
+WITH places AS (
+    SELECT a.code, c.slug, {category_name} AS category_name, a.fixed_at, a.location, count(*) AS count,
+           json_agg(json_build_object(
+               'code', b.code, 'url', %(url_start)s || b.code || %(url_end)s, 'filed', {filed},
+               'distance_m', round(ST_Distance(a.location::geography, b.location::geography))::int)
+               ORDER BY b.created, b.code) AS came_back
+    FROM reports_report a
+    JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
+    LEFT JOIN assets_asset aa ON aa.id = a.asset_id
+    JOIN LATERAL (
+        SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
+        WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
+          AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
+        UNION
+        SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
+        WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
+    ) back ON true
+    JOIN reports_report b ON b.id = back.id
+    JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
+    WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
+    GROUP BY a.id, c.id, cp.id
+)
+SELECT coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'id', code, 'geometry', ST_AsGeoJSON(location, 6)::json,
+    'properties', json_build_object(
+        'fixed', json_build_object('code', code, 'url', %(url_start)s || code || %(url_end)s, 'fixed_at', {fixed_at}),
+        'category', slug, 'category_name', category_name, 'count', count, 'came_back', came_back))
+    ORDER BY count DESC, code), '[]')::text
+FROM places
 """
+
+
+def local_iso(moment):
+    """SQL for the ISO 8601 text Python's `timezone.localtime(moment).isoformat()` gives, in the time zone
+    %(zone)s: seconds, microseconds only when there are some, the zone's offset as +HH:MM."""
+    local = f"(({moment}) AT TIME ZONE %(zone)s)"
+    offset = f"({local} - (({moment}) AT TIME ZONE 'UTC'))"
+    return (f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+            f"|| CASE WHEN date_trunc('second', {moment}) = {moment} THEN '' ELSE to_char({local}, '.US') END "
+            f"|| CASE WHEN {offset} < INTERVAL '0' THEN '-' || to_char(-{offset}, 'HH24:MI') "
+            f"ELSE '+' || to_char({offset}, 'HH24:MI') END)")
 
 
 def category_name():
@@ -113,7 +135,8 @@ def hotspots_sql(box=None, categories=None):
 
 def recurrence_sql(box=None, categories=None, asset=None):
     where, params = _filters("a", box, categories, asset)
-    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name()), params
+    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name(),
+                                 filed=local_iso("b.created"), fixed_at=local_iso("fixed_at")), params
 
 
 def report_url_parts(site):
@@ -121,12 +144,6 @@ def report_url_parts(site):
     report (thousands in a city-wide answer)."""
     before, after = reverse("report-detail", args=["-code-"]).split("-code-")
     return f"{site}{before}", after
-
-
-def report_urls(site):
-    """code -> the report's public URL."""
-    start, end = report_url_parts(site)
-    return lambda code: f"{start}{code}{end}"
 
 
 def clusters_json(eps, minpoints, box=None, categories=None, site=""):
@@ -146,25 +163,20 @@ def clusters(eps, minpoints, box=None, categories=None, site=""):
     return json.loads(clusters_json(eps, minpoints, box, categories, site))
 
 
-def recurrences(days, since, box=None, categories=None, site="", asset=None):
-    """Places where a problem came back: each fix of the window (`since`, an aware datetime; with `asset`, the fixes
-    of that asset only) with the reports of the same main category filed within `days` days after it on the same
-    asset, or within its category's duplicate radius where either names no asset (RECURRENCE_SQL)."""
+def recurrences_json(days, since, box=None, categories=None, site="", asset=None):
+    """Places where a problem came back, as the JSON array (text) of their GeoJSON features, written by
+    PostgreSQL, largest first: each fix of the window (`since`, an aware datetime; with `asset`, the fixes of that
+    asset only) with the reports of the same main category filed within `days` days after it on the same asset, or
+    within its category's duplicate radius where either names no asset (RECURRENCE_SQL); times in the current time
+    zone, `site` the start of the public URLs."""
     sql, params = recurrence_sql(box, categories, asset)
+    start, end = report_url_parts(site)
     with connections[replica_alias()].cursor() as cursor:
-        cursor.execute(sql, {**params, "days": days, "since": since})
-        fetched = cursor.fetchall()
-    report_url = report_urls(site)
-    return [
-        {"type": "Feature", "id": code, "geometry": json.loads(point),
-         "properties": {
-             "fixed": {"code": code, "url": report_url(code), "fixed_at": _local(fixed_at)},
-             "category": slug, "category_name": name, "count": len(codes),
-             "came_back": [{"code": later, "url": report_url(later), "filed": _local(filed), "distance_m": metres}
-                           for later, filed, metres in zip(codes, filed_at, distances, strict=True)]}}
-        for code, slug, name, fixed_at, point, codes, filed_at, distances in fetched
-    ]
+        cursor.execute(sql, {**params, "days": days, "since": since, "url_start": start, "url_end": end,
+                             "zone": timezone.get_current_timezone_name()})
+        return cursor.fetchone()[0]
 
 
-def _local(moment):
-    return timezone.localtime(moment).isoformat()
+def recurrences(days, since, box=None, categories=None, site="", asset=None):
+    """recurrences_json's features as Python, for the page, the CSV and an asset's history."""
+    return json.loads(recurrences_json(days, since, box, categories, site, asset))

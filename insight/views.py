@@ -3,7 +3,6 @@ JSON and CSV. Thin views over insight.hotspots and insight.times; public reports
 of them, but the pages are staff's: each request runs a clustering or a spatial join with the caller's
 parameters, a cost the public site does not offer to anyone (docs/api.md)."""
 
-import json
 from datetime import timedelta
 from functools import wraps
 
@@ -92,9 +91,17 @@ def _clusters_json(request, chosen):
     return hotspots.clusters_json(*_cluster_choice(request, chosen))
 
 
-def _recurrences(request, chosen):
+def _recurrence_choice(request, chosen):
     since = timezone.now() - timedelta(days=round(chosen["months"] * 30.44))
-    return hotspots.recurrences(chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request))
+    return chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request)
+
+
+def _recurrences(request, chosen):
+    return hotspots.recurrences(*_recurrence_choice(request, chosen))
+
+
+def _recurrences_json(request, chosen):
+    return hotspots.recurrences_json(*_recurrence_choice(request, chosen))
 
 
 def _collection(features):
@@ -175,8 +182,8 @@ hotspots_geojson = _api(HotspotQuery, _clusters_json, lambda features, dialect: 
 hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_response(
     ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
     "titik-rawan", dialect))
-recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features, dialect: _geojson(
-    json.dumps(features, ensure_ascii=False), "berulang"))
+recurrence_geojson = _api(RecurrenceQuery, _recurrences_json, lambda features, dialect: _geojson(features,
+                                                                                                "berulang"))
 recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features, dialect: csv_response(
     ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
     _recurrence_rows(features), "berulang", dialect))
