@@ -4,7 +4,7 @@ Public reports with a place only (hidden ones are abuse or personal data, privat
 and a complaint without a place has nowhere to gather) and nothing personal: codes, categories, places and
 dates. Both are queries of the moment, bounded for a table of millions: hotspots read open reports only (the
 reports_category_status index; a box narrows them through the location index), recurrence the fixes of a window
-of months, each probing the location's geography index for what came back near it.
+of months, each probing an index of place (in metres) and filing time for what came back near it.
 """
 
 import json
@@ -58,33 +58,51 @@ RECURRENCE_DAYS = 90
 # A fix in the window, and the public reports of the same main category filed within `days` days after it that
 # are about the same thing (neither rejected nor merged into another: a merged copy is its original's report):
 # on the same asset (its kind and identifier, any generation) whatever the distance, or, where either report names
-# no asset, within the fixed report's category's duplicate radius (true metres, served
-# by the reports_location_geography index). Two reports on different assets are different things, however close.
-# The two ways in are two index probes (location; asset), joined by UNION so a report found by both counts once.
+# no asset, within the fixed report's category's duplicate radius (true metres on the spheroid). Two reports on
+# different assets are different things, however close.
+#
+# Each fix is one probe of insight_xy_and_time (GiST over the place in UTM 47S and the filing time): planar metres
+# there are 0.99989-0.99992 of true ones in the city, so the probe takes the radius 0.1 % wider and the spheroid's
+# ST_DWithin decides, on the few reports the probe returns. A fix on an asset also probes the reports' asset and
+# filing time (insight_asset_and_time), UNION-ed so a report found both ways counts once; a fix on no asset skips
+# that branch. The probes return what the features need: no join back to the reports. PostgreSQL writes the whole
+# array of GeoJSON features (text): the API sends it as it is; a report's URL is `url_start` || code || `url_end`.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
-             "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
+             "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id "
+             "AND b.category_id = ANY(a.family)")
 RECURRENCE_SQL = """
-WITH places AS (
-    SELECT a.code, c.slug, {category_name} AS category_name, a.fixed_at, a.location, count(*) AS count,
-           json_agg(json_build_object(
-               'code', b.code, 'url', %(url_start)s || b.code || %(url_end)s, 'filed', {filed},
-               'distance_m', round(ST_Distance(a.location::geography, b.location::geography))::int)
-               ORDER BY b.created, b.code) AS came_back
-    FROM reports_report a
-    JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
+WITH categories AS MATERIALIZED (
+    SELECT c.id, c.slug, {category_name} AS category_name, c.duplicate_radius_m AS radius,
+           ARRAY(SELECT x.id FROM reports_category x
+                 WHERE coalesce(x.parent_id, x.id) = coalesce(c.parent_id, c.id)) AS family
+    FROM reports_category c LEFT JOIN reports_category cp ON cp.id = c.parent_id
+), fixes AS (
+    SELECT a.id, a.code, a.fixed_at, a.location, ST_Transform(a.location, {srid}) AS xy, c.slug, c.category_name,
+           c.radius, c.family, aa.id AS asset_id, aa.kind_id AS asset_kind, aa.identifier AS asset_identifier
+    FROM reports_report a JOIN categories c ON c.id = a.category_id
     LEFT JOIN assets_asset aa ON aa.id = a.asset_id
-    JOIN LATERAL (
-        SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
-        WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
-          AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
-        UNION
-        SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
-        WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
-    ) back ON true
-    JOIN reports_report b ON b.id = back.id
-    JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
     WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
-    GROUP BY a.id, c.id, cp.id
+), places AS (
+    SELECT a.code, a.slug, a.category_name, a.fixed_at, a.location, back.count, back.came_back
+    FROM fixes a CROSS JOIN LATERAL (
+        SELECT count(*) AS count, json_agg(json_build_object(
+                   'code', b.code, 'url', %(url_start)s || b.code || %(url_end)s, 'filed', {filed},
+                   'distance_m', round(ST_Distance(a.location::geography, b.location::geography))::int)
+                   ORDER BY b.created, b.code) AS came_back
+        FROM (
+            SELECT b.id, b.code, b.created, b.location FROM reports_report b
+            WHERE ST_DWithin(ST_Transform(b.location, {srid}), a.xy, a.radius * 1.001)
+              AND ST_DWithin(b.location::geography, a.location::geography, a.radius) AND {came_back}
+              AND (a.asset_id IS NULL OR b.asset_id IS NULL OR EXISTS (
+                  SELECT FROM assets_asset ba
+                  WHERE ba.id = b.asset_id AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier))
+            UNION
+            SELECT b.id, b.code, b.created, b.location FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
+            WHERE a.asset_id IS NOT NULL AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier
+              AND {came_back}
+        ) b
+    ) back
+    WHERE back.count > 0
 )
 SELECT coalesce(json_agg(json_build_object(
     'type', 'Feature', 'id', code, 'geometry', ST_AsGeoJSON(location, 6)::json,
@@ -135,7 +153,7 @@ def hotspots_sql(box=None, categories=None):
 
 def recurrence_sql(box=None, categories=None, asset=None):
     where, params = _filters("a", box, categories, asset)
-    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name(),
+    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name(), srid=METRIC_SRID,
                                  filed=local_iso("b.created"), fixed_at=local_iso("fixed_at")), params
 
 

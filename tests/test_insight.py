@@ -307,6 +307,8 @@ def test_recurrence_follows_the_asset_across_generations(planner):
 
 # The recurrence's answer as the product wrote it before PostgreSQL wrote the features (issue 28): the statement's
 # rows, made into features in Python. The oracle the SQL-written answer is compared with.
+ORACLE_CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
+                    "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
 ORACLE_SQL = """
 SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
        array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
@@ -332,7 +334,7 @@ GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
 def oracle(days, since, box=None, categories=None, site="", asset=None):
     where, params = hotspots._filters("a", box, categories, asset)
     with connection.cursor() as cursor:
-        cursor.execute(ORACLE_SQL.format(where=where, came_back=hotspots.CAME_BACK,
+        cursor.execute(ORACLE_SQL.format(where=where, came_back=ORACLE_CAME_BACK,
                                          category_name=hotspots.category_name()),
                        {**params, "days": days, "since": since})
         fetched = cursor.fetchall()
