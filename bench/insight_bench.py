@@ -302,12 +302,12 @@ def main():
                "response times straight from the reports (no histogram)": summary(direct), "plans": plans,
                "city_rounds": args.city_rounds, "recurrence, the city: places": city_places}
     print(f"\n{reports:,} reports, {open_reports:,} open; histogram {histogram_rows:,} rows; {args.rounds} rounds")
-    print(f"{'':28}{'SQL min/med/p95/max ms':>30}{'HTTP min/med/p95/max ms':>34}{'ratio':>8}{'bytes':>10}")
+    print(f"{'':28}{'SQL min/med/p95/max ms':>30}{'HTTP min/med/p95/max ms':>34}{'ratio':>8}{'bytes':>12}")
     for name, row in results["cases"].items():
         s, h = row["sql"], row["http"]
         print(f"{name:28}{s['min_ms']:8.1f}{s['median_ms']:8.1f}{s['p95_ms']:8.1f}{s['max_ms']:8.1f}"
               f"{h['min_ms']:10.1f}{h['median_ms']:8.1f}{h['p95_ms']:8.1f}{h['max_ms']:8.1f}"
-              f"{row['ratio_median']:8.2f}{row['bytes']:10,}")
+              f"{row['ratio_median']:8.2f}{row['bytes']:12,}")
         if args.beside:
             b = results["beside_cases"][name]
             print(f"{'  --beside':28}{'':32}{b['http']['min_ms']:10.1f}{b['http']['median_ms']:8.1f}"

@@ -63,10 +63,12 @@ RECURRENCE_DAYS = 90
 #
 # Each fix is one probe of insight_xy_and_time (GiST over the place in UTM 47S and the filing time): planar metres
 # there are 0.99989-0.99992 of true ones in the city, so the probe takes the radius 0.1 % wider and the spheroid's
-# ST_DWithin decides, on the few reports the probe returns. A fix on an asset also probes the reports' asset and
-# filing time (insight_asset_and_time), UNION-ed so a report found both ways counts once; a fix on no asset skips
-# that branch. The probes return what the features need: no join back to the reports. PostgreSQL writes the whole
-# array of GeoJSON features (text): the API sends it as it is; a report's URL is `url_start` || code || `url_end`.
+# ST_DWithin decides, on the few reports the probe returns (behind OFFSET 0: given the spheroid's test inside, the
+# planner may AND the location's geography index with the filing time's instead, several times slower). A fix on
+# an asset also probes the reports' asset and filing time (insight_asset_and_time), UNION-ed so a report found both
+# ways counts once; a fix on no asset skips that branch. The probes return what the features need: no join back to
+# the reports. PostgreSQL writes the whole array of GeoJSON features (text): the API sends it as it is; a report's
+# URL is `url_start` || code || `url_end`.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
              "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id "
              "AND b.category_id = ANY(a.family)")
@@ -90,12 +92,14 @@ WITH categories AS MATERIALIZED (
                    'distance_m', round(ST_Distance(a.location::geography, b.location::geography))::int)
                    ORDER BY b.created, b.code) AS came_back
         FROM (
-            SELECT b.id, b.code, b.created, b.location FROM reports_report b
-            WHERE ST_DWithin(ST_Transform(b.location, {srid}), a.xy, a.radius * 1.001)
-              AND ST_DWithin(b.location::geography, a.location::geography, a.radius) AND {came_back}
-              AND (a.asset_id IS NULL OR b.asset_id IS NULL OR EXISTS (
-                  SELECT FROM assets_asset ba
-                  WHERE ba.id = b.asset_id AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier))
+            SELECT * FROM (
+                SELECT b.id, b.code, b.created, b.location FROM reports_report b
+                WHERE ST_DWithin(ST_Transform(b.location, {srid}), a.xy, a.radius * 1.001) AND {came_back}
+                  AND (a.asset_id IS NULL OR b.asset_id IS NULL OR EXISTS (
+                      SELECT FROM assets_asset ba
+                      WHERE ba.id = b.asset_id AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier))
+                OFFSET 0
+            ) near WHERE ST_DWithin(near.location::geography, a.location::geography, a.radius)
             UNION
             SELECT b.id, b.code, b.created, b.location FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
             WHERE a.asset_id IS NOT NULL AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier
