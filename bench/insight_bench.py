@@ -14,7 +14,7 @@ Measured in interleaved rounds (each round asks every case once, bare SQL then p
 gunicorn (1 worker, production settings) as a signed-in planner, and the SQL it runs, the same statements with the
 same parameters, through psycopg2. Also the response times computed straight from the reports (percentile_cont
 over the last 12 months, no histogram): what the kept histograms save; the whole city's recurrence over the default
-3 months (endpoint and SQL, as the other cases) in the first --city-rounds rounds only; and the plans (EXPLAIN
+3 months (endpoint and page, each beside its SQL) in the first --city-rounds rounds only; and the plans (EXPLAIN
 ANALYZE) of the cluster and recurrence queries. min / median / p95 / max per case; saved to
 bench/results/insight.json.
 """
@@ -144,7 +144,7 @@ def prepare(wanted, seed):
     return db
 
 
-CITY = "recurrence, the city"
+CITY, CITY_PAGE = "recurrence, the city", "hotspot page, the city"
 
 
 def cases(db):
@@ -156,6 +156,7 @@ def cases(db):
     from django.utils import timezone
 
     from insight import hotspots, times
+    from insight.views import PAGE_LIST
     from reports.models import OPEN_STATUSES
 
     since, until = times.window()
@@ -171,10 +172,13 @@ def cases(db):
         return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
                      "url_start": url_start, "url_end": url_end}
 
-    def recurrence(days, months, categories=None):
-        sql, params = hotspots.recurrence_sql(categories=categories)
+    def recurrence(days, months, categories=None, page=False):
+        """The API's statement, or with `page` the page's (its list's largest and its map's points)."""
+        sql, params = hotspots.recurrence_sql(categories=categories,
+                                              select=hotspots.PAGE_PLACES if page else hotspots.ALL_PLACES)
         return sql, {**params, "days": days, "since": timezone.now() - timedelta(days=round(months * 30.44)),
-                     "url_start": url_start, "url_end": url_end, "zone": timezone.get_current_timezone_name()}
+                     "url_start": url_start, "url_end": url_end, "zone": timezone.get_current_timezone_name(),
+                     "listed": PAGE_LIST}
 
     return {
         "response-time page": ("/statistik/waktu-tanggap/", response_sql),
@@ -186,9 +190,10 @@ def cases(db):
                                      [recurrence(30, 1, road)]),
         # The defaults, 90 days after the fixes of 3 months, over the whole city: measured in --city-rounds only.
         CITY: ("/api/v1/recurrence.geojson", [recurrence(hotspots.RECURRENCE_DAYS, 3)]),
+        CITY_PAGE: ("/statistik/titik-rawan/", [clusters(30, 3), recurrence(hotspots.RECURRENCE_DAYS, 3, page=True)]),
         "hotspot page, one category": (
             "/statistik/titik-rawan/?category=jalan-berlubang&eps=30&minpoints=5&days=30&months=1",
-            [clusters(30, 5, road), recurrence(30, 1, road)]),
+            [clusters(30, 5, road), recurrence(30, 1, road, page=True)]),
     }
 
 
@@ -272,7 +277,7 @@ def main():
         for round_number in range(args.rounds):
             with db.cursor() as cursor:
                 for name, (path, statements) in todo.items():
-                    if name == CITY and round_number >= args.city_rounds:
+                    if name in (CITY, CITY_PAGE) and round_number >= args.city_rounds:
                         continue
                     start = time.perf_counter()
                     for sql, params in statements:

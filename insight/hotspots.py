@@ -108,12 +108,27 @@ WITH categories AS MATERIALIZED (
     ) back
     WHERE back.count > 0
 )
-SELECT coalesce(json_agg(json_build_object(
+{select}
+"""
+# A place as a GeoJSON feature, and the order of the places: the largest first.
+RECURRING_FEATURE = """json_build_object(
     'type', 'Feature', 'id', code, 'geometry', ST_AsGeoJSON(location, 6)::json,
     'properties', json_build_object(
         'fixed', json_build_object('code', code, 'url', %(url_start)s || code || %(url_end)s, 'fixed_at', {fixed_at}),
-        'category', slug, 'category_name', category_name, 'count', count, 'came_back', came_back))
-    ORDER BY count DESC, code), '[]')::text
+        'category', slug, 'category_name', category_name, 'count', count, 'came_back', came_back))"""
+LARGEST_FIRST = "count DESC, code"
+# Every place (the API, the CSV, an asset's history).
+ALL_PLACES = f"SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')::text FROM places"
+# What the page shows: the `listed` largest places as features, every place as its map draws it (its point, category
+# name, count and fixed report's code: the lists and the downloads carry the rest), and how many there are.
+PAGE_PLACES = f"""
+SELECT (SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')
+        FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest)::text,
+       coalesce(json_agg(json_build_object(
+           'type', 'Feature', 'geometry', ST_AsGeoJSON(location, 6)::json,
+           'properties', json_build_object('category_name', category_name, 'count', count, 'fixed', code))
+           ORDER BY {LARGEST_FIRST}), '[]')::text,
+       count(*)
 FROM places
 """
 
@@ -155,10 +170,11 @@ def hotspots_sql(box=None, categories=None):
     return sql, params
 
 
-def recurrence_sql(box=None, categories=None, asset=None):
+def recurrence_sql(box=None, categories=None, asset=None, select=ALL_PLACES):
     where, params = _filters("a", box, categories, asset)
-    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name(), srid=METRIC_SRID,
-                                 filed=local_iso("b.created"), fixed_at=local_iso("fixed_at")), params
+    return RECURRENCE_SQL.format(select=select.format(fixed_at=local_iso("fixed_at")), where=where,
+                                 came_back=CAME_BACK, category_name=category_name(), srid=METRIC_SRID,
+                                 filed=local_iso("b.created")), params
 
 
 def report_url_parts(site):
@@ -185,18 +201,30 @@ def clusters(eps, minpoints, box=None, categories=None, site=""):
     return json.loads(clusters_json(eps, minpoints, box, categories, site))
 
 
+def _recurrence_rows(select, days, since, box, categories, site, asset, **more):
+    sql, params = recurrence_sql(box, categories, asset, select)
+    start, end = report_url_parts(site)
+    with connections[replica_alias()].cursor() as cursor:
+        cursor.execute(sql, {**params, **more, "days": days, "since": since, "url_start": start, "url_end": end,
+                             "zone": timezone.get_current_timezone_name()})
+        return cursor.fetchone()
+
+
 def recurrences_json(days, since, box=None, categories=None, site="", asset=None):
     """Places where a problem came back, as the JSON array (text) of their GeoJSON features, written by
     PostgreSQL, largest first: each fix of the window (`since`, an aware datetime; with `asset`, the fixes of that
     asset only) with the reports of the same main category filed within `days` days after it on the same asset, or
     within its category's duplicate radius where either names no asset (RECURRENCE_SQL); times in the current time
     zone, `site` the start of the public URLs."""
-    sql, params = recurrence_sql(box, categories, asset)
-    start, end = report_url_parts(site)
-    with connections[replica_alias()].cursor() as cursor:
-        cursor.execute(sql, {**params, "days": days, "since": since, "url_start": start, "url_end": end,
-                             "zone": timezone.get_current_timezone_name()})
-        return cursor.fetchone()[0]
+    return _recurrence_rows(ALL_PLACES, days, since, box, categories, site, asset)[0]
+
+
+def recurrences_page(listed, days, since, box=None, categories=None, site=""):
+    """What the page shows of recurrences_json (PAGE_PLACES): the `listed` largest features, the map's features of
+    every place, and how many there are; the whole answer is never parsed in Python (22 MB at the bench's
+    density)."""
+    largest, drawn, count = _recurrence_rows(PAGE_PLACES, days, since, box, categories, site, None, listed=listed)
+    return json.loads(largest), json.loads(drawn), count
 
 
 def recurrences(days, since, box=None, categories=None, site="", asset=None):

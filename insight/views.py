@@ -115,17 +115,18 @@ def hotspots_page(request):
     recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
     errors = {**cluster_errors, **recurrence_errors}
     clusters = _clusters(request, cluster_choice) if cluster_choice else []
-    recurring = _recurrences(request, recurrence_choice) if recurrence_choice else []
+    recurring, recurring_drawn, recurring_count = hotspots.recurrences_page(
+        PAGE_LIST, *_recurrence_choice(request, recurrence_choice)) if recurrence_choice else ([], [], 0)
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
-        "clusters": clusters[:PAGE_LIST], "recurring": recurring[:PAGE_LIST], "errors": errors, "query": query,
-        "cluster_count": len(clusters), "recurring_count": len(recurring), "page_list": PAGE_LIST,
+        "clusters": clusters[:PAGE_LIST], "recurring": recurring, "errors": errors, "query": query,
+        "cluster_count": len(clusters), "recurring_count": recurring_count, "page_list": PAGE_LIST,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
                    "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
         "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),
-                   "recurring": _collection([_slim(f, fixed=f["properties"]["fixed"]["code"]) for f in recurring])},
+                   "recurring": _collection(recurring_drawn)},
     })
 
 

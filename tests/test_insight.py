@@ -394,6 +394,27 @@ def test_recurrence_written_by_postgresql_is_the_python_built_answer():
         assert sorted(f["id"] for f in oracle(90, since)) == sorted(f.code for f in fixes)
 
 
+def test_the_page_lists_the_largest_recurrences_and_maps_them_all(planner, monkeypatch):
+    """The page's list is the first of the features the API gives (the oracle's), its map every place as a point
+    with its category's name, count and fixed report's code, written by PostgreSQL as the page used to slim them."""
+    monkeypatch.setattr("insight.views.PAGE_LIST", 2)
+    for n, (slug, returns) in enumerate([("jalan-berlubang", 1), ("lampu-mati", 3), ("saluran-tersumbat", 2)]):
+        first = filed(FRIDAY, slug=slug, north=-n * 150 * METRE)
+        fixed(first, FRIDAY + datetime.timedelta(days=1))
+        for later in range(returns):
+            filed(FRIDAY + datetime.timedelta(days=3 + later), slug=slug, north=(later * 5 - n * 150) * METRE)
+    with time_machine.travel(TODAY, tick=False):
+        page = planner.get("/statistik/titik-rawan/?days=30")
+        expected = oracle(30, timezone.now() - datetime.timedelta(days=round(3 * 30.44)), site="http://testserver")
+    assert [f["properties"]["count"] for f in expected] == [3, 2, 1]
+    assert page.context["recurring"] == expected[:2] and page.context["recurring_count"] == 3
+    assert page.context["layers"]["recurring"]["features"] == [
+        {"type": "Feature", "geometry": f["geometry"],
+         "properties": {"category_name": f["properties"]["category_name"], "count": f["properties"]["count"],
+                        "fixed": f["properties"]["fixed"]["code"]}} for f in expected]
+    assert "2 yang terbesar didaftar di sini" in page.content.decode()
+
+
 def test_the_hotspot_page_shows_clusters_and_recurrences(planner):
     codes = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
     fixed(Report.objects.get(code=codes[0]), FRIDAY + datetime.timedelta(days=1))
