@@ -67,8 +67,9 @@ RECURRENCE_DAYS = 90
 # planner may AND the location's geography index with the filing time's instead, several times slower). A fix on
 # an asset also probes the reports' asset and filing time (insight_asset_and_time), UNION-ed so a report found both
 # ways counts once; a fix on no asset skips that branch. The probes return what the features need: no join back to
-# the reports. PostgreSQL writes the whole array of GeoJSON features (text): the API sends it as it is; a report's
-# URL is `url_start` || code || `url_end`.
+# the reports. The fixes are probed in geohash order: neighbours one after another find the index's pages at hand.
+# PostgreSQL writes the whole array of GeoJSON features (text): the API sends it as it is; a report's URL is
+# `url_start` || code || `url_end`.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
              "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id "
              "AND b.category_id = ANY(a.family)")
@@ -84,6 +85,7 @@ WITH categories AS MATERIALIZED (
     FROM reports_report a JOIN categories c ON c.id = a.category_id
     LEFT JOIN assets_asset aa ON aa.id = a.asset_id
     WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
+    ORDER BY ST_GeoHash(a.location, 8)
 ), places AS (
     SELECT a.code, a.slug, a.category_name, a.fixed_at, a.location, back.count, back.came_back
     FROM fixes a CROSS JOIN LATERAL (
