@@ -4,7 +4,7 @@ Public reports with a place only (hidden ones are abuse or personal data, privat
 and a complaint without a place has nowhere to gather) and nothing personal: codes, categories, places and
 dates. Both are queries of the moment, bounded for a table of millions: hotspots read open reports only (the
 reports_category_status index; a box narrows them through the location index), recurrence the fixes of a window
-of months, each probing the location's geography index for what came back near it.
+of months, each probing an index of place (in metres) and filing time for what came back near it.
 """
 
 import json
@@ -58,31 +58,92 @@ RECURRENCE_DAYS = 90
 # A fix in the window, and the public reports of the same main category filed within `days` days after it that
 # are about the same thing (neither rejected nor merged into another: a merged copy is its original's report):
 # on the same asset (its kind and identifier, any generation) whatever the distance, or, where either report names
-# no asset, within the fixed report's category's duplicate radius (true metres, served
-# by the reports_location_geography index). Two reports on different assets are different things, however close.
-# The two ways in are two index probes (location; asset), joined by UNION so a report found by both counts once.
+# no asset, within the fixed report's category's duplicate radius (true metres on the spheroid). Two reports on
+# different assets are different things, however close.
+#
+# Each fix is one probe of insight_xy_and_time (GiST over the place in UTM 47S and the filing time): planar metres
+# there are 0.99989-0.99992 of true ones in the city, so the probe takes the radius 0.1 % wider and the spheroid's
+# ST_DWithin decides, on the few reports the probe returns (behind OFFSET 0: given the spheroid's test inside, the
+# planner may AND the location's geography index with the filing time's instead, several times slower). A fix on
+# an asset also probes the reports' asset and filing time (insight_asset_and_time), UNION-ed so a report found both
+# ways counts once; a fix on no asset skips that branch. The probes return what the features need: no join back to
+# the reports. The fixes are probed in geohash order: neighbours one after another find the index's pages at hand.
+# PostgreSQL writes the whole array of GeoJSON features (text): the API sends it as it is; a report's URL is
+# `url_start` || code || `url_end`.
 CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
-             "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
+             "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id "
+             "AND b.category_id = ANY(a.family)")
 RECURRENCE_SQL = """
-SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
-       array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
-       array_agg(round(ST_Distance(a.location::geography, b.location::geography))::int ORDER BY b.created, b.code)
-FROM reports_report a
-JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
-LEFT JOIN assets_asset aa ON aa.id = a.asset_id
-JOIN LATERAL (
-    SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
-    WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
-      AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
-    UNION
-    SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
-    WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
-) back ON true
-JOIN reports_report b ON b.id = back.id
-JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
-WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
-GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
+WITH categories AS MATERIALIZED (
+    SELECT c.id, c.slug, {category_name} AS category_name, c.duplicate_radius_m AS radius,
+           ARRAY(SELECT x.id FROM reports_category x
+                 WHERE coalesce(x.parent_id, x.id) = coalesce(c.parent_id, c.id)) AS family
+    FROM reports_category c LEFT JOIN reports_category cp ON cp.id = c.parent_id
+), fixes AS (
+    SELECT a.id, a.code, a.fixed_at, a.location, ST_Transform(a.location, {srid}) AS xy, c.slug, c.category_name,
+           c.radius, c.family, aa.id AS asset_id, aa.kind_id AS asset_kind, aa.identifier AS asset_identifier
+    FROM reports_report a JOIN categories c ON c.id = a.category_id
+    LEFT JOIN assets_asset aa ON aa.id = a.asset_id
+    WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
+    ORDER BY ST_GeoHash(a.location, 8)
+), places AS (
+    SELECT a.code, a.slug, a.category_name, a.fixed_at, a.location, back.count, back.came_back
+    FROM fixes a CROSS JOIN LATERAL (
+        SELECT count(*) AS count, json_agg(json_build_object(
+                   'code', b.code, 'url', %(url_start)s || b.code || %(url_end)s, 'filed', {filed},
+                   'distance_m', round(ST_Distance(a.location::geography, b.location::geography))::int)
+                   ORDER BY b.created, b.code) AS came_back
+        FROM (
+            SELECT * FROM (
+                SELECT b.id, b.code, b.created, b.location FROM reports_report b
+                WHERE ST_DWithin(ST_Transform(b.location, {srid}), a.xy, a.radius * 1.001) AND {came_back}
+                  AND (a.asset_id IS NULL OR b.asset_id IS NULL OR EXISTS (
+                      SELECT FROM assets_asset ba
+                      WHERE ba.id = b.asset_id AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier))
+                OFFSET 0
+            ) near WHERE ST_DWithin(near.location::geography, a.location::geography, a.radius)
+            UNION
+            SELECT b.id, b.code, b.created, b.location FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
+            WHERE a.asset_id IS NOT NULL AND ba.kind_id = a.asset_kind AND ba.identifier = a.asset_identifier
+              AND {came_back}
+        ) b
+    ) back
+    WHERE back.count > 0
+)
+{select}
 """
+# A place as a GeoJSON feature, and the order of the places: the largest first.
+RECURRING_FEATURE = """json_build_object(
+    'type', 'Feature', 'id', code, 'geometry', ST_AsGeoJSON(location, 6)::json,
+    'properties', json_build_object(
+        'fixed', json_build_object('code', code, 'url', %(url_start)s || code || %(url_end)s, 'fixed_at', {fixed_at}),
+        'category', slug, 'category_name', category_name, 'count', count, 'came_back', came_back))"""
+LARGEST_FIRST = "count DESC, code"
+# Every place (the API, the CSV, an asset's history).
+ALL_PLACES = f"SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')::text FROM places"
+# What the page shows: the `listed` largest places as features, every place as its map draws it (its point, category
+# name, count and fixed report's code: the lists and the downloads carry the rest), and how many there are.
+PAGE_PLACES = f"""
+SELECT (SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')
+        FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest)::text,
+       coalesce(json_agg(json_build_object(
+           'type', 'Feature', 'geometry', ST_AsGeoJSON(location, 6)::json,
+           'properties', json_build_object('category_name', category_name, 'count', count, 'fixed', code))
+           ORDER BY {LARGEST_FIRST}), '[]')::text,
+       count(*)
+FROM places
+"""
+
+
+def local_iso(moment):
+    """SQL for the ISO 8601 text Python's `timezone.localtime(moment).isoformat()` gives, in the time zone
+    %(zone)s: seconds, microseconds only when there are some, the zone's offset as +HH:MM."""
+    local = f"(({moment}) AT TIME ZONE %(zone)s)"
+    offset = f"({local} - (({moment}) AT TIME ZONE 'UTC'))"
+    return (f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+            f"|| CASE WHEN date_trunc('second', {moment}) = {moment} THEN '' ELSE to_char({local}, '.US') END "
+            f"|| CASE WHEN {offset} < INTERVAL '0' THEN '-' || to_char(-{offset}, 'HH24:MI') "
+            f"ELSE '+' || to_char({offset}, 'HH24:MI') END)")
 
 
 def category_name():
@@ -111,9 +172,11 @@ def hotspots_sql(box=None, categories=None):
     return sql, params
 
 
-def recurrence_sql(box=None, categories=None, asset=None):
+def recurrence_sql(box=None, categories=None, asset=None, select=ALL_PLACES):
     where, params = _filters("a", box, categories, asset)
-    return RECURRENCE_SQL.format(where=where, came_back=CAME_BACK, category_name=category_name()), params
+    return RECURRENCE_SQL.format(select=select.format(fixed_at=local_iso("fixed_at")), where=where,
+                                 came_back=CAME_BACK, category_name=category_name(), srid=METRIC_SRID,
+                                 filed=local_iso("b.created")), params
 
 
 def report_url_parts(site):
@@ -121,12 +184,6 @@ def report_url_parts(site):
     report (thousands in a city-wide answer)."""
     before, after = reverse("report-detail", args=["-code-"]).split("-code-")
     return f"{site}{before}", after
-
-
-def report_urls(site):
-    """code -> the report's public URL."""
-    start, end = report_url_parts(site)
-    return lambda code: f"{start}{code}{end}"
 
 
 def clusters_json(eps, minpoints, box=None, categories=None, site=""):
@@ -146,25 +203,32 @@ def clusters(eps, minpoints, box=None, categories=None, site=""):
     return json.loads(clusters_json(eps, minpoints, box, categories, site))
 
 
-def recurrences(days, since, box=None, categories=None, site="", asset=None):
-    """Places where a problem came back: each fix of the window (`since`, an aware datetime; with `asset`, the fixes
-    of that asset only) with the reports of the same main category filed within `days` days after it on the same
-    asset, or within its category's duplicate radius where either names no asset (RECURRENCE_SQL)."""
-    sql, params = recurrence_sql(box, categories, asset)
+def _recurrence_rows(select, days, since, box, categories, site, asset, **more):
+    sql, params = recurrence_sql(box, categories, asset, select)
+    start, end = report_url_parts(site)
     with connections[replica_alias()].cursor() as cursor:
-        cursor.execute(sql, {**params, "days": days, "since": since})
-        fetched = cursor.fetchall()
-    report_url = report_urls(site)
-    return [
-        {"type": "Feature", "id": code, "geometry": json.loads(point),
-         "properties": {
-             "fixed": {"code": code, "url": report_url(code), "fixed_at": _local(fixed_at)},
-             "category": slug, "category_name": name, "count": len(codes),
-             "came_back": [{"code": later, "url": report_url(later), "filed": _local(filed), "distance_m": metres}
-                           for later, filed, metres in zip(codes, filed_at, distances, strict=True)]}}
-        for code, slug, name, fixed_at, point, codes, filed_at, distances in fetched
-    ]
+        cursor.execute(sql, {**params, **more, "days": days, "since": since, "url_start": start, "url_end": end,
+                             "zone": timezone.get_current_timezone_name()})
+        return cursor.fetchone()
 
 
-def _local(moment):
-    return timezone.localtime(moment).isoformat()
+def recurrences_json(days, since, box=None, categories=None, site="", asset=None):
+    """Places where a problem came back, as the JSON array (text) of their GeoJSON features, written by
+    PostgreSQL, largest first: each fix of the window (`since`, an aware datetime; with `asset`, the fixes of that
+    asset only) with the reports of the same main category filed within `days` days after it on the same asset, or
+    within its category's duplicate radius where either names no asset (RECURRENCE_SQL); times in the current time
+    zone, `site` the start of the public URLs."""
+    return _recurrence_rows(ALL_PLACES, days, since, box, categories, site, asset)[0]
+
+
+def recurrences_page(listed, days, since, box=None, categories=None, site=""):
+    """What the page shows of recurrences_json (PAGE_PLACES): the `listed` largest features, the map's features of
+    every place, and how many there are; the whole answer is never parsed in Python (22 MB at the bench's
+    density)."""
+    largest, drawn, count = _recurrence_rows(PAGE_PLACES, days, since, box, categories, site, None, listed=listed)
+    return json.loads(largest), json.loads(drawn), count
+
+
+def recurrences(days, since, box=None, categories=None, site="", asset=None):
+    """recurrences_json's features as Python, for the page, the CSV and an asset's history."""
+    return json.loads(recurrences_json(days, since, box, categories, site, asset))

@@ -3,7 +3,6 @@ JSON and CSV. Thin views over insight.hotspots and insight.times; public reports
 of them, but the pages are staff's: each request runs a clustering or a spatial join with the caller's
 parameters, a cost the public site does not offer to anyone (docs/api.md)."""
 
-import json
 from datetime import timedelta
 from functools import wraps
 
@@ -92,9 +91,17 @@ def _clusters_json(request, chosen):
     return hotspots.clusters_json(*_cluster_choice(request, chosen))
 
 
-def _recurrences(request, chosen):
+def _recurrence_choice(request, chosen):
     since = timezone.now() - timedelta(days=round(chosen["months"] * 30.44))
-    return hotspots.recurrences(chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request))
+    return chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request)
+
+
+def _recurrences(request, chosen):
+    return hotspots.recurrences(*_recurrence_choice(request, chosen))
+
+
+def _recurrences_json(request, chosen):
+    return hotspots.recurrences_json(*_recurrence_choice(request, chosen))
 
 
 def _collection(features):
@@ -108,17 +115,18 @@ def hotspots_page(request):
     recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
     errors = {**cluster_errors, **recurrence_errors}
     clusters = _clusters(request, cluster_choice) if cluster_choice else []
-    recurring = _recurrences(request, recurrence_choice) if recurrence_choice else []
+    recurring, recurring_drawn, recurring_count = hotspots.recurrences_page(
+        PAGE_LIST, *_recurrence_choice(request, recurrence_choice)) if recurrence_choice else ([], [], 0)
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
-        "clusters": clusters[:PAGE_LIST], "recurring": recurring[:PAGE_LIST], "errors": errors, "query": query,
-        "cluster_count": len(clusters), "recurring_count": len(recurring), "page_list": PAGE_LIST,
+        "clusters": clusters[:PAGE_LIST], "recurring": recurring, "errors": errors, "query": query,
+        "cluster_count": len(clusters), "recurring_count": recurring_count, "page_list": PAGE_LIST,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
                    "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
         "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),
-                   "recurring": _collection([_slim(f, fixed=f["properties"]["fixed"]["code"]) for f in recurring])},
+                   "recurring": _collection(recurring_drawn)},
     })
 
 
@@ -175,8 +183,8 @@ hotspots_geojson = _api(HotspotQuery, _clusters_json, lambda features, dialect: 
 hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_response(
     ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
     "titik-rawan", dialect))
-recurrence_geojson = _api(RecurrenceQuery, _recurrences, lambda features, dialect: _geojson(
-    json.dumps(features, ensure_ascii=False), "berulang"))
+recurrence_geojson = _api(RecurrenceQuery, _recurrences_json, lambda features, dialect: _geojson(features,
+                                                                                                "berulang"))
 recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features, dialect: csv_response(
     ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
     _recurrence_rows(features), "berulang", dialect))

@@ -3,18 +3,21 @@
 import csv
 import datetime
 import io
+import json
 import zoneinfo
 
 import pytest
 import time_machine
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.test import Client
+from django.utils import timezone, translation
 
 from assets import layers, picking
 from assets.models import Asset, AssetGeneration, AssetKind
+from insight import hotspots
 from insight.models import ResponseCount
-from reports.models import Holiday, Report, StatusChange
+from reports.models import Category, Holiday, Report, StatusChange
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, staff_user, verified_login
 from tests.images import GANTING_GPS
 
@@ -300,6 +303,116 @@ def test_recurrence_follows_the_asset_across_generations(planner):
     with time_machine.travel(TODAY, tick=False):
         assert came_back(planner) == [(first.code, [again.code])]
     assert picking.history(moved).recurrences == 1
+
+
+# The recurrence's answer as the product wrote it before PostgreSQL wrote the features (issue 28): the statement's
+# rows, made into features in Python. The oracle the SQL-written answer is compared with.
+ORACLE_CAME_BACK = ("b.created > a.fixed_at AND b.created <= a.fixed_at + make_interval(days => %(days)s) "
+                    "AND NOT b.hidden AND NOT b.private AND b.status NOT IN ('ditolak', 'duplikat') AND b.id <> a.id")
+ORACLE_SQL = """
+SELECT a.code, c.slug, {category_name}, a.fixed_at, ST_AsGeoJSON(a.location, 6),
+       array_agg(b.code ORDER BY b.created, b.code), array_agg(b.created ORDER BY b.created, b.code),
+       array_agg(round(ST_Distance(a.location::geography, b.location::geography))::int ORDER BY b.created, b.code)
+FROM reports_report a
+JOIN reports_category c ON c.id = a.category_id LEFT JOIN reports_category cp ON cp.id = c.parent_id
+LEFT JOIN assets_asset aa ON aa.id = a.asset_id
+JOIN LATERAL (
+    SELECT b.id FROM reports_report b LEFT JOIN assets_asset ba ON ba.id = b.asset_id
+    WHERE ST_DWithin(b.location::geography, a.location::geography, c.duplicate_radius_m) AND {came_back}
+      AND (aa.id IS NULL OR ba.id IS NULL OR (ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier))
+    UNION
+    SELECT b.id FROM assets_asset ba JOIN reports_report b ON b.asset_id = ba.id
+    WHERE ba.kind_id = aa.kind_id AND ba.identifier = aa.identifier AND {came_back}
+) back ON true
+JOIN reports_report b ON b.id = back.id
+JOIN reports_category bc ON bc.id = b.category_id AND coalesce(bc.parent_id, bc.id) = coalesce(c.parent_id, c.id)
+WHERE a.fixed_at >= %(since)s AND NOT a.hidden AND NOT a.private AND a.location IS NOT NULL {where}
+GROUP BY a.id, c.id, cp.id ORDER BY count(*) DESC, a.code
+"""
+
+
+def oracle(days, since, box=None, categories=None, site="", asset=None):
+    where, params = hotspots._filters("a", box, categories, asset)
+    with connection.cursor() as cursor:
+        cursor.execute(ORACLE_SQL.format(where=where, came_back=ORACLE_CAME_BACK,
+                                         category_name=hotspots.category_name()),
+                       {**params, "days": days, "since": since})
+        fetched = cursor.fetchall()
+    start, end = hotspots.report_url_parts(site)
+
+    def local(moment):
+        return timezone.localtime(moment).isoformat()
+
+    return [
+        {"type": "Feature", "id": code, "geometry": json.loads(point),
+         "properties": {
+             "fixed": {"code": code, "url": f"{start}{code}{end}", "fixed_at": local(fixed_at)},
+             "category": slug, "category_name": name, "count": len(codes),
+             "came_back": [{"code": later, "url": f"{start}{later}{end}", "filed": local(filed), "distance_m": metres}
+                           for later, filed, metres in zip(codes, filed_at, distances, strict=True)]}}
+        for code, slug, name, fixed_at, point, codes, filed_at, distances in fetched
+    ]
+
+
+def test_recurrence_written_by_postgresql_is_the_python_built_answer():
+    """Fixes and later reports at odd instants (microseconds, just before and after midnight in Jakarta), near and
+    far, in sub-categories of one main category and of another, on assets and not, hidden, private, merged: for
+    each window, box, category and asset, in both languages and in another time zone, the features PostgreSQL
+    writes are the ones the rows made into features in Python were."""
+    layers.ensure_default_kinds()
+    light, next_light = lamp_at("PJU-1", north_m=-300), lamp_at("PJU-2", north_m=-295)
+    tick = datetime.timedelta(microseconds=123_457)
+    fixes = []
+    for n, (slug, asset) in enumerate([("jalan-berlubang", None), ("jalan-retak-amblas", None),
+                                       ("lampu-mati", light), ("saluran-tersumbat", None)]):
+        first = filed(FRIDAY + n * tick, slug=slug, north=-n * 150 * METRE, asset=asset)
+        fixed(first, FRIDAY + datetime.timedelta(days=2, hours=14, minutes=59, seconds=59) + n * tick)
+        fixes.append(first)
+        for later, (days, north_m, other, fields) in enumerate([
+                (3, 10, slug, {}), (9, 20, "trotoar-rusak", {}), (12, 29, slug, {"hidden": True}),
+                (15, 45, slug, {}), (40, 3, slug, {"private": True}), (20, 5, "genangan-banjir", {}),
+                (25, 2, slug, {"status": "ditolak"}), (1, 0, slug, {})]):
+            filed(FRIDAY + datetime.timedelta(days=days, hours=later) + later * tick, slug=other,
+                  north=(north_m - n * 150) * METRE, **fields)
+    far = filed(FRIDAY + datetime.timedelta(days=6), slug="lampu-mati", north=-600 * METRE)
+    Report.objects.filter(pk=far.pk).update(asset=light)  # the same light, named from 300 m away
+    filed(FRIDAY + datetime.timedelta(days=7), slug="lampu-mati", north=-295 * METRE, asset=next_light)
+    road = [c.pk for c in Category.objects.filter(slug__startswith="jalan")]
+    box = Polygon.from_bbox((GANTING_GPS[1] - 0.001, GANTING_GPS[0] - 0.001, GANTING_GPS[1] + 0.001,
+                             GANTING_GPS[0] + 0.005))
+    with time_machine.travel(TODAY, tick=False):
+        since = timezone.now() - datetime.timedelta(days=365)
+        for days, box_, categories, asset, language, zone in [
+                (90, None, None, None, "id", "Asia/Jakarta"), (10, None, None, None, "en", "Asia/Jakarta"),
+                (730, box, road, None, "id", "Asia/Jakarta"), (30, None, None, light, "en", "Asia/Jakarta"),
+                (90, None, None, None, "id", "America/St_Johns"), (90, None, None, None, "en", "UTC")]:
+            with translation.override(language), timezone.override(zone):
+                expected = oracle(days, since, box_, categories, "https://lapor.test", asset)
+                assert json.loads(hotspots.recurrences_json(days, since, box_, categories, "https://lapor.test",
+                                                            asset)) == expected, (days, language, zone)
+                assert expected, (days, language, zone)
+        assert sorted(f["id"] for f in oracle(90, since)) == sorted(f.code for f in fixes)
+
+
+def test_the_page_lists_the_largest_recurrences_and_maps_them_all(planner, monkeypatch):
+    """The page's list is the first of the features the API gives (the oracle's), its map every place as a point
+    with its category's name, count and fixed report's code, written by PostgreSQL as the page used to slim them."""
+    monkeypatch.setattr("insight.views.PAGE_LIST", 2)
+    for n, (slug, returns) in enumerate([("jalan-berlubang", 1), ("lampu-mati", 3), ("saluran-tersumbat", 2)]):
+        first = filed(FRIDAY, slug=slug, north=-n * 150 * METRE)
+        fixed(first, FRIDAY + datetime.timedelta(days=1))
+        for later in range(returns):
+            filed(FRIDAY + datetime.timedelta(days=3 + later), slug=slug, north=(later * 5 - n * 150) * METRE)
+    with time_machine.travel(TODAY, tick=False):
+        page = planner.get("/statistik/titik-rawan/?days=30")
+        expected = oracle(30, timezone.now() - datetime.timedelta(days=round(3 * 30.44)), site="http://testserver")
+    assert [f["properties"]["count"] for f in expected] == [3, 2, 1]
+    assert page.context["recurring"] == expected[:2] and page.context["recurring_count"] == 3
+    assert page.context["layers"]["recurring"]["features"] == [
+        {"type": "Feature", "geometry": f["geometry"],
+         "properties": {"category_name": f["properties"]["category_name"], "count": f["properties"]["count"],
+                        "fixed": f["properties"]["fixed"]["code"]}} for f in expected]
+    assert "2 yang terbesar didaftar di sini" in page.content.decode()
 
 
 def test_the_hotspot_page_shows_clusters_and_recurrences(planner):
