@@ -33,6 +33,12 @@ logger_class = AccessLogger
 # gathers is given back; the jitter keeps them from being replaced all at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
+# The app is imported once, by gunicorn's master before it forks the workers: a worker replaced after max_requests
+# starts as a fork of a process that has it already, not by importing Django and every app again (about 0.8 s of
+# CPU each time; under bench/load.py's 200 residents each of 3 workers is replaced every 15-20 s). Django opens no
+# connection at import, so no worker shares one. New code needs a restart (`systemctl restart lapor`, as
+# docs/production.md's updates do): a HUP forks new workers of the master's code.
+preload_app = True
 # The access log as nginx keeps it (config/nginx.conf.template): the path without its query (an Open311 api_key,
 # an address searched for) nor a secret segment; no referer (a private page's address).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s "%(a)s"'
