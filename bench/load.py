@@ -308,13 +308,13 @@ def makefile_workers():
 
 
 @contextmanager
-def make_run(port, workers, log, options=(), **env):
-    """The project served as `make run` serves it (collectstatic, then config/serve.sh), on 127.0.0.1:`port`;
-    `options`: more of gunicorn's, after serve.sh's own."""
+def make_run(port, workers, log, options=(), root=ROOT, **env):
+    """The project (the checkout at `root`) served as `make run` serves it (collectstatic, then config/serve.sh), on
+    127.0.0.1:`port`; `options`: more of gunicorn's, after serve.sh's own."""
     settings = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1", **env)
-    python = str(ROOT / ".venv/bin/python")
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=settings, check=True)
-    server = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{port}", str(workers), *options], cwd=ROOT,
+    python = str(root / ".venv/bin/python")
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root, env=settings, check=True)
+    server = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{port}", str(workers), *options], cwd=root,
                               env=dict(settings, PY=python), stdout=log, stderr=log)
     try:
         wait_for_port(port, 30)
