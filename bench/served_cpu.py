@@ -1,6 +1,7 @@
 """The server's CPU a request as `make run` serves it, gunicorn and all, for most of a map visit's requests.
 
     .venv/bin/python bench/served_cpu.py [--beside DIR] [--requests 9000] [--rounds 2] [--clients 8]
+                                         [--workers N] [--threads N]
 
 bench/request_cpu.py measures a request inside one process; this measures what the server spends on it whole:
 gunicorn's HTTP parsing and access log, its workers' replacement after max_requests, the middleware and the view.
@@ -13,7 +14,9 @@ proportions of bench/load.py's 200-resident run (142, 120 and 76 a second). Ever
 measured: tiles made, the basemap cached, workers warm). The figure is the CPU time (user and system, from /proc)
 of the server's processes, replaced workers included, over the measured requests; and how many workers gunicorn
 started meanwhile. With --beside DIR (another checkout, say main before a change) the checkouts take turns,
---rounds times each. Saved to bench/results/served_cpu.json.
+--rounds times each. --workers and --threads set gunicorn's for this checkout's turns only (`--beside .
+--workers 2 --threads 6`: another arrangement of the same code against make run's). Saved to
+bench/results/served_cpu.json.
 """
 
 import argparse
@@ -41,11 +44,12 @@ MIX = {"report tile 304": 142, "basemap tile": 120, "static file": 76}  # a seco
 ZOOM, AROUND_DEG = 16, 0.01
 
 
-def turn(root, name, basemap_url, requests, clients, seed):
-    """One server of the checkout at `root`: (CPU ms a request, workers started) over `requests` requests."""
+def turn(root, name, basemap_url, requests, clients, seed, workers, options):
+    """One server of the checkout at `root` (gunicorn's `workers`, more of its `options`): (CPU ms a request,
+    workers started) over `requests` requests."""
     with tempfile.TemporaryDirectory() as scratch, open(Path(scratch) / "server.log", "w+") as log:
         port = free_port()
-        with make_run(port, makefile_workers(), log, root=root, DATABASE_URL=BENCH_URL, GEOCODER_URL="",
+        with make_run(port, workers, log, options, root=root, DATABASE_URL=BENCH_URL, GEOCODER_URL="",
                       BASEMAP_URL=basemap_url, BASEMAP_CACHE_DIR=str(Path(scratch) / "basemap"),
                       CACHE_PREFIX=f"served-cpu-{name}", STATIC_ROOT=str(Path(scratch) / "static")) as server:
             pool = urllib3.connection_from_url(f"http://127.0.0.1:{port}", maxsize=clients, block=True, headers={
@@ -96,6 +100,10 @@ def main():
     parser.add_argument("--requests", type=int, default=9000, help="measured requests per turn")
     parser.add_argument("--rounds", type=int, default=2, help="turns of each checkout")
     parser.add_argument("--clients", type=int, default=8, help="connections asking at once")
+    parser.add_argument("--workers", type=int, help="gunicorn's workers in this checkout's turns (default: the "
+                        "Makefile's WORKERS)")
+    parser.add_argument("--threads", type=int, help="threads per worker in this checkout's turns (default: "
+                        "config/serve.sh's)")
     parser.add_argument("--reports", type=int, default=100_000)
     args = parser.parse_args()
 
@@ -106,7 +114,10 @@ def main():
     with basemap_upstream(basemap_png(7)) as basemap_url:
         for round_number in range(args.rounds):
             for name, root in (checkouts.items() if round_number % 2 == 0 else reversed(checkouts.items())):
-                ms, booted = turn(root, name, basemap_url, args.requests, args.clients, round_number)
+                mine = name == "this"
+                workers = (mine and args.workers) or makefile_workers()
+                options = ["--threads", str(args.threads)] if mine and args.threads else []
+                ms, booted = turn(root, name, basemap_url, args.requests, args.clients, round_number, workers, options)
                 results[name].append({"cpu_ms_per_request": ms, "workers_started": booted})
                 print(f"  round {round_number + 1}/{args.rounds}: {name} ({root}): {ms:.3f} ms of the server's CPU a "
                       f"request, {booted} workers started, load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -121,6 +132,7 @@ def main():
     out = ROOT / "bench" / "results" / "served_cpu.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"checkouts": {k: str(v) for k, v in checkouts.items()}, "mix_per_s": MIX,
+                               "this_workers": args.workers, "this_threads": args.threads,
                                "requests": args.requests, "clients": args.clients, "turns": results}, indent=1) + "\n")
     print(f"Saved {out.relative_to(ROOT)}")
 
