@@ -38,7 +38,9 @@ Between steps a resident pauses --think seconds on average (0: never). Client an
 cores, so the figures are the machine's, not the server's alone. Per kind of request: requests, req/s,
 p50/p95/p99 and errors (status 400 or more, or no answer). A GET whose kept connection gunicorn closed (its
 2 s keep-alive) just as it was sent, before any byte of the answer, is sent once more on a new connection, as a
-browser does, its time counted from the first attempt; how many were is said apart. Saved to
+browser does, its time counted from the first attempt; how many were is said apart. With the server started here,
+its CPU time a request too (gunicorn with its workers, replaced ones included, and the job worker: utime and
+stime from /proc; PostgreSQL's and Redis's not), and how many workers gunicorn started during the run. Saved to
 bench/results/load.json.
 """
 
@@ -306,13 +308,13 @@ def makefile_workers():
 
 
 @contextmanager
-def make_run(port, workers, log, options=(), **env):
-    """The project served as `make run` serves it (collectstatic, then config/serve.sh), on 127.0.0.1:`port`;
-    `options`: more of gunicorn's, after serve.sh's own."""
+def make_run(port, workers, log, options=(), root=ROOT, **env):
+    """The project (the checkout at `root`) served as `make run` serves it (collectstatic, then config/serve.sh), on
+    127.0.0.1:`port`; `options`: more of gunicorn's, after serve.sh's own."""
     settings = dict(os.environ, DEBUG="false", SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1", **env)
-    python = str(ROOT / ".venv/bin/python")
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=settings, check=True)
-    server = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{port}", str(workers), *options], cwd=ROOT,
+    python = str(root / ".venv/bin/python")
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root, env=settings, check=True)
+    server = subprocess.Popen(["bash", "config/serve.sh", f"127.0.0.1:{port}", str(workers), *options], cwd=root,
                               env=dict(settings, PY=python), stdout=log, stderr=log)
     try:
         wait_for_port(port, 30)
@@ -340,6 +342,27 @@ def city_box(pool):
         walk(feature["geometry"]["coordinates"])
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     return min(lons), min(lats), max(lons), max(lats)
+
+
+def tree_cpu_s(pid):
+    """CPU seconds (user and system) used so far by process `pid` and every process under it, those that ended and
+    were waited for among them (gunicorn's replaced workers, in their parent's children's times), from /proc."""
+    children, own = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else None
+        except OSError:
+            continue  # ended meanwhile
+        if stat:
+            fields = stat[stat.rindex(")") + 2:].split()  # after the command's name, which may hold spaces
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            own[int(entry.name)] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [pid]
+    while todo:
+        process = todo.pop()
+        total += own.get(process, 0)
+        todo += children.get(process, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run(label, residents, seconds, step):
@@ -387,8 +410,9 @@ def goal_met(residents, total):
     return total["errors"] == 0 and total["p95_ms"] <= goal["p95_ms"] and total["per_s"] >= goal["per_s"]
 
 
-def measure(residents_count, args, pools, city, photo, renew_tiles):
-    """One run: the reference, then `residents_count` residents for --seconds; its results (and printout)."""
+def measure(residents_count, args, pools, city, photo, renew_tiles, server_usage):
+    """One run: the reference, then `residents_count` residents for --seconds; its results (and printout).
+    `server_usage()`: the server's CPU seconds and workers started so far, or None (a server given with --url)."""
     results = {"residents": residents_count, "seconds": args.seconds, "think_s": args.think,
                "reference_seconds": args.reference_seconds, "load_average_before": os.getloadavg()[0]}
     renew_tiles()
@@ -396,8 +420,14 @@ def measure(residents_count, args, pools, city, photo, renew_tiles):
                  for index, pool in enumerate(pools[:residents_count])]
     reference, reference_s, _ = run("Reference, GET /healthz", residents, args.reference_seconds,
                                     lambda resident: resident.reference)
+    usage_before = server_usage()
     records, seconds, client_cpu = run(f"{residents_count} residents", residents, args.seconds,
                                        lambda resident: resident.visit)
+    usage_after = server_usage()
+    if usage_before and usage_after:
+        results["server_cpu_ms_per_request"] = (usage_after[0] - usage_before[0]) / len(records) * 1000
+        results["server_cpu_share"] = (usage_after[0] - usage_before[0]) / seconds / os.cpu_count()
+        results["workers_started"] = usage_after[1] - usage_before[1]
     results["load_average_after"] = os.getloadavg()[0]
     results["reference"] = summarize(reference, reference_s)[1]
     results["kinds"], results["total"] = summarize(records, seconds)
@@ -420,6 +450,10 @@ def measure(residents_count, args, pools, city, photo, renew_tiles):
               f"{count:,}")
     goal = GOALS.get(residents_count, {"p95_ms": 1000, "per_s": 0})
     rate = f", ≥ {goal['per_s']} requests/s" if goal["per_s"] else ""
+    if "server_cpu_ms_per_request" in results:
+        print(f"The server (gunicorn and the job worker) used {results['server_cpu_ms_per_request']:.2f} ms of CPU a "
+              f"request, {results['server_cpu_share']:.0%} of the cores; gunicorn started "
+              f"{results['workers_started']} workers meanwhile (replacements after max_requests).")
     print(f"The client itself used {results['client_cpu_share']:.0%} of the machine's {os.cpu_count()} cores; "
           f"load average {results['load_average_before']:.1f} before, {results['load_average_after']:.1f} after. "
           f"Goal (0 errors, p95 ≤ {goal['p95_ms']} ms{rate}): "
@@ -453,6 +487,7 @@ def main():
     log_path = results_dir / "load-server.log"
     stack = ExitStack()
     renew_tiles = lambda: None  # noqa: E731 (a server given with --url keeps its tiles)
+    server_usage = lambda: None  # noqa: E731 (nor is its CPU measured)
     if args.url:
         setup.update(url=args.url, server="given with --url")
         print(f"Server: {args.url}, as it is (its REPORTS_PER_HOUR applies: 429 answers count as errors)")
@@ -477,9 +512,11 @@ def main():
         log = stack.enter_context(log_path.open("w"))
         port, workers = args.port or free_port(), args.workers or makefile_workers()
         options = ["--threads", str(args.threads)] if args.threads else []
-        stack.enter_context(make_run(
+        server = stack.enter_context(make_run(
             port, workers, log, options, DATABASE_URL=BENCH_URL, REPORTS_PER_HOUR="1000000", GEOCODER_URL="",
             **basemap_env))
+        server_usage = lambda: (tree_cpu_s(server.pid),  # noqa: E731
+                                log_path.read_text(errors="replace").count("Booting worker with pid"))
         setup["server"] = (f"make run's: config/serve.sh, gunicorn gthread, {workers} workers"
                            f"{f' of {args.threads} threads' if args.threads else ''}, DEBUG off, "
                            "REPORTS_PER_HOUR=1000000")
@@ -505,7 +542,7 @@ def main():
         for round_number in range(args.rounds):
             for count in counts:
                 print(f"Round {round_number + 1} of {args.rounds}:", end=" ")
-                runs.append(measure(count, args, pools, city, photo, renew_tiles))
+                runs.append(measure(count, args, pools, city, photo, renew_tiles, server_usage))
 
     print("Summary (total of each run): residents, requests/s, p50, p95, p99 ms, errors, load average before")
     for one in runs:

@@ -3,12 +3,15 @@
     .venv/bin/python bench/request_cpu.py [--beside DIR] [--repeats 30] [--rounds 3] [--reports 100000]
 
 Django's test client asks each kind of request of bench/load.py's visit (the page, the service worker's update
-check with the ETag it gave, the outlines, "Laporan saya", a report tile made and one answered 304, the report's
-JSON, locate, the report's page, a static file) on the database of bench/nearby_bench.py (DATABASE_URL's name +
-"_bench", filled to --reports reports), as deployed: DEBUG off, the production middleware, Redis. Each request's
-CPU time is time.process_time() around it (this process only: PostgreSQL's and Redis's work is not in it, their
-answers' waiting neither), so the figure hardly moves with the machine's load, unlike a wall-clock time. The first
-request of each kind is not measured (templates compiled, caches filled, as a running worker has them).
+check with the ETag it gave, the outlines, "Laporan saya", a report tile made and one answered 304, a basemap tile
+from the disk cache, the report's JSON, locate, the report's page, a static file) on the database of
+bench/nearby_bench.py (DATABASE_URL's name + "_bench", filled to --reports reports), as deployed: DEBUG off, the
+production middleware, Redis. Each request's CPU time is time.process_time() around it (this process only:
+PostgreSQL's and Redis's work is not in it, their answers' waiting neither), so the figure hardly moves with the
+machine's load, unlike a wall-clock time. The first request of each kind is not measured (templates compiled,
+caches filled, as a running worker has them). The basemap comes from bench/load.py's upstream on loopback into a
+disk cache of each checkout's own under bench/results/: its first request fills the cache, the measured ones are
+served from it as a seeded city's are.
 
 With --beside DIR (another checkout, say main before a change) the two checkouts are measured in turns, --rounds
 times each, each turn a process of its own running this file against its checkout: --repeats requests of each
@@ -54,6 +57,7 @@ def measure(repeats):
         code, lat, lon = cursor.fetchone()
     x, y = next(iter(grid.tiles_covering(lon, lat, lon, lat, 16)))
     tile = f"/tiles/reports/16/{x}/{y}.pbf"
+    basemap = f"/tiles/basemap/16/{x}/{y}.png"
     cache.delete_many([key for key in ("tiles:version:all",)])
     page = client.get("/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200, page.status_code
@@ -69,6 +73,7 @@ def measure(repeats):
         "my reports (status)": lambda: client.get(f"/api/v1/reports/status?codes={code}",
                                                   HTTP_ACCEPT="application/json"),
         "report tile, 304": lambda: client.get(tile, HTTP_IF_NONE_MATCH=etag),
+        "basemap tile (disk cache)": lambda: client.get(basemap),
         "report JSON": lambda: client.get(f"/api/v1/reports/{code}", HTTP_ACCEPT="application/json"),
         "locate": lambda: client.get(f"/api/v1/locate?lat={lat}&lon={lon}", HTTP_ACCEPT="application/json"),
         "report page": lambda: client.get(f"/laporan/{code}/", HTTP_ACCEPT="text/html"),
@@ -91,12 +96,14 @@ def measure(repeats):
     return times
 
 
-def environment(name):
-    """A turn's settings: deployed (DEBUG off), the bench's database, a cache prefix of the checkout's own."""
+def environment(name, basemap_url):
+    """A turn's settings: deployed (DEBUG off), the bench's database, a cache prefix and a basemap cache of the
+    checkout's own, the basemap from `basemap_url`."""
     from bench.nearby_bench import BENCH_URL
 
     return dict(os.environ, DATABASE_URL=BENCH_URL, DEBUG="false", SECRET_KEY="bench-only",
-                ALLOWED_HOSTS="testserver", CACHE_PREFIX=f"request-cpu-{name}")
+                ALLOWED_HOSTS="testserver", CACHE_PREFIX=f"request-cpu-{name}", BASEMAP_URL=basemap_url,
+                BASEMAP_CACHE_DIR=str(HERE / "bench" / "results" / f"request-cpu-basemap-{name}"))
 
 
 def main():
@@ -112,6 +119,7 @@ def main():
         return
 
     sys.path.insert(0, str(HERE))
+    from bench.load import basemap_png, basemap_upstream
     from bench.nearby_bench import prepare
 
     prepare(args.reports, 7).close()
@@ -120,17 +128,18 @@ def main():
     rounds = args.rounds if args.beside else 1
     per_turn = -(-args.repeats // rounds)
     times = {name: {} for name in checkouts}
-    for name, root in checkouts.items():  # hashed static files, as deployed (load.py's make_run does the same)
-        subprocess.run([str(root / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root,
-                       env=environment(name), check=True)
-    for round_number in range(rounds):
-        for name, root in (checkouts.items() if round_number % 2 == 0 else reversed(checkouts.items())):
-            out = subprocess.run([str(root / ".venv/bin/python"), str(Path(__file__).resolve()), "--measure",
-                                  str(per_turn)], cwd=root, env=environment(name), check=True, stdout=subprocess.PIPE,
-                                 text=True)
-            for kind, values in json.loads(out.stdout).items():
-                times[name].setdefault(kind, []).extend(values)
-            print(f"  round {round_number + 1}/{rounds}: {name} ({root}) measured", flush=True)
+    with basemap_upstream(basemap_png(7)) as basemap_url:  # the basemap's tile server, as bench/load.py's
+        for name, root in checkouts.items():  # hashed static files, as deployed (load.py's make_run does the same)
+            subprocess.run([str(root / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                           cwd=root, env=environment(name, basemap_url), check=True)
+        for round_number in range(rounds):
+            for name, root in (checkouts.items() if round_number % 2 == 0 else reversed(checkouts.items())):
+                out = subprocess.run([str(root / ".venv/bin/python"), str(Path(__file__).resolve()), "--measure",
+                                      str(per_turn)], cwd=root, env=environment(name, basemap_url), check=True,
+                                     stdout=subprocess.PIPE, text=True)
+                for kind, values in json.loads(out.stdout).items():
+                    times[name].setdefault(kind, []).extend(values)
+                print(f"  round {round_number + 1}/{rounds}: {name} ({root}) measured", flush=True)
     print(f"Load average after: {os.getloadavg()}")
     print(f"\nCPU ms per request in process, median of {per_turn * rounds} (fastest in brackets)")
     header = f"{'kind':30}{'this':>16}" + (f"{'beside':>16}{'this/beside':>13}" if args.beside else "")

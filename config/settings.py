@@ -131,7 +131,8 @@ MIDDLEWARE = [
     "accounts.middleware.require_verification",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, the settings' policy written once per process (config/csp.py).
+    "config.csp.SettingsPolicy",
     "axes.middleware.AxesMiddleware",
 ]
 

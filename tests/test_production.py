@@ -4,12 +4,16 @@ import io
 import json
 import logging
 import re
+import runpy
 import subprocess
 import sys
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
+from csp import utils as csp_utils
 from django.conf import settings as project_settings
 from django.test import Client
 
@@ -194,6 +198,27 @@ def test_pages_carry_a_content_security_policy_and_their_inline_scripts_its_nonc
     assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline)
 
 
+def directives(policy):
+    return set(policy.split("; "))
+
+
+def test_responses_without_a_nonce_carry_the_settings_policy_as_django_csp_writes_it(client, settings):
+    """config.csp.SettingsPolicy writes the settings' policy once per process: what django-csp itself builds for a
+    response without a nonce or a view's own policy, a changed setting seen at once; a view's own policy (the API
+    documentation's inline styles), a nonce and the admin's exclusion stay django-csp's."""
+    for path in ("/tiles/reports/3/1/1.pbf", "/api/v1/categories", "/manifest.webmanifest"):
+        policy = client.get(path)["Content-Security-Policy"]
+        assert directives(policy) == directives(csp_utils.build_policy()) and "nonce" not in policy, path
+    assert "frame-ancestors 'none'" in directives(policy) and "script-src 'self'" in directives(policy)
+    settings.CONTENT_SECURITY_POLICY = {**settings.CONTENT_SECURITY_POLICY, "DIRECTIVES": {
+        **settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}}
+    assert "img-src 'self'" in directives(client.get("/tiles/reports/3/1/1.pbf")["Content-Security-Policy"])
+    docs = client.get("/api/docs/")["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in directives(docs) and "img-src 'self'" in directives(docs)
+    assert "'nonce-" in client.get("/")["Content-Security-Policy"]  # the page's scripts: its nonce, by django-csp
+    assert "Content-Security-Policy" not in client.get("/admin/login/")
+
+
 # E-mail with DEBUG off and no SMTP server: files their owner reads, never the log.
 
 def test_without_an_smtp_server_mail_goes_to_files_only_their_owner_reads(tmp_path):
@@ -240,6 +265,26 @@ def test_every_url_carrying_a_secret_loses_it_in_the_access_log():
     assert logsafe.without_secrets("/open311/requests.json?api_key=kunci&a=1") == "/open311/requests.json?api_key=-&a=1"
     for public in ("/laporan/PP-260001/", "/pemberitahuan/", "/pemberitahuan/whatsapp/", "/feed/laporan.atom"):
         assert logsafe.without_secrets(public) == public
+
+
+def test_the_access_log_hides_secrets_in_any_field_its_format_names():
+    """config/gunicorn.conf.py's logger: each field searched as the format reads it (the request line, the path,
+    the query, the referer, any request or response header), then its quotes escaped as gunicorn escapes them."""
+    from gunicorn.config import Config
+
+    logger = runpy.run_path(str(project_settings.BASE_DIR / "config" / "gunicorn.conf.py"))["AccessLogger"](Config())
+    private = f"/laporan/PP-260001/ikuti/{SECRET}/"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"{private}?api_key=kunci", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": private, "QUERY_STRING": "api_key=kunci", "HTTP_REFERER": f"https://x.example{private}",
+               "REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": 'Ponsel "lama"'}
+    request = SimpleNamespace(headers=[("REFERER", f"https://x.example{private}"), ("X-PATH", private)])
+    response = SimpleNamespace(status="200 OK", headers=[("Location", private)], sent=0)
+    atoms = logger.atoms_wrapper_class(logger.atoms(response, request, environ, timedelta(milliseconds=10)))
+    line = logging.makeLogRecord({"args": atoms,  # as gunicorn logs it: access_log.info(format, atoms)
+                                  "msg": "%(r)s %(U)s %(q)s %(f)s %({referer}i)s %({x-path}i)s %({location}o)s "
+                                         "%(a)s %({absent}i)s"}).getMessage()
+    assert SECRET not in line and "kunci" not in line and line.count("/ikuti/-/") == 6, line
+    assert line.endswith('Ponsel \\"lama\\" -'), line
 
 
 def test_a_journey_through_the_production_server_leaves_no_secret_in_its_access_log(deployed):

@@ -124,5 +124,6 @@ def test_gunicorn_replaces_its_workers_after_max_requests_with_jitter_under_make
         settings = gunicorn_settings(command, env)
         assert (settings["max_requests"], settings["max_requests_jitter"]) == ("2000", "200"), command
         assert (settings["workers"], settings["worker_class"], settings["threads"]) == ("3", "gthread", "4")
+        assert settings["preload_app"] == "True", command  # a replacement is a fork of the imported app
         settings = gunicorn_settings(command, dict(env, GUNICORN_MAX_REQUESTS="500"))
         assert (settings["max_requests"], settings["max_requests_jitter"]) == ("500", "50"), command

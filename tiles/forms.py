@@ -36,3 +36,15 @@ class TileFilter(forms.Form):
     def key(self):
         """The filters as part of a cache key: the same filters, the same key."""
         return f"category={self.cleaned_data['category']}&status={self.cleaned_data['status']}"
+
+
+def tile_filter(data, categories_version=None):
+    """The filters of `data`, checked. Without any (the map's own tiles: nearly every request) the form of no filter,
+    checked once per process, since a form's fields are deep copies made for each form."""
+    if data.get("category") or data.get("status"):
+        return TileFilter(data, categories_version)
+    return NO_FILTER
+
+
+NO_FILTER = TileFilter({})
+NO_FILTER.is_valid()  # checked here, before any thread reads it; only read from then on

@@ -15,7 +15,7 @@ from assets.models import AssetGeneration, AssetKind
 from config.connections import checked_by_use
 from geo.models import Generation
 from tiles import area, basemap, grid, invalidate, mvt, tilejson
-from tiles.forms import TileFilter
+from tiles.forms import TileFilter, tile_filter
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 # Boundaries change when another generation is activated or a name is edited; their ETag says which.
@@ -37,7 +37,7 @@ def report_tile(request, z, x, y):
     asked = f"category={request.GET.get('category', '')}&status={request.GET.get('status', '')}"
     entry_key = f"tiles:reports:{mvt.LAYOUT}:{z}/{x}/{y}:{asked}"
     names, categories, entry = invalidate.report_tile_state(entry_key)
-    query = TileFilter(request.GET, categories)
+    query = tile_filter(request.GET, categories)
     if not query.is_valid():
         return JsonResponse(query.errors, status=400)
     if not area.touches_city(z, x, y):
