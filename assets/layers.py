@@ -21,11 +21,10 @@ from django.db import transaction
 
 from assets.models import Asset, AssetGeneration, AssetKind
 from geo import places
-from geo.boundaries import file_sha256
+from geo.boundaries import file_sha256, wgs84
 from geo.models import Crew, Generation
 from reports.models import Category
 
-WGS84 = SpatialReference(4326)
 PROGRESS_EVERY = 1000
 IDENTIFIER_MAX = Asset._meta.get_field("identifier").max_length
 # Column names a CSV may give its coordinates under (easting/northing in its --srid when not degrees).
@@ -159,7 +158,7 @@ def _gdal_rows(path, id_field, srid):
     srs = layer.srs or (SpatialReference(srid) if srid else None)
     if srs is None:
         raise AssetFileError(path, "declares no coordinate reference system (a Shapefile needs its .prj); give --srid")
-    to_wgs84 = CoordTransform(srs, WGS84)
+    to_wgs84 = CoordTransform(srs, wgs84())
     for number, feature in enumerate(layer, start=1):
         where = f"feature {number}"
         geometry = None
@@ -175,7 +174,7 @@ def _gdal_rows(path, id_field, srid):
 
 
 def _csv_rows(path, id_field, srid):
-    to_wgs84 = CoordTransform(SpatialReference(srid), WGS84) if srid and srid != 4326 else None
+    to_wgs84 = CoordTransform(SpatialReference(srid), wgs84()) if srid and srid != 4326 else None
     with open(path, newline="", encoding="utf-8-sig") as handle:
         sample = handle.read(4096)
         handle.seek(0)

@@ -18,7 +18,6 @@ from django.db import transaction
 from audit.models import Action, record
 from geo.models import Generation, Kecamatan, Kelurahan, KelurahanBoundary
 
-WGS84 = SpatialReference(4326)
 CODE_RE = re.compile(r"^(\d{2})\.?(\d{2})\.?(\d{2})\.?(\d{4})$")
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 NAME_MAX_LENGTH = Kelurahan._meta.get_field("name").max_length
@@ -118,7 +117,7 @@ def read_boundary_file(path, name_field="name", code_field="code", kecamatan_fie
             raise BoundaryFileError(
                 path, f"missing (the file has: {', '.join(layer.fields) or 'no fields'})", field_name=wanted
             )
-    to_wgs84 = CoordTransform(layer.srs, WGS84)
+    to_wgs84 = CoordTransform(layer.srs, wgs84())
 
     features, seen, kecamatan_names = [], {}, {}
     for index, feature in enumerate(layer):
@@ -195,6 +194,13 @@ def _to_geos(shape):
     return GEOSGeometry(memoryview(shapely.to_wkb(shape)), srid=4326)
 
 
+def wgs84():
+    """WGS 84 (longitude, latitude) for GDAL's transforms. Made when a transform needs it, never at import: a
+    preloading gunicorn master imports every module before it forks its workers, and an object made there would
+    leave PROJ's database open in the master, shared by every worker."""
+    return SpatialReference(4326)
+
+
 def metric_srs(lon, lat):
     """The UTM zone around a place (EPSG:32747, 47S, for Padangpanjang): areas in true m²."""
     zone = int((lon + 180) // 6) + 1
@@ -207,7 +213,7 @@ def survey(boundary_file):
     shapes = [shapely.from_wkb(bytes(f.boundary.wkb)) for f in features]
     union = shapely.union_all(shapes)
     centre = union.centroid
-    to_metric = CoordTransform(WGS84, metric_srs(centre.x, centre.y))
+    to_metric = CoordTransform(wgs84(), metric_srs(centre.x, centre.y))
 
     def area_m2(shape):
         geom = _to_geos(shape)

@@ -9,15 +9,15 @@ addresses typed when filing, and those of verified reports. The one module that 
 from collections import defaultdict
 
 from django.contrib.gis.db.models.functions import PointOnSurface
-from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
+from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException
 from django.contrib.gis.geos import GEOSGeometry, MultiPoint
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import transaction
 from django.db.models import Q
 
+from geo.boundaries import wgs84
 from geo.models import Generation, KelurahanBoundary, Place, search_form
 
-WGS84 = SpatialReference(4326)
 NAME_MAX_LENGTH = Place._meta.get_field("name").max_length
 PROGRESS_EVERY = 1000
 
@@ -89,7 +89,7 @@ def read_places(path, name_field="name", progress=None, every=PROGRESS_EVERY):
         if name_field not in layer.fields:
             raise PlaceFileError(f"{path}: layer {layer.name} has no field '{name_field}' (it has: "
                                  f"{', '.join(layer.fields)})")
-        to_wgs84 = CoordTransform(layer.srs, WGS84) if layer.srs else None
+        to_wgs84 = CoordTransform(layer.srs, wgs84()) if layer.srs else None
         for feature in layer:
             counts["features"] += 1
             if progress and counts["features"] % every == 0:
