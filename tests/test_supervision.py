@@ -56,6 +56,20 @@ class Supervised:
         return self.process.wait(timeout=60)
 
 
+def shared_by_a_fork(pid):
+    """What process `pid` holds that its forks would share: the remote ports of its established TCP connections
+    and its open files of PROJ's database."""
+    links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    sockets = {link[len("socket:["):-1] for link in links if link.startswith("socket:[")}
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in sockets and fields[3] == "01":  # ESTABLISHED
+                ports.add(int(fields[2].rsplit(":", 1)[1], 16))
+    return {"connections": ports, "proj": [link for link in links if "proj" in link]}
+
+
 def running(pid):
     try:
         return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
@@ -70,6 +84,9 @@ def test_a_killed_job_worker_is_started_again_and_gunicorn_serves_throughout(dja
         first = site.next_start("job worker")
         server = site.next_start("gunicorn")
         assert http.request("GET", f"{site.url}/healthz").status == 200
+        # The master preloads the app before it forks its workers (config/gunicorn.conf.py): it must hold nothing
+        # a worker would then share, neither a connection (the database, Redis) nor PROJ's database file.
+        assert shared_by_a_fork(server) == {"connections": set(), "proj": []}
         for _ in range(2):
             os.kill(first, signal.SIGKILL)
             assert http.request("GET", f"{site.url}/healthz").status == 200  # the site without its worker
