@@ -16,7 +16,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core libreoffice-calc-nogui nginx ope
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint checks apt postgres database test-packages backup restore lock
+.PHONY: setup run test lint apt postgres database test-packages backup restore lock
 
 setup: apt postgres $(VENV)/.installed node_modules/.installed $(MO_FILES) database
 
@@ -37,7 +37,7 @@ var/secret-key:
 # (tests/testdb.py); each test file stays on one worker, so a file's servers start once. TEST_WORKERS=0 runs it in
 # this one process.
 TEST_WORKERS ?= $(shell nproc)
-test: setup $(VENV)/.dev-installed test-packages lint checks
+test: setup $(VENV)/.dev-installed test-packages lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The Debian packages of the list $(1) that are not installed: shell code for a recipe.
@@ -56,12 +56,6 @@ test-packages:
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
-
-# No model change without its migration; the production settings pass Django's deployment checks.
-checks: $(VENV)/.installed
-	$(PY) manage.py makemigrations --check --dry-run
-	DEBUG=false BEHIND_TLS_PROXY=true ALLOWED_HOSTS=lapor.example.org SECRET_KEY=$$($(PYTHON) -c \
-		'import secrets; print(secrets.token_urlsafe(50))') $(PY) manage.py check --deploy --fail-level WARNING
 
 # Debian packages: PostgreSQL with PostGIS, GDAL (GeoDjango), gettext (translations),
 # Python's venv module and npm where the machine lacks them.
