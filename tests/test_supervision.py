@@ -137,10 +137,13 @@ def test_gunicorn_replaces_its_workers_after_max_requests_with_jitter_under_make
                if name == "lapor.service"]
     exec_start = re.search(r"^ExecStart=((?:.*\\\n)*.*)$", unit, re.M)[1].replace("\\\n", " ")
     systemd = [str(Path(sys.executable).parent / "gunicorn"), *exec_start.split()[1:]]
+    read = {}
     for command in (make_run, systemd):
-        settings = gunicorn_settings(command, env)
+        read[command[0]] = settings = gunicorn_settings(command, env)
         assert (settings["max_requests"], settings["max_requests_jitter"]) == ("2000", "200"), command
         assert (settings["workers"], settings["worker_class"], settings["threads"]) == ("3", "gthread", "4")
         assert settings["preload_app"] == "True", command  # a replacement is a fork of the imported app
-        settings = gunicorn_settings(command, dict(env, GUNICORN_MAX_REQUESTS="500"))
-        assert (settings["max_requests"], settings["max_requests_jitter"]) == ("500", "50"), command
+    # Both read the one settings file, so the count set in the environment reaches both; shown on one.
+    assert len({settings["config"] for settings in read.values()}) == 1
+    settings = gunicorn_settings(systemd, dict(env, GUNICORN_MAX_REQUESTS="500"))
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == ("500", "50")
