@@ -61,6 +61,7 @@ def prepare(load_city, lock):
             _build(template, load_city)
         _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        _execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     _use(name)
 
 
@@ -173,6 +174,7 @@ def _build(template, load_city):
     building = f"{name}_building"
     _execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
     _execute(f'CREATE DATABASE "{building}"')
+    _execute(f'ALTER DATABASE "{building}" SET synchronous_commit = off')
     _use(building)
     call_command("migrate", interactive=False, verbosity=0, stdout=StringIO())
     load_city()

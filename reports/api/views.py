@@ -219,7 +219,8 @@ class SupportView(APIView):
     """POST /api/v1/reports/<code>/support: one support per device (or signed-in account)."""
 
     @extend_schema(request=SupportQuery, responses={
-        200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 403: ERRORS, 404: NOT_FOUND})
+        200: SUPPORTED, 201: SUPPORTED, 400: ERRORS, 403: ERRORS, 404: NOT_FOUND,
+        429: OpenApiResponse(ERROR, description="Too many supports from this connection.")})
     def post(self, request, code):
         report = get_object_or_404(Report.objects.public(), code=code.upper())
         params = checked(SupportQuery, request.data)
