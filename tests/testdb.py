@@ -7,6 +7,10 @@ is built again exactly when one of them changes, and never shared with another c
 
 Under pytest-xdist (`-n 2`) each worker has a copy of its own, named after it (`…_gw0`), cloned from the one
 template, which the first worker to get the lock builds while the other waits.
+
+Test databases commit without waiting for the disk (`synchronous_commit = off`, set on each database, so the
+servers and workers a test starts have it too): a crash of PostgreSQL could lose their last commits, which a test
+database never needs; what a transaction sees and does is the same.
 """
 
 import fcntl
