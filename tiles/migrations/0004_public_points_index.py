@@ -1,0 +1,38 @@
+"""The public reports' points with every column a report tile reads (tiles.mvt), in one GiST index: a tile from
+zoom 15 on reads the reports it covers from the index alone (an index-only scan, the table's pages all-visible
+after VACUUM), not one table page per report, since reports lie in the table in filing order, not by place.
+
+The point is the index's key and one of its INCLUDEd columns too: the key holds only a box (PostGIS's operator
+classes return no geometry), so the point the tile draws comes from the INCLUDEd copy. Partial, as the tiles'
+filter: hidden and private reports are on no tile.
+
+Its key is in PostGIS's n-D operator class, which the tiles' statements ask with `&&&` (tiles.mvt.IN_TILE), not the
+2-D one of `&&` and `<->`: no other query picks this index. With the 2-D class a nearest-first query (`ORDER BY
+location <-> point`, the tiles' own summed band among them) read from it index-only and failed ("lossy distance
+functions are not supported in index-only scans": the 2-D distance is on float boxes, rechecked on the row).
+
+Built CONCURRENTLY (outside a transaction): a city's table stays open to new reports while it is built. What it
+costs: docs/figures.md, "Report tiles from the index alone (issue 30)".
+"""
+
+from django.db import migrations
+
+INDEX = "tiles_public_points"
+COLUMNS = ["location", "id", "code", "category_id", "status", "due_date", "support_count"]
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("reports", "0028_open311_list_indexes"),
+        ("tiles", "0003_only_public_reports_with_a_place"),
+    ]
+
+    operations = [
+        migrations.RunSQL(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON reports_report USING gist (location gist_geometry_ops_nd)"
+            f" INCLUDE ({', '.join(COLUMNS)}) WHERE NOT hidden AND NOT private",
+            f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}",
+        ),
+    ]
