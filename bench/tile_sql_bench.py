@@ -10,7 +10,8 @@ missing. Over --tiles tiles holding reports, each round runs each variant of til
 - `table_pages`: the same with index-only scans off (each report's row read from the table, as before
   tiles/migrations/0004);
 - `category_join`: the category's slug by a join per report (as before), not the {id: slug} lookup;
-- `prepared`: the statement PREPAREd once and EXECUTEd (no planning per tile).
+- `prepared`: the statement PREPAREd once and EXECUTEd (no planning per tile);
+- `tile_only` (zoom 18 on): the tile's own query, without tiles.mvt.VERSIONED_SQL's reading of its version.
 
 Every variant's tile is first checked to be the statement's bytes. Per variant: p50 and the fastest run in ms,
 and the ratio to `statement` of each round's median, min / median / max.
@@ -48,10 +49,10 @@ TYPES = {"held": "bigint", "z": "int", "x": "int", "y": "int", "today": "date", 
          "east": "float8", "north": "float8"}
 
 
-def plain(sql, settings="SET enable_indexonlyscan = on; "):
+def plain(sql, settings="SET enable_indexonlyscan = on; ", column=1):
     def run(cursor, params):
         cursor.execute(settings + sql, params)
-        return bytes(cursor.fetchone()[1] or b"")
+        return bytes(cursor.fetchone()[column] or b"")
     return run
 
 
@@ -98,6 +99,10 @@ def main():
         "    LEFT JOIN reports_category c ON c.id = reports_report.category_id\n")
     variants = {"statement": plain(sql), "table_pages": plain(sql, "SET enable_indexonlyscan = off; "),
                 "category_join": plain(joined), "prepared": prepared(sql, cursor)}
+    if mvt.band(args.zoom) == "points":
+        tile_only = mvt.POINTS_SQL.format(fields=mvt.REPORT_FIELDS.format(overdue=mvt.overdue_sql()),
+                                          in_tile=mvt.IN_TILE)
+        variants["tile_only"] = plain(tile_only, column=0)
     for tile in tiles:
         made = variants["statement"](cursor, mvt.report_params(*tile))
         assert all(run(cursor, mvt.report_params(*tile)) == made for run in variants.values()), tile

@@ -61,7 +61,7 @@ IN_TILE = """NOT reports_report.hidden AND NOT reports_report.private
     AND """ + FILTERS.format(table="reports_report")
 # Every field a tile shows of a single report, on reports_report. Its category's slug is looked up in the
 # categories' {id: slug}, read once per tile (an InitPlan): a join looked each report's up in the categories' index
-# (the planner expects one report in a tile), and the zoom-18 statement took 1.3x as long (bench/tile_sql_bench.py).
+# (the planner expects one report in a tile): the zoom-18 statement took 1.1-1.3x as long (bench/tile_sql_bench.py).
 REPORT_FIELDS = """reports_report.code,
            (SELECT jsonb_object_agg(id, slug) FROM reports_category) ->> reports_report.category_id::text AS category,
            reports_report.status, {overdue} AS overdue, reports_report.support_count"""

@@ -16,7 +16,7 @@ costs at 1,000,000 reports (bench/tile_index_bench.py; docs/figures.md, "Report 
 30)"): 185 MB (the table 226 MB, the 2-D location index 40 MB), built in 8-31 s on a shared machine; filing a
 report, a support or a status change took no measurably longer with it (with / without, 4 interleaved rounds:
 medians 0.83-0.89, rounds 0.73-1.39, a write's 30-70 ms being mostly the tiles' version trigger). A support is no
-longer a HOT update (supports are now indexed). What it saves: the zoom-18 tile's statement 2.0x faster, zoom 16's
+longer a HOT update (supports are now indexed). What it saves: the zoom-18 tile's statement 1.8-2.0x faster, zoom 16's
 about 4x.
 """
 
