@@ -58,11 +58,13 @@ CELL_SIZE_PX = 64
 POINTS_FROM_ZOOM = 18
 OPEN = ("baru", "diverifikasi", "dikerjakan")
 
-# The tile by hand: what /tiles/reports/ asks PostGIS, without Django. Clusters below zoom 18:
+# The tile by hand: what /tiles/reports/ asks PostGIS, without Django, reading the tiles' index
+# (tiles/migrations/0004) as the server does (`&&&`, public reports). Clusters below zoom 18:
 CLUSTERS_SQL = """
 WITH picked AS (
     SELECT id, ST_X(location) AS lon, ST_Y(location) AS lat FROM reports_report
-    WHERE NOT hidden AND location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
+    WHERE NOT hidden AND NOT private
+      AND location &&& ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
       AND ST_X(location) >= %(west)s AND ST_X(location) < %(east)s
       AND ST_Y(location) > %(south)s AND ST_Y(location) <= %(north)s
 ), cells AS (
@@ -85,9 +87,11 @@ SELECT ST_AsMVT(features, 'reports', 4096, 'geom') FROM (
            1::bigint AS count, r.code, c.slug AS category, r.status,
            r.status IN %(open)s AND r.due_date < current_date AS overdue, r.support_count
     FROM reports_report r LEFT JOIN reports_category c ON c.id = r.category_id
-    WHERE NOT r.hidden AND r.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
+    WHERE NOT r.hidden AND NOT r.private
+      AND r.location &&& ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
       AND ST_X(r.location) >= %(west)s AND ST_X(r.location) < %(east)s
       AND ST_Y(r.location) > %(south)s AND ST_Y(r.location) <= %(north)s
+    ORDER BY r.id
 ) features
 """
 CLUSTER_CELL = ("floor((lon - %(west)s) / %(cell_lon)s), "
@@ -141,7 +145,7 @@ def tipg(venv, db):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, TIPG_DB_TABLES='["public.bench_tiles_reports"]',
                TIPG_DB_SPATIAL_EXTENT="false", TIPG_DB_DATETIME_EXTENT="false")
-    server = subprocess.Popen([str(Path(venv) / "bin" / "uvicorn"), "tipg.main:app", "--port", str(port),
+    server = subprocess.Popen([str(Path(venv).resolve() / "bin" / "uvicorn"), "tipg.main:app", "--port", str(port),
                                "--log-level", "warning", "--timeout-keep-alive", "600"], env=env, cwd="/tmp")
     try:
         for _ in range(600):

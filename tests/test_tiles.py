@@ -386,6 +386,22 @@ def test_every_zoom_band_makes_the_tile_the_reference_query_makes(z):
         assert total == Report.objects.public().count() == 340
 
 
+def test_a_points_tile_is_read_from_the_tiles_index_alone_in_the_order_the_reports_were_filed():
+    bulk_reports(400, spread=0.001)
+    Report.objects.filter(code="T-3").update(hidden=True)
+    z, x, y = tile_of(*GANTING_GPS, 18)
+    with connection.cursor() as cursor:  # as on a million reports, where the planner takes the index by itself
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + mvt.report_sql("points"), mvt.report_params(z, x, y))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        made = mvt.report_tile(z, x, y)
+    assert "Index Only Scan using tiles_public_points on reports_report" in plan, plan
+    shown = [f["properties"]["code"] for f in mapbox_vector_tile.decode(made)["reports"]["features"]]
+    filed = list(Report.objects.public().filter(code__in=shown).order_by("id").values_list("code", flat=True))
+    assert len(shown) > 10 and "T-3" not in shown and shown == filed
+    assert decoded(made) == decoded(reference_tile(z, x, y))
+
+
 def test_a_tile_is_made_only_when_the_kept_one_is_not_of_its_version():
     make_report(slug="lampu-mati")
     z, x, y = tile_of(*GANTING_GPS, 18)
