@@ -70,7 +70,7 @@ class CityTime(Func):
     every row cost more than the rest of a row. The timestamp's own text (the connection's DateStyle is ISO:
     2026-11-28 08:05:00.123456) cut to its seconds by a cast to varchar(19), which truncates as to_char does,
     and its space made a T: five time columns of 100,000 reports cost PostgreSQL 50 ms more than the bare
-    columns, against 90 ms with to_char (docs/figures.md). A missing time stays NULL: null in JSON, an empty CSV
+    columns, against 80-90 ms with to_char (docs/figures.md). A missing time stays NULL: null in JSON, an empty CSV
     cell."""
 
     template = "replace((%(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text::varchar(19), ' ', 'T') || %(offset)s"
@@ -84,7 +84,7 @@ class DayFirst(Func):
     """A timestamp on the city's clock to the minute, as day/month/year: 06/12/2026 14:05. Its own text in the
     DateStyle SQL, DMY (06/12/2026 14:05:31.123456), which only the excel-id CSV's COPY sets
     (CsvDialect.date_style), cut to the minute by a cast to varchar(16): five time columns of 100,000 reports cost
-    PostgreSQL 20 ms more than the bare columns, against 90 ms with to_char (docs/figures.md)."""
+    PostgreSQL 10-20 ms more than the bare columns, against 90 ms with to_char (docs/figures.md)."""
 
     template = "(%(expressions)s AT TIME ZONE INTERVAL %(offset)s)::text::varchar(16)"
     output_field = TextField()
