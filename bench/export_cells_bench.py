@@ -25,17 +25,32 @@ LOCAL = "({} AT TIME ZONE INTERVAL '+07:00')"
 TEXTS = ["description", "address", "code", "status", "code", "status"]
 STARTS = "61, 43, 45, 64, 9, 13"  # = + - @ tab CR
 ASSET = "coalesce((SELECT a.identifier FROM assets_asset a WHERE a.id = reports_report.asset_id), '')"
+# excel-id's COPY writes dates and times day first (reports.representation.CsvDialect.date_style).
+DAY_FIRST = "SET LOCAL DateStyle = 'SQL, DMY';"
 
+
+def times(cell, day="due_date::text"):
+    """The five moments written by `cell` (a format of the local time), and the due date."""
+    return ", ".join([*(cell.format(LOCAL.format(column)) for column in TIMES), day])
+
+
+# Each case: its columns, or (statements before the COPY, columns).
 GROUPS = {
-    "times on the city's clock (5 columns)": {
-        "bare columns": ", ".join(TIMES),
-        "replace() of the text (kept)": ", ".join(
-            f"replace(date_trunc('second', {LOCAL.format(c)})::text, ' ', 'T') || '+07:00'" for c in TIMES),
-        "date, T, time (tried)": ", ".join(
-            f"{LOCAL.format(c)}::date::text || 'T' || date_trunc('second', {LOCAL.format(c)})::time::text || '+07:00'"
-            for c in TIMES),
-        "to_char": ", ".join(
-            f"""to_char({LOCAL.format(c)}, 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"')""" for c in TIMES),
+    "times on the city's clock, standar (5 columns and the due date)": {
+        "bare columns": ", ".join([*TIMES, "due_date"]),
+        "to_char (before)": times("""to_char({}, 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"')"""),
+        "replace() of date_trunc's text (tried)": times(
+            "replace(date_trunc('second', {})::text, ' ', 'T') || '+07:00'"),
+        "the date, T, the time (tried)": times(
+            "{0}::date::text || 'T' || date_trunc('second', {0})::time::text || '+07:00'"),
+        "the text cut by varchar(19), replace() (now)": times("replace({}::text::varchar(19), ' ', 'T') || '+07:00'"),
+        "the text cut by left(), replace() (tried)": times("replace(left({}::text, 19), ' ', 'T') || '+07:00'"),
+    },
+    "times on the city's clock, excel-id (5 columns and the due date)": {
+        "bare columns": ", ".join([*TIMES, "due_date"]),
+        "to_char (before)": times("to_char({}, 'DD/MM/YYYY HH24:MI')", "to_char(due_date, 'DD/MM/YYYY')"),
+        "DateStyle SQL, DMY, the text cut by varchar(16) (now)": (DAY_FIRST, times("{}::text::varchar(16)")),
+        "DateStyle SQL, DMY, the text cut by left() (tried)": (DAY_FIRST, times("left({}::text, 16)")),
     },
     "formula guard (6 text columns and the asset's identifier)": {
         "bare columns": ", ".join([*TEXTS, ASSET]),
@@ -44,6 +59,12 @@ GROUPS = {
         ">= 'A' first, the subquery once (now)": ", ".join(
             [*(f"CASE WHEN {c} >= 'A' COLLATE \"C\" THEN {c} WHEN ascii({c}) IN ({STARTS}) THEN '''' || {c} "
                f"ELSE {c} END" for c in TEXTS), rf"regexp_replace({ASSET}, '^([=+@\t\r-])', '''\1')"]),
+    },
+    "coordinates (lon, lat)": {
+        "bare columns": "ST_X(location), ST_Y(location)",
+        "six decimals (now)": "round(ST_X(location) * 1000000) / 1000000, round(ST_Y(location) * 1000000) / 1000000",
+        "six decimals, decimal commas (now, excel-id)": ", ".join(
+            f"replace((round({f}(location) * 1000000) / 1000000)::text, '.', ',')" for f in ("ST_X", "ST_Y")),
     },
 }
 
@@ -103,10 +124,11 @@ def main():
     for group, cases in GROUPS.items():
         spent = {name: [] for name in cases}
         for number in range(args.rounds + 1):  # the first round warms the caches, unmeasured
-            for name, columns in cases.items():
+            for name, case in cases.items():
+                settings, columns = case if isinstance(case, tuple) else ("", case)
                 with db.cursor() as cursor:
                     start = cpu()
-                    cursor.copy_expert(f"COPY (SELECT {columns} FROM reports_report WHERE NOT hidden) "
+                    cursor.copy_expert(f"{settings} COPY (SELECT {columns} FROM reports_report WHERE NOT hidden) "
                                        "TO STDOUT (FORMAT csv)", Nowhere())
                     if number:
                         spent[name].append((cpu() - start) * 1000)

@@ -115,7 +115,8 @@ def csv_rows(response, separator=","):
 
 
 def test_the_csv_has_a_header_and_one_row_a_report_as_a_spreadsheet_reads_it(client):
-    late = report(due_date="2020-01-01", created=datetime.datetime(2026, 11, 28, 1, 5, 9, tzinfo=datetime.UTC))
+    # Whole seconds, cut (not rounded) from the moment PostgreSQL keeps to the microsecond.
+    late = report(due_date="2020-01-01", created=datetime.datetime(2026, 11, 28, 1, 5, 9, 987654, tzinfo=datetime.UTC))
     report(lat=-0.4608)
     response = client.get("/api/v1/reports.csv", {"status": "baru"})
     assert response["Content-Disposition"].endswith('-baru.csv"')
@@ -129,7 +130,7 @@ def test_the_csv_has_a_header_and_one_row_a_report_as_a_spreadsheet_reads_it(cli
 
 def test_the_excel_id_csv_writes_semicolons_decimal_commas_and_the_days_as_indonesia_reads_them(client):
     filed = report(description="Lubang; dalam, lebar", due_date="2026-12-20",
-                   created=datetime.datetime(2026, 12, 6, 7, 5, tzinfo=datetime.UTC),
+                   created=datetime.datetime(2026, 12, 6, 7, 5, 59, 999999, tzinfo=datetime.UTC),  # cut to the minute
                    fixed_at=datetime.datetime(2026, 12, 8, 19, 5, tzinfo=datetime.UTC))
     for query in ({"dialect": "excel-id"}, {"sep": ";"}):  # the older ?sep=; gets the same
         response = client.get("/api/v1/reports.csv", query)
@@ -141,6 +142,8 @@ def test_the_excel_id_csv_writes_semicolons_decimal_commas_and_the_days_as_indon
         assert (row["created_wib"], row["fixed_wib"], row["due_date"]) == ("06/12/2026 14:05", "09/12/2026 02:05",
                                                                            "20/12/2026")
         assert row["days_to_fix"] == "2,5" and row["closed_wib"] == ""
+        # Day/month/year is the COPY's DateStyle alone: after it, in the same transaction, a date's text is ISO again.
+        assert representation.one(Report.objects.filter(pk=filed.pk), F("due_date")) == "2026-12-20"
     refused = client.get("/api/v1/reports.csv", {"dialect": "excel"})
     assert refused.status_code == 400 and list(refused.json()) == ["dialect"]
 

@@ -148,7 +148,8 @@ def csv_stream(reports, columns, dialect=representation.STANDARD, whole=False):
     separator = dialect.separator
     yield BOM + separator.join(name for name, _ in columns).encode() + b"\n"
     options = f"FORMAT csv, DELIMITER '{separator}'"
-    yield from representation.copied(reports, [expression for _, expression in columns], options, whole)
+    yield from representation.copied(reports, [expression for _, expression in columns], options, whole,
+                                     dialect.date_style)
 
 
 EXPORT_PARAMETERS = [
