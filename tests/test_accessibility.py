@@ -57,7 +57,7 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
         context.close()
     # "Laporan saya" once the phone keeps a report, the resident's data page and erase-all's confirmation.
     page, context = phones.open(report.get_private_url())
-    page.wait_for_selector("#own-report")
+    page.wait_for_selector("#own-report[data-kept]")  # the phone keeps it before the page is left
     page.goto(phones.url + "/")
     page.wait_for_selector("#my-reports li")
     page.wait_for_function("() => document.querySelector('#map path')")

@@ -603,6 +603,7 @@ def test_a_filed_report_is_found_again_in_laporan_saya_after_the_tab_is_closed(p
     place_pin_and_fill(page)
     page.click("#send")
     page.wait_for_url("**/laporan/PP-*/ikuti/*/?terkirim=1")
+    page.wait_for_selector("#own-report[data-kept]")  # the phone keeps it as the confirmation shows
     report = Report.objects.get()
     page.close()  # the tab is gone, and with it the private link on screen
     later = context.new_page()

@@ -6,7 +6,9 @@
   var input = document.getElementById("private-link"), state = document.getElementById("copy-state");
   var thanks = document.getElementById("filed-title"), own = document.getElementById("own-report");
   // A complaint that is not public has no public link (no data-url): the private one is all that is kept.
-  myReports.keep({ code: own.dataset.code, url: own.dataset.url || null, private_url: input.value });
+  // data-kept once the phone holds it: a page left sooner may take the unfinished write with it.
+  myReports.keep({ code: own.dataset.code, url: own.dataset.url || null, private_url: input.value })
+    .then(function () { own.dataset.kept = "true"; });
   if (thanks) { thanks.focus(); performance.mark("lapor:confirmation-shown"); }
   document.getElementById("copy-link").addEventListener("click", function () {
     function selected() { input.select(); state.textContent = state.dataset.select; }
