@@ -55,13 +55,13 @@ def pytest_configure(config):
     settings.CACHES["default"]["KEY_PREFIX"] = settings.DATABASES["default"]["TEST"]["NAME"]
 
 
-
 def pytest_collection_modifyitems(items):
     """Two tests with one node ID are one test to pytest-xdist, which runs only one of them and says nothing (as
     schemathesis names its tests under pytest 9 when they take no pytest parameter): refuse to run instead."""
     seen = Counter(item.nodeid for item in items)
     if twice := sorted(nodeid for nodeid, count in seen.items() if count > 1):
         raise pytest.UsageError("Tests sharing a node ID (pytest-xdist would run one of each): " + ", ".join(twice))
+
 
 def load_city():
     """The shipped boundaries, the categories, the crews and the holidays, as `make setup` loads them."""

@@ -133,6 +133,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+# The zoom levels of the basemap tiles on the map (/tiles/basemap/{z}/{x}/{y}.png): after a zoom, the new level's.
+TILE_ZOOMS = "[...new Set([...document.querySelectorAll('#map img.leaflet-tile')].map(i => i.src.split('/').at(-3)))]"
+
+
+def located(page):
+    """Tap "My location" on the map page, then wait until the phone's place is shown and the map rests at zoom
+    17: a tap on the map while it still moves lands on what is about to go, and a zoom still moving would take "+"
+    from 15."""
+    page.click("#locate-me")
+    page.wait_for_selector("#place.ok")
+    page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '17'")
+
 class Phones:
     """Browser pages on a 360 x 740 phone in Bahasa Indonesia, against the production server.
 

@@ -12,7 +12,7 @@ from forwarding.models import Disposition
 from notify import ikm
 from notify.models import SurveyAnswer
 from tests.conftest import make_report, staff_user
-from tests.test_browser import TILE_ZOOMS
+from tests.deployed import located
 from tests.test_desk import failing_delivery
 from tests.test_desk_browser import at_the_desk
 
@@ -71,10 +71,7 @@ def test_no_page_has_an_accessibility_violation(phones, django_user_model):
     # A report's popup on the map, with its support button, at the phone's position (zoom 17).
     page, context = phones.open("/", geolocation={"latitude": report.location.y, "longitude": report.location.x},
                                 permissions=["geolocation"])
-    page.click("#locate-me")
-    # Once the map has come to rest at zoom 17: a dot tapped while it still moves may be gone when the tap lands.
-    page.wait_for_selector("#place.ok")
-    page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '17'")
+    located(page)
     page.click(f"#map .report-dot[title='{report.code}']")
     page.wait_for_selector(".leaflet-popup-content .support-button")
     # Leaflet fades a popup in: its colours are judged once it is opaque (axe counts a half-faded text's contrast).

@@ -16,6 +16,7 @@ from PIL import Image
 from reports import workflow
 from reports.models import Report
 from tests.conftest import bulk_reports, make_report, staff_user
+from tests.deployed import TILE_ZOOMS, located
 from tests.images import GANTING_GPS, photo_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -268,9 +269,7 @@ def test_the_map_draws_reports_from_tiles_at_every_zoom_with_popups_support_and_
     page.wait_for_function(f"() => {zoom} == {before + 2}")
     assert page.locator("#place.ok").count() == 0  # a tap on a cluster zooms in; it places no pin
     # "My location" (zoom 17), then one zoom in: at zoom 18 every report is its own point, coloured by its status.
-    page.click("#locate-me")
-    page.wait_for_selector("#place.ok")
-    page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '17'")  # a zoom still moving would take the "+" from 15
+    located(page)
     page.click(".leaflet-control-zoom-in")
     page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '18'")
     page.wait_for_function(f"() => {DOT_CODES}.includes('T-210') && !document.querySelector('#map .marker-cluster')")
@@ -456,10 +455,6 @@ def test_a_keyboard_user_files_a_report_without_a_mouse(phones, phone):
     report = Report.objects.exclude(status="ditolak").get()
     assert report.category.slug == "lampu-mati"
     assert [round(report.location.y, 6), round(report.location.x, 6)] == pin  # where the cross was
-
-
-# The zoom levels of the basemap tiles on the map (/tiles/basemap/{z}/{x}/{y}.png): after a zoom, the new level's.
-TILE_ZOOMS = "[...new Set([...document.querySelectorAll('#map img.leaflet-tile')].map(i => i.src.split('/').at(-3)))]"
 
 
 def test_a_resident_supports_a_report_seen_in_the_duplicate_check_and_on_its_page(phones, phone):
