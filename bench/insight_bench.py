@@ -14,8 +14,10 @@ Measured in interleaved rounds (each round asks every case once, bare SQL then p
 gunicorn (1 worker, production settings) as a signed-in planner, and the SQL it runs, the same statements with the
 same parameters, through psycopg2. Also the response times computed straight from the reports (percentile_cont
 over the last 12 months, no histogram): what the kept histograms save; the whole city's recurrence over the default
-3 months (endpoint and page, each beside its SQL) in the first --city-rounds rounds only; and the plans (EXPLAIN
-ANALYZE) of the cluster and recurrence queries. min / median / p95 / max per case; saved to
+3 months as the job insight.keep_recurrence computes it (the endpoint and the page of that view answer from what it
+keeps: each is measured beside the statements it then runs, reading the kept row), timed once before the rounds
+with its statement alone in the first --city-rounds rounds; and the plans (EXPLAIN ANALYZE) of the cluster and
+recurrence queries. min / median / p95 / max per case; saved to
 bench/results/insight.json.
 """
 
@@ -144,7 +146,20 @@ def prepare(wanted, seed):
     return db
 
 
-CITY, CITY_PAGE = "recurrence, the city", "hotspot page, the city"
+CITY, CITY_PAGE = "recurrence, the city (kept)", "hotspot page, the city"
+# The same two as a browser asks for them, taking gzip: the kept answer's gzip is sent as it is, the page is
+# compressed by GZipMiddleware.
+CITY_GZIP, CITY_PAGE_GZIP = "  the same, gzip", "  the same page, gzip"
+PACKED = (CITY_GZIP, CITY_PAGE_GZIP)
+# The kept view's own statement (insight.kept.keep: both languages), timed on its own in the --city-rounds.
+CITY_COMPUTED = "recurrence, the city, computed"
+KEEP = """
+import time
+from insight import kept
+start = time.perf_counter()
+kept.keep()
+print(time.perf_counter() - start)
+"""
 
 
 def cases(db):
@@ -172,6 +187,13 @@ def cases(db):
         return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
                      "url_start": url_start, "url_end": url_end}
 
+    def kept_row(columns):
+        """What the view reads of the kept answer (insight.kept.last)."""
+        return (f"SELECT computed_at, {columns} FROM insight_keptrecurrence WHERE language = 'id' AND zone = %(zone)s "
+                "AND site = %(site)s AND computed_at >= %(fresh)s ORDER BY language LIMIT 1",
+                {"zone": timezone.get_current_timezone_name(), "site": os.environ["SITE_URL"],
+                 "fresh": timezone.now() - timedelta(hours=1)})
+
     def recurrence(days, months, categories=None, page=False):
         """The API's statement, or with `page` the page's (its list's largest and its map's points)."""
         sql, params = hotspots.recurrence_sql(categories=categories,
@@ -188,9 +210,12 @@ def cases(db):
         "hotspots, the city": ("/api/v1/hotspots.geojson?eps=30&minpoints=5", [clusters(30, 5)]),
         "recurrence, one category": ("/api/v1/recurrence.geojson?category=jalan-berlubang&days=30&months=1",
                                      [recurrence(30, 1, road)]),
-        # The defaults, 90 days after the fixes of 3 months, over the whole city: measured in --city-rounds only.
-        CITY: ("/api/v1/recurrence.geojson", [recurrence(hotspots.RECURRENCE_DAYS, 3)]),
-        CITY_PAGE: ("/statistik/titik-rawan/", [clusters(30, 3), recurrence(hotspots.RECURRENCE_DAYS, 3, page=True)]),
+        # The defaults, 90 days after the fixes of 3 months, over the whole city: answered from the kept row.
+        CITY: ("/api/v1/recurrence.geojson", [kept_row("geojson_gzip")]),
+        CITY_GZIP: ("/api/v1/recurrence.geojson", [kept_row("geojson_gzip")]),
+        CITY_PAGE: ("/statistik/titik-rawan/", [clusters(30, 3), kept_row("largest, drawn, count")]),
+        CITY_PAGE_GZIP: ("/statistik/titik-rawan/", [clusters(30, 3), kept_row("largest, drawn, count")]),
+        CITY_COMPUTED: (None, [recurrence(hotspots.RECURRENCE_DAYS, 3)]),  # SQL alone, in --city-rounds
         "hotspot page, one category": (
             "/statistik/titik-rawan/?category=jalan-berlubang&eps=30&minpoints=5&days=30&months=1",
             [clusters(30, 5, road), recurrence(30, 1, road, page=True)]),
@@ -220,8 +245,9 @@ def main():
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--city-rounds", type=int, default=3, help="the rounds that also ask the whole city's "
-                                                                     "recurrence (seconds each at a million reports)")
+    parser.add_argument("--city-rounds", type=int, default=3, help="the rounds that also run the whole city's "
+                                                                     "recurrence statement (seconds at a million "
+                                                                     "reports)")
     parser.add_argument("--beside", help="another checkout of the project (say, before a change): its pages are "
                                          "asked too, each right after this checkout's, on the same database")
     args = parser.parse_args()
@@ -231,11 +257,17 @@ def main():
     # The other checkout's own session: how a session names its sign-in backend may differ between the two.
     beside_cookie = args.beside and (
         f"sessionid={manage('shell', '-c', PLANNER_SESSION, capture=True, root=args.beside).strip().splitlines()[-1]}")
+    # The kept answer's URLs start with SITE_URL, and the view serves it to requests on that site only.
+    port = common.free_port()
+    os.environ["SITE_URL"] = f"http://127.0.0.1:{port}"
+    keep_seconds = float(manage("shell", "-c", KEEP, capture=True).strip().splitlines()[-1])
+    print(f"insight.keep_recurrence (both languages): {keep_seconds:.2f} s", flush=True)
     todo = cases(db)
+    computed = todo.pop(CITY_COMPUTED)[1][0]
     with db.cursor() as cursor:
         # The whole city's recurrence over the default 3 months: at this density nearly every fix has a report after
         # it within the radius, and its answer is tens of thousands of places. Its size, once (not timed).
-        cursor.execute(*todo[CITY][1][0])
+        cursor.execute(*computed)
         city_places = len(json.loads(cursor.fetchone()[0]))
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE status IN ('baru', 'diverifikasi', 'dikerjakan')), "
                        "(SELECT count(*) FROM insight_responsecount) FROM reports_report")
@@ -250,41 +282,49 @@ def main():
     sql_times = {name: [] for name in todo}
     http_times = {name: [] for name in todo}
     beside_times = {name: [] for name in todo}
-    direct = []
+    direct, computed_times = [], []
     since = todo["response-time page"][1][0][1]["since"]
     with contextlib.ExitStack() as stack:
-        port, _ = stack.enter_context(gunicorn(DATABASE_URL=BENCH_URL))
+        # The kept answer stays fresh for the whole run (the job is not running here).
+        stack.enter_context(gunicorn(port, DATABASE_URL=BENCH_URL, RECURRENCE_KEPT_MINUTES="600"))
         if args.beside:
             beside_port, _ = stack.enter_context(gunicorn(root=args.beside, DATABASE_URL=BENCH_URL,
-                                                          CACHE_PREFIX="insight-bench-beside"))
+                                                          CACHE_PREFIX="insight-bench-beside",
+                                                          RECURRENCE_KEPT_MINUTES="600"))
 
-        def get(path, beside=False):
-            """One request on a connection of its own: between two, the bare SQL may outlast gunicorn's keep-alive."""
+        def get(path, beside=False, packed=False):
+            """One request on a connection of its own: between two, the bare SQL may outlast gunicorn's keep-alive.
+            `packed`: taking gzip, as a browser does."""
             client = http.client.HTTPConnection("127.0.0.1", beside_port if beside else port, timeout=600)
             start = time.perf_counter()
             client.request("GET", path, headers={"Cookie": beside_cookie if beside else cookie,
-                                                 "Accept-Language": "id"})
+                                                 "Accept-Language": "id",
+                                                 **({"Accept-Encoding": "gzip"} if packed else {})})
             response = client.getresponse()
             body = response.read()
             assert response.status == 200, (path, response.status, body[:300])
             client.close()
             return time.perf_counter() - start, len(body)
 
-        sizes = {name: get(path)[1] for name, (path, _) in todo.items()}  # warms the worker: not counted
+        sizes = {name: get(path, packed=name in PACKED)[1]  # warms the worker: not counted
+                 for name, (path, _) in todo.items()}
         if args.beside:
             for path, _ in todo.values():
                 get(path, beside=True)
         for round_number in range(args.rounds):
             with db.cursor() as cursor:
+                if round_number < args.city_rounds:
+                    start = time.perf_counter()
+                    cursor.execute(*computed)
+                    cursor.fetchall()
+                    computed_times.append(time.perf_counter() - start)
                 for name, (path, statements) in todo.items():
-                    if name in (CITY, CITY_PAGE) and round_number >= args.city_rounds:
-                        continue
                     start = time.perf_counter()
                     for sql, params in statements:
                         cursor.execute(sql, params)
                         cursor.fetchall()
                     sql_times[name].append(time.perf_counter() - start)
-                    http_times[name].append(get(path)[0])
+                    http_times[name].append(get(path, packed=name in PACKED)[0])
                     if args.beside:
                         beside_times[name].append(get(path, beside=True)[0])
                 if round_number < 5:
@@ -305,7 +345,9 @@ def main():
                           "ratio_median": ratio(beside_times[name], sql_times[name])}
                    for name in todo}} if args.beside else {}),
                "response times straight from the reports (no histogram)": summary(direct), "plans": plans,
-               "city_rounds": args.city_rounds, "recurrence, the city: places": city_places}
+               "city_rounds": args.city_rounds, "recurrence, the city: places": city_places,
+               "insight.keep_recurrence (both languages) s": keep_seconds,
+               CITY_COMPUTED + " (SQL, one language)": summary(computed_times)}
     print(f"\n{reports:,} reports, {open_reports:,} open; histogram {histogram_rows:,} rows; {args.rounds} rounds")
     print(f"{'':28}{'SQL min/med/p95/max ms':>30}{'HTTP min/med/p95/max ms':>34}{'ratio':>8}{'bytes':>12}")
     for name, row in results["cases"].items():
@@ -319,7 +361,10 @@ def main():
                   f"{b['http']['p95_ms']:8.1f}{b['http']['max_ms']:8.1f}{b['ratio_median']:8.2f}")
     d = results["response times straight from the reports (no histogram)"]
     print(f"Response times straight from the reports: {d['min_ms']:.0f}/{d['median_ms']:.0f}/{d['max_ms']:.0f} ms")
-    print(f"Recurrence of the whole city ({args.city_rounds} rounds): {city_places:,} places")
+    c = results[CITY_COMPUTED + " (SQL, one language)"]
+    print(f"Recurrence of the whole city: {city_places:,} places; its statement ({args.city_rounds} rounds) "
+          f"{c['min_ms']:.0f}/{c['median_ms']:.0f}/{c['max_ms']:.0f} ms; the job keeping it in both languages "
+          f"{keep_seconds:.2f} s")
     for name, plan in plans.items():
         print(f"Plan of {name}:\n  " + "\n  ".join(plan))
     out = ROOT / "bench" / "results" / "insight.json"

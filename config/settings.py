@@ -482,6 +482,9 @@ FIX_QUESTION_AT = time.fromisoformat(env_str("FIX_QUESTION_AT", "09:00"))
 # The satisfaction index (notify.ikm) of a unit and period is published only from this many survey answers: a
 # mean of fewer is one person's mood, and a small group could be told apart.
 IKM_MIN_ANSWERS = env_int("IKM_MIN_ANSWERS", 30)
+# The whole city's recurrence over the default window is computed this often by a job and served from what it kept
+# (insight.kept): seconds of PostgreSQL at a million reports, not to be spent on every planner's request.
+RECURRENCE_KEPT_MINUTES = env_int("RECURRENCE_KEPT_MINUTES", 15)
 # How long a call to a message gateway (WhatsApp, SMS, web push) may take, all of it.
 NOTIFY_HTTP_TIMEOUT_S = env_int("NOTIFY_HTTP_TIMEOUT_S", 10)
 # Messages to phones: "whatsapp" (the WhatsApp Business Platform's Cloud API), "sms" (a plain-HTTP SMS gateway),

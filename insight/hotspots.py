@@ -8,6 +8,7 @@ of months, each probing an index of place (in metres) and filing time for what c
 """
 
 import json
+from datetime import timedelta
 
 from django.db import connections
 from django.urls import reverse
@@ -52,8 +53,10 @@ SELECT coalesce(json_agg(json_build_object(
 FROM gathered
 """
 
-# How long after a fix a report of the same problem counts as its coming back, unless a planner asks otherwise.
+# How long after a fix a report of the same problem counts as its coming back, and the months of fixes looked at,
+# unless a planner asks otherwise.
 RECURRENCE_DAYS = 90
+RECURRENCE_MONTHS = 3
 
 # A fix in the window, and the public reports of the same main category filed within `days` days after it that
 # are about the same thing (neither rejected nor merged into another: a merged copy is its original's report):
@@ -119,20 +122,22 @@ RECURRING_FEATURE = """json_build_object(
         'fixed', json_build_object('code', code, 'url', %(url_start)s || code || %(url_end)s, 'fixed_at', {fixed_at}),
         'category', slug, 'category_name', category_name, 'count', count, 'came_back', came_back))"""
 LARGEST_FIRST = "count DESC, code"
+FEATURES = f"coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')::text"
 # Every place (the API, the CSV, an asset's history).
-ALL_PLACES = f"SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')::text FROM places"
+ALL_PLACES = f"SELECT {FEATURES} FROM places"
 # What the page shows: the `listed` largest places as features, every place as its map draws it (its point, category
-# name, count and fixed report's code: the lists and the downloads carry the rest), and how many there are.
-PAGE_PLACES = f"""
-SELECT (SELECT coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[]')
-        FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest)::text,
-       coalesce(json_agg(json_build_object(
-           'type', 'Feature', 'geometry', ST_AsGeoJSON(location, 6)::json,
-           'properties', json_build_object('category_name', category_name, 'count', count, 'fixed', code))
-           ORDER BY {LARGEST_FIRST}), '[]')::text,
-       count(*)
-FROM places
-"""
+# name, count and fixed report's code: the lists and the downloads carry the rest) written to go inside the page's
+# <script> as it is (<, > and & escaped as JSON allows, as Django's json_script does), and how many there are.
+PAGE_COLUMNS = f"""
+(SELECT {FEATURES} FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest),
+replace(replace(replace(coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'geometry', ST_AsGeoJSON(location, 6)::json,
+    'properties', json_build_object('category_name', category_name, 'count', count, 'fixed', code))
+    ORDER BY {LARGEST_FIRST}), '[]')::text, '<', '\\u003C'), '>', '\\u003E'), '&', '\\u0026'),
+count(*)"""
+PAGE_PLACES = f"SELECT {PAGE_COLUMNS} FROM places"
+# Both at once, from one computation of the places (insight.kept).
+KEPT_PLACES = f"SELECT (SELECT {FEATURES} FROM places), {PAGE_COLUMNS} FROM places"
 
 
 def local_iso(moment):
@@ -222,11 +227,22 @@ def recurrences_json(days, since, box=None, categories=None, site="", asset=None
 
 
 def recurrences_page(listed, days, since, box=None, categories=None, site=""):
-    """What the page shows of recurrences_json (PAGE_PLACES): the `listed` largest features, the map's features of
-    every place, and how many there are; the whole answer is never parsed in Python (22 MB at the bench's
-    density)."""
+    """What the page shows of recurrences_json (PAGE_PLACES): the `listed` largest features, the JSON array (text)
+    of the map's features of every place, safe inside a <script>, and how many there are; neither the whole answer
+    nor the map's is parsed in Python (22 and 6 MB at the bench's density)."""
     largest, drawn, count = _recurrence_rows(PAGE_PLACES, days, since, box, categories, site, None, listed=listed)
-    return json.loads(largest), json.loads(drawn), count
+    return json.loads(largest), drawn, count
+
+
+def recurrences_kept(listed, days, since, site):
+    """recurrences_json and recurrences_page's at once, as PostgreSQL wrote them (text), for the whole city, from
+    one computation of its places (insight.kept)."""
+    return _recurrence_rows(KEPT_PLACES, days, since, None, None, site, None, listed=listed)
+
+
+def window_start(months, now):
+    """The first moment of a window of the last `months` months."""
+    return now - timedelta(days=round(months * 30.44))
 
 
 def recurrences(days, since, box=None, categories=None, site="", asset=None):

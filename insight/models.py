@@ -40,3 +40,26 @@ class ResponseCount(models.Model):
 
     def __str__(self):
         return f"{self.dimension} {self.key} {self.measure} {self.month:%Y-%m} {self.days}: {self.count}"
+
+
+class KeptRecurrence(models.Model):
+    """The whole city's recurrence over the default window, in one language, as the job insight.keep_recurrence
+    last computed it (insight.kept): the page and the API answer their default view from here, as PostgreSQL wrote
+    it, instead of probing every fix of the city for each request (seconds at a million reports; docs/figures.md).
+    """
+
+    language = models.CharField(max_length=8, primary_key=True)
+    zone = models.CharField(max_length=64)  # the time zone its times are written in
+    site = models.CharField(max_length=200)  # the start of its report URLs (SITE_URL)
+    computed_at = models.DateTimeField()
+    since = models.DateTimeField()  # the window's first fix: computed_at less the default months
+    # The API's answer (a FeatureCollection of insight.hotspots.recurrences_json with its timeStamp), gzipped: sent
+    # as it is to the clients that take gzip (browsers, GDAL, QGIS), instead of GZipMiddleware compressing 22 MB for
+    # every request at a million reports; unpacked for the others and the CSV.
+    geojson_gzip = models.BinaryField()
+    largest = models.TextField()  # insight.hotspots.recurrences_page: the page's list,
+    drawn = models.TextField()  # its map's points (safe inside a <script>),
+    count = models.IntegerField()  # and how many places
+
+    def __str__(self):
+        return f"{self.language} {self.computed_at:%Y-%m-%d %H:%M}: {self.count}"

@@ -3,17 +3,22 @@ JSON and CSV. Thin views over insight.hotspots and insight.times; public reports
 of them, but the pages are staff's: each request runs a clustering or a spatial join with the caller's
 parameters, a cost the public site does not offer to anyone (docs/api.md)."""
 
-from datetime import timedelta
+import gzip
+import json
+import re
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from insight import hotspots, times
+from insight import hotspots, kept, times
 from reports import representation, roles
 from reports.api.params import BBoxQuery, checked
 from reports.interop.exports import spreadsheet_stream
@@ -22,6 +27,9 @@ from reports.views import role_required
 from tiles import invalidate
 
 planners = role_required(roles.sees_hidden)
+# What json_script escapes in JSON put inside a <script> (django.utils.html), and how GZipMiddleware sees gzip taken.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
 PAGE_LIST = 100
 
@@ -92,16 +100,26 @@ def _clusters_json(request, chosen):
 
 
 def _recurrence_choice(request, chosen):
-    since = timezone.now() - timedelta(days=round(chosen["months"] * 30.44))
+    since = hotspots.window_start(chosen["months"], timezone.now())
     return chosen["days"], since, chosen.get("bbox"), chosen.get("category"), _site(request)
 
 
 def _recurrences(request, chosen):
+    """Every place as Python (the CSV): from the kept answer for the default view while it is fresh, else computed."""
+    kept_answer = kept.last(request, chosen, "geojson_gzip")
+    if kept_answer is not None:
+        return json.loads(gzip.decompress(kept_answer.geojson_gzip))["features"]
     return hotspots.recurrences(*_recurrence_choice(request, chosen))
 
 
-def _recurrences_json(request, chosen):
-    return hotspots.recurrences_json(*_recurrence_choice(request, chosen))
+def _recurrences_page(request, chosen):
+    """What the page shows (hotspots.recurrences_page) and the moment it describes when it was kept, else None."""
+    if chosen is None:
+        return [], "[]", 0, None
+    kept_answer = kept.last(request, chosen, "largest", "drawn", "count")
+    if kept_answer is not None:
+        return json.loads(kept_answer.largest), kept_answer.drawn, kept_answer.count, kept_answer.computed_at
+    return *hotspots.recurrences_page(PAGE_LIST, *_recurrence_choice(request, chosen)), None
 
 
 def _collection(features):
@@ -115,19 +133,26 @@ def hotspots_page(request):
     recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
     errors = {**cluster_errors, **recurrence_errors}
     clusters = _clusters(request, cluster_choice) if cluster_choice else []
-    recurring, recurring_drawn, recurring_count = hotspots.recurrences_page(
-        PAGE_LIST, *_recurrence_choice(request, recurrence_choice)) if recurrence_choice else ([], [], 0)
+    recurring, recurring_drawn, recurring_count, kept_at = _recurrences_page(request, recurrence_choice)
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
         "clusters": clusters[:PAGE_LIST], "recurring": recurring, "errors": errors, "query": query,
         "cluster_count": len(clusters), "recurring_count": recurring_count, "page_list": PAGE_LIST,
+        "kept_at": kept_at, "kept_minutes": settings.RECURRENCE_KEPT_MINUTES,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
                    "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
-        "layers": {"clusters": _collection([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters]),
-                   "recurring": _collection(recurring_drawn)},
+        "layers": _layers([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters], recurring_drawn),
     })
+
+
+def _layers(clusters, recurring_drawn):
+    """The map's two layers as the JSON text of the page's <script type="application/json">: the clusters dumped
+    and escaped as json_script does, the recurring places' features (thousands) as PostgreSQL wrote them, escaped
+    already (hotspots.PAGE_COLUMNS) and never parsed here."""
+    clusters_json = json.dumps(_collection(clusters)).translate(SCRIPT_ESCAPES)
+    return mark_safe(f'{{"clusters":{clusters_json},"recurring":{representation.feature_collection(recurring_drawn)}}}')
 
 
 def _slim(feature, **extra):
@@ -138,9 +163,11 @@ def _slim(feature, **extra):
             "properties": {"category_name": props["category_name"], "count": props["count"], **extra}}
 
 
-def _geojson(features_json, name):
-    """A download of the features' JSON array (text) as a FeatureCollection."""
-    response = HttpResponse(representation.feature_collection(features_json), content_type="application/geo+json")
+def _geojson(features_json, name, time_stamp=None):
+    """A download of the features' JSON array (text) as a FeatureCollection; with `time_stamp`, the moment it
+    describes as its `timeStamp` (OGC API - Features' member)."""
+    response = HttpResponse(representation.feature_collection(features_json, time_stamp),
+                            content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
     return response
 
@@ -179,12 +206,32 @@ def _recurrence_rows(features):
                    later["code"], later["filed"], later["distance_m"], later["url"]]
 
 
-hotspots_geojson = _api(HotspotQuery, _clusters_json, lambda features, dialect: _geojson(features, "titik-rawan"))
+hotspots_geojson = _api(HotspotQuery, _clusters_json,
+                        lambda features, dialect: _geojson(features, "titik-rawan", time_stamp=timezone.now()))
 hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_response(
     ["cluster", "category", "count", "centroid_lon", "centroid_lat", "code", "url"], _cluster_rows(features),
     "titik-rawan", dialect))
-recurrence_geojson = _api(RecurrenceQuery, _recurrences_json, lambda features, dialect: _geojson(features,
-                                                                                                "berulang"))
+
+
+@planners_api
+def recurrence_geojson(request):
+    chosen, errors = _parsed(RecurrenceQuery, request)
+    if chosen is None:
+        return JsonResponse(errors, status=400)
+    kept_answer = kept.last(request, chosen, "geojson_gzip")
+    if kept_answer is None:
+        return _geojson(hotspots.recurrences_json(*_recurrence_choice(request, chosen)), "berulang",
+                        time_stamp=timezone.now())
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(kept_answer.geojson_gzip, content_type="application/geo+json")
+        response["Content-Encoding"] = "gzip"  # GZipMiddleware leaves it as it is
+    else:
+        response = HttpResponse(gzip.decompress(kept_answer.geojson_gzip), content_type="application/geo+json")
+    patch_vary_headers(response, ["Accept-Encoding"])
+    response["Content-Disposition"] = 'attachment; filename="berulang.geojson"'
+    return response
+
+
 recurrence_csv = _api(RecurrenceQuery, _recurrences, lambda features, dialect: csv_response(
     ["fixed_code", "category", "fixed_at", "lon", "lat", "came_back_code", "filed", "distance_m", "url"],
     _recurrence_rows(features), "berulang", dialect))

@@ -651,8 +651,13 @@ def run_json_array(statement, params=(), using="default"):
         return cursor.fetchone()[0]
 
 
-def feature_collection(features_json):
-    return f'{{"type":"FeatureCollection","features":{features_json}}}'
+def feature_collection(features_json, time_stamp=None):
+    """A FeatureCollection of the features' JSON array (text); with `time_stamp` (an aware datetime), the moment it
+    describes as its `timeStamp`, in the current time zone."""
+    if time_stamp is None:
+        return f'{{"type":"FeatureCollection","features":{features_json}}}'
+    stamp = timezone.localtime(time_stamp).isoformat(timespec="seconds")
+    return f'{{"type":"FeatureCollection","timeStamp":"{stamp}","features":{features_json}}}'
 
 
 # The JSON API's shapes for its OpenAPI document (drf-spectacular takes these raw schemas).

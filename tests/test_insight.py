@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import gzip
 import io
 import json
 import zoneinfo
@@ -15,8 +16,9 @@ from django.utils import timezone, translation
 
 from assets import layers, picking
 from assets.models import Asset, AssetGeneration, AssetKind
-from insight import hotspots
-from insight.models import ResponseCount
+from insight import hotspots, kept
+from insight.models import KeptRecurrence, ResponseCount
+from reports import representation
 from reports.models import Category, Holiday, Report, StatusChange
 from tests.conftest import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, make_report, staff_user, verified_login
 from tests.images import GANTING_GPS
@@ -408,11 +410,93 @@ def test_the_page_lists_the_largest_recurrences_and_maps_them_all(planner, monke
         expected = oracle(30, timezone.now() - datetime.timedelta(days=round(3 * 30.44)), site="http://testserver")
     assert [f["properties"]["count"] for f in expected] == [3, 2, 1]
     assert page.context["recurring"] == expected[:2] and page.context["recurring_count"] == 3
-    assert page.context["layers"]["recurring"]["features"] == [
+    assert json.loads(page.context["layers"])["recurring"]["features"] == [
         {"type": "Feature", "geometry": f["geometry"],
          "properties": {"category_name": f["properties"]["category_name"], "count": f["properties"]["count"],
                         "fixed": f["properties"]["fixed"]["code"]}} for f in expected]
     assert "2 yang terbesar didaftar di sini" in page.content.decode()
+
+
+def script_json(page, element_id):
+    """The JSON inside the page's <script id=...>, cut at the first </script> as the browser does, and checked to
+    hold no <, > or & as they are (json_script's escapes)."""
+    text = page.split(f'<script id="{element_id}" type="application/json">')[1].split("</script>")[0]
+    assert not set("<>&") & set(text)
+    return json.loads(text)
+
+
+def test_the_city_s_default_recurrence_is_kept_and_served_while_fresh(planner, settings):
+    """The job computes the default view (the whole city, 3 months, 90 days) in both languages; the API (gzipped
+    as kept for a client that takes it), the CSV and the page answer it from what was kept (a report filed since is
+    not in it, while a narrower view computed for its request has it) until it is two periods old, then compute it
+    again; each answer says when it was computed."""
+    settings.SITE_URL = "http://testserver"
+    first = filed(TODAY - datetime.timedelta(days=20))
+    fixed(first, TODAY - datetime.timedelta(days=18))
+    back = filed(TODAY - datetime.timedelta(days=10), north=10 * METRE)
+    Category.objects.filter(slug="jalan-berlubang").update(name_en="Potholes </script><b>&amp;")
+    with time_machine.travel(TODAY, tick=False):
+        kept.keep()
+        since = hotspots.window_start(3, timezone.now())
+        expected = oracle(90, since, site="http://testserver")
+        with translation.override("en"):
+            expected_en = oracle(90, since, site="http://testserver")
+    assert [f["properties"]["came_back"][0]["code"] for f in expected] == [back.code]
+    kept_collection = {"type": "FeatureCollection", "timeStamp": "2026-05-20T10:00:00+07:00", "features": expected}
+    later = TODAY + datetime.timedelta(minutes=2)
+    again = filed(later, north=5 * METRE)
+    with time_machine.travel(later, tick=False):
+        assert planner.get("/api/v1/recurrence.geojson").json() == kept_collection
+        packed = planner.get("/api/v1/recurrence.geojson", HTTP_ACCEPT_ENCODING="gzip, deflate")
+        assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+        assert json.loads(gzip.decompress(packed.content)) == kept_collection
+        assert planner.get("/api/v1/recurrence.geojson?days=90&months=3", HTTP_ACCEPT_LANGUAGE="en").json()[
+            "features"] == expected_en
+        rows = list(csv.DictReader(io.StringIO(planner.get("/api/v1/recurrence.csv").content.decode("utf-8-sig"))))
+        assert [(row["fixed_code"], row["came_back_code"]) for row in rows] == [(first.code, back.code)]
+        page = planner.get("/statistik/titik-rawan/")
+        assert page.context["recurring"] == expected and page.context["recurring_count"] == 1
+        assert "sebagaimana dihitung pukul 10:00" in page.content.decode()
+        page_en = planner.get("/statistik/titik-rawan/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert [f["properties"]["category_name"] for f in script_json(page_en, "insight-layers")["recurring"][
+            "features"]] == ["Road: Potholes </script><b>&amp;"]
+        narrower = planner.get("/api/v1/recurrence.geojson?category=jalan").json()
+        assert narrower["timeStamp"] == "2026-05-20T10:02:00+07:00"
+        assert [b["code"] for b in narrower["features"][0]["properties"]["came_back"]] == [back.code, again.code]
+    stale = TODAY + 2 * kept.EVERY + datetime.timedelta(seconds=1)
+    with time_machine.travel(stale, tick=False):
+        answer = planner.get("/api/v1/recurrence.geojson").json()
+        assert [b["code"] for b in answer["features"][0]["properties"]["came_back"]] == [back.code, again.code]
+        page = planner.get("/statistik/titik-rawan/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "computed at" not in page and [f["properties"]["count"] for f in script_json(
+            page, "insight-layers")["recurring"]["features"]] == [2]
+
+
+def test_the_kept_answer_is_the_page_s_and_the_api_s_for_the_same_moment(planner, settings):
+    """What the job keeps for the API and for the page (the largest places, the map's points, the count) is what
+    each computes for the same window, in both languages; a request on another site than SITE_URL (its URLs would
+    differ) is computed for itself."""
+    settings.SITE_URL = "https://lapor.test"
+    for n, returns in enumerate([2, 1, 3]):
+        first = filed(TODAY - datetime.timedelta(days=40), north=-n * 150 * METRE)
+        fixed(first, TODAY - datetime.timedelta(days=39))
+        for later in range(returns):
+            filed(TODAY - datetime.timedelta(days=30 - later), north=(later * 5 - n * 150) * METRE)
+    with time_machine.travel(TODAY, tick=False):
+        kept.keep()
+        since = hotspots.window_start(3, timezone.now())
+        for language in ("id", "en"):
+            with translation.override(language):
+                row = KeptRecurrence.objects.get(language=language)
+                largest, drawn, count = hotspots.recurrences_page(kept.LISTED, 90, since, site="https://lapor.test")
+                assert (row.since, row.count, row.drawn, json.loads(row.largest)) == (since, count, drawn, largest)
+                assert gzip.decompress(row.geojson_gzip).decode() == representation.feature_collection(
+                    hotspots.recurrences_json(90, since, site="https://lapor.test"), timezone.now())
+                assert count == 3
+    with time_machine.travel(TODAY + datetime.timedelta(minutes=1), tick=False):
+        answer = planner.get("/api/v1/recurrence.geojson").json()
+    assert answer["timeStamp"] == "2026-05-20T10:01:00+07:00"
+    assert answer["features"][0]["properties"]["fixed"]["url"].startswith("http://testserver/")
 
 
 def test_the_hotspot_page_shows_clusters_and_recurrences(planner):
