@@ -81,9 +81,19 @@ def django_db_setup(django_test_environment, django_db_blocker, pytestconfig):
     # every table and then recreate content types and permissions (seconds per test): the next test, of either
     # kind, starts from the loaded city.
     with patch.object(TransactionTestCase, "_fixture_teardown", lambda test: city_as_loaded.restore()):
-        yield
+        yield city_as_loaded
     with django_db_blocker.unblock():
         testdb.drop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leaves_the_city_as_loaded(django_db_setup, django_db_blocker):
+    """Each test file leaves the database as it found it: what a process a test starts (a server, a job worker)
+    commits outside the test's transaction would otherwise meet whichever file runs next on this worker (the
+    periodic jobs a job worker queues at its start, run by the next file's run_jobs)."""
+    yield
+    with django_db_blocker.unblock():
+        assert django_db_setup.differences() == [], "rows left in the database by this file's tests"
 
 
 @pytest.fixture

@@ -77,7 +77,10 @@ def running(pid):
         return False
 
 
-def test_a_killed_job_worker_is_started_again_and_gunicorn_serves_throughout(django_db_setup, tmp_path):
+# Transactional: the job workers these start queue the periodic jobs at their start, committed; the test's end
+# puts the database back as loaded (tests/conftest.py).
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_job_worker_is_started_again_and_gunicorn_serves_throughout(tmp_path):
     http = urllib3.PoolManager(retries=False, timeout=30)
     site = Supervised(tmp_path)
     try:
@@ -126,8 +129,8 @@ def gunicorn_settings(command, env):
     return settings
 
 
-def test_gunicorn_replaces_its_workers_after_max_requests_with_jitter_under_make_run_and_systemd(django_db_setup,
-                                                                                                  tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_replaces_its_workers_after_max_requests_with_jitter_under_make_run_and_systemd(tmp_path):
     """A worker's memory (a photo's decode, caches) goes back when it is replaced: under `make run`
     (config/serve.sh) and docs/production.md's unit alike, from config/gunicorn.conf.py, GUNICORN_MAX_REQUESTS
     setting the count and the jitter a tenth of it, so the workers are not all replaced at once."""

@@ -150,6 +150,14 @@ class Snapshot:
             cursor.execute("SELECT txid_current()")
             self.taken = cursor.fetchone()[0]
 
+    def differences(self):
+        """The tables whose rows are not the snapshot's (`_changed`), and those it holds empty that have rows."""
+        with connection.cursor() as cursor:
+            changed = self._changed(cursor)
+            empty = [table for table in self.tables if table not in self.rows]
+            cursor.execute(" UNION ALL ".join(f'SELECT %s, EXISTS (SELECT FROM "{table}")' for table in empty), empty)
+            return sorted(changed + [table for table, filled in cursor.fetchall() if filled])
+
     def _changed(self, cursor):
         """The tables of the city's rows that differ from the snapshot: another count, or a row whose xmin (the
         transaction that wrote it) is younger than the snapshot."""
