@@ -182,10 +182,12 @@ def cases(db):
         road = [row[0] for row in cursor.fetchall()]
     url_start, url_end = hotspots.report_url_parts("http://127.0.0.1")
 
-    def clusters(eps, minpoints, categories=None):
-        sql, params = hotspots.hotspots_sql(categories=categories)
+    def clusters(eps, minpoints, categories=None, page=False):
+        """The API's statement, or with `page` the page's (its list's largest and its map's clusters)."""
+        sql, params = hotspots.hotspots_sql(categories=categories,
+                                            select=hotspots.PAGE_CLUSTERS if page else hotspots.ALL_CLUSTERS)
         return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
-                     "url_start": url_start, "url_end": url_end}
+                     "url_start": url_start, "url_end": url_end, "listed": PAGE_LIST}
 
     def kept_row(columns):
         """What the view reads of the kept answer (insight.kept.last)."""
@@ -213,12 +215,13 @@ def cases(db):
         # The defaults, 90 days after the fixes of 3 months, over the whole city: answered from the kept row.
         CITY: ("/api/v1/recurrence.geojson", [kept_row("geojson_gzip")]),
         CITY_GZIP: ("/api/v1/recurrence.geojson", [kept_row("geojson_gzip")]),
-        CITY_PAGE: ("/statistik/titik-rawan/", [clusters(30, 3), kept_row("largest, drawn, count")]),
-        CITY_PAGE_GZIP: ("/statistik/titik-rawan/", [clusters(30, 3), kept_row("largest, drawn, count")]),
+        CITY_PAGE: ("/statistik/titik-rawan/", [clusters(30, 3, page=True), kept_row("largest, drawn, count")]),
+        CITY_PAGE_GZIP: ("/statistik/titik-rawan/", [clusters(30, 3, page=True),
+                                                     kept_row("largest, drawn, count")]),
         CITY_COMPUTED: (None, [recurrence(hotspots.RECURRENCE_DAYS, 3)]),  # SQL alone, in --city-rounds
         "hotspot page, one category": (
             "/statistik/titik-rawan/?category=jalan-berlubang&eps=30&minpoints=5&days=30&months=1",
-            [clusters(30, 5, road), recurrence(30, 1, road, page=True)]),
+            [clusters(30, 5, road, page=True), recurrence(30, 1, road, page=True)]),
     }
 
 

@@ -43,13 +43,34 @@ WITH open AS (
     WHERE cluster IS NOT NULL
     GROUP BY c.id, cp.id, cluster
 )
-SELECT coalesce(json_agg(json_build_object(
-    'type', 'Feature', 'id', slug || '-' || number,
-    'geometry', ST_AsGeoJSON(ST_Transform(ST_ConvexHull(points), 4326), 6)::json,
+{select}
+"""
+HULL = "ST_AsGeoJSON(ST_Transform(ST_ConvexHull(points), 4326), 6)::json"
+CENTROID = "ST_AsGeoJSON(ST_Transform(ST_Centroid(points), 4326), 6)::json -> 'coordinates'"
+CLUSTERS = f"""coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'id', slug || '-' || number, 'geometry', {HULL},
     'properties', json_build_object(
         'cluster', slug || '-' || number, 'category', slug, 'category_name', category_name, 'count', count,
-        'centroid', ST_AsGeoJSON(ST_Transform(ST_Centroid(points), 4326), 6)::json -> 'coordinates',
-        'reports', reports)) ORDER BY number), '[]')::text
+        'centroid', {CENTROID}, 'reports', reports)) ORDER BY number), '[]')::text"""
+# Every cluster (the API, the CSV).
+ALL_CLUSTERS = f"SELECT {CLUSTERS} FROM gathered"
+# What the page shows: the `listed` largest clusters, every cluster as its map draws it (its hull, centroid, category
+# name and count: the list and the downloads carry the reports) written to go inside the page's <script> as it is
+# (script_safe), and how many there are.
+CLUSTER_DRAWN = f"""coalesce(json_agg(json_build_object(
+    'type', 'Feature', 'geometry', {HULL},
+    'properties', json_build_object('category_name', category_name, 'count', count, 'centroid', {CENTROID}))
+    ORDER BY number), '[]')::text"""
+
+
+def script_safe(json_text):
+    """SQL for the JSON text `json_text` with <, > and & escaped as JSON allows (as Django's json_script does): safe
+    inside a page's <script> as it is, never parsed in Python."""
+    return f"replace(replace(replace({json_text}, '<', '\\u003C'), '>', '\\u003E'), '&', '\\u0026')"
+
+
+PAGE_CLUSTERS = f"""
+SELECT (SELECT {CLUSTERS} FROM gathered WHERE number <= %(listed)s), {script_safe(CLUSTER_DRAWN)}, count(*)
 FROM gathered
 """
 
@@ -127,13 +148,14 @@ FEATURES = f"coalesce(json_agg({RECURRING_FEATURE} ORDER BY {LARGEST_FIRST}), '[
 ALL_PLACES = f"SELECT {FEATURES} FROM places"
 # What the page shows: the `listed` largest places as features, every place as its map draws it (its point, category
 # name, count and fixed report's code: the lists and the downloads carry the rest) written to go inside the page's
-# <script> as it is (<, > and & escaped as JSON allows, as Django's json_script does), and how many there are.
-PAGE_COLUMNS = f"""
-(SELECT {FEATURES} FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest),
-replace(replace(replace(coalesce(json_agg(json_build_object(
+# <script> as it is (script_safe), and how many there are.
+RECURRING_DRAWN = f"""coalesce(json_agg(json_build_object(
     'type', 'Feature', 'geometry', ST_AsGeoJSON(location, 6)::json,
     'properties', json_build_object('category_name', category_name, 'count', count, 'fixed', code))
-    ORDER BY {LARGEST_FIRST}), '[]')::text, '<', '\\u003C'), '>', '\\u003E'), '&', '\\u0026'),
+    ORDER BY {LARGEST_FIRST}), '[]')::text"""
+PAGE_COLUMNS = f"""
+(SELECT {FEATURES} FROM (SELECT * FROM places ORDER BY {LARGEST_FIRST} LIMIT %(listed)s) largest),
+{script_safe(RECURRING_DRAWN)},
 count(*)"""
 PAGE_PLACES = f"SELECT {PAGE_COLUMNS} FROM places"
 # Both at once, from one computation of the places (insight.kept).
@@ -171,9 +193,9 @@ def _filters(alias, box, categories, asset=None):
     return where, params
 
 
-def hotspots_sql(box=None, categories=None):
+def hotspots_sql(box=None, categories=None, select=ALL_CLUSTERS):
     where, params = _filters("r", box, categories)
-    sql = HOTSPOTS_SQL.format(srid=METRIC_SRID, where=where, category_name=category_name())
+    sql = HOTSPOTS_SQL.format(srid=METRIC_SRID, where=where, category_name=category_name(), select=select)
     return sql, params
 
 
@@ -191,16 +213,27 @@ def report_url_parts(site):
     return f"{site}{before}", after
 
 
+def _cluster_rows(select, eps, minpoints, box, categories, site, **more):
+    sql, params = hotspots_sql(box, categories, select)
+    start, end = report_url_parts(site)
+    with connections[replica_alias()].cursor() as cursor:
+        cursor.execute(sql, {**params, **more, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
+                             "url_start": start, "url_end": end})
+        return cursor.fetchone()
+
+
 def clusters_json(eps, minpoints, box=None, categories=None, site=""):
     """Clusters of open public reports, per category, as the JSON array (text) of their GeoJSON features (the hull
     as geometry, a point when the reports stand on one spot or a line), written by PostgreSQL; `categories` the
     ids to keep (None: all), `site` the start of the public URLs."""
-    sql, params = hotspots_sql(box, categories)
-    start, end = report_url_parts(site)
-    with connections[replica_alias()].cursor() as cursor:
-        cursor.execute(sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
-                             "url_start": start, "url_end": end})
-        return cursor.fetchone()[0]
+    return _cluster_rows(ALL_CLUSTERS, eps, minpoints, box, categories, site)[0]
+
+
+def clusters_page(listed, eps, minpoints, box=None, categories=None, site=""):
+    """What the page shows of clusters_json (PAGE_CLUSTERS): the `listed` largest features, the JSON array (text)
+    of the map's features of every cluster, safe inside a <script>, and how many there are."""
+    largest, drawn, count = _cluster_rows(PAGE_CLUSTERS, eps, minpoints, box, categories, site, listed=listed)
+    return json.loads(largest), drawn, count
 
 
 def clusters(eps, minpoints, box=None, categories=None, site=""):

@@ -27,8 +27,7 @@ from reports.views import role_required
 from tiles import invalidate
 
 planners = role_required(roles.sees_hidden)
-# What json_script escapes in JSON put inside a <script> (django.utils.html), and how GZipMiddleware sees gzip taken.
-SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+# How GZipMiddleware sees that a client takes gzip.
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
 PAGE_LIST = 100
@@ -122,45 +121,29 @@ def _recurrences_page(request, chosen):
     return *hotspots.recurrences_page(PAGE_LIST, *_recurrence_choice(request, chosen)), None
 
 
-def _collection(features):
-    return {"type": "FeatureCollection", "features": features}
-
-
 @planners
 def hotspots_page(request):
     """The map of hotspots and recurrences with their lists, for the parameters in the URL."""
     cluster_choice, cluster_errors = _parsed(HotspotQuery, request)
     recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
     errors = {**cluster_errors, **recurrence_errors}
-    clusters = _clusters(request, cluster_choice) if cluster_choice else []
+    clusters, clusters_drawn, cluster_count = hotspots.clusters_page(
+        PAGE_LIST, *_cluster_choice(request, cluster_choice)) if cluster_choice else ([], "[]", 0)
     recurring, recurring_drawn, recurring_count, kept_at = _recurrences_page(request, recurrence_choice)
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
-        "clusters": clusters[:PAGE_LIST], "recurring": recurring, "errors": errors, "query": query,
-        "cluster_count": len(clusters), "recurring_count": recurring_count, "page_list": PAGE_LIST,
+        "clusters": clusters, "recurring": recurring, "errors": errors, "query": query,
+        "cluster_count": cluster_count, "recurring_count": recurring_count, "page_list": PAGE_LIST,
         "kept_at": kept_at, "kept_minutes": settings.RECURRENCE_KEPT_MINUTES,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
                    "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
-        "layers": _layers([_slim(f, centroid=f["properties"]["centroid"]) for f in clusters], recurring_drawn),
+        # The map's two layers, for its <script type="application/json">: both written by PostgreSQL and escaped
+        # there (hotspots.script_safe), thousands of features never parsed here.
+        "layers": mark_safe(f'{{"clusters":{representation.feature_collection(clusters_drawn)},'
+                            f'"recurring":{representation.feature_collection(recurring_drawn)}}}'),
     })
-
-
-def _layers(clusters, recurring_drawn):
-    """The map's two layers as the JSON text of the page's <script type="application/json">: the clusters dumped
-    and escaped as json_script does, the recurring places' features (thousands) as PostgreSQL wrote them, escaped
-    already (hotspots.PAGE_COLUMNS) and never parsed here."""
-    clusters_json = json.dumps(_collection(clusters)).translate(SCRIPT_ESCAPES)
-    return mark_safe(f'{{"clusters":{clusters_json},"recurring":{representation.feature_collection(recurring_drawn)}}}')
-
-
-def _slim(feature, **extra):
-    """A feature as the page's map draws it: its shape and label, not its list of reports (the lists and the
-    downloads carry those)."""
-    props = feature["properties"]
-    return {"type": "Feature", "geometry": feature["geometry"],
-            "properties": {"category_name": props["category_name"], "count": props["count"], **extra}}
 
 
 def _geojson(features_json, name, time_stamp=None):

@@ -551,13 +551,23 @@ def test_the_statistics_page_links_here_for_those_who_may_open_it(client, planne
 
 
 def test_the_page_lists_the_largest_and_maps_them_all(planner, monkeypatch):
+    """The page lists the largest of the clusters the API gives, and its map draws every one as PostgreSQL writes
+    it for the page (hull, category name, count, centroid; no reports), escaped for its <script>."""
     monkeypatch.setattr("insight.views.PAGE_LIST", 1)
+    Category.objects.filter(slug="lampu-mati").update(name_id="Mati </script><b>&amp;")
     big = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
     small = [filed(FRIDAY, slug="lampu-mati", north=n * 5 * METRE).code for n in range(2)]
-    page = planner.get("/statistik/titik-rawan/?eps=15&minpoints=2").content.decode()
+    response = planner.get("/statistik/titik-rawan/?eps=15&minpoints=2")
+    page = response.content.decode()
     assert big[0] in page and small[0] not in page.split('id="insight-layers"')[0]
     assert "1 yang terbesar didaftar di sini" in page
-    assert page.count('"category_name"') == 2 and '"reports"' not in page.split('id="insight-layers"')[1]
+    expected = planner.get("/api/v1/hotspots.geojson?eps=15&minpoints=2").json()["features"]
+    assert [f["properties"]["count"] for f in expected] == [3, 2]
+    assert response.context["clusters"] == expected[:1] and response.context["cluster_count"] == 2
+    assert script_json(page, "insight-layers")["clusters"]["features"] == [
+        {"type": "Feature", "geometry": f["geometry"],
+         "properties": {"category_name": f["properties"]["category_name"], "count": f["properties"]["count"],
+                        "centroid": f["properties"]["centroid"]}} for f in expected]
 
 
 def test_working_days_agree_with_the_due_dates_calendar(no_holidays):
