@@ -198,6 +198,8 @@ hotspots_csv = _api(HotspotQuery, _clusters, lambda features, dialect: csv_respo
 
 @planners_api
 def recurrence_geojson(request):
+    """The recurring places as GeoJSON: the default view from what insight.kept keeps (its gzip sent as it is to a
+    client that takes gzip), any other view computed for the request."""
     chosen, errors = _parsed(RecurrenceQuery, request)
     if chosen is None:
         return JsonResponse(errors, status=400)
