@@ -53,6 +53,11 @@ def pytest_configure(config):
         config.option.basetemp = Path(tempfile.gettempdir()) / f"pytest-{settings.CHECKOUT_ID}"
     testdb.name_for_worker()
     settings.CACHES["default"]["KEY_PREFIX"] = settings.DATABASES["default"]["TEST"]["NAME"]
+    # Never `make run`'s collected static files (staticfiles/): the app in the tests' own process renders pages
+    # with the sources' names and serves no static file (the servers the tests start collect their own). Found
+    # there, WhiteNoise reads that folder's thousand files again for every test client's first request: 25-30 s
+    # more for the suite.
+    settings.STATIC_ROOT = Path(config.option.basetemp) / "no-collected-static"
 
 
 def pytest_collection_modifyitems(items):
