@@ -171,7 +171,6 @@ def cases(db):
     from django.utils import timezone
 
     from insight import hotspots, times
-    from insight.views import PAGE_LIST
     from reports.models import OPEN_STATUSES
 
     since, until = times.window()
@@ -187,7 +186,7 @@ def cases(db):
         sql, params = hotspots.hotspots_sql(categories=categories,
                                             select=hotspots.PAGE_CLUSTERS if page else hotspots.ALL_CLUSTERS)
         return sql, {**params, "open": list(OPEN_STATUSES), "eps": eps, "minpoints": minpoints,
-                     "url_start": url_start, "url_end": url_end, "listed": PAGE_LIST}
+                     "url_start": url_start, "url_end": url_end, "listed": hotspots.PAGE_LIST}
 
     def kept_row(columns):
         """What the view reads of the kept answer (insight.kept.last)."""
@@ -202,7 +201,7 @@ def cases(db):
                                               select=hotspots.PAGE_PLACES if page else hotspots.ALL_PLACES)
         return sql, {**params, "days": days, "since": timezone.now() - timedelta(days=round(months * 30.44)),
                      "url_start": url_start, "url_end": url_end, "zone": timezone.get_current_timezone_name(),
-                     "listed": PAGE_LIST}
+                     "listed": hotspots.PAGE_LIST}
 
     return {
         "response-time page": ("/statistik/waktu-tanggap/", response_sql),

@@ -74,6 +74,8 @@ SELECT (SELECT {CLUSTERS} FROM gathered WHERE number <= %(listed)s), {script_saf
 FROM gathered
 """
 
+# The largest clusters and recurring places the page lists; its map draws them all, the downloads hold them all.
+PAGE_LIST = 100
 # How long after a fix a report of the same problem counts as its coming back, and the months of fixes looked at,
 # unless a planner asks otherwise.
 RECURRENCE_DAYS = 90

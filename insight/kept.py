@@ -18,10 +18,9 @@ from insight import hotspots
 from insight.models import KeptRecurrence
 from jobs.queue import task
 from reports import representation
+from reports.models import in_language
 
 EVERY = timedelta(minutes=settings.RECURRENCE_KEPT_MINUTES)
-# The page's list of the largest places (insight.views.PAGE_LIST).
-LISTED = 100
 
 
 @task("insight.keep_recurrence", every=EVERY, atomic=True)
@@ -34,8 +33,8 @@ def keep():
     site = settings.SITE_URL.rstrip("/")
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            features, largest, drawn, count = hotspots.recurrences_kept(LISTED, hotspots.RECURRENCE_DAYS, since,
-                                                                        site)
+            features, largest, drawn, count = hotspots.recurrences_kept(hotspots.PAGE_LIST, hotspots.RECURRENCE_DAYS,
+                                                                        since, site)
         geojson = representation.feature_collection(features, time_stamp=now).encode()
         KeptRecurrence.objects.update_or_create(language=language, defaults={
             "zone": zone, "site": site, "computed_at": now, "since": since,
@@ -50,7 +49,6 @@ def last(request, chosen, *fields):
     if not (chosen.get("bbox") is None and chosen.get("category") is None
             and chosen["days"] == hotspots.RECURRENCE_DAYS and chosen["months"] == hotspots.RECURRENCE_MONTHS):
         return None
-    english = (translation.get_language() or "id").startswith("en")  # reports.models.in_language
     return KeptRecurrence.objects.only("computed_at", *fields).filter(
-        language="en" if english else "id", zone=timezone.get_current_timezone_name(),
+        language=in_language("id", "en"), zone=timezone.get_current_timezone_name(),
         site=request.build_absolute_uri("/").rstrip("/"), computed_at__gte=timezone.now() - 2 * EVERY).first()

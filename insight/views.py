@@ -29,8 +29,6 @@ from tiles import invalidate
 planners = role_required(roles.sees_hidden)
 # How GZipMiddleware sees that a client takes gzip.
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-# The largest clusters and recurring places the page lists; the map draws them all, the downloads hold them all.
-PAGE_LIST = 100
 
 
 def planners_api(view):
@@ -71,7 +69,7 @@ class HotspotQuery(AreaQuery):
 
 class RecurrenceQuery(AreaQuery):
     days = serializers.IntegerField(min_value=1, max_value=730, default=hotspots.RECURRENCE_DAYS)
-    months = serializers.IntegerField(min_value=1, max_value=60, default=3)
+    months = serializers.IntegerField(min_value=1, max_value=60, default=hotspots.RECURRENCE_MONTHS)
 
 
 def _parsed(query_class, request):
@@ -118,7 +116,7 @@ def _recurrences_page(request, chosen):
     kept_answer = kept.last(request, chosen, "largest", "drawn", "count")
     if kept_answer is not None:
         return json.loads(kept_answer.largest), kept_answer.drawn, kept_answer.count, kept_answer.computed_at
-    return *hotspots.recurrences_page(PAGE_LIST, *_recurrence_choice(request, chosen)), None
+    return *hotspots.recurrences_page(hotspots.PAGE_LIST, *_recurrence_choice(request, chosen)), None
 
 
 @planners
@@ -128,15 +126,16 @@ def hotspots_page(request):
     recurrence_choice, recurrence_errors = _parsed(RecurrenceQuery, request)
     errors = {**cluster_errors, **recurrence_errors}
     clusters, clusters_drawn, cluster_count = hotspots.clusters_page(
-        PAGE_LIST, *_cluster_choice(request, cluster_choice)) if cluster_choice else ([], "[]", 0)
+        hotspots.PAGE_LIST, *_cluster_choice(request, cluster_choice)) if cluster_choice else ([], "[]", 0)
     recurring, recurring_drawn, recurring_count, kept_at = _recurrences_page(request, recurrence_choice)
     query = request.GET.urlencode()
     return render(request, "insight/hotspots.html", {
         "clusters": clusters, "recurring": recurring, "errors": errors, "query": query,
-        "cluster_count": cluster_count, "recurring_count": recurring_count, "page_list": PAGE_LIST,
+        "cluster_count": cluster_count, "recurring_count": recurring_count, "page_list": hotspots.PAGE_LIST,
         "kept_at": kept_at, "kept_minutes": settings.RECURRENCE_KEPT_MINUTES,
         "chosen": {"eps": request.GET.get("eps", 30), "minpoints": request.GET.get("minpoints", 3),
-                   "days": request.GET.get("days", hotspots.RECURRENCE_DAYS), "months": request.GET.get("months", 3),
+                   "days": request.GET.get("days", hotspots.RECURRENCE_DAYS),
+                   "months": request.GET.get("months", hotspots.RECURRENCE_MONTHS),
                    "category": request.GET.get("category", ""), "bbox": request.GET.get("bbox", "")},
         "categories": Category.objects.select_related("parent"),
         # The map's two layers, for its <script type="application/json">: both written by PostgreSQL and escaped

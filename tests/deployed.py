@@ -145,6 +145,7 @@ def located(page):
     page.wait_for_selector("#place.ok")
     page.wait_for_function(f"() => {TILE_ZOOMS}.join() === '17'")
 
+
 class Phones:
     """Browser pages on a 360 x 740 phone in Bahasa Indonesia, against the production server.
 

@@ -399,7 +399,7 @@ def test_recurrence_written_by_postgresql_is_the_python_built_answer():
 def test_the_page_lists_the_largest_recurrences_and_maps_them_all(planner, monkeypatch):
     """The page's list is the first of the features the API gives (the oracle's), its map every place as a point
     with its category's name, count and fixed report's code, written by PostgreSQL as the page used to slim them."""
-    monkeypatch.setattr("insight.views.PAGE_LIST", 2)
+    monkeypatch.setattr("insight.hotspots.PAGE_LIST", 2)
     for n, (slug, returns) in enumerate([("jalan-berlubang", 1), ("lampu-mati", 3), ("saluran-tersumbat", 2)]):
         first = filed(FRIDAY, slug=slug, north=-n * 150 * METRE)
         fixed(first, FRIDAY + datetime.timedelta(days=1))
@@ -488,7 +488,7 @@ def test_the_kept_answer_is_the_page_s_and_the_api_s_for_the_same_moment(planner
         for language in ("id", "en"):
             with translation.override(language):
                 row = KeptRecurrence.objects.get(language=language)
-                largest, drawn, count = hotspots.recurrences_page(kept.LISTED, 90, since, site="https://lapor.test")
+                largest, drawn, count = hotspots.recurrences_page(hotspots.PAGE_LIST, 90, since, site="https://lapor.test")
                 assert (row.since, row.count, row.drawn, json.loads(row.largest)) == (since, count, drawn, largest)
                 assert gzip.decompress(row.geojson_gzip).decode() == representation.feature_collection(
                     hotspots.recurrences_json(90, since, site="https://lapor.test"), timezone.now())
@@ -553,7 +553,7 @@ def test_the_statistics_page_links_here_for_those_who_may_open_it(client, planne
 def test_the_page_lists_the_largest_and_maps_them_all(planner, monkeypatch):
     """The page lists the largest of the clusters the API gives, and its map draws every one as PostgreSQL writes
     it for the page (hull, category name, count, centroid; no reports), escaped for its <script>."""
-    monkeypatch.setattr("insight.views.PAGE_LIST", 1)
+    monkeypatch.setattr("insight.hotspots.PAGE_LIST", 1)
     Category.objects.filter(slug="lampu-mati").update(name_id="Mati </script><b>&amp;")
     big = [filed(FRIDAY, north=n * 10 * METRE).code for n in range(3)]
     small = [filed(FRIDAY, slug="lampu-mati", north=n * 5 * METRE).code for n in range(2)]
